@@ -1,0 +1,105 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream, type ReadStream, type WriteStream } from 'node:fs';
+import { link, mkdir, rename, rm, stat, copyFile, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { type Digest, digestHex, sha256Digest } from '../image/digest.js';
+import { tempSibling, writeFileAtomic } from './atomic.js';
+import { integrityError } from '../errors.js';
+
+/** A blob being written: stream bytes in, then commit under the digest you computed. */
+export interface BlobWriter {
+  readonly stream: WriteStream;
+  /** Close the stream and move the file to its content address. */
+  commit(digest: Digest): Promise<void>;
+  /** Close the stream and delete the temporary file. */
+  abort(): Promise<void>;
+}
+
+/**
+ * A content-addressed directory of blobs (`<root>/sha256/<hex>`), written atomically. It is both
+ * the build's cache and the staging area sinks copy (or hard-link) from.
+ */
+export class BlobStore {
+  constructor(readonly root: string) {}
+
+  pathOf(digest: Digest): string {
+    return join(this.root, 'sha256', digestHex(digest));
+  }
+
+  async has(digest: Digest): Promise<boolean> {
+    try {
+      return (await stat(this.pathOf(digest))).isFile();
+    } catch {
+      return false;
+    }
+  }
+
+  async size(digest: Digest): Promise<number> {
+    return (await stat(this.pathOf(digest))).size;
+  }
+
+  /** Store bytes whose digest is computed here; returns it. */
+  async putBytes(data: Uint8Array): Promise<{ digest: Digest; size: number }> {
+    const digest = sha256Digest(data);
+    if (!(await this.has(digest))) await writeFileAtomic(this.pathOf(digest), data);
+    return { digest, size: data.byteLength };
+  }
+
+  async readBytes(digest: Digest): Promise<Buffer> {
+    return readFile(this.pathOf(digest));
+  }
+
+  /** Re-hash a stored blob; a mismatch removes it and throws, so a corrupt cache never wins. */
+  async verify(digest: Digest): Promise<void> {
+    const hash = createHash('sha256');
+    await pipeline(createReadStream(this.pathOf(digest)), hash);
+    const actual = `sha256:${hash.digest('hex')}`;
+    if (actual !== digest) {
+      await rm(this.pathOf(digest), { force: true });
+      throw integrityError(`cached blob ${digest} is corrupt (hashes to ${actual}); removed it, run again`);
+    }
+  }
+
+  openRead(digest: Digest, range?: { start: number; end: number }): ReadStream {
+    return createReadStream(this.pathOf(digest), range);
+  }
+
+  async createWriter(): Promise<BlobWriter> {
+    await mkdir(join(this.root, 'sha256'), { recursive: true });
+    const tmp = tempSibling(join(this.root, 'sha256', 'blob'));
+    const stream = createWriteStream(tmp, { mode: 0o644 });
+    const closed = new Promise<void>((resolve, reject) => {
+      stream.once('close', resolve);
+      stream.once('error', reject);
+    });
+    const close = async () => {
+      if (!stream.closed) {
+        if (!stream.writableEnded) stream.end();
+        await closed;
+      }
+    };
+    return {
+      stream,
+      commit: async (digest: Digest) => {
+        await close();
+        await rename(tmp, this.pathOf(digest));
+      },
+      abort: async () => {
+        stream.destroy();
+        await closed.catch(() => undefined);
+        await rm(tmp, { force: true });
+      },
+    };
+  }
+
+  /** Place a blob at `dest`: a hard link when on the same filesystem, else a copy. */
+  async export(digest: Digest, dest: string): Promise<void> {
+    const src = this.pathOf(digest);
+    try {
+      await link(src, dest);
+    } catch {
+      await copyFile(src, dest);
+    }
+  }
+}
