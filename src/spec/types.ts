@@ -1,0 +1,81 @@
+/**
+ * The normalized spec: what the rest of pith consumes. Produced only by `src/spec/schema.ts` from the
+ * file as written (defaults applied, paths normalized, modes parsed, ports and commands normalized).
+ */
+
+export type Arch = 'amd64' | 'arm64' | 'arm' | '386' | 'ppc64le' | 's390x' | 'riscv64';
+
+export interface UserSpec {
+  name: string;
+  uid: number;
+  /** Defaults to `uid`. */
+  gid: number;
+  /** Defaults to `/home/<name>`, or `/root` for uid 0. */
+  home: string;
+  /** Defaults to `/sbin/nologin`. */
+  shell: string;
+  /** Defaults to `name`. */
+  gecos: string;
+}
+
+export interface GroupSpec {
+  name: string;
+  gid: number;
+  members: string[];
+}
+
+export interface AccountsSpec {
+  /** Defaults to `distroless`. */
+  preset: 'distroless' | 'none';
+  users: UserSpec[];
+  groups: GroupSpec[];
+}
+
+export interface FileSpec {
+  /** Host path as written: absolute, or relative to the spec's directory (`LoadedSpec.dir`). */
+  src: string;
+  /** Absolute, normalized image path. */
+  dest: string;
+  mode?: number;
+  owner?: string;
+}
+
+export interface BinarySpec {
+  /** Host path as written: absolute, or relative to the spec's directory (`LoadedSpec.dir`). */
+  src: string;
+  /** Absolute, normalized image path; defaults to `src` (which must then be absolute). */
+  dest: string;
+}
+
+export type PathSpec =
+  | { path: string; type: 'dir'; mode?: number; owner?: string }
+  | { path: string; type: 'file'; content: string; mode?: number; owner?: string }
+  | { path: string; type: 'symlink'; target: string; owner?: string };
+
+export interface Spec {
+  name: string;
+  /** Defaults to `latest`. */
+  tag: string;
+  /** `undefined` means the host architecture, resolved later. */
+  archs?: Arch[];
+  /** Unix seconds; written as an RFC 3339 string or an integer. */
+  created?: number;
+  /** A plain string in the file is split like a POSIX shell would (quotes and backslashes). */
+  entrypoint?: string[];
+  cmd?: string[];
+  env: Record<string, string>;
+  workdir?: string;
+  /** A name, uid, `uid:gid` or `name:group`. */
+  user?: string;
+  /** Normalized `8080/tcp`. */
+  ports: string[];
+  volumes: string[];
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  /** Key `stop-signal` in the file. */
+  stopSignal?: string;
+  accounts: AccountsSpec;
+  files: FileSpec[];
+  binaries: BinarySpec[];
+  paths: PathSpec[];
+}
