@@ -242,7 +242,7 @@ export const signal = () =>
   z
     .union(
       [
-        z.string().regex(/^((SIG)?[A-Z][A-Z0-9]*([+-][0-9]+)?|[0-9]{1,2})$/, {
+        z.string().regex(/^((SIG)?[A-Z][A-Z0-9]*([+-][0-9]+)?|[1-9]|[1-5][0-9]|6[0-4])$/, {
           error: (iss) => `expected a signal name like "SIGTERM" or a number, got "${String(iss.input)}"`,
         }),
         z.int().min(1, { error: 'must be between 1 and 64' }).max(64, { error: 'must be between 1 and 64' }),
