@@ -105,3 +105,16 @@ export function run(path: string): { status: number | null; stderr: string } {
   const result = spawnSync(path, [], { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' } });
   return { status: result.status, stderr: result.stderr };
 }
+
+/**
+ * What the real loader opened when it actually ran the program (LD_DEBUG=libs "calling init:"
+ * lines, one per loaded object other than the program, under the name it was opened with). Better
+ * than ldd when they differ: ldd runs `ld.so --list <path>`, which takes the program's $ORIGIN
+ * from <path> as given, while a real exec takes it from /proc/self/exe (symlinks resolved).
+ */
+export function loaderTrace(path: string): { status: number | null; opened: string[] } {
+  const result = spawnSync(path, [], { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C', LD_DEBUG: 'libs' } });
+  const opened = new Set<string>();
+  for (const m of result.stderr.matchAll(/calling init: (\S+)/g)) opened.add(m[1] as string);
+  return { status: result.status, opened: [...opened].sort() };
+}

@@ -101,7 +101,8 @@ export async function readLdSoConf(fs: FsView, confPath = '/etc/ld.so.conf'): Pr
       const include = /^include[ \t]+(.*)$/.exec(line);
       if (include) {
         for (const pattern of include[1]!.split(/[ \t]+/).filter((p) => p !== '')) {
-          const absolute = pattern.startsWith('/') ? pattern : posix.join(posix.dirname(file), pattern);
+          // Textual, like ldconfig: `..` must be resolved by the lookup, not by string rewriting.
+          const absolute = pattern.startsWith('/') ? pattern : `${posix.dirname(file)}/${pattern}`;
           for (const match of await globPaths(absolute, fs)) await parseFile(match);
         }
         continue;
