@@ -265,7 +265,7 @@ export const specFields = {
     .describe(`Architectures to build (${ARCHS.join(', ')}); defaults to the host's.`),
   created: created()
     .optional()
-    .describe('Creation time: an RFC 3339 string like "2024-01-01T00:00:00Z" or unix seconds; defaults to 0 (or SOURCE_DATE_EPOCH).'),
+    .describe('Creation time: an RFC 3339 string like "2024-01-01T00:00:00Z" or unix seconds; defaults to $SOURCE_DATE_EPOCH, else 0.'),
   entrypoint: command()
     .optional()
     .describe('Entrypoint: a list of strings, or one string split like a shell would (no expansion).'),
@@ -330,8 +330,13 @@ function camelKeys<T extends object>(value: T): CamelKeys<T> {
 /** The file as written -> the normalized `Spec`. */
 export const specSchema: z.ZodType<Spec, SpecFile> = specFileSchema.transform((file): Spec => camelKeys(file));
 
-// `Spec` (types.ts) and the schema must describe the same thing: these fail to compile otherwise.
+// `Spec` (types.ts) and the schema must describe the same thing: the same keys, with types that fit
+// both ways. These fail to compile otherwise (a key missing on one side shows up in the error).
+type OnlyInFile = Exclude<keyof FromFile, keyof Spec>;
+type OnlyInSpec = Exclude<keyof Spec, keyof FromFile>;
+const sameKeys: [OnlyInFile, OnlyInSpec] extends [never, never] ? true : { onlyInFile: OnlyInFile; onlyInSpec: OnlyInSpec } = true;
 const toSpec = (v: FromFile): Spec => v;
 const fromSpec = (v: Spec): FromFile => v;
+void sameKeys;
 void toSpec;
 void fromSpec;
