@@ -1,0 +1,255 @@
+/**
+ * Packages indexes (`dists/<suite>/<component>/binary-<arch>/Packages.xz`): one deb822 stanza per
+ * package version, turned into PackageRecords that the solver and the lockfile work with. Each
+ * record keeps its stanza verbatim in `control`, because the image's dpkg status database
+ * (var/lib/dpkg/status.d/<name>) is that paragraph.
+ */
+import { createHash } from 'node:crypto';
+import { gunzipSync } from 'node:zlib';
+import { decompress as zstdDecompress } from 'fzstd';
+// xz-decompress is CommonJS (webpack bundle): its named exports are only reachable through the default import.
+import xzDecompress from 'xz-decompress';
+import { integrityError, PithError } from '../../../errors.js';
+import { iterateDeb822, type Deb822Paragraph } from './deb822.js';
+import { fetchBytes, type FetchOptions } from './fetch.js';
+import { parseProvides, parseRelations, type Relation } from './relations.js';
+import type { Release } from './release.js';
+
+export type MultiArch = 'same' | 'foreign' | 'allowed' | 'no';
+
+export interface IndexSource {
+  suite: string;
+  component: string;
+  arch: string;
+  /** The archive root URI (a stanza's Filename is relative to it). */
+  baseUrl: string;
+}
+
+export interface PackageRecord {
+  name: string;
+  version: string;
+  architecture: string;
+  multiArch?: MultiArch;
+  depends: Relation[][];
+  preDepends: Relation[][];
+  provides: Relation[];
+  essential: boolean;
+  priority?: string;
+  section?: string;
+  /** Relative to baseUrl, e.g. `pool/main/g/glibc/libc6_2.36-9+deb12u14_amd64.deb`. */
+  filename: string;
+  size: number;
+  sha256: string;
+  /** Source package name (the package's own name when the stanza has no Source field). */
+  source: string;
+  /** Source version (the package's version unless Source says `name (version)`). */
+  sourceVersion: string;
+  suite: string;
+  component: string;
+  baseUrl: string;
+  /** The stanza verbatim, ending with a newline. */
+  control: string;
+}
+
+const MULTI_ARCH = new Set<string>(['same', 'foreign', 'allowed', 'no']);
+
+/** Whether s is 64 lower-case hex digits (a loop: this runs once per stanza). */
+function isSha256Hex(s: string): boolean {
+  if (s.length !== 64) return false;
+  for (let i = 0; i < 64; i++) {
+    const c = s.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
+  }
+  return true;
+}
+
+function isDigits(s: string): boolean {
+  if (s.length === 0 || s.length > 15) return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
+/** Parse an uncompressed Packages index. Throws PithError('input') naming the index and package on bad stanzas. */
+export function parsePackagesIndex(text: string, source: IndexSource): PackageRecord[] {
+  const where = `${source.suite}/${source.component}/binary-${source.arch}/Packages`;
+  const out: PackageRecord[] = [];
+  // Relations of `all` packages are evaluated for the index's architecture.
+  const indexRelOptions = { arch: source.arch, where };
+  for (const p of iterateDeb822(text, { source: where })) {
+    try {
+      out.push(toRecord(p, source, indexRelOptions));
+    } catch (err) {
+      if (!(err instanceof PithError)) throw err;
+      // Name the stanza only on the error path, so the loop builds no strings per package.
+      const name = p.get('Package');
+      throw new PithError(err.kind, err.message, {
+        where: `${where}:${p.line}${name ? ` (${name})` : ''}`,
+        ...(err.hint === undefined ? {} : { hint: err.hint }),
+        cause: err,
+      });
+    }
+  }
+  return out;
+}
+
+function toRecord(p: Deb822Paragraph, source: IndexSource, indexRelOptions: { arch: string; where: string }): PackageRecord {
+  const required = (field: string): string => {
+    const v = p.get(field);
+    if (v === undefined || v === '') throw new PithError('input', `stanza has no ${field} field`);
+    return v;
+  };
+  const name = required('Package');
+  const version = required('Version');
+  const architecture = required('Architecture');
+  const filename = required('Filename');
+  const sizeText = required('Size');
+  let sha256 = required('SHA256');
+  if (!isDigits(sizeText)) throw new PithError('input', `bad Size "${sizeText}"`);
+  if (!isSha256Hex(sha256)) {
+    sha256 = sha256.toLowerCase();
+    if (!isSha256Hex(sha256)) throw new PithError('input', `bad SHA256 "${sha256}"`);
+  }
+
+  let src = name;
+  let srcVersion = version;
+  const sourceField = p.get('Source');
+  if (sourceField !== undefined) {
+    const m = /^(\S+)(?:\s*\(\s*([^\s()]+)\s*\))?$/.exec(sourceField);
+    if (!m) throw new PithError('input', `bad Source "${sourceField}"`);
+    src = m[1]!;
+    if (m[2] !== undefined) srcVersion = m[2];
+  }
+
+  const relOptions = architecture === 'all' || architecture === indexRelOptions.arch ? indexRelOptions : { arch: architecture };
+  const record: PackageRecord = {
+    name,
+    version,
+    architecture,
+    depends: parseRelations(p.get('Depends'), relOptions),
+    preDepends: parseRelations(p.get('Pre-Depends'), relOptions),
+    provides: parseProvides(p.get('Provides'), relOptions),
+    essential: p.get('Essential') === 'yes',
+    filename,
+    size: Number(sizeText),
+    sha256,
+    source: src,
+    sourceVersion: srcVersion,
+    suite: source.suite,
+    component: source.component,
+    baseUrl: source.baseUrl,
+    control: p.raw,
+  };
+  const multiArch = p.get('Multi-Arch');
+  if (multiArch !== undefined) {
+    if (!MULTI_ARCH.has(multiArch)) throw new PithError('input', `bad Multi-Arch "${multiArch}"`);
+    record.multiArch = multiArch as MultiArch;
+  }
+  const priority = p.get('Priority');
+  if (priority !== undefined) record.priority = priority;
+  const section = p.get('Section');
+  if (section !== undefined) record.section = section;
+  return record;
+}
+
+function startsWith(bytes: Uint8Array, magic: readonly number[]): boolean {
+  return bytes.length >= magic.length && magic.every((b, i) => bytes[i] === b);
+}
+
+const XZ_MAGIC = [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00];
+const GZ_MAGIC = [0x1f, 0x8b];
+const ZSTD_MAGIC = [0x28, 0xb5, 0x2f, 0xfd];
+
+async function unxz(bytes: Uint8Array): Promise<Uint8Array> {
+  const input = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(bytes);
+      controller.close();
+    },
+  });
+  return new Uint8Array(await new Response(new xzDecompress.XzReadableStream(input)).arrayBuffer());
+}
+
+/**
+ * Decompress an index by its name's extension (`.xz`, `.gz`, `.zst`; anything else is taken as
+ * uncompressed). Names without a known extension (by-hash paths) are sniffed by magic bytes.
+ */
+export async function decompressIndex(bytes: Uint8Array, name: string): Promise<Uint8Array> {
+  const ext = /\.(xz|gz|zst)$/.exec(name)?.[1];
+  const kind =
+    ext ??
+    (startsWith(bytes, XZ_MAGIC) ? 'xz' : startsWith(bytes, GZ_MAGIC) ? 'gz' : startsWith(bytes, ZSTD_MAGIC) ? 'zst' : undefined);
+  const magic = kind === 'xz' ? XZ_MAGIC : kind === 'gz' ? GZ_MAGIC : kind === 'zst' ? ZSTD_MAGIC : undefined;
+  if (magic === undefined) return bytes;
+  if (!startsWith(bytes, magic)) throw new PithError('input', `${name} is not ${kind}-compressed data`);
+  try {
+    if (kind === 'xz') return await unxz(bytes);
+    if (kind === 'gz') return new Uint8Array(gunzipSync(bytes));
+    return zstdDecompress(bytes);
+  } catch (err) {
+    throw new PithError('input', `cannot decompress ${name}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** Preferred index compressions, smallest download first. */
+const INDEX_NAMES = ['Packages.xz', 'Packages.gz', 'Packages'];
+
+export interface FetchedIndex {
+  records: PackageRecord[];
+  /** Path of the index relative to dists/<suite>/, e.g. `main/binary-amd64/Packages.xz`. */
+  path: string;
+  /** sha256 and size of the downloaded (compressed) file, as listed in the Release file. */
+  sha256: string;
+  size: number;
+  url: string;
+}
+
+/**
+ * Fetch, check and parse one Packages index of a verified Release: the smallest compression the
+ * Release lists, by hash when the archive supports it (falling back to the plain path on 404, as apt
+ * does), checked against the Release's size and sha256 before it is decompressed.
+ */
+export async function fetchPackagesIndex(
+  source: IndexSource,
+  release: Release,
+  fetchOptions?: FetchOptions,
+): Promise<FetchedIndex> {
+  const dir = `${source.component}/binary-${source.arch}`;
+  const path = INDEX_NAMES.map((n) => `${dir}/${n}`).find((p) => release.sha256.has(p));
+  if (path === undefined) {
+    throw new PithError('input', `${source.suite} has no Packages index for ${source.component}/${source.arch}`, {
+      hint: `the Release lists components ${release.components.join(' ')} and architectures ${release.architectures.join(' ')}`,
+    });
+  }
+  const want = release.sha256.get(path)!;
+  const base = `${source.baseUrl.replace(/\/+$/, '')}/dists/${source.suite}`;
+  const plainUrl = `${base}/${path}`;
+  let url = plainUrl;
+  let bytes: Uint8Array;
+  if (release.acquireByHash) {
+    url = `${base}/${dir}/by-hash/SHA256/${want.sha256}`;
+    try {
+      bytes = await fetchBytes(url, fetchOptions);
+    } catch (err) {
+      if (!(err instanceof PithError && /HTTP 404/.test(err.message))) throw err;
+      url = plainUrl;
+      bytes = await fetchBytes(url, fetchOptions);
+    }
+  } else {
+    bytes = await fetchBytes(url, fetchOptions);
+  }
+  const got = sha256Hex(bytes);
+  if (bytes.length !== want.size || got !== want.sha256) {
+    throw integrityError(`${url}: index does not match the Release file`, {
+      hint: `expected ${want.size} bytes sha256 ${want.sha256}, got ${bytes.length} bytes sha256 ${got}`,
+    });
+  }
+  const text = new TextDecoder().decode(await decompressIndex(bytes, path));
+  return { records: parsePackagesIndex(text, source), path, sha256: want.sha256, size: want.size, url };
+}

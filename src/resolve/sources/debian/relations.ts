@@ -1,0 +1,228 @@
+/**
+ * Package relationship fields (Debian policy 7.1): Depends, Pre-Depends, Provides, and friends.
+ *
+ * `a (>= 1.2) | b:any, c [amd64] <!nocheck>` parses to `[[a >= 1.2, b:any], [c]]`: commas separate
+ * requirements that must all hold, `|` separates alternatives tried left to right.
+ *
+ * Restrictions only ever appear in source packages (dpkg-gencontrol evaluates them away before a
+ * binary package's Depends is written), but a parser that meets them should not misread them:
+ * - architecture restrictions `[amd64 !i386 linux-any]` are evaluated against `options.arch` when
+ *   given (a list of positive terms keeps the alternative when one matches; a list of negated
+ *   terms keeps it when none matches) and ignored, keeping the alternative, when it is not;
+ * - build profiles `<!nocheck> <stage1 cross>` (any group true, each group a conjunction) are
+ *   evaluated against `options.profiles`, which is empty by default: no profile is active when
+ *   installing binary packages, so `c <!nocheck>` is kept and `c <nocheck>` is dropped.
+ * An alternative that does not apply is dropped; a requirement left without alternatives is
+ * dropped entirely (as dpkg does).
+ *
+ * Legacy operators `<` and `>` mean `<=` and `>=` (dpkg still accepts them with a warning).
+ */
+import { PithError } from '../../../errors.js';
+import type { VersionOp } from './version.js';
+
+export type RelationOp = VersionOp;
+
+export interface Relation {
+  name: string;
+  /** Architecture qualifier after `:`: `any`, `native`, or an architecture name. */
+  arch?: string;
+  op?: RelationOp;
+  version?: string;
+}
+
+export interface RelationOptions {
+  /** Host architecture used to evaluate `[...]` restrictions. */
+  arch?: string;
+  /** Active build profiles used to evaluate `<...>` restrictions (none by default). */
+  profiles?: readonly string[];
+  /** Named in error messages, e.g. `libc6 Depends`. */
+  where?: string;
+}
+
+/**
+ * Debian architecture name to (os, cpu) for wildcard matching (`linux-any`, `any-arm`).
+ * A simplification of dpkg's tupletable/cputable, good for the architectures Debian ships.
+ */
+function archTuple(arch: string): { os: string; cpu: string } {
+  const CPU: Record<string, string> = { armel: 'arm', armhf: 'arm', x32: 'amd64', mipsel: 'mipsel', mips64el: 'mips64el' };
+  const dash = arch.indexOf('-');
+  const os = dash < 0 ? 'linux' : arch.slice(0, dash);
+  const cpu = dash < 0 ? arch : arch.slice(dash + 1);
+  return { os, cpu: CPU[cpu] ?? cpu };
+}
+
+/** Whether architecture `arch` matches a restriction term such as `amd64`, `linux-any`, `any-arm64`, `any`. */
+export function archMatches(arch: string, term: string): boolean {
+  if (term === 'any' || term === arch) return true;
+  const dash = term.indexOf('-');
+  if (dash < 0) {
+    // A bare CPU-less name only matches itself, except 'all' (never matches a real arch here).
+    return false;
+  }
+  const tOs = term.slice(0, dash);
+  const tCpu = term.slice(dash + 1);
+  const { os, cpu } = archTuple(arch);
+  return (tOs === 'any' || tOs === os) && (tCpu === 'any' || tCpu === cpu);
+}
+
+function evalArchRestriction(list: string, arch: string | undefined, fail: (why: string) => Error): boolean {
+  const terms = list.trim().split(/\s+/).filter((t) => t !== '');
+  if (terms.length === 0) throw fail('empty architecture restriction []');
+  const negated = terms.map((t) => t.startsWith('!'));
+  if (negated.some((x) => x !== negated[0])) throw fail(`mixed positive and negated architectures in [${list}]`);
+  if (arch === undefined) return true;
+  const hit = terms.some((t) => archMatches(arch, t.replace(/^!/, '')));
+  return negated[0] ? !hit : hit;
+}
+
+/** One `<...>` group: a conjunction of profile terms, each possibly negated. */
+function evalProfileGroup(group: string, profiles: readonly string[], fail: (why: string) => Error): boolean {
+  const terms = group.trim().split(/\s+/).filter((t) => t !== '');
+  if (terms.length === 0) throw fail('empty build profile restriction <>');
+  return terms.every((term) => (term.startsWith('!') ? !profiles.includes(term.slice(1)) : profiles.includes(term)));
+}
+
+const C_SPACE = 32;
+const C_TAB = 9;
+const C_LF = 10;
+const C_CR = 13;
+
+function isBlankChar(c: number): boolean {
+  return c === C_SPACE || c === C_TAB || c === C_LF || c === C_CR;
+}
+
+/** Package name characters (policy 5.6.1: lower-case letters, digits, `+`, `-`, `.`). */
+function isNameChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 43 || c === 45 || c === 46;
+}
+
+function failer(options: RelationOptions, field: string) {
+  return (why: string) =>
+    new PithError('input', `bad relationship field "${field.replace(/\s+/g, ' ').trim()}": ${why}`, {
+      where: options.where ?? '<relations>',
+    });
+}
+
+/**
+ * Parse a Depends-like field (AND of ORs). An empty or absent field gives `[]`.
+ * A hand-written scanner rather than split/regex: it runs over every stanza of a 63,000-package
+ * index, so it allocates nothing but the relations themselves.
+ */
+export function parseRelations(field: string | undefined, options: RelationOptions = {}): Relation[][] {
+  if (field === undefined) return [];
+  const s = field;
+  const n = s.length;
+  let i = 0;
+  const skip = () => {
+    while (i < n && isBlankChar(s.charCodeAt(i))) i++;
+  };
+  skip();
+  if (i === n) return [];
+  const fail = failer(options, field);
+  const out: Relation[][] = [];
+  let alts: Relation[] = [];
+  let altCount = 0;
+  for (;;) {
+    skip();
+    const nameStart = i;
+    while (i < n && isNameChar(s.charCodeAt(i))) i++;
+    if (i === nameStart) {
+      if (i >= n || s[i] === ',' || s[i] === '|') throw fail(altCount > 0 ? 'empty alternative' : 'empty requirement');
+      throw fail(`unexpected "${s[i]}" where a package name should be`);
+    }
+    const rel: Relation = { name: s.slice(nameStart, i) };
+    let keep = true;
+    if (s.charCodeAt(i) === 58 /* : */) {
+      const q = ++i;
+      while (i < n && isNameChar(s.charCodeAt(i))) i++;
+      if (i === q) throw fail(`empty architecture qualifier after "${rel.name}:"`);
+      rel.arch = s.slice(q, i);
+    }
+    skip();
+    if (s.charCodeAt(i) === 40 /* ( */) {
+      i++;
+      skip();
+      const o = i;
+      while (i < n && (s[i] === '<' || s[i] === '>' || s[i] === '=')) i++;
+      const op = s.slice(o, i);
+      switch (op) {
+        case '<<': case '<=': case '=': case '>=': case '>>':
+          rel.op = op;
+          break;
+        case '<':
+          rel.op = '<=';
+          break;
+        case '>':
+          rel.op = '>=';
+          break;
+        default:
+          throw fail(`bad version operator "${op}" for "${rel.name}"`);
+      }
+      skip();
+      const v = i;
+      while (i < n && !isBlankChar(s.charCodeAt(i)) && s[i] !== ')' && s[i] !== '(') i++;
+      if (i === v) throw fail(`missing version for "${rel.name}"`);
+      rel.version = s.slice(v, i);
+      skip();
+      if (s[i] !== ')') throw fail(`missing ")" after "${rel.name} (${op} ${rel.version}"`);
+      i++;
+      skip();
+    }
+    if (s[i] === '[') {
+      const close = s.indexOf(']', i);
+      if (close < 0) throw fail('unterminated "["');
+      keep = evalArchRestriction(s.slice(i + 1, close), options.arch, fail) && keep;
+      i = close + 1;
+      skip();
+    }
+    if (s[i] === '<') {
+      let any = false;
+      while (s[i] === '<') {
+        const close = s.indexOf('>', i);
+        if (close < 0) throw fail('unterminated "<"');
+        if (evalProfileGroup(s.slice(i + 1, close), options.profiles ?? [], fail)) any = true;
+        i = close + 1;
+        skip();
+      }
+      keep = keep && any;
+    }
+    if (keep) alts.push(rel);
+    altCount++;
+    if (i >= n) break;
+    const c = s[i];
+    i++;
+    if (c === '|') continue;
+    if (c !== ',') throw fail(`unexpected "${c}" after "${rel.name}"`);
+    if (alts.length > 0) out.push(alts);
+    alts = [];
+    altCount = 0;
+  }
+  if (alts.length > 0) out.push(alts);
+  return out;
+}
+
+/**
+ * Parse a Provides field: a comma-separated list without alternatives, where a version may only be
+ * given with `=` (policy 7.5). An empty or absent field gives `[]`.
+ */
+export function parseProvides(field: string | undefined, options: RelationOptions = {}): Relation[] {
+  const fail = failer(options, field ?? '');
+  const groups = parseRelations(field, options);
+  return groups.map((alts) => {
+    if (alts.length !== 1) throw fail(`alternatives are not allowed in Provides: "${field?.trim()}"`);
+    const rel = alts[0]!;
+    if (rel.op !== undefined && rel.op !== '=') throw fail(`Provides only takes "=" versions, got "${rel.name} (${rel.op} ${rel.version})"`);
+    return rel;
+  });
+}
+
+/** One relation back to its canonical text, e.g. `libc6:any (>= 2.36)`. */
+export function formatRelation(rel: Relation): string {
+  const head = rel.arch ? `${rel.name}:${rel.arch}` : rel.name;
+  return rel.op ? `${head} (${rel.op} ${rel.version})` : head;
+}
+
+/** A parsed field back to text, e.g. `a (>= 1) | b, c`. */
+export function formatRelations(groups: Relation[][]): string {
+  return groups.map((alts) => alts.map(formatRelation).join(' | ')).join(', ');
+}
