@@ -103,9 +103,17 @@ export class Deb822Paragraph {
   }
 
   private valueAt(f: number): string {
-    const text = this.raw.slice(this.spans[f + 2], this.spans[f + 3]);
-    const nl = text.indexOf('\n');
-    if (nl < 0) return text.trim();
+    const raw = this.raw;
+    let a = this.spans[f + 2]!;
+    let b = this.spans[f + 3]!;
+    const nl = raw.indexOf('\n', a);
+    if (nl < 0 || nl >= b) {
+      // Single line: trim by index so that only one string is cut out.
+      while (a < b && isBlankCode(raw.charCodeAt(a))) a++;
+      while (b > a && isBlankCode(raw.charCodeAt(b - 1))) b--;
+      return raw.slice(a, b);
+    }
+    const text = raw.slice(a, b);
     // Multi-line: first line trimmed, then continuation lines without their one leading blank.
     const lines = text.split('\n');
     const out: string[] = [];
@@ -120,6 +128,10 @@ export class Deb822Paragraph {
     }
     return out.join('\n');
   }
+}
+
+function isBlankCode(c: number): boolean {
+  return c === SPACE || c === TAB || c === CR;
 }
 
 /** Whether text[start, end) is only spaces, tabs and carriage returns. */
