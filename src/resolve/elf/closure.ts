@@ -26,9 +26,10 @@
  * Not modelled: glibc-hwcaps/ and legacy platform subdirectories (their use depends on the CPU at
  * run time), DF_1_NODEFLIB, LD_PRELOAD and dlopen()ed libraries (invisible in the ELF).
  *
- * musl (interpreter ld-musl-*.so.1): DT_RUNPATH or else DT_RPATH of the requesting object and its
- * loaders, then /etc/ld-musl-<arch>.path or /lib:/usr/local/lib:/usr/lib; names libc.*, libpthread.*,
- * librt.*, libm.*, libdl.*, libutil.*, libxnet.* are the loader itself.
+ * musl (interpreter ld-musl-*.so.1, ldso/dynlink.c): `extraLibraryDirs` (LD_LIBRARY_PATH) first,
+ * then DT_RUNPATH or else DT_RPATH of the requesting object and its loaders, then
+ * /etc/ld-musl-<arch>.path or /lib:/usr/local/lib:/usr/lib; names libc.*, libpthread.*, librt.*,
+ * libm.*, libdl.*, libutil.*, libxnet.* are the loader itself. ld.so.conf plays no part.
  */
 import { posix } from 'node:path';
 import { buildError, isPithError } from '../../errors.js';
@@ -56,7 +57,10 @@ export interface ElfClosure {
 }
 
 export interface ClosureOptions {
-  /** Searched like LD_LIBRARY_PATH: after DT_RPATH, before DT_RUNPATH. `$ORIGIN` is the binary's. */
+  /**
+   * Searched where LD_LIBRARY_PATH would be (glibc: after DT_RPATH, before DT_RUNPATH; musl: first).
+   * `$ORIGIN` in them is the binary's. For libraries the image sets LD_LIBRARY_PATH for.
+   */
   extraLibraryDirs?: string[];
 }
 
@@ -130,7 +134,7 @@ class ClosureWalker {
   private async openBinary(): Promise<Loaded> {
     const src = this.binaryPath;
     const found = await this.lookup(src);
-    if (!found.ok) throw buildError(`${src} does not exist`, { hint: 'check binaries[].src' });
+    if (!found.ok) throw buildError(`${src} does not exist`);
     const { realPath } = found.chain;
     const st = await this.fs.lstat(realPath);
     if (st?.type !== 'file') throw buildError(`${src} is not an ELF executable (not a regular file)`);
@@ -250,7 +254,7 @@ class ClosureWalker {
     const skippedNote = skipped.length > 0 ? `; skipped ${skipped.join('; ')}` : '';
     throw buildError(
       `${this.binaryPath}: ${name} (needed by ${this.neededChain(requester)}) not found in: ${dirs.join(', ')}${skippedNote}`,
-      { hint: 'install the library on the build host, or add its directory to the binary RUNPATH or /etc/ld.so.conf.d' },
+      { hint: 'install the package that provides it, or add its directory to the RUNPATH of the binary or to /etc/ld.so.conf.d' },
     );
   }
 
@@ -273,10 +277,12 @@ class ClosureWalker {
     const effectiveRpath = (o: Loaded) => (o.info.runpath.length > 0 ? [] : o.info.rpath);
 
     if (this.musl) {
+      // ldso/dynlink.c load_library: LD_LIBRARY_PATH first, then each loader's DT_RUNPATH or
+      // DT_RPATH (musl treats them alike and inherits both), then the path file.
+      add(this.options.extraLibraryDirs ?? [], this.binary);
       for (let at: Loaded | undefined = requester; at; at = at.loader) {
         add(at.info.runpath.length > 0 ? at.info.runpath : at.info.rpath, at);
       }
-      add(this.options.extraLibraryDirs ?? [], this.binary);
       dirs.push(...(await readMuslPath(this.fs, this.binary.info.interpreter ?? '')));
       return unique(dirs);
     }

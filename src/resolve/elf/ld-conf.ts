@@ -122,13 +122,16 @@ export async function readLdSoConf(fs: FsView, confPath = '/etc/ld.so.conf'): Pr
 }
 
 /**
- * musl's search path: /etc/ld-musl-<arch>.path (directories separated by newlines or colons), or
- * musl's built-in default when that file does not exist. `<arch>` comes from the interpreter name,
- * e.g. /lib/ld-musl-x86_64.so.1 -> x86_64.
+ * musl's search path: <prefix>/etc/ld-musl-<arch>.path (directories separated by newlines or colons),
+ * or musl's built-in default when that file does not exist. `<arch>` comes from the interpreter name
+ * and <prefix> is the directory above the interpreter's (empty for /lib/ld-musl-x86_64.so.1), as in
+ * musl's ldso/dynlink.c.
  */
 export async function readMuslPath(fs: FsView, interpreter: string): Promise<string[]> {
   const match = /^ld-musl-(.+)\.so\.\d+$/.exec(posix.basename(interpreter));
-  const text = match ? await readText(`/etc/ld-musl-${match[1]}.path`, fs) : undefined;
+  const prefix = posix.dirname(posix.dirname(interpreter));
+  const file = match ? `${prefix === '/' || prefix === '.' ? '' : prefix}/etc/ld-musl-${match[1]}.path` : undefined;
+  const text = file ? await readText(file, fs) : undefined;
   if (text === undefined) return ['/lib', '/usr/local/lib', '/usr/lib'];
   return text.split(/[\n:]/).map((d) => d.trim()).filter((d) => d !== '');
 }

@@ -172,6 +172,17 @@ describe('search order', () => {
     assert.deepEqual(paths(await resolveClosure('/usr/bin/app', fs)), [LD, '/opt/u/libx.so']);
   });
 
+  it('the DT_RPATH of a loader that also has DT_RUNPATH is not inherited either', async () => {
+    const fs = memFsView(
+      base({
+        '/usr/bin/app': exe({ needed: ['liba.so'], rpath: '/opt/r', runpath: '/opt/u' }),
+        '/opt/u/liba.so': lib('liba.so', { needed: ['libb.so'] }),
+        '/opt/r/libb.so': lib('libb.so'),
+      }),
+    );
+    await rejectsWith(resolveClosure('/usr/bin/app', fs), /^\/usr\/bin\/app: libb\.so \(needed by \/opt\/u\/liba\.so <- \/usr\/bin\/app\) not found in: \/lib\/x86_64/);
+  });
+
   it('RPATH, then extra dirs, then RUNPATH, then ld.so.conf, then the defaults', async () => {
     const everywhere = {
       '/opt/r/libx.so': lib('libx.so'),
@@ -282,6 +293,20 @@ describe('musl', () => {
     await rejectsWith(resolveClosure('/app', memFsView({ ...tree, '/app': needsQ })), /libq\.so .* not found in: \/lib, \/usr\/local\/lib, \/usr\/lib$/);
     const withPathFile = memFsView({ ...tree, '/app': needsQ, '/etc/ld-musl-x86_64.path': '/opt/glibc\n' });
     assert.deepEqual(paths(await resolveClosure('/app', withPathFile)), [MUSL, '/opt/glibc/libq.so']);
+  });
+
+  it('LD_LIBRARY_PATH (extraLibraryDirs) before RPATH, and RPATH/RUNPATH of every loader', async () => {
+    const tree = {
+      [MUSL]: lib('libc.musl-x86_64.so.1'),
+      '/app': buildElf({ type: 3, interpreter: MUSL, needed: ['liba.so'], runpath: '/opt/r' }),
+      '/opt/r/liba.so': lib('liba.so', { needed: ['libb.so'] }),
+      '/opt/r/libb.so': lib('libb.so'),
+      '/opt/extra/liba.so': lib('liba.so', { needed: ['libb.so'] }),
+    } satisfies Record<string, MemNode>;
+    // musl inherits RUNPATH too: libb is found through the app's /opt/r (glibc would not).
+    assert.deepEqual(paths(await resolveClosure('/app', memFsView(tree))), [MUSL, '/opt/r/liba.so', '/opt/r/libb.so']);
+    const extra = await resolveClosure('/app', memFsView(tree), { extraLibraryDirs: ['/opt/extra'] });
+    assert.deepEqual(paths(extra), [MUSL, '/opt/extra/liba.so', '/opt/r/libb.so']);
   });
 });
 

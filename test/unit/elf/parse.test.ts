@@ -161,6 +161,20 @@ describe('parseElf on synthetic objects of other classes and byte orders', () =>
     });
   }
 
+  it('more than 0xfffe program headers: e_phnum is PN_XNUM and the count is in section header 0', () => {
+    const plain = buildElf({ interpreter: '/lib/ld.so', needed: ['liba.so'] });
+    const data = new Uint8Array(plain.length + 64);
+    data.set(plain);
+    const view = new DataView(data.buffer);
+    const phnum = view.getUint16(56, true);
+    view.setUint16(56, 0xffff, true); // PN_XNUM
+    view.setBigUint64(40, BigInt(plain.length), true); // e_shoff -> the section header appended
+    view.setUint32(plain.length + 44, phnum, true); // sh_info of section 0
+    const info = parseElf(data);
+    assert.equal(info.interpreter, '/lib/ld.so');
+    assert.deepEqual(info.needed, ['liba.so']);
+  });
+
   it('a static synthetic executable', () => {
     const info = parseElf(buildElf({ type: 2, noDynamic: true }));
     assert.equal(info.isStatic, true);
