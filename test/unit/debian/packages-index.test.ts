@@ -188,6 +188,18 @@ describe('fetchPackagesIndex from a fake archive signed by a test key', () => {
     assert.equal(index.url, `${server.url}/debian/dists/testy/main/binary-amd64/Packages.xz`);
   });
 
+  it('takes the compression the caller prefers among those the Release lists', async () => {
+    const gz = gzipSync(SMALL);
+    server.route('/debian/dists/testy/main/binary-amd64/Packages.gz', gz);
+    const release = parseRelease(`${releaseText(false)} ${sha256Hex(gz)} ${gz.length} main/binary-amd64/Packages.gz\n`);
+    const source = { ...SOURCE, baseUrl: `${server.url}/debian` };
+    assert.equal((await fetchPackagesIndex(source, release)).path, 'main/binary-amd64/Packages.xz');
+    const viaGz = await fetchPackagesIndex(source, release, { compressions: ['gz', 'xz'] });
+    assert.equal(viaGz.path, 'main/binary-amd64/Packages.gz');
+    assert.equal(viaGz.records.length, 4);
+    await assert.rejects(fetchPackagesIndex(source, release, { compressions: ['none'] }), inputError);
+  });
+
   it('rejects an index that does not match the Release', async () => {
     const release = parseRelease(releaseText(false, 'testy', 'e'.repeat(64)));
     await assert.rejects(fetchPackagesIndex({ ...SOURCE, baseUrl: `${server.url}/debian` }, release), (e: unknown) => {

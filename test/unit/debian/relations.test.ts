@@ -98,6 +98,29 @@ describe('parseRelations', () => {
   });
 });
 
+describe('parseRelations with a cache', () => {
+  it('shares identical requirements as frozen objects, and only unrestricted ones', () => {
+    const cache = new Map();
+    const a = parseRelations('libc6 (>= 2.34), zlib1g', { cache });
+    const b = parseRelations('libc6 (>= 2.34), c [amd64]', { cache, arch: 'amd64' });
+    const c = parseRelations('c [amd64]', { cache, arch: 'i386' });
+    assert.equal(a[0], b[0], 'the same group object');
+    assert.ok(Object.isFrozen(a[0]) && Object.isFrozen(a[0]![0]));
+    assert.throws(() => {
+      (a[0]![0] as { version?: string }).version = '0';
+    }, TypeError);
+    assert.deepEqual(c, []);
+    assert.equal(cache.size, 2);
+    assert.notEqual(a, parseRelations('libc6 (>= 2.34), zlib1g', { cache }), 'the outer array is always new');
+  });
+  it('returns fresh, unfrozen objects without one', () => {
+    const a = parseRelations('libc6 (>= 2.34)');
+    const b = parseRelations('libc6 (>= 2.34)');
+    assert.notEqual(a[0], b[0]);
+    assert.ok(!Object.isFrozen(a[0]![0]));
+  });
+});
+
 describe('parseProvides', () => {
   it('reads plain and versioned provides', () => {
     assert.deepEqual(parseProvides('awk, libc-dev (= 2.36), python3-foo:any (= 1.0)'), [
