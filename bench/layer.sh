@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Times pith building a single-layer image from a ~200 MB host tree against
+# `tar --sort=name | pigz -p $(nproc)` and `tar | umoci raw add-layer` on the same tree, in one run.
+# Usage: bash bench/layer.sh [SOURCE_DIR] [MB]   (default: /usr/lib/x86_64-linux-gnu, 200 MB)
+# Needs: pith built (npm install), pigz, umoci. Prints medians of 3 runs and ratios.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+src=${1:-/usr/lib/$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)}
+mb=${2:-200}
+runs=${RUNS:-3}
+work=$(mktemp -d /tmp/pith-bench-layer.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+pith="node $here/dist/src/cli/main.js"
+
+# A fixed tree of about $mb MB of regular files (copied, so every tool reads the same bytes).
+mkdir -p "$work/tree"
+total=0
+while IFS= read -r -d '' f; do
+  size=$(stat -c %s "$f")
+  rel=${f#"$src"/}
+  mkdir -p "$work/tree/$(dirname "$rel")"
+  cp "$f" "$work/tree/$rel"
+  total=$((total + size))
+  [ "$total" -ge $((mb * 1024 * 1024)) ] && break
+done < <(find "$src" -type f -print0 | sort -z)
+files=$(find "$work/tree" -type f | wc -l)
+printf 'tree: %d files, %s bytes (from %s)\n' "$files" "$total" "$src"
+cat > "$work/pith.yaml" <<YAML
+name: bench
+accounts: {preset: none}
+files:
+  - {src: tree, dest: /data}
+YAML
+find "$work/tree" -type f -exec cat {} + >/dev/null  # warm the page cache
+
+now() { date +%s.%N; }
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+time_it() { # name, command...
+  local name=$1; shift
+  local t=()
+  for _ in $(seq "$runs"); do
+    rm -rf "$work/out" "$work/cache"; mkdir -p "$work/out"
+    local s; s=$(now); "$@" >/dev/null 2>&1; local e; e=$(now)
+    t+=("$(echo "$e - $s" | bc)")
+  done
+  printf '%s\n' "${t[@]}" | median
+}
+
+pith_build() { PITH_CACHE_DIR="$work/cache" $pith build "$work/pith.yaml" -o "$work/out/img.oci" -q; }
+tar_pigz() { tar --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 -C "$work/tree" -cf - . | pigz -p "$(nproc)" -6 > "$work/out/layer.tar.gz"; }
+umoci_add() {
+  umoci init --layout "$work/out/umoci" && umoci new --image "$work/out/umoci:bench" &&
+  tar --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 -C "$work/tree" -cf - . > "$work/out/layer.tar" &&
+  umoci raw add-layer --image "$work/out/umoci:bench" "$work/out/layer.tar"
+}
+
+p=$(time_it pith pith_build)
+t=$(time_it tar tar_pigz)
+u=$(time_it umoci umoci_add)
+pith_size=$(PITH_CACHE_DIR="$work/cache" $pith build "$work/pith.yaml" -o "$work/out/img.oci" --json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const j=JSON.parse(s);console.log(j.images[0].layers.reduce((a,l)=>a+l.size,0))})')
+tar_pigz; pigz_size=$(stat -c %s "$work/out/layer.tar.gz")
+printf '\n%-40s %8s s  (compressed %s bytes)\n' "pith build (${mb} MB tree, gzip -6)" "$p" "$pith_size"
+printf '%-40s %8s s  (compressed %s bytes)\n' "tar --sort=name | pigz -p $(nproc) -6" "$t" "$pigz_size"
+printf '%-40s %8s s\n' "tar + umoci raw add-layer" "$u"
+printf '\nratio pith / tar|pigz : %.2f\nratio pith / umoci    : %.2f\n' "$(echo "$p / $t" | bc -l)" "$(echo "$p / $u" | bc -l)"

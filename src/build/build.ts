@@ -1,0 +1,150 @@
+import { access, constants, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { buildError, usageError } from '../errors.js';
+import { assembleImage, assembleIndex, isoTime, type LayerRef } from '../image/assemble.js';
+import type { Digest } from '../image/digest.js';
+import { hostArch, platformFor } from '../image/platform.js';
+import type { Descriptor } from '../image/types.js';
+import { writeLayer } from '../layers/layer.js';
+import { DEFAULT_LAYER_RULES, planLayers } from '../layers/plan.js';
+import { sinks } from '../sinks/index.js';
+import type { BuiltImage, ImageArtifact } from '../sinks/sink.js';
+import type { LoadedSpec } from '../spec/load.js';
+import { BlobStore } from '../store/blob-store.js';
+import { defaultCacheDir } from '../store/cache-dir.js';
+import { resolveAccounts } from '../tree/files/accounts.js';
+import { containerConfig } from './image-config.js';
+import { imageTree } from './image-tree.js';
+
+/** gzip level for layers. Pinned: a different level gives different bytes and digests. */
+export const GZIP_LEVEL = 6;
+
+export interface BuildOptions {
+  /** Where to write the result; omit to only build into the cache. */
+  output?: { format: string; path: string };
+  /** Cache root (default: $PITH_CACHE_DIR, $XDG_CACHE_HOME/pith, ~/.cache/pith). */
+  cacheDir?: string;
+  /** Environment for SOURCE_DATE_EPOCH (default: process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** Progress messages, one line each. */
+  log?: (message: string) => void;
+}
+
+export interface LayerSummary {
+  name: string;
+  digest: Digest;
+  diffId: Digest;
+  size: number;
+  uncompressedSize: number;
+  entries: number;
+}
+
+export interface BuildResult {
+  /** The digest of the manifest (one platform) or of the index (several). */
+  digest: Digest;
+  mediaType: string;
+  artifact: ImageArtifact;
+  images: Array<{ platform: BuiltImage['platform']; digest: Digest; layers: LayerSummary[] }>;
+  created: string;
+  output?: { format: string; path: string };
+}
+
+/** The build epoch: the spec's `created`, else SOURCE_DATE_EPOCH, else 0 (1970-01-01). */
+export function buildEpoch(spec: LoadedSpec['spec'], env: NodeJS.ProcessEnv): number {
+  if (spec.created !== undefined) return spec.created;
+  const sde = env.SOURCE_DATE_EPOCH;
+  if (sde !== undefined && sde !== '') {
+    if (!/^\d+$/.test(sde)) throw usageError(`SOURCE_DATE_EPOCH must be a whole number of seconds, not "${sde}"`);
+    return Number(sde);
+  }
+  return 0;
+}
+
+/** spec -> resolve -> tree -> layers -> image -> sink: the one place the stages meet. */
+export async function build(loaded: LoadedSpec, options: BuildOptions = {}): Promise<BuildResult> {
+  const { spec } = loaded;
+  const log = options.log ?? (() => undefined);
+  const sink = options.output ? sinks.get(options.output.format) : undefined;
+  if (options.output && !sink) {
+    throw usageError(`unknown output format "${options.output.format}" (use one of: ${[...sinks.keys()].join(', ')})`);
+  }
+  if (options.output) await checkOutputWritable(options.output.path);
+
+  const created = buildEpoch(spec, options.env ?? process.env);
+  const store = new BlobStore(join(options.cacheDir ?? defaultCacheDir(options.env), 'blobs'));
+  const accounts = resolveAccounts(spec.accounts);
+  const config = containerConfig(spec, accounts, loaded.where);
+  const annotations = { ...spec.annotations, 'org.opencontainers.image.created': isoTime(created) };
+  const archs = spec.archs ?? [hostArch()];
+
+  const images: BuildResult['images'] = [];
+  const built: BuiltImage[] = [];
+  const blobs = new Map<string, Descriptor>();
+  for (const arch of archs) {
+    const platform = platformFor(arch);
+    const tree = await imageTree(loaded, arch, accounts);
+    const layers: LayerRef[] = [];
+    const summaries: LayerSummary[] = [];
+    for (const plan of planLayers(tree, DEFAULT_LAYER_RULES)) {
+      const blob = await writeLayer(plan.entries, store, { mtime: created, gzipLevel: GZIP_LEVEL });
+      const descriptor: Descriptor = { mediaType: blob.mediaType, digest: blob.digest, size: blob.size };
+      layers.push({ descriptor, diffId: blob.diffId, createdBy: plan.createdBy });
+      summaries.push({ name: plan.name, digest: blob.digest, diffId: blob.diffId, size: blob.size, uncompressedSize: blob.uncompressedSize, entries: plan.entries.length });
+      blobs.set(blob.digest, descriptor);
+      log(`${arch}: layer ${plan.name}: ${plan.entries.length} entries, ${blob.size} bytes`);
+    }
+    const image = assembleImage({ platform, created, config, layers, annotations });
+    await store.putBytes(image.config.bytes);
+    await store.putBytes(image.manifest.bytes);
+    blobs.set(image.config.descriptor.digest, image.config.descriptor);
+    blobs.set(image.manifest.descriptor.digest, image.manifest.descriptor);
+    built.push({ platform, manifest: image.manifest.descriptor, config: image.config.descriptor, layers: layers.map((l) => l.descriptor) });
+    images.push({ platform, digest: image.manifest.descriptor.digest, layers: summaries });
+  }
+
+  let root: Descriptor;
+  if (built.length === 1) {
+    root = built[0]!.manifest;
+  } else {
+    const index = assembleIndex(built.map((b) => b.manifest), annotations);
+    await store.putBytes(index.bytes);
+    root = index.descriptor;
+    blobs.set(root.digest, root);
+  }
+  const artifact: ImageArtifact = {
+    name: spec.name,
+    tag: spec.tag,
+    root,
+    images: built,
+    blobs: [...blobs.values()].sort((a, b) => (a.digest < b.digest ? -1 : a.digest > b.digest ? 1 : 0)),
+    store,
+  };
+  if (sink && options.output) {
+    await sink.write(artifact, resolve(options.output.path));
+    log(`wrote ${options.output.format} to ${options.output.path}`);
+  }
+  return {
+    digest: root.digest,
+    mediaType: root.mediaType,
+    artifact,
+    images,
+    created: isoTime(created),
+    ...(options.output ? { output: options.output } : {}),
+  };
+}
+
+/** Fail before building, not after, when the output can't be written. */
+async function checkOutputWritable(path: string): Promise<void> {
+  const parent = dirname(resolve(path));
+  try {
+    const info = await stat(parent);
+    if (!info.isDirectory()) throw buildError(`cannot write ${path}: ${parent} is not a directory`);
+    await access(parent, constants.W_OK);
+  } catch (err) {
+    if (err instanceof Error && err.name === 'PithError') throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    throw buildError(`cannot write ${path}: ${code === 'ENOENT' ? `directory ${parent} does not exist` : `${parent} is not writable`}`, {
+      hint: 'create the directory or choose another -o',
+    });
+  }
+}

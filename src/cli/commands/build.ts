@@ -1,0 +1,62 @@
+import { build, loadSpec, sinkNames } from '../../index.js';
+import { usageError } from '../../errors.js';
+import { parseArgs } from 'node:util';
+import { type Command, parseOrUsage } from './command.js';
+
+export const buildCommand: Command = {
+  name: 'build',
+  summary: 'build an image from a spec',
+  usage: `pith build [SPEC] [-o PATH] [--format oci|oci-archive|docker-archive] [--json] [--quiet]
+
+  SPEC             the spec file (default: ./pith.yaml)
+  -o, --output     where to write the image (default: ./<name>.oci, or ./<name>.tar for archives)
+  --format         oci (a layout directory, default), oci-archive, docker-archive
+  --json           print a JSON summary instead of the digest
+  -q, --quiet      no progress on stderr
+  --cache-dir      cache root (default: $PITH_CACHE_DIR, $XDG_CACHE_HOME/pith, ~/.cache/pith)
+
+Prints the manifest digest (the index digest for several archs) as its last line.
+`,
+  async run(args) {
+    const { values, positionals } = parseOrUsage('build', () =>
+      parseArgs({
+        args,
+        allowPositionals: true,
+        strict: true,
+        options: {
+          output: { type: 'string', short: 'o' },
+          format: { type: 'string', default: 'oci' },
+          json: { type: 'boolean', default: false },
+          quiet: { type: 'boolean', short: 'q', default: false },
+          'cache-dir': { type: 'string' },
+        },
+      }),
+    );
+    if (positionals.length > 1) throw usageError(`build: expected at most one spec file, got ${positionals.length} (see pith help build)`);
+    const format = values.format ?? 'oci';
+    if (!sinkNames().includes(format)) throw usageError(`build: unknown --format "${format}" (use one of: ${sinkNames().join(', ')})`);
+    const loaded = await loadSpec(positionals[0] ?? 'pith.yaml');
+    const path = values.output ?? `${loaded.spec.name.replace(/\//g, '-')}${format === 'oci' ? '.oci' : '.tar'}`;
+    const quiet = values.quiet || values.json;
+    const result = await build(loaded, {
+      output: { format, path },
+      ...(values['cache-dir'] ? { cacheDir: values['cache-dir'] } : {}),
+      log: quiet ? undefined : (m) => process.stderr.write(`${m}\n`),
+    });
+    if (values.json) {
+      const summary = {
+        digest: result.digest,
+        mediaType: result.mediaType,
+        name: loaded.spec.name,
+        tag: loaded.spec.tag,
+        created: result.created,
+        output: result.output,
+        images: result.images,
+      };
+      process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+    } else {
+      process.stdout.write(`${result.digest}\n`);
+    }
+    return 0;
+  },
+};

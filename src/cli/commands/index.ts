@@ -1,0 +1,18 @@
+import { buildCommand } from './build.js';
+import type { Command } from './command.js';
+import { schemaCommand } from './schema.js';
+
+export const commands: ReadonlyMap<string, Command> = new Map([buildCommand, schemaCommand].map((c) => [c.name, c]));
+
+export function usage(): string {
+  const lines = [...commands.values()].map((c) => `  ${c.name.padEnd(10)} ${c.summary}`);
+  return `pith: minimal, reproducible OCI images from a spec
+
+usage: pith <command> [options]   (pith help <command> for details)
+
+commands:
+${lines.join('\n')}
+
+global options: --debug (show stack traces), --version
+`;
+}

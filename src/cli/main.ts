@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+import { isPithError } from '../index.js';
+import { commands, usage } from './commands/index.js';
+import { readFileSync } from 'node:fs';
+
+/** The only place that touches argv, stdout/stderr and exit codes. */
+async function main(argv: string[]): Promise<number> {
+  const debug = argv.includes('--debug');
+  const args = argv.filter((a) => a !== '--debug');
+  const [verb, ...rest] = args;
+  try {
+    const helpFor = verb === 'help' ? rest[0] : rest.includes('--help') || rest.includes('-h') ? verb : undefined;
+    const helped = helpFor !== undefined ? commands.get(helpFor) : undefined;
+    if (helped) {
+      process.stdout.write(helped.usage);
+      return 0;
+    }
+    if (verb === undefined || verb === 'help' || verb === '--help' || verb === '-h') {
+      process.stdout.write(usage());
+      return verb === undefined ? 2 : 0;
+    }
+    if (verb === '--version' || verb === 'version') {
+      const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+      process.stdout.write(`pith ${pkg.version}\n`);
+      return 0;
+    }
+    const command = commands.get(verb);
+    if (!command) {
+      process.stderr.write(`pith: unknown command "${verb}" (commands: ${[...commands.keys()].join(', ')}; see pith help)\n`);
+      return 2;
+    }
+    return await command.run(rest);
+  } catch (err) {
+    if (isPithError(err)) {
+      process.stderr.write(`pith: ${err.oneLine()}\n`);
+      if (debug && err.stack) process.stderr.write(`${err.stack}\n`);
+      return err.exitCode;
+    }
+    // Not a user mistake: say so, and show where with --debug.
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`pith: internal error: ${message}${debug ? '' : ' (run with --debug for details)'}\n`);
+    if (debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`pith: ${String(err)}\n`);
+    process.exitCode = 1;
+  },
+);
