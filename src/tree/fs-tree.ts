@@ -45,6 +45,14 @@ export class FsTree {
     const parent = this.ensureDir(parentOf(normal), entry.origin);
     const canonical = parent === '' ? baseName(normal) : `${parent}/${baseName(normal)}`;
     const existing = this.entries.get(canonical);
+    if (existing?.type === 'symlink' && entry.type === 'dir') {
+      // Never put a real directory where the image has an aliasing link (lib -> usr/lib):
+      // the directory's content goes through the link, as it would at run time.
+      const target = this.resolve(canonical);
+      if (target !== null && this.entries.get(target)?.type === 'dir') return target;
+      const wanted = resolveLinkTarget(canonical, existing.target);
+      if (target === null && wanted !== null) return this.ensureDir(wanted, entry.origin);
+    }
     if (existing?.type === 'dir') {
       if (entry.type === 'dir') {
         this.implicitDirs.delete(canonical);
