@@ -132,7 +132,7 @@ const accounts = strict('a mapping with preset:, users: and groups:', {
     .array(user, { error: typeError('a list of users') })
     .superRefine(uniqueBy('user name', (u: UserSpec) => u.name, ['name']))
     .default(() => [])
-    .describe('Users added to /etc/passwd (and /etc/shadow).'),
+    .describe('Users added to /etc/passwd.'),
   groups: z
     .array(group, { error: typeError('a list of groups') })
     .superRefine(uniqueBy('group name', (g: { name: string }) => g.name, ['name']))
@@ -293,7 +293,7 @@ export const specFields = {
   'stop-signal': signal().optional().describe('Signal that stops the container, e.g. "SIGTERM" or "15".'),
   accounts: accounts
     .default(() => ({ preset: 'distroless' as const, users: [], groups: [] }))
-    .describe('Users and groups written to /etc/passwd, /etc/group and /etc/shadow.'),
+    .describe('Users and groups written to /etc/passwd and /etc/group (no shadow files).'),
   files: list(file, 'a list of { src, dest } mappings')
     .default(() => [])
     .describe('Host files copied into the image.'),
