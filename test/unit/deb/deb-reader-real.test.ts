@@ -74,6 +74,21 @@ describe('real Debian packages', () => {
     });
   }
 
+  it('reads several packages concurrently with the same results', async (t) => {
+    const paths: string[] = [];
+    for (const name of ['libc6', 'tzdata', 'ca-certificates']) {
+      const got = downloadDeb(name);
+      if ('skip' in got) return t.skip(got.skip);
+      paths.push(got.path);
+    }
+    const sequential = [];
+    for (const path of paths) sequential.push(await readDeb(path));
+    const concurrent = await Promise.all([...paths, ...paths].map((path) => readDeb(path)));
+    for (const [index, contents] of concurrent.entries()) {
+      assert.deepEqual(contents, sequential[index % paths.length]);
+    }
+  });
+
   it('reads large packages fast enough (throughput)', async (t) => {
     const results: string[] = [];
     for (const name of ['libc6', 'python3.11-minimal', 'coreutils', 'libstdc++6']) {
