@@ -26,7 +26,8 @@ import {
   uniqueBy,
   userRef,
 } from './fields.js';
-import type { Arch, BinarySpec, Spec, UserSpec } from './types.js';
+import type { Arch, BinarySpec, RepositorySpec, Spec, UserSpec } from './types.js';
+import { PRESET_NAMES, VARIANT_NAMES } from './types.js';
 
 /** A strict object: unknown keys are errors (reported with a "did you mean" by `issues.ts`). */
 function strict<T extends z.core.$ZodLooseShape>(what: string, shape: T) {
@@ -234,6 +235,39 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 const list = <T extends z.ZodType>(item: T, what: string) => z.array(item, { error: typeError(what) });
 
+const SUITE = /^[a-z0-9][a-z0-9.+-]*$/;
+const suiteName = () =>
+  z
+    .string({ error: typeError('a suite name like "bookworm"') })
+    .regex(SUITE, { error: (iss) => `expected a Debian suite name like "bookworm" or "trixie", got "${String(iss.input)}"` });
+
+const repository = strict('a mapping with url: and suites:', {
+  url: z
+    .string({ error: typeError('a URL') })
+    .regex(/^(https?|file):\/\/\S+$/, { error: (iss) => `expected an http://, https:// or file:// URL, got "${String(iss.input)}"` })
+    .transform((u) => u.replace(/\/+$/, ''))
+    .describe('Archive root, e.g. http://mirror/debian (a snapshot URL works too).'),
+  suites: list(suiteName(), 'a list of suites like [bookworm, bookworm-updates]')
+    .min(1, { error: 'must name at least one suite' })
+    .describe('Suites (dists/<suite>) to read.'),
+  components: list(z.string({ error: typeError('a component name') }).regex(/^[a-z0-9/-]+$/), 'a list like [main]')
+    .min(1, { error: 'must name at least one component' })
+    .default(() => ['main'])
+    .describe('Components; defaults to [main].'),
+  keyring: hostPath()
+    .optional()
+    .describe("OpenPGP keyring that signs the InRelease files (binary or armored); defaults to Debian's archive keyring."),
+}).transform((r): RepositorySpec => ({ url: r.url, suites: r.suites, components: r.components, ...(r.keyring ? { keyring: r.keyring } : {}) }));
+
+const PACKAGE_REF = /^[a-z0-9][a-z0-9+.-]*(\s*(\(\s*(<<|<=|=|>=|>>)\s*[A-Za-z0-9.+~:-]+\s*\)|=[A-Za-z0-9.+~:-]+))?$/;
+const packageRef = () =>
+  z
+    .string({ error: typeError('a package name like "curl" or "curl (>= 7.88)"') })
+    .transform((s) => s.trim())
+    .refine((s) => PACKAGE_REF.test(s), {
+      error: (iss) => `expected a package name with an optional version, like "curl", "curl (>= 7.88)" or "curl=7.88.1-10", got "${String(iss.input)}"`,
+    });
+
 // ---------------------------------------------------------------------------------------------
 // The file: one entry per key. Output values are already in their `Spec` form.
 
@@ -303,6 +337,31 @@ export const specFields = {
   paths: list(pathEntry, 'a list of { path, type } mappings')
     .default(() => [])
     .describe('Directories, files and symlinks created in the image.'),
+  debian: suiteName()
+    .optional()
+    .describe('Debian suite to take packages from, e.g. "bookworm": the suite, its -updates and -security, from the host apt mirror. Defaults to bookworm when packages or a preset are given.'),
+  repositories: list(repository, 'a list of { url, suites, components?, keyring? } mappings')
+    .default(() => [])
+    .describe('Explicit apt repositories (instead of the debian: shorthand).'),
+  preset: z
+    .enum(PRESET_NAMES, { error: (iss) => `unknown preset ${JSON.stringify(iss.input)} (valid: ${PRESET_NAMES.join(', ')})` })
+    .optional()
+    .describe('A distroless flavour to start from: static, base-nossl, base, cc or python3.'),
+  variants: list(z.enum(VARIANT_NAMES, { error: (iss) => `unknown variant ${JSON.stringify(iss.input)} (valid: ${VARIANT_NAMES.join(', ')})` }), 'a list like [nonroot, debug]')
+    .superRefine(uniqueBy('variant', (v: string) => v))
+    .default(() => [])
+    .describe('Preset variants: nonroot (user 65532, workdir /home/nonroot), debug (busybox shell at /busybox).'),
+  packages: list(packageRef(), 'a list of package names like [curl, "libssl3 (>= 3.0)"]')
+    .superRefine(uniqueBy('package', (p: string) => p.split(/[\s(=]/)[0]!))
+    .default(() => [])
+    .describe('Debian packages to install, with their Depends/Pre-Depends closure.'),
+  exclude: list(z.string({ error: typeError('a package name') }).regex(/^[a-z0-9][a-z0-9+.-]*$/), 'a list of package names')
+    .default(() => [])
+    .describe('Packages cut from the dependency closure.'),
+  trim: z
+    .enum(['docs', 'none'], { error: (iss) => `expected "docs" or "none", got ${JSON.stringify(iss.input)}` })
+    .default('docs')
+    .describe('What to drop from packages: docs (default: /usr/share/doc except copyright, man, info, locale, lintian) or none.'),
 };
 
 /** The file as written. */

@@ -78,4 +78,27 @@ export interface Spec {
   files: FileSpec[];
   binaries: BinarySpec[];
   paths: PathSpec[];
+  /** Debian suite shorthand (`debian: bookworm`). */
+  debian?: string;
+  repositories: RepositorySpec[];
+  preset?: PresetName;
+  variants: VariantName[];
+  /** Package requirements as written: `curl`, `curl (>= 7.88)`, `curl=7.88.1-10`. */
+  packages: string[];
+  exclude: string[];
+  trim: 'docs' | 'none';
 }
+
+export interface RepositorySpec {
+  /** Archive root without a trailing slash. */
+  url: string;
+  suites: string[];
+  components: string[];
+  /** Host path of the keyring, as written (relative to the spec file). */
+  keyring?: string;
+}
+
+export const PRESET_NAMES = ['static', 'base-nossl', 'base', 'cc', 'python3'] as const;
+export type PresetName = (typeof PRESET_NAMES)[number];
+export const VARIANT_NAMES = ['nonroot', 'debug'] as const;
+export type VariantName = (typeof VARIANT_NAMES)[number];

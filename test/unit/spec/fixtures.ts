@@ -96,4 +96,9 @@ export const FULL_SPEC: Spec = {
     { path: '/etc/api/motd', type: 'file', content: 'hello\n', mode: 0o444 },
     { path: '/usr/bin/api-link', type: 'symlink', target: 'api' },
   ],
+  repositories: [],
+  variants: [],
+  packages: [],
+  exclude: [],
+  trim: 'docs',
 };

@@ -29,6 +29,11 @@ test('a minimal spec gets the defaults and leaves optional fields out', () => {
     files: [],
     binaries: [],
     paths: [],
+    repositories: [],
+    variants: [],
+    packages: [],
+    exclude: [],
+    trim: 'docs',
   } satisfies Spec);
   assert.ok(!('archs' in spec) && !('entrypoint' in spec) && !('stopSignal' in spec) && !('created' in spec));
 });
