@@ -1,0 +1,125 @@
+/**
+ * Downloads .deb files into a content-addressed cache (`<cacheDir>/debs/sha256/<hex>`), verified
+ * against the sha256 and size of their Packages stanza. Nothing unverified ever sits under its
+ * final name: a download is hashed in memory and written atomically (temp + rename) only when it
+ * matches, and a cached file is re-hashed before it is trusted (a corrupt one is replaced).
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { integrityError, PithError } from '../../../errors.js';
+import { writeFileAtomic } from '../../../store/atomic.js';
+import { fetchBytes, type FetchOptions } from './fetch.js';
+import type { PackageRecord } from './packages-index.js';
+
+/** What a download needs from a PackageRecord. */
+export type DebRecord = Pick<PackageRecord, 'name' | 'version' | 'baseUrl' | 'filename' | 'sha256' | 'size'>;
+
+export interface FetchDebsOptions {
+  cacheDir: string;
+  /** Downloads in flight at once (default 6). */
+  concurrency?: number;
+  log?: (message: string) => void;
+  /** Passed to fetchBytes; `retries` defaults to 1 (one retry on network errors). */
+  fetch?: FetchOptions;
+}
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+/** Where the verified .deb with this sha256 lives in the cache. */
+export function debPathFor(cacheDir: string, sha256: string): string {
+  const hex = sha256.toLowerCase();
+  if (!SHA256_HEX.test(hex)) throw new PithError('input', `"${sha256}" is not a sha256 (64 hex digits)`);
+  return join(cacheDir, 'debs', 'sha256', hex);
+}
+
+/** The archive URL of a package: its stanza's Filename below the repository root. */
+export function debUrl(record: Pick<PackageRecord, 'baseUrl' | 'filename'>): string {
+  return `${record.baseUrl.replace(/\/+$/, '')}/${record.filename.replace(/^\/+/, '')}`;
+}
+
+/**
+ * Makes sure every record's .deb is in the cache, verified, and returns sha256 hex -> file path.
+ * Records sharing a sha256 are fetched once. On failure the downloads already in flight finish
+ * (they are verified, so they stay cached) and the first error is thrown.
+ */
+export async function fetchDebs(
+  records: readonly DebRecord[],
+  options: FetchDebsOptions,
+): Promise<Map<string, string>> {
+  const byHash = new Map<string, DebRecord>();
+  for (const record of records) {
+    const hex = record.sha256.toLowerCase();
+    debPathFor(options.cacheDir, hex); // validates the hash before any network traffic
+    if (!byHash.has(hex)) byHash.set(hex, record);
+  }
+  const queue = [...byHash.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const result = new Map<string, string>();
+  const concurrency = Math.max(1, Math.floor(options.concurrency ?? 6));
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+
+  const worker = async (): Promise<void> => {
+    while (failure === undefined && next < queue.length) {
+      const [hex, record] = queue[next++]!;
+      try {
+        result.set(hex, await ensureDeb(hex, record, options));
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker));
+  if (failure !== undefined) throw failure.error;
+  // Insertion order follows the records, not completion order.
+  const ordered = new Map<string, string>();
+  for (const hex of byHash.keys()) ordered.set(hex, result.get(hex)!);
+  return ordered;
+}
+
+async function ensureDeb(hex: string, record: DebRecord, options: FetchDebsOptions): Promise<string> {
+  const path = debPathFor(options.cacheDir, hex);
+  const log = options.log ?? (() => undefined);
+  const label = `${record.name} ${record.version}`;
+
+  const cached = await hashFile(path);
+  if (cached !== null) {
+    if (cached.sha256 === hex && cached.size === record.size) return path;
+    log(
+      `cached ${label} (${path}) is corrupt: sha256 ${cached.sha256}, ${cached.size} bytes, expected ` +
+        `${hex}, ${record.size} bytes; removed it, downloading again`,
+    );
+    await rm(path, { force: true, recursive: true });
+  }
+
+  const url = debUrl(record);
+  const data = await fetchBytes(url, { retries: 1, ...options.fetch });
+  const actual = createHash('sha256').update(data).digest('hex');
+  if (actual !== hex || data.byteLength !== record.size) {
+    throw integrityError(
+      `package ${record.name} ${record.version} from ${url} does not match its index: expected sha256 ${hex} ` +
+        `(${record.size} bytes), got sha256 ${actual} (${data.byteLength} bytes)`,
+      { where: `package ${record.name}`, hint: 'the mirror may be mid-sync or tampered with; try again later or another mirror' },
+    );
+  }
+  await writeFileAtomic(path, data, 0o644);
+  log(`downloaded ${label} (${data.byteLength} bytes) from ${url}`);
+  return path;
+}
+
+/** sha256 and size of what sits at `path`, or null when nothing does (a non-file hashes to ''). */
+async function hashFile(path: string): Promise<{ sha256: string; size: number } | null> {
+  let size: number;
+  try {
+    const info = await stat(path);
+    if (!info.isFile()) return { sha256: '', size: -1 };
+    size = info.size;
+  } catch {
+    return null;
+  }
+  const hash = createHash('sha256');
+  await pipeline(createReadStream(path), hash);
+  return { sha256: hash.digest('hex'), size };
+}
