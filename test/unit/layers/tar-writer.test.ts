@@ -322,9 +322,11 @@ describe('tarStream: rejected input', () => {
     await rejectsBuild(tarOf([{ ...fileEntry('f', 'abc'), size: 4 }]), /declares size 4/);
   });
 
-  it('skips the root directory entry ("")', async () => {
+  it('skips the root directory entry (""), but no other entry without a name', async () => {
     const withRoot = await tarOf([dirEntry(''), fileEntry('f', 'x')]);
     assert.ok(withRoot.equals(await tarOf([fileEntry('f', 'x')])));
+    await rejectsBuild(tarOf([fileEntry('', 'x')]), /empty/);
+    await rejectsBuild(tarOf([symlinkEntry('', 'x')]), /empty/);
   });
 });
 
