@@ -15,6 +15,10 @@ import { defaultCacheDir } from '../store/cache-dir.js';
 import { resolveAccounts } from '../tree/files/accounts.js';
 import { containerConfig } from './image-config.js';
 import { imageTree } from './image-tree.js';
+import { debianSelection } from './debian-selection.js';
+import { lockedPackages } from './debian-lock.js';
+import { packageLayers } from './package-layers.js';
+import { debianIdentity, PITH_IDENTITY } from '../tree/files/os-release.js';
 
 /** gzip level for layers. Pinned: a different level gives different bytes and digests. */
 export const GZIP_LEVEL = 6;
@@ -28,6 +32,8 @@ export interface BuildOptions {
   env?: NodeJS.ProcessEnv;
   /** Progress messages, one line each. */
   log?: (message: string) => void;
+  /** Use the lockfile as it is; never resolve packages again. */
+  frozen?: boolean;
 }
 
 export interface LayerSummary {
@@ -71,21 +77,37 @@ export async function build(loaded: LoadedSpec, options: BuildOptions = {}): Pro
   if (options.output) await checkOutputWritable(options.output.path);
 
   const created = buildEpoch(spec, options.env ?? process.env);
-  const store = new BlobStore(join(options.cacheDir ?? defaultCacheDir(options.env), 'blobs'));
+  const cacheDir = options.cacheDir ?? defaultCacheDir(options.env);
+  const store = new BlobStore(join(cacheDir, 'blobs'));
   const accounts = resolveAccounts(spec.accounts);
-  const config = containerConfig(spec, accounts, loaded.where);
-  const annotations = { ...spec.annotations, 'org.opencontainers.image.created': isoTime(created) };
   const archs = spec.archs ?? [hostArch()];
+  const debian = await debianSelection(loaded, options.env ?? process.env);
+  const config = containerConfig(spec, accounts, loaded.where, debian?.defaults);
+  const annotations = { ...spec.annotations, 'org.opencontainers.image.created': isoTime(created) };
+  const locked = debian ? await lockedPackages(loaded, debian, archs, { cacheDir, frozen: options.frozen ?? false, log }) : undefined;
 
   const images: BuildResult['images'] = [];
   const built: BuiltImage[] = [];
   const blobs = new Map<string, Descriptor>();
   for (const arch of archs) {
     const platform = platformFor(arch);
-    const tree = await imageTree(loaded, arch, accounts);
     const layers: LayerRef[] = [];
     const summaries: LayerSummary[] = [];
-    for (const plan of planLayers(tree, DEFAULT_LAYER_RULES)) {
+    const packages = locked?.lock.packages[arch];
+    if (locked && !packages) throw buildError(`${locked.path} has no packages for ${arch} (run pith lock)`);
+    const fromPackages = packages
+      ? await packageLayers(packages, { cacheDir, store, trimDocs: spec.trim === 'docs', mtime: created, gzipLevel: GZIP_LEVEL, log: (m) => log(`${arch}: ${m}`) })
+      : undefined;
+    for (const layer of fromPackages?.layers ?? []) {
+      layers.push(layer.ref);
+      summaries.push(layer.summary);
+      blobs.set(layer.ref.descriptor.digest, layer.ref.descriptor);
+    }
+    const os = !debian ? PITH_IDENTITY : packages?.some((p) => p.name === 'base-files') ? null : debianIdentity(debian.codename);
+    const tree = await imageTree(loaded, arch, accounts, { os, mergedUsr: fromPackages?.mergedUsr ?? [], busybox: debian?.busybox ?? false });
+    // Package-owned entries in the tree (the merged-/usr links) are already in package layers.
+    const rules = [{ name: 'from-packages', createdBy: '', match: (e: { origin: { kind: string } }) => e.origin.kind === 'package' }, ...DEFAULT_LAYER_RULES];
+    for (const plan of planLayers(tree, rules).filter((p) => p.name !== 'from-packages')) {
       const blob = await writeLayer(plan.entries, store, { mtime: created, gzipLevel: GZIP_LEVEL });
       const descriptor: Descriptor = { mediaType: blob.mediaType, digest: blob.digest, size: blob.size };
       layers.push({ descriptor, diffId: blob.diffId, createdBy: plan.createdBy });

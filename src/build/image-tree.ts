@@ -5,7 +5,9 @@ import { resolveHostFiles } from '../resolve/host-files.js';
 import type { OwnerResolver, PlannedEntry } from '../resolve/planned.js';
 import { FsTree } from '../tree/fs-tree.js';
 import { type Accounts, AccountLookupError, resolveOwner } from '../tree/files/accounts.js';
-import { PITH_IDENTITY } from '../tree/files/os-release.js';
+import type { OsIdentity } from '../tree/files/os-release.js';
+import type { MergedUsrLink } from '../tree/packages/merged-usr.js';
+import { BUSYBOX_APPLETS } from '../resolve/presets/presets.js';
 import { addSystemFiles } from '../tree/files/system.js';
 
 const text = (s: string) => new TextEncoder().encode(s);
@@ -15,7 +17,16 @@ const text = (s: string) => new TextEncoder().encode(s);
  * the binaries' libraries, `files`, `binaries`, then `paths` (a later source replaces an earlier
  * one at the same path, as a later layer would).
  */
-export async function imageTree(loaded: LoadedSpec, arch: string, accounts: Accounts): Promise<FsTree> {
+export interface ImageTreeOptions {
+  /** What os-release says; null when a package (base-files) ships it. */
+  os: OsIdentity | null;
+  /** Aliasing links the packages ship: placed first so user paths go through them. */
+  mergedUsr?: readonly MergedUsrLink[];
+  /** The debug variant: /busybox/<applet> -> /bin/busybox. */
+  busybox?: boolean;
+}
+
+export async function imageTree(loaded: LoadedSpec, arch: string, accounts: Accounts, options: ImageTreeOptions): Promise<FsTree> {
   const { spec } = loaded;
   const owner: OwnerResolver = (value, where) => {
     if (value === undefined) return { uid: 0, gid: 0 };
@@ -27,7 +38,15 @@ export async function imageTree(loaded: LoadedSpec, arch: string, accounts: Acco
     }
   };
   const tree = new FsTree();
-  addSystemFiles(tree, accounts, PITH_IDENTITY);
+  // Package-owned links sit in package layers already; they are here only to steer placement.
+  for (const link of options.mergedUsr ?? []) {
+    tree.add(link.path, { type: 'symlink', target: link.target, mode: 0o777, uid: 0, gid: 0, origin: { kind: 'package', package: link.package, detail: link.package } });
+  }
+  addSystemFiles(tree, accounts, options.os);
+  if (options.busybox) {
+    const origin = { kind: 'system' as const, detail: 'debug variant: busybox applets' };
+    for (const applet of BUSYBOX_APPLETS) tree.add(`/busybox/${applet}`, { type: 'symlink', target: '/bin/busybox', mode: 0o777, uid: 0, gid: 0, origin });
+  }
 
   const binaries = await resolveBinaries(spec.binaries, { specDir: loaded.dir, arch, where: loaded.where });
   const files = await resolveHostFiles(spec.files, { specDir: loaded.dir, where: loaded.where, owner });

@@ -7,11 +7,11 @@ const text = (s: string) => new TextEncoder().encode(s);
 
 /**
  * The files every image gets before anything else: accounts, home directories, /tmp,
- * nsswitch.conf and os-release. Mirrors distroless, except /home/nonroot, which is 0770 with
+ * nsswitch.conf and os-release (unless a package such as base-files ships it). Mirrors distroless, except /home/nonroot, which is 0770 with
  * group 0 so that a platform running the image as a random UID (with gid 0, as OpenShift and
  * podman do) can still use it (distroless issue #718).
  */
-export function addSystemFiles(tree: FsTree, accounts: Accounts, os: OsIdentity): void {
+export function addSystemFiles(tree: FsTree, accounts: Accounts, os: OsIdentity | null): void {
   const origin = (detail: string): Origin => ({ kind: 'accounts', detail });
   const file = (path: string, content: string, detail: string, mode = 0o644) => {
     const data = text(content);
@@ -24,8 +24,10 @@ export function addSystemFiles(tree: FsTree, accounts: Accounts, os: OsIdentity)
   file('/etc/passwd', passwdFile(accounts), 'accounts: /etc/passwd');
   file('/etc/group', groupFile(accounts), 'accounts: /etc/group');
   file('/etc/nsswitch.conf', NSSWITCH_CONF, 'accounts: nsswitch.conf');
-  file('/usr/lib/os-release', osReleaseFile(os), 'os-release');
-  tree.add('/etc/os-release', { type: 'symlink', target: '../usr/lib/os-release', mode: 0o777, uid: 0, gid: 0, origin: origin('os-release') });
+  if (os) {
+    file('/usr/lib/os-release', osReleaseFile(os), 'os-release');
+    tree.add('/etc/os-release', { type: 'symlink', target: '../usr/lib/os-release', mode: 0o777, uid: 0, gid: 0, origin: origin('os-release') });
+  }
   dir('/tmp', 0o1777, 0, 0, '/tmp');
 
   for (const user of accounts.users) {

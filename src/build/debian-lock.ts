@@ -1,0 +1,90 @@
+import { specError } from '../errors.js';
+import type { LoadedSpec } from '../spec/load.js';
+import { lockMismatch, lockPathFor, readLockfile, writeLockfile, type LockedPackage, type Lockfile, type LockInputs } from '../resolve/lockfile.js';
+import { loadPackageRecords } from '../resolve/sources/debian/repository.js';
+import { parseRequirement } from '../resolve/sources/debian/requirement.js';
+import { solve } from '../resolve/sources/debian/solver.js';
+import { PackageUniverse } from '../resolve/sources/debian/universe.js';
+import type { DebianSelection } from './debian-selection.js';
+
+export interface LockOptions {
+  cacheDir: string;
+  /** Never re-resolve: a missing or outdated lock is an error. */
+  frozen?: boolean;
+  /** Re-resolve even when the lock matches (pith lock). */
+  update?: boolean;
+  log?: (message: string) => void;
+}
+
+export function lockInputs(selection: DebianSelection, archs: string[]): LockInputs {
+  return {
+    packages: selection.requirements,
+    exclude: selection.exclude,
+    sources: selection.repos.map((r) => ({ url: r.url, suites: r.suites, components: r.components })),
+    archs,
+  };
+}
+
+/**
+ * The pinned package set: from the lock beside the spec when it matches the spec, else resolved
+ * from the signed indexes and written to the lock (unless --frozen, which never re-resolves).
+ */
+export async function lockedPackages(
+  loaded: LoadedSpec,
+  selection: DebianSelection,
+  archs: string[],
+  options: LockOptions,
+): Promise<{ lock: Lockfile; path: string; wrote: boolean }> {
+  const path = lockPathFor(loaded.file);
+  const inputs = lockInputs(selection, archs);
+  const existing = await readLockfile(path);
+  if (existing && !options.update) {
+    const mismatch = lockMismatch(existing, inputs);
+    if (!mismatch) return { lock: existing, path, wrote: false };
+    if (options.frozen) throw specError(`${path} does not match ${loaded.file} (${mismatch})`, { hint: 'run pith lock, or build without --frozen' });
+    options.log?.(`${path} does not match the spec (${mismatch}): resolving again`);
+  } else if (!existing && options.frozen) {
+    throw specError(`${path}: no lockfile, and --frozen never resolves`, { hint: 'run pith lock first' });
+  }
+
+  const lock: Lockfile = { lockfileVersion: 1, inputs, indexes: [], packages: {} };
+  const indexUrls = new Set<string>();
+  for (const arch of archs) {
+    const loadedRecords = await loadPackageRecords(selection.repos, debArch(arch), { cacheDir: options.cacheDir, log: options.log });
+    for (const index of loadedRecords.indexes) {
+      if (!indexUrls.has(index.url)) lock.indexes.push(index);
+      indexUrls.add(index.url);
+    }
+    const universe = new PackageUniverse(loadedRecords.records, debArch(arch));
+    const packageWhere = (i: number) => loaded.where(['packages', i]);
+    const requirements = selection.requirements.map((text) => {
+      const i = loaded.spec.packages.indexOf(text);
+      return parseRequirement(text, i >= 0 ? packageWhere(i) : loaded.where(loaded.spec.preset ? ['preset'] : ['variants']));
+    });
+    const resolution = solve(requirements, universe, { exclude: selection.exclude });
+    for (const note of resolution.notes) options.log?.(`${arch}: ${note}`);
+    lock.packages[arch] = resolution.packages.map(
+      (r): LockedPackage => ({
+        name: r.name,
+        version: r.version,
+        architecture: r.architecture,
+        source: r.source,
+        suite: r.suite,
+        repository: r.baseUrl,
+        filename: r.filename,
+        size: r.size,
+        sha256: r.sha256,
+      }),
+    );
+    options.log?.(`${arch}: resolved ${resolution.packages.length} packages`);
+  }
+  await writeLockfile(path, lock);
+  options.log?.(`wrote ${path}`);
+  return { lock, path, wrote: true };
+}
+
+/** OCI architecture names -> Debian's (they differ for arm, 386 and ppc64le). */
+export function debArch(arch: string): string {
+  const map: Record<string, string> = { arm: 'armhf', '386': 'i386', ppc64le: 'ppc64el' };
+  return map[arch] ?? arch;
+}

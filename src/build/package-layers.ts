@@ -1,0 +1,106 @@
+import { join } from 'node:path';
+import type { LayerRef } from '../image/assemble.js';
+import type { Descriptor } from '../image/types.js';
+import { LayerCache } from '../layers/layer-cache.js';
+import { writeLayer } from '../layers/layer.js';
+import { planLayers } from '../layers/plan.js';
+import type { LockedPackage } from '../resolve/lockfile.js';
+import { readDeb } from '../resolve/sources/debian/deb/deb-reader.js';
+import { fetchDebs } from '../resolve/sources/debian/download.js';
+import type { BlobStore } from '../store/blob-store.js';
+import { caBundleEntry } from '../tree/files/ca-bundle.js';
+import { FsTree } from '../tree/fs-tree.js';
+import { installPackage } from '../tree/packages/install.js';
+import { addMergedUsrLinks, mergedUsrLinks, type MergedUsrLink } from '../tree/packages/merged-usr.js';
+import type { LayerSummary } from './build.js';
+
+/** Package layers beyond this many share one last layer (runtimes slow down with many layers). */
+export const PACKAGE_LAYER_BUDGET = 12;
+const FORMAT = 'pith-package-layer-v1';
+
+export interface PackageLayerOptions {
+  cacheDir: string;
+  store: BlobStore;
+  trimDocs: boolean;
+  mtime: number;
+  gzipLevel: number;
+  log?: (message: string) => void;
+}
+
+export interface PackageLayers {
+  layers: Array<{ ref: LayerRef; summary: LayerSummary }>;
+  /** The aliasing links (bin -> usr/bin, ...) the packages ship: user files are placed through them. */
+  mergedUsr: MergedUsrLink[];
+}
+
+/**
+ * Groups packages by source package (libgcc-s1, libstdc++6, libgomp1 and gcc-12-base are one
+ * layer), the largest groups first, within a budget; each group's layer depends only on its own
+ * .debs, so it is byte-identical across images and across builds where only the application
+ * changed, and is cached by the hashes of those .debs.
+ */
+export function groupPackages(packages: readonly LockedPackage[], budget = PACKAGE_LAYER_BUDGET): Array<{ name: string; packages: LockedPackage[] }> {
+  const bySource = new Map<string, LockedPackage[]>();
+  for (const p of packages) bySource.set(p.source, [...(bySource.get(p.source) ?? []), p]);
+  const size = (ps: LockedPackage[]) => ps.reduce((n, p) => n + p.size, 0);
+  const groups = [...bySource.entries()]
+    .map(([name, ps]) => ({ name, packages: ps.sort((a, b) => (a.name < b.name ? -1 : 1)) }))
+    .sort((a, b) => size(b.packages) - size(a.packages) || (a.name < b.name ? -1 : 1));
+  if (groups.length <= budget) return groups.sort((a, b) => (a.name < b.name ? -1 : 1));
+  const own = groups.slice(0, budget - 1).sort((a, b) => (a.name < b.name ? -1 : 1));
+  const rest = groups.slice(budget - 1).flatMap((g) => g.packages).sort((a, b) => (a.name < b.name ? -1 : 1));
+  return [...own, { name: 'other-packages', packages: rest }];
+}
+
+export async function packageLayers(packages: readonly LockedPackage[], options: PackageLayerOptions): Promise<PackageLayers> {
+  const cache = new LayerCache(join(options.cacheDir, 'layers'), options.store);
+  const records = packages.map((p) => ({ ...p, baseUrl: p.repository }));
+  const debCache = { cacheDir: options.cacheDir, ...(options.log ? { log: options.log } : {}) };
+
+  // Merged /usr: the links base-files ships (trixie on), read from that one small package.
+  const baseFiles = records.find((p) => p.name === 'base-files');
+  let mergedUsr: MergedUsrLink[] = [];
+  if (baseFiles) {
+    const paths = await fetchDebs([baseFiles], debCache);
+    const deb = await readDeb(paths.get(baseFiles.sha256)!, { packageName: 'base-files' });
+    mergedUsr = mergedUsrLinks([{ name: 'base-files', files: deb.files }]);
+  }
+
+  const groups = groupPackages(packages);
+  const keyOf = (g: { packages: LockedPackage[] }) =>
+    LayerCache.key({ format: FORMAT, debs: g.packages.map((p) => p.sha256), trimDocs: options.trimDocs, mergedUsr, mtime: options.mtime, gzip: options.gzipLevel });
+  const cached = await Promise.all(groups.map((g) => cache.get(keyOf(g))));
+  const missing = groups.filter((_, i) => cached[i] === undefined);
+  const debPaths = missing.length ? await fetchDebs(missing.flatMap((g) => g.packages).map((p) => ({ ...p, baseUrl: p.repository })), debCache) : new Map<string, string>();
+
+  const layers: PackageLayers['layers'] = [];
+  for (const [i, group] of groups.entries()) {
+    let blob = cached[i];
+    let entries = -1;
+    if (!blob) {
+      const tree = new FsTree();
+      addMergedUsrLinks(tree, mergedUsr);
+      for (const p of group.packages) {
+        const deb = await readDeb(debPaths.get(p.sha256)!, { packageName: p.name });
+        installPackage(tree, p, deb, { trim: { docs: options.trimDocs } });
+      }
+      if (group.packages.some((p) => p.name === 'ca-certificates')) caBundleEntry(tree);
+      const names = new Set(group.packages.map((p) => p.name));
+      const [plan] = planLayers(tree, [
+        { name: group.name, createdBy: '', match: (e) => e.origin.kind === 'package' && names.has(e.origin.package ?? '') },
+        { name: 'elsewhere', createdBy: '', match: () => true },
+      ]).filter((p) => p.name === group.name);
+      blob = await writeLayer(plan?.entries ?? [], options.store, { mtime: options.mtime, gzipLevel: options.gzipLevel });
+      entries = plan?.entries.length ?? 0;
+      await cache.put(keyOf(group), blob);
+    }
+    const descriptor: Descriptor = { mediaType: blob.mediaType, digest: blob.digest, size: blob.size };
+    const list = group.packages.map((p) => `${p.name} ${p.version}`).join(', ');
+    layers.push({
+      ref: { descriptor, diffId: blob.diffId, createdBy: `pith: debian packages ${list}` },
+      summary: { name: `packages: ${group.name}`, digest: blob.digest, diffId: blob.diffId, size: blob.size, uncompressedSize: blob.uncompressedSize, entries },
+    });
+    options.log?.(`layer ${group.name}: ${group.packages.length} package(s), ${blob.size} bytes${entries < 0 ? ' (cached)' : ''}`);
+  }
+  return { layers, mergedUsr };
+}
