@@ -26,8 +26,8 @@ export interface MergedUsrLink {
 
 /**
  * The aliasing links the given packages ship: top-level symlinks whose target is the same name
- * under usr/ (`bin -> usr/bin`, also written `/usr/bin`). Sorted by path. Two packages shipping
- * different targets for one link is an error.
+ * under usr/ (`bin -> usr/bin`, also written `/usr/bin`). Sorted by path; when several packages
+ * ship one (however they spell the target, it means the same), the first package's is kept.
  */
 export function mergedUsrLinks(debs: ReadonlyArray<{ name: string; files: readonly DebFile[] }>): MergedUsrLink[] {
   const links = new Map<string, MergedUsrLink>();
@@ -35,15 +35,7 @@ export function mergedUsrLinks(debs: ReadonlyArray<{ name: string; files: readon
     for (const file of deb.files) {
       if (file.type !== 'symlink' || file.path.includes('/') || file.target === undefined) continue;
       if (resolveLinkTarget(file.path, file.target) !== `usr/${file.path}`) continue;
-      const previous = links.get(file.path);
-      if (previous !== undefined && previous.target !== file.target) {
-        throw buildError(
-          `packages ${previous.package} and ${deb.name} ship different /${file.path} links ` +
-            `(-> ${previous.target} and -> ${file.target})`,
-          { hint: 'select packages from one Debian release' },
-        );
-      }
-      if (previous === undefined) links.set(file.path, { path: file.path, target: file.target, package: deb.name });
+      if (!links.has(file.path)) links.set(file.path, { path: file.path, target: file.target, package: deb.name });
     }
   }
   return [...links.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
