@@ -19,6 +19,7 @@ check gpgv gpgv
 check readelf binutils
 check ldd libc-bin
 [ -e /usr/share/keyrings/debian-archive-keyring.gpg ] || need+=(debian-archive-keyring)
+[ -e /usr/include/openssl/ssl.h ] || need+=(libssl-dev)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 echo "provision: installing ${need[*]}" >&2
 SUDO=""

@@ -18,6 +18,7 @@ import { imageTree } from './image-tree.js';
 import { debianSelection } from './debian-selection.js';
 import { lockedPackages } from './debian-lock.js';
 import { packageLayers } from './package-layers.js';
+import type { Lockfile } from '../resolve/lockfile.js';
 import { debianIdentity, PITH_IDENTITY } from '../tree/files/os-release.js';
 
 /** gzip level for layers. Pinned: a different level gives different bytes and digests. */
@@ -169,4 +170,20 @@ async function checkOutputWritable(path: string): Promise<void> {
       hint: 'create the directory or choose another -o',
     });
   }
+}
+
+/** Resolve the spec's packages again and write its lockfile (pith lock). */
+export async function lockSpec(
+  loaded: LoadedSpec,
+  options: { cacheDir?: string; env?: NodeJS.ProcessEnv; log?: (m: string) => void } = {},
+): Promise<{ lock: Lockfile; path: string }> {
+  const debian = await debianSelection(loaded, options.env ?? process.env);
+  if (!debian) throw usageError(`${loaded.file} uses no Debian packages: there is nothing to lock`);
+  const archs = loaded.spec.archs ?? [hostArch()];
+  const { lock, path } = await lockedPackages(loaded, debian, archs, {
+    cacheDir: options.cacheDir ?? defaultCacheDir(options.env),
+    update: true,
+    ...(options.log ? { log: options.log } : {}),
+  });
+  return { lock, path };
 }

@@ -6,7 +6,7 @@ import { type Command, parseOrUsage } from './command.js';
 export const buildCommand: Command = {
   name: 'build',
   summary: 'build an image from a spec',
-  usage: `pith build [SPEC] [-o PATH] [--format oci|oci-archive|docker-archive] [--json] [--quiet]
+  usage: `pith build [SPEC] [-o PATH] [--format oci|oci-archive|docker-archive] [--json] [--quiet] [--frozen]
 
   SPEC             the spec file (default: ./pith.yaml)
   -o, --output     where to write the image (default: ./<name>.oci, or ./<name>.tar for archives)
@@ -14,6 +14,7 @@ export const buildCommand: Command = {
   --json           print a JSON summary instead of the digest
   -q, --quiet      no progress on stderr
   --cache-dir      cache root (default: $PITH_CACHE_DIR, $XDG_CACHE_HOME/pith, ~/.cache/pith)
+  --frozen         use the lockfile as it is: fail if it is missing or does not match the spec
 
 Prints the manifest digest (the index digest for several archs) as its last line.
 `,
@@ -29,6 +30,7 @@ Prints the manifest digest (the index digest for several archs) as its last line
           json: { type: 'boolean', default: false },
           quiet: { type: 'boolean', short: 'q', default: false },
           'cache-dir': { type: 'string' },
+          frozen: { type: 'boolean', default: false },
         },
       }),
     );
@@ -42,6 +44,7 @@ Prints the manifest digest (the index digest for several archs) as its last line
       output: { format, path },
       ...(values['cache-dir'] ? { cacheDir: values['cache-dir'] } : {}),
       log: quiet ? undefined : (m) => process.stderr.write(`${m}\n`),
+      frozen: values.frozen ?? false,
     });
     if (values.json) {
       const summary = {
