@@ -1,10 +1,6 @@
 import { specError } from '../errors.js';
 import type { LoadedSpec } from '../spec/load.js';
 import { lockMismatch, lockPathFor, readLockfile, writeLockfile, type LockedPackage, type Lockfile, type LockInputs } from '../resolve/lockfile.js';
-import { loadPackageRecords } from '../resolve/sources/debian/repository.js';
-import { parseRequirement } from '../resolve/sources/debian/requirement.js';
-import { solve } from '../resolve/sources/debian/solver.js';
-import { PackageUniverse } from '../resolve/sources/debian/universe.js';
 import type { DebianSelection } from './debian-selection.js';
 
 export interface LockOptions {
@@ -47,6 +43,14 @@ export async function lockedPackages(
     throw specError(`${path}: no lockfile, and --frozen never resolves`, { hint: 'run pith lock first' });
   }
 
+  // Loaded only when resolving: openpgp and the index parsers cost ~250 ms of startup, and a
+  // build from a matching lock needs none of them.
+  const [{ loadPackageRecords }, { parseRequirement }, { solve }, { PackageUniverse }] = await Promise.all([
+    import('../resolve/sources/debian/repository.js'),
+    import('../resolve/sources/debian/requirement.js'),
+    import('../resolve/sources/debian/solver.js'),
+    import('../resolve/sources/debian/universe.js'),
+  ]);
   const lock: Lockfile = { lockfileVersion: 1, inputs, indexes: [], packages: {} };
   const indexUrls = new Set<string>();
   for (const arch of archs) {

@@ -5,13 +5,13 @@ import { LayerCache } from '../layers/layer-cache.js';
 import { writeLayer } from '../layers/layer.js';
 import { planLayers } from '../layers/plan.js';
 import type { LockedPackage } from '../resolve/lockfile.js';
-import { readDeb } from '../resolve/sources/debian/deb/deb-reader.js';
 import { fetchDebs } from '../resolve/sources/debian/download.js';
 import type { BlobStore } from '../store/blob-store.js';
 import { caBundleEntry } from '../tree/files/ca-bundle.js';
 import { FsTree } from '../tree/fs-tree.js';
-import { installPackage } from '../tree/packages/install.js';
-import { addMergedUsrLinks, mergedUsrLinks, type MergedUsrLink } from '../tree/packages/merged-usr.js';
+import { addMergedUsrLinks, type MergedUsrLink } from '../tree/packages/merged-usr.js';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../store/atomic.js';
 import type { LayerSummary } from './build.js';
 
 /** Package layers beyond this many share one last layer (runtimes slow down with many layers). */
@@ -57,14 +57,8 @@ export async function packageLayers(packages: readonly LockedPackage[], options:
   const records = packages.map((p) => ({ ...p, baseUrl: p.repository }));
   const debCache = { cacheDir: options.cacheDir, ...(options.log ? { log: options.log } : {}) };
 
-  // Merged /usr: the links base-files ships (trixie on), read from that one small package.
   const baseFiles = records.find((p) => p.name === 'base-files');
-  let mergedUsr: MergedUsrLink[] = [];
-  if (baseFiles) {
-    const paths = await fetchDebs([baseFiles], debCache);
-    const deb = await readDeb(paths.get(baseFiles.sha256)!, { packageName: 'base-files' });
-    mergedUsr = mergedUsrLinks([{ name: 'base-files', files: deb.files }]);
-  }
+  const mergedUsr = baseFiles ? await baseFilesLinks(baseFiles, debCache) : [];
 
   const groups = groupPackages(packages);
   const keyOf = (g: { packages: LockedPackage[] }) =>
@@ -78,6 +72,11 @@ export async function packageLayers(packages: readonly LockedPackage[], options:
     let blob = cached[i];
     let entries = -1;
     if (!blob) {
+      // The .deb reading stack (tar, xz, zstd) loads only when a layer must be built.
+      const [{ readDeb }, { installPackage }] = await Promise.all([
+        import('../resolve/sources/debian/deb/deb-reader.js'),
+        import('../tree/packages/install.js'),
+      ]);
       const tree = new FsTree();
       addMergedUsrLinks(tree, mergedUsr);
       for (const p of group.packages) {
@@ -103,4 +102,30 @@ export async function packageLayers(packages: readonly LockedPackage[], options:
     options.log?.(`layer ${group.name}: ${group.packages.length} package(s), ${blob.size} bytes${entries < 0 ? ' (cached)' : ''}`);
   }
   return { layers, mergedUsr };
+}
+
+/**
+ * Merged /usr: the aliasing links base-files ships (trixie on), read from that one small package
+ * and remembered by its sha256, so a warm build reads no .deb at all.
+ */
+async function baseFilesLinks(
+  record: LockedPackage & { baseUrl: string },
+  debCache: { cacheDir: string; log?: (m: string) => void },
+): Promise<MergedUsrLink[]> {
+  const memo = join(debCache.cacheDir, 'merged-usr', `${record.sha256}.json`);
+  try {
+    const links = JSON.parse(await readFile(memo, 'utf8')) as MergedUsrLink[];
+    if (Array.isArray(links) && links.every((l) => typeof l.path === 'string' && typeof l.target === 'string')) return links;
+  } catch {
+    // not remembered yet
+  }
+  const [{ readDeb }, { mergedUsrLinks }] = await Promise.all([
+    import('../resolve/sources/debian/deb/deb-reader.js'),
+    import('../tree/packages/merged-usr.js'),
+  ]);
+  const paths = await fetchDebs([record], debCache);
+  const deb = await readDeb(paths.get(record.sha256)!, { packageName: 'base-files' });
+  const links = mergedUsrLinks([{ name: 'base-files', files: deb.files }]);
+  await writeFileAtomic(memo, JSON.stringify(links));
+  return links;
 }
