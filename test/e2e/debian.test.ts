@@ -102,6 +102,16 @@ describe('Debian presets from the real mirror', () => {
     assert.equal(run.stdout.trim(), '{"sqlite": 42, "tls": true, "sha": "' + sh('sh', ['-c', "printf pith | sha256sum | cut -c1-8"]).trim() + '"}');
   });
 
+  test('debug variant: a busybox shell at /busybox/sh, on PATH, as the entrypoint', () => {
+    const { out } = build('debug', 'name: t/debug\npreset: base-nossl\nvariants: [debug, nonroot]\n');
+    const [image] = layoutImages(out);
+    assert.deepEqual(image!.config.config.Entrypoint, ['/busybox/sh']);
+    assert.ok((image!.config.config.Env as string[]).some((e) => e.startsWith('PATH=') && e.endsWith(':/busybox')));
+    const run = runWithRunc(out, 'latest', { args: ['/busybox/sh', '-c', 'echo "shell $(id -u) $(ls /etc/ssl/certs)"'] });
+    assert.equal(run.stderr, '');
+    assert.equal(run.stdout, 'shell 65532 ca-certificates.crt\n');
+  });
+
   test('amd64 + arm64: an index with one image per arch, each holding ELF files for its own machine', async () => {
     const { out, digest } = build('multi', 'name: t/multi\narchs: [amd64, arm64]\npreset: cc\n');
     const index = JSON.parse(readFileSync(join(out, 'index.json'), 'utf8')) as { manifests: Array<{ mediaType: string; digest: string }> };
