@@ -122,9 +122,11 @@ export function solve(requirements: readonly Requirement[], universe: PackageUni
     }
   }
   const forced = new Map<string, Constraint[]>();
+  /** Why rounds were restarted: kept across rounds, they come first in the final notes. */
+  const restarts: string[] = [];
   let lastRestart = '';
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    const r = new Round(universe, exclude, forced);
+    const r = new Round(universe, exclude, forced, restarts);
     try {
       return r.run(requirements);
     } catch (err) {
@@ -152,6 +154,7 @@ class Round {
     private readonly u: PackageUniverse,
     private readonly exclude: ReadonlySet<string>,
     private readonly forced: Map<string, Constraint[]>,
+    private readonly restarts: string[],
   ) {}
 
   run(requirements: readonly Requirement[]): Resolution {
@@ -175,7 +178,7 @@ class Round {
     return {
       packages: names.map((n) => this.selected.get(n)!),
       reasons: new Map(names.map((n) => [n, this.chains.get(n)!])),
-      notes: this.notes,
+      notes: [...this.restarts, ...this.notes],
     };
   }
 
@@ -351,6 +354,9 @@ class Round {
       }
       // Restart only when something was learned, so that rounds cannot repeat themselves.
       if (learned.length > this.forcedOn(name).length) {
+        const selected = this.selected.get(name);
+        const by = selected ? `${name} ${selected.version} (selected by ${this.chains.get(name)!.join(' -> ')})` : name;
+        this.restarts.push(`${by} does not satisfy ${label}: solved again, keeping ${name} ${learned.map((c) => `(${c.op} ${c.version})`).join(' ')}`);
         this.forced.set(name, learned);
         throw new Restart(name);
       }

@@ -105,14 +105,19 @@ export class PackageUniverse {
 
   /**
    * Packages whose Provides names `name`, ordered by providing package name (code points), then as
-   * candidates() orders records of one name.
+   * candidates() orders records of one name, then by provided version.
    */
   providers(name: string): ProvidedBy[] {
     const list = this.byProvided.get(name);
     if (!list) return [];
     if (!this.sortedProvided.has(name)) {
-      list.sort((a, b) => byCodePoint(a.record.name, b.record.name) || this.compareRecords(a.record, b.record));
-      dropDuplicates(list, (a, b) => a.record.name === b.record.name && this.compareRecords(a.record, b.record) === 0);
+      const order = (a: ProvidedBy, b: ProvidedBy) =>
+        byCodePoint(a.record.name, b.record.name) ||
+        this.compareRecords(a.record, b.record) ||
+        byCodePoint(a.provided.version ?? '', b.provided.version ?? '') ||
+        byCodePoint(a.provided.arch ?? '', b.provided.arch ?? '');
+      list.sort(order);
+      dropDuplicates(list, (a, b) => order(a, b) === 0);
       this.sortedProvided.add(name);
     }
     return list.slice();
