@@ -170,6 +170,8 @@ function runTool(command: string, args: string[], options: { input?: Uint8Array 
 const sha256 = (data: Uint8Array | string) => createHash('sha256').update(data).digest('hex');
 const md5 = (data: Uint8Array | string) => createHash('md5').update(data).digest('hex');
 const toBytes = (data: Uint8Array | string) => (typeof data === 'string' ? Buffer.from(data) : data);
+/** The system interpreter when present: version-manager shims cost ~0.3 s per start. */
+const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 
 /** Runs `tasks` with at most `limit` in flight, results in input order. */
 async function inParallel<T>(tasks: Array<() => Promise<T>>, limit = Math.max(2, cpus().length * 2)): Promise<T[]> {
@@ -508,11 +510,83 @@ export async function resignWithKey(repo: AptRepo, suite: string, other: TestKey
 }
 
 /**
- * Rewrites the Packages index of `suite`/`component`/`arch` (default: the suite's first component
- * and architecture) in every form on disk, by-hash copies included, with one extra stanza, after
- * signing: each file still decompresses and parses, but no longer has the hash the Release lists.
+ * Same-size tampering: an edit of the signed Packages text (one hex digit of some stanza's SHA256)
+ * whose compressed form has exactly the signed file's size, so that only the hash check can
+ * notice (apt says "Hash Sum mismatch", not "unexpected size"). Trial compressions run in-process:
+ * gzip with node's zlib (the one that wrote the file), xz with Python's lzma (liblzma, as xz).
  */
-export async function tamperPackagesIndex(repo: AptRepo, suite: string, component?: string, arch?: string): Promise<void> {
+function* digitEdits(text: Buffer): Generator<Buffer> {
+  const hex = Buffer.from('0123456789abcdef');
+  for (const match of text.toString('latin1').matchAll(/^SHA256: ([0-9a-f]{64})$/gm)) {
+    const start = match.index! + 'SHA256: '.length;
+    for (let position = start; position < start + 64; position += 1) {
+      for (const digit of hex) {
+        if (digit === text[position]) continue;
+        const edited = Buffer.from(text);
+        edited[position] = digit;
+        yield edited;
+      }
+    }
+  }
+}
+
+const MAX_TRIES = 20_000;
+
+function sameSizeGzip(text: Buffer, size: number): Buffer | undefined {
+  let tries = 0;
+  for (const edited of digitEdits(text)) {
+    const data = gzipSync(edited, { level: 9 });
+    if (data.byteLength === size) return data;
+    if (++tries > MAX_TRIES) break;
+  }
+  return undefined;
+}
+
+const PYTHON_SAME_SIZE_XZ = `
+import base64, json, lzma, re, sys
+spec = json.load(sys.stdin)
+text = base64.b64decode(spec['text'])
+size = spec['size']
+def edits():
+    for m in re.finditer(rb'^SHA256: ([0-9a-f]{64})$', text, re.M):
+        for p in range(m.start(1), m.end(1)):
+            for c in b'0123456789abcdef':
+                if c != text[p]:
+                    yield text[:p] + bytes([c]) + text[p + 1:]
+found = ''
+for tries, edited in enumerate(edits()):
+    data = lzma.compress(edited, format=lzma.FORMAT_XZ, check=lzma.CHECK_CRC64, preset=6)
+    if len(data) == size:
+        found = base64.b64encode(data).decode()
+        break
+    if tries > ${MAX_TRIES}:
+        break
+sys.stdout.write(found)
+`;
+
+async function sameSizeXz(text: Buffer, size: number): Promise<Buffer | undefined> {
+  const input = JSON.stringify({ text: text.toString('base64'), size });
+  const found = (await runTool(PYTHON, ['-c', PYTHON_SAME_SIZE_XZ], { input })).toString();
+  return found ? Buffer.from(found, 'base64') : undefined;
+}
+
+export type PackagesTamper = 'same-size' | 'append';
+
+/**
+ * Rewrites the Packages index of `suite`/`component`/`arch` (default: the suite's first component
+ * and architecture) after signing, in every form on disk and in the by-hash copies named by the
+ * signed hashes. Each file still decompresses and parses, but no longer has the hash the Release
+ * lists. `how`: 'same-size' (default) changes one hex digit of a stanza's SHA256 and keeps every
+ * file's size, so only a hash check can tell (falls back to 'append' for a form where no such
+ * edit exists, e.g. an empty index); 'append' adds a stanza for `pith-tampered` (sizes change too).
+ */
+export async function tamperPackagesIndex(
+  repo: AptRepo,
+  suite: string,
+  component?: string,
+  arch?: string,
+  how: PackagesTamper = 'same-size',
+): Promise<void> {
   const suiteState = suiteOf(repo, suite);
   const comp = component ?? [...suiteState.components.keys()][0] ?? 'main';
   const architecture = arch ?? suiteState.archs[0] ?? 'amd64';
@@ -535,24 +609,33 @@ export async function tamperPackagesIndex(repo: AptRepo, suite: string, componen
     'Size: 1',
     `SHA256: ${'0'.repeat(64)}`,
   ].join('\n');
-  const plain = Buffer.from(`${signed}${injected}\n\n`);
-  const forms: Record<string, () => Promise<Uint8Array>> = {
-    Packages: async () => plain,
-    'Packages.xz': () => xz(plain),
-    'Packages.gz': async () => gzipSync(plain, { level: 9 }),
+  const appended = Buffer.from(`${signed}${injected}\n\n`);
+  const appendedForms: Record<string, () => Promise<Uint8Array>> = {
+    Packages: async () => appended,
+    'Packages.xz': () => xz(appended),
+    'Packages.gz': async () => gzipSync(appended, { level: 9 }),
   };
-  let touched = 0;
-  for (const [name, make] of Object.entries(forms)) {
+
+  const present: Array<{ name: string; path: string; old: Buffer }> = [];
+  for (const name of Object.keys(appendedForms)) {
     const path = join(dir, name);
-    if (!existsSync(path)) continue;
-    const old = await readFile(path);
-    const data = await make();
+    if (existsSync(path)) present.push({ name, path, old: await readFile(path) });
+  }
+  if (present.length === 0) throw new Error(`${dir}: no Packages file to tamper with`);
+
+  const signedBytes = Buffer.from(signed);
+  for (const { name, path, old } of present) {
+    let data: Uint8Array | undefined;
+    if (how === 'same-size') {
+      if (name === 'Packages') data = digitEdits(signedBytes).next().value ?? undefined;
+      else if (name === 'Packages.gz') data = sameSizeGzip(signedBytes, old.byteLength);
+      else data = await sameSizeXz(signedBytes, old.byteLength);
+    }
+    data ??= await appendedForms[name]!();
     await writeFile(path, data);
     const byHash = join(dir, 'by-hash', 'SHA256', sha256(old));
     if (existsSync(byHash)) await writeFile(byHash, data);
-    touched += 1;
   }
-  if (touched === 0) throw new Error(`${dir}: no Packages file to tamper with`);
 }
 
 /**
@@ -674,8 +757,6 @@ with tarfile.open(fileobj=out, mode='w', format=tarfile.GNU_FORMAT) as tar:
         tar.addfile(info, io.BytesIO(data) if data else None)
 sys.stdout.buffer.write(out.getvalue())
 `;
-
-const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 
 async function tarGz(entries: RawTarEntry[]): Promise<Buffer> {
   return gzipSync(await runTool(PYTHON, ['-c', PYTHON_TAR], { input: JSON.stringify(entries) }), { level: 9 });

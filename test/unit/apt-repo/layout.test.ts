@@ -262,26 +262,39 @@ describe('apt-repo layout', () => {
     assert.match(await readRelease(emptySuite, 'e'), /^Components: main$/m);
   });
 
-  test('tamperPackagesIndex: every form and by-hash copy changes, still parses, Release does not', async () => {
+  test('tamperPackagesIndex: every form and by-hash copy changes, same sizes, still parses, Release does not', async () => {
     const victim = await createAptRepo(join(dir, 'tamper-index'), exampleLayout(), key);
     const release = await readRelease(victim, 'pith');
-    const listed = new Map(parseRelease(release).sha256.map((entry) => [entry.path, entry.hash]));
+    const listed = new Map(parseRelease(release).sha256.map((entry) => [entry.path, entry]));
+    const binary = join(victim.root, 'dists', 'pith', 'main', 'binary-amd64');
+    const signedText = unxz(readFileSync(join(binary, 'Packages.xz'))).toString();
     await tamperPackagesIndex(victim, 'pith');
     assert.equal(await readRelease(victim, 'pith'), release);
-    const binary = join(victim.root, 'dists', 'pith', 'main', 'binary-amd64');
     for (const form of ['Packages.xz', 'Packages.gz']) {
+      const entry = listed.get(`main/binary-amd64/${form}`)!;
       const data = readFileSync(join(binary, form));
-      assert.notEqual(sha256(data), listed.get(`main/binary-amd64/${form}`), form);
-      assert.deepEqual(readFileSync(join(binary, 'by-hash', 'SHA256', listed.get(`main/binary-amd64/${form}`)!)), data, `by-hash ${form}`);
+      assert.notEqual(sha256(data), entry.hash, form);
+      assert.equal(data.byteLength, entry.size, `${form} keeps its size`);
+      assert.deepEqual(readFileSync(join(binary, 'by-hash', 'SHA256', entry.hash)), data, `by-hash ${form}`);
       const text = (form.endsWith('.xz') ? unxz(data) : gunzipSync(data)).toString();
-      assert.notEqual(sha256(Buffer.from(text)), listed.get('main/binary-amd64/Packages'));
-      assert.ok(parseStanzas(text).some((stanza) => stanza.get('Package') === 'pith-tampered'));
+      assert.equal(text.length, signedText.length);
+      const changed = [...text].map((char, index) => (char === signedText[index] ? -1 : index)).filter((index) => index >= 0);
+      assert.equal(changed.length, 1, `${form}: one character differs`);
+      const lineStart = text.lastIndexOf('\n', changed[0]!) + 1;
+      assert.match(text.slice(lineStart, text.indexOf('\n', changed[0]!)), /^SHA256: [0-9a-f]{64}$/);
+      assert.equal(parseStanzas(text).length, parseStanzas(signedText).length);
     }
     // Other indexes are untouched.
     const arm = readFileSync(join(victim.root, 'dists', 'pith', 'main', 'binary-arm64', 'Packages.xz'));
-    assert.equal(sha256(arm), listed.get('main/binary-arm64/Packages.xz'));
-    await tamperPackagesIndex(victim, 'pith', 'main', 'arm64');
-    assert.notEqual(sha256(readFileSync(join(victim.root, 'dists', 'pith', 'main', 'binary-arm64', 'Packages.xz'))), listed.get('main/binary-arm64/Packages.xz'));
+    assert.equal(sha256(arm), listed.get('main/binary-arm64/Packages.xz')!.hash);
+    await tamperPackagesIndex(victim, 'pith', 'main', 'arm64', 'append');
+    const appended = readFileSync(join(victim.root, 'dists', 'pith', 'main', 'binary-arm64', 'Packages.xz'));
+    assert.notEqual(sha256(appended), listed.get('main/binary-arm64/Packages.xz')!.hash);
+    assert.ok(parseStanzas(unxz(appended).toString()).some((stanza) => stanza.get('Package') === 'pith-tampered'));
+    // An empty index has no digit to change: it gets the extra stanza.
+    await tamperPackagesIndex(victim, 'pith', 'contrib', 'arm64');
+    const empty = readFileSync(join(victim.root, 'dists', 'pith', 'contrib', 'binary-arm64', 'Packages.gz'));
+    assert.ok(parseStanzas(gunzipSync(empty).toString()).some((stanza) => stanza.get('Package') === 'pith-tampered'));
     await assert.rejects(tamperPackagesIndex(victim, 'pith', 'non-free'), /no component non-free/);
   });
 
