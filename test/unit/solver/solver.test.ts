@@ -164,7 +164,7 @@ describe('solve: versions', () => {
     assert.deepEqual(picked(r), ['helper=1', 'lib=2', 'pa=1', 'pb=1']);
     assert.deepEqual(unsatisfiedDependencies(r.packages, v), []);
     assert.deepEqual(r.reasons.get('lib'), ['pa', 'lib']);
-    assert.deepEqual(r.notes, ['lib 3 (selected by pa -> lib) does not satisfy pb -> lib (<< 3): solved again, keeping lib (<< 3)']);
+    assert.deepEqual(r.notes, ['lib 3 (selected by pa -> lib) does not satisfy pa -> pb -> lib (<< 3): solved again, keeping lib (<< 3)']);
   });
 
   it('names both chains when no version satisfies both constraints', () => {
