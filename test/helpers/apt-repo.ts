@@ -8,6 +8,13 @@
  * Tamper helpers change the repository in place after signing, each breaking exactly one link of
  * the chain of trust (signature, index hash, .deb hash); `addRawDebToRepo` does the opposite: it
  * indexes and re-signs any bytes correctly, so only pith's own content checks can refuse them.
+ *
+ *   const key = await createTestKey(join(tmp, 'keys'));            // once per process, cached
+ *   const repo = await createAptRepo(join(tmp, 'repo'), exampleLayout(), key);
+ *   const server = await serveDirectory(repo.root);                  // server.url, server.requests
+ *   // source: `${server.url}/ pith main contrib`, Signed-By: repo.keyringPath
+ *   await tamperPackagesIndex(repo, 'pith');                         // now expect a hash mismatch
+ *   await server.close();
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -832,16 +839,18 @@ export async function writeMaliciousDeb(path: string, kind: MaliciousKind, name 
 // A ready-made layout and the real apt as an oracle.
 
 /**
- * Eleven packages over two suites, two components and two architectures, exercising what a
- * resolver must follow and what it must not:
+ * Nine package names, 14 .debs, over two suites, two components and two architectures,
+ * exercising what a resolver must follow and what it must not:
  * `hello` Pre-Depends libc-fake, Depends `libgreet1 (>= 1.2)` (two versions exist) and
  * `virtual-shell | busybox-fake` (virtual, provided by shell-impl in main and busybox-fake in
  * contrib), Recommends hello-doc; libgreet1 1.2-1 Depends on the arch-all `greet-data (= 1.2-1)`;
  * `tzfake` has an epoch and a newer version in pith-updates; `essential-fake` is Essential.
- * shell-impl ships an executable, a symlink, a hard link, a setuid file and a file owned 1000:1000.
+ * shell-impl ships an executable, a symlink, a hard link, a setuid file, a sticky directory and
+ * (when running as root, which dpkg-deb needs for it) a file owned 1000:1000.
  * Every dpkg-deb compression is used (xz default, gzip, zstd, none).
  */
 export function exampleLayout(): RepoLayout {
+  const owner = process.getuid?.() === 0 ? { uid: 1000, gid: 1000 } : {};
   return {
     suites: {
       pith: {
@@ -884,7 +893,7 @@ export function exampleLayout(): RepoLayout {
                 { path: 'usr/bin/sh-impl-hard', hardlinkTo: 'usr/bin/sh-impl' },
                 { path: 'usr/bin/suid-helper', content: 'suid\n', mode: 0o4755 },
                 { path: 'var/lib/shell-impl', dir: true, mode: 0o1777 },
-                { path: 'var/lib/shell-impl/owned', content: 'owned\n', mode: 0o640, uid: 1000, gid: 1000 },
+                { path: 'var/lib/shell-impl/owned', content: 'owned\n', mode: 0o640, ...owner },
               ],
             },
             { name: 'hello-doc', version: '1.0-1', arch: 'all', section: 'doc' },
