@@ -1,10 +1,15 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { deserialize, serialize } from 'node:v8';
+import { promisify } from 'node:util';
+import { gunzip } from 'node:zlib';
+import { integrityError, PithError } from '../../../errors.js';
 import { writeFileAtomic } from '../../../store/atomic.js';
+import { fetchBytes } from './fetch.js';
+import { scanPackagesIndex } from './lazy-index.js';
+import { decompressIndex, sha256Hex, type IndexSource, type PackageRecord } from './packages-index.js';
 import { fetchInRelease } from './release.js';
-import { fetchPackagesIndex, type PackageRecord } from './packages-index.js';
+import type { Release } from './release.js';
 
 /** One apt source: an archive root, suites, components and the keyrings that sign it. */
 export interface RepositoryConfig {
@@ -26,78 +31,110 @@ export interface LoadedRecords {
   indexes: IndexUse[];
 }
 
-const CACHE_FORMAT = 'pith-index-v1';
+const gunzipAsync = promisify(gunzip);
+const CACHE_FORMAT = 'pith-index-raw-v1';
 
 /**
  * Reads every Packages index of the given repositories for one architecture. Each InRelease is
- * fetched and its signature verified (it is small, and it is what tells whether an index changed);
- * the Packages indexes it lists are then taken from the cache by their sha256, already parsed,
- * or downloaded, checked against the Release and parsed once. A cache entry carries a checksum
- * of its own bytes and is ignored when it doesn't match.
+ * fetched and its signature verified (it is small, and it says whether an index changed); each
+ * Packages index it lists is then taken from the cache by its sha256, or downloaded (gz first:
+ * zlib is native, xz is WebAssembly and ~5x slower), checked against the signed Release, and its
+ * uncompressed bytes cached. Records are scanned lazily (lazy-index.ts).
  */
 export async function loadPackageRecords(
   repos: readonly RepositoryConfig[],
   arch: string,
   options: { cacheDir: string; log?: (m: string) => void },
 ): Promise<LoadedRecords> {
-  const jobs: Array<Promise<{ records: PackageRecord[]; index: IndexUse }[]>> = [];
+  const jobs: Array<Promise<Array<{ records: PackageRecord[]; index: IndexUse }>>> = [];
   for (const repo of repos) {
     for (const suite of repo.suites) {
       jobs.push(
         (async () => {
-          const fetched = await fetchInRelease(repo.url, suite, repo.keyrings);
-          const out: { records: PackageRecord[]; index: IndexUse }[] = [];
-          for (const component of repo.components) {
-            const source = { suite, component, arch, baseUrl: repo.url };
-            const path = ['xz', 'gz', 'zst', '']
-              .map((c) => `${component}/binary-${arch}/Packages${c ? `.${c}` : ''}`)
-              .find((p) => fetched.release.sha256.has(p));
-            const listed = path ? fetched.release.sha256.get(path) : undefined;
-            const cached = listed ? await readCachedIndex(options.cacheDir, listed.sha256, source) : undefined;
-            if (cached && listed && path) {
-              out.push({ records: cached, index: { url: `${repo.url}/dists/${suite}/${path}`, sha256: listed.sha256, size: listed.size } });
-              continue;
-            }
-            const index = await fetchPackagesIndex(source, fetched.release);
-            options.log?.(`fetched ${index.url} (${index.records.length} packages)`);
-            await writeCachedIndex(options.cacheDir, index.sha256, source, index.records);
-            out.push({ records: index.records, index: { url: `${repo.url}/dists/${suite}/${index.path}`, sha256: index.sha256, size: index.size } });
-          }
-          return out;
+          const { release } = await fetchInRelease(repo.url, suite, repo.keyrings);
+          return Promise.all(
+            repo.components.map(async (component) => {
+              const source: IndexSource = { suite, component, arch, baseUrl: repo.url };
+              const { bytes, index } = await indexBytes(source, release, options);
+              return { records: scanPackagesIndex(bytes, source), index };
+            }),
+          );
         })(),
       );
     }
   }
+  // Suites keep the order they were given in: the universe breaks version ties by it.
   const results = (await Promise.all(jobs)).flat();
   return { records: results.flatMap((r) => r.records), indexes: results.map((r) => r.index) };
 }
 
-function cachePath(cacheDir: string, sha256: string, source: { suite: string; component: string; arch: string; baseUrl: string }): string {
-  // The same index bytes can be served under another suite or mirror: key by both.
-  const where = createHash('sha256').update(`${source.baseUrl}\n${source.suite}\n${source.component}\n${source.arch}`).digest('hex').slice(0, 16);
-  return join(cacheDir, 'indexes', `${sha256}-${where}.v8`);
+async function indexBytes(
+  source: IndexSource,
+  release: Release,
+  options: { cacheDir: string; log?: (m: string) => void },
+): Promise<{ bytes: Uint8Array; index: IndexUse }> {
+  const dir = `${source.component}/binary-${source.arch}`;
+  const path = ['gz', 'xz', 'zst', '']
+    .map((c) => `${dir}/Packages${c ? `.${c}` : ''}`)
+    .find((p) => release.sha256.has(p));
+  if (!path) {
+    throw new PithError('input', `${source.suite} has no Packages index for ${source.component}/${source.arch}`, {
+      hint: `the Release lists components ${release.components.join(' ')} and architectures ${release.architectures.join(' ')}`,
+    });
+  }
+  const listed = release.sha256.get(path)!;
+  const base = `${source.baseUrl}/dists/${source.suite}`;
+  const index: IndexUse = { url: `${base}/${path}`, sha256: listed.sha256, size: listed.size };
+  // The Release usually lists the uncompressed file too: then the cached bytes are checked against it.
+  const plain = release.sha256.get(`${dir}/Packages`);
+  const cached = await readCached(options.cacheDir, listed.sha256, plain?.sha256);
+  if (cached) return { bytes: cached, index };
+
+  let url = index.url;
+  let compressed: Uint8Array;
+  if (release.acquireByHash) {
+    url = `${base}/${dir}/by-hash/SHA256/${listed.sha256}`;
+    try {
+      compressed = await fetchBytes(url);
+    } catch (err) {
+      if (!(err instanceof PithError && /HTTP 404/.test(err.message))) throw err;
+      url = index.url;
+      compressed = await fetchBytes(url);
+    }
+  } else {
+    compressed = await fetchBytes(url);
+  }
+  const got = sha256Hex(compressed);
+  if (compressed.length !== listed.size || got !== listed.sha256) {
+    throw integrityError(`${url}: index does not match the signed Release`, {
+      hint: `expected ${listed.size} bytes sha256 ${listed.sha256}, got ${compressed.length} bytes sha256 ${got}`,
+    });
+  }
+  const bytes = path.endsWith('.gz') ? new Uint8Array(await gunzipAsync(compressed)) : await decompressIndex(compressed, path);
+  if (plain && sha256Hex(bytes) !== plain.sha256) throw integrityError(`${url}: decompressed index does not match the signed Release`);
+  options.log?.(`fetched ${url} (${compressed.length} bytes)`);
+  await writeCached(options.cacheDir, listed.sha256, bytes);
+  return { bytes, index };
 }
 
-async function readCachedIndex(cacheDir: string, sha256: string, source: Parameters<typeof cachePath>[2]): Promise<PackageRecord[] | undefined> {
-  let bytes: Buffer;
+const cachePath = (cacheDir: string, sha256: string) => join(cacheDir, 'indexes', `${sha256}.packages`);
+
+async function readCached(cacheDir: string, sha256: string, plainSha256: string | undefined): Promise<Uint8Array | undefined> {
+  let file: Buffer;
   try {
-    bytes = await readFile(cachePath(cacheDir, sha256, source));
+    file = await readFile(cachePath(cacheDir, sha256));
   } catch {
     return undefined;
   }
-  const header = bytes.subarray(0, 64 + CACHE_FORMAT.length + 2).toString('latin1');
-  const [format, sum] = header.split('\n');
-  const body = bytes.subarray(header.length);
-  if (format !== CACHE_FORMAT || sum !== createHash('sha256').update(body).digest('hex')) return undefined;
-  try {
-    return deserialize(body) as PackageRecord[];
-  } catch {
-    return undefined;
-  }
+  const headerEnd = file.indexOf(10, file.indexOf(10) + 1) + 1;
+  const [format, sum] = file.subarray(0, headerEnd).toString('latin1').split('\n');
+  const body = file.subarray(headerEnd);
+  const actual = createHash('sha256').update(body).digest('hex');
+  if (format !== CACHE_FORMAT || actual !== sum || (plainSha256 !== undefined && actual !== plainSha256)) return undefined;
+  return body;
 }
 
-async function writeCachedIndex(cacheDir: string, sha256: string, source: Parameters<typeof cachePath>[2], records: PackageRecord[]): Promise<void> {
-  const body = serialize(records);
-  const header = Buffer.from(`${CACHE_FORMAT}\n${createHash('sha256').update(body).digest('hex')}\n`, 'latin1');
-  await writeFileAtomic(cachePath(cacheDir, sha256, source), Buffer.concat([header, body]));
+async function writeCached(cacheDir: string, sha256: string, bytes: Uint8Array): Promise<void> {
+  const header = Buffer.from(`${CACHE_FORMAT}\n${sha256Hex(bytes)}\n`, 'latin1');
+  await writeFileAtomic(cachePath(cacheDir, sha256), Buffer.concat([header, bytes]));
 }
