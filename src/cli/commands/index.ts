@@ -2,8 +2,9 @@ import { buildCommand } from './build.js';
 import type { Command } from './command.js';
 import { schemaCommand } from './schema.js';
 import { lockCommand } from './lock.js';
+import { serveCommand } from './serve.js';
 
-export const commands: ReadonlyMap<string, Command> = new Map([buildCommand, lockCommand, schemaCommand].map((c) => [c.name, c]));
+export const commands: ReadonlyMap<string, Command> = new Map([buildCommand, lockCommand, serveCommand, schemaCommand].map((c) => [c.name, c]));
 
 export function usage(): string {
   const lines = [...commands.values()].map((c) => `  ${c.name.padEnd(10)} ${c.summary}`);

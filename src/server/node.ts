@@ -1,0 +1,137 @@
+/**
+ * node:http <-> the standard Request/Response handler (the only file of the server that knows
+ * node:http): one JSON access-log line per request (method, path, status, bytes sent, ms), and a
+ * graceful close (stop accepting, let requests in progress finish, then cut what is left).
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Handler } from './handler.js';
+import type { EventLog } from './images.js';
+
+export interface NodeServer {
+  /** `http://host:port`, with the port the system picked for port 0. */
+  url: string;
+  host: string;
+  port: number;
+  /** Requests being answered right now. */
+  readonly active: number;
+  /** Stop accepting; wait up to `graceMs` for requests in progress, then close every connection. */
+  close(graceMs: number): Promise<void>;
+}
+
+export async function listenNode(handler: Handler, options: { host: string; port: number; log?: EventLog }): Promise<NodeServer> {
+  const log = options.log ?? (() => undefined);
+  let active = 0;
+  let idle: (() => void) | undefined;
+
+  const server = createServer({ keepAliveTimeout: 5000 }, (req, res) => {
+    active += 1;
+    const started = process.hrtime.bigint();
+    let bytes = 0;
+    let status = 0;
+    let logged = false;
+    const done = () => {
+      if (logged) return;
+      logged = true;
+      active -= 1;
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      log({ event: 'request', method: req.method, path: req.url, status, bytes, ms: Math.round(ms * 100) / 100, ...(res.writableFinished ? {} : { aborted: true }) });
+      if (active === 0) idle?.();
+    };
+    res.on('close', done);
+    serve(req, res, (n) => (bytes += n), (s) => (status = s)).catch((err: unknown) => {
+      log({ event: 'error', method: req.method, path: req.url, error: err instanceof Error ? err.message : String(err) });
+      if (!res.headersSent) {
+        status = 500;
+        res.writeHead(500, { 'content-type': 'application/json' }).end('{"errors":[{"code":"UNKNOWN","message":"internal error","detail":null}]}');
+      } else {
+        res.destroy();
+      }
+    });
+  });
+
+  async function serve(req: IncomingMessage, res: ServerResponse, sent: (n: number) => void, setStatus: (s: number) => void): Promise<void> {
+    const headers = new Headers();
+    for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
+      try {
+        headers.append(req.rawHeaders[i]!, req.rawHeaders[i + 1]!);
+      } catch {
+        // a header value fetch refuses (control characters): not one this registry reads
+      }
+    }
+    const method = req.method ?? 'GET';
+    // Pushes are refused without their body: drain it so the connection stays usable.
+    if (method !== 'GET' && method !== 'HEAD') req.resume();
+    let request: Request;
+    try {
+      request = new Request(new URL(req.url ?? '/', `http://${options.host.includes(':') ? `[${options.host}]` : options.host}`), { method, headers });
+    } catch {
+      // fetch refuses CONNECT, TRACE and TRACK: none of them is ours either
+      request = new Request(new URL(req.url ?? '/', 'http://localhost'), { method: 'PATCH', headers });
+    }
+    const response = await handler(request);
+    setStatus(response.status);
+    const outHeaders: Record<string, string | string[]> = {};
+    response.headers.forEach((value, key) => {
+      outHeaders[key] = value;
+    });
+    res.writeHead(response.status, outHeaders);
+    if (!response.body || method === 'HEAD') {
+      await response.body?.cancel();
+      res.end();
+      return;
+    }
+    const reader = response.body.getReader();
+    const onClose = () => void reader.cancel().catch(() => undefined);
+    res.once('close', onClose);
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        if (res.destroyed) return;
+        sent(value.byteLength);
+        if (!res.write(value)) await new Promise<void>((resolve) => {
+          const go = () => { res.off('drain', go); res.off('close', go); resolve(); };
+          res.on('drain', go);
+          res.on('close', go);
+        });
+      }
+      res.end();
+    } finally {
+      res.off('close', onClose);
+    }
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${hostForUrl}:${address.port}`,
+    host: address.address,
+    port: address.port,
+    get active() {
+      return active;
+    },
+    async close(graceMs: number): Promise<void> {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      if (active > 0) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, graceMs);
+          idle = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      }
+      server.closeAllConnections();
+      await closed;
+    },
+  };
+}
