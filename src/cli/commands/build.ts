@@ -1,4 +1,5 @@
-import { build, loadSpec, sinkNames } from '../../index.js';
+import { build, loadSpec, parseReference, pushArtifact, sinkNames } from '../../index.js';
+import { blobProgress } from './push.js';
 import { usageError } from '../../errors.js';
 import { parseArgs } from 'node:util';
 import { type Command, parseOrUsage } from './command.js';
@@ -15,6 +16,8 @@ export const buildCommand: Command = {
   -q, --quiet      no progress on stderr
   --cache-dir      cache root (default: $PITH_CACHE_DIR, $XDG_CACHE_HOME/pith, ~/.cache/pith)
   --frozen         use the lockfile as it is: fail if it is missing or does not match the spec
+  --push REF       push the image to a registry after building (writes no layout unless -o is given)
+  --insecure       with --push: allow plain HTTP or an unverified certificate
 
 Prints the manifest digest (the index digest for several archs) as its last line.
 `,
@@ -31,21 +34,32 @@ Prints the manifest digest (the index digest for several archs) as its last line
           quiet: { type: 'boolean', short: 'q', default: false },
           'cache-dir': { type: 'string' },
           frozen: { type: 'boolean', default: false },
+          push: { type: 'string' },
+          insecure: { type: 'boolean', default: false },
         },
       }),
     );
     if (positionals.length > 1) throw usageError(`build: expected at most one spec file, got ${positionals.length} (see pith help build)`);
     const format = values.format ?? 'oci';
     if (!sinkNames().includes(format)) throw usageError(`build: unknown --format "${format}" (use one of: ${sinkNames().join(', ')})`);
+    if (values.push !== undefined) parseReference(values.push); // a bad reference fails before the build
     const loaded = await loadSpec(positionals[0] ?? 'pith.yaml');
     const path = values.output ?? `${loaded.spec.name.replace(/\//g, '-')}${format === 'oci' ? '.oci' : '.tar'}`;
     const quiet = values.quiet || values.json;
     const result = await build(loaded, {
-      output: { format, path },
+      ...(values.push !== undefined && values.output === undefined ? {} : { output: { format, path } }),
       ...(values['cache-dir'] ? { cacheDir: values['cache-dir'] } : {}),
       log: quiet ? undefined : (m) => process.stderr.write(`${m}\n`),
       frozen: values.frozen ?? false,
     });
+    if (values.push !== undefined) {
+      const pushed = await pushArtifact(result.artifact, values.push, {
+        insecure: values.insecure ?? false,
+        ...(values['cache-dir'] ? { cacheDir: values['cache-dir'] } : {}),
+        ...(quiet ? {} : { onBlob: blobProgress() }),
+      });
+      if (!quiet) process.stderr.write(`pushed ${pushed.reference}\n`);
+    }
     if (values.json) {
       const summary = {
         digest: result.digest,

@@ -3,8 +3,9 @@ import type { Command } from './command.js';
 import { schemaCommand } from './schema.js';
 import { lockCommand } from './lock.js';
 import { serveCommand } from './serve.js';
+import { pushCommand } from './push.js';
 
-export const commands: ReadonlyMap<string, Command> = new Map([buildCommand, lockCommand, serveCommand, schemaCommand].map((c) => [c.name, c]));
+export const commands: ReadonlyMap<string, Command> = new Map([buildCommand, lockCommand, pushCommand, serveCommand, schemaCommand].map((c) => [c.name, c]));
 
 export function usage(): string {
   const lines = [...commands.values()].map((c) => `  ${c.name.padEnd(10)} ${c.summary}`);

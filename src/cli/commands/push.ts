@@ -1,0 +1,72 @@
+import { parseArgs } from 'node:util';
+import { parseLayoutArg, pushArtifact, readOciLayout, type BlobEvent, type PushResult } from '../../index.js';
+import { usageError } from '../../errors.js';
+import { type Command, parseOrUsage } from './command.js';
+
+export const pushCommand: Command = {
+  name: 'push',
+  summary: 'push an OCI layout to a registry',
+  usage: `pith push LAYOUT[:TAG] REF [--insecure] [--json] [-q] [--cache-dir DIR]
+
+  LAYOUT           an OCI image layout directory (pith's, skopeo's, umoci's...); :TAG picks
+                   an image when it holds several
+  REF              host[:port]/path[:tag][@digest]; without a tag, the layout's tag is used
+  --insecure       allow plain HTTP or an unverified certificate (loopback never needs it)
+  --json           print a JSON summary (digest and what happened to each blob)
+  -q, --quiet      no progress on stderr
+  --cache-dir      cache root, for the blob-location hints that enable cross-repository mounts
+
+Credentials come from podman's auth.json ($REGISTRY_AUTH_FILE, $XDG_RUNTIME_DIR/containers)
+and Docker's config.json ($DOCKER_CONFIG, ~/.docker), credential helpers included.
+Prints the pushed digest as its last line.
+`,
+  async run(args) {
+    const { values, positionals } = parseOrUsage('push', () =>
+      parseArgs({
+        args,
+        allowPositionals: true,
+        strict: true,
+        options: {
+          insecure: { type: 'boolean', default: false },
+          json: { type: 'boolean', default: false },
+          quiet: { type: 'boolean', short: 'q', default: false },
+          'cache-dir': { type: 'string' },
+        },
+      }),
+    );
+    if (positionals.length !== 2) throw usageError(`push: expected LAYOUT and REF, got ${positionals.length} argument(s) (see pith help push)`);
+    const { dir, tag } = await parseLayoutArg(positionals[0]!);
+    const artifact = await readOciLayout(dir, tag);
+    const result = await pushArtifact(artifact, positionals[1]!, {
+      insecure: values.insecure ?? false,
+      ...(values['cache-dir'] ? { cacheDir: values['cache-dir'] } : {}),
+      ...(values.quiet || values.json ? {} : { onBlob: blobProgress() }),
+    });
+    if (!values.quiet && !values.json) process.stderr.write(`pushed ${result.reference}\n`);
+    printPushResult(result, values.json ?? false);
+    return 0;
+  },
+};
+
+/** One line per blob on stderr, only when it is a terminal. */
+export function blobProgress(): ((e: BlobEvent) => void) | undefined {
+  if (!process.stderr.isTTY) return undefined;
+  return (e) => {
+    const what = e.action === 'mounted' ? `mounted from ${e.from}` : e.action === 'exists' ? 'already there' : `uploaded ${formatSize(e.size)}`;
+    process.stderr.write(`${e.digest.slice(7, 19)}: ${what}\n`);
+  };
+}
+
+export function printPushResult(result: PushResult, json: boolean): void {
+  if (json) {
+    process.stdout.write(`${JSON.stringify({ reference: result.reference, digest: result.digest, blobs: result.blobs, manifests: result.manifests }, null, 2)}\n`);
+  } else {
+    process.stdout.write(`${result.digest}\n`);
+  }
+}
+
+function formatSize(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+}

@@ -1,0 +1,80 @@
+import { PithError } from '../errors.js';
+import type { Credentials } from './credentials.js';
+import type { HttpResponse } from './http.js';
+
+/** A registry answered with an error status: the status, its error code and message on one line. */
+export class RegistryError extends PithError {
+  constructor(
+    readonly status: number,
+    readonly code: string | undefined,
+    message: string,
+    options: { hint?: string; where?: string } = {},
+  ) {
+    super('network', message, options);
+  }
+}
+
+interface ErrorBody {
+  errors?: Array<{ code?: string; message?: string; detail?: unknown }>;
+}
+
+/** "401 unauthorized: authentication required" from a status and the registry's error body. */
+export function describeError(status: number, bodyText: string): { code: string | undefined; text: string } {
+  let code: string | undefined;
+  let message: string | undefined;
+  try {
+    const body = JSON.parse(bodyText) as ErrorBody;
+    const first = body.errors?.[0];
+    if (first) {
+      code = first.code;
+      message = first.message;
+    }
+  } catch {
+    // Not the distribution error format: use the first line of the text, if short.
+    const line = bodyText.trim().split('\n')[0]?.trim() ?? '';
+    if (line && line.length <= 200 && !line.startsWith('<')) message = line;
+  }
+  const codeText = code ? code.toLowerCase().replace(/_/g, ' ') : undefined;
+  const parts = [String(status)];
+  if (codeText) parts[0] = `${status} ${codeText}`;
+  const head = parts[0]!;
+  if (message && message.toLowerCase() !== codeText) return { code, text: `${head}: ${message}` };
+  return { code, text: head };
+}
+
+export interface ErrorContext {
+  /** What was being done: "HEAD blob sha256:ab12", "PUT manifest v1". */
+  action?: string;
+  registry: string;
+  repository: string;
+  credentials?: Credentials | undefined;
+}
+
+/** Reads the error body of a failed response and turns it into a one-line RegistryError. */
+export async function registryError(res: HttpResponse, context: ErrorContext): Promise<RegistryError> {
+  let text = '';
+  try {
+    text = res.method === 'HEAD' ? '' : await res.text(64 * 1024);
+  } catch {
+    // The body is only decoration; the status is the error.
+  }
+  const { code, text: described } = describeError(res.status, text);
+  const message = context.action ? `${described} (${context.action})` : described;
+  return new RegistryError(res.status, code, message, authHint(res.status, code, context));
+}
+
+function authHint(status: number, code: string | undefined, context: ErrorContext): { hint?: string } {
+  const login = `log in with "podman login ${context.registry}" or "docker login ${context.registry}"`;
+  if (status === 401) {
+    return { hint: context.credentials ? `the credentials from ${context.credentials.source} were rejected; ${login}` : login };
+  }
+  if (status === 403 || code === 'DENIED') {
+    return {
+      hint: context.credentials
+        ? `the account from ${context.credentials.source} may not do this on ${context.repository}`
+        : `anonymous access was denied; ${login}`,
+    };
+  }
+  if (status === 429) return { hint: 'the registry is rate-limiting; try again later' };
+  return {};
+}
