@@ -20,7 +20,7 @@ export { LibraryBuilder } from './server/library-builder.js';
 export { LocalStorage } from './server/local-storage.js';
 export { MemoryStorage } from './server/memory-storage.js';
 export type { ImageStorage, StoredManifest, BlobBody, BlobSource, ByteRange } from './server/storage.js';
-export { RegistryError } from './server/errors.js';
+export { DistributionError, type RegistryErrorCode } from './server/errors.js';
 export { listenNode, type NodeServer } from './server/node.js';
 export { pushArtifact, type PushOptions, type PushResult, type BlobEvent, type BlobAction } from './registry-client/push.js';
 export { pullImage, type PullOptions, type PulledImage } from './registry-client/pull.js';

@@ -33,7 +33,7 @@ const STATUS: Record<RegistryErrorCode, number> = {
   UNKNOWN: 500,
 };
 
-export class RegistryError extends Error {
+export class DistributionError extends Error {
   readonly status: number;
   constructor(
     readonly code: RegistryErrorCode,
@@ -43,15 +43,15 @@ export class RegistryError extends Error {
     readonly headers: Record<string, string> = {},
   ) {
     super(message);
-    this.name = 'RegistryError';
+    this.name = 'DistributionError';
     this.status = status ?? STATUS[code];
   }
 }
 
-export function isRegistryError(value: unknown): value is RegistryError {
-  return value instanceof RegistryError;
+export function isDistributionError(value: unknown): value is DistributionError {
+  return value instanceof DistributionError;
 }
 
-export function errorBody(err: RegistryError): string {
+export function errorBody(err: DistributionError): string {
   return JSON.stringify({ errors: [{ code: err.code, message: err.message, detail: err.detail }] });
 }

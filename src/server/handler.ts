@@ -13,7 +13,7 @@
 import { isDigest, type Digest } from '../image/digest.js';
 import { MediaType } from '../image/media-types.js';
 import type { ImageIndex, Platform } from '../image/types.js';
-import { errorBody, RegistryError } from './errors.js';
+import { errorBody, DistributionError } from './errors.js';
 import type { EventLog, ImageService } from './images.js';
 import { parseImageName, tagsFor, type NameLimits } from './names.js';
 import type { StoredManifest } from './storage.js';
@@ -47,7 +47,7 @@ export function createHandler(options: HandlerOptions): Handler {
       try {
         path = decodeURIComponent(url.pathname);
       } catch {
-        throw new RegistryError('NAME_INVALID', `invalid percent-encoding in ${url.pathname}`);
+        throw new DistributionError('NAME_INVALID', `invalid percent-encoding in ${url.pathname}`);
       }
 
       if (path === '/healthz') {
@@ -89,11 +89,11 @@ export function createHandler(options: HandlerOptions): Handler {
         const empty: ImageIndex = { schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [] };
         return json(200, empty, head, MediaType.ociIndex);
       }
-      throw new RegistryError('UNSUPPORTED', `no such endpoint: ${request.method} ${path}`, null, 404);
+      throw new DistributionError('UNSUPPORTED', `no such endpoint: ${request.method} ${path}`, null, 404);
     } catch (err) {
-      if (err instanceof RegistryError) return errorResponse(err, head);
+      if (err instanceof DistributionError) return errorResponse(err, head);
       log({ event: 'error', method: request.method, url: request.url, error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
-      return errorResponse(new RegistryError('UNKNOWN', `internal error: ${err instanceof Error ? err.message : String(err)}`), head);
+      return errorResponse(new DistributionError('UNKNOWN', `internal error: ${err instanceof Error ? err.message : String(err)}`), head);
     }
   };
 
@@ -107,7 +107,7 @@ export function createHandler(options: HandlerOptions): Handler {
       checkName(name);
       const digest = digestOf(reference);
       const found = await options.images.manifestByDigest(digest);
-      if (!found) throw new RegistryError('MANIFEST_UNKNOWN', `manifest ${digest} is not known here`, { name, digest });
+      if (!found) throw new DistributionError('MANIFEST_UNKNOWN', `manifest ${digest} is not known here`, { name, digest });
       return manifestResponse(found, head);
     }
     const image = parseImageName(name, reference, options.limits);
@@ -131,7 +131,7 @@ export function createHandler(options: HandlerOptions): Handler {
       index.manifests[0];
     if (!pick) return root;
     const child = await options.images.manifestByDigest(pick.digest);
-    if (!child) throw new RegistryError('MANIFEST_UNKNOWN', `platform manifest ${pick.digest} is missing from storage`, { digest: pick.digest });
+    if (!child) throw new DistributionError('MANIFEST_UNKNOWN', `platform manifest ${pick.digest} is missing from storage`, { digest: pick.digest });
     return child;
   }
 
@@ -145,7 +145,7 @@ export function createHandler(options: HandlerOptions): Handler {
       if (location) return new Response(null, { status: 307, headers: { ...API_HEADERS, Location: location, 'Docker-Content-Digest': digest } });
     }
     const size = await storage.statBlob(digest);
-    if (size === undefined) throw new RegistryError('BLOB_UNKNOWN', `blob ${digest} is not known here`, { name, digest });
+    if (size === undefined) throw new DistributionError('BLOB_UNKNOWN', `blob ${digest} is not known here`, { name, digest });
     const headers: Record<string, string> = {
       ...API_HEADERS,
       'Content-Type': 'application/octet-stream',
@@ -155,13 +155,13 @@ export function createHandler(options: HandlerOptions): Handler {
     };
     const range = head ? undefined : parseRange(request.headers.get('range'), size);
     if (range === 'unsatisfiable') {
-      throw new RegistryError('RANGE_INVALID', `range ${request.headers.get('range')} is outside blob ${digest} (${size} bytes)`, { digest, size }, 416, {
+      throw new DistributionError('RANGE_INVALID', `range ${request.headers.get('range')} is outside blob ${digest} (${size} bytes)`, { digest, size }, 416, {
         'Content-Range': `bytes */${size}`,
       });
     }
     if (head) return new Response(null, { status: 200, headers: { ...headers, 'Content-Length': String(size) } });
     const body = await storage.getBlob(digest, range);
-    if (!body) throw new RegistryError('BLOB_UNKNOWN', `blob ${digest} is not known here`, { name, digest });
+    if (!body) throw new DistributionError('BLOB_UNKNOWN', `blob ${digest} is not known here`, { name, digest });
     if (range) {
       headers['Content-Range'] = `bytes ${range.start}-${range.end}/${size}`;
       headers['Content-Length'] = String(range.end - range.start + 1);
@@ -179,7 +179,7 @@ export function createHandler(options: HandlerOptions): Handler {
     const nParam = url.searchParams.get('n');
     const headers: Record<string, string> = {};
     if (nParam !== null) {
-      if (!/^\d+$/.test(nParam)) throw new RegistryError('UNSUPPORTED', `n must be a whole number, not "${nParam}"`, null, 400);
+      if (!/^\d+$/.test(nParam)) throw new DistributionError('UNSUPPORTED', `n must be a whole number, not "${nParam}"`, null, 400);
       const n = Number(nParam);
       if (all.length > n && n > 0) headers.Link = `</v2/${name}/tags/list?n=${n}&last=${encodeURIComponent(all[n - 1]!)}>; rel="next"`;
       all = all.slice(0, n);
@@ -192,8 +192,8 @@ function readOnly(request: Request, path: string): void {
   if (!READ_METHODS.has(request.method)) throw unsupported(request.method, path);
 }
 
-function unsupported(method: string, path: string): RegistryError {
-  return new RegistryError('UNSUPPORTED', `${method} ${path}: this registry builds images on demand and takes no pushes or deletes`, { method }, 405, {
+function unsupported(method: string, path: string): DistributionError {
+  return new DistributionError('UNSUPPORTED', `${method} ${path}: this registry builds images on demand and takes no pushes or deletes`, { method }, 405, {
     Allow: 'GET, HEAD',
   });
 }
@@ -201,9 +201,9 @@ function unsupported(method: string, path: string): RegistryError {
 function digestOf(reference: string): Digest {
   if (isDigest(reference)) return reference;
   if (/^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/.test(reference)) {
-    throw new RegistryError('DIGEST_INVALID', `unsupported digest ${reference}: only sha256 (64 lowercase hex digits) is served`, { digest: reference });
+    throw new DistributionError('DIGEST_INVALID', `unsupported digest ${reference}: only sha256 (64 lowercase hex digits) is served`, { digest: reference });
   }
-  throw new RegistryError('DIGEST_INVALID', `invalid digest "${reference}"`, { digest: reference });
+  throw new DistributionError('DIGEST_INVALID', `invalid digest "${reference}"`, { digest: reference });
 }
 
 function manifestResponse(m: StoredManifest, head: boolean): Response {
@@ -225,7 +225,7 @@ function json(status: number, value: unknown, head: boolean, contentType = 'appl
   });
 }
 
-export function errorResponse(err: RegistryError, head: boolean): Response {
+export function errorResponse(err: DistributionError, head: boolean): Response {
   const bytes = Buffer.from(errorBody(err));
   return new Response(head ? null : bytes, {
     status: err.status,
@@ -271,7 +271,7 @@ export function parseRange(header: string | null, size: number): { start: number
   }
   const start = Number(m[1]);
   const end = m[2] === '' ? size - 1 : Number(m[2]);
-  if (end < start) return undefined;
+  if (m[2] !== '' && end < start) return undefined;
   if (start >= size) return 'unsatisfiable';
   return { start, end: Math.min(end, size - 1) };
 }

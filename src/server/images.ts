@@ -6,7 +6,7 @@
 import { isPithError } from '../errors.js';
 import type { Digest } from '../image/digest.js';
 import { BuildAbortedError, UnsatisfiableError, type BuiltArtifact, type ImageBuilder } from './builder.js';
-import { RegistryError } from './errors.js';
+import { DistributionError } from './errors.js';
 import { describeRequest, type ImageRequest } from './names.js';
 import type { ImageStorage, StoredManifest } from './storage.js';
 
@@ -61,7 +61,7 @@ export class ImageService {
   readonly counters: BuildCounters = { started: 0, succeeded: 0, failed: 0, timedOut: 0, rejected: 0, running: 0 };
   private readonly roots = new Recent<StoredManifest>(4096);
   private readonly manifests = new Recent<StoredManifest>(8192);
-  private readonly failures = new Recent<{ error: RegistryError; until: number }>(1024);
+  private readonly failures = new Recent<{ error: DistributionError; until: number }>(1024);
   private readonly inflight = new Map<string, Promise<StoredManifest>>();
   private readonly running = new Set<AbortController>();
   private readonly log: EventLog;
@@ -128,7 +128,7 @@ export class ImageService {
       this.counters.rejected += 1;
       const retry = this.options.retryAfterSeconds ?? 10;
       this.log({ event: 'build-rejected', key: id, image: describeRequest(request), running: this.counters.running });
-      throw new RegistryError(
+      throw new DistributionError(
         'TOOMANYREQUESTS',
         `${this.counters.running} images are being built (--max-concurrent-builds ${this.options.maxConcurrentBuilds}); retry in ${retry} s`,
         { image: describeRequest(request) },
@@ -141,7 +141,7 @@ export class ImageService {
     const started = Date.now();
     const controller = new AbortController();
     this.running.add(controller);
-    const timeoutS = Math.round(this.options.buildTimeoutMs / 100) / 10;
+    const timeoutS = this.options.buildTimeoutMs / 1000;
     const timer = setTimeout(() => controller.abort(`the build took longer than ${timeoutS} s (--build-timeout) and was stopped`), this.options.buildTimeoutMs);
     this.log({ event: 'build-start', key: id, image: describeRequest(request), canonical: request.key.canonical });
     try {
@@ -180,17 +180,17 @@ export class ImageService {
     await storage.putManifest(artifact.root, id);
   }
 
-  private registryErrorFor(err: unknown, request: ImageRequest): RegistryError {
+  private registryErrorFor(err: unknown, request: ImageRequest): DistributionError {
     const image = describeRequest(request);
-    if (err instanceof RegistryError) return err;
-    if (err instanceof BuildAbortedError) return new RegistryError('UNAVAILABLE', `${image}: ${err.reason}`, { image }, 504);
-    if (err instanceof UnsatisfiableError) return new RegistryError('NAME_UNKNOWN', err.message, { image, suite: request.suite });
+    if (err instanceof DistributionError) return err;
+    if (err instanceof BuildAbortedError) return new DistributionError('UNAVAILABLE', `${image}: ${err.reason}`, { image }, 504);
+    if (err instanceof UnsatisfiableError) return new DistributionError('NAME_UNKNOWN', err.message, { image, suite: request.suite });
     if (isPithError(err)) {
       if (err.kind === 'network' || err.kind === 'integrity') {
-        return new RegistryError('UNAVAILABLE', `the Debian archive failed: ${err.message}`, { image }, 503, { 'Retry-After': '30' });
+        return new DistributionError('UNAVAILABLE', `the Debian archive failed: ${err.message}`, { image }, 503, { 'Retry-After': '30' });
       }
-      return new RegistryError('UNKNOWN', `build failed: ${err.message}`, { image });
+      return new DistributionError('UNKNOWN', `build failed: ${err.message}`, { image });
     }
-    return new RegistryError('UNKNOWN', `build failed: internal error: ${err instanceof Error ? err.message : String(err)}`, { image });
+    return new DistributionError('UNKNOWN', `build failed: internal error: ${err instanceof Error ? err.message : String(err)}`, { image });
   }
 }

@@ -7,10 +7,10 @@
  *                                         preset cc, runs as 65532, + libstdc++6 (`_` stands for `+`)
  *
  * Everything here is pure: a name and a tag in, a canonical `ImageRequest` (and its key) out, or
- * a RegistryError saying what is wrong with the name.
+ * a DistributionError saying what is wrong with the name.
  */
 import { createHash } from 'node:crypto';
-import { RegistryError } from './errors.js';
+import { DistributionError } from './errors.js';
 
 export const PRESETS = ['static', 'base-nossl', 'base', 'cc', 'python3'] as const;
 export type ServePreset = (typeof PRESETS)[number];
@@ -89,7 +89,7 @@ export function packageSegment(pkg: string): string {
 
 export function parseImageName(name: string, tag: string, limits: NameLimits): ImageRequest {
   if (name.length > MAX_NAME_LENGTH) {
-    throw new RegistryError('NAME_INVALID', `repository name is ${name.length} characters long, the limit is ${MAX_NAME_LENGTH}`, { name });
+    throw new DistributionError('NAME_INVALID', `repository name is ${name.length} characters long, the limit is ${MAX_NAME_LENGTH}`, { name });
   }
   const segments = name.split('/');
   let preset: ServePreset | undefined;
@@ -113,12 +113,12 @@ export function parseImageName(name: string, tag: string, limits: NameLimits): I
         : /[A-Z]/.test(segment)
           ? `"${segment}" has uppercase letters (Debian package names are lowercase)`
           : `"${segment}" is not a Debian package name (lowercase letters, digits, + - . and at least two characters; write + as _)`;
-      throw new RegistryError('NAME_INVALID', `invalid repository name "${name}": ${why}`, { name, segment });
+      throw new DistributionError('NAME_INVALID', `invalid repository name "${name}": ${why}`, { name, segment });
     }
     packages.add(pkg);
   }
   if (packages.size > limits.maxPackages) {
-    throw new RegistryError(
+    throw new DistributionError(
       'DENIED',
       `"${name}" names ${packages.size} packages; this server builds images of at most ${limits.maxPackages} (--max-packages)`,
       { name, packages: packages.size, maxPackages: limits.maxPackages },
@@ -143,10 +143,10 @@ export function parseImageName(name: string, tag: string, limits: NameLimits): I
 
 /** `latest` is the default suite; any other tag must be one of the served suites. */
 export function suiteForTag(tag: string, suites: readonly string[], name: string): string {
-  if (!TAG.test(tag)) throw new RegistryError('MANIFEST_INVALID', `invalid tag "${tag}"`, { name, tag }, 400);
+  if (!TAG.test(tag)) throw new DistributionError('MANIFEST_INVALID', `invalid tag "${tag}"`, { name, tag }, 400);
   const suite = tag === 'latest' ? DEFAULT_SUITE : tag;
   if (!suites.includes(suite)) {
-    throw new RegistryError('MANIFEST_UNKNOWN', `unknown tag "${tag}": tags name a Debian suite, one of ${['latest', ...suites].join(', ')}`, { name, tag });
+    throw new DistributionError('MANIFEST_UNKNOWN', `unknown tag "${tag}": tags name a Debian suite, one of ${['latest', ...suites].join(', ')}`, { name, tag });
   }
   return suite;
 }
