@@ -18,6 +18,14 @@ interface ErrorBody {
   errors?: Array<{ code?: string; message?: string; detail?: unknown }>;
 }
 
+/** What a bodiless answer (to HEAD, say) means, in the distribution spec's words. */
+const FALLBACK: Record<number, [string, string]> = {
+  401: ['UNAUTHORIZED', 'authentication required'],
+  403: ['DENIED', 'requested access to the resource is denied'],
+  404: ['NOT_FOUND', 'not found'],
+  429: ['TOOMANYREQUESTS', 'too many requests'],
+};
+
 /** "401 unauthorized: authentication required" from a status and the registry's error body. */
 export function describeError(status: number, bodyText: string): { code: string | undefined; text: string } {
   let code: string | undefined;
@@ -34,6 +42,7 @@ export function describeError(status: number, bodyText: string): { code: string 
     const line = bodyText.trim().split('\n')[0]?.trim() ?? '';
     if (line && line.length <= 200 && !line.startsWith('<')) message = line;
   }
+  if (!code && !message && FALLBACK[status]) [code, message] = FALLBACK[status]!;
   const codeText = code ? code.toLowerCase().replace(/_/g, ' ') : undefined;
   const parts = [String(status)];
   if (codeText) parts[0] = `${status} ${codeText}`;
@@ -59,7 +68,8 @@ export async function registryError(res: HttpResponse, context: ErrorContext): P
     // The body is only decoration; the status is the error.
   }
   const { code, text: described } = describeError(res.status, text);
-  const message = context.action ? `${described} (${context.action})` : described;
+  // Auth failures are about the repository, not the request that met them.
+  const message = context.action && res.status !== 401 && res.status !== 403 ? `${described}, on ${context.action}` : described;
   return new RegistryError(res.status, code, message, authHint(res.status, code, context));
 }
 
