@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs node's test runner on exactly the compiled *.test.js files under the given directories
 // (Node 20 takes no globs, and its directory mode would also run every helper under test/).
-import { readdirSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
@@ -15,7 +15,10 @@ const walk = (dir) => {
     else if (entry.name.endsWith('.test.js')) files.push(path);
   }
 };
-for (const dir of dirs.length ? dirs : ['dist/test']) walk(dir);
+for (const dir of dirs.length ? dirs : ['dist/test']) {
+  if (statSync(dir).isDirectory()) walk(dir);
+  else files.push(dir);
+}
 if (files.length === 0) {
   console.error('run-tests: no test files found (did tsc run?)');
   process.exit(1);

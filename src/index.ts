@@ -18,6 +18,7 @@ export { parseImageName, META_NAMES, type ImageRequest, type ImageKey, type Name
 export { specText, type ImageBuilder, type BuiltArtifact } from './server/builder.js';
 export { LibraryBuilder } from './server/library-builder.js';
 export { LocalStorage } from './server/local-storage.js';
+export { RegistryStorage } from './server/registry-storage.js';
 export { MemoryStorage } from './server/memory-storage.js';
 export type { ImageStorage, StoredManifest, BlobBody, BlobSource, ByteRange } from './server/storage.js';
 export { DistributionError, type RegistryErrorCode } from './server/errors.js';

@@ -18,7 +18,7 @@ import { imageTree } from './image-tree.js';
 import { debianSelection } from './debian-selection.js';
 import { lockedPackages } from './debian-lock.js';
 import { packageLayers } from './package-layers.js';
-import type { Lockfile } from '../resolve/lockfile.js';
+import { writeLockfile, type Lockfile } from '../resolve/lockfile.js';
 import { debianIdentity, PITH_IDENTITY } from '../tree/files/os-release.js';
 
 /** gzip level for layers. Pinned: a different level gives different bytes and digests. */
@@ -85,7 +85,7 @@ export async function build(loaded: LoadedSpec, options: BuildOptions = {}): Pro
   const debian = await debianSelection(loaded, options.env ?? process.env);
   const config = containerConfig(spec, accounts, loaded.where, debian?.defaults);
   const annotations = { ...spec.annotations, 'org.opencontainers.image.created': isoTime(created) };
-  const locked = debian ? await lockedPackages(loaded, debian, archs, { cacheDir, frozen: options.frozen ?? false, log }) : undefined;
+  const locked = debian ? await lockedPackages(loaded, debian, archs, { cacheDir, frozen: options.frozen ?? false, deferWrite: true, log }) : undefined;
 
   const images: BuildResult['images'] = [];
   const built: BuiltImage[] = [];
@@ -145,6 +145,11 @@ export async function build(loaded: LoadedSpec, options: BuildOptions = {}): Pro
   if (sink && options.output) {
     await sink.write(artifact, resolve(options.output.path));
     log(`wrote ${options.output.format} to ${options.output.path}`);
+  }
+  // Only a build whose packages were all fetched and checked pins them.
+  if (locked?.changed) {
+    await writeLockfile(locked.path, locked.lock);
+    log(`wrote ${locked.path}`);
   }
   return {
     digest: root.digest,

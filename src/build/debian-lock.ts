@@ -9,6 +9,8 @@ export interface LockOptions {
   frozen?: boolean;
   /** Re-resolve even when the lock matches (pith lock). */
   update?: boolean;
+  /** Leave writing the new lock to the caller (a build writes it only once the image is built). */
+  deferWrite?: boolean;
   log?: (message: string) => void;
 }
 
@@ -30,13 +32,13 @@ export async function lockedPackages(
   selection: DebianSelection,
   archs: string[],
   options: LockOptions,
-): Promise<{ lock: Lockfile; path: string; wrote: boolean }> {
+): Promise<{ lock: Lockfile; path: string; changed: boolean }> {
   const path = lockPathFor(loaded.file);
   const inputs = lockInputs(selection, archs);
   const existing = await readLockfile(path);
   if (existing && !options.update) {
     const mismatch = lockMismatch(existing, inputs);
-    if (!mismatch) return { lock: existing, path, wrote: false };
+    if (!mismatch) return { lock: existing, path, changed: false };
     if (options.frozen) throw specError(`${path} does not match ${loaded.file} (${mismatch})`, { hint: 'run pith lock, or build without --frozen' });
     options.log?.(`${path} does not match the spec (${mismatch}): resolving again`);
   } else if (!existing && options.frozen) {
@@ -82,9 +84,11 @@ export async function lockedPackages(
     );
     options.log?.(`${arch}: resolved ${resolution.packages.length} packages`);
   }
-  await writeLockfile(path, lock);
-  options.log?.(`wrote ${path}`);
-  return { lock, path, wrote: true };
+  if (!options.deferWrite) {
+    await writeLockfile(path, lock);
+    options.log?.(`wrote ${path}`);
+  }
+  return { lock, path, changed: true };
 }
 
 /** OCI architecture names -> Debian's (they differ for arm, 386 and ppc64le). */

@@ -46,6 +46,9 @@ async function main(argv: string[]): Promise<number> {
 
 main(process.argv.slice(2)).then(
   (code) => {
+    // Exit now: work still in flight after an error (parallel downloads) must not print after it.
+    // stdout and stderr are synchronous for files and pipes, so nothing written is lost.
+    if (code !== 0) process.exit(code);
     process.exitCode = code;
   },
   (err: unknown) => {

@@ -17,12 +17,18 @@ export interface GzipOptions {
   level: number;
   /** Bytes per independently compressed chunk; part of the output's identity too. */
   chunkSize?: number;
-  /** Chunks compressing at once; never changes the output. */
+  /** Chunks compressing at once (default: 2 per CPU); never changes the output. */
   concurrency?: number;
 }
 
 /** Default chunk size. Changing it changes every gzip pith writes. */
 export const GZIP_CHUNK_SIZE = 1024 * 1024;
+/**
+ * Two chunks per CPU keep every core busy while the main thread reads, hashes and waits for
+ * the oldest chunk (output is in order); measured ~20% faster than one per CPU on 2 cores.
+ * Real parallelism is also capped by libuv's threadpool (UV_THREADPOOL_SIZE, default 4).
+ */
+const DEFAULT_CONCURRENCY = 2 * availableParallelism();
 /** Deflate's window: how far back a match may reach, so the useful dictionary size. */
 const WINDOW = 32 * 1024;
 /**
@@ -41,7 +47,7 @@ export function gzipStream(source: AsyncIterable<Buffer>, options: GzipOptions):
 async function* gzip(source: AsyncIterable<Buffer>, options: GzipOptions): AsyncGenerator<Buffer> {
   const { level } = options;
   const chunkSize = options.chunkSize ?? GZIP_CHUNK_SIZE;
-  const concurrency = options.concurrency ?? availableParallelism();
+  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   if (!Number.isInteger(level) || level < 0 || level > 9) throw new RangeError(`gzip level ${level} is not 0..9`);
   if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new RangeError(`gzip chunkSize ${chunkSize} is not >= 1`);
   if (!Number.isInteger(concurrency) || concurrency < 1) {

@@ -25,7 +25,11 @@ export class LayerCache {
   async get(key: string): Promise<LayerBlob | undefined> {
     let blob: LayerBlob;
     try {
-      blob = JSON.parse(await readFile(join(this.dir, `${key}.json`), 'utf8')) as LayerBlob;
+      // The entry carries a checksum of its own content: a diffId or size changed on disk would
+      // otherwise pass the blob check below and change the image.
+      const entry = JSON.parse(await readFile(join(this.dir, `${key}.json`), 'utf8')) as { blob: LayerBlob; sum: string };
+      if (entry.sum !== createHash('sha256').update(stableJson(entry.blob)).digest('hex')) return undefined;
+      blob = entry.blob;
     } catch {
       return undefined;
     }
@@ -40,6 +44,7 @@ export class LayerCache {
   }
 
   async put(key: string, blob: LayerBlob): Promise<void> {
-    await writeFileAtomic(join(this.dir, `${key}.json`), stableJson(blob));
+    const sum = createHash('sha256').update(stableJson(blob)).digest('hex');
+    await writeFileAtomic(join(this.dir, `${key}.json`), stableJson({ blob, sum }));
   }
 }

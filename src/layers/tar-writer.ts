@@ -96,6 +96,17 @@ function planMembers(entries: readonly TreeEntry[], options: TarOptions): Member
     byPath.set(entry.path, entry);
   }
 
+  // A member under a non-directory (a file "a" and a file "a/b") would fail to extract.
+  for (const entry of byPath.values()) {
+    const parentPath = entry.path.slice(0, Math.max(0, entry.path.lastIndexOf('/')));
+    const parent = byPath.get(parentPath);
+    if (parent && parent.type !== 'dir') {
+      throw buildError(`layer entry ${entry.path} is inside ${parent.path}, which is a ${parent.type}, not a directory`, {
+        where: entry.path,
+      });
+    }
+  }
+
   const sorted = [...byPath.values()]
     .map((entry) => ({ entry, key: Buffer.from(entry.path, 'utf8') }))
     .sort((a, b) => Buffer.compare(a.key, b.key))

@@ -93,6 +93,7 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
       await closing;
       clearTimeout(timer);
       images.abortAll('the server is shutting down');
+      images.storage.close?.();
     },
   };
 }

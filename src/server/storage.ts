@@ -55,6 +55,8 @@ export interface ImageStorage {
   putBlob(descriptor: Descriptor, source: BlobSource): Promise<void>;
   /** Where clients can fetch a stored blob directly (answered with a 307); absent for local storage. */
   blobUrl?(digest: Digest): Promise<string | undefined>;
+  /** Release connections (shutdown). */
+  close?(): void;
 }
 
 const MANIFEST_TYPES = new Set([

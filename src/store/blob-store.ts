@@ -42,7 +42,14 @@ export class BlobStore {
   /** Store bytes whose digest is computed here; returns it. */
   async putBytes(data: Uint8Array): Promise<{ digest: Digest; size: number }> {
     const digest = sha256Digest(data);
-    if (!(await this.has(digest))) await writeFileAtomic(this.pathOf(digest), data);
+    // Small blobs (configs, manifests): compare what is there rather than trust the name.
+    let present = false;
+    try {
+      present = Buffer.from(data).equals(await readFile(this.pathOf(digest)));
+    } catch {
+      present = false;
+    }
+    if (!present) await writeFileAtomic(this.pathOf(digest), data);
     return { digest, size: data.byteLength };
   }
 

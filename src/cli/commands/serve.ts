@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { defaultCacheDir, SERVE_DEFAULTS, startServe } from '../../index.js';
+import { defaultCacheDir, RegistryStorage, SERVE_DEFAULTS, startServe } from '../../index.js';
 import { usageError } from '../../errors.js';
 import { type Command, parseOrUsage } from './command.js';
 
@@ -29,6 +29,10 @@ static), nonroot (user 65532, /home/nonroot), debug or shell (busybox shell at /
   --max-concurrent-builds  new builds at once; more get 429 + Retry-After (default ${SERVE_DEFAULTS.maxConcurrentBuilds})
   --archs                  architectures of every image; several give an index (default: the host's)
   --suites                 suites a tag may name (default ${SERVE_DEFAULTS.suites.join(',')})
+  --storage REGISTRY/REPO  keep images in a registry instead of <cache>/serve/store: blobs and
+                           manifests are pushed there (image keys are tags k-<id>) and blob GETs
+                           are redirected (307) to it, so replicas can share it; clients must be
+                           able to pull from it anonymously
 
 Logs one JSON line per request and per build event on stdout. GET /healthz reports status and
 build counters. SIGINT or SIGTERM shut it down gracefully.
@@ -47,6 +51,7 @@ build counters. SIGINT or SIGTERM shut it down gracefully.
           'max-concurrent-builds': { type: 'string' },
           archs: { type: 'string' },
           suites: { type: 'string' },
+          storage: { type: 'string' },
         },
       }),
     );
@@ -70,7 +75,15 @@ build counters. SIGINT or SIGTERM shut it down gracefully.
 
     const log = (event: Record<string, unknown>) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...event })}\n`);
     const cacheDir = values['cache-dir'] ?? defaultCacheDir();
+    let storage: RegistryStorage | undefined;
+    if (values.storage !== undefined) {
+      storage = new RegistryStorage(values.storage);
+      await storage.connect().catch((err: unknown) => {
+        throw usageError(`serve: --storage ${values.storage}: ${err instanceof Error ? err.message : String(err)}`);
+      });
+    }
     const server = await startServe({
+      ...(storage ? { storage } : {}),
       host,
       port,
       cacheDir,
