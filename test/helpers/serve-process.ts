@@ -1,9 +1,13 @@
 /**
  * Runs the real `pith serve` CLI on a free loopback port (--listen 127.0.0.1:0; the port comes
- * from its `listening` log line) and collects its JSON log lines.
+ * from its `listening` log line) and collects its JSON log lines. The log goes to a file, not a
+ * pipe: tests block their event loop in spawnSync (skopeo, podman) while the server logs, and a
+ * full pipe would stall the server.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PITH_BIN } from './cli.js';
 
 export interface ServeLogLine {
@@ -17,8 +21,8 @@ export interface ServeProcess {
   /** `127.0.0.1:PORT`, for docker:// references. */
   host: string;
   child: ChildProcess;
-  /** Every JSON log line so far. */
-  lines: ServeLogLine[];
+  /** Every JSON log line so far (read from the log file on each access). */
+  readonly lines: ServeLogLine[];
   stderr(): string;
   /** Resolves with the first line (already seen or to come) that matches. */
   waitFor(match: (line: ServeLogLine) => boolean, timeoutMs?: number): Promise<ServeLogLine>;
@@ -27,42 +31,55 @@ export interface ServeProcess {
 }
 
 export async function startServe(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ServeProcess> {
+  const logDir = mkdtempSync(join(tmpdir(), 'pith-serve-log-'));
+  const outFd = openSync(join(logDir, 'stdout'), 'w');
+  const errFd = openSync(join(logDir, 'stderr'), 'w');
   const child = spawn(process.execPath, [PITH_BIN, 'serve', '--listen', '127.0.0.1:0', ...args], {
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', outFd, errFd],
   });
-  const lines: ServeLogLine[] = [];
-  const waiters: Array<{ match: (l: ServeLogLine) => boolean; resolve: (l: ServeLogLine) => void }> = [];
-  let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-  createInterface({ input: child.stdout! }).on('line', (text) => {
-    let line: ServeLogLine;
+  closeSync(outFd);
+  closeSync(errFd);
+  const read = (name: string) => {
     try {
-      line = JSON.parse(text) as ServeLogLine;
+      return readFileSync(join(logDir, name), 'utf8');
     } catch {
-      line = { event: 'unparsed', text };
+      return '';
     }
-    lines.push(line);
-    for (const w of [...waiters]) {
-      if (w.match(line)) {
-        waiters.splice(waiters.indexOf(w), 1);
-        w.resolve(line);
+  };
+  const parsed: ServeLogLine[] = [];
+  let consumed = 0;
+  const lines = (): ServeLogLine[] => {
+    const text = read('stdout');
+    const end = text.lastIndexOf('\n') + 1;
+    for (const line of text.slice(consumed, end).split('\n')) {
+      if (line === '') continue;
+      try {
+        parsed.push(JSON.parse(line) as ServeLogLine);
+      } catch {
+        parsed.push({ event: 'unparsed', text: line });
       }
     }
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    consumed = Math.max(consumed, end);
+    return parsed;
+  };
+  let exitCode: number | null | undefined;
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      exitCode = code;
+      resolve(code);
+    }),
+  );
 
-  const waitFor = (match: (l: ServeLogLine) => boolean, timeoutMs = 30_000) => {
-    const seen = lines.find(match);
-    if (seen) return Promise.resolve(seen);
-    return new Promise<ServeLogLine>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`pith serve: no matching log line in ${timeoutMs} ms; stderr: ${stderr}`)), timeoutMs);
-      waiters.push({ match, resolve: (l) => (clearTimeout(timer), resolve(l)) });
-      void exited.then((code) => {
-        clearTimeout(timer);
-        reject(new Error(`pith serve exited (${code}) before the expected log line; stderr: ${stderr}`));
-      });
-    });
+  const waitFor = async (match: (l: ServeLogLine) => boolean, timeoutMs = 30_000) => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const seen = lines().find(match);
+      if (seen) return seen;
+      if (exitCode !== undefined) throw new Error(`pith serve exited (${exitCode}) before the expected log line; stderr: ${read('stderr')}`);
+      if (Date.now() > deadline) throw new Error(`pith serve: no matching log line in ${timeoutMs} ms; stderr: ${read('stderr')}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
   };
 
   const listening = await waitFor((l) => l.event === 'listening', 20_000);
@@ -71,16 +88,21 @@ export async function startServe(args: string[], env: NodeJS.ProcessEnv = {}): P
     url,
     host: url.replace(/^http:\/\//, ''),
     child,
-    lines,
-    stderr: () => stderr,
+    get lines() {
+      return lines();
+    },
+    stderr: () => read('stderr'),
     waitFor,
     async stop() {
-      if (child.exitCode !== null) return child.exitCode;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-      const code = await exited;
-      clearTimeout(timer);
-      return code;
+      if (exitCode === undefined) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      lines();
+      rmSync(logDir, { recursive: true, force: true });
+      return exitCode ?? null;
     },
   };
 }
