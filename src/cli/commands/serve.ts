@@ -10,6 +10,7 @@ export const serveCommand: Command = {
   summary: 'a registry that builds images of Debian packages on first pull',
   usage: `pith serve --listen HOST:PORT [--cache-dir DIR] [--max-packages N] [--build-timeout S]
            [--max-concurrent-builds N] [--archs amd64,arm64] [--suites bookworm,trixie]
+           [--storage REGISTRY/REPO]
 
 A pull-only OCI registry: the repository path names Debian packages, one per segment, and the
 tag the suite. The image is built on the first pull, then pinned (its lockfile is kept) and
