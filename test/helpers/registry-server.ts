@@ -4,7 +4,7 @@
  * auth. Stop it in `after`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,8 +17,10 @@ export interface TestRegistry {
   /** `http://127.0.0.1:<port>` */
   url: string;
   dir: string;
-  /** The registry's own log (warnings and errors only). */
+  /** The registry's own log: warnings and errors, and the access log when asked for. */
   log(): string;
+  /** Access-log request lines so far (`METHOD /path?query`), when started with accessLog. */
+  requests(): string[];
   stop(): Promise<void>;
 }
 
@@ -27,6 +29,8 @@ export interface RegistryOptions {
   htpasswd?: Record<string, string>;
   /** Token auth: the token server's realm, service and issuer, and the PEM certificate its keys chain to. */
   token?: { realm: string; service: string; issuer: string; rootCertBundle: string };
+  /** Keep the access log (one line per request, in log()), to count what clients asked for. */
+  accessLog?: boolean;
 }
 
 export async function freePort(): Promise<number> {
@@ -58,37 +62,37 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Test
     writeFileSync(
       join(dir, 'config.yml'),
       `version: 0.1
-log: {level: warn, accesslog: {disabled: true}}
+log: {level: warn, accesslog: {disabled: ${options.accessLog ? 'false' : 'true'}}}
 storage: {filesystem: {rootdirectory: ${join(dir, 'data')}}, delete: {enabled: true}}
 http: {addr: 127.0.0.1:${port}}
 ${auth}`,
     );
     const logPath = join(dir, 'log');
-    const child = spawn('docker-registry', ['serve', join(dir, 'config.yml')], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let logText = '';
-    child.stderr!.on('data', (d: Buffer) => {
-      logText += d.toString('utf8');
-      writeFileSync(logPath, logText);
-    });
+    // Straight into a file, so the log is readable while the test process is blocked in spawnSync.
+    const logFd = openSync(logPath, 'w');
+    const child = spawn('docker-registry', ['serve', join(dir, 'config.yml')], { stdio: ['ignore', logFd, logFd] });
+    closeSync(logFd);
+    const logText = () => {
+      try {
+        return readFileSync(logPath, 'utf8');
+      } catch {
+        return '';
+      }
+    };
     const up = await waitUp(port, child);
     if (!up) {
       await kill(child);
       if (attempt < 3) continue;
       rmSync(dir, { recursive: true, force: true });
-      throw new Error(`docker-registry did not start:\n${logText}`);
+      throw new Error(`docker-registry did not start:\n${logText()}`);
     }
     return {
       host: `127.0.0.1:${port}`,
       port,
       url: `http://127.0.0.1:${port}`,
       dir,
-      log: () => {
-        try {
-          return readFileSync(logPath, 'utf8');
-        } catch {
-          return '';
-        }
-      },
+      log: logText,
+      requests: () => [...logText().matchAll(/"([A-Z]+) (\/v2\/[^ "]*) HTTP\/1\.1" (\d+)/g)].map((m) => `${m[1]} ${m[2]} ${m[3]}`),
       stop: async () => {
         await kill(child);
         rmSync(dir, { recursive: true, force: true });
