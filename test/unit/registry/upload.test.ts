@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { pushArtifact, type PushOptions } from '../../../src/registry-client/push.js';
 import { pullImage } from '../../../src/registry-client/pull.js';
 import { BlobLocations } from '../../../src/registry-client/blob-locations.js';
+import { createRegistrySink } from '../../../src/sinks/registry.js';
 import { readOciLayout } from '../../../src/sinks/oci-layout-read.js';
 import { BlobStore } from '../../../src/store/blob-store.js';
 import type { ImageArtifact } from '../../../src/sinks/sink.js';
@@ -167,6 +168,16 @@ describe('blob uploads against a real registry with injected quirks', () => {
     assert.ok(r.blobs.every((b) => b.action === 'exists'));
     assert.equal(proxy.log.filter((l) => l.method === 'POST' || l.method === 'PATCH' || uploadPut(l)).length, 0);
     assert.equal(proxy.log.filter((l) => l.method === 'PUT').length, 1);
+  });
+
+  test('the registry sink writes an artifact to a reference and keeps the result', async () => {
+    reset();
+    const sink = createRegistrySink(fresh());
+    assert.equal(sink.name, 'registry');
+    await sink.write(echo, `${proxy.host}/sink/echo:s1`);
+    assert.equal(sink.lastResult?.digest, echo.root.digest);
+    assert.equal(sink.lastResult?.reference, `${proxy.host}/sink/echo:s1`);
+    await pullBack('sink/echo:s1', echo);
   });
 
   test('a tag pushed by digest reference must match the artifact', async () => {
