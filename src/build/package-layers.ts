@@ -1,4 +1,6 @@
 import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
+import type { DebContents } from '../resolve/sources/debian/deb/deb-reader.js';
 import type { LayerRef } from '../image/assemble.js';
 import type { Descriptor } from '../image/types.js';
 import { LayerCache } from '../layers/layer-cache.js';
@@ -67,22 +69,45 @@ export async function packageLayers(packages: readonly LockedPackage[], options:
   const missing = groups.filter((_, i) => cached[i] === undefined);
   const debPaths = missing.length ? await fetchDebs(missing.flatMap((g) => g.packages).map((p) => ({ ...p, baseUrl: p.repository })), debCache) : new Map<string, string>();
 
+  // Read every .deb that a layer to build needs, a few at once (decoding is CPU-bound).
+  const contents = new Map<string, Promise<DebContents>>();
+  if (missing.length) {
+    const { readDeb } = await import('../resolve/sources/debian/deb/deb-reader.js');
+    const limit = Math.max(2, availableParallelism());
+    let running = 0;
+    const waiting: Array<() => void> = [];
+    const slot = async () => {
+      if (running >= limit) await new Promise<void>((r) => waiting.push(r));
+      running++;
+    };
+    const release = () => {
+      running--;
+      waiting.shift()?.();
+    };
+    for (const p of missing.flatMap((g) => g.packages)) {
+      const read = (async () => {
+        await slot();
+        try {
+          return await readDeb(debPaths.get(p.sha256)!, { packageName: p.name });
+        } finally {
+          release();
+        }
+      })();
+      read.catch(() => undefined); // awaited below; avoid an unhandled rejection meanwhile
+      contents.set(p.sha256, read);
+    }
+  }
+
   const layers: PackageLayers['layers'] = [];
   for (const [i, group] of groups.entries()) {
     let blob = cached[i];
     let entries = -1;
     if (!blob) {
       // The .deb reading stack (tar, xz, zstd) loads only when a layer must be built.
-      const [{ readDeb }, { installPackage }] = await Promise.all([
-        import('../resolve/sources/debian/deb/deb-reader.js'),
-        import('../tree/packages/install.js'),
-      ]);
+      const { installPackage } = await import('../tree/packages/install.js');
       const tree = new FsTree();
       addMergedUsrLinks(tree, mergedUsr);
-      for (const p of group.packages) {
-        const deb = await readDeb(debPaths.get(p.sha256)!, { packageName: p.name });
-        installPackage(tree, p, deb, { trim: { docs: options.trimDocs } });
-      }
+      for (const p of group.packages) installPackage(tree, p, await contents.get(p.sha256)!, { trim: { docs: options.trimDocs } });
       if (group.packages.some((p) => p.name === 'ca-certificates')) caBundleEntry(tree);
       const names = new Set(group.packages.map((p) => p.name));
       const [plan] = planLayers(tree, [
