@@ -16,6 +16,8 @@ import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../store/atomic.js';
 import type { LayerSummary } from './build.js';
 
+// gzip bytes depend on the zlib build (Node bundles its own): a cached layer is only reused
+// with the same one, so a Node upgrade can never mix old and new bytes for one key.
 /** Package layers beyond this many share one last layer (runtimes slow down with many layers). */
 export const PACKAGE_LAYER_BUDGET = 12;
 const FORMAT = 'pith-package-layer-v1';
@@ -64,7 +66,7 @@ export async function packageLayers(packages: readonly LockedPackage[], options:
 
   const groups = groupPackages(packages);
   const keyOf = (g: { packages: LockedPackage[] }) =>
-    LayerCache.key({ format: FORMAT, debs: g.packages.map((p) => p.sha256), trimDocs: options.trimDocs, mergedUsr, mtime: options.mtime, gzip: options.gzipLevel });
+    LayerCache.key({ format: FORMAT, debs: g.packages.map((p) => p.sha256), trimDocs: options.trimDocs, mergedUsr, mtime: options.mtime, gzip: options.gzipLevel, zlib: process.versions.zlib });
   const cached = await Promise.all(groups.map((g) => cache.get(keyOf(g))));
   const missing = groups.filter((_, i) => cached[i] === undefined);
   const debPaths = missing.length ? await fetchDebs(missing.flatMap((g) => g.packages).map((p) => ({ ...p, baseUrl: p.repository })), debCache) : new Map<string, string>();

@@ -80,6 +80,7 @@ export class BlobStore {
       stream.once('close', resolve);
       stream.once('error', reject);
     });
+    closed.catch(() => undefined); // observed by commit/abort; never an unhandled rejection
     const close = async () => {
       if (!stream.closed) {
         if (!stream.writableEnded) stream.end();
