@@ -1,3 +1,4 @@
+import { createReadStream } from 'node:fs';
 import { isPithError, PithError, usageError, integrityError } from '../errors.js';
 import type { Digest } from '../image/digest.js';
 import type { Descriptor } from '../image/types.js';
@@ -10,6 +11,8 @@ import { isIndexMediaType, isManifestMediaType, parseManifest, verifyDigest } fr
 import { runPool } from './pool.js';
 import { formatReference, parseReference, type Reference, repositoryName } from './reference.js';
 import { startUpload, type UploadMethod, uploadBlob } from './upload.js';
+
+const READ_CHUNK = 1024 * 1024;
 
 export type BlobAction = 'exists' | 'mounted' | 'uploaded';
 
@@ -159,7 +162,9 @@ async function pushBlob(
   if (started.mounted) return { ...base, action: 'mounted', from: from! };
   const size = await artifact.store.size(blob.digest);
   if (size !== blob.size) throw integrityError(`blob ${blob.digest} is ${size} bytes in ${artifact.store.root}, its descriptor says ${blob.size}`);
-  const source = { digest: blob.digest, size, open: (range?: { start: number; end: number }) => artifact.store.openRead(blob.digest, range) };
+  // 1 MiB reads: with the default 64 KiB, a 100 MB upload to a loopback registry takes ~1.7x as long.
+  const path = artifact.store.pathOf(blob.digest);
+  const source = { digest: blob.digest, size, open: (range?: { start: number; end: number }) => createReadStream(path, { ...range, highWaterMark: READ_CHUNK }) };
   const method = await uploadBlob(client, repo, pushOnly, started, source, state, options.chunkSize ? { chunkSize: options.chunkSize } : {});
   return { ...base, action: 'uploaded', method };
 }
