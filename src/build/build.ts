@@ -21,8 +21,12 @@ import { packageLayers } from './package-layers.js';
 import { writeLockfile, type Lockfile } from '../resolve/lockfile.js';
 import { debianIdentity, PITH_IDENTITY } from '../tree/files/os-release.js';
 
-/** gzip level for layers. Pinned: a different level gives different bytes and digests. */
-export const GZIP_LEVEL = 6;
+/**
+ * gzip level for layers. Pinned: a different level gives different bytes and digests. 4, not 6:
+ * on a 227 MB tree of libraries level 4 costs 2.5 CPU-s against 4.4 (zlib), for 3% more bytes,
+ * still fewer than umoci's default output (71.0 MB vs 71.9 MB; level 6: 69.0 MB).
+ */
+export const GZIP_LEVEL = 4;
 
 export interface BuildOptions {
   /** Where to write the result; omit to only build into the cache. */
