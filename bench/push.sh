@@ -53,22 +53,23 @@ median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 n=0
 pith_push() { $pith push "$work/img.oci" "$host/$1" -q --cache-dir "$work/pith-cache" >/dev/null; }
 skopeo_push() { skopeo copy -q --dest-tls-verify=false "oci:$work/img.oci:v1" "docker://$host/$1" >/dev/null; }
-# time one scenario for one tool: tool, scenario -> seconds
-run_once() {
+# Time one scenario for one tool into $elapsed. Not run in $(...): a registry started in a
+# subshell would outlive it, out of reach of the EXIT trap.
+run_once() { # tool scenario
   local tool=$1 scenario=$2 repo
   n=$((n + 1))
   case $scenario in
     fresh) start_registry; rm -rf "$work/pith-cache"; repo="fresh$n/img:v1" ;;
-    new-repo) repo="seed$n/img:v1"; ${tool}_push "$repo"; repo="copy$n/img:v1" ;;
-    again) repo="again$n/img:v1"; ${tool}_push "$repo" ;;
+    new-repo) repo="seed$n/img:v1"; "${tool}_push" "$repo"; repo="copy$n/img:v1" ;;
+    again) repo="again$n/img:v1"; "${tool}_push" "$repo" ;;
   esac
   local s e; s=$(now); "${tool}_push" "$repo"; e=$(now)
-  echo "$e - $s" | bc
+  elapsed=$(echo "$e - $s" | bc)
 }
-time_it() { # tool scenario
+time_it() { # tool scenario -> the median into $median
   local t=()
-  for _ in $(seq "$runs"); do t+=("$(run_once "$1" "$2")"); done
-  printf '%s\n' "${t[@]}" | median
+  for _ in $(seq "$runs"); do run_once "$1" "$2"; t+=("$elapsed"); done
+  median=$(printf '%s\n' "${t[@]}" | median)
 }
 
 # pith's push alone, in-process: the same three scenarios through the library.
@@ -95,8 +96,8 @@ printf 'machine load: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
 startup=$(for _ in $(seq "$runs"); do s=$(now); $pith --version >/dev/null; e=$(now); echo "$e - $s" | bc; done | median)
 printf '%-9s %8s %8s %7s %12s %8s\n' scenario pith skopeo ratio pith-inproc ratio
 for scenario in fresh new-repo again; do
-  p=$(time_it pith "$scenario")
-  k=$(time_it skopeo "$scenario")
+  time_it pith "$scenario"; p=$median
+  time_it skopeo "$scenario"; k=$median
   if [ "$scenario" = fresh ]; then start_registry; fi
   i=$(node "$work/inproc.mjs" "$host" "$scenario" "$runs" "$work/inproc-cache")
   printf '%-9s %8.3f %8.3f %7.2f %12.3f %8.2f\n' "$scenario" "$p" "$k" "$(echo "$p / $k" | bc -l)" "$i" "$(echo "$i / $k" | bc -l)"
