@@ -59,7 +59,9 @@ t=$(time_it tar tar_pigz)
 u=$(time_it umoci umoci_add)
 pith_size=$(PITH_CACHE_DIR="$work/cache" $pith build "$work/pith.yaml" -o "$work/out/img.oci" --json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const j=JSON.parse(s);console.log(j.images[0].layers.reduce((a,l)=>a+l.size,0))})')
 tar_pigz; pigz_size=$(stat -c %s "$work/out/layer.tar.gz")
+rm -rf "$work/out/umoci"; umoci_add >/dev/null 2>&1
+umoci_size=$(find "$work/out/umoci/blobs" -type f -printf '%s\n' | sort -n | tail -1)
 printf '\n%-40s %8s s  (compressed %s bytes)\n' "pith build (${mb} MB tree, gzip -4)" "$p" "$pith_size"
 printf '%-40s %8s s  (compressed %s bytes)\n' "tar --sort=name | pigz -p $(nproc) -6" "$t" "$pigz_size"
-printf '%-40s %8s s\n' "tar + umoci raw add-layer" "$u"
+printf '%-40s %8s s  (compressed %s bytes)\n' "tar + umoci raw add-layer" "$u" "$umoci_size"
 printf '\nratio pith / tar|pigz : %.2f\nratio pith / umoci    : %.2f\n' "$(echo "$p / $t" | bc -l)" "$(echo "$p / $u" | bc -l)"
