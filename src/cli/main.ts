@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-import { isPithError } from '../index.js';
-import { commands, usage } from './commands/index.js';
+import { isPithError } from '../errors.js';
+import { commandNames, loadCommand, usage } from './commands/index.js';
 import { readFileSync } from 'node:fs';
 
 /** The only place that touches argv, stdout/stderr and exit codes. */
@@ -10,7 +10,7 @@ async function main(argv: string[]): Promise<number> {
   const [verb, ...rest] = args;
   try {
     const helpFor = verb === 'help' ? rest[0] : rest.includes('--help') || rest.includes('-h') ? verb : undefined;
-    const helped = helpFor !== undefined ? commands.get(helpFor) : undefined;
+    const helped = helpFor !== undefined ? await loadCommand(helpFor) : undefined;
     if (helped) {
       process.stdout.write(helped.usage);
       return 0;
@@ -24,9 +24,9 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`pith ${pkg.version}\n`);
       return 0;
     }
-    const command = commands.get(verb);
+    const command = await loadCommand(verb);
     if (!command) {
-      process.stderr.write(`pith: unknown command "${verb}" (commands: ${[...commands.keys()].join(', ')}; see pith help)\n`);
+      process.stderr.write(`pith: unknown command "${verb}" (commands: ${commandNames.join(', ')}; see pith help)\n`);
       return 2;
     }
     return await command.run(rest);

@@ -1,5 +1,6 @@
-import { build, loadSpec, parseReference, pushArtifact, sinkNames } from '../../index.js';
-import { blobProgress } from './push.js';
+import { build } from '../../build/build.js';
+import { loadSpec } from '../../spec/load.js';
+import { sinkNames } from '../../sinks/index.js';
 import { usageError } from '../../errors.js';
 import { parseArgs } from 'node:util';
 import { type Command, parseOrUsage } from './command.js';
@@ -42,7 +43,9 @@ Prints the manifest digest (the index digest for several archs) as its last line
     if (positionals.length > 1) throw usageError(`build: expected at most one spec file, got ${positionals.length} (see pith help build)`);
     const format = values.format ?? 'oci';
     if (!sinkNames().includes(format)) throw usageError(`build: unknown --format "${format}" (use one of: ${sinkNames().join(', ')})`);
-    if (values.push !== undefined) parseReference(values.push); // a bad reference fails before the build
+    // The registry client loads only when pushing; a bad reference fails before the build.
+    const registry = values.push !== undefined ? await loadRegistry() : undefined;
+    if (values.push !== undefined) registry!.parseReference(values.push);
     const loaded = await loadSpec(positionals[0] ?? 'pith.yaml');
     const path = values.output ?? `${loaded.spec.name.replace(/\//g, '-')}${format === 'oci' ? '.oci' : '.tar'}`;
     const quiet = values.quiet || values.json;
@@ -53,10 +56,10 @@ Prints the manifest digest (the index digest for several archs) as its last line
       frozen: values.frozen ?? false,
     });
     if (values.push !== undefined) {
-      const pushed = await pushArtifact(result.artifact, values.push, {
+      const pushed = await registry!.pushArtifact(result.artifact, values.push, {
         insecure: values.insecure ?? false,
         ...(values['cache-dir'] ? { cacheDir: values['cache-dir'] } : {}),
-        ...(quiet ? {} : { onBlob: blobProgress() }),
+        ...(quiet ? {} : { onBlob: registry!.blobProgress() }),
       });
       if (!quiet) process.stderr.write(`pushed ${pushed.reference}\n`);
     }
@@ -77,3 +80,12 @@ Prints the manifest digest (the index digest for several archs) as its last line
     return 0;
   },
 };
+
+async function loadRegistry() {
+  const [{ parseReference }, { pushArtifact }, { blobProgress }] = await Promise.all([
+    import('../../registry-client/reference.js'),
+    import('../../registry-client/push.js'),
+    import('./push.js'),
+  ]);
+  return { parseReference, pushArtifact, blobProgress };
+}

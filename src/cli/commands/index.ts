@@ -1,14 +1,25 @@
-import { buildCommand } from './build.js';
 import type { Command } from './command.js';
-import { schemaCommand } from './schema.js';
-import { lockCommand } from './lock.js';
-import { serveCommand } from './serve.js';
-import { pushCommand } from './push.js';
 
-export const commands: ReadonlyMap<string, Command> = new Map([buildCommand, lockCommand, pushCommand, serveCommand, schemaCommand].map((c) => [c.name, c]));
+/**
+ * Commands by name, each loaded only when run (or when its help is asked for): `pith build`
+ * never pays for the server or the registry client, and startup stays small.
+ */
+const loaders: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  build: { summary: 'build an image from a spec', load: async () => (await import('./build.js')).buildCommand },
+  lock: { summary: "resolve the spec's Debian packages and write the lockfile", load: async () => (await import('./lock.js')).lockCommand },
+  push: { summary: 'push an OCI layout to a registry', load: async () => (await import('./push.js')).pushCommand },
+  serve: { summary: 'a registry that builds images of Debian packages on first pull', load: async () => (await import('./serve.js')).serveCommand },
+  schema: { summary: "print the spec's JSON Schema", load: async () => (await import('./schema.js')).schemaCommand },
+};
+
+export const commandNames = Object.keys(loaders);
+
+export async function loadCommand(name: string): Promise<Command | undefined> {
+  return Object.hasOwn(loaders, name) ? loaders[name]!.load() : undefined;
+}
 
 export function usage(): string {
-  const lines = [...commands.values()].map((c) => `  ${c.name.padEnd(10)} ${c.summary}`);
+  const lines = Object.entries(loaders).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
   return `pith: minimal, reproducible OCI images from a spec
 
 usage: pith <command> [options]   (pith help <command> for details)

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { loadSpec, lockSpec } from '../../index.js';
+import { lockSpec } from '../../build/build.js';
+import { loadSpec } from '../../spec/load.js';
 import { usageError } from '../../errors.js';
 import { type Command, parseOrUsage } from './command.js';
 

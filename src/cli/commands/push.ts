@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { parseLayoutArg, pushArtifact, readOciLayout, type BlobEvent, type PushResult } from '../../index.js';
+import { pushArtifact, type BlobEvent, type PushResult } from '../../registry-client/push.js';
+import { parseLayoutArg, readOciLayout } from '../../sinks/oci-layout-read.js';
 import { usageError } from '../../errors.js';
 import { type Command, parseOrUsage } from './command.js';
 

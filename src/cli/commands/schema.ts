@@ -1,4 +1,4 @@
-import { specJsonSchema } from '../../index.js';
+import { specJsonSchema } from '../../spec/json-schema.js';
 import { usageError } from '../../errors.js';
 import { type Command } from './command.js';
 

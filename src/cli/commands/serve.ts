@@ -1,5 +1,7 @@
 import { parseArgs } from 'node:util';
-import { defaultCacheDir, RegistryStorage, SERVE_DEFAULTS, startServe } from '../../index.js';
+import { defaultCacheDir } from '../../store/cache-dir.js';
+import { RegistryStorage } from '../../server/registry-storage.js';
+import { SERVE_DEFAULTS, startServe } from '../../server/serve.js';
 import { usageError } from '../../errors.js';
 import { type Command, parseOrUsage } from './command.js';
 
