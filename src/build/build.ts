@@ -1,5 +1,5 @@
 import { access, constants, stat } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { buildError, usageError } from '../errors.js';
 import { assembleImage, assembleIndex, isoTime, type LayerRef } from '../image/assemble.js';
 import type { Digest } from '../image/digest.js';
@@ -39,6 +39,8 @@ export interface BuildOptions {
   log?: (message: string) => void;
   /** Use the lockfile as it is; never resolve packages again. */
   frozen?: boolean;
+  /** Allow plain HTTP (or unverified TLS) to the base image's registry. */
+  insecure?: boolean;
 }
 
 export interface LayerSummary {
@@ -87,8 +89,12 @@ export async function build(loaded: LoadedSpec, options: BuildOptions = {}): Pro
   const accounts = resolveAccounts(spec.accounts);
   const archs = spec.archs ?? [hostArch()];
   const debian = await debianSelection(loaded, options.env ?? process.env);
-  const config = containerConfig(spec, accounts, loaded.where, debian?.defaults);
-  const annotations = { ...spec.annotations, 'org.opencontainers.image.created': isoTime(created) };
+  // On a base image pith writes no accounts or system files unless the spec asks (they would
+  // shadow the base's /etc/passwd).
+  const systemFiles = !spec.base || loaded.written('accounts');
+  const annotations: Record<string, string> = { ...spec.annotations, 'org.opencontainers.image.created': isoTime(created) };
+  const baseRef = spec.base?.startsWith('oci:') ? `oci:${resolveLayoutArg(spec.base.slice(4), loaded.dir)}` : spec.base;
+  if (spec.base) annotations['org.opencontainers.image.base.name'] = spec.base;
   const locked = debian ? await lockedPackages(loaded, debian, archs, { cacheDir, frozen: options.frozen ?? false, deferWrite: true, log }) : undefined;
 
   const images: BuildResult['images'] = [];
@@ -96,8 +102,19 @@ export async function build(loaded: LoadedSpec, options: BuildOptions = {}): Pro
   const blobs = new Map<string, Descriptor>();
   for (const arch of archs) {
     const platform = platformFor(arch);
+    const base = baseRef
+      ? await (await import('../resolve/base-image.js')).loadBaseImage(baseRef, platform, store, { cacheDir, env: options.env ?? process.env, ...(options.insecure ? { insecure: true } : {}) })
+      : undefined;
+    const config = containerConfig(spec, systemFiles ? accounts : undefined, loaded.where, debian?.defaults, base?.config.config);
+    const imageAnnotations = base ? { ...annotations, 'org.opencontainers.image.base.digest': base.digest } : annotations;
     const layers: LayerRef[] = [];
     const summaries: LayerSummary[] = [];
+    const baseHistory = base?.config.history.filter((h) => !h.empty_layer) ?? [];
+    for (const [i, layer] of (base?.layers ?? []).entries()) {
+      layers.push({ descriptor: layer.descriptor, diffId: layer.diffId, createdBy: baseHistory[i]?.created_by ?? `base ${base!.name}`, comment: `from ${base!.name}` });
+      summaries.push({ name: `base: ${i}`, digest: layer.descriptor.digest, diffId: layer.diffId, size: layer.descriptor.size, uncompressedSize: -1, entries: -1 });
+      blobs.set(layer.descriptor.digest, layer.descriptor);
+    }
     const packages = locked?.lock.packages[arch];
     if (locked && !packages) throw buildError(`${locked.path} has no packages for ${arch} (run pith lock)`);
     const fromPackages = packages
@@ -109,7 +126,7 @@ export async function build(loaded: LoadedSpec, options: BuildOptions = {}): Pro
       blobs.set(layer.ref.descriptor.digest, layer.ref.descriptor);
     }
     const os = !debian ? PITH_IDENTITY : packages?.some((p) => p.name === 'base-files') ? null : debianIdentity(debian.codename);
-    const tree = await imageTree(loaded, arch, accounts, { os, mergedUsr: fromPackages?.mergedUsr ?? [], busybox: debian?.busybox ?? false });
+    const tree = await imageTree(loaded, arch, accounts, { os, mergedUsr: fromPackages?.mergedUsr ?? [], busybox: debian?.busybox ?? false, systemFiles });
     // Package-owned entries in the tree (the merged-/usr links) are already in package layers.
     const rules = [{ name: 'from-packages', createdBy: '', match: (e: { origin: { kind: string } }) => e.origin.kind === 'package' }, ...DEFAULT_LAYER_RULES];
     for (const plan of planLayers(tree, rules).filter((p) => p.name !== 'from-packages')) {
@@ -120,7 +137,7 @@ export async function build(loaded: LoadedSpec, options: BuildOptions = {}): Pro
       blobs.set(blob.digest, descriptor);
       log(`${arch}: layer ${plan.name}: ${plan.entries.length} entries, ${blob.size} bytes`);
     }
-    const image = assembleImage({ platform, created, config, layers, annotations });
+    const image = assembleImage({ platform, created, config, layers, annotations: imageAnnotations });
     await store.putBytes(image.config.bytes);
     await store.putBytes(image.manifest.bytes);
     blobs.set(image.config.descriptor.digest, image.config.descriptor);
@@ -195,4 +212,9 @@ export async function lockSpec(
     ...(options.log ? { log: options.log } : {}),
   });
   return { lock, path };
+}
+
+/** `oci:DIR[:TAG]` with DIR relative to the spec file. */
+function resolveLayoutArg(arg: string, specDir: string): string {
+  return isAbsolute(arg) ? arg : resolve(specDir, arg);
 }

@@ -24,6 +24,8 @@ export interface ImageTreeOptions {
   mergedUsr?: readonly MergedUsrLink[];
   /** The debug variant: /busybox/<applet> -> /bin/busybox. */
   busybox?: boolean;
+  /** Accounts, /tmp, homes, nsswitch.conf, os-release: off on a base image without `accounts:`. */
+  systemFiles?: boolean;
 }
 
 export async function imageTree(loaded: LoadedSpec, arch: string, accounts: Accounts, options: ImageTreeOptions): Promise<FsTree> {
@@ -42,7 +44,7 @@ export async function imageTree(loaded: LoadedSpec, arch: string, accounts: Acco
   for (const link of options.mergedUsr ?? []) {
     tree.add(link.path, { type: 'symlink', target: link.target, mode: 0o777, uid: 0, gid: 0, origin: { kind: 'package', package: link.package, detail: link.package } });
   }
-  addSystemFiles(tree, accounts, options.os);
+  if (options.systemFiles !== false) addSystemFiles(tree, accounts, options.os);
   if (options.busybox) {
     const origin = { kind: 'system' as const, detail: 'debug variant: busybox applets' };
     for (const applet of BUSYBOX_APPLETS) tree.add(`/busybox/${applet}`, { type: 'symlink', target: '/bin/busybox', mode: 0o777, uid: 0, gid: 0, origin });

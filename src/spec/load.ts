@@ -23,6 +23,8 @@ export interface LoadedSpec {
    * falling back to the nearest existing parent, then to the file name.
    */
   where(path: ReadonlyArray<string | number>): string;
+  /** Whether a top-level key is written in the file (defaults make every key present in `spec`). */
+  written(key: string): boolean;
 }
 
 export async function loadSpec(file: string): Promise<LoadedSpec> {
@@ -99,6 +101,7 @@ export function parseSpec(text: string, file: string): LoadedSpec {
     file,
     dir: path.resolve(path.dirname(file)),
     where: (fieldPath) => positions.where(fieldPath),
+    written: (key) => typeof data === 'object' && data !== null && Object.hasOwn(data, key),
   };
 }
 

@@ -358,6 +358,11 @@ export const specFields = {
   exclude: list(z.string({ error: typeError('a package name') }).regex(/^[a-z0-9][a-z0-9+.-]*$/), 'a list of package names')
     .default(() => [])
     .describe('Packages cut from the dependency closure.'),
+  base: z
+    .string({ error: typeError('an image reference like "registry.example/app:1.0" or "oci:dir:tag"') })
+    .min(1, { error: 'must not be empty' })
+    .optional()
+    .describe('Base image to build on: a registry reference (pin it with @sha256:...) or oci:DIR[:TAG]; its layers come first and its config is inherited.'),
   trim: z
     .enum(['docs', 'none'], { error: (iss) => `expected "docs" or "none", got ${JSON.stringify(iss.input)}` })
     .default('docs')

@@ -87,6 +87,8 @@ export interface Spec {
   packages: string[];
   exclude: string[];
   trim: 'docs' | 'none';
+  /** A base image: a registry reference, or `oci:DIR[:TAG]` (DIR relative to the spec file). */
+  base?: string;
 }
 
 export interface RepositorySpec {
