@@ -10,7 +10,11 @@
  * apt does.
  */
 import { readFile } from 'node:fs/promises';
-import { readCleartextMessage, readKeys, verify, type Key } from 'openpgp';
+import type { Key } from 'openpgp';
+
+// openpgp takes ~190 ms to load: load it once, on first use, while the network is busy.
+let openpgpModule: Promise<typeof import('openpgp')> | undefined;
+const openpgp = () => (openpgpModule ??= import('openpgp'));
 import { integrityError, PithError } from '../../../errors.js';
 import { parseDeb822Single } from './deb822.js';
 import { fetchBytes, type FetchOptions } from './fetch.js';
@@ -64,14 +68,14 @@ export async function loadKeyrings(keyringPaths: readonly string[]): Promise<Key
         // An .asc file may hold several armored blocks one after another.
         const text = Buffer.from(bytes).toString('utf8');
         const blocks = text.match(/-----BEGIN PGP PUBLIC KEY BLOCK-----[\s\S]*?-----END PGP PUBLIC KEY BLOCK-----/g) ?? [];
-        for (const armoredKeys of blocks) keys.push(...(await readKeys({ armoredKeys })));
+        for (const armoredKeys of blocks) keys.push(...(await (await openpgp()).readKeys({ armoredKeys })));
       } else if (head.slice(8, 12) === KEYBOX_MAGIC) {
         throw new PithError('input', 'keyring is a GnuPG keybox (.kbx), not an OpenPGP keyring', {
           where: path,
           hint: 'export it with "gpg --export KEYID > keyring.gpg"',
         });
       } else {
-        keys.push(...(await readKeys({ binaryKeys: bytes })));
+        keys.push(...(await (await openpgp()).readKeys({ binaryKeys: bytes })));
       }
     } catch (err) {
       if (err instanceof PithError) throw err;
@@ -114,11 +118,11 @@ export async function verifyInRelease(
   const keys = await loadKeyrings(keyringPaths);
   let message;
   try {
-    message = await readCleartextMessage({ cleartextMessage: text.slice(begin, endSig + END_SIGNATURE.length) });
+    message = await (await openpgp()).readCleartextMessage({ cleartextMessage: text.slice(begin, endSig + END_SIGNATURE.length) });
   } catch (err) {
     throw fail(`cannot read the signed message: ${(err as Error).message}`, err);
   }
-  const result = await verify({ message, verificationKeys: keys });
+  const result = await (await openpgp()).verify({ message, verificationKeys: keys });
   const signers: VerifiedRelease['signers'] = [];
   const reasons: string[] = [];
   for (const sig of result.signatures) {
@@ -191,6 +195,11 @@ export interface FetchedRelease extends VerifiedRelease {
  * Fetch `<baseUrl>/dists/<suite>/InRelease`, verify it, parse it and check that it is the suite that
  * was asked for (its Suite or Codename matches), so that a mirror cannot pass one suite off as another.
  */
+/** Start loading openpgp now, so that it is ready when the first InRelease arrives. */
+export function preloadOpenpgp(): void {
+  void openpgp().catch(() => undefined);
+}
+
 export async function fetchInRelease(
   baseUrl: string,
   suite: string,
@@ -205,4 +214,23 @@ export async function fetchInRelease(
     throw integrityError(`${url}: Release is for suite "${release.suite}" (${release.codename}), not "${suite}"`);
   }
   return { ...verified, release, url };
+}
+
+/**
+ * The Release text of a clear-signed InRelease WITHOUT checking the signature: only to learn, a
+ * few hundred milliseconds early, which index files to start downloading. Nothing may be used
+ * until verifyInRelease() has passed and the verified Release lists the same hashes (see
+ * repository.ts); undefined when the text isn't a clear-signed message.
+ */
+export function unverifiedReleaseText(data: Uint8Array): string | undefined {
+  const text = new TextDecoder('utf-8', { fatal: false }).decode(data);
+  const begin = text.indexOf(BEGIN_SIGNED);
+  const body = begin < 0 ? -1 : text.indexOf('\n\n', begin);
+  const end = text.indexOf('\n-----BEGIN PGP SIGNATURE-----', body);
+  if (begin < 0 || body < 0 || end < 0) return undefined;
+  return `${text
+    .slice(body + 2, end)
+    .split('\n')
+    .map((line) => (line.startsWith('- ') ? line.slice(2) : line))
+    .join('\n')}\n`;
 }

@@ -1,14 +1,14 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import { integrityError, PithError } from '../../../errors.js';
-import { writeFileAtomic } from '../../../store/atomic.js';
+import { tempSibling } from '../../../store/atomic.js';
 import { fetchBytes } from './fetch.js';
 import { scanPackagesIndex } from './lazy-index.js';
 import { decompressIndex, sha256Hex, type IndexSource, type PackageRecord } from './packages-index.js';
-import { fetchInRelease } from './release.js';
+import { parseRelease, preloadOpenpgp, unverifiedReleaseText, verifyInRelease } from './release.js';
 import type { Release } from './release.js';
 
 /** One apt source: an archive root, suites, components and the keyrings that sign it. */
@@ -46,17 +46,39 @@ export async function loadPackageRecords(
   arch: string,
   options: { cacheDir: string; log?: (m: string) => void },
 ): Promise<LoadedRecords> {
+  preloadOpenpgp();
   const jobs: Array<Promise<Array<{ records: PackageRecord[]; index: IndexUse }>>> = [];
   for (const repo of repos) {
     for (const suite of repo.suites) {
       jobs.push(
         (async () => {
-          const { release } = await fetchInRelease(repo.url, suite, repo.keyrings);
+          const url = `${repo.url}/dists/${suite}/InRelease`;
+          const data = await fetchBytes(url);
+          // Verify the signature while the indexes it lists are already downloading; their bytes
+          // are used only once it has passed and the verified Release lists the same hashes.
+          const verified = verifyInRelease(data, repo.keyrings, url).then((v) => {
+            const release = parseRelease(v.text, url);
+            if (release.suite !== suite && release.codename !== suite) {
+              throw integrityError(`${url}: Release is for suite "${release.suite}" (${release.codename}), not "${suite}"`);
+            }
+            return release;
+          });
+          verified.catch(() => undefined); // awaited below
+          const early = unverifiedReleaseText(data);
+          let guess: Release | undefined;
+          try {
+            guess = early ? parseRelease(early, url) : undefined;
+          } catch {
+            guess = undefined;
+          }
           return Promise.all(
             repo.components.map(async (component) => {
               const source: IndexSource = { suite, component, arch, baseUrl: repo.url };
-              const { bytes, index } = await indexBytes(source, release, options);
-              return { records: scanPackagesIndex(bytes, source), index };
+              const { bytes, index, cacheWrite } = await indexBytes(source, guess ?? (await verified), options, verified);
+              // The cache write (50 MB for bookworm main) runs on the threadpool while we scan.
+              const records = scanPackagesIndex(bytes, source);
+              await cacheWrite;
+              return { records, index };
             }),
           );
         })(),
@@ -72,7 +94,8 @@ async function indexBytes(
   source: IndexSource,
   release: Release,
   options: { cacheDir: string; log?: (m: string) => void },
-): Promise<{ bytes: Uint8Array; index: IndexUse }> {
+  verified: Promise<Release>,
+): Promise<{ bytes: Uint8Array; index: IndexUse; cacheWrite?: Promise<void> }> {
   const dir = `${source.component}/binary-${source.arch}`;
   const path = ['gz', 'xz', 'zst', '']
     .map((c) => `${dir}/Packages${c ? `.${c}` : ''}`)
@@ -87,8 +110,20 @@ async function indexBytes(
   const index: IndexUse = { url: `${base}/${path}`, sha256: listed.sha256, size: listed.size };
   // The Release usually lists the uncompressed file too: then the cached bytes are checked against it.
   const plain = release.sha256.get(`${dir}/Packages`);
+  // Nothing below is trusted until the signed Release says the same about these files.
+  const checkSigned = async () => {
+    const signed = await verified;
+    const s = signed.sha256.get(path);
+    const p = signed.sha256.get(`${dir}/Packages`);
+    if (!s || s.sha256 !== listed.sha256 || s.size !== listed.size || p?.sha256 !== plain?.sha256) {
+      throw integrityError(`${index.url}: the signed Release does not list this index as the unsigned text did`);
+    }
+  };
   const cached = await readCached(options.cacheDir, listed.sha256, plain?.sha256);
-  if (cached) return { bytes: cached, index };
+  if (cached) {
+    await checkSigned();
+    return { bytes: cached, index };
+  }
 
   let url = index.url;
   let compressed: Uint8Array;
@@ -104,6 +139,7 @@ async function indexBytes(
   } else {
     compressed = await fetchBytes(url);
   }
+  await checkSigned();
   const got = sha256Hex(compressed);
   if (compressed.length !== listed.size || got !== listed.sha256) {
     throw integrityError(`${url}: index does not match the signed Release`, {
@@ -111,10 +147,10 @@ async function indexBytes(
     });
   }
   const bytes = path.endsWith('.gz') ? new Uint8Array(await gunzipAsync(compressed)) : await decompressIndex(compressed, path);
-  if (plain && sha256Hex(bytes) !== plain.sha256) throw integrityError(`${url}: decompressed index does not match the signed Release`);
+  const bytesSha256 = sha256Hex(bytes);
+  if (plain && bytesSha256 !== plain.sha256) throw integrityError(`${url}: decompressed index does not match the signed Release`);
   options.log?.(`fetched ${url} (${compressed.length} bytes)`);
-  await writeCached(options.cacheDir, listed.sha256, bytes);
-  return { bytes, index };
+  return { bytes, index, cacheWrite: writeCached(options.cacheDir, listed.sha256, bytes, bytesSha256) };
 }
 
 const cachePath = (cacheDir: string, sha256: string) => join(cacheDir, 'indexes', `${sha256}.packages`);
@@ -134,7 +170,22 @@ async function readCached(cacheDir: string, sha256: string, plainSha256: string 
   return body;
 }
 
-async function writeCached(cacheDir: string, sha256: string, bytes: Uint8Array): Promise<void> {
-  const header = Buffer.from(`${CACHE_FORMAT}\n${sha256Hex(bytes)}\n`, 'latin1');
-  await writeFileAtomic(cachePath(cacheDir, sha256), Buffer.concat([header, bytes]));
+async function writeCached(cacheDir: string, sha256: string, bytes: Uint8Array, bytesSha256: string): Promise<void> {
+  // Header and body written separately: no 50 MB copy just to prepend a line.
+  const path = cachePath(cacheDir, sha256);
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = tempSibling(path);
+  try {
+    const file = await open(tmp, 'w', 0o644);
+    try {
+      await file.write(Buffer.from(`${CACHE_FORMAT}\n${bytesSha256}\n`, 'latin1'));
+      await file.write(bytes);
+    } finally {
+      await file.close();
+    }
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
 }

@@ -77,12 +77,12 @@ export async function readDebSource(source: ByteSource, where: string): Promise<
   const dataCompression = compressionOf(archive.data.name, where);
 
   const control = await readControl(
-    decompress(readArMember(source, archive.control), controlCompression, { where, member: archive.control.name }),
+    decompress(readArMember(source, archive.control), controlCompression, { where, member: archive.control.name, size: archive.control.size }),
     where,
     archive.control.name,
   );
   const files = await readData(
-    decompress(readArMember(source, archive.data), dataCompression, { where, member: archive.data.name }),
+    decompress(readArMember(source, archive.data), dataCompression, { where, member: archive.data.name, size: archive.data.size }),
     where,
     archive.data.name,
   );

@@ -23,7 +23,12 @@ export interface DecompressContext {
   where: string;
   /** The ar member name, e.g. "data.tar.xz". */
   member: string;
+  /** Compressed size, when known: small members are not worth starting a process for. */
+  size?: number;
 }
+
+/** Starting xz costs ~25 ms; below this compressed size the in-process decoder is quicker. */
+const NATIVE_XZ_MIN_BYTES = 1 << 20;
 
 const BY_SUFFIX: Record<string, Compression> = { '': 'none', '.gz': 'gzip', '.xz': 'xz', '.zst': 'zstd' };
 const UNSUPPORTED: Record<string, string> = { '.bz2': 'bzip2', '.lzma': 'lzma' };
@@ -61,7 +66,10 @@ export function decompress(
     case 'gzip':
       return withContext(gunzip(source), context);
     case 'xz':
-      return withContext(nativeXz() ? unxzNative(source, nativeXz()!) : unxz(source), context);
+      return withContext(
+        nativeXz() && (context.size ?? Infinity) >= NATIVE_XZ_MIN_BYTES ? unxzNative(source, nativeXz()!) : unxz(source),
+        context,
+      );
     case 'zstd':
       return withContext(unzstd(source), context);
   }
