@@ -216,21 +216,3 @@ export async function fetchInRelease(
   return { ...verified, release, url };
 }
 
-/**
- * The Release text of a clear-signed InRelease WITHOUT checking the signature: only to learn, a
- * few hundred milliseconds early, which index files to start downloading. Nothing may be used
- * until verifyInRelease() has passed and the verified Release lists the same hashes (see
- * repository.ts); undefined when the text isn't a clear-signed message.
- */
-export function unverifiedReleaseText(data: Uint8Array): string | undefined {
-  const text = new TextDecoder('utf-8', { fatal: false }).decode(data);
-  const begin = text.indexOf(BEGIN_SIGNED);
-  const body = begin < 0 ? -1 : text.indexOf('\n\n', begin);
-  const end = text.indexOf('\n-----BEGIN PGP SIGNATURE-----', body);
-  if (begin < 0 || body < 0 || end < 0) return undefined;
-  return `${text
-    .slice(body + 2, end)
-    .split('\n')
-    .map((line) => (line.startsWith('- ') ? line.slice(2) : line))
-    .join('\n')}\n`;
-}

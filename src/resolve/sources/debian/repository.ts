@@ -8,7 +8,7 @@ import { tempSibling } from '../../../store/atomic.js';
 import { fetchBytes } from './fetch.js';
 import { scanPackagesIndex } from './lazy-index.js';
 import { decompressIndex, sha256Hex, type IndexSource, type PackageRecord } from './packages-index.js';
-import { parseRelease, preloadOpenpgp, unverifiedReleaseText, verifyInRelease } from './release.js';
+import { fetchInRelease, preloadOpenpgp } from './release.js';
 import type { Release } from './release.js';
 
 /** One apt source: an archive root, suites, components and the keyrings that sign it. */
@@ -52,29 +52,12 @@ export async function loadPackageRecords(
     for (const suite of repo.suites) {
       jobs.push(
         (async () => {
-          const url = `${repo.url}/dists/${suite}/InRelease`;
-          const data = await fetchBytes(url);
-          // Verify the signature while the indexes it lists are already downloading; their bytes
-          // are used only once it has passed and the verified Release lists the same hashes.
-          const verified = verifyInRelease(data, repo.keyrings, url).then((v) => {
-            const release = parseRelease(v.text, url);
-            if (release.suite !== suite && release.codename !== suite) {
-              throw integrityError(`${url}: Release is for suite "${release.suite}" (${release.codename}), not "${suite}"`);
-            }
-            return release;
-          });
-          verified.catch(() => undefined); // awaited below
-          const early = unverifiedReleaseText(data);
-          let guess: Release | undefined;
-          try {
-            guess = early ? parseRelease(early, url) : undefined;
-          } catch {
-            guess = undefined;
-          }
+          // Nothing else is requested from a repository whose InRelease does not verify.
+          const { release } = await fetchInRelease(repo.url, suite, repo.keyrings);
           return Promise.all(
             repo.components.map(async (component) => {
               const source: IndexSource = { suite, component, arch, baseUrl: repo.url };
-              const { bytes, index, cacheWrite } = await indexBytes(source, guess ?? (await verified), options, verified);
+              const { bytes, index, cacheWrite } = await indexBytes(source, release, options);
               // The cache write (50 MB for bookworm main) runs on the threadpool while we scan.
               const records = scanPackagesIndex(bytes, source);
               await cacheWrite;
@@ -94,7 +77,6 @@ async function indexBytes(
   source: IndexSource,
   release: Release,
   options: { cacheDir: string; log?: (m: string) => void },
-  verified: Promise<Release>,
 ): Promise<{ bytes: Uint8Array; index: IndexUse; cacheWrite?: Promise<void> }> {
   const dir = `${source.component}/binary-${source.arch}`;
   const path = ['gz', 'xz', 'zst', '']
@@ -110,20 +92,8 @@ async function indexBytes(
   const index: IndexUse = { url: `${base}/${path}`, sha256: listed.sha256, size: listed.size };
   // The Release usually lists the uncompressed file too: then the cached bytes are checked against it.
   const plain = release.sha256.get(`${dir}/Packages`);
-  // Nothing below is trusted until the signed Release says the same about these files.
-  const checkSigned = async () => {
-    const signed = await verified;
-    const s = signed.sha256.get(path);
-    const p = signed.sha256.get(`${dir}/Packages`);
-    if (!s || s.sha256 !== listed.sha256 || s.size !== listed.size || p?.sha256 !== plain?.sha256) {
-      throw integrityError(`${index.url}: the signed Release does not list this index as the unsigned text did`);
-    }
-  };
   const cached = await readCached(options.cacheDir, listed.sha256, plain?.sha256);
-  if (cached) {
-    await checkSigned();
-    return { bytes: cached, index };
-  }
+  if (cached) return { bytes: cached, index };
 
   let url = index.url;
   let compressed: Uint8Array;
@@ -139,7 +109,6 @@ async function indexBytes(
   } else {
     compressed = await fetchBytes(url);
   }
-  await checkSigned();
   const got = sha256Hex(compressed);
   if (compressed.length !== listed.size || got !== listed.sha256) {
     throw integrityError(`${url}: index does not match the signed Release`, {
