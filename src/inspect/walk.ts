@@ -1,0 +1,158 @@
+/**
+ * Reads image layers (gzip, zstd or plain tar, told apart by their magic bytes) entry by entry,
+ * and merges them the way a runtime does: later layers win, `.wh.NAME` deletes NAME and
+ * `.wh..wh..opq` empties its directory of what earlier layers put there.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import { extract } from 'tar-stream';
+import { PithError } from '../errors.js';
+
+export type EntryType = 'file' | 'dir' | 'symlink' | 'hardlink' | 'char' | 'block' | 'fifo' | 'other';
+
+export interface LayerEntry {
+  /** Relative to the root, no leading `/` or `./`, no trailing `/`. */
+  path: string;
+  type: EntryType;
+  /** Permission bits with setuid/setgid/sticky (07777). */
+  mode: number;
+  uid: number;
+  gid: number;
+  /** Bytes of content (regular files; 0 otherwise). */
+  size: number;
+  /** Symlink target, or the path a hard link points at. */
+  linkTarget?: string;
+  /** sha256 of the content, for regular files. */
+  sha256?: string;
+  /** Index of the layer that holds this entry (0 = the base). */
+  layer: number;
+  /** The content, for the paths the caller asked to keep. */
+  data?: Buffer;
+}
+
+export interface WalkedLayer {
+  index: number;
+  /** Every entry, whiteouts excluded, in tar order. */
+  entries: LayerEntry[];
+  /** Whiteouts: paths deleted, and directories made opaque. */
+  whiteouts: string[];
+  opaqueDirs: string[];
+  /** Bytes of the uncompressed tar. */
+  uncompressedSize: number;
+}
+
+const TYPES: Record<string, EntryType> = {
+  file: 'file', 'contiguous-file': 'file', directory: 'dir', symlink: 'symlink', link: 'hardlink',
+  'character-device': 'char', 'block-device': 'block', fifo: 'fifo',
+};
+
+export function normalizePath(name: string): string {
+  return name.replace(/^(\.\/|\/)+/, '').replace(/\/+$/, '').replace(/^\.$/, '');
+}
+
+async function magic(path: string): Promise<Buffer> {
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.alloc(4);
+    const { bytesRead } = await fh.read(buf, 0, 4, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** The uncompressed tar of a layer file as a stream. */
+async function tarStreamOf(path: string): Promise<Readable> {
+  const head = await magic(path);
+  const raw = createReadStream(path);
+  if (head[0] === 0x1f && head[1] === 0x8b) return raw.pipe(createGunzip());
+  if (head.equals(Buffer.from([0x28, 0xb5, 0x2f, 0xfd]))) {
+    const { Decompress } = await import('fzstd');
+    const out = new Readable({ read() {} });
+    const z = new Decompress((chunk: Uint8Array, final?: boolean) => {
+      out.push(Buffer.from(chunk));
+      if (final) out.push(null);
+    });
+    raw.on('data', (c: Buffer | string) => z.push(typeof c === 'string' ? Buffer.from(c) : c));
+    raw.on('end', () => z.push(new Uint8Array(0), true));
+    raw.on('error', (e) => out.destroy(e));
+    return out;
+  }
+  return raw;
+}
+
+/**
+ * Reads one layer file. `keep(path)` says which regular files' contents to keep in `data`
+ * (package databases, os-release); every regular file is hashed.
+ */
+export async function walkLayer(path: string, index: number, keep: (path: string) => boolean = () => false): Promise<WalkedLayer> {
+  const entries: LayerEntry[] = [];
+  const whiteouts: string[] = [];
+  const opaqueDirs: string[] = [];
+  let uncompressedSize = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback) {
+      uncompressedSize += chunk.length;
+      cb(null, chunk);
+    },
+  });
+  const ex = extract();
+  ex.on('entry', (header, stream, next) => {
+    const p = normalizePath(header.name);
+    const base = p.slice(p.lastIndexOf('/') + 1);
+    const dir = p.includes('/') ? p.slice(0, p.lastIndexOf('/')) : '';
+    const type = TYPES[header.type ?? 'file'] ?? 'other';
+    const hash = type === 'file' ? createHash('sha256') : undefined;
+    const chunks: Buffer[] | undefined = type === 'file' && keep(p) ? [] : undefined;
+    let size = 0;
+    stream.on('data', (chunk: unknown) => {
+      const c = chunk as Buffer;
+      size += c.length;
+      hash?.update(c);
+      chunks?.push(c);
+    });
+    stream.on('end', () => {
+      if (base === '.wh..wh..opq') opaqueDirs.push(dir);
+      else if (base.startsWith('.wh.')) whiteouts.push(dir ? `${dir}/${base.slice(4)}` : base.slice(4));
+      else if (p !== '') {
+        entries.push({
+          path: p, type, mode: (header.mode ?? 0) & 0o7777, uid: header.uid ?? 0, gid: header.gid ?? 0, size: type === 'file' ? size : 0, layer: index,
+          ...(header.linkname ? { linkTarget: type === 'hardlink' ? normalizePath(header.linkname) : header.linkname } : {}),
+          ...(hash ? { sha256: hash.digest('hex') } : {}),
+          ...(chunks ? { data: Buffer.concat(chunks) } : {}),
+        });
+      }
+      next();
+    });
+  });
+  try {
+    await pipeline(await tarStreamOf(path), counter, ex);
+  } catch (err) {
+    throw new PithError('input', `layer ${index + 1} is not a readable tar: ${(err as Error).message}`, { cause: err });
+  }
+  return { index, entries, whiteouts, opaqueDirs, uncompressedSize };
+}
+
+/** The image's filesystem: every path the container sees, with the layer it comes from. */
+export function mergeLayers(layers: WalkedLayer[]): Map<string, LayerEntry> {
+  const fs = new Map<string, LayerEntry>();
+  const removeUnder = (dir: string, includeSelf: boolean) => {
+    const prefix = dir === '' ? '' : `${dir}/`;
+    for (const key of [...fs.keys()]) if ((includeSelf && key === dir) || key.startsWith(prefix)) fs.delete(key);
+  };
+  for (const layer of layers) {
+    for (const dir of layer.opaqueDirs) removeUnder(dir, false);
+    for (const w of layer.whiteouts) removeUnder(w, true);
+    for (const e of layer.entries) {
+      const previous = fs.get(e.path);
+      // A directory replacing a non-directory (or the reverse) hides what was below it.
+      if (previous && (previous.type === 'dir') !== (e.type === 'dir')) removeUnder(e.path, false);
+      fs.set(e.path, e);
+    }
+  }
+  return fs;
+}
