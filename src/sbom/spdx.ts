@@ -1,0 +1,141 @@
+/**
+ * SPDX 2.3 JSON for a built image: the image as a CONTAINER package that CONTAINS each Debian
+ * package and each host file/binary/library; a trimmed package additionally lists (and CONTAINS)
+ * the files of it that are present. Pure and deterministic: feed the result to stableJson.
+ */
+import { digestHex } from '../image/digest.js';
+import { debPurl, filesAnalyzed, ociPurl, sortedFiles, sortedPackages, type SbomInput } from './model.js';
+
+const NOASSERTION = 'NOASSERTION';
+
+/** SPDX dates are "YYYY-MM-DDThh:mm:ssZ": no fraction, always UTC. */
+export function spdxDate(rfc3339: string): string {
+  const t = Date.parse(rfc3339);
+  if (Number.isNaN(t)) throw new Error(`not an RFC 3339 time: ${rfc3339}`);
+  return new Date(t).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** Characters an SPDX id (after "SPDXRef-") may hold: letters, digits, '.', '-'. */
+export function spdxIdPart(value: string): string {
+  return value.replace(/[^A-Za-z0-9.-]+/g, '-').replace(/^-+|-+$/g, '') || 'x';
+}
+
+/** Every LicenseRef-* an expression uses. */
+export function licenseRefs(expression: string): string[] {
+  return expression.match(/LicenseRef-[A-Za-z0-9.-]+/g) ?? [];
+}
+
+export function spdxDocument(input: SbomInput): object {
+  const used = new Set<string>(['SPDXRef-DOCUMENT']);
+  /** A unique SPDX id from a readable base; the inputs are sorted first, so this is stable. */
+  const allocate = (base: string): string => {
+    let id = `SPDXRef-${spdxIdPart(base)}`;
+    for (let n = 2; used.has(id); n++) id = `SPDXRef-${spdxIdPart(base)}-${n}`;
+    used.add(id);
+    return id;
+  };
+
+  const { image } = input;
+  const hex = digestHex(image.digest);
+  const imageId = allocate('Image');
+  const refs = new Set<string>();
+  const packages: object[] = [];
+  const files: object[] = [];
+  const relationships: Array<{ spdxElementId: string; relationshipType: string; relatedSpdxElement: string }> = [
+    { spdxElementId: 'SPDXRef-DOCUMENT', relationshipType: 'DESCRIBES', relatedSpdxElement: imageId },
+  ];
+
+  packages.push({
+    SPDXID: imageId,
+    name: image.name,
+    versionInfo: image.tag,
+    downloadLocation: NOASSERTION,
+    filesAnalyzed: false,
+    primaryPackagePurpose: 'CONTAINER',
+    checksums: [{ algorithm: 'SHA256', checksumValue: hex }],
+    externalRefs: [{ referenceCategory: 'PACKAGE-MANAGER', referenceType: 'purl', referenceLocator: ociPurl(image) }],
+    licenseConcluded: NOASSERTION,
+    licenseDeclared: NOASSERTION,
+    copyrightText: NOASSERTION,
+  });
+
+  for (const pkg of sortedPackages(input)) {
+    const id = allocate(`Package-deb-${pkg.name}-${pkg.architecture}`);
+    const license = pkg.license ?? NOASSERTION;
+    for (const r of licenseRefs(license)) refs.add(r);
+    const analyzed = filesAnalyzed(pkg);
+    const fileIds: string[] = [];
+    for (const f of analyzed ? (pkg.files ?? []) : []) {
+      const fileId = allocate(`File-${pkg.name}-${f.path}`);
+      fileIds.push(fileId);
+      files.push(spdxFile(fileId, f.path, f.sha256, `from Debian package ${pkg.name} ${pkg.version} (${pkg.architecture})`));
+      relationships.push({ spdxElementId: id, relationshipType: 'CONTAINS', relatedSpdxElement: fileId });
+    }
+    packages.push({
+      SPDXID: id,
+      name: pkg.name,
+      versionInfo: pkg.version,
+      downloadLocation: NOASSERTION,
+      filesAnalyzed: analyzed,
+      hasFiles: analyzed ? fileIds : undefined,
+      primaryPackagePurpose: 'LIBRARY',
+      checksums: [{ algorithm: 'SHA256', checksumValue: pkg.sha256 }],
+      externalRefs: [{ referenceCategory: 'PACKAGE-MANAGER', referenceType: 'purl', referenceLocator: debPurl(pkg, input.distro) }],
+      licenseConcluded: license,
+      licenseDeclared: license,
+      copyrightText: NOASSERTION,
+      sourceInfo: pkg.source && pkg.source !== pkg.name ? `built from the Debian source package ${pkg.source}` : undefined,
+      comment: analyzed ? 'trimmed: only the listed files of this package are in the image' : undefined,
+    });
+    relationships.push({ spdxElementId: imageId, relationshipType: 'CONTAINS', relatedSpdxElement: id });
+  }
+
+  for (const f of sortedFiles(input)) {
+    const id = allocate(`File-${f.path}`);
+    files.push(spdxFile(id, f.path, f.sha256, `origin: ${f.origin}`, f.origin === 'binary' || f.origin === 'library' ? 'BINARY' : undefined));
+    relationships.push({ spdxElementId: imageId, relationshipType: 'CONTAINS', relatedSpdxElement: id });
+  }
+
+  return {
+    spdxVersion: 'SPDX-2.3',
+    dataLicense: 'CC0-1.0',
+    SPDXID: 'SPDXRef-DOCUMENT',
+    name: `${image.name}:${image.tag}`,
+    documentNamespace: `https://pith.invalid/spdx/${spdxIdPart(image.name)}-${hex}`,
+    creationInfo: {
+      created: spdxDate(image.created),
+      creators: [`Tool: ${input.tool.name}-${input.tool.version}`],
+    },
+    packages,
+    files: files.length ? files : undefined,
+    hasExtractedLicensingInfos: refs.size
+      ? [...refs].sort().map((licenseId) => ({
+          licenseId,
+          name: licenseId.slice('LicenseRef-'.length),
+          extractedText: `The license named "${licenseId.slice('LicenseRef-'.length)}" in the package's Debian copyright file (/usr/share/doc/<package>/copyright), which has no SPDX License List identifier.`,
+        }))
+      : undefined,
+    relationships: [relationships[0]!, ...relationships.slice(1).sort(compareRelationships)],
+  };
+}
+
+function spdxFile(id: string, path: string, sha256: string, comment: string, fileType?: string): object {
+  return {
+    SPDXID: id,
+    fileName: `./${path.replace(/^\/+/, '')}`,
+    checksums: [{ algorithm: 'SHA256', checksumValue: sha256 }],
+    fileTypes: fileType ? [fileType] : undefined,
+    licenseConcluded: NOASSERTION,
+    copyrightText: NOASSERTION,
+    comment,
+  };
+}
+
+function compareRelationships(
+  a: { spdxElementId: string; relatedSpdxElement: string },
+  b: { spdxElementId: string; relatedSpdxElement: string },
+): number {
+  const x = `${a.spdxElementId}\u0000${a.relatedSpdxElement}`;
+  const y = `${b.spdxElementId}\u0000${b.relatedSpdxElement}`;
+  return x < y ? -1 : x > y ? 1 : 0;
+}
