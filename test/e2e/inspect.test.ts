@@ -53,6 +53,7 @@ describe('pith inspect, diff and audit on built images', () => {
     build('static', 'name: t/static\npreset: static\nvariants: [nonroot]\n');
     build('cc', 'name: t/cc\npreset: cc\nvariants: [nonroot]\n');
     build('debug', 'name: t/debug\npreset: static\nvariants: [debug, nonroot]\n');
+    build('multi', 'name: t/multi\narchs: [amd64, arm64]\npreset: static\n');
     build('static-tar', 'name: t/static\npreset: static\nvariants: [nonroot]\n', ['--format', 'docker-archive']);
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
@@ -171,6 +172,19 @@ describe('pith inspect, diff and audit on built images', () => {
     } finally {
       await registry?.stop();
     }
+  });
+
+  test('a multi-platform layout: the host\'s image by default, another with --platform', () => {
+    const lock = JSON.parse(readFileSync(built['multi']!.lock, 'utf8')) as Lockfile;
+    for (const arch of ['amd64', 'arm64']) {
+      const r = json<ImageReport>(['inspect', built['multi']!.out, '--json', '--platform', `linux/${arch}`]);
+      assert.match(r.platform, new RegExp(`^linux/${arch}`));
+      assert.deepEqual(r.packages.map((p) => [p.name, p.version, p.architecture]), lock.packages[arch]!.map((p) => [p.name, p.version, p.architecture]).sort());
+      const image = layoutImages(built['multi']!.out).find((i) => i.platform.architecture === arch)!;
+      assert.equal(r.manifestDigest, image.manifestDigest);
+    }
+    const host = json<ImageReport>(['inspect', built['multi']!.out, '--json']);
+    assert.match(host.platform, new RegExp(`^linux/${hostArch()}`));
   });
 
   test('errors: one line, exit 1 for a missing image or platform, exit 2 for usage', () => {
