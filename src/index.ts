@@ -31,3 +31,4 @@ export { findCredentials, type Credentials } from './registry-client/credentials
 export { readOciLayout, parseLayoutArg } from './sinks/oci-layout-read.js';
 export { createRegistrySink, registrySink, type RegistrySink } from './sinks/registry.js';
 export { loadBaseImage, type BaseImage, type BaseImageOptions } from './resolve/base-image.js';
+export { loadImage, openImage, analyzeImage, diffImages, auditImage } from './inspect/index.js';
