@@ -46,7 +46,7 @@ time_it() { # name, command...
   printf '%s\n' "${t[@]}" | median
 }
 
-pith_build() { PITH_CACHE_DIR="$work/cache" $pith build "$work/pith.yaml" -o "$work/out/img.oci" -q; }
+pith_build() { PITH_CACHE_DIR="$work/cache" $pith build "$work/pith.yaml" -o "$work/out/img.oci" -q --no-sbom; }  # the peers write no SBOM
 tar_pigz() { tar --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 -C "$work/tree" -cf - . | pigz -p "$(nproc)" -6 > "$work/out/layer.tar.gz"; }
 umoci_add() {
   umoci init --layout "$work/out/umoci" && umoci new --image "$work/out/umoci:bench" &&

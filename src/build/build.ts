@@ -18,6 +18,7 @@ import { imageTree } from './image-tree.js';
 import { debianSelection } from './debian-selection.js';
 import { lockedPackages } from './debian-lock.js';
 import { packageLayers } from './package-layers.js';
+import { imageSboms, treeFiles, writeSbomFiles, type ImageSboms } from './sbom.js';
 import { writeLockfile, type Lockfile } from '../resolve/lockfile.js';
 import { debianIdentity, PITH_IDENTITY } from '../tree/files/os-release.js';
 
@@ -41,6 +42,8 @@ export interface BuildOptions {
   frozen?: boolean;
   /** Allow plain HTTP (or unverified TLS) to the base image's registry. */
   insecure?: boolean;
+  /** SPDX and CycloneDX SBOMs: computed, and written beside a file output. Default: true. */
+  sbom?: boolean;
 }
 
 export interface LayerSummary {
@@ -60,6 +63,10 @@ export interface BuildResult {
   images: Array<{ platform: BuiltImage['platform']; digest: Digest; layers: LayerSummary[] }>;
   created: string;
   output?: { format: string; path: string };
+  /** One pair of SBOM documents per platform image (when options.sbom is not false). */
+  sboms?: ImageSboms[];
+  /** Where the SBOMs were written. */
+  sbomFiles?: string[];
 }
 
 /** The build epoch: the spec's `created`, else SOURCE_DATE_EPOCH, else 0 (1970-01-01). */
@@ -98,6 +105,7 @@ export async function build(loaded: LoadedSpec, options: BuildOptions = {}): Pro
   const locked = debian ? await lockedPackages(loaded, debian, archs, { cacheDir, frozen: options.frozen ?? false, deferWrite: true, log }) : undefined;
 
   const images: BuildResult['images'] = [];
+  const sboms: ImageSboms[] = [];
   const built: BuiltImage[] = [];
   const blobs = new Map<string, Descriptor>();
   for (const arch of archs) {
@@ -138,6 +146,20 @@ export async function build(loaded: LoadedSpec, options: BuildOptions = {}): Pro
       log(`${arch}: layer ${plan.name}: ${plan.entries.length} entries, ${blob.size} bytes`);
     }
     const image = assembleImage({ platform, created, config, layers, annotations: imageAnnotations });
+    if (options.sbom !== false) {
+      sboms.push(
+        imageSboms({
+          name: spec.name,
+          tag: spec.tag,
+          digest: image.manifest.descriptor.digest,
+          platform,
+          created: isoTime(created),
+          ...(debian ? { codename: debian.codename } : {}),
+          packages: (packages ?? []).map((locked) => ({ locked, facts: fromPackages?.facts.get(locked.name) })),
+          files: await treeFiles(tree),
+        }),
+      );
+    }
     await store.putBytes(image.config.bytes);
     await store.putBytes(image.manifest.bytes);
     blobs.set(image.config.descriptor.digest, image.config.descriptor);
@@ -163,9 +185,14 @@ export async function build(loaded: LoadedSpec, options: BuildOptions = {}): Pro
     blobs: [...blobs.values()].sort((a, b) => (a.digest < b.digest ? -1 : a.digest > b.digest ? 1 : 0)),
     store,
   };
+  let sbomFiles: string[] | undefined;
   if (sink && options.output) {
     await sink.write(artifact, resolve(options.output.path));
     log(`wrote ${options.output.format} to ${options.output.path}`);
+    if (sboms.length) {
+      sbomFiles = await writeSbomFiles(resolve(options.output.path), sboms);
+      log(`wrote ${sbomFiles.join(', ')}`);
+    }
   }
   // Only a build whose packages were all fetched and checked pins them.
   if (locked?.changed) {
@@ -179,6 +206,8 @@ export async function build(loaded: LoadedSpec, options: BuildOptions = {}): Pro
     images,
     created: isoTime(created),
     ...(options.output ? { output: options.output } : {}),
+    ...(sboms.length ? { sboms } : {}),
+    ...(sbomFiles ? { sbomFiles } : {}),
   };
 }
 

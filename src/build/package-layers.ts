@@ -15,6 +15,7 @@ import { addMergedUsrLinks, type MergedUsrLink } from '../tree/packages/merged-u
 import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../store/atomic.js';
 import type { LayerSummary } from './build.js';
+import { packageFacts, recallFacts, rememberFacts, type PackageSbomFacts } from './sbom.js';
 
 // gzip bytes depend on the zlib build (Node bundles its own): a cached layer is only reused
 // with the same one, so a Node upgrade can never mix old and new bytes for one key.
@@ -33,6 +34,8 @@ export interface PackageLayerOptions {
 
 export interface PackageLayers {
   layers: Array<{ ref: LayerRef; summary: LayerSummary }>;
+  /** Per package name: licence and present files, for the SBOM. */
+  facts: Map<string, PackageSbomFacts>;
   /** The aliasing links (bin -> usr/bin, ...) the packages ship: user files are placed through them. */
   mergedUsr: MergedUsrLink[];
 }
@@ -101,6 +104,7 @@ export async function packageLayers(packages: readonly LockedPackage[], options:
   }
 
   const layers: PackageLayers['layers'] = [];
+  const facts = new Map<string, PackageSbomFacts>();
   for (const [i, group] of groups.entries()) {
     let blob = cached[i];
     let entries = -1;
@@ -110,6 +114,11 @@ export async function packageLayers(packages: readonly LockedPackage[], options:
       const tree = new FsTree();
       addMergedUsrLinks(tree, mergedUsr);
       for (const p of group.packages) installPackage(tree, p, await contents.get(p.sha256)!, { trim: { docs: options.trimDocs } });
+      for (const p of group.packages) {
+        const f = packageFacts(p.name, await contents.get(p.sha256)!, tree, options.trimDocs);
+        facts.set(p.name, f);
+        await rememberFacts(options.cacheDir, p.sha256, options.trimDocs, f);
+      }
       if (group.packages.some((p) => p.name === 'ca-certificates')) caBundleEntry(tree);
       const names = new Set(group.packages.map((p) => p.name));
       const [plan] = planLayers(tree, [
@@ -128,7 +137,35 @@ export async function packageLayers(packages: readonly LockedPackage[], options:
     });
     options.log?.(`layer ${group.name}: ${group.packages.length} package(s), ${blob.size} bytes${entries < 0 ? ' (cached)' : ''}`);
   }
-  return { layers, mergedUsr };
+  // Packages whose layer came from the cache: their SBOM facts were remembered when it was built.
+  for (const p of packages) {
+    if (facts.has(p.name)) continue;
+    const known = await recallFacts(options.cacheDir, p.sha256, options.trimDocs);
+    facts.set(p.name, known ?? (await factsFromDeb(p, records, mergedUsr, options)));
+  }
+  return { layers, mergedUsr, facts };
+}
+
+/** A layer cached by an older pith has no remembered facts: read its .deb once to learn them. */
+async function factsFromDeb(
+  p: LockedPackage,
+  records: Array<LockedPackage & { baseUrl: string }>,
+  mergedUsr: MergedUsrLink[],
+  options: PackageLayerOptions,
+): Promise<PackageSbomFacts> {
+  const [{ readDeb }, { installPackage }] = await Promise.all([
+    import('../resolve/sources/debian/deb/deb-reader.js'),
+    import('../tree/packages/install.js'),
+  ]);
+  const record = records.find((r) => r.sha256 === p.sha256)!;
+  const paths = await fetchDebs([record], { cacheDir: options.cacheDir, ...(options.log ? { log: options.log } : {}) });
+  const deb = await readDeb(paths.get(p.sha256)!, { packageName: p.name });
+  const tree = new FsTree();
+  addMergedUsrLinks(tree, mergedUsr);
+  installPackage(tree, p, deb, { trim: { docs: options.trimDocs } });
+  const f = packageFacts(p.name, deb, tree, options.trimDocs);
+  await rememberFacts(options.cacheDir, p.sha256, options.trimDocs, f);
+  return f;
 }
 
 /**

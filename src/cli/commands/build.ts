@@ -17,6 +17,7 @@ export const buildCommand: Command = {
   -q, --quiet      no progress on stderr
   --cache-dir      cache root (default: $PITH_CACHE_DIR, $XDG_CACHE_HOME/pith, ~/.cache/pith)
   --frozen         use the lockfile as it is: fail if it is missing or does not match the spec
+  --no-sbom        do not write PATH.spdx.json and PATH.cdx.json beside the output
   --push REF       push the image to a registry after building (writes no layout unless -o is given)
   --insecure       with --push: allow plain HTTP or an unverified certificate
 
@@ -35,6 +36,7 @@ Prints the manifest digest (the index digest for several archs) as its last line
           quiet: { type: 'boolean', short: 'q', default: false },
           'cache-dir': { type: 'string' },
           frozen: { type: 'boolean', default: false },
+          'no-sbom': { type: 'boolean', default: false },
           push: { type: 'string' },
           insecure: { type: 'boolean', default: false },
         },
@@ -54,6 +56,7 @@ Prints the manifest digest (the index digest for several archs) as its last line
       ...(values['cache-dir'] ? { cacheDir: values['cache-dir'] } : {}),
       log: quiet ? undefined : (m) => process.stderr.write(`${m}\n`),
       frozen: values.frozen ?? false,
+      sbom: !values['no-sbom'],
     });
     if (values.push !== undefined) {
       const pushed = await registry!.pushArtifact(result.artifact, values.push, {
@@ -71,6 +74,7 @@ Prints the manifest digest (the index digest for several archs) as its last line
         tag: loaded.spec.tag,
         created: result.created,
         output: result.output,
+        sbomFiles: result.sbomFiles,
         images: result.images,
       };
       process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
