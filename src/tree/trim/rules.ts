@@ -1,0 +1,141 @@
+/**
+ * The implicit needs of `trim: closure`: files a program opens at run time that no ELF header or
+ * `#!` line names (dlopen()ed modules, configuration, data), kept whenever their trigger is kept.
+ * This table is the single source of truth; add a rule here rather than special-casing the engine.
+ *
+ * A rule fires when `when(ctx)` is true for the files kept so far; then every tree entry matching
+ * one of its `keep` globs (glob.ts; image paths, no leading slash) and none of its `exclude` globs
+ * is kept, and the engine follows what those need in turn (ELF closure, symlinks, `#!`), rules
+ * again, until nothing new is kept. With `ownPackages`, only entries installed by a package that
+ * already contributes a kept file (or symlink) are matched.
+ *
+ *   name               fires when                           keeps
+ *   glibc-nss          libc.so.6 is kept                    libnss_files*, libnss_dns*, libresolv*
+ *   glibc-gconv        libc.so.6 is kept                    usr/lib/<triplet>/gconv/** (iconv modules)
+ *   openssl            libssl.so.* or libcrypto.so.* kept   ossl-modules/**, engines-3/**, openssl.cnf
+ *   ca-bundle          always (when present)                etc/ssl/certs/ca-certificates.crt
+ *   zoneinfo           always (when tzdata is installed)    usr/share/zoneinfo/**
+ *   system-files       always (when present)                passwd, group, nsswitch.conf, os-release,
+ *                                                           debian_version, hosts, services, protocols,
+ *                                                           mime.types
+ *   package-etc        always                               etc/** of packages contributing a kept file
+ *   dpkg-status        always                               var/lib/dpkg/status.d/<pkg>{,.md5sums} of
+ *                                                           every contributing package (scanners)
+ *   package-copyright  always                               usr/share/doc/<pkg> and its copyright (link
+ *                                                           chains followed) of contributing packages
+ *   python-stdlib      a python3.X binary is kept           usr/lib/python3.X/** minus test/ and
+ *                                                           __pycache__/, usr/lib/python3/dist-packages/**
+ *                                                           (their .so files then bring their ELF closure)
+ *
+ * `#!` interpreters of kept scripts are not a rule: the engine reads them (closure.ts).
+ */
+import { md5sumsPath, statusPath } from '../packages/dpkg-status.js';
+
+export interface RuleContext {
+  /** Image paths kept so far (no leading slash). */
+  readonly kept: ReadonlySet<string>;
+  /** Packages (Origin.package) that contribute a kept non-directory entry. */
+  readonly packages: ReadonlySet<string>;
+  /** Whether the image has an entry at this path (not following symlinks). */
+  has(path: string): boolean;
+  /** Kept paths whose last component matches `re`. */
+  keptNamed(re: RegExp): string[];
+}
+
+export interface Rule {
+  name: string;
+  /** One line for `--explain` and the docs: what breaks without it. */
+  why: string;
+  when: (ctx: RuleContext) => boolean;
+  /** Globs over image paths; a function for rules whose paths depend on what is kept. */
+  keep: readonly string[] | ((ctx: RuleContext) => string[]);
+  exclude?: readonly string[];
+  /** Only match entries of packages that already contribute a kept file. */
+  ownPackages?: boolean;
+}
+
+/** Both spellings of a library directory: unmerged bookworm (lib/) and merged /usr (usr/lib/). */
+const libDirs = (glob: string): string[] => [`lib/${glob}`, `usr/lib/${glob}`];
+
+const LIBC = /^libc\.so\.6$/;
+const LIBSSL = /^lib(ssl|crypto)\.so\.\d/;
+const PYTHON = /^python(3\.\d+)$/;
+
+export const DEFAULT_RULES: readonly Rule[] = Object.freeze([
+  {
+    name: 'glibc-nss',
+    why: 'getpwnam/getaddrinfo dlopen() NSS modules named by /etc/nsswitch.conf; without them user and host lookups fail',
+    when: (ctx) => ctx.keptNamed(LIBC).length > 0,
+    keep: [...libDirs('*/libnss_files*'), ...libDirs('*/libnss_dns*'), ...libDirs('*/libresolv*')],
+  },
+  {
+    name: 'glibc-gconv',
+    why: 'iconv() dlopen()s gconv modules for every character set but UTF-8/ASCII',
+    when: (ctx) => ctx.keptNamed(LIBC).length > 0,
+    keep: libDirs('*/gconv/**'),
+  },
+  {
+    name: 'openssl',
+    why: 'OpenSSL 3 loads providers (legacy, fips) and engines at run time and reads openssl.cnf',
+    when: (ctx) => ctx.keptNamed(LIBSSL).length > 0,
+    keep: [...libDirs('*/ossl-modules/**'), ...libDirs('*/engines-3/**'), 'usr/lib/ssl/openssl.cnf', 'etc/ssl/openssl.cnf'],
+  },
+  {
+    name: 'ca-bundle',
+    why: 'TLS clients verify servers against the CA bundle',
+    when: () => true,
+    keep: ['etc/ssl/certs/ca-certificates.crt'],
+  },
+  {
+    name: 'zoneinfo',
+    why: 'localtime and TZ= read the time zone database',
+    when: (ctx) => ctx.has('usr/share/zoneinfo'),
+    keep: ['usr/share/zoneinfo/**'],
+  },
+  {
+    name: 'system-files',
+    why: 'libc, resolvers and scanners read these identity and network files',
+    when: () => true,
+    keep: [
+      'etc/passwd',
+      'etc/group',
+      'etc/nsswitch.conf',
+      'etc/os-release',
+      'usr/lib/os-release',
+      'etc/debian_version',
+      'etc/hosts',
+      'etc/services',
+      'etc/protocols',
+      'etc/mime.types',
+    ],
+  },
+  {
+    name: 'package-etc',
+    why: "a package's configuration is read by the code kept from it",
+    when: () => true,
+    keep: ['etc/**'],
+    ownPackages: true,
+  },
+  {
+    name: 'dpkg-status',
+    why: 'vulnerability scanners find installed packages through var/lib/dpkg/status.d',
+    when: () => true,
+    keep: (ctx) => [...ctx.packages].flatMap((pkg) => [statusPath(pkg), md5sumsPath(pkg)]),
+  },
+  {
+    name: 'package-copyright',
+    why: 'the licence of every package that ships a file must ship with it',
+    when: () => true,
+    keep: (ctx) => [...ctx.packages].flatMap((pkg) => [`usr/share/doc/${pkg}`, `usr/share/doc/${pkg}/copyright`]),
+  },
+  {
+    name: 'python-stdlib',
+    why: 'a Python interpreter imports its standard library and dist-packages at run time',
+    when: (ctx) => ctx.keptNamed(PYTHON).length > 0,
+    keep: (ctx) => {
+      const versions = new Set(ctx.keptNamed(PYTHON).map((path) => PYTHON.exec(path.slice(path.lastIndexOf('/') + 1))![1]));
+      return [...[...versions].sort().map((v) => `usr/lib/python${v}/**`), 'usr/lib/python3/dist-packages/**'];
+    },
+    exclude: ['usr/lib/python3*/test/**', 'usr/lib/python3*/**/__pycache__/**'],
+  },
+] satisfies Rule[]);
