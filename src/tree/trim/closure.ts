@@ -54,6 +54,11 @@ export interface TrimResult {
   reasons: Map<string, string[]>;
   /** Every kept non-directory entry, sorted by path (for explain()). */
   keptFiles: TrimmedPath[];
+  /**
+   * Things left unfollowed that are not errors: `#!` interpreters missing for scripts only a
+   * rule kept (e.g. base-files' /etc/update-motd.d scripts: data for a login that never runs).
+   */
+  warnings: string[];
 }
 
 /** Where `env` looks when a script says `#!/usr/bin/env name` (the kernel gives it no PATH; env's default). */
@@ -75,6 +80,7 @@ class ClosureTrim {
   private readonly inClosure = new Set<string>();
   private readonly packages = new Set<string>();
   private readonly rootFiles = new Set<string>();
+  private readonly warnings: string[] = [];
 
   constructor(
     private readonly tree: FsTree,
@@ -265,6 +271,11 @@ class ClosureTrim {
     }
     const real = await this.keepPath(toImagePath(interp) ?? '', `interpreter of /${path}`, { optional: true });
     if (real === null) {
+      // Scripts that only a rule kept (configuration hooks) are data here, not programs to run.
+      if ((this.reasons.get(path) ?? []).every((r) => r.startsWith('rule: '))) {
+        this.warnings.push(`/${path}: its #! interpreter ${interp} is not in the image (kept by ${this.reasons.get(path)!.join(', ')})`);
+        return;
+      }
       throw buildError(`trim: /${path}: its #! interpreter ${interp} is not in the image`, { hint: 'install the package that provides it' });
     }
     if (baseName(interp) !== 'env') return;
@@ -307,7 +318,7 @@ class ClosureTrim {
       if (!this.kept.has(entry.path)) dropped.push(item);
       else if (entry.type !== 'dir') keptFiles.push(item);
     }
-    return { kept: this.kept, dropped, reasons: this.reasons, keptFiles };
+    return { kept: this.kept, dropped, reasons: this.reasons, keptFiles, warnings: this.warnings };
   }
 }
 

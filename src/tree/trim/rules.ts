@@ -11,7 +11,10 @@
  *
  *   name               fires when                           keeps
  *   glibc-nss          libc.so.6 is kept                    libnss_files*, libnss_dns*, libresolv*
- *   glibc-gconv        libc.so.6 is kept                    usr/lib/<triplet>/gconv/** (iconv modules)
+ *   glibc-gconv        libc.so.6 is kept                    usr/lib/<triplet>/gconv/** (iconv modules;
+ *                                                           8 MB in bookworm, the biggest rule by far)
+ *   glibc-unwind       libc.so.6 is kept                    libgcc_s.so.1 (glibc dlopen()s it for
+ *                                                           pthread_cancel/pthread_exit and backtrace)
  *   openssl            libssl.so.* or libcrypto.so.* kept   ossl-modules/**, engines-3/**, openssl.cnf
  *   ca-bundle          always (when present)                etc/ssl/certs/ca-certificates.crt
  *   zoneinfo           always (when tzdata is installed)    usr/share/zoneinfo/**
@@ -73,6 +76,12 @@ export const DEFAULT_RULES: readonly Rule[] = Object.freeze([
     why: 'iconv() dlopen()s gconv modules for every character set but UTF-8/ASCII',
     when: (ctx) => ctx.keptNamed(LIBC).length > 0,
     keep: libDirs('*/gconv/**'),
+  },
+  {
+    name: 'glibc-unwind',
+    why: 'pthread_cancel, pthread_exit and backtrace() dlopen() libgcc_s.so.1 and abort without it',
+    when: (ctx) => ctx.keptNamed(LIBC).length > 0,
+    keep: libDirs('*/libgcc_s.so.1'),
   },
   {
     name: 'openssl',
