@@ -28,13 +28,15 @@ import { compileGlob, isGlob, normalizePattern } from './glob.js';
 import { DEFAULT_RULES, type Rule, type RuleContext } from './rules.js';
 import { fileBehind, readEntryBytes, treeFsView } from './tree-fs-view.js';
 
-export interface TrimOptions {
+export interface ClosureTrimOptions {
   /** Image paths (absolute or not): entrypoint[0], cmd[0] when absolute. Globs are allowed. A plain path must exist. */
   roots: string[];
   /** The spec's `keep:` globs; a plain path naming a directory keeps its whole subtree. Matching nothing is fine. */
   keep?: string[];
   /** Defaults to DEFAULT_RULES; pass [] to turn implicit needs off, or DEFAULT_RULES plus your own. */
   rules?: readonly Rule[];
+  /** The image's LD_LIBRARY_PATH (config Env), searched as the loader would. */
+  libraryPath?: string[];
 }
 
 export interface TrimmedPath {
@@ -65,7 +67,7 @@ export interface TrimResult {
 const ENV_PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
 const SHEBANG_MAX = 256;
 
-export async function trimToClosure(tree: FsTree, options: TrimOptions): Promise<TrimResult> {
+export async function trimToClosure(tree: FsTree, options: ClosureTrimOptions): Promise<TrimResult> {
   return new ClosureTrim(tree, options).run();
 }
 
@@ -84,7 +86,7 @@ class ClosureTrim {
 
   constructor(
     private readonly tree: FsTree,
-    private readonly options: TrimOptions,
+    private readonly options: ClosureTrimOptions,
   ) {
     this.view = treeFsView(tree);
     this.entries = tree.list();
@@ -242,7 +244,7 @@ class ClosureTrim {
     if (type !== 'exec' && type !== 'dyn') return; // object files, core dumps: nothing loads them
     let closure;
     try {
-      closure = await resolveClosure(`/${path}`, this.view);
+      closure = await resolveClosure(`/${path}`, this.view, this.options.libraryPath ? { extraLibraryDirs: this.options.libraryPath } : {});
     } catch (error) {
       if (isPithError(error)) {
         throw buildError(`trim: ${error.message}`, { cause: error, ...(error.hint ? { hint: error.hint } : {}) });
