@@ -18,7 +18,9 @@ export const buildCommand: Command = {
   --cache-dir      cache root (default: $PITH_CACHE_DIR, $XDG_CACHE_HOME/pith, ~/.cache/pith)
   --frozen         use the lockfile as it is: fail if it is missing or does not match the spec
   --no-sbom        do not write PATH.spdx.json and PATH.cdx.json beside the output
-  --push REF       push the image to a registry after building (writes no layout unless -o is given)
+  --explain        with trim: closure, print why each file is kept and what was dropped, by package
+  --push REF       push the image to a registry after building (writes no layout unless -o is given),
+                   with its SBOMs attached to each platform manifest as OCI referrers
   --insecure       with --push: allow plain HTTP or an unverified certificate
 
 Prints the manifest digest (the index digest for several archs) as its last line.
@@ -37,6 +39,7 @@ Prints the manifest digest (the index digest for several archs) as its last line
           'cache-dir': { type: 'string' },
           frozen: { type: 'boolean', default: false },
           'no-sbom': { type: 'boolean', default: false },
+          explain: { type: 'boolean', default: false },
           push: { type: 'string' },
           insecure: { type: 'boolean', default: false },
         },
@@ -57,7 +60,9 @@ Prints the manifest digest (the index digest for several archs) as its last line
       log: quiet ? undefined : (m) => process.stderr.write(`${m}\n`),
       frozen: values.frozen ?? false,
       sbom: !values['no-sbom'],
+      ...(values.explain ? { explain: (text: string) => process.stderr.write(`${text}\n`) } : {}),
     });
+    let referrers: unknown[] | undefined;
     if (values.push !== undefined) {
       const pushed = await registry!.pushArtifact(result.artifact, values.push, {
         insecure: values.insecure ?? false,
@@ -65,6 +70,12 @@ Prints the manifest digest (the index digest for several archs) as its last line
         ...(quiet ? {} : { onBlob: registry!.blobProgress() }),
       });
       if (!quiet) process.stderr.write(`pushed ${pushed.reference}\n`);
+      // Each platform image's SBOMs go along as OCI referrers of its manifest.
+      const images = (result.sboms ?? []).map((s, i) => ({ ...s, manifest: result.artifact.images[i]!.manifest }));
+      const target = registry!.parseReference(values.push);
+      const attached = await registry!.attachSboms(target.registry, target.repository, images, { insecure: values.insecure ?? false, created: result.created });
+      if (!quiet) for (const a of attached) process.stderr.write(`${registry!.describeAttached(a)}\n`);
+      referrers = attached;
     }
     if (values.json) {
       const summary = {
@@ -76,6 +87,7 @@ Prints the manifest digest (the index digest for several archs) as its last line
         output: result.output,
         sbomFiles: result.sbomFiles,
         images: result.images,
+        ...(referrers ? { referrers } : {}),
       };
       process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
     } else {
@@ -86,10 +98,11 @@ Prints the manifest digest (the index digest for several archs) as its last line
 };
 
 async function loadRegistry() {
-  const [{ parseReference }, { pushArtifact }, { blobProgress }] = await Promise.all([
+  const [{ parseReference }, { pushArtifact }, { blobProgress }, { attachSboms, describeAttached }] = await Promise.all([
     import('../../registry-client/reference.js'),
     import('../../registry-client/push.js'),
     import('./push.js'),
+    import('../../registry-client/referrers.js'),
   ]);
-  return { parseReference, pushArtifact, blobProgress };
+  return { parseReference, pushArtifact, blobProgress, attachSboms, describeAttached };
 }

@@ -1,13 +1,15 @@
 import { parseArgs } from 'node:util';
 import { pushArtifact, type BlobEvent, type PushResult } from '../../registry-client/push.js';
 import { parseLayoutArg, readOciLayout } from '../../sinks/oci-layout-read.js';
+import { parseReference } from '../../registry-client/reference.js';
+import { attachSboms, type AttachedSbom, describeAttached, imageCreated, sbomsBesideLayout } from '../../registry-client/referrers.js';
 import { usageError } from '../../errors.js';
 import { type Command, parseOrUsage } from './command.js';
 
 export const pushCommand: Command = {
   name: 'push',
   summary: 'push an OCI layout to a registry',
-  usage: `pith push LAYOUT[:TAG] REF [--insecure] [--json] [-q] [--cache-dir DIR]
+  usage: `pith push LAYOUT[:TAG] REF [--insecure] [--json] [-q] [--cache-dir DIR] [--no-sbom]
 
   LAYOUT           an OCI image layout directory (pith's, skopeo's, umoci's...); :TAG picks
                    an image when it holds several
@@ -16,6 +18,11 @@ export const pushCommand: Command = {
   --json           print a JSON summary (digest and what happened to each blob)
   -q, --quiet      no progress on stderr
   --cache-dir      cache root, for the blob-location hints that enable cross-repository mounts
+  --no-sbom        do not attach the SBOM files found beside the layout
+
+SBOMs beside the layout (LAYOUT.spdx.json, LAYOUT.cdx.json, or LAYOUT.<arch>.spdx.json ... for
+several archs, as pith build writes them) are attached to each platform manifest as OCI referrers
+(unless --no-sbom).
 
 Credentials come from podman's auth.json ($REGISTRY_AUTH_FILE, $XDG_RUNTIME_DIR/containers)
 and Docker's config.json ($DOCKER_CONFIG, ~/.docker), credential helpers included.
@@ -32,6 +39,7 @@ Prints the pushed digest as its last line.
           json: { type: 'boolean', default: false },
           quiet: { type: 'boolean', short: 'q', default: false },
           'cache-dir': { type: 'string' },
+          'no-sbom': { type: 'boolean', default: false },
         },
       }),
     );
@@ -44,7 +52,15 @@ Prints the pushed digest as its last line.
       ...(values.quiet || values.json ? {} : { onBlob: blobProgress() }),
     });
     if (!values.quiet && !values.json) process.stderr.write(`pushed ${result.reference}\n`);
-    printPushResult(result, values.json ?? false);
+    // SBOMs pith build wrote beside the layout go along as OCI referrers of each platform manifest.
+    const warn = (m: string) => process.stderr.write(`pith: warning: ${m}\n`);
+    const { images, files } = values['no-sbom'] ? { images: [], files: [] } : await sbomsBesideLayout(dir, artifact, warn);
+    const target = parseReference(positionals[1]!);
+    const referrers = images.length
+      ? await attachSboms(target.registry, target.repository, images, { insecure: values.insecure ?? false, created: await imageCreated(artifact), files })
+      : [];
+    if (!values.quiet && !values.json) for (const a of referrers) process.stderr.write(`${describeAttached(a)}\n`);
+    printPushResult({ ...result, referrers }, values.json ?? false);
     return 0;
   },
 };
@@ -58,9 +74,10 @@ export function blobProgress(): ((e: BlobEvent) => void) | undefined {
   };
 }
 
-export function printPushResult(result: PushResult, json: boolean): void {
+export function printPushResult(result: PushResult & { referrers?: AttachedSbom[] }, json: boolean): void {
   if (json) {
-    process.stdout.write(`${JSON.stringify({ reference: result.reference, digest: result.digest, blobs: result.blobs, manifests: result.manifests }, null, 2)}\n`);
+    const { reference, digest, blobs, manifests, referrers } = result;
+    process.stdout.write(`${JSON.stringify({ reference, digest, blobs, manifests, ...(referrers ? { referrers } : {}) }, null, 2)}\n`);
   } else {
     process.stdout.write(`${result.digest}\n`);
   }
