@@ -1,6 +1,6 @@
 import { access, constants, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { buildError, usageError } from '../errors.js';
+import { buildError, specError, usageError } from '../errors.js';
 import { assembleImage, assembleIndex, isoTime, type LayerRef } from '../image/assemble.js';
 import type { Digest } from '../image/digest.js';
 import { hostArch, platformFor } from '../image/platform.js';
@@ -17,7 +17,7 @@ import { containerConfig } from './image-config.js';
 import { imageTree } from './image-tree.js';
 import { debianSelection } from './debian-selection.js';
 import { lockedPackages } from './debian-lock.js';
-import { packageLayers } from './package-layers.js';
+import { mergedUsrOf, packageLayers } from './package-layers.js';
 import { imageSboms, treeFiles, writeSbomFiles, type ImageSboms } from './sbom.js';
 import { writeLockfile, type Lockfile } from '../resolve/lockfile.js';
 import { debianIdentity, PITH_IDENTITY } from '../tree/files/os-release.js';
@@ -44,6 +44,8 @@ export interface BuildOptions {
   insecure?: boolean;
   /** SPDX and CycloneDX SBOMs: computed, and written beside a file output. Default: true. */
   sbom?: boolean;
+  /** With trim: closure, receives why each file is kept and what was dropped, per package. */
+  explain?: (text: string) => void;
 }
 
 export interface LayerSummary {
@@ -125,25 +127,52 @@ export async function build(loaded: LoadedSpec, options: BuildOptions = {}): Pro
     }
     const packages = locked?.lock.packages[arch];
     if (locked && !packages) throw buildError(`${locked.path} has no packages for ${arch} (run pith lock)`);
-    const fromPackages = packages
-      ? await packageLayers(packages, { cacheDir, store, trimDocs: spec.trim === 'docs', mtime: created, gzipLevel: GZIP_LEVEL, log: (m) => log(`${arch}: ${m}`) })
-      : undefined;
+    const closure = spec.trim === 'closure';
+    const fromPackages =
+      packages && !closure
+        ? await packageLayers(packages, { cacheDir, store, trimDocs: spec.trim === 'docs', mtime: created, gzipLevel: GZIP_LEVEL, log: (m) => log(`${arch}: ${m}`) })
+        : undefined;
     for (const layer of fromPackages?.layers ?? []) {
       layers.push(layer.ref);
       summaries.push(layer.summary);
       blobs.set(layer.ref.descriptor.digest, layer.ref.descriptor);
     }
     const os = !debian ? PITH_IDENTITY : packages?.some((p) => p.name === 'base-files') ? null : debianIdentity(debian.codename);
-    const tree = await imageTree(loaded, arch, accounts, { os, mergedUsr: fromPackages?.mergedUsr ?? [], busybox: debian?.busybox ?? false, systemFiles });
-    // Package-owned entries in the tree (the merged-/usr links) are already in package layers.
-    const rules = [{ name: 'from-packages', createdBy: '', match: (e: { origin: { kind: string } }) => e.origin.kind === 'package' }, ...DEFAULT_LAYER_RULES];
-    for (const plan of planLayers(tree, rules).filter((p) => p.name !== 'from-packages')) {
-      const blob = await writeLayer(plan.entries, store, { mtime: created, gzipLevel: GZIP_LEVEL });
-      const descriptor: Descriptor = { mediaType: blob.mediaType, digest: blob.digest, size: blob.size };
-      layers.push({ descriptor, diffId: blob.diffId, createdBy: plan.createdBy });
-      summaries.push({ name: plan.name, digest: blob.digest, diffId: blob.diffId, size: blob.size, uncompressedSize: blob.uncompressedSize, entries: plan.entries.length });
-      blobs.set(blob.digest, descriptor);
-      log(`${arch}: layer ${plan.name}: ${plan.entries.length} entries, ${blob.size} bytes`);
+    const mergedUsr = fromPackages?.mergedUsr ?? (packages ? await mergedUsrOf(packages, cacheDir, log) : []);
+    let tree = await imageTree(loaded, arch, accounts, { os, mergedUsr, busybox: debian?.busybox ?? false, systemFiles });
+    let facts = fromPackages?.facts;
+    if (closure) {
+      // trim: closure: packages and the spec's files in one tree, trimmed to what the roots reach.
+      const { closureImage } = await import('./closure-layers.js');
+      const roots = [config.Entrypoint?.[0], config.Cmd?.[0]?.startsWith('/') ? config.Cmd[0] : undefined].filter((r): r is string => r !== undefined);
+      if (roots.length === 0 && spec.keep.length === 0) {
+        throw specError('trim: closure needs an entrypoint, an absolute cmd or keep: paths to start from', { where: loaded.where(['trim']) });
+      }
+      const ldPath = config.Env?.find((e) => e.startsWith('LD_LIBRARY_PATH='))?.slice('LD_LIBRARY_PATH='.length);
+      const image = await closureImage(packages ?? [], tree, {
+        cacheDir, store, mtime: created, gzipLevel: GZIP_LEVEL, roots, keep: spec.keep,
+        ...(ldPath ? { libraryPath: ldPath.split(':').filter(Boolean) } : {}),
+        log: (m) => log(`${arch}: ${m}`),
+      });
+      options.explain?.(`${arch}:\n${image.explanation}`);
+      for (const layer of image.layers) {
+        layers.push(layer.ref);
+        summaries.push(layer.summary);
+        blobs.set(layer.ref.descriptor.digest, layer.ref.descriptor);
+      }
+      tree = image.tree;
+      facts = image.facts;
+    } else {
+      // Package-owned entries in the tree (the merged-/usr links) are already in package layers.
+      const rules = [{ name: 'from-packages', createdBy: '', match: (e: { origin: { kind: string } }) => e.origin.kind === 'package' }, ...DEFAULT_LAYER_RULES];
+      for (const plan of planLayers(tree, rules).filter((p) => p.name !== 'from-packages')) {
+        const blob = await writeLayer(plan.entries, store, { mtime: created, gzipLevel: GZIP_LEVEL });
+        const descriptor: Descriptor = { mediaType: blob.mediaType, digest: blob.digest, size: blob.size };
+        layers.push({ descriptor, diffId: blob.diffId, createdBy: plan.createdBy });
+        summaries.push({ name: plan.name, digest: blob.digest, diffId: blob.diffId, size: blob.size, uncompressedSize: blob.uncompressedSize, entries: plan.entries.length });
+        blobs.set(blob.digest, descriptor);
+        log(`${arch}: layer ${plan.name}: ${plan.entries.length} entries, ${blob.size} bytes`);
+      }
     }
     const image = assembleImage({ platform, created, config, layers, annotations: imageAnnotations });
     if (options.sbom !== false) {
@@ -155,7 +184,7 @@ export async function build(loaded: LoadedSpec, options: BuildOptions = {}): Pro
           platform,
           created: isoTime(created),
           ...(debian ? { codename: debian.codename } : {}),
-          packages: (packages ?? []).map((locked) => ({ locked, facts: fromPackages?.facts.get(locked.name) })),
+          packages: (packages ?? []).map((locked) => ({ locked, facts: facts?.get(locked.name) })),
           files: await treeFiles(tree),
         }),
       );

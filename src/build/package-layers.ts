@@ -193,3 +193,9 @@ async function baseFilesLinks(
   await writeFileAtomic(memo, JSON.stringify(links));
   return links;
 }
+
+/** The merged-/usr links of a package set (from base-files), without building any layer. */
+export async function mergedUsrOf(packages: readonly LockedPackage[], cacheDir: string, log?: (m: string) => void): Promise<MergedUsrLink[]> {
+  const baseFiles = packages.find((p) => p.name === 'base-files');
+  return baseFiles ? baseFilesLinks({ ...baseFiles, baseUrl: baseFiles.repository }, { cacheDir, ...(log ? { log } : {}) }) : [];
+}

@@ -364,9 +364,12 @@ export const specFields = {
     .optional()
     .describe('Base image to build on: a registry reference (pin it with @sha256:...) or oci:DIR[:TAG]; its layers come first and its config is inherited.'),
   trim: z
-    .enum(['docs', 'none'], { error: (iss) => `expected "docs" or "none", got ${JSON.stringify(iss.input)}` })
+    .enum(['docs', 'closure', 'none'], { error: (iss) => `expected "docs", "closure" or "none", got ${JSON.stringify(iss.input)}` })
     .default('docs')
-    .describe('What to drop from packages: docs (default: /usr/share/doc except copyright, man, info, locale, lintian) or none.'),
+    .describe('What to drop from packages: docs (default: /usr/share/doc except copyright, man, info, locale, lintian), closure (everything the entrypoint cannot reach) or none.'),
+  keep: list(z.string({ error: typeError('a path or glob') }).min(1), 'a list of paths or globs like [/etc/app/**]')
+    .default(() => [])
+    .describe('With trim: closure, image paths or globs (* within a segment, ** across) kept whatever reaches them; their ELF dependencies come too.'),
 };
 
 /** The file as written. */

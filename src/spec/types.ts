@@ -86,7 +86,9 @@ export interface Spec {
   /** Package requirements as written: `curl`, `curl (>= 7.88)`, `curl=7.88.1-10`. */
   packages: string[];
   exclude: string[];
-  trim: 'docs' | 'none';
+  trim: 'docs' | 'closure' | 'none';
+  /** With trim: closure, paths or globs always kept. */
+  keep: string[];
   /** A base image: a registry reference, or `oci:DIR[:TAG]` (DIR relative to the spec file). */
   base?: string;
 }

@@ -10,7 +10,7 @@
  * already contributes a kept file (or symlink) are matched.
  *
  *   name               fires when                           keeps
- *   glibc-nss          libc.so.6 is kept                    libnss_files*, libnss_dns*, libresolv*
+ *   glibc-nss          libc.so.6 is kept                    libnss_compat*, libnss_files*, libnss_dns*, libresolv*
  *   glibc-gconv        libc.so.6 is kept                    usr/lib/<triplet>/gconv/** (iconv modules;
  *                                                           8 MB in bookworm, the biggest rule by far)
  *   glibc-unwind       libc.so.6 is kept                    libgcc_s.so.1 (glibc dlopen()s it for
@@ -69,7 +69,9 @@ export const DEFAULT_RULES: readonly Rule[] = Object.freeze([
     name: 'glibc-nss',
     why: 'getpwnam/getaddrinfo dlopen() NSS modules named by /etc/nsswitch.conf; without them user and host lookups fail',
     when: (ctx) => ctx.keptNamed(LIBC).length > 0,
-    keep: [...libDirs('*/libnss_files*'), ...libDirs('*/libnss_dns*'), ...libDirs('*/libresolv*')],
+    // The modules glibc ships that the default nsswitch.conf names: compat (passwd, group, shadow:
+    // distroless' file says compat), files, dns. (Reading the image's nsswitch.conf: a follow-up.)
+    keep: [...libDirs('*/libnss_compat*'), ...libDirs('*/libnss_files*'), ...libDirs('*/libnss_dns*'), ...libDirs('*/libresolv*')],
   },
   {
     name: 'glibc-gconv',

@@ -101,4 +101,5 @@ export const FULL_SPEC: Spec = {
   packages: [],
   exclude: [],
   trim: 'docs',
+  keep: [],
 };

@@ -34,6 +34,7 @@ test('a minimal spec gets the defaults and leaves optional fields out', () => {
     packages: [],
     exclude: [],
     trim: 'docs',
+    keep: [],
   } satisfies Spec);
   assert.ok(!('archs' in spec) && !('entrypoint' in spec) && !('stopSignal' in spec) && !('created' in spec));
 });

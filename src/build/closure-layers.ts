@@ -1,0 +1,114 @@
+import { availableParallelism } from 'node:os';
+import type { LayerRef } from '../image/assemble.js';
+import type { Descriptor } from '../image/types.js';
+import { writeLayer } from '../layers/layer.js';
+import { DEFAULT_LAYER_RULES, planLayers, type LayerRule } from '../layers/plan.js';
+import type { LockedPackage } from '../resolve/lockfile.js';
+import type { DebContents } from '../resolve/sources/debian/deb/deb-reader.js';
+import { fetchDebs } from '../resolve/sources/debian/download.js';
+import type { BlobStore } from '../store/blob-store.js';
+import type { FileEntry } from '../tree/entry.js';
+import { caBundleEntry } from '../tree/files/ca-bundle.js';
+import { FsTree } from '../tree/fs-tree.js';
+import { filterMd5sums } from '../tree/packages/dpkg-status.js';
+import { addMergedUsrLinks, mergedUsrLinks, type MergedUsrLink } from '../tree/packages/merged-usr.js';
+import { applyTrim, explain, trimToClosure } from '../tree/trim/closure.js';
+import type { LayerSummary } from './build.js';
+import { groupPackages } from './package-layers.js';
+import { packageFacts, type PackageSbomFacts } from './sbom.js';
+
+export interface ClosureImageOptions {
+  cacheDir: string;
+  store: BlobStore;
+  mtime: number;
+  gzipLevel: number;
+  /** entrypoint[0], an absolute cmd[0], and the spec's keep: globs. */
+  roots: string[];
+  keep: string[];
+  libraryPath?: string[];
+  log?: (message: string) => void;
+}
+
+export interface ClosureImage {
+  layers: Array<{ ref: LayerRef; summary: LayerSummary }>;
+  facts: Map<string, PackageSbomFacts>;
+  /** The trimmed image, for the SBOM's file list. */
+  tree: FsTree;
+  explanation: string;
+}
+
+/**
+ * trim: closure. Unlike the default path, whose package layers depend only on their .debs, here
+ * the whole image is one tree first (packages, then the spec's system and user files, then the
+ * CA bundle, so certificates a spec adds are in it), trimmed to what the roots reach, and only
+ * then cut into layers: per source package, then system, libraries, app. Such a package layer
+ * depends on the roots, so it is not taken from the layer cache (the blobs still dedupe).
+ */
+export async function closureImage(packages: readonly LockedPackage[], appTree: FsTree, options: ClosureImageOptions): Promise<ClosureImage> {
+  const records = packages.map((p) => ({ ...p, baseUrl: p.repository }));
+  const debCache = { cacheDir: options.cacheDir, ...(options.log ? { log: options.log } : {}) };
+  const paths = records.length ? await fetchDebs(records, debCache) : new Map<string, string>();
+  const { readDeb } = await import('../resolve/sources/debian/deb/deb-reader.js');
+  const { installPackage } = await import('../tree/packages/install.js');
+  const debs = new Map<string, DebContents>();
+  const queue = [...records];
+  await Promise.all(
+    Array.from({ length: Math.max(2, availableParallelism()) }, async () => {
+      for (let p = queue.shift(); p; p = queue.shift()) debs.set(p.sha256, await readDeb(paths.get(p.sha256)!, { packageName: p.name }));
+    }),
+  );
+
+  const tree = new FsTree();
+  const baseFiles = records.find((p) => p.name === 'base-files');
+  const mergedUsr: MergedUsrLink[] = baseFiles ? mergedUsrLinks([{ name: 'base-files', files: debs.get(baseFiles.sha256)!.files }]) : [];
+  addMergedUsrLinks(tree, mergedUsr);
+  for (const p of [...records].sort((a, b) => (a.name < b.name ? -1 : 1))) installPackage(tree, p, debs.get(p.sha256)!, { trim: { docs: true } });
+  // The spec's own entries on top (the merged-/usr links are the packages' already).
+  for (const entry of appTree.list()) {
+    if (entry.origin.kind === 'package') continue;
+    if (entry.type === 'dir' && appTree.isImplicit(entry.path)) continue;
+    tree.add(entry.path, entry);
+  }
+  if (records.some((p) => p.name === 'ca-certificates')) caBundleEntry(tree);
+
+  const result = await trimToClosure(tree, { roots: options.roots, keep: options.keep, ...(options.libraryPath ? { libraryPath: options.libraryPath } : {}) });
+  for (const warning of result.warnings) options.log?.(`trim: ${warning}`);
+  const trimmed = applyTrim(tree, result);
+  // status.d's md5sums list only what is still there.
+  const dropped = new Set(result.dropped.map((d) => d.path));
+  for (const entry of trimmed.list()) {
+    if (entry.type !== 'file' || !entry.path.startsWith('var/lib/dpkg/status.d/') || !entry.path.endsWith('.md5sums') || entry.source.kind !== 'bytes') continue;
+    const text = filterMd5sums(new TextDecoder().decode(entry.source.data), (p) => dropped.has(p));
+    const data = new TextEncoder().encode(text);
+    trimmed.add(entry.path, { ...(entry as FileEntry), size: data.byteLength, source: { kind: 'bytes', data } });
+  }
+
+  const groups = groupPackages(packages);
+  const rules: LayerRule[] = [
+    ...groups.map((g) => {
+      const names = new Set(g.packages.map((p) => p.name));
+      return {
+        name: `packages: ${g.name}`,
+        createdBy: `pith: debian packages ${g.packages.map((p) => `${p.name} ${p.version}`).join(', ')} (trimmed to the closure)`,
+        match: (e: { origin: { kind: string; package?: string } }) => e.origin.kind === 'package' && names.has(e.origin.package ?? ''),
+      };
+    }),
+    ...DEFAULT_LAYER_RULES,
+  ];
+  const layers: ClosureImage['layers'] = [];
+  for (const plan of planLayers(trimmed, rules)) {
+    const blob = await writeLayer(plan.entries, options.store, { mtime: options.mtime, gzipLevel: options.gzipLevel });
+    const descriptor: Descriptor = { mediaType: blob.mediaType, digest: blob.digest, size: blob.size };
+    layers.push({
+      ref: { descriptor, diffId: blob.diffId, createdBy: plan.createdBy },
+      summary: { name: plan.name, digest: blob.digest, diffId: blob.diffId, size: blob.size, uncompressedSize: blob.uncompressedSize, entries: plan.entries.length },
+    });
+    options.log?.(`layer ${plan.name}: ${plan.entries.length} entries, ${blob.size} bytes`);
+  }
+  const facts = new Map<string, PackageSbomFacts>();
+  for (const p of records) facts.set(p.name, packageFacts(p.name, debs.get(p.sha256)!, trimmed, true));
+  const keptBytes = result.keptFiles.reduce((n, f) => n + f.size, 0);
+  const droppedBytes = result.dropped.reduce((n, f) => n + f.size, 0);
+  options.log?.(`trim: kept ${result.keptFiles.length} files (${keptBytes} bytes), dropped ${result.dropped.length} (${droppedBytes} bytes)`);
+  return { layers, facts, tree: trimmed, explanation: explain(result) };
+}

@@ -1,0 +1,109 @@
+/** trim: closure: images keep only what the entrypoint reaches, and still work. */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runPith, sh } from '../helpers/cli.js';
+import { compileC } from '../helpers/compile.js';
+import { runWithRunc } from '../helpers/runtime.js';
+import { imageFiles, layoutImages } from '../helpers/layout.js';
+
+const GETPWNAM_C = `#include <pwd.h>
+#include <stdio.h>
+int main(void) {
+  struct passwd *pw = getpwnam("nonroot");   /* through NSS: libnss_files, loaded by dlopen */
+  if (!pw) { fprintf(stderr, "getpwnam failed\\n"); return 1; }
+  printf("%s %u %s\\n", pw->pw_name, (unsigned)pw->pw_uid, pw->pw_dir);
+  return 0;
+}
+`;
+
+const CXX = `#include <iostream>
+#include <stdexcept>
+int main() { try { throw std::runtime_error("unwinds"); } catch (const std::exception &e) { std::cout << "c++ " << e.what() << std::endl; } }
+`;
+
+const PY = "import ssl, json, sqlite3, hashlib; print(json.dumps([sqlite3.connect(':memory:').execute('select 6*7').fetchone()[0], hashlib.sha256(b'x').hexdigest()[:6], ssl.OPENSSL_VERSION.split()[0]]))";
+
+describe('trim: closure', () => {
+  let dir: string;
+  let cache: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'pith-closure-'));
+    cache = join(dir, 'cache');
+    compileC(dir, 'who', GETPWNAM_C);
+    writeFileSync(join(dir, 'cxx.cc'), CXX);
+    sh('g++', ['-O2', '-o', join(dir, 'cxx'), join(dir, 'cxx.cc')]);
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  const build = (name: string, spec: string, extra: string[] = []) => {
+    writeFileSync(join(dir, `${name}.yaml`), spec);
+    const out = join(dir, `${name}.oci`);
+    const r = runPith(['build', join(dir, `${name}.yaml`), '-o', out, '--cache-dir', cache, '--json', ...extra]);
+    assert.equal(r.code, 0, r.stderr);
+    const summary = JSON.parse(r.stdout) as { images: Array<{ layers: Array<{ size: number }> }> };
+    return { out, stderr: r.stderr, size: summary.images[0]!.layers.reduce((n, l) => n + l.size, 0) };
+  };
+  const both = (name: string, spec: string) => {
+    const trimmed = build(`${name}-closure`, `${spec}trim: closure\n`, ['--explain']);
+    const untrimmed = build(`${name}-none`, `${spec}trim: none\n`);
+    return { trimmed, untrimmed, saving: 1 - trimmed.size / untrimmed.size };
+  };
+
+  test('curl: runs as nonroot; smaller than untrimmed; md5sums, status.d and SBOM agree with what is left', async () => {
+    const { trimmed, untrimmed, saving } = both('curl', 'name: t/curl\npreset: static\npackages: [curl]\nvariants: [nonroot]\nentrypoint: [/usr/bin/curl]\n');
+    console.log(`# curl: trimmed ${trimmed.size} B, untrimmed ${untrimmed.size} B, saving ${(saving * 100).toFixed(1)}%`);
+    assert.ok(saving > 0.25, `saving ${saving}`);
+    const run = runWithRunc(trimmed.out, 'latest', { args: ['/usr/bin/curl', '--version'] });
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^curl 7\./);
+    assert.match(trimmed.stderr, /curl/);
+    assert.match(trimmed.stderr, /dropped|kept/i, '--explain says what was kept and dropped');
+    const files = await imageFiles(layoutImages(trimmed.out)[0]!, (p) => p.endsWith('.md5sums'));
+    assert.ok(files.has('var/lib/dpkg/status.d/curl'));
+    assert.ok(![...files.keys()].some((p) => p.startsWith('usr/share/man/')));
+    for (const [path, f] of files) {
+      if (!path.endsWith('.md5sums') || !f.data) continue;
+      for (const line of f.data.toString().split('\n').filter(Boolean)) {
+        const listed = line.replace(/^[0-9a-f]{32} [ *]/, '');
+        assert.ok(files.has(listed) || files.has(listed.replace(/^(bin|lib|lib64|sbin)\//, 'usr/$1/')), `${path} lists ${listed}, which is not in the image`);
+      }
+    }
+    const spdx = JSON.parse(readFileSync(`${trimmed.out}.spdx.json`, 'utf8')) as { files?: Array<{ fileName: string }> };
+    assert.ok(spdx.files?.some((f) => f.fileName.endsWith('usr/bin/curl')));
+  });
+
+  test('a program resolving a user through NSS keeps libnss_files (an implicit need)', () => {
+    const { trimmed } = both('nss', `name: t/nss\npreset: base-nossl\nentrypoint: [/app/who]\nfiles:\n  - {src: ${join(dir, 'who')}, dest: /app/who}\n`);
+    const run = runWithRunc(trimmed.out, 'latest', { uid: 65532 });
+    assert.equal(run.stderr, '');
+    assert.equal(run.stdout, 'nonroot 65532 /home/nonroot\n');
+  });
+
+  test('python3: a script importing ssl, json, sqlite3 and hashlib runs as nonroot', () => {
+    const { trimmed, untrimmed, saving } = both('py', 'name: t/py\npreset: python3\nvariants: [nonroot]\n');
+    console.log(`# python3: trimmed ${trimmed.size} B, untrimmed ${untrimmed.size} B, saving ${(saving * 100).toFixed(1)}%`);
+    const run = runWithRunc(trimmed.out, 'latest', { args: ['/usr/bin/python3', '-c', PY] });
+    assert.equal(run.stderr, '');
+    assert.match(run.stdout, /^\[42, "2d7116", "OpenSSL"\]\n$/);
+    assert.ok(saving > 0.15, `saving ${saving}`);
+  });
+
+  test('cc: a C++ program runs in a trimmed cc image', () => {
+    const { trimmed, saving } = both('cxx', `name: t/cxx\npreset: cc\nentrypoint: [/app/cxx]\nfiles:\n  - {src: ${join(dir, 'cxx')}, dest: /app/cxx}\n`);
+    console.log(`# cc: saving ${(saving * 100).toFixed(1)}%`);
+    assert.ok(saving > 0.3, `saving ${saving}`);
+    const run = runWithRunc(trimmed.out, 'latest', { uid: 65532 });
+    assert.equal(run.stderr, '');
+    assert.equal(run.stdout, 'c++ unwinds\n');
+  });
+
+  test('no entrypoint, cmd or keep: one clear error', () => {
+    writeFileSync(join(dir, 'noroot.yaml'), 'name: t/x\npreset: static\ntrim: closure\n');
+    const r = runPith(['build', join(dir, 'noroot.yaml'), '-o', join(dir, 'noroot.oci'), '--cache-dir', cache]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr.trimEnd().split('\n').pop()!, /^pith: .*noroot\.yaml:3:\d+: trim: closure needs an entrypoint/);
+  });
+});
