@@ -107,3 +107,41 @@ describe('trim: closure', () => {
     assert.match(r.stderr.trimEnd().split('\n').pop()!, /^pith: .*noroot\.yaml:3:\d+: trim: closure needs an entrypoint/);
   });
 });
+
+describe('trim: closure with a CA the spec adds', () => {
+  let dir: string;
+  let server: import('node:child_process').ChildProcess | undefined;
+  after(() => {
+    server?.kill();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('curl fetches over HTTPS from a loopback server whose CA only the spec provides', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'pith-closure-tls-'));
+    const o = (args: string[]) => sh('openssl', args, { cwd: dir });
+    o(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=pith test CA']);
+    o(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'srv.key', '-out', 'srv.csr', '-subj', '/CN=localhost']);
+    writeFileSync(join(dir, 'san.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
+    o(['x509', '-req', '-in', 'srv.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'srv.crt', '-days', '2', '-extfile', 'san.ext']);
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    const { spawn } = await import('node:child_process');
+    server = spawn('openssl', ['s_server', '-quiet', '-www', '-accept', String(port), '-cert', join(dir, 'srv.crt'), '-key', join(dir, 'srv.key')], { stdio: 'ignore' });
+    await new Promise((r) => setTimeout(r, 800));
+    writeFileSync(
+      join(dir, 'pith.yaml'),
+      `name: t/tls\npreset: static\npackages: [curl]\nvariants: [nonroot]\nentrypoint: [/usr/bin/curl]\ntrim: closure\nfiles:\n  - {src: ca.crt, dest: /usr/share/ca-certificates/pith-test/ca.crt}\n`,
+    );
+    const out = join(dir, 'tls.oci');
+    const r = runPith(['build', join(dir, 'pith.yaml'), '-o', out, '--cache-dir', join(dir, 'cache')]);
+    assert.equal(r.code, 0, r.stderr);
+    const run = runWithRunc(out, 'latest', { args: ['/usr/bin/curl', '-sS', '-o', '/dev/null', '-w', '%{http_code} %{ssl_verify_result}', `https://localhost:${port}/`], hostNetwork: true });
+    assert.equal(run.stderr, '');
+    assert.equal(run.stdout, '200 0');
+    // Control: the same image without the spec's CA cannot verify the server.
+    writeFileSync(join(dir, 'noca.yaml'), `name: t/tls\npreset: static\npackages: [curl]\nentrypoint: [/usr/bin/curl]\ntrim: closure\n`);
+    const r2 = runPith(['build', join(dir, 'noca.yaml'), '-o', join(dir, 'noca.oci'), '--cache-dir', join(dir, 'cache')]);
+    assert.equal(r2.code, 0, r2.stderr);
+    const refused = runWithRunc(join(dir, 'noca.oci'), 'latest', { args: ['/usr/bin/curl', '-sS', `https://localhost:${port}/`], hostNetwork: true, uid: 65532 });
+    assert.equal(refused.code, 60, `curl exits 60 (peer certificate cannot be authenticated): ${refused.stderr}`);
+  });
+});

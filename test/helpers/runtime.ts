@@ -15,7 +15,7 @@ export interface RunOutcome {
  * Unpacks an OCI layout with umoci and runs it with runc, as the given uid/gid, with the image's
  * own config (entrypoint, env, workdir) unless args are given.
  */
-export function runWithRunc(layout: string, tag: string, options: { uid?: number; gid?: number; args?: string[] } = {}): RunOutcome {
+export function runWithRunc(layout: string, tag: string, options: { uid?: number; gid?: number; args?: string[]; hostNetwork?: boolean } = {}): RunOutcome {
   const work = mkdtempSync(join(tmpdir(), 'pith-runc-'));
   const bundle = join(work, 'bundle');
   const id = `pith-test-${randomBytes(6).toString('hex')}`;
@@ -26,7 +26,10 @@ export function runWithRunc(layout: string, tag: string, options: { uid?: number
     const configPath = join(bundle, 'config.json');
     const config = JSON.parse(readFileSync(configPath, 'utf8')) as {
       process: { terminal: boolean; args: string[]; user: { uid: number; gid: number; additionalGids?: number[] } };
+      linux?: { namespaces?: Array<{ type: string }> };
     };
+    // Share the host's network namespace, so the container can reach a test server on loopback.
+    if (options.hostNetwork && config.linux?.namespaces) config.linux.namespaces = config.linux.namespaces.filter((n) => n.type !== 'network');
     config.process.terminal = false;
     if (options.args) config.process.args = options.args;
     if (options.uid !== undefined) config.process.user = { uid: options.uid, gid: options.gid ?? options.uid };
