@@ -19,6 +19,7 @@ import { debianSelection } from './debian-selection.js';
 import { lockedPackages } from './debian-lock.js';
 import { mergedUsrOf, packageLayers } from './package-layers.js';
 import { imageSboms, treeFiles, writeSbomFiles, type ImageSboms } from './sbom.js';
+import { builtLayer, type BuiltLayer } from './built-layer.js';
 import { writeLockfile, type Lockfile } from '../resolve/lockfile.js';
 import { debianIdentity, PITH_IDENTITY } from '../tree/files/os-release.js';
 
@@ -119,11 +120,17 @@ export async function build(loaded: LoadedSpec, options: BuildOptions = {}): Pro
     const imageAnnotations = base ? { ...annotations, 'org.opencontainers.image.base.digest': base.digest } : annotations;
     const layers: LayerRef[] = [];
     const summaries: LayerSummary[] = [];
+    const addLayer = ({ ref, summary }: BuiltLayer) => {
+      layers.push(ref);
+      summaries.push(summary);
+      blobs.set(ref.descriptor.digest, ref.descriptor);
+    };
     const baseHistory = base?.config.history.filter((h) => !h.empty_layer) ?? [];
     for (const [i, layer] of (base?.layers ?? []).entries()) {
-      layers.push({ descriptor: layer.descriptor, diffId: layer.diffId, createdBy: baseHistory[i]?.created_by ?? `base ${base!.name}`, comment: `from ${base!.name}` });
-      summaries.push({ name: `base: ${i}`, digest: layer.descriptor.digest, diffId: layer.diffId, size: layer.descriptor.size, uncompressedSize: -1, entries: -1 });
-      blobs.set(layer.descriptor.digest, layer.descriptor);
+      addLayer({
+        ref: { descriptor: layer.descriptor, diffId: layer.diffId, createdBy: baseHistory[i]?.created_by ?? `base ${base!.name}`, comment: `from ${base!.name}` },
+        summary: { name: `base: ${i}`, digest: layer.descriptor.digest, diffId: layer.diffId, size: layer.descriptor.size, uncompressedSize: -1, entries: -1 },
+      });
     }
     const packages = locked?.lock.packages[arch];
     if (locked && !packages) throw buildError(`${locked.path} has no packages for ${arch} (run pith lock)`);
@@ -132,11 +139,7 @@ export async function build(loaded: LoadedSpec, options: BuildOptions = {}): Pro
       packages && !closure
         ? await packageLayers(packages, { cacheDir, store, trimDocs: spec.trim === 'docs', mtime: created, gzipLevel: GZIP_LEVEL, log: (m) => log(`${arch}: ${m}`) })
         : undefined;
-    for (const layer of fromPackages?.layers ?? []) {
-      layers.push(layer.ref);
-      summaries.push(layer.summary);
-      blobs.set(layer.ref.descriptor.digest, layer.ref.descriptor);
-    }
+    for (const layer of fromPackages?.layers ?? []) addLayer(layer);
     const os = !debian ? PITH_IDENTITY : packages?.some((p) => p.name === 'base-files') ? null : debianIdentity(debian.codename);
     const mergedUsr = fromPackages?.mergedUsr ?? (packages ? await mergedUsrOf(packages, cacheDir, log) : []);
     let tree = await imageTree(loaded, arch, accounts, { os, mergedUsr, busybox: debian?.busybox ?? false, systemFiles });
@@ -155,11 +158,7 @@ export async function build(loaded: LoadedSpec, options: BuildOptions = {}): Pro
         log: (m) => log(`${arch}: ${m}`),
       });
       options.explain?.(`${arch}:\n${image.explanation}`);
-      for (const layer of image.layers) {
-        layers.push(layer.ref);
-        summaries.push(layer.summary);
-        blobs.set(layer.ref.descriptor.digest, layer.ref.descriptor);
-      }
+      for (const layer of image.layers) addLayer(layer);
       tree = image.tree;
       facts = image.facts;
     } else {
@@ -167,10 +166,7 @@ export async function build(loaded: LoadedSpec, options: BuildOptions = {}): Pro
       const rules = [{ name: 'from-packages', createdBy: '', match: (e: { origin: { kind: string } }) => e.origin.kind === 'package' }, ...DEFAULT_LAYER_RULES];
       for (const plan of planLayers(tree, rules).filter((p) => p.name !== 'from-packages')) {
         const blob = await writeLayer(plan.entries, store, { mtime: created, gzipLevel: GZIP_LEVEL });
-        const descriptor: Descriptor = { mediaType: blob.mediaType, digest: blob.digest, size: blob.size };
-        layers.push({ descriptor, diffId: blob.diffId, createdBy: plan.createdBy });
-        summaries.push({ name: plan.name, digest: blob.digest, diffId: blob.diffId, size: blob.size, uncompressedSize: blob.uncompressedSize, entries: plan.entries.length });
-        blobs.set(blob.digest, descriptor);
+        addLayer(builtLayer(blob, plan.name, plan.createdBy, plan.entries.length));
         log(`${arch}: layer ${plan.name}: ${plan.entries.length} entries, ${blob.size} bytes`);
       }
     }

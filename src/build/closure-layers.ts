@@ -1,6 +1,4 @@
 import { availableParallelism } from 'node:os';
-import type { LayerRef } from '../image/assemble.js';
-import type { Descriptor } from '../image/types.js';
 import { writeLayer } from '../layers/layer.js';
 import { DEFAULT_LAYER_RULES, planLayers, type LayerRule } from '../layers/plan.js';
 import type { LockedPackage } from '../resolve/lockfile.js';
@@ -13,7 +11,7 @@ import { FsTree } from '../tree/fs-tree.js';
 import { filterMd5sums } from '../tree/packages/dpkg-status.js';
 import { addMergedUsrLinks, mergedUsrLinks, type MergedUsrLink } from '../tree/packages/merged-usr.js';
 import { applyTrim, explain, trimToClosure } from '../tree/trim/closure.js';
-import type { LayerSummary } from './build.js';
+import { builtLayer, type BuiltLayer } from './built-layer.js';
 import { groupPackages } from './package-layers.js';
 import { packageFacts, type PackageSbomFacts } from './sbom.js';
 
@@ -30,7 +28,7 @@ export interface ClosureImageOptions {
 }
 
 export interface ClosureImage {
-  layers: Array<{ ref: LayerRef; summary: LayerSummary }>;
+  layers: BuiltLayer[];
   facts: Map<string, PackageSbomFacts>;
   /** The trimmed image, for the SBOM's file list. */
   tree: FsTree;
@@ -98,11 +96,7 @@ export async function closureImage(packages: readonly LockedPackage[], appTree: 
   const layers: ClosureImage['layers'] = [];
   for (const plan of planLayers(trimmed, rules)) {
     const blob = await writeLayer(plan.entries, options.store, { mtime: options.mtime, gzipLevel: options.gzipLevel });
-    const descriptor: Descriptor = { mediaType: blob.mediaType, digest: blob.digest, size: blob.size };
-    layers.push({
-      ref: { descriptor, diffId: blob.diffId, createdBy: plan.createdBy },
-      summary: { name: plan.name, digest: blob.digest, diffId: blob.diffId, size: blob.size, uncompressedSize: blob.uncompressedSize, entries: plan.entries.length },
-    });
+    layers.push(builtLayer(blob, plan.name, plan.createdBy, plan.entries.length));
     options.log?.(`layer ${plan.name}: ${plan.entries.length} entries, ${blob.size} bytes`);
   }
   const facts = new Map<string, PackageSbomFacts>();

@@ -1,8 +1,6 @@
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import type { DebContents } from '../resolve/sources/debian/deb/deb-reader.js';
-import type { LayerRef } from '../image/assemble.js';
-import type { Descriptor } from '../image/types.js';
 import { LayerCache } from '../layers/layer-cache.js';
 import { writeLayer } from '../layers/layer.js';
 import { planLayers } from '../layers/plan.js';
@@ -14,7 +12,7 @@ import { FsTree } from '../tree/fs-tree.js';
 import { addMergedUsrLinks, type MergedUsrLink } from '../tree/packages/merged-usr.js';
 import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../store/atomic.js';
-import type { LayerSummary } from './build.js';
+import { builtLayer, type BuiltLayer } from './built-layer.js';
 import { packageFacts, recallFacts, rememberFacts, type PackageSbomFacts } from './sbom.js';
 
 // gzip bytes depend on the zlib build (Node bundles its own): a cached layer is only reused
@@ -33,7 +31,7 @@ export interface PackageLayerOptions {
 }
 
 export interface PackageLayers {
-  layers: Array<{ ref: LayerRef; summary: LayerSummary }>;
+  layers: BuiltLayer[];
   /** Per package name: licence and present files, for the SBOM. */
   facts: Map<string, PackageSbomFacts>;
   /** The aliasing links (bin -> usr/bin, ...) the packages ship: user files are placed through them. */
@@ -129,12 +127,8 @@ export async function packageLayers(packages: readonly LockedPackage[], options:
       entries = plan?.entries.length ?? 0;
       await cache.put(keyOf(group), blob);
     }
-    const descriptor: Descriptor = { mediaType: blob.mediaType, digest: blob.digest, size: blob.size };
     const list = group.packages.map((p) => `${p.name} ${p.version}`).join(', ');
-    layers.push({
-      ref: { descriptor, diffId: blob.diffId, createdBy: `pith: debian packages ${list}` },
-      summary: { name: `packages: ${group.name}`, digest: blob.digest, diffId: blob.diffId, size: blob.size, uncompressedSize: blob.uncompressedSize, entries },
-    });
+    layers.push(builtLayer(blob, `packages: ${group.name}`, `pith: debian packages ${list}`, entries));
     options.log?.(`layer ${group.name}: ${group.packages.length} package(s), ${blob.size} bytes${entries < 0 ? ' (cached)' : ''}`);
   }
   // Packages whose layer came from the cache: their SBOM facts were remembered when it was built.

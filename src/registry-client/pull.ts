@@ -8,7 +8,7 @@ import { defaultCacheDir } from '../store/cache-dir.js';
 import { pullScope, type Scope } from './auth.js';
 import { BlobLocations } from './blob-locations.js';
 import { type ClientOptions, RegistryClient } from './client.js';
-import { formatPlatform, isIndexMediaType, MANIFEST_ACCEPT, parseManifest, selectPlatform, verifyDigest } from './manifest.js';
+import { formatPlatform, MANIFEST_ACCEPT, parseManifest, selectPlatform, verifyDigest } from './manifest.js';
 import { runPool } from './pool.js';
 import { manifestRef, parseReference, type Reference, repositoryName } from './reference.js';
 
