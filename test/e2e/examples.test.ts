@@ -32,3 +32,11 @@ test('examples/cc: a C++ program in the cc preset, as nonroot', () => {
   assert.equal(run.stderr, '');
   assert.equal(run.stdout, 'hello from C++ in a pith cc image: exceptions unwind, uid 65532\n');
 });
+
+test('the built CLI is executable (npm link points /usr/bin/pith at it)', async () => {
+  const { statSync } = await import('node:fs');
+  const { PITH_BIN } = await import('../helpers/cli.js');
+  assert.ok((statSync(PITH_BIN).mode & 0o111) !== 0, `${PITH_BIN} has an execute bit`);
+  const r = sh(PITH_BIN, ['--version']);
+  assert.match(r, /^pith \d+\.\d+\.\d+\n$/);
+});
