@@ -75,11 +75,15 @@ describe('trim: closure', () => {
     assert.ok(spdx.files?.some((f) => f.fileName.endsWith('usr/bin/curl')));
   });
 
-  test('a program resolving a user through NSS keeps libnss_files (an implicit need)', () => {
-    const { trimmed } = both('nss', `name: t/nss\npreset: base-nossl\nentrypoint: [/app/who]\nfiles:\n  - {src: ${join(dir, 'who')}, dest: /app/who}\n`);
+  test('a program resolving a user through NSS keeps libnss_files (an implicit need); keep: holds what nothing reaches', async () => {
+    const { trimmed } = both('nss', `name: t/nss\npreset: base-nossl\nentrypoint: [/app/who]\nkeep: ["/lib/*/libanl.so*"]\nfiles:\n  - {src: ${join(dir, 'who')}, dest: /app/who}\n`);
     const run = runWithRunc(trimmed.out, 'latest', { uid: 65532 });
     assert.equal(run.stderr, '');
     assert.equal(run.stdout, 'nonroot 65532 /home/nonroot\n');
+    // keep: holds a library nothing reaches; its unreached sibling is gone.
+    const files = await imageFiles(layoutImages(trimmed.out)[0]!);
+    assert.ok([...files.keys()].some((p) => /^lib\/x86_64-linux-gnu\/libanl\.so/.test(p)), 'kept by keep:');
+    assert.ok(![...files.keys()].some((p) => /^lib\/x86_64-linux-gnu\/libutil\.so/.test(p)), 'unreached libutil dropped');
   });
 
   test('python3: a script importing ssl, json, sqlite3 and hashlib runs as nonroot', () => {
