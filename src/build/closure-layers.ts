@@ -10,7 +10,7 @@ import { caBundleEntry } from '../tree/files/ca-bundle.js';
 import { FsTree } from '../tree/fs-tree.js';
 import { filterMd5sums } from '../tree/packages/dpkg-status.js';
 import { addMergedUsrLinks, mergedUsrLinks, type MergedUsrLink } from '../tree/packages/merged-usr.js';
-import { applyTrim, explain, trimToClosure } from '../tree/trim/closure.js';
+import { applyTrim, explain, trimTotals, trimToClosure } from '../tree/trim/closure.js';
 import { builtLayer, type BuiltLayer } from './built-layer.js';
 import { groupPackages } from './package-layers.js';
 import { packageFacts, type PackageSbomFacts } from './sbom.js';
@@ -101,8 +101,7 @@ export async function closureImage(packages: readonly LockedPackage[], appTree: 
   }
   const facts = new Map<string, PackageSbomFacts>();
   for (const p of records) facts.set(p.name, packageFacts(p.name, debs.get(p.sha256)!, trimmed, true));
-  const keptBytes = result.keptFiles.reduce((n, f) => n + f.size, 0);
-  const droppedBytes = result.dropped.reduce((n, f) => n + f.size, 0);
-  options.log?.(`trim: kept ${result.keptFiles.length} files (${keptBytes} bytes), dropped ${result.dropped.length} (${droppedBytes} bytes)`);
+  const totals = trimTotals(result);
+  options.log?.(`trim: kept ${totals.keptFiles} files (${totals.keptBytes} bytes), dropped ${totals.droppedFiles} (${totals.droppedBytes} bytes)`);
   return { layers, facts, tree: trimmed, explanation: explain(result) };
 }

@@ -19,6 +19,23 @@ int main(void) {
 }
 `;
 
+/** iconv_open() makes glibc dlopen() a gconv module for any charset it does not build in. */
+const ICONV_C = `#include <errno.h>
+#include <iconv.h>
+#include <stdio.h>
+#include <string.h>
+int main(int argc, char **argv) {
+  const char *from = argc > 1 ? argv[1] : "ISO-8859-1";
+  iconv_t cd = iconv_open("UTF-8", from);
+  if (cd == (iconv_t)-1) { printf("%s: %s\\n", from, strerror(errno)); return 2; }
+  char in[] = "caf\\xe9", out[16] = {0}, *ip = in, *op = out;
+  size_t il = 4, ol = sizeof out - 1;
+  if (iconv(cd, &ip, &il, &op, &ol) == (size_t)-1) { perror("iconv"); return 3; }
+  printf("%s %s\\n", from, out);
+  return 0;
+}
+`;
+
 const CXX = `#include <iostream>
 #include <stdexcept>
 int main() { try { throw std::runtime_error("unwinds"); } catch (const std::exception &e) { std::cout << "c++ " << e.what() << std::endl; } }
@@ -33,6 +50,7 @@ describe('trim: closure', () => {
     dir = mkdtempSync(join(tmpdir(), 'pith-closure-'));
     cache = join(dir, 'cache');
     compileC(dir, 'who', GETPWNAM_C);
+    compileC(dir, 'conv', ICONV_C);
     writeFileSync(join(dir, 'cxx.cc'), CXX);
     sh('g++', ['-O2', '-o', join(dir, 'cxx'), join(dir, 'cxx.cc')]);
   });
@@ -84,6 +102,28 @@ describe('trim: closure', () => {
     const files = await imageFiles(layoutImages(trimmed.out)[0]!);
     assert.ok([...files.keys()].some((p) => /^lib\/x86_64-linux-gnu\/libanl\.so/.test(p)), 'kept by keep:');
     assert.ok(![...files.keys()].some((p) => /^lib\/x86_64-linux-gnu\/libutil\.so/.test(p)), 'unreached libutil dropped');
+    // Nothing in this image calls iconv_open(): no gconv module at all.
+    assert.deepEqual([...files.keys()].filter((p) => p.includes('/gconv/')), []);
+  });
+
+  test('a program calling iconv_open keeps the base gconv modules (ISO-8859-1 works); keep: adds others', async () => {
+    const spec = `name: t/conv\npreset: base-nossl\nentrypoint: [/app/conv]\ntrim: closure\nfiles:\n  - {src: ${join(dir, 'conv')}, dest: /app/conv}\n`;
+    const base = build('conv', spec);
+    const latin1 = runWithRunc(base.out, 'latest', { uid: 65532 });
+    assert.equal(latin1.code, 0, latin1.stdout + latin1.stderr);
+    assert.equal(latin1.stdout, 'ISO-8859-1 caf\u00e9\n');
+    // IBM850 is one of glibc's "extra" modules: not kept unless asked for.
+    const extra = runWithRunc(base.out, 'latest', { uid: 65532, args: ['/app/conv', 'IBM850'] });
+    assert.equal(extra.code, 2, extra.stdout + extra.stderr);
+    assert.equal(extra.stdout, 'IBM850: Invalid argument\n');
+    const files = await imageFiles(layoutImages(base.out)[0]!);
+    const modules = [...files.keys()].filter((p) => /\/gconv\/[^/]+\.so$/.test(p));
+    assert.ok(modules.length > 0 && modules.length < 20, modules.join(' '));
+
+    const withKeep = build('conv-keep', `${spec}keep: ["/usr/lib/*/gconv/IBM850.so"]\n`);
+    const ibm = runWithRunc(withKeep.out, 'latest', { uid: 65532, args: ['/app/conv', 'IBM850'] });
+    assert.equal(ibm.code, 0, ibm.stdout + ibm.stderr);
+    assert.equal(ibm.stdout, 'IBM850 caf\u00da\n');
   });
 
   test('python3: a script importing ssl, json, sqlite3 and hashlib runs as nonroot', () => {

@@ -21,6 +21,7 @@ import { resolveClosure } from '../../resolve/elf/closure.js';
 import type { FsView } from '../../resolve/elf/fs-view.js';
 import { isElf, parseElf } from '../../resolve/elf/parse.js';
 import { lookupPath } from '../../resolve/elf/paths.js';
+import { elfImports } from '../../resolve/elf/symbols.js';
 import type { TreeEntry } from '../entry.js';
 import { compareBytes, FsTree } from '../fs-tree.js';
 import { ancestorsOf, baseName, resolveLinkTarget, toImagePath } from '../paths.js';
@@ -83,6 +84,9 @@ class ClosureTrim {
   private readonly packages = new Set<string>();
   private readonly rootFiles = new Set<string>();
   private readonly warnings: string[] = [];
+  /** Symbols imported by the kept ELF objects; `unknownImports` counts objects whose imports cannot be read. */
+  private readonly imported = new Set<string>();
+  private unknownImports = 0;
 
   constructor(
     private readonly tree: FsTree,
@@ -188,7 +192,7 @@ class ClosureTrim {
     const ctx = this.context();
     if (!rule.when(ctx)) return;
     const reason = `rule: ${rule.name}`;
-    const patterns = (typeof rule.keep === 'function' ? rule.keep(ctx) : rule.keep).map(normalizePattern);
+    const patterns = (typeof rule.keep === 'function' ? await rule.keep(ctx) : rule.keep).map(normalizePattern);
     const exclude = (rule.exclude ?? []).map(normalizePattern);
     const globs = patterns.filter(isGlob);
     if (globs.length > 0) await this.keepMatching(globs, exclude, reason, rule.ownPackages === true);
@@ -211,6 +215,16 @@ class ClosureTrim {
       packages: this.packages,
       has: (path) => tree.get(normalizePattern(path)) !== undefined,
       keptNamed: (re) => [...kept].filter((p) => tree.get(p)?.type !== 'dir' && re.test(baseName(p))).sort(),
+      imports: (symbol) => this.unknownImports > 0 || this.imported.has(symbol),
+      matching: (glob) => {
+        const match = compileGlob(normalizePattern(glob));
+        return this.entries.filter((e) => match(e.path)).map((e) => e.path);
+      },
+      readText: async (path) => {
+        const entry = tree.get(normalizePattern(path));
+        const file = entry ? fileBehind(tree, entry) : undefined;
+        return file ? new TextDecoder().decode(await readEntryBytes(file)) : undefined;
+      },
     };
   }
 
@@ -225,7 +239,18 @@ class ClosureTrim {
     if (entry?.type !== 'file') return;
     const data = await readEntryBytes(entry);
     if (isElf(data)) {
-      if (!this.inClosure.has(path)) await this.elfClosure(path, data);
+      let type: string;
+      try {
+        type = parseElf(data).type;
+      } catch (error) {
+        if (isPithError(error)) return; // not something the loader would map either
+        throw error;
+      }
+      if (type !== 'exec' && type !== 'dyn') return; // object files, core dumps: nothing loads them
+      const imports = elfImports(data);
+      if (imports === undefined) this.unknownImports++;
+      else for (const symbol of imports) this.imported.add(symbol);
+      if (!this.inClosure.has(path)) await this.elfClosure(path);
     } else if (data[0] === 0x23 && data[1] === 0x21) {
       // The kernel only honours `#!` when the file is executed: a non-executable script (a
       // library module with a stray shebang) needs no interpreter unless it is a root.
@@ -233,15 +258,7 @@ class ClosureTrim {
     }
   }
 
-  private async elfClosure(path: string, data: Uint8Array): Promise<void> {
-    let type: string;
-    try {
-      type = parseElf(data).type;
-    } catch (error) {
-      if (isPithError(error)) return; // not something the loader would map either
-      throw error;
-    }
-    if (type !== 'exec' && type !== 'dyn') return; // object files, core dumps: nothing loads them
+  private async elfClosure(path: string): Promise<void> {
     let closure;
     try {
       closure = await resolveClosure(`/${path}`, this.view, this.options.libraryPath ? { extraLibraryDirs: this.options.libraryPath } : {});
@@ -337,41 +354,64 @@ export function applyTrim(tree: FsTree, result: TrimResult): FsTree {
   return out;
 }
 
-/** `--explain`: per package (or origin), kept files and bytes against dropped ones; then totals. */
+/**
+ * `--explain`: for each package (or origin), every kept file with its size and why it is kept,
+ * and every dropped file with its size; then one line per package with kept against dropped
+ * files and bytes, and the totals. Directories are left out (they follow what they hold).
+ */
+const MAX_REASONS_SHOWN = 3;
+
 export function explain(result: TrimResult): string {
-  interface Row { keptFiles: number; keptBytes: number; droppedFiles: number; droppedBytes: number }
+  interface Row { keptFiles: number; keptBytes: number; droppedFiles: number; droppedBytes: number; lines: string[] }
   const rows = new Map<string, Row>();
   const row = (key: string) => {
     let r = rows.get(key);
-    if (!r) rows.set(key, (r = { keptFiles: 0, keptBytes: 0, droppedFiles: 0, droppedBytes: 0 }));
+    if (!r) rows.set(key, (r = { keptFiles: 0, keptBytes: 0, droppedFiles: 0, droppedBytes: 0, lines: [] }));
     return r;
   };
   const keyOf = (item: TrimmedPath) => item.package ?? '(not from a package)';
+  const size = (item: TrimmedPath) => (item.type === 'file' ? `${item.size} B` : item.type);
   for (const item of result.keptFiles) {
     const r = row(keyOf(item));
     r.keptFiles++;
     r.keptBytes += item.size;
+    const why = result.reasons.get(item.path) ?? [];
+    const shown = why.length > MAX_REASONS_SHOWN ? [...why.slice(0, MAX_REASONS_SHOWN), `and ${why.length - MAX_REASONS_SHOWN} more`] : why;
+    r.lines.push(`  + /${item.path}  ${size(item)}  ${shown.join('; ')}`);
   }
-  // Dropped directories are noise: count what a user would call files.
   for (const item of result.dropped) {
     if (item.type === 'dir') continue;
     const r = row(keyOf(item));
     r.droppedFiles++;
     r.droppedBytes += item.size;
+    r.lines.push(`  - /${item.path}  ${size(item)}`);
   }
-  const total: Row = { keptFiles: 0, keptBytes: 0, droppedFiles: 0, droppedBytes: 0 };
-  const lines: string[] = [];
+  const total: Row = { keptFiles: 0, keptBytes: 0, droppedFiles: 0, droppedBytes: 0, lines: [] };
+  const detail: string[] = [];
+  const table: string[] = [];
   const fmt = (name: string, r: Row) =>
     `${name.padEnd(32)} kept ${String(r.keptFiles).padStart(6)} files ${String(r.keptBytes).padStart(12)} B   ` +
     `dropped ${String(r.droppedFiles).padStart(6)} files ${String(r.droppedBytes).padStart(12)} B`;
   for (const name of [...rows.keys()].sort(compareBytes)) {
     const r = rows.get(name)!;
-    lines.push(fmt(name, r));
+    detail.push(`${name}: kept ${r.keptFiles} files (${r.keptBytes} B), dropped ${r.droppedFiles} files (${r.droppedBytes} B)`, ...r.lines);
+    table.push(fmt(name, r));
     total.keptFiles += r.keptFiles;
     total.keptBytes += r.keptBytes;
     total.droppedFiles += r.droppedFiles;
     total.droppedBytes += r.droppedBytes;
   }
-  lines.push(fmt('total', total));
-  return `${lines.join('\n')}\n`;
+  table.push(fmt('total', total));
+  return `${detail.join('\n')}\n\n${table.join('\n')}\n`;
+}
+
+/** Kept and dropped files and bytes, directories left out (the figures `--explain` totals). */
+export function trimTotals(result: TrimResult): { keptFiles: number; keptBytes: number; droppedFiles: number; droppedBytes: number } {
+  const dropped = result.dropped.filter((d) => d.type !== 'dir');
+  return {
+    keptFiles: result.keptFiles.length,
+    keptBytes: result.keptFiles.reduce((n, f) => n + f.size, 0),
+    droppedFiles: dropped.length,
+    droppedBytes: dropped.reduce((n, f) => n + f.size, 0),
+  };
 }

@@ -11,8 +11,12 @@
  *
  *   name               fires when                           keeps
  *   glibc-nss          libc.so.6 is kept                    libnss_compat*, libnss_files*, libnss_dns*, libresolv*
- *   glibc-gconv        libc.so.6 is kept                    usr/lib/<triplet>/gconv/** (iconv modules;
- *                                                           8 MB in bookworm, the biggest rule by far)
+ *   glibc-gconv        libc.so.6 is kept and a kept ELF     gconv/gconv-modules{,.cache,.d/*} and the
+ *                      imports iconv_open (or one whose     modules the base gconv-modules file names
+ *                      imports cannot be read is kept)      (glibc's own split since 2.34, Fedora's glibc
+ *                                                           vs glibc-gconv-extra: UTF-16/32/7, UNICODE,
+ *                                                           ISO-8859-1/15, CP1252, ANSI_X3.110; 160 KB
+ *                                                           of bookworm's 8 MB); the rest via keep:
  *   glibc-unwind       libc.so.6 is kept                    libgcc_s.so.1 (glibc dlopen()s it for
  *                                                           pthread_cancel/pthread_exit and backtrace)
  *   openssl            libssl.so.* or libcrypto.so.* kept   ossl-modules/**, engines-3/**, openssl.cnf
@@ -43,6 +47,12 @@ export interface RuleContext {
   has(path: string): boolean;
   /** Kept paths whose last component matches `re`. */
   keptNamed(re: RegExp): string[];
+  /** Whether a kept ELF object imports `symbol` (true too when some kept object's imports cannot be read). */
+  imports(symbol: string): boolean;
+  /** Every image path (kept or not) matching a glob (glob.ts syntax). */
+  matching(glob: string): string[];
+  /** The text of a regular file in the image (hard links followed), or undefined. */
+  readText(path: string): Promise<string | undefined>;
 }
 
 export interface Rule {
@@ -51,10 +61,25 @@ export interface Rule {
   why: string;
   when: (ctx: RuleContext) => boolean;
   /** Globs over image paths; a function for rules whose paths depend on what is kept. */
-  keep: readonly string[] | ((ctx: RuleContext) => string[]);
+  keep: readonly string[] | ((ctx: RuleContext) => string[] | Promise<string[]>);
   exclude?: readonly string[];
   /** Only match entries of packages that already contribute a kept file. */
   ownPackages?: boolean;
+}
+
+/**
+ * The module files a gconv-modules file names: `module FROM TO FILE [COST]` lines, FILE relative to
+ * the gconv directory and without `.so` (glibc's gconv_conf.c). Sorted, deduplicated.
+ */
+export function gconvModuleFiles(text: string): string[] {
+  const files = new Set<string>();
+  for (const raw of text.split('\n')) {
+    const words = raw.replace(/#.*/, '').trim().split(/\s+/);
+    if (words[0] !== 'module' || words.length < 4) continue;
+    const file = words[3]!;
+    if (/^[A-Za-z0-9_.+-]+$/.test(file) && !file.startsWith('.')) files.add(file);
+  }
+  return [...files].sort();
 }
 
 /** Both spellings of a library directory: unmerged bookworm (lib/) and merged /usr (usr/lib/). */
@@ -75,9 +100,17 @@ export const DEFAULT_RULES: readonly Rule[] = Object.freeze([
   },
   {
     name: 'glibc-gconv',
-    why: 'iconv() dlopen()s gconv modules for every character set but UTF-8/ASCII',
-    when: (ctx) => ctx.keptNamed(LIBC).length > 0,
-    keep: libDirs('*/gconv/**'),
+    why: 'iconv_open() dlopen()s a gconv module for every character set glibc does not build in (UTF-8, ASCII, UCS-2/4 are built in)',
+    when: (ctx) => ctx.keptNamed(LIBC).length > 0 && ctx.imports('iconv_open'),
+    keep: async (ctx) => {
+      const keep: string[] = [];
+      for (const config of libDirs('*/gconv/gconv-modules').flatMap((glob) => ctx.matching(glob))) {
+        const dir = config.slice(0, -'/gconv-modules'.length);
+        keep.push(config, `${dir}/gconv-modules.cache`, `${dir}/gconv-modules.d/*`);
+        for (const module of gconvModuleFiles((await ctx.readText(config)) ?? '')) keep.push(`${dir}/${module}.so`);
+      }
+      return keep;
+    },
   },
   {
     name: 'glibc-unwind',

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isPithError } from '../../../src/errors.js';
 import { applyTrim, explain, trimToClosure } from '../../../src/tree/trim/closure.js';
-import { DEFAULT_RULES, type Rule } from '../../../src/tree/trim/rules.js';
+import { DEFAULT_RULES, gconvModuleFiles, type Rule } from '../../../src/tree/trim/rules.js';
 import { treeFsView } from '../../../src/tree/trim/tree-fs-view.js';
 import { buildElf } from '../../helpers/elf-build.js';
 import { treeOf, type TrimNode } from '../../helpers/trim-tree.js';
@@ -28,7 +28,9 @@ const glibc: Record<string, TrimNode> = {
   [`${ML}/libnss_dns.so.2`]: lib('libnss_dns.so.2', ['libc.so.6'], 'libc6'),
   [`${ML}/libresolv.so.2`]: lib('libresolv.so.2', ['libc.so.6'], 'libc6'),
   [`usr/${ML}/gconv/UTF-16.so`]: lib('UTF-16.so', ['libc.so.6'], 'libc6'),
-  [`usr/${ML}/gconv/gconv-modules`]: { data: 'module x\n', pkg: 'libc6' },
+  [`usr/${ML}/gconv/IBM850.so`]: lib('IBM850.so', ['libc.so.6'], 'libc6'),
+  [`usr/${ML}/gconv/gconv-modules`]: { data: '# base set\nalias UTF16// UTF-16//\nmodule UTF-16// INTERNAL UTF-16 1\nmodule INTERNAL UTF-16// UTF-16 1\n', pkg: 'libc6' },
+  [`usr/${ML}/gconv/gconv-modules.d/gconv-modules-extra.conf`]: { data: 'module IBM850// INTERNAL IBM850 1\n', pkg: 'libc6' },
   'etc/ld.so.conf.d/x86_64-linux-gnu.conf': { data: '/usr/local/lib/x86_64-linux-gnu\n', pkg: 'libc6' },
   'usr/share/doc/libc6/copyright': { data: 'GPL', pkg: 'libc6' },
   'usr/share/doc/libc6/changelog.Debian.gz': { data: 'x'.repeat(1000), pkg: 'libc6' },
@@ -96,6 +98,9 @@ test('the default rules keep NSS, gconv, config, status.d and copyright of contr
   kept(`${ML}/libresolv.so.2`);
   kept(`usr/${ML}/gconv/UTF-16.so`);
   kept(`usr/${ML}/gconv/gconv-modules`);
+  kept(`usr/${ML}/gconv/gconv-modules.d/gconv-modules-extra.conf`);
+  // Only the modules the base gconv-modules file names; the extra ones are left to keep:.
+  gone(`usr/${ML}/gconv/IBM850.so`);
   kept('etc/passwd');
   kept('etc/app/app.conf');
   kept('etc/ld.so.conf.d/x86_64-linux-gnu.conf');
@@ -261,4 +266,15 @@ test('applyTrim keeps exactly the kept entries with their origins; explain sums 
   assert.match(line!, /kept +0 files +0 B +dropped +4 files/);
   assert.match(text, /^total +kept +\d+ files/m);
   assert.ok(DEFAULT_RULES.every((r) => r.name && r.why));
+  // Per package, every kept file with its size and why, and every dropped file with its size.
+  assert.match(text, /^libfoo1: kept \d+ files \(\d+ B\), dropped 0 files \(0 B\)$/m);
+  assert.match(text, new RegExp(`^  \\+ /usr/${ML}/libfoo\\.so\\.1\\.2\\.3  \\d+ B  needed by /usr/bin/app \\(libfoo\\.so\\.1\\)$`, 'm'));
+  assert.match(text, /^  \+ \/usr\/bin\/app2  hardlink  root$/m);
+  assert.match(text, new RegExp(`^  - /usr/${ML}/libunrelated\\.so\\.1  \\d+ B$`, 'm'));
+  assert.match(text, /^  - \/usr\/share\/man\/man1\/app\.1\.gz  3 B$/m);
+});
+
+test('gconvModuleFiles reads the module files a gconv-modules file names', () => {
+  const text = '# comment\nalias ISO-IR-100// ISO-8859-1//\nmodule ISO-8859-1// INTERNAL ISO8859-1 1\nmodule INTERNAL ISO-8859-1// ISO8859-1 1\n  module UTF-16// INTERNAL UTF-16 1 # trailing\nmodule broken\nmodule A// B// ../escape 1\n';
+  assert.deepEqual(gconvModuleFiles(text), ['ISO8859-1', 'UTF-16']);
 });
