@@ -18,6 +18,7 @@ import { imageTree } from './image-tree.js';
 import { debianSelection } from './debian-selection.js';
 import { lockedPackages } from './debian-lock.js';
 import { mergedUsrOf, packageLayers } from './package-layers.js';
+import type { SbomFile } from '../sbom/model.js';
 import { imageSboms, treeFiles, writeSbomFiles, type ImageSboms } from './sbom.js';
 import { builtLayer, type BuiltLayer } from './built-layer.js';
 import { writeLockfile, type Lockfile } from '../resolve/lockfile.js';
@@ -142,8 +143,9 @@ export async function build(loaded: LoadedSpec, options: BuildOptions = {}): Pro
     for (const layer of fromPackages?.layers ?? []) addLayer(layer);
     const os = !debian ? PITH_IDENTITY : packages?.some((p) => p.name === 'base-files') ? null : debianIdentity(debian.codename);
     const mergedUsr = fromPackages?.mergedUsr ?? (packages ? await mergedUsrOf(packages, cacheDir, log) : []);
-    let tree = await imageTree(loaded, arch, accounts, { os, mergedUsr, busybox: debian?.busybox ?? false, systemFiles });
+    const tree = await imageTree(loaded, arch, accounts, { os, mergedUsr, busybox: debian?.busybox ?? false, systemFiles });
     let facts = fromPackages?.facts;
+    let files: SbomFile[] | undefined;
     if (closure) {
       // trim: closure: packages and the spec's files in one tree, trimmed to what the roots reach.
       const { closureImage } = await import('./closure-layers.js');
@@ -159,7 +161,7 @@ export async function build(loaded: LoadedSpec, options: BuildOptions = {}): Pro
       });
       options.explain?.(`${arch}:\n${image.explanation}`);
       for (const layer of image.layers) addLayer(layer);
-      tree = image.tree;
+      files = image.files;
       facts = image.facts;
     } else {
       // Package-owned entries in the tree (the merged-/usr links) are already in package layers.
@@ -181,7 +183,7 @@ export async function build(loaded: LoadedSpec, options: BuildOptions = {}): Pro
           created: isoTime(created),
           ...(debian ? { codename: debian.codename } : {}),
           packages: (packages ?? []).map((locked) => ({ locked, facts: facts?.get(locked.name) })),
-          files: await treeFiles(tree),
+          files: files ?? (await treeFiles(tree)),
         }),
       );
     }

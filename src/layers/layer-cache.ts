@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stableJson } from '../image/stable-json.js';
 import { isDigest } from '../image/digest.js';
 import type { BlobStore } from '../store/blob-store.js';
-import { writeFileAtomic } from '../store/atomic.js';
+import { readCheckedJson, writeCheckedJson } from '../store/checked-json.js';
 import type { LayerBlob } from './layer.js';
 
 /**
@@ -23,28 +22,27 @@ export class LayerCache {
   }
 
   async get(key: string): Promise<LayerBlob | undefined> {
-    let blob: LayerBlob;
-    try {
-      // The entry carries a checksum of its own content: a diffId or size changed on disk would
-      // otherwise pass the blob check below and change the image.
-      const entry = JSON.parse(await readFile(join(this.dir, `${key}.json`), 'utf8')) as { blob: LayerBlob; sum: string };
-      if (entry.sum !== createHash('sha256').update(stableJson(entry.blob)).digest('hex')) return undefined;
-      blob = entry.blob;
-    } catch {
-      return undefined;
-    }
-    if (!isDigest(blob.digest) || !isDigest(blob.diffId) || typeof blob.size !== 'number') return undefined;
-    if (!(await this.store.has(blob.digest)) || (await this.store.size(blob.digest)) !== blob.size) return undefined;
-    try {
-      await this.store.verify(blob.digest);
-    } catch {
-      return undefined;
-    }
-    return blob;
+    // The entry carries a checksum of its own content: a diffId or size changed on disk would
+    // otherwise pass the blob check and change the image.
+    return trustedBlob(this.store, await readCheckedJson(join(this.dir, `${key}.json`)));
   }
 
   async put(key: string, blob: LayerBlob): Promise<void> {
-    const sum = createHash('sha256').update(stableJson(blob)).digest('hex');
-    await writeFileAtomic(join(this.dir, `${key}.json`), stableJson({ blob, sum }));
+    await writeCheckedJson(join(this.dir, `${key}.json`), blob);
   }
+}
+
+/** `blob` when it describes a layer blob that is in the store, of its size, hashing to its digest. */
+export async function trustedBlob(store: BlobStore, blob: unknown): Promise<LayerBlob | undefined> {
+  const b = blob as Partial<LayerBlob> | null;
+  if (b === null || typeof b !== 'object' || typeof b.size !== 'number') return undefined;
+  const { digest, diffId } = b;
+  if (typeof digest !== 'string' || typeof diffId !== 'string' || !isDigest(digest) || !isDigest(diffId)) return undefined;
+  if (!(await store.has(digest)) || (await store.size(digest)) !== b.size) return undefined;
+  try {
+    await store.verify(digest);
+  } catch {
+    return undefined;
+  }
+  return b as LayerBlob;
 }

@@ -291,10 +291,10 @@ describe('image contents from an offline signed repository', () => {
 
 /** Changes the last hex digit of a digest field of a layer cache entry: still valid JSON, still a well-formed digest. */
 function flipHexDigit(path: string, field: 'digest' | 'diffId'): void {
-  // A layer cache entry is { blob: { digest, diffId, ... }, sum }: corrupt a field of the blob.
-  const entry = JSON.parse(readFileSync(path, 'utf8')) as { blob: Record<string, unknown> };
-  const value = entry.blob[field];
+  // A layer cache entry is { value: { digest, diffId, ... }, sum }: corrupt a field of the blob.
+  const entry = JSON.parse(readFileSync(path, 'utf8')) as { value: Record<string, unknown> };
+  const value = entry.value[field];
   assert.ok(typeof value === 'string' && /^sha256:[0-9a-f]{64}$/.test(value), `${path} has a ${field}`);
-  entry.blob[field] = `${value.slice(0, -1)}${value.endsWith('0') ? '1' : '0'}`;
+  entry.value[field] = `${value.slice(0, -1)}${value.endsWith('0') ? '1' : '0'}`;
   writeFileSync(path, JSON.stringify(entry));
 }

@@ -1,7 +1,7 @@
 /** trim: closure: images keep only what the entrypoint reaches, and still work. */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runPith, sh } from '../helpers/cli.js';
@@ -142,6 +142,57 @@ describe('trim: closure', () => {
     const run = runWithRunc(trimmed.out, 'latest', { uid: 65532 });
     assert.equal(run.stderr, '');
     assert.equal(run.stdout, 'c++ unwinds\n');
+  });
+
+  test('a warm closure build comes from the closure cache with the same digest and SBOMs; changed inputs and corrupted entries rebuild', () => {
+    const warm = join(dir, 'warm-cache');
+    const spec = (keep: string) => `name: t/warm\npreset: base-nossl\nentrypoint: [/app/who]\ntrim: closure\nkeep: [${keep}]\nfiles:\n  - {src: app/who, dest: /app/who}\n`;
+    mkdirSync(join(dir, 'app'), { recursive: true });
+    copyFileSync(join(dir, 'who'), join(dir, 'app', 'who'));
+    writeFileSync(join(dir, 'warm.yaml'), spec('"/lib/*/libanl.so*"'));
+    const run = (out: string, cacheDir = warm) => {
+      const r = runPith(['build', join(dir, 'warm.yaml'), '-o', join(dir, out), '--cache-dir', cacheDir]);
+      assert.equal(r.code, 0, r.stderr);
+      const digest = r.stdout.trim().split('\n').pop()!;
+      assert.match(digest, /^sha256:[0-9a-f]{64}$/);
+      return { digest, cached: /closure image from the cache/.test(r.stderr), spdx: readFileSync(join(dir, `${out}.spdx.json`), 'utf8'), cdx: readFileSync(join(dir, `${out}.cdx.json`), 'utf8') };
+    };
+    const cold = run('w1.oci');
+    assert.equal(cold.cached, false);
+    const hot = run('w2.oci');
+    assert.ok(hot.cached, 'second build from the closure cache');
+    assert.equal(hot.digest, cold.digest);
+    assert.equal(hot.spdx, cold.spdx);
+    assert.equal(hot.cdx, cold.cdx);
+    assert.equal(runWithRunc(join(dir, 'w2.oci'), 'latest', { uid: 65532 }).stdout, 'nonroot 65532 /home/nonroot\n');
+
+    // A corrupted entry, or a layer blob gone bad in the store: rebuilt, same digest.
+    const entries = readdirSync(join(warm, 'closure')).map((n) => join(warm, 'closure', n));
+    assert.equal(entries.length, 1);
+    const text = readFileSync(entries[0]!, 'utf8');
+    writeFileSync(entries[0]!, text.replace(/"entries":(\d)/, (_m, d: string) => `"entries":${(Number(d) + 1) % 10}`));
+    const afterEntry = run('w3.oci');
+    assert.equal(afterEntry.cached, false, 'an entry failing its checksum is a miss');
+    assert.equal(afterEntry.digest, cold.digest);
+    const entry = JSON.parse(readFileSync(entries[0]!, 'utf8')) as { value: { layers: Array<{ blob: { digest: string } }> } };
+    const blob = join(warm, 'blobs', 'sha256', entry.value.layers[0]!.blob.digest.slice(7));
+    const bytes = readFileSync(blob);
+    bytes[bytes.length - 5] ^= 0xff;
+    writeFileSync(blob, bytes);
+    const afterBlob = run('w4.oci');
+    assert.equal(afterBlob.cached, false, 'a layer blob that no longer hashes to its digest is a miss');
+    assert.equal(afterBlob.digest, cold.digest);
+
+    // Other keep: globs, or other bytes in a spec file: a miss and another image.
+    writeFileSync(join(dir, 'warm.yaml'), spec('"/lib/*/libutil.so*"'));
+    const otherKeep = run('w5.oci');
+    assert.equal(otherKeep.cached, false);
+    assert.notEqual(otherKeep.digest, cold.digest);
+    writeFileSync(join(dir, 'warm.yaml'), spec('"/lib/*/libanl.so*"'));
+    appendFileSync(join(dir, 'app', 'who'), Buffer.from([0]));
+    const otherFile = run('w6.oci');
+    assert.equal(otherFile.cached, false);
+    assert.notEqual(otherFile.digest, cold.digest);
   });
 
   test('no entrypoint, cmd or keep: one clear error', () => {

@@ -1,0 +1,33 @@
+import { createHash } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+let identity: Promise<string> | undefined;
+
+/**
+ * A hash of pith's own compiled code (every .js file under src/). Caches whose results depend
+ * on logic rather than on inputs alone (the trim rules, the tree an install builds) key on it, so
+ * a changed rule never serves an image the old rule made; the version number alone would not
+ * change between development builds. About 1 MB to hash, once per process.
+ */
+export function codeIdentity(): Promise<string> {
+  identity ??= (async () => {
+    const root = fileURLToPath(new URL('..', import.meta.url));
+    const files: string[] = [];
+    const walk = async (dir: string): Promise<void> => {
+      for (const entry of await readdir(dir, { withFileTypes: true })) {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) await walk(path);
+        else if (entry.name.endsWith('.js')) files.push(path);
+      }
+    };
+    await walk(root);
+    const hash = createHash('sha256');
+    for (const file of files.map((f) => relative(root, f)).sort()) {
+      hash.update(`${file}\0`).update(await readFile(join(root, file))).update('\0');
+    }
+    return hash.digest('hex');
+  })();
+  return identity;
+}
