@@ -16,17 +16,19 @@ export function codeIdentity(): Promise<string> {
     const root = fileURLToPath(new URL('..', import.meta.url));
     const files: string[] = [];
     const walk = async (dir: string): Promise<void> => {
+      const subdirs: Promise<void>[] = [];
       for (const entry of await readdir(dir, { withFileTypes: true })) {
         const path = join(dir, entry.name);
-        if (entry.isDirectory()) await walk(path);
+        if (entry.isDirectory()) subdirs.push(walk(path));
         else if (entry.name.endsWith('.js')) files.push(path);
       }
+      await Promise.all(subdirs);
     };
     await walk(root);
+    const names = files.map((f) => relative(root, f)).sort();
+    const contents = await Promise.all(names.map((name) => readFile(join(root, name))));
     const hash = createHash('sha256');
-    for (const file of files.map((f) => relative(root, f)).sort()) {
-      hash.update(`${file}\0`).update(await readFile(join(root, file))).update('\0');
-    }
+    names.forEach((name, i) => hash.update(`${name}\0`).update(contents[i]!).update('\0'));
     return hash.digest('hex');
   })();
   return identity;
