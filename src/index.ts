@@ -28,7 +28,7 @@ export { pullImage, type PullOptions, type PulledImage } from './registry-client
 export { parseReference, formatReference, type Reference } from './registry-client/reference.js';
 export { RegistryClient, type ClientOptions } from './registry-client/client.js';
 export { findCredentials, type Credentials } from './registry-client/credentials.js';
-export { readOciLayout, parseLayoutArg } from './sinks/oci-layout-read.js';
+export { readOciLayout, parseLayoutArg } from './resolve/sources/oci-layout.js';
 export { createRegistrySink, registrySink, type RegistrySink } from './sinks/registry.js';
 export { loadBaseImage, type BaseImage, type BaseImageOptions } from './resolve/base-image.js';
 export { loadImage, openImage, analyzeImage, diffImages, auditImage } from './inspect/index.js';

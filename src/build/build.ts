@@ -8,7 +8,7 @@ import type { Descriptor } from '../image/types.js';
 import { writeLayer } from '../layers/layer.js';
 import { DEFAULT_LAYER_RULES, planLayers } from '../layers/plan.js';
 import { sinks } from '../sinks/index.js';
-import type { BuiltImage, ImageArtifact } from '../sinks/sink.js';
+import type { BuiltImage, ImageArtifact } from '../image/artifact.js';
 import type { LoadedSpec } from '../spec/load.js';
 import { BlobStore } from '../store/blob-store.js';
 import { defaultCacheDir } from '../store/cache-dir.js';

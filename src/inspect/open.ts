@@ -17,7 +17,7 @@ import type { Descriptor, Manifest, Platform } from '../image/types.js';
 import { formatPlatform, parseManifest } from '../registry-client/manifest.js';
 import { pullImage } from '../registry-client/pull.js';
 import { formatReference, parseReference } from '../registry-client/reference.js';
-import { readOciLayout } from '../sinks/oci-layout-read.js';
+import { readOciLayout } from '../resolve/sources/oci-layout.js';
 import { BlobStore } from '../store/blob-store.js';
 
 export interface ImageLayer {

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { isPithError, PithError, usageError, integrityError } from '../errors.js';
 import type { Digest } from '../image/digest.js';
 import type { Descriptor } from '../image/types.js';
-import type { ImageArtifact } from '../sinks/sink.js';
+import type { ImageArtifact } from '../image/artifact.js';
 import { defaultCacheDir } from '../store/cache-dir.js';
 import { mergeScopes, pullScope, pushScope } from './auth.js';
 import { BlobLocations } from './blob-locations.js';

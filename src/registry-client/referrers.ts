@@ -14,7 +14,7 @@ import { type Digest, digestHex, sha256Digest } from '../image/digest.js';
 import { MediaType } from '../image/media-types.js';
 import { stableJsonBytes } from '../image/stable-json.js';
 import type { Descriptor, ImageIndex, Platform } from '../image/types.js';
-import type { ImageArtifact } from '../sinks/sink.js';
+import type { ImageArtifact } from '../image/artifact.js';
 import { pullScope, pushScope } from './auth.js';
 import { type ClientOptions, RegistryClient } from './client.js';
 import { formatPlatform, parseManifest } from './manifest.js';

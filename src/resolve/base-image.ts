@@ -10,7 +10,7 @@ import type { ClientOptions } from '../registry-client/client.js';
 import { formatPlatform, isManifestMediaType, parseManifest, selectPlatform, verifyDigest } from '../registry-client/manifest.js';
 import { pullImage } from '../registry-client/pull.js';
 import { formatReference, parseReference } from '../registry-client/reference.js';
-import { layoutEntry, parseLayoutArg } from '../sinks/oci-layout-read.js';
+import { layoutEntry, parseLayoutArg } from './sources/oci-layout.js';
 import { BlobStore } from '../store/blob-store.js';
 
 export interface BaseImage {

@@ -4,7 +4,7 @@ import { Worker } from 'node:worker_threads';
 import { PithError, type ErrorKind } from '../errors.js';
 import type { Descriptor } from '../image/types.js';
 import { MediaType } from '../image/media-types.js';
-import type { BuiltImage } from '../sinks/sink.js';
+import type { BuiltImage } from '../image/artifact.js';
 import { BlobStore } from '../store/blob-store.js';
 import { BuildAbortedError, specText, UnsatisfiableError, type BuildLog, type BuiltArtifact, type ImageBuilder } from './builder.js';
 import type { ImageRequest } from './names.js';

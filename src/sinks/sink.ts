@@ -1,27 +1,6 @@
-import type { Descriptor, Platform } from '../image/types.js';
-import type { BlobStore } from '../store/blob-store.js';
+import type { ImageArtifact } from '../image/artifact.js';
 
-/** One built platform image: the descriptors of its manifest, config and layers. */
-export interface BuiltImage {
-  platform: Platform;
-  manifest: Descriptor;
-  config: Descriptor;
-  layers: Descriptor[];
-}
-
-/**
- * What a build produces, independent of where it goes: a root descriptor (a manifest, or an
- * index for several platforms), every blob it reaches (all present in `store`), and its name.
- */
-export interface ImageArtifact {
-  name: string;
-  tag: string;
-  root: Descriptor;
-  images: BuiltImage[];
-  /** Every blob reachable from root (root included), unique, sorted by digest. */
-  blobs: Descriptor[];
-  store: BlobStore;
-}
+export type { BuiltImage, ImageArtifact } from '../image/artifact.js';
 
 /** An output medium. A sink writes all or nothing at `dest`. */
 export interface Sink {

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { pushArtifact, type BlobEvent, type PushResult } from '../../registry-client/push.js';
-import { parseLayoutArg, readOciLayout } from '../../sinks/oci-layout-read.js';
+import { parseLayoutArg, readOciLayout } from '../../resolve/sources/oci-layout.js';
 import { parseReference } from '../../registry-client/reference.js';
 import { attachSboms, type AttachedSbom, describeAttached, imageCreated, sbomsBesideLayout } from '../../registry-client/referrers.js';
 import { usageError } from '../../errors.js';

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadBaseImage } from '../../../src/resolve/base-image.js';
 import { pushArtifact } from '../../../src/registry-client/push.js';
-import { readOciLayout } from '../../../src/sinks/oci-layout-read.js';
+import { readOciLayout } from '../../../src/resolve/sources/oci-layout.js';
 import { BlobStore } from '../../../src/store/blob-store.js';
 import { isPithError } from '../../../src/errors.js';
 import type { ImageArtifact } from '../../../src/sinks/sink.js';

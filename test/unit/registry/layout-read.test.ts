@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseLayoutArg, readOciLayout } from '../../../src/sinks/oci-layout-read.js';
+import { parseLayoutArg, readOciLayout } from '../../../src/resolve/sources/oci-layout.js';
 import { ociLayoutSink } from '../../../src/sinks/oci-layout.js';
 import { isPithError } from '../../../src/errors.js';
 import { sh } from '../../helpers/cli.js';

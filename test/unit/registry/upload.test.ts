@@ -13,7 +13,7 @@ import { pushArtifact, type PushOptions } from '../../../src/registry-client/pus
 import { pullImage } from '../../../src/registry-client/pull.js';
 import { BlobLocations } from '../../../src/registry-client/blob-locations.js';
 import { createRegistrySink } from '../../../src/sinks/registry.js';
-import { readOciLayout } from '../../../src/sinks/oci-layout-read.js';
+import { readOciLayout } from '../../../src/resolve/sources/oci-layout.js';
 import { BlobStore } from '../../../src/store/blob-store.js';
 import type { ImageArtifact } from '../../../src/sinks/sink.js';
 import { startRegistry, type TestRegistry } from '../../helpers/registry-server.js';

@@ -1,11 +1,11 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { PithError } from '../errors.js';
-import { isDigest, type Digest } from '../image/digest.js';
-import type { Descriptor, Platform } from '../image/types.js';
-import { isImageConfigMediaType, isIndexMediaType, isManifestMediaType, parseManifest, verifyDigest } from '../registry-client/manifest.js';
-import { BlobStore } from '../store/blob-store.js';
-import type { BuiltImage, ImageArtifact } from './sink.js';
+import { PithError } from '../../errors.js';
+import { isDigest, type Digest } from '../../image/digest.js';
+import type { Descriptor, Platform } from '../../image/types.js';
+import { isImageConfigMediaType, isIndexMediaType, isManifestMediaType, parseManifest, verifyDigest } from '../../registry-client/manifest.js';
+import { BlobStore } from '../../store/blob-store.js';
+import type { BuiltImage, ImageArtifact } from '../../image/artifact.js';
 
 const REF_NAME = 'org.opencontainers.image.ref.name';
 const CONTAINERD_NAME = 'io.containerd.image.name';
