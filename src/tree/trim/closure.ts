@@ -221,7 +221,13 @@ class ClosureTrim {
         return this.entries.filter((e) => match(e.path)).map((e) => e.path);
       },
       readText: async (path) => {
-        const entry = tree.get(normalizePattern(path));
+        let entry: TreeEntry | undefined;
+        try {
+          const found = await lookupPath(`/${normalizePattern(path)}`, this.view);
+          entry = found.ok ? tree.get(toImagePath(found.chain.realPath) ?? '') : undefined;
+        } catch (error) {
+          if (!isPithError(error)) throw error; // a symlink loop: no such file
+        }
         const file = entry ? fileBehind(tree, entry) : undefined;
         return file ? new TextDecoder().decode(await readEntryBytes(file)) : undefined;
       },

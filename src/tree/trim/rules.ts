@@ -10,7 +10,10 @@
  * already contributes a kept file (or symlink) are matched.
  *
  *   name               fires when                           keeps
- *   glibc-nss          libc.so.6 is kept                    libnss_compat*, libnss_files*, libnss_dns*, libresolv*
+ *   glibc-nss          libc.so.6 is kept                    libnss_<service>* for every service the image's
+ *                                                           /etc/nsswitch.conf names, plus files (glibc's
+ *                                                           default for unlisted databases); files and dns
+ *                                                           when there is no nsswitch.conf
  *   glibc-gconv        libc.so.6 is kept and a kept ELF     gconv/gconv-modules{,.cache,.d/*} and the
  *                      imports iconv_open (or one whose     modules the base gconv-modules file names
  *                      imports cannot be read is kept)      (glibc's own split since 2.34, Fedora's glibc
@@ -51,7 +54,7 @@ export interface RuleContext {
   imports(symbol: string): boolean;
   /** Every image path (kept or not) matching a glob (glob.ts syntax). */
   matching(glob: string): string[];
-  /** The text of a regular file in the image (hard links followed), or undefined. */
+  /** The text of a regular file in the image (symlinks and hard links followed), or undefined. */
   readText(path: string): Promise<string | undefined>;
 }
 
@@ -65,6 +68,25 @@ export interface Rule {
   exclude?: readonly string[];
   /** Only match entries of packages that already contribute a kept file. */
   ownPackages?: boolean;
+}
+
+/**
+ * The NSS services an nsswitch.conf names (`database: service [STATUS=action] service ...`), plus
+ * `files`, glibc's default for a database the file leaves out. Without a file glibc uses files
+ * and dns (nss/nsswitch.c). Sorted, deduplicated.
+ */
+export function nssServices(text: string | undefined): string[] {
+  if (text === undefined) return ['dns', 'files'];
+  const services = new Set<string>(['files']);
+  for (const raw of text.split('\n')) {
+    const line = raw.replace(/#.*/, '');
+    const colon = line.indexOf(':');
+    if (colon < 0) continue;
+    for (const word of line.slice(colon + 1).replace(/\[[^\]]*\]/g, ' ').split(/\s+/)) {
+      if (/^[A-Za-z0-9_-]+$/.test(word)) services.add(word);
+    }
+  }
+  return [...services].sort();
 }
 
 /**
@@ -92,11 +114,9 @@ const PYTHON = /^python(3\.\d+)$/;
 export const DEFAULT_RULES: readonly Rule[] = Object.freeze([
   {
     name: 'glibc-nss',
-    why: 'getpwnam/getaddrinfo dlopen() NSS modules named by /etc/nsswitch.conf; without them user and host lookups fail',
+    why: 'getpwnam/getaddrinfo dlopen() the NSS modules /etc/nsswitch.conf names; without them user and host lookups fail',
     when: (ctx) => ctx.keptNamed(LIBC).length > 0,
-    // The modules glibc ships that the default nsswitch.conf names: compat (passwd, group, shadow:
-    // distroless' file says compat), files, dns. (Reading the image's nsswitch.conf: a follow-up.)
-    keep: [...libDirs('*/libnss_compat*'), ...libDirs('*/libnss_files*'), ...libDirs('*/libnss_dns*'), ...libDirs('*/libresolv*')],
+    keep: async (ctx) => nssServices(await ctx.readText('etc/nsswitch.conf')).flatMap((service) => libDirs(`*/libnss_${service}.so*`)),
   },
   {
     name: 'glibc-gconv',

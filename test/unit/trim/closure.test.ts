@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isPithError } from '../../../src/errors.js';
 import { applyTrim, explain, trimToClosure } from '../../../src/tree/trim/closure.js';
-import { DEFAULT_RULES, gconvModuleFiles, type Rule } from '../../../src/tree/trim/rules.js';
+import { DEFAULT_RULES, gconvModuleFiles, nssServices, type Rule } from '../../../src/tree/trim/rules.js';
 import { treeFsView } from '../../../src/tree/trim/tree-fs-view.js';
 import { buildElf } from '../../helpers/elf-build.js';
 import { treeOf, type TrimNode } from '../../helpers/trim-tree.js';
@@ -95,7 +95,8 @@ test('the default rules keep NSS, gconv, config, status.d and copyright of contr
   const gone = (p: string) => assert.ok(!result.kept.has(p), `${p} dropped`);
   kept(`${ML}/libnss_files.so.2`);
   kept(`${ML}/libnss_dns.so.2`);
-  kept(`${ML}/libresolv.so.2`);
+  // Not dlopen()ed: only kept when an object links it.
+  gone(`${ML}/libresolv.so.2`);
   kept(`usr/${ML}/gconv/UTF-16.so`);
   kept(`usr/${ML}/gconv/gconv-modules`);
   kept(`usr/${ML}/gconv/gconv-modules.d/gconv-modules-extra.conf`);
@@ -272,6 +273,26 @@ test('applyTrim keeps exactly the kept entries with their origins; explain sums 
   assert.match(text, /^  \+ \/usr\/bin\/app2  hardlink  root$/m);
   assert.match(text, new RegExp(`^  - /usr/${ML}/libunrelated\\.so\\.1  \\d+ B$`, 'm'));
   assert.match(text, /^  - \/usr\/share\/man\/man1\/app\.1\.gz  3 B$/m);
+});
+
+test('glibc-nss keeps the modules the image\'s nsswitch.conf names (through a symlink), and files', async () => {
+  const tree = appTree({
+    [`${ML}/libnss_compat.so.2`]: lib('libnss_compat.so.2', ['libc.so.6'], 'libc6'),
+    [`usr/${ML}/libnss_extrausers.so.2`]: lib('libnss_extrausers.so.2', ['libc.so.6'], 'libnss-extrausers'),
+    'etc/nsswitch.conf': { symlink: 'nss/nsswitch.conf', pkg: 'base-files' },
+    'etc/nss/nsswitch.conf': { data: '# users\npasswd: compat extrausers [NOTFOUND=return]\nhosts: files # no dns\n', pkg: 'base-files' },
+  });
+  const result = await trimToClosure(tree, { roots: ['/usr/bin/app'] });
+  for (const p of [`${ML}/libnss_compat.so.2`, `usr/${ML}/libnss_extrausers.so.2`, `${ML}/libnss_files.so.2`]) {
+    assert.deepEqual(result.reasons.get(p), ['rule: glibc-nss'], p);
+  }
+  assert.ok(!result.kept.has(`${ML}/libnss_dns.so.2`), 'no service names dns');
+  assert.ok(result.kept.has('var/lib/dpkg/status.d/libnss-extrausers') || tree.get('var/lib/dpkg/status.d/libnss-extrausers') === undefined);
+});
+
+test('nssServices reads services and skips actions; glibc defaults without a file', () => {
+  assert.deepEqual(nssServices(undefined), ['dns', 'files']);
+  assert.deepEqual(nssServices('passwd: compat\nhosts: mdns4_minimal [NOTFOUND=return] dns # x\n# group: nis\n'), ['compat', 'dns', 'files', 'mdns4_minimal']);
 });
 
 test('gconvModuleFiles reads the module files a gconv-modules file names', () => {
