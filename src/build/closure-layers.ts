@@ -1,17 +1,12 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { writeLayer, type LayerBlob } from '../layers/layer.js';
-import { LayerCache, trustedBlob } from '../layers/layer-cache.js';
+import { writeLayer } from '../layers/layer.js';
 import { DEFAULT_LAYER_RULES, planLayers, type LayerRule } from '../layers/plan.js';
 import type { LockedPackage } from '../resolve/lockfile.js';
 import type { DebContents } from '../resolve/sources/debian/deb/deb-reader.js';
 import { fetchDebs } from '../resolve/sources/debian/download.js';
 import type { BlobStore } from '../store/blob-store.js';
 import type { SbomFile } from '../sbom/model.js';
-import { readCheckedJson, writeCheckedJson } from '../store/checked-json.js';
 import type { FileEntry } from '../tree/entry.js';
 import { caBundleEntry } from '../tree/files/ca-bundle.js';
 import { FsTree } from '../tree/fs-tree.js';
@@ -19,8 +14,8 @@ import { filterMd5sums } from '../tree/packages/dpkg-status.js';
 import { addMergedUsrLinks, mergedUsrLinks, type MergedUsrLink } from '../tree/packages/merged-usr.js';
 import { applyTrim, explain, trimTotals, trimToClosure } from '../tree/trim/closure.js';
 import { builtLayer, type BuiltLayer } from './built-layer.js';
+import { closureKey, recallClosureImage, rememberClosureImage } from './closure-cache.js';
 import { groupPackages } from './package-layers.js';
-import { codeIdentity } from './code-identity.js';
 import { packageFacts, treeFiles, type PackageSbomFacts } from './sbom.js';
 
 export interface ClosureImageOptions {
@@ -43,15 +38,6 @@ export interface ClosureImage {
   explanation: string;
 }
 
-/** What the closure cache remembers of a build: enough to assemble the image without reading a .deb. */
-interface CachedClosureImage {
-  layers: Array<{ blob: LayerBlob; name: string; createdBy: string; entries: number }>;
-  facts: Array<[string, PackageSbomFacts]>;
-  files: SbomFile[];
-  explanation: string;
-}
-
-
 /**
  * trim: closure. Unlike the default path, whose package layers depend only on their .debs, here
  * the whole image is one tree first (packages, then the spec's system and user files, then the
@@ -69,63 +55,8 @@ export async function closureImage(packages: readonly LockedPackage[], appTree: 
     return hit;
   }
   const image = await buildClosureImage(packages, appTree, options);
-  const cached: CachedClosureImage = {
-    layers: image.layers.map((l) => ({ blob: blobOf(l), name: l.summary.name, createdBy: l.ref.createdBy, entries: l.summary.entries })),
-    facts: [...image.facts],
-    files: image.files,
-    explanation: image.explanation,
-  };
-  await writeCheckedJson(cachePath, cached);
+  await rememberClosureImage(cachePath, image);
   return image;
-}
-
-const blobOf = (l: BuiltLayer): LayerBlob => ({
-  mediaType: l.ref.descriptor.mediaType,
-  digest: l.ref.descriptor.digest,
-  size: l.ref.descriptor.size,
-  diffId: l.ref.diffId,
-  uncompressedSize: l.summary.uncompressedSize,
-});
-
-async function recallClosureImage(path: string, store: BlobStore): Promise<ClosureImage | undefined> {
-  const value = (await readCheckedJson(path)) as CachedClosureImage | undefined;
-  if (!value || !Array.isArray(value.layers) || !Array.isArray(value.facts) || !Array.isArray(value.files) || typeof value.explanation !== 'string') return undefined;
-  const layers: BuiltLayer[] = [];
-  for (const layer of value.layers) {
-    const blob = await trustedBlob(store, layer?.blob);
-    if (!blob || typeof layer.name !== 'string' || typeof layer.createdBy !== 'string') return undefined;
-    layers.push(builtLayer(blob, layer.name, layer.createdBy, layer.entries));
-  }
-  return { layers, facts: new Map(value.facts), files: value.files, explanation: value.explanation };
-}
-
-/** Every input of a closure image, hashed: host files by content, so an edited file is a miss. */
-async function closureKey(packages: readonly LockedPackage[], appTree: FsTree, options: ClosureImageOptions): Promise<string> {
-  const entries = [];
-  for (const entry of appTree.list()) {
-    if (entry.origin.kind === 'package' || (entry.type === 'dir' && appTree.isImplicit(entry.path))) continue;
-    const { path, type, mode, uid, gid } = entry;
-    let content: string | undefined;
-    if (entry.type === 'file') {
-      const hash = createHash('sha256');
-      if (entry.source.kind === 'bytes') hash.update(entry.source.data);
-      else await pipeline(createReadStream(entry.source.path), hash);
-      content = hash.digest('hex');
-    }
-    entries.push({ path, type, mode, uid, gid, origin: entry.origin, content, target: entry.type === 'symlink' || entry.type === 'hardlink' ? entry.target : undefined });
-  }
-  return LayerCache.key({
-    kind: 'closure-image',
-    code: await codeIdentity(),
-    zlib: process.versions.zlib,
-    debs: packages.map((p) => ({ name: p.name, sha256: p.sha256 })),
-    entries,
-    roots: options.roots,
-    keep: options.keep,
-    libraryPath: options.libraryPath ?? [],
-    mtime: options.mtime,
-    gzip: options.gzipLevel,
-  });
 }
 
 async function buildClosureImage(packages: readonly LockedPackage[], appTree: FsTree, options: ClosureImageOptions): Promise<ClosureImage> {

@@ -1,0 +1,86 @@
+/**
+ * The closure cache: a `trim: closure` image (layer blobs, SBOM facts and files, --explain text)
+ * remembered under a key of every input, so a warm build reads no .deb. A hit is used only when
+ * the entry passes its checksum and every layer blob is in the store and hashes to its digest.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import type { LayerBlob } from '../layers/layer.js';
+import { LayerCache, trustedBlob } from '../layers/layer-cache.js';
+import type { LockedPackage } from '../resolve/lockfile.js';
+import type { SbomFile } from '../sbom/model.js';
+import type { BlobStore } from '../store/blob-store.js';
+import { readCheckedJson, writeCheckedJson } from '../store/checked-json.js';
+import type { FsTree } from '../tree/fs-tree.js';
+import { builtLayer, type BuiltLayer } from './built-layer.js';
+import type { ClosureImage, ClosureImageOptions } from './closure-layers.js';
+import { codeIdentity } from './code-identity.js';
+import type { PackageSbomFacts } from './sbom.js';
+
+/** What the closure cache remembers of a build: enough to assemble the image without reading a .deb. */
+interface CachedClosureImage {
+  layers: Array<{ blob: LayerBlob; name: string; createdBy: string; entries: number }>;
+  facts: Array<[string, PackageSbomFacts]>;
+  files: SbomFile[];
+  explanation: string;
+}
+
+const blobOf = (l: BuiltLayer): LayerBlob => ({
+  mediaType: l.ref.descriptor.mediaType,
+  digest: l.ref.descriptor.digest,
+  size: l.ref.descriptor.size,
+  diffId: l.ref.diffId,
+  uncompressedSize: l.summary.uncompressedSize,
+});
+
+export async function recallClosureImage(path: string, store: BlobStore): Promise<ClosureImage | undefined> {
+  const value = (await readCheckedJson(path)) as CachedClosureImage | undefined;
+  if (!value || !Array.isArray(value.layers) || !Array.isArray(value.facts) || !Array.isArray(value.files) || typeof value.explanation !== 'string') return undefined;
+  const layers: BuiltLayer[] = [];
+  for (const layer of value.layers) {
+    const blob = await trustedBlob(store, layer?.blob);
+    if (!blob || typeof layer.name !== 'string' || typeof layer.createdBy !== 'string') return undefined;
+    layers.push(builtLayer(blob, layer.name, layer.createdBy, layer.entries));
+  }
+  return { layers, facts: new Map(value.facts), files: value.files, explanation: value.explanation };
+}
+
+/** Every input of a closure image, hashed: host files by content, so an edited file is a miss. */
+export async function closureKey(packages: readonly LockedPackage[], appTree: FsTree, options: ClosureImageOptions): Promise<string> {
+  const entries = [];
+  for (const entry of appTree.list()) {
+    if (entry.origin.kind === 'package' || (entry.type === 'dir' && appTree.isImplicit(entry.path))) continue;
+    const { path, type, mode, uid, gid } = entry;
+    let content: string | undefined;
+    if (entry.type === 'file') {
+      const hash = createHash('sha256');
+      if (entry.source.kind === 'bytes') hash.update(entry.source.data);
+      else await pipeline(createReadStream(entry.source.path), hash);
+      content = hash.digest('hex');
+    }
+    entries.push({ path, type, mode, uid, gid, origin: entry.origin, content, target: entry.type === 'symlink' || entry.type === 'hardlink' ? entry.target : undefined });
+  }
+  return LayerCache.key({
+    kind: 'closure-image',
+    code: await codeIdentity(),
+    zlib: process.versions.zlib,
+    debs: packages.map((p) => ({ name: p.name, sha256: p.sha256 })),
+    entries,
+    roots: options.roots,
+    keep: options.keep,
+    libraryPath: options.libraryPath ?? [],
+    mtime: options.mtime,
+    gzip: options.gzipLevel,
+  });
+}
+
+export async function rememberClosureImage(path: string, image: ClosureImage): Promise<void> {
+  const cached: CachedClosureImage = {
+    layers: image.layers.map((l) => ({ blob: blobOf(l), name: l.summary.name, createdBy: l.ref.createdBy, entries: l.summary.entries })),
+    facts: [...image.facts],
+    files: image.files,
+    explanation: image.explanation,
+  };
+  await writeCheckedJson(path, cached);
+}
