@@ -14,6 +14,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import { PITH_BIN, type RunResult } from './cli.js';
 import type { LayerFile } from './layout.js';
+import type { LockedPackage } from '../../src/resolve/lockfile.js';
 
 export type { RunResult } from './cli.js';
 
@@ -79,17 +80,8 @@ export function writeSpecDir(parent: string, name: string, spec: OfflineSpec | s
   return { dir, spec: specPath, lock: join(dir, 'pith.lock'), out: join(dir, 'out.oci') };
 }
 
-export interface LockedEntry {
-  name: string;
-  version: string;
-  architecture: string;
-  source: string;
-  suite: string;
-  repository: string;
-  filename: string;
-  size: number;
-  sha256: string;
-}
+/** A lockfile entry as pith writes it. */
+export type LockedEntry = LockedPackage;
 
 export interface LockJson {
   lockfileVersion: number;

@@ -7,8 +7,12 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, linkSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Origin } from '../../src/tree/entry.js';
+import { readDeb } from '../../src/resolve/sources/debian/deb/deb-reader.js';
 import { FsTree } from '../../src/tree/fs-tree.js';
+import { controlField } from '../../src/tree/packages/dpkg-status.js';
+import { installPackage } from '../../src/tree/packages/install.js';
 import { readEntryBytes } from '../../src/tree/trim/tree-fs-view.js';
+import { downloadDeb } from './deb-download.js';
 
 export type TrimNode =
   | Uint8Array
@@ -87,4 +91,18 @@ export function dependencyClosure(name: string): string[] {
     if (pkg && /^Essential: yes$/m.test(stanza)) essential.add(pkg);
   }
   return names.filter((n) => !essential.has(n));
+}
+
+/**
+ * Downloads real .debs and installs them untrimmed into `tree`, base-files first as a real install
+ * would. Returns why the caller must skip (no apt, no mirror), or undefined when all went in.
+ */
+export async function installDebs(tree: FsTree, names: readonly string[]): Promise<string | undefined> {
+  for (const name of ['base-files', ...names.filter((n) => n !== 'base-files')]) {
+    const got = downloadDeb(name);
+    if ('skip' in got) return got.skip;
+    const deb = await readDeb(got.path, { packageName: name });
+    installPackage(tree, { name, version: controlField(deb.control, 'Version')! }, deb, { trim: { docs: false } });
+  }
+  return undefined;
 }

@@ -360,15 +360,17 @@ export function applyTrim(tree: FsTree, result: TrimResult): FsTree {
   return out;
 }
 
+/** Reasons listed per kept file by `--explain`; more are counted. */
+const MAX_REASONS_SHOWN = 3;
+
 /**
  * `--explain`: for each package (or origin), every kept file with its size and why it is kept,
  * and every dropped file with its size; then one line per package with kept against dropped
  * files and bytes, and the totals. Directories are left out (they follow what they hold).
  */
-const MAX_REASONS_SHOWN = 3;
-
 export function explain(result: TrimResult): string {
-  interface Row { keptFiles: number; keptBytes: number; droppedFiles: number; droppedBytes: number; lines: string[] }
+  type Totals = ReturnType<typeof trimTotals>;
+  interface Row extends Totals { lines: string[] }
   const rows = new Map<string, Row>();
   const row = (key: string) => {
     let r = rows.get(key);
@@ -392,22 +394,17 @@ export function explain(result: TrimResult): string {
     r.droppedBytes += item.size;
     r.lines.push(`  - /${item.path}  ${size(item)}`);
   }
-  const total: Row = { keptFiles: 0, keptBytes: 0, droppedFiles: 0, droppedBytes: 0, lines: [] };
   const detail: string[] = [];
   const table: string[] = [];
-  const fmt = (name: string, r: Row) =>
+  const fmt = (name: string, r: Totals) =>
     `${name.padEnd(32)} kept ${String(r.keptFiles).padStart(6)} files ${String(r.keptBytes).padStart(12)} B   ` +
     `dropped ${String(r.droppedFiles).padStart(6)} files ${String(r.droppedBytes).padStart(12)} B`;
   for (const name of [...rows.keys()].sort(compareBytes)) {
     const r = rows.get(name)!;
     detail.push(`${name}: kept ${r.keptFiles} files (${r.keptBytes} B), dropped ${r.droppedFiles} files (${r.droppedBytes} B)`, ...r.lines);
     table.push(fmt(name, r));
-    total.keptFiles += r.keptFiles;
-    total.keptBytes += r.keptBytes;
-    total.droppedFiles += r.droppedFiles;
-    total.droppedBytes += r.droppedBytes;
   }
-  table.push(fmt('total', total));
+  table.push(fmt('total', trimTotals(result)));
   return `${detail.join('\n')}\n\n${table.join('\n')}\n`;
 }
 

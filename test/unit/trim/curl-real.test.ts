@@ -10,15 +10,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
-import { readDeb } from '../../../src/resolve/sources/debian/deb/deb-reader.js';
 import { caBundleEntry } from '../../../src/tree/files/ca-bundle.js';
 import { FsTree } from '../../../src/tree/fs-tree.js';
-import { controlField } from '../../../src/tree/packages/dpkg-status.js';
-import { installPackage } from '../../../src/tree/packages/install.js';
 import { applyTrim, explain, trimToClosure, type TrimResult } from '../../../src/tree/trim/closure.js';
 import { DEFAULT_RULES } from '../../../src/tree/trim/rules.js';
-import { downloadDeb } from '../../helpers/deb-download.js';
-import { dependencyClosure, writeRootfs } from '../../helpers/trim-tree.js';
+import { dependencyClosure, installDebs, writeRootfs } from '../../helpers/trim-tree.js';
 
 const EXTRA = ['base-files', 'ca-certificates', 'libc6', 'netbase'];
 const ML = 'lib/x86_64-linux-gnu';
@@ -48,18 +44,8 @@ before(async () => {
     skip = `apt-cache cannot compute curl's dependencies (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`;
     return;
   }
-  // base-files first, as a real install would have it.
-  names = ['base-files', ...names.filter((n) => n !== 'base-files')];
-  for (const name of names) {
-    const got = downloadDeb(name);
-    if ('skip' in got) {
-      skip = got.skip;
-      return;
-    }
-    const deb = await readDeb(got.path, { packageName: name });
-    const version = controlField(deb.control, 'Version')!;
-    installPackage(tree, { name, version }, deb, { trim: { docs: false } });
-  }
+  skip = await installDebs(tree, names);
+  if (skip) return;
   assert.ok(caBundleEntry(tree), 'the CA bundle is generated');
   result = await trimToClosure(tree, { roots: ['/usr/bin/curl'] });
   trimmed = applyTrim(tree, result);

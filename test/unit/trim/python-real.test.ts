@@ -10,14 +10,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
-import { readDeb } from '../../../src/resolve/sources/debian/deb/deb-reader.js';
 import { caBundleEntry } from '../../../src/tree/files/ca-bundle.js';
 import { FsTree } from '../../../src/tree/fs-tree.js';
-import { controlField } from '../../../src/tree/packages/dpkg-status.js';
-import { installPackage } from '../../../src/tree/packages/install.js';
 import { applyTrim, trimToClosure, type TrimResult } from '../../../src/tree/trim/closure.js';
-import { downloadDeb } from '../../helpers/deb-download.js';
-import { dependencyClosure, writeRootfs } from '../../helpers/trim-tree.js';
+import { dependencyClosure, installDebs, writeRootfs } from '../../helpers/trim-tree.js';
 
 const SCRIPT = `#!/usr/bin/python3.11
 import json, ssl, sqlite3, zlib, hashlib, lzma, bz2, ctypes
@@ -38,16 +34,8 @@ before(async () => {
     skip = `apt-cache cannot compute the dependencies (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`;
     return;
   }
-  names = ['base-files', ...names.filter((n) => n !== 'base-files')];
-  for (const name of names) {
-    const got = downloadDeb(name);
-    if ('skip' in got) {
-      skip = got.skip;
-      return;
-    }
-    const deb = await readDeb(got.path, { packageName: name });
-    installPackage(tree, { name, version: controlField(deb.control, 'Version')! }, deb, { trim: { docs: false } });
-  }
+  skip = await installDebs(tree, names);
+  if (skip) return;
   caBundleEntry(tree);
   const data = new TextEncoder().encode(SCRIPT);
   tree.add('usr/local/bin/hello', { type: 'file', mode: 0o755, uid: 0, gid: 0, origin: { kind: 'file', detail: 'files[0]' }, size: data.byteLength, source: { kind: 'bytes', data } });
