@@ -5,10 +5,14 @@
 
 /** Where an entry came from: used by SBOMs, `--explain`, and error messages. */
 export interface Origin {
-  kind: 'accounts' | 'system' | 'file' | 'binary' | 'library' | 'path' | 'package' | 'base';
-  /** Human detail: the host path, the package name, the spec field ("paths[2]"). */
+  kind: 'accounts' | 'system' | 'file' | 'binary' | 'library' | 'path' | 'package' | 'base' | 'effect';
+  /** Human detail: the host path, the package name, the spec field ("paths[2]"), what an install effect did. */
   detail: string;
-  /** For kind 'package': the package name (and arch), so layers can group by package. */
+  /**
+   * For kind 'package': the package name (and arch), so layers can group by package. For kind
+   * 'effect' (what a maintainer script or a rule of src/tree/effects would have done at install
+   * time): the package whose installation caused it.
+   */
   package?: string;
 }
 

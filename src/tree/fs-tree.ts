@@ -71,6 +71,17 @@ export class FsTree {
     return canonical;
   }
 
+  /** Removes the entry at a canonical path and, for a directory, everything below it. */
+  remove(path: string): void {
+    const prefix = `${path}/`;
+    for (const key of [...this.entries.keys()]) {
+      if (key === path || key.startsWith(prefix)) {
+        this.entries.delete(key);
+        this.implicitDirs.delete(key);
+      }
+    }
+  }
+
   /** Follows symlinks in the tree for every component; returns null if the path does not exist. */
   resolve(path: string): string | null {
     const normal = toImagePath(path);

@@ -27,7 +27,7 @@ function recorder(files: Record<string, string> = {}) {
 
 const run = (script: string, args: string[] = ['configure', ''], files: Record<string, string> = {}) => {
   const r = recorder(files);
-  const status = runScript(parseScript(script), r.host, { name: 'postinst', args, env: { DPKG_ROOT: '' } });
+  const { status } = runScript(parseScript(script), r.host, { name: 'postinst', args, env: { DPKG_ROOT: '' } });
   return { ...r, status };
 };
 
@@ -165,4 +165,21 @@ test('bad scripts: a syntax error names its line; endless loops and recursion hi
   assert.throws(() => go('f() { f; }; f'), ShellLimitError);
   assert.throws(() => go('echo ${missing?no value}'), ShellRuntimeError);
   assert.throws(() => go('echo $((1 / 0))'), ShellRuntimeError);
+});
+
+test('getopts walks grouped options and their arguments, then shifts them off', () => {
+  const { calls } = run(
+    `while getopts "v:sq" opt; do
+  case $opt in
+    v) say "version $OPTARG" ;;
+    s) say silent ;;
+    q) say quiet ;;
+    \\?) say unknown ;;
+  esac
+done
+shift $(($OPTIND - 1))
+say "rest $*"`,
+    ['-sq', '-v', '8.2', '-x', 'mod'],
+  );
+  assert.deepEqual(calls.map((c) => c.slice(1).join(' ')), ['silent', 'quiet', 'version 8.2', 'unknown', 'rest mod']);
 });

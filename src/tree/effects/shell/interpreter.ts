@@ -21,6 +21,8 @@ export interface CommandIo {
 export interface CommandResult {
   status: number;
   stdout?: string;
+  /** The host did not emulate the command: its output is not real, so nothing is written from it. */
+  declined?: boolean;
 }
 
 /** What the shell needs from the outside world: the image, and the commands it can emulate. */
@@ -72,7 +74,7 @@ const MAX_DEPTH = 100;
 const MAX_OUTPUT = 1 << 20;
 const DEFAULT_STEPS = 200_000;
 
-export function runScript(script: List, host: ShellHost, options: RunOptions): number {
+export function runScript(script: List, host: ShellHost, options: RunOptions): { status: number; stdout: string } {
   return new Shell(host, options).run(script);
 }
 
@@ -89,6 +91,9 @@ class Shell implements ExpansionContext {
   private steps = 0;
   private depth = 0;
   private cwd = '/';
+  private exitTrap: string | undefined;
+  /** Commands the host declined so far: output redirected from one of them is not written. */
+  private declined = 0;
   private readonly maxSteps: number;
 
   constructor(
@@ -100,16 +105,28 @@ class Shell implements ExpansionContext {
     this.maxSteps = options.maxSteps ?? DEFAULT_STEPS;
   }
 
-  run(script: List): number {
+  run(script: List): { status: number; stdout: string } {
+    let status: number;
+    let stdout = '';
     try {
-      this.list(script, new Input(''));
+      stdout = this.list(script, new Input('')).out;
+      status = this.status;
     } catch (err) {
-      if (err instanceof ExitSignal) return err.status;
-      if (err instanceof ReturnSignal) return err.status;
-      if (err instanceof LoopSignal) return this.status;
-      throw err;
+      if (err instanceof ExitSignal || err instanceof ReturnSignal) status = err.status;
+      else if (err instanceof LoopSignal) status = this.status;
+      else throw err;
     }
-    return this.status;
+    // trap ... EXIT (or 0): temporary files are removed there.
+    const onExit = this.exitTrap;
+    this.exitTrap = undefined;
+    if (onExit) {
+      try {
+        this.evalText(onExit, new Input(''));
+      } catch (err) {
+        if (!(err instanceof ExitSignal || err instanceof ReturnSignal || err instanceof LoopSignal)) throw err;
+      }
+    }
+    return { status, stdout };
   }
 
   // --- ExpansionContext ----------------------------------------------------------------------------
@@ -189,9 +206,11 @@ class Shell implements ExpansionContext {
     const line = command.t === 'simple' ? command.line : 0;
     const io = this.redirections(command.redirs, stdin, line);
     if (io === undefined) return { status: (this.status = 1), out: '' };
+    const declinedBefore = this.declined;
     const r = this.compound(command, io.stdin);
     this.status = r.status;
     if (io.output === 'discard') return { status: r.status, out: '' };
+    if (io.output && this.declined > declinedBefore) return { status: r.status, out: '' };
     if (io.output) {
       this.host.writeFile(io.output.path, r.out, io.output.append, { stdin: () => '', cwd: this.cwd, line });
       return { status: r.status, out: '' };
@@ -283,6 +302,7 @@ class Shell implements ExpansionContext {
     const builtin = this.builtin(argv, stdin, line);
     if (builtin) return builtin;
     const r = this.host.command(argv, { stdin: () => stdin.rest(), cwd: this.cwd, line });
+    if (r.declined) this.declined++;
     return { status: r.status, out: cap(r.stdout ?? '') };
   }
 
@@ -431,13 +451,15 @@ class Shell implements ExpansionContext {
         if (args.length === 0) return ok();
         throw new ExitSignal(this.invoke(args, stdin, line).status);
       case 'trap':
+        if (args.length >= 2 && args.slice(1).some((sig) => sig === '0' || sig === 'EXIT')) this.exitTrap = args[0] === '-' || args[0] === '' ? undefined : args[0];
+        return ok();
       case 'umask':
       case 'wait':
       case 'hash':
       case 'ulimit':
         return ok();
       case 'getopts':
-        return { status: 1, out: '' };
+        return this.getopts(args);
     }
     return undefined;
   }
@@ -456,6 +478,56 @@ class Shell implements ExpansionContext {
     } finally {
       this.depth--;
     }
+  }
+
+  /** POSIX getopts OPTSTRING NAME [ARG...], with OPTIND, OPTARG and grouped options (-ab). */
+  private getopts(args: string[]): { status: number; out: string } {
+    const [optstring = '', name = 'OPTOPT', ...given] = args;
+    const argv = given.length ? given : this.positionalArgs;
+    let index = Number(this.vars.get('OPTIND') ?? '1') || 1;
+    let pos = Number(this.vars.get('\u0000optpos') ?? '1');
+    const arg = argv[index - 1];
+    const finish = () => {
+      this.vars.set(name, '?');
+      this.vars.set('OPTIND', String(index));
+      return { status: 1, out: '' };
+    };
+    if (arg === undefined || !arg.startsWith('-') || arg === '-') return finish();
+    if (arg === '--') {
+      index++;
+      return finish();
+    }
+    const letter = arg[pos]!;
+    const spec = optstring.indexOf(letter);
+    let next = () => {
+      pos++;
+      if (pos >= arg.length) {
+        index++;
+        pos = 1;
+      }
+    };
+    if (spec < 0 || letter === ':') {
+      this.vars.set(name, '?');
+      if (optstring.startsWith(':')) this.vars.set('OPTARG', letter);
+      next();
+    } else if (optstring[spec + 1] === ':') {
+      const value = pos + 1 < arg.length ? arg.slice(pos + 1) : argv[index];
+      index += pos + 1 < arg.length ? 1 : 2;
+      pos = 1;
+      next = () => undefined;
+      if (value === undefined) {
+        this.vars.set(name, optstring.startsWith(':') ? ':' : '?');
+      } else {
+        this.vars.set(name, letter);
+        this.vars.set('OPTARG', value);
+      }
+    } else {
+      this.vars.set(name, letter);
+      next();
+    }
+    this.vars.set('OPTIND', String(index));
+    this.vars.set('\u0000optpos', String(pos));
+    return { status: 0, out: '' };
   }
 
   /** `read [-r] name...`: one line of stdin, split on IFS; status 1 at the end of input. */
