@@ -18,6 +18,7 @@ import { imageTree } from './image-tree.js';
 import { debianSelection } from './debian-selection.js';
 import { lockedPackages } from './debian-lock.js';
 import { mergedUsrOf, packageLayers } from './package-layers.js';
+import { installedImage, type InstalledImage } from './install-effects.js';
 import type { SbomFile } from '../sbom/model.js';
 import { imageSboms, treeFiles, writeSbomFiles, type ImageSboms } from './sbom.js';
 import { builtLayer, type BuiltLayer } from './built-layer.js';
@@ -48,6 +49,10 @@ export interface BuildOptions {
   sbom?: boolean;
   /** With trim: closure, receives why each file is kept and what was dropped, per package. */
   explain?: (text: string) => void;
+  /** Warnings (what install effects could not emulate), one line each; default: log. */
+  warn?: (message: string) => void;
+  /** Make those warnings an error. */
+  strict?: boolean;
 }
 
 export interface LayerSummary {
@@ -117,7 +122,6 @@ export async function build(loaded: LoadedSpec, options: BuildOptions = {}): Pro
     const base = baseRef
       ? await (await import('../resolve/base-image.js')).loadBaseImage(baseRef, platform, store, { cacheDir, env: options.env ?? process.env, ...(options.insecure ? { insecure: true } : {}) })
       : undefined;
-    const config = containerConfig(spec, systemFiles ? accounts : undefined, loaded.where, debian?.defaults, base?.config.config);
     const imageAnnotations = base ? { ...annotations, 'org.opencontainers.image.base.digest': base.digest } : annotations;
     const layers: LayerRef[] = [];
     const summaries: LayerSummary[] = [];
@@ -143,7 +147,17 @@ export async function build(loaded: LoadedSpec, options: BuildOptions = {}): Pro
     for (const layer of fromPackages?.layers ?? []) addLayer(layer);
     const os = !debian ? PITH_IDENTITY : packages?.some((p) => p.name === 'base-files') ? null : debianIdentity(debian.codename);
     const mergedUsr = fromPackages?.mergedUsr ?? (packages ? await mergedUsrOf(packages, cacheDir, log) : []);
-    const tree = await imageTree(loaded, arch, accounts, { os, mergedUsr, busybox: debian?.busybox ?? false, systemFiles });
+    // Install effects settle the accounts first, so the spec's user: and owners can name them.
+    const installed = await installedImage(
+      packages ?? [],
+      async (withEffects, effectUsers) => ({
+        config: containerConfig(spec, systemFiles ? withEffects : undefined, loaded.where, debian?.defaults, base?.config.config),
+        tree: await imageTree(loaded, arch, withEffects, { os, mergedUsr, busybox: debian?.busybox ?? false, systemFiles, effectUsers }),
+      }),
+      { cacheDir, log: (m) => log(`${arch}: ${m}`), trimDocs: spec.trim !== 'none', mergedUsr, accounts, arch, created },
+    );
+    reportEffects(installed, { arch, systemFiles, log, warn: options.warn ?? log, strict: options.strict ?? false });
+    const { config, tree } = installed;
     let facts = fromPackages?.facts;
     let files: SbomFile[] | undefined;
     if (closure) {
@@ -236,6 +250,22 @@ export async function build(loaded: LoadedSpec, options: BuildOptions = {}): Pro
     ...(sboms.length ? { sboms } : {}),
     ...(sbomFiles ? { sbomFiles } : {}),
   };
+}
+
+/** Notes to the log, warnings to `warn` (or, with strict, an error after all of them are printed). */
+function reportEffects(
+  installed: InstalledImage,
+  options: { arch: string; systemFiles: boolean; log: (m: string) => void; warn: (m: string) => void; strict: boolean },
+): void {
+  for (const note of installed.notes) options.log(`${options.arch}: effects: ${note}`);
+  const warnings = [...installed.warnings];
+  if (!options.systemFiles && installed.effectUsers.size > 0) {
+    warnings.push(`accounts ${[...installed.effectUsers].sort().join(', ')} are not written on a base image: add them under accounts: (users and groups) in the spec`);
+  }
+  for (const w of warnings) options.warn(`${options.arch}: ${w}`);
+  if (options.strict && warnings.length > 0) {
+    throw buildError(`--strict: ${warnings[0]}${warnings.length > 1 ? ` (and ${warnings.length - 1} more above)` : ''}`, { hint: 'add what the package needs to the spec, or build without --strict' });
+  }
 }
 
 /** Fail before building, not after, when the output can't be written. */

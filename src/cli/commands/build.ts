@@ -8,7 +8,7 @@ import { type Command, parseOrUsage } from './command.js';
 export const buildCommand: Command = {
   name: 'build',
   summary: 'build an image from a spec',
-  usage: `pith build [SPEC] [-o PATH] [--format oci|oci-archive|docker-archive] [--json] [--quiet] [--frozen]
+  usage: `pith build [SPEC] [-o PATH] [--format oci|oci-archive|docker-archive] [--json] [--quiet] [--frozen] [--strict]
 
   SPEC             the spec file (default: ./pith.yaml)
   -o, --output     where to write the image (default: ./<name>.oci, or ./<name>.tar for archives)
@@ -19,6 +19,7 @@ export const buildCommand: Command = {
   --frozen         use the lockfile as it is: fail if it is missing or does not match the spec
   --no-sbom        do not write PATH.spdx.json and PATH.cdx.json beside the output
   --explain        with trim: closure, print why each file is kept and what was dropped, by package
+  --strict         fail when a package's install-time effects cannot all be emulated (default: warn)
   --push REF       push the image to a registry after building (writes no layout unless -o is given),
                    with its SBOMs attached to each platform manifest as OCI referrers
   --insecure       with --push: allow plain HTTP or an unverified certificate
@@ -40,6 +41,7 @@ Prints the manifest digest (the index digest for several archs) as its last line
           frozen: { type: 'boolean', default: false },
           'no-sbom': { type: 'boolean', default: false },
           explain: { type: 'boolean', default: false },
+          strict: { type: 'boolean', default: false },
           push: { type: 'string' },
           insecure: { type: 'boolean', default: false },
         },
@@ -58,6 +60,9 @@ Prints the manifest digest (the index digest for several archs) as its last line
       ...(values.push !== undefined && values.output === undefined ? {} : { output: { format, path } }),
       ...(values['cache-dir'] ? { cacheDir: values['cache-dir'] } : {}),
       log: quiet ? undefined : (m) => process.stderr.write(`${m}\n`),
+      // Warnings are printed even with --quiet: they say what the image may lack.
+      warn: (m) => process.stderr.write(`pith: warning: ${m}\n`),
+      strict: values.strict ?? false,
       frozen: values.frozen ?? false,
       sbom: !values['no-sbom'],
       ...(values.explain ? { explain: (text: string) => process.stderr.write(`${text}\n`) } : {}),

@@ -49,8 +49,9 @@ export class EffectWorkspace {
     private readonly deferred: ReadonlyMap<string, DeferredContent> = new Map(),
   ) {}
 
+  /** An effect's Origin; `pkg` '' for one no single package causes (the FHS directories). */
   origin(pkg: string, detail: string): Origin {
-    return { kind: 'effect', package: pkg, detail: `${pkg}: ${detail}` };
+    return pkg ? { kind: 'effect', package: pkg, detail: `${pkg}: ${detail}` } : { kind: 'effect', detail };
   }
 
   unsupportedBy(pkg: string, what: string): void {

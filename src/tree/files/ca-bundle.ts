@@ -47,20 +47,10 @@ const NEWLINE = 0x0a;
  * could add certificates or an /etc/ca-certificates.conf is in the tree.
  */
 export function caBundleEntry(tree: FsTree): CaBundleResult | null {
-  const distrust = distrustedPaths(tree);
-  const prefix = `${CA_CERTS_DIR}/`;
-  const certificates: string[] = [];
-  const distrusted: string[] = [];
+  const { trusted, distrusted } = bundleCertificates(tree);
+  const certificates = trusted.map((c) => c.path);
   const parts: Uint8Array[] = [];
-  for (const entry of tree.list()) {
-    if (!entry.path.startsWith(prefix) || !entry.path.endsWith('.crt')) continue;
-    const data = fileBytes(tree, entry);
-    if (data === null) continue; // a directory named *.crt, or a dangling link: `test -f` fails too
-    if (distrust.has(entry.path)) {
-      distrusted.push(entry.path);
-      continue;
-    }
-    certificates.push(entry.path);
+  for (const { data } of trusted) {
     parts.push(data);
     if (data.byteLength > 0 && data[data.byteLength - 1] !== NEWLINE) parts.push(Uint8Array.of(NEWLINE));
   }
@@ -79,6 +69,26 @@ export function caBundleEntry(tree: FsTree): CaBundleResult | null {
   };
   const path = tree.add(CA_BUNDLE_PATH, entry);
   return { path, certificates, distrusted, size: data.byteLength };
+}
+
+/**
+ * The certificates update-ca-certificates would take, in bundle order: every
+ * `usr/share/ca-certificates/**.crt` regular file (links followed) not distrusted by a `!` line.
+ * The Java trust store (effects/java-trust-store.ts) is made from the same list.
+ */
+export function bundleCertificates(tree: FsTree): { trusted: Array<{ path: string; data: Uint8Array }>; distrusted: string[] } {
+  const distrust = distrustedPaths(tree);
+  const prefix = `${CA_CERTS_DIR}/`;
+  const trusted: Array<{ path: string; data: Uint8Array }> = [];
+  const distrusted: string[] = [];
+  for (const entry of tree.list()) {
+    if (!entry.path.startsWith(prefix) || !entry.path.endsWith('.crt')) continue;
+    const data = fileBytes(tree, entry);
+    if (data === null) continue; // a directory named *.crt, or a dangling link: `test -f` fails too
+    if (distrust.has(entry.path)) distrusted.push(entry.path);
+    else trusted.push({ path: entry.path, data });
+  }
+  return { trusted, distrusted };
 }
 
 /** `!name` lines of the tree's /etc/ca-certificates.conf, as image paths under usr/share/ca-certificates. */

@@ -40,8 +40,17 @@ export interface DebContents {
   md5sums?: string;
   /** The conffiles lines (trimmed, non-empty), if the package has any; usually absolute paths. */
   conffiles?: string[];
+  /**
+   * The install-time maintainer scripts and debconf templates, verbatim, when the package has them:
+   * pith never runs them, install effects (src/tree/effects) read them.
+   */
+  scripts?: MaintainerScripts;
   files: DebFile[];
 }
+
+/** Control members install effects read (prerm and postrm only matter for removals). */
+export const MAINTAINER_MEMBERS = ['preinst', 'postinst', 'templates'] as const;
+export type MaintainerScripts = Partial<Record<(typeof MAINTAINER_MEMBERS)[number], string>>;
 
 export interface ReadDebOptions {
   /** The package name, used in error messages alongside the file path. */
@@ -99,10 +108,12 @@ async function readControl(
   let control: string | undefined;
   let md5sums: string | undefined;
   let conffiles: string[] | undefined;
+  const scripts: MaintainerScripts = {};
   for await (const { header, body } of tarEntries(tarStream, where, member)) {
     if (header.type !== 'file' && header.type !== 'contiguous-file') continue;
     const name = header.name.replace(/^(\.\/)+/, '');
-    if (name === 'control') control = utf8.decode(body);
+    if ((MAINTAINER_MEMBERS as readonly string[]).includes(name)) scripts[name as keyof MaintainerScripts] = utf8.decode(body);
+    else if (name === 'control') control = utf8.decode(body);
     else if (name === 'md5sums') md5sums = utf8.decode(body);
     else if (name === 'conffiles') {
       conffiles = utf8
@@ -118,6 +129,7 @@ async function readControl(
   const result: Omit<DebContents, 'files'> = { control };
   if (md5sums !== undefined) result.md5sums = md5sums;
   if (conffiles !== undefined) result.conffiles = conffiles;
+  if (Object.keys(scripts).length > 0) result.scripts = scripts;
   return result;
 }
 

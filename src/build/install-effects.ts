@@ -1,0 +1,114 @@
+/**
+ * Install effects for one platform image (tree/effects): the packages' facts laid out as a view,
+ * the `packages` phase (which settles the accounts), then the spec's tree built with those accounts
+ * (so `user:` and `owner:` can name www-data or redis), then the `image` phase over both. Effect
+ * entries join the spec's tree, where the layer rules put them in the `effects` layer. When an
+ * effect needed package bytes the facts do not hold, they are read and everything runs again.
+ */
+import type { ContainerConfig } from '../image/types.js';
+import type { LockedPackage } from '../resolve/lockfile.js';
+import type { TreeEntry } from '../tree/entry.js';
+import { InstallEffects } from '../tree/effects/apply.js';
+import type { PackageScripts } from '../tree/effects/maintainer-scripts.js';
+import type { InstallFacts } from '../tree/effects/package-facts.js';
+import { effectsView, type ViewPackage } from '../tree/effects/view.js';
+import type { Accounts } from '../tree/files/accounts.js';
+import type { FsTree } from '../tree/fs-tree.js';
+import { controlField } from '../tree/packages/dpkg-status.js';
+import type { MergedUsrLink } from '../tree/packages/merged-usr.js';
+import { isTrimmed } from '../tree/packages/trim.js';
+import { debArch } from './debian-lock.js';
+import { installFacts, loadContents } from './install-facts.js';
+
+export interface InstallEffectsOptions {
+  cacheDir: string;
+  log?: (m: string) => void;
+  trimDocs: boolean;
+  mergedUsr: readonly MergedUsrLink[];
+  /** The spec's accounts (distroless' unless accounts.preset is none). */
+  accounts: Accounts;
+  /** OCI architecture name. */
+  arch: string;
+  created: number;
+}
+
+/** The spec's part, built once the accounts are known. */
+export type SpecImage = (accounts: Accounts, effectUsers: ReadonlySet<string>) => Promise<{ tree: FsTree; config: ContainerConfig }>;
+
+export interface InstalledImage {
+  tree: FsTree;
+  config: ContainerConfig;
+  accounts: Accounts;
+  /** Accounts the effects added (by name), for the caller to check it can write them. */
+  effectUsers: ReadonlySet<string>;
+  warnings: string[];
+  notes: string[];
+}
+
+const MAX_ATTEMPTS = 3;
+
+export async function installedImage(packages: readonly LockedPackage[], spec: SpecImage, options: InstallEffectsOptions): Promise<InstalledImage> {
+  const facts = packages.length ? await installFacts(packages, { cacheDir: options.cacheDir, ...(options.log ? { log: options.log } : {}) }) : new Map<string, InstallFacts>();
+  const viewPackages: ViewPackage[] = packages.map((p) => ({ name: p.name, version: p.version, architecture: p.architecture, facts: facts.get(p.sha256)! }));
+  const scripts = viewPackages.map(scriptsOf);
+  let loaded = new Map<string, Uint8Array>();
+  for (let attempt = 1; ; attempt++) {
+    const { view, deferred } = effectsView(viewPackages, { mergedUsr: options.mergedUsr, trimDocs: options.trimDocs, loaded });
+    const effects = new InstallEffects({
+      view,
+      deferred,
+      packages: scripts,
+      accounts: options.accounts,
+      arch: debArch(options.arch),
+      createdSeconds: options.created,
+      ...(options.trimDocs ? { trimmed: (path: string) => isTrimmed(path, { docs: true }) } : {}),
+    });
+    effects.packagePhase();
+    let image: { tree: FsTree; config: ContainerConfig } | undefined;
+    if (effects.ws.missing.size === 0) {
+      image = await spec(effects.accounts, effects.addedUsers);
+      effects.imagePhase(specEntries(image.tree), envOf(image.config));
+    }
+    const result = effects.result();
+    if (result.missing.size > 0 && attempt < MAX_ATTEMPTS) {
+      loaded = new Map([...loaded, ...(await loadContents(packages, result.missing.values(), { cacheDir: options.cacheDir }))]);
+      continue;
+    }
+    if (!image) throw new Error(`install effects: package files still missing after ${attempt} attempts`);
+    for (const entry of result.entries) {
+      const { path, ...rest } = entry;
+      image.tree.add(path, rest);
+    }
+    return { ...image, accounts: effects.accounts, effectUsers: effects.addedUsers, warnings: result.warnings, notes: result.notes };
+  }
+}
+
+function specEntries(tree: FsTree): TreeEntry[] {
+  return tree.list().filter((e) => e.origin.kind !== 'package' && !(e.type === 'dir' && tree.isImplicit(e.path)));
+}
+
+function envOf(config: ContainerConfig): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const kv of config.Env ?? []) {
+    const i = kv.indexOf('=');
+    if (i > 0) env[kv.slice(0, i)] = kv.slice(i + 1);
+  }
+  return env;
+}
+
+function scriptsOf(p: ViewPackage): PackageScripts {
+  const depends = ['Pre-Depends', 'Depends'].flatMap((field) =>
+    (controlField(p.facts.control, field) ?? '')
+      .split(/[,|]/)
+      .map((alt) => alt.trim().split(/[\s:(]/)[0]!)
+      .filter(Boolean),
+  );
+  return {
+    name: p.name,
+    version: p.version,
+    depends,
+    ...(p.facts.scripts.preinst === undefined ? {} : { preinst: p.facts.scripts.preinst }),
+    ...(p.facts.scripts.postinst === undefined ? {} : { postinst: p.facts.scripts.postinst }),
+    ...(p.facts.scripts.templates === undefined ? {} : { templates: p.facts.scripts.templates }),
+  };
+}
