@@ -157,6 +157,8 @@ export async function build(loaded: LoadedSpec, options: BuildOptions = {}): Pro
       { cacheDir, log: (m) => log(`${arch}: ${m}`), trimDocs: spec.trim !== 'none', mergedUsr, accounts, arch, created },
     );
     reportEffects(installed, { arch, systemFiles, log, warn: options.warn ?? log, strict: options.strict ?? false });
+    // On a base image the entrypoint may well be the base's: nothing to check it against.
+    if (!base && installed.rootProblems.length > 0) throw buildError(`${arch}: ${installed.rootProblems[0]}`, { where: loaded.where([spec.entrypoint ? 'entrypoint' : 'cmd']) });
     const { config, tree } = installed;
     let facts = fromPackages?.facts;
     let files: SbomFile[] | undefined;

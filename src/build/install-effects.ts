@@ -12,6 +12,8 @@ import { InstallEffects } from '../tree/effects/apply.js';
 import type { PackageScripts } from '../tree/effects/maintainer-scripts.js';
 import type { InstallFacts } from '../tree/effects/package-facts.js';
 import { effectsView, type ViewPackage } from '../tree/effects/view.js';
+import { rootProblems, type Root } from '../tree/effects/roots.js';
+import { baseName, parentOf } from '../tree/paths.js';
 import type { Accounts } from '../tree/files/accounts.js';
 import type { FsTree } from '../tree/fs-tree.js';
 import { controlField } from '../tree/packages/dpkg-status.js';
@@ -38,6 +40,8 @@ export type SpecImage = (accounts: Accounts, effectUsers: ReadonlySet<string>) =
 export interface InstalledImage {
   tree: FsTree;
   config: ContainerConfig;
+  /** Entrypoint or cmd whose interpreter or loader the image lacks (one line each). */
+  rootProblems: string[];
   accounts: Accounts;
   /** Accounts the effects added (by name), for the caller to check it can write them. */
   effectUsers: ReadonlySet<string>;
@@ -75,12 +79,32 @@ export async function installedImage(packages: readonly LockedPackage[], spec: S
       continue;
     }
     if (!image) throw new Error(`install effects: package files still missing after ${attempt} attempts`);
+    const problems = rootProblems(effects.ws, rootsOf(image.config), (envOf(image.config).PATH ?? '').split(':').filter(Boolean), interpreterFromFacts(viewPackages, effects.ws.tree));
     for (const entry of result.entries) {
       const { path, ...rest } = entry;
       image.tree.add(path, rest);
     }
-    return { ...image, accounts: effects.accounts, effectUsers: effects.addedUsers, warnings: result.warnings, notes: result.notes };
+    return { ...image, rootProblems: problems, accounts: effects.accounts, effectUsers: effects.addedUsers, warnings: result.warnings, notes: result.notes };
   }
+}
+
+function rootsOf(config: ContainerConfig): Root[] {
+  const roots: Root[] = [];
+  if (config.Entrypoint?.[0]) roots.push({ field: 'entrypoint', path: config.Entrypoint[0] });
+  else if (config.Cmd?.[0]) roots.push({ field: 'cmd', path: config.Cmd[0] });
+  return roots;
+}
+
+/** A package file's interpreter, from its package's facts (keyed by the package's own paths). */
+function interpreterFromFacts(packages: readonly ViewPackage[], view: FsTree): (entry: TreeEntry) => string | undefined {
+  const byPath = new Map<string, string>();
+  for (const p of packages) {
+    for (const [path, interpreter] of p.facts.needs.interpreters) {
+      const parent = view.resolve(parentOf(path));
+      byPath.set(parent === null ? path : parent === '' ? baseName(path) : `${parent}/${baseName(path)}`, interpreter);
+    }
+  }
+  return (entry) => byPath.get(entry.path);
 }
 
 function specEntries(tree: FsTree): TreeEntry[] {

@@ -33,6 +33,11 @@ export class FsTree {
     return this.implicitDirs.has(path);
   }
 
+  /** All entries in no particular order: for searches whose result does not depend on order. */
+  unordered(): IterableIterator<TreeEntry> {
+    return this.entries.values();
+  }
+
   /** All entries sorted by path (byte order), so iteration never depends on insertion order. */
   list(): TreeEntry[] {
     return [...this.entries.values()].sort((a, b) => compareBytes(a.path, b.path));

@@ -40,7 +40,7 @@ export class InstallEffects {
   readonly ws: EffectWorkspace;
 
   constructor(private readonly input: EffectsInput) {
-    this.ws = new EffectWorkspace(input.view, new AccountsDb(input.accounts), input.arch, input.deferred);
+    this.ws = new EffectWorkspace(input.view, new AccountsDb(input.accounts), input.arch, input.deferred, input.trimmed);
   }
 
   /** The `packages` phase; afterwards `accounts` is final. */

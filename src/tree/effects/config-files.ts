@@ -16,9 +16,10 @@ export interface ConfigFile {
 
 export function configFiles(ws: EffectWorkspace, name: string): ConfigFile[] {
   const byName = new Map<string, ConfigFile>();
+  const all = [...ws.tree.unordered()].filter((e) => e.path.includes(`${name}/`)).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   for (const dir of DIRS) {
     const prefix = `${dir}/${name}/`;
-    for (const e of ws.tree.list()) {
+    for (const e of all) {
       if (!e.path.startsWith(prefix) || !e.path.endsWith('.conf') || e.path.slice(prefix.length).includes('/')) continue;
       const base = e.path.slice(prefix.length);
       if (byName.has(base)) continue;

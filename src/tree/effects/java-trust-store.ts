@@ -44,10 +44,8 @@ export function applyJavaTrustStore(ws: EffectWorkspace, createdSeconds: number)
 /** ca-certificates-java when installed, else the package of a JRE whose cacerts links to the store. */
 function javaStoreOwner(ws: EffectWorkspace): string | undefined {
   if (ws.tree.get('var/lib/dpkg/status.d/ca-certificates-java')) return 'ca-certificates-java';
-  for (const e of ws.tree.list()) {
-    if (e.type === 'symlink' && e.target === `/${JAVA_CACERTS}` && e.origin.package) return e.origin.package;
-  }
-  return undefined;
+  const owners = [...ws.tree.unordered()].filter((e) => e.type === 'symlink' && e.target === `/${JAVA_CACERTS}` && e.origin.package).map((e) => e.origin.package!);
+  return owners.sort()[0];
 }
 
 /** The name update-ca-certificates gives a certificate's /etc/ssl/certs link. */

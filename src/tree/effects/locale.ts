@@ -31,7 +31,8 @@ function localeVariables(env: Readonly<Record<string, string>>): Array<[string, 
 
 /** The libc.so.6 of the image, if any (Debian's or a host one). */
 export function imageLibc(ws: EffectWorkspace): TreeEntry | undefined {
-  return ws.tree.list().find((e) => /(^|\/)libc\.so\.6$/.test(e.path) && e.type !== 'dir');
+  const found = [...ws.tree.unordered()].filter((e) => /(^|\/)libc\.so\.6$/.test(e.path) && e.type !== 'dir');
+  return found.sort((a, b) => (a.path < b.path ? -1 : 1))[0];
 }
 
 export function applyLocale(ws: EffectWorkspace, env: Readonly<Record<string, string>>): void {

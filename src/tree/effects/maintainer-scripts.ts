@@ -5,7 +5,6 @@
  * The commands they run are emulated through commands/table.ts; what is not emulated is collected
  * per package for one warning line.
  */
-import { compareBytes } from '../fs-tree.js';
 import { applyAlternatives } from './commands/alternatives.js';
 import { templateDefaults } from './debconf.js';
 import { scriptHost } from './script-host.js';
@@ -80,7 +79,7 @@ export function configureOrder<T extends { name: string; depends: string[] }>(pa
   const visit = (p: T) => {
     if (done.has(p.name) || visiting.has(p.name)) return;
     visiting.add(p.name);
-    for (const dep of [...new Set(p.depends)].sort(compareBytes)) {
+    for (const dep of [...new Set(p.depends)].sort()) {
       const d = byName.get(dep);
       if (d) visit(d);
     }
@@ -88,6 +87,6 @@ export function configureOrder<T extends { name: string; depends: string[] }>(pa
     done.add(p.name);
     out.push(p);
   };
-  for (const p of [...packages].sort((a, b) => compareBytes(a.name, b.name))) visit(p);
+  for (const p of [...packages].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) visit(p);
   return out;
 }

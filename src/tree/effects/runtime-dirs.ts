@@ -6,7 +6,7 @@
 import type { EffectWorkspace } from './workspace.js';
 
 export function applyRuntimeDirs(ws: EffectWorkspace): void {
-  if (!ws.tree.list().some((e) => e.path.startsWith('var/lib/dpkg/status.d/'))) return;
+  if (![...ws.tree.unordered()].some((e) => e.path.startsWith('var/lib/dpkg/status.d/'))) return;
   const detail = 'run-time directories of a Debian system';
   if (!ws.lstat('/run')) ws.put('/run', { type: 'dir', mode: 0o755, uid: 0, gid: 0 }, '', detail);
   if (!ws.lstat('/run/lock') && ws.stat('/run')?.type === 'dir') ws.put('/run/lock', { type: 'dir', mode: 0o1777, uid: 0, gid: 0 }, '', detail);

@@ -3,6 +3,7 @@
  * `.`, redirections and commands all go to the effects workspace, and commands through the table
  * (commands/table.ts). A command the table does not know is recorded as not emulated.
  */
+import { compareBytes } from '../fs-tree.js';
 import { DECLINED, scriptPath, type ScriptCall } from './commands/call.js';
 import { SCRIPT_COMMANDS } from './commands/table.js';
 import { CONFMODULE_PATHS, CONFMODULE_STUB, DEBCONF_GET } from './debconf.js';
@@ -114,13 +115,17 @@ export function scriptHost(ctx: ScriptContext): ShellHost {
     },
     glob(pattern, cwd) {
       const absolute = pattern.startsWith('/') ? pattern : `${cwd.replace(/\/$/, '')}/${pattern}`;
-      const segments = absolute.split('/').filter(Boolean).map((seg) => ({ re: new RegExp(`^${patternToRegExp(seg)}$`, 's'), dot: seg.startsWith('.') }));
+      const parts = absolute.split('/').filter(Boolean);
+      const segments = parts.map((seg) => ({ re: new RegExp(`^${patternToRegExp(seg)}$`, 's'), dot: seg.startsWith('.') }));
+      // Only paths below the pattern's literal leading directories can match.
+      const literal = parts.slice(0, parts.findIndex((seg) => /[*?[\\]/.test(seg)) >>> 0).join('/');
+      const prefix = literal ? `${literal}/` : '';
       // As sh does: a wildcard never matches a leading dot.
       const matches = (path: string) => path.split('/').every((name, i) => segments[i]!.re.test(name) && (segments[i]!.dot || !name.startsWith('.')));
-      return ws.tree
-        .list()
-        .filter((e) => e.path.split('/').length === segments.length && matches(e.path))
-        .map((e) => `/${e.path}`);
+      return [...ws.tree.unordered()]
+        .filter((e) => e.path.startsWith(prefix) && e.path.split('/').length === segments.length && matches(e.path))
+        .map((e) => `/${e.path}`)
+        .sort(compareBytes);
     },
     lookup: (name) => ws.lookup(name),
   };

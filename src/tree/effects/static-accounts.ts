@@ -28,6 +28,7 @@ export function directiveNames(text: string): { users: string[]; groups: string[
 }
 
 export function applyStaticAccounts(ws: EffectWorkspace): void {
+  // In path order: which static account a package brings first must not depend on install order.
   for (const entry of ws.tree.list()) {
     if (entry.origin.kind !== 'package' || !entry.origin.package) continue;
     const pkg = entry.origin.package;

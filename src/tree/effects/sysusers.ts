@@ -20,13 +20,14 @@ export interface SysusersLine {
 /** Splits on blanks, honouring "double" and 'single' quotes; `-` stays as it is. */
 export function splitFields(text: string): string[] | undefined {
   const out: string[] = [];
-  const re = /\s*(?:"((?:[^"\\]|\\.)*)"|'([^']*)'|(\S+))/gy;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(text)) !== null) {
-    if (m[0].trim() === '') break;
+  const re = /\s*(?:"((?:[^"\\]|\\.)*)"|'([^']*)'|([^\s"']+))(?=\s|$)/y;
+  let end = 0;
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
     out.push(m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : (m[2] ?? m[3]!));
+    end = re.lastIndex;
   }
-  return text.slice(re.lastIndex).trim() === '' ? out : undefined;
+  // Anything left (an unterminated quote) makes the line unreadable.
+  return text.slice(end).trim() === '' ? out : undefined;
 }
 
 /** Parses a sysusers.d file; bad lines are reported through `bad` and skipped. */

@@ -47,6 +47,8 @@ export class EffectWorkspace {
     readonly arch: string,
     /** Image path -> where to read its bytes from, for package files held without content. */
     private readonly deferred: ReadonlyMap<string, DeferredContent> = new Map(),
+    /** Whether an image path is trimmed away (trim: docs): effects do not create what trimming drops. */
+    readonly trimmed: (path: string) => boolean = () => false,
   ) {}
 
   /** An effect's Origin; `pkg` '' for one no single package causes (the FHS directories). */

@@ -67,8 +67,10 @@ export function applyAlternatives(ws: EffectWorkspace): void {
     const choices = ws.alternatives.filter((a) => a.name === name);
     const manual = ws.manualAlternatives.get(name);
     const best = choices.find((c) => c.path === manual) ?? [...choices].sort((a, b) => b.priority - a.priority || compareBytes(a.path, b.path))[0]!;
+    // A manual page's alternative goes with the manual pages trim: docs drops.
+    if (ws.trimmed(best.link.replace(/^\/+/, ''))) continue;
     link(ws, best, best.link, best.name, best.path);
-    for (const slave of best.slaves) if (ws.stat(slave.path)) link(ws, best, slave.link, slave.name, slave.path);
+    for (const slave of best.slaves) if (ws.stat(slave.path) && !ws.trimmed(slave.link.replace(/^\/+/, ''))) link(ws, best, slave.link, slave.name, slave.path);
     ws.notes.push(`${best.package}: alternative ${name}: ${best.link} -> ${best.path} (priority ${best.priority}${choices.length > 1 ? ` of ${choices.length} choices` : ''})`);
   }
 }

@@ -120,7 +120,8 @@ function eachPath(call: ScriptCall, path: string, recursive: boolean, fn: (path:
   const ok = fn(path, true);
   if (recursive && entry.type === 'dir') {
     const prefix = entry.path === '' ? '' : `${entry.path}/`;
-    for (const below of call.ws.tree.list()) if (below.path.startsWith(prefix) && below.path !== entry.path) fn(`/${below.path}`, false);
+    const below = [...call.ws.tree.unordered()].filter((b) => b.path.startsWith(prefix) && b.path !== entry.path).map((b) => b.path);
+    for (const path of below.sort()) fn(`/${path}`, false);
   }
   return ok;
 }

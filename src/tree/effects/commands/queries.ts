@@ -96,8 +96,8 @@ function compare(a: string, op: string, b: string): boolean {
 function listFiles(call: ScriptCall, packages: string[]) {
   const names = new Set(packages.map((p) => p.replace(/:.*/, '')));
   if (![...names].every((n) => installed(call, n))) return out('', 1);
-  const paths = call.ws.tree.list().filter((e) => e.origin.kind === 'package' && names.has(e.origin.package ?? '') && !e.path.startsWith('var/lib/dpkg/status.d/'));
-  return out(`/.\n${paths.map((e) => `/${e.path}\n`).join('')}`);
+  const paths = [...call.ws.tree.unordered()].filter((e) => e.origin.kind === 'package' && names.has(e.origin.package ?? '') && !e.path.startsWith('var/lib/dpkg/status.d/')).map((e) => e.path);
+  return out(`/.\n${paths.sort().map((p) => `/${p}\n`).join('')}`);
 }
 
 function installed(call: ScriptCall, name: string): boolean {

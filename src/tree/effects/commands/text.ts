@@ -4,6 +4,7 @@
  * change nothing.
  */
 import type { TreeEntry } from '../../entry.js';
+import { compareBytes } from '../../fs-tree.js';
 import { patternToRegExp } from '../shell/expand.js';
 import { FAIL, type CommandHandler, type ScriptCall } from './call.js';
 
@@ -188,7 +189,7 @@ const ls: CommandHandler = (call) => {
 
 function children(call: ScriptCall, dir: string): TreeEntry[] {
   const prefix = dir === '' ? '' : `${dir}/`;
-  return call.ws.tree.list().filter((e) => e.path.startsWith(prefix) && e.path !== dir && !e.path.slice(prefix.length).includes('/'));
+  return [...call.ws.tree.unordered()].filter((e) => e.path.startsWith(prefix) && e.path !== dir && !e.path.slice(prefix.length).includes('/')).sort((a, b) => compareBytes(a.path, b.path));
 }
 
 /** find DIR... [-maxdepth N] [-mindepth N] [-type f|d|l] [-name PAT] [-print]: paths in the image. */
@@ -229,7 +230,7 @@ const find: CommandHandler = (call) => {
       continue;
     }
     const base = top.path;
-    const below = call.ws.tree.list().filter((e) => e.path === base || e.path.startsWith(base === '' ? '' : `${base}/`));
+    const below = [...call.ws.tree.unordered()].filter((e) => e.path === base || e.path.startsWith(base === '' ? '' : `${base}/`)).sort((a, b) => compareBytes(a.path, b.path));
     for (const e of below) {
       const depth = e.path === base ? 0 : e.path.slice(base.length).split('/').filter(Boolean).length;
       if (depth < minDepth || depth > maxDepth || !tests.every((t) => t(e, depth))) continue;
