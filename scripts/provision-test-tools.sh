@@ -18,6 +18,10 @@ check gpg gpg
 check gpgv gpgv
 check readelf binutils
 check ldd libc-bin
+check openssl openssl
+# The install-effects tests read Java trust stores with keytool and compile a Java HTTPS client.
+check keytool openjdk-17-jre-headless
+check javac openjdk-17-jdk-headless
 [ -e /usr/share/keyrings/debian-archive-keyring.gpg ] || need+=(debian-archive-keyring)
 [ -e /usr/include/openssl/ssl.h ] || need+=(libssl-dev)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi

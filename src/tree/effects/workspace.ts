@@ -65,6 +65,7 @@ export class EffectWorkspace {
   /** The entry at a path, symlinks followed (undefined when missing or dangling). */
   stat(path: string): TreeEntry | undefined {
     const real = this.tree.resolve(path);
+    if (real === '') return rootDir;
     return real === null ? undefined : this.tree.get(real);
   }
 
