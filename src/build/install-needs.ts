@@ -56,7 +56,10 @@ export async function installNeeds(
     for (const f of factsOf(r).files) if (f.type !== 'dir') provided.add(canonical(f.path));
     for (const s of factsOf(r).needs.sonames) sonames.add(s);
   }
-  const unmet = unmetNeeds(resolution.packages.map((r) => ({ name: r.name, facts: factsOf(r) })), provided, sonames, canonical);
+  // The needs of packages closest to what the spec asked for come first, so the notes name them.
+  const depth = (name: string) => resolution.reasons.get(name)?.length ?? Infinity;
+  const byDepth = [...resolution.packages].sort((a, b) => depth(a.name) - depth(b.name) || (a.name < b.name ? -1 : 1));
+  const unmet = unmetNeeds(byDepth.map((r) => ({ name: r.name, facts: factsOf(r) })), provided, sonames, canonical);
   for (const name of open) {
     const ships = factsOf(recordOf(name)!);
     const paths = new Set(ships.files.filter((f) => f.type !== 'dir').map((f) => canonical(f.path)));
