@@ -3,6 +3,7 @@
  * `.`, redirections and commands all go to the effects workspace, and commands through the table
  * (commands/table.ts). A command the table does not know is recorded as not emulated.
  */
+import { isPithError } from '../../errors.js';
 import { compareBytes } from '../fs-tree.js';
 import { DECLINED, scriptPath, type ScriptCall } from './commands/call.js';
 import { SCRIPT_COMMANDS } from './commands/table.js';
@@ -54,7 +55,15 @@ export function scriptHost(ctx: ScriptContext): ShellHost {
         return value === undefined ? { status: 10 } : { status: 0, stdout: value };
       }
       const known = SCRIPT_COMMANDS[tableName(name)];
-      if (known) return known.run(call(argv, io));
+      if (known) {
+        try {
+          return known.run(call(argv, io));
+        } catch (err) {
+          // A value the command cannot take (a bad version for dpkg --compare-versions): it fails, as it would.
+          if (!isPithError(err)) throw err;
+          return call(argv, io).unsupported(`"${summary(argv)}": ${err.message}`);
+        }
+      }
       const program = ws.lookup(name);
       const text = program === undefined ? undefined : ws.text(program);
       if (text !== undefined && /^#! ?\/bin\/(sh|dash)\b/.test(text) && ctx.depth < MAX_NESTED_SCRIPTS) return nestedScript(ctx, program!, text, argv, io);

@@ -104,13 +104,24 @@ function installed(call: ScriptCall, name: string): boolean {
   return call.ws.stat(`/var/lib/dpkg/status.d/${name.replace(/:.*/, '')}`) !== undefined;
 }
 
-/** dpkg-query -W [-f=FORMAT] PACKAGE: installed packages report ${Status} as installed. */
+/** dpkg-query -W [-f FORMAT] PACKAGE: fields of an installed package's control file; ${Status} says installed. */
 const dpkgQuery: CommandHandler = (call) => {
-  const pkg = call.argv.slice(1).filter((a) => !a.startsWith('-')).pop();
-  if (!pkg) return call.unsupported();
-  if (!installed(call, pkg)) return out('', 1);
-  const format = call.argv.find((a) => a.startsWith('-f=') || a.startsWith('--showformat='))?.replace(/^[^=]*=/, '') ?? '${Package}\\t${Version}\\n';
-  return out(format.replace(/\$\{Status\}/g, 'install ok installed').replace(/\$\{(db:)?Status-Abbrev\}/g, 'ii ').replace(/\$\{Package\}/g, pkg).replace(/\\n/g, '\n').replace(/\\t/g, '\t'));
+  const args = call.argv.slice(1);
+  if (args[0] === '-L' || args[0] === '--listfiles') return listFiles(call, args.slice(1));
+  const fi = args.findIndex((a) => a === '-f' || a === '--showformat' || a.startsWith('-f=') || a.startsWith('--showformat='));
+  const format = fi < 0 ? '${Package}\\t${Version}\\n' : args[fi]!.includes('=') ? args[fi]!.slice(args[fi]!.indexOf('=') + 1) : (args[fi + 1] ?? '');
+  const pkg = args.filter((a, i) => !a.startsWith('-') && !(fi >= 0 && i === fi + 1 && !args[fi]!.includes('='))).pop()?.replace(/:.*/, '');
+  const list = args.includes('-l') || args.includes('--list');
+  if (!pkg || !(list || args.includes('-s') || args.includes('--status') || args.includes('-W') || args.includes('--show') || fi >= 0)) return call.unsupported();
+  const control = call.ws.text(`/var/lib/dpkg/status.d/${pkg}`);
+  if (control === undefined) return out('', 1);
+  const field = (name: string) => new RegExp(`^${name}:[ \\t]*(.*)$`, 'mi').exec(control)?.[1] ?? '';
+  if (list) return out(`ii  ${pkg} ${field('Version')} ${field('Architecture')} ${field('Description')}\n`);
+  if (args.includes('-s') || args.includes('--status')) return out(control.replace(/\n?$/, '\nStatus: install ok installed\n'));
+  const text = format.replace(/\$\{([^}]+)\}/g, (_m, name: string) =>
+    ({ Status: 'install ok installed', 'db:Status-Status': 'installed', 'db:Status-Want': 'install', 'db:Status-Abbrev': 'ii ', 'binary:Package': pkg } as Record<string, string>)[name] ?? field(name.replace(/^binary:/, '')),
+  );
+  return out(text.replace(/\\n/g, '\n').replace(/\\t/g, '\t'));
 };
 
 const which: CommandHandler = (call) => {
