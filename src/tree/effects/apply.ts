@@ -36,6 +36,9 @@ export interface EffectsResult {
   missing: Map<string, DeferredContent>;
 }
 
+/** What one warning line lists of a package's commands at most. */
+const MAX_ITEMS = 4;
+
 export class InstallEffects {
   readonly ws: EffectWorkspace;
 
@@ -74,7 +77,10 @@ export class InstallEffects {
     const entries = this.ws.effectEntries().filter((e) => !trimmed?.(e.path));
     const warnings = [...this.ws.unsupported.entries()]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([pkg, items]) => `${pkg}: ${items.join('; ')}; pith does not emulate ${items.length > 1 ? 'these' : 'this'}: if the image needs it, add it to the spec (files:, paths: or accounts:)`);
+      .map(([pkg, items]) => {
+        const shown = items.length > MAX_ITEMS ? [...items.slice(0, MAX_ITEMS), `${items.length - MAX_ITEMS} more`] : items;
+        return `${pkg}: ${shown.join('; ')}; pith does not emulate ${items.length > 1 ? 'these' : 'this'}: if the image needs it, add it to the spec (files:, paths: or accounts:)`;
+      });
     return { entries, warnings, notes: [...this.ws.notes], missing: new Map(this.ws.missing) };
   }
 

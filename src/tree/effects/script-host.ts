@@ -88,6 +88,7 @@ export function scriptHost(ctx: ScriptContext): ShellHost {
       }
     },
     fileTest(op, path) {
+      if (path === '') return false; // [ -d "" ] is false, not the root
       const at = scriptPath(path, '/');
       if (at === null) return (op === '-e' || op === '-d') && /^\/(dev|proc|sys)\/?$/.test(path);
       const entry = op === '-L' || op === '-h' ? ws.lstat(at) : ws.stat(at);
@@ -160,7 +161,8 @@ function nestedScript(ctx: ScriptContext, program: string, text: string, argv: s
   }
 }
 
+/** A command line short enough for one warning line. */
 function summary(argv: string[]): string {
-  const words = argv.slice(0, 6).map((w) => (w.length > 60 ? `${w.slice(0, 57)}...` : w));
-  return `${words.join(' ')}${argv.length > 6 ? ' ...' : ''}`;
+  const text = argv.map((w) => (w === '' ? '""' : w)).join(' ');
+  return text.length > 100 ? `${text.slice(0, 97)}...` : text;
 }

@@ -41,6 +41,29 @@ sed -i -e 's/^key=1$/key=2/' /etc/pkg.conf`,
   assert.deepEqual(ws.unsupported, new Map());
 });
 
+test('find: depth limits, ! ( ) -name -o, -type, -empty, -printf and -delete', () => {
+  const ws = workspace({
+    php: [
+      { path: '/usr/lib/php/8.2/sapi/cli', text: '' },
+      { path: '/usr/lib/php/8.2/sapi/fpm', text: '' },
+      { path: '/usr/lib/php/8.2/sapi/cli.dpkg-old', text: '' },
+      { path: '/etc/redis/redis-server.pre-up.d', dir: true },
+      { path: '/etc/redis/keep.d/file', text: 'x' },
+    ],
+  });
+  postinst(
+    ws,
+    'php',
+    `find /usr/lib/php/8.2/sapi -mindepth 1 -maxdepth 1 \\! \\( -name '*.dpkg-old' -o -name '*~' \\) -printf '%f\\n' > /etc/sapis
+find /etc/redis -maxdepth 1 -type d -name '*.d' -empty -delete
+[ -d "" ] || touch /etc/empty-is-not-a-directory`,
+  );
+  assert.equal(textAt(ws, '/etc/sapis'), 'cli\nfpm\n');
+  assert.deepEqual(ws.removed, new Map([['etc/redis/redis-server.pre-up.d', 'php']]));
+  assert.ok(entryAt(ws, '/etc/redis/keep.d'), 'not empty: kept');
+  assert.ok(entryAt(ws, '/etc/empty-is-not-a-directory'));
+});
+
 test('dpkg-statoverride and chown on a package file re-add it as an effect, bytes and all', () => {
   const ws = workspace({ redis: [{ path: '/etc/redis/redis.conf', text: 'dir /var/lib/redis\n' }] });
   postinst(

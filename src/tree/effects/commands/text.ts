@@ -1,12 +1,12 @@
 /**
  * Text and listing tools scripts use in pipelines and command substitutions: sort, uniq, head,
- * tail, cut, wc, cmp, seq, stat, ls, find and date. They read the image, never the host, and
- * change nothing.
+ * tail, cut, wc, cmp, seq, stat, ls and find (find.ts). They read the image, never the host, and
+ * change nothing (but find -delete).
  */
 import type { TreeEntry } from '../../entry.js';
 import { compareBytes } from '../../fs-tree.js';
-import { patternToRegExp } from '../shell/expand.js';
 import { FAIL, type CommandHandler, type ScriptCall } from './call.js';
+import { find } from './find.js';
 
 const out = (text: string, status = 0) => ({ status, stdout: text });
 
@@ -191,58 +191,5 @@ function children(call: ScriptCall, dir: string): TreeEntry[] {
   const prefix = dir === '' ? '' : `${dir}/`;
   return [...call.ws.tree.unordered()].filter((e) => e.path.startsWith(prefix) && e.path !== dir && !e.path.slice(prefix.length).includes('/')).sort((a, b) => compareBytes(a.path, b.path));
 }
-
-/** find DIR... [-maxdepth N] [-mindepth N] [-type f|d|l] [-name PAT] [-print]: paths in the image. */
-const find: CommandHandler = (call) => {
-  const args = call.argv.slice(1);
-  const roots: string[] = [];
-  let i = 0;
-  for (; i < args.length && !args[i]!.startsWith('-'); i++) roots.push(args[i]!);
-  const tests: Array<(e: TreeEntry, depth: number) => boolean> = [];
-  let maxDepth = Infinity;
-  let minDepth = 0;
-  let remove = false;
-  for (; i < args.length; i++) {
-    const a = args[i]!;
-    const v = args[i + 1];
-    if (a === '-maxdepth' && v !== undefined) (maxDepth = Number(v)), i++;
-    else if (a === '-mindepth' && v !== undefined) (minDepth = Number(v)), i++;
-    else if (a === '-type' && v !== undefined) {
-      const type = ({ f: 'file', d: 'dir', l: 'symlink' } as Record<string, string>)[v];
-      if (!type) return call.unsupported();
-      tests.push((e) => e.type === type || (type === 'file' && e.type === 'hardlink'));
-      i++;
-    } else if (a === '-name' && v !== undefined) {
-      const re = new RegExp(`^${patternToRegExp(v)}$`, 's');
-      tests.push((e) => re.test(e.path.slice(e.path.lastIndexOf('/') + 1)));
-      i++;
-    } else if (a === '-empty') tests.push((e) => e.type === 'dir' ? children(call, e.path).length === 0 : e.type === 'file' && e.size === 0);
-    else if (a === '-delete') remove = true;
-    else if (a !== '-print') return call.unsupported();
-  }
-  let text = '';
-  let status = 0;
-  for (const root of roots.length ? roots : ['.']) {
-    const path = call.path(root);
-    const top = path === null ? undefined : call.ws.stat(path);
-    if (!top) {
-      status = 1;
-      continue;
-    }
-    const base = top.path;
-    const below = [...call.ws.tree.unordered()].filter((e) => e.path === base || e.path.startsWith(base === '' ? '' : `${base}/`)).sort((a, b) => compareBytes(a.path, b.path));
-    for (const e of below) {
-      const depth = e.path === base ? 0 : e.path.slice(base.length).split('/').filter(Boolean).length;
-      if (depth < minDepth || depth > maxDepth || !tests.every((t) => t(e, depth))) continue;
-      if (remove) {
-        if (e.origin.kind !== 'effect') call.ws.removed.set(e.path, call.pkg);
-        call.ws.tree.remove(e.path);
-        continue;
-      }
-      text += `${root.replace(/\/$/, '')}${e.path.slice(base.length)}\n`;
-    }
-  }
-  return out(text, status);
-};
 
 export const TEXT_COMMANDS: Record<string, CommandHandler> = { sort, uniq, head: ends(true), tail: ends(false), cut, wc, cmp, seq, stat, ls, find };
