@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { applyMode } from '../../../src/tree/effects/commands/owners.js';
 import { directiveNames } from '../../../src/tree/effects/static-accounts.js';
@@ -133,4 +134,26 @@ test('static account directives in configuration: user/group lines that name Deb
   assert.deepEqual(directiveNames('user www-data;\nworker_processes auto;\n'), { users: ['www-data'], groups: [] });
   assert.deepEqual(directiveNames('User=proxy\nGroup=adm\n# user mail\nRUN_AS_USER="backup"'), { users: ['backup', 'proxy'], groups: ['adm'] });
   assert.deepEqual(directiveNames('user someoneelse;\nusername: root2'), { users: [], groups: [] });
+});
+
+test('effects stay in the image: .. cannot climb out, /proc and /dev are not written, host files and accounts are never used', () => {
+  const canary = `/tmp/pith-effects-canary-${process.pid}`;
+  const ws = workspace({ p: [{ path: '/etc', dir: true }, { path: '/tmp', dir: true, mode: 0o1777 }] });
+  postinst(
+    ws,
+    'p',
+    `cd /etc
+touch ../../../../escaped
+echo 1 > /proc/sys/vm/overcommit_memory
+touch ${canary}
+getent passwd messagebus > /etc/host-user || touch /etc/no-host-user
+adduser --system --group systemd-network`,
+  );
+  assert.ok(entryAt(ws, '/escaped'), 'climbing stops at the image root');
+  assert.equal(entryAt(ws, '/proc'), undefined);
+  assert.ok(entryAt(ws, canary), 'the canary is an image file...');
+  assert.throws(() => readFileSync(canary), /ENOENT/, '...and not a host file');
+  assert.ok(entryAt(ws, '/etc/no-host-user'), "the host's messagebus user is not the image's");
+  const created = ws.accounts.toAccounts().users.find((u) => u.name === 'systemd-network')!;
+  assert.ok(created.uid >= 100 && created.uid <= 999, 'a new id, not the host account');
 });
