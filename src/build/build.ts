@@ -266,7 +266,7 @@ function reportEffects(
   }
   for (const w of warnings) options.warn(`${options.arch}: ${w}`);
   if (options.strict && warnings.length > 0) {
-    throw buildError(`--strict: ${warnings[0]}${warnings.length > 1 ? ` (and ${warnings.length - 1} more above)` : ''}`, { hint: 'add what the package needs to the spec, or build without --strict' });
+    throw buildError(`--strict: ${options.arch}: ${warnings[0]}${warnings.length > 1 ? ` (and ${warnings.length - 1} more above)` : ''}`, { hint: 'or build without --strict' });
   }
 }
 

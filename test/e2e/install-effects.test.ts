@@ -199,6 +199,22 @@ describe('install effects with real Debian packages', () => {
     assert.equal(run.stdout, 'C.UTF-8 UTF-8\n');
   });
 
+  test('what a package does that pith cannot emulate is one warning line naming it; --strict makes it an error with no output', () => {
+    const d = join(dir, 'strict');
+    mkdirSync(d, { recursive: true });
+    writeFileSync(join(d, 'pith.yaml'), 'name: t/strict\npackages: [ssl-cert]\n');
+    const warned = runPith(['build', join(d, 'pith.yaml'), '-o', join(d, 'warned.oci'), '--cache-dir', cache, '-q']);
+    assert.equal(warned.code, 0, warned.stderr);
+    const lines = warned.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, warned.stderr);
+    assert.match(lines[0]!, /^pith: warning: amd64: ssl-cert: "make-ssl-cert generate-default-snakeoil" \(postinst line \d+\); pith does not emulate this: if the image needs it, add it to the spec \(files:, paths: or accounts:\)$/);
+    const strict = runPith(['build', join(d, 'pith.yaml'), '-o', join(d, 'strict.oci'), '--cache-dir', cache, '-q', '--strict']);
+    assert.equal(strict.code, 1);
+    assert.match(strict.stderr, /^pith: warning: amd64: ssl-cert: /);
+    assert.match(strict.stderr.trim().split('\n').pop()!, /^pith: --strict: amd64: ssl-cert: "make-ssl-cert generate-default-snakeoil"/);
+    assert.ok(!existsSync(join(d, 'strict.oci')), 'no output');
+  });
+
   test('a glibc program from binaries: resolves uid 65532 by name (the host NSS modules nsswitch.conf names come along), trimmed or not', async () => {
     const program = compileC(dir, 'who', GETPWUID_C);
     for (const trim of ['docs', 'closure']) {
