@@ -7,8 +7,11 @@
 import type { Command, List, Pipeline, Redirect } from './ast.js';
 import { expandFields, expandPattern, expandString, type ExpansionContext } from './expand.js';
 import { parseScript, ShellSyntaxError } from './parser.js';
-import { testBuiltin, type FileTest } from './test-builtin.js';
-import { echoBuiltin, printfBuiltin } from './text-builtins.js';
+import { builtin as runBuiltin } from './builtins.js';
+import { ExitSignal, Input, LoopSignal, ReturnSignal, ShellLimitError, ShellRuntimeError, type Frame, type Result, type ShellState } from './state.js';
+import type { FileTest } from './test-builtin.js';
+
+export { ShellLimitError, ShellRuntimeError } from './state.js';
 
 export interface CommandIo {
   /** Reads (and consumes) the rest of standard input: only commands that read it call this. */
@@ -51,25 +54,6 @@ export interface RunOptions {
   maxSteps?: number;
 }
 
-/** The script used more steps or deeper calls than any maintainer script needs. */
-export class ShellLimitError extends Error {}
-
-/** The script failed the way sh would stop it (a syntax error in eval, ${x?}, bad arithmetic). */
-export class ShellRuntimeError extends Error {}
-
-class ExitSignal {
-  constructor(readonly status: number) {}
-}
-class ReturnSignal {
-  constructor(readonly status: number) {}
-}
-class LoopSignal {
-  constructor(
-    readonly kind: 'break' | 'continue',
-    public levels: number,
-  ) {}
-}
-
 const MAX_DEPTH = 100;
 const MAX_OUTPUT = 1 << 20;
 const DEFAULT_STEPS = 200_000;
@@ -78,26 +62,23 @@ export function runScript(script: List, host: ShellHost, options: RunOptions): {
   return new Shell(host, options).run(script);
 }
 
-interface Frame {
-  saved: Map<string, string | undefined>;
-}
-
-class Shell implements ExpansionContext {
-  private readonly vars = new Map<string, string>();
-  private positionalArgs: string[];
-  private readonly functions = new Map<string, Command>();
-  private readonly frames: Frame[] = [];
-  private status = 0;
+/** The interpreter; the fields builtins.ts changes are public (ShellState). */
+class Shell implements ExpansionContext, ShellState {
+  readonly vars = new Map<string, string>();
+  positionalArgs: string[];
+  readonly functions = new Map<string, Command>();
+  readonly frames: Frame[] = [];
+  status = 0;
   private steps = 0;
   private depth = 0;
-  private cwd = '/';
-  private exitTrap: string | undefined;
+  cwd = '/';
+  exitTrap: string | undefined;
   /** Commands the host declined so far: output redirected from one of them is not written. */
   private declined = 0;
   private readonly maxSteps: number;
 
   constructor(
-    private readonly host: ShellHost,
+    readonly host: ShellHost,
     private readonly options: RunOptions,
   ) {
     for (const [k, v] of Object.entries(options.env)) this.vars.set(k, v);
@@ -295,11 +276,11 @@ class Shell implements ExpansionContext {
     }
   }
 
-  private invoke(argv: string[], stdin: Input, line: number, skipFunctions = false): { status: number; out: string } {
+  invoke(argv: string[], stdin: Input, line: number, skipFunctions = false): { status: number; out: string } {
     const name = argv[0]!;
     const fn = skipFunctions ? undefined : this.functions.get(name);
     if (fn) return this.call(fn, argv.slice(1), stdin);
-    const builtin = this.builtin(argv, stdin, line);
+    const builtin = runBuiltin(this, argv, stdin, line);
     if (builtin) return builtin;
     const r = this.host.command(argv, { stdin: () => stdin.rest(), cwd: this.cwd, line });
     if (r.declined) this.declined++;
@@ -375,96 +356,7 @@ class Shell implements ExpansionContext {
     return { stdin: input, ...(output ? { output } : {}) };
   }
 
-  // --- builtins ------------------------------------------------------------------------------------
-
-  private builtin(argv: string[], stdin: Input, line: number): { status: number; out: string } | undefined {
-    const [name, ...args] = argv as [string, ...string[]];
-    const ok = (out = '') => ({ status: 0, out });
-    switch (name) {
-      case ':':
-      case 'true':
-        return ok();
-      case 'false':
-        return { status: 1, out: '' };
-      case 'echo':
-        return ok(echoBuiltin(args));
-      case 'printf':
-        return ok(printfBuiltin(args));
-      case 'test':
-      case '[':
-        return { status: testBuiltin(argv, this.host.fileTest), out: '' };
-      case 'set':
-        if (args[0] === '--') this.positionalArgs = args.slice(1);
-        else if (args.length > 0 && !/^[-+]/.test(args[0]!)) this.positionalArgs = args;
-        return ok();
-      case 'shift': {
-        const n = args[0] === undefined ? 1 : Number(args[0]);
-        if (!(n <= this.positionalArgs.length)) return { status: 1, out: '' };
-        this.positionalArgs = this.positionalArgs.slice(n);
-        return ok();
-      }
-      case 'unset':
-        for (const a of args) if (!a.startsWith('-')) (args.includes('-f') ? this.functions : this.vars).delete(a);
-        return ok();
-      case 'export':
-      case 'readonly':
-      case 'local':
-        for (const a of args) {
-          if (a.startsWith('-')) continue;
-          const eq = a.indexOf('=');
-          const key = eq < 0 ? a : a.slice(0, eq);
-          const frame = this.frames[this.frames.length - 1];
-          if (name === 'local' && frame && !frame.saved.has(key)) frame.saved.set(key, this.vars.get(key));
-          if (eq >= 0) this.vars.set(key, a.slice(eq + 1));
-          else if (name === 'local') this.vars.delete(key);
-        }
-        return ok();
-      case 'exit':
-        throw new ExitSignal(args[0] === undefined ? this.status : Number(args[0]) & 255);
-      case 'return':
-        throw new ReturnSignal(args[0] === undefined ? this.status : Number(args[0]) & 255);
-      case 'break':
-      case 'continue':
-        throw new LoopSignal(name, args[0] === undefined ? 1 : Math.max(1, Number(args[0]) || 1));
-      case '.':
-      case 'source': {
-        const text = args[0] === undefined ? undefined : this.host.source(args[0], this.cwd);
-        if (text === undefined) return { status: 1, out: '' };
-        return this.evalText(text, stdin);
-      }
-      case 'eval':
-        return this.evalText(args.join(' '), stdin);
-      case 'read':
-        return this.read(args, stdin);
-      case 'cd':
-        this.cwd = args[0]?.startsWith('/') ? args[0] : `${this.cwd.replace(/\/$/, '')}/${args[0] ?? ''}`;
-        return ok();
-      case 'command':
-      case 'type': {
-        if (name === 'command' && args[0] !== '-v' && args[0] !== '-V') return args.length ? this.invoke(args, stdin, line, true) : ok();
-        const names = name === 'command' ? args.slice(1) : args;
-        const found = names.map((n) => (this.functions.has(n) || BUILTINS.has(n) ? n : this.host.lookup(n)));
-        const out = found.filter((f): f is string => f !== undefined).map((f) => `${f}\n`).join('');
-        return { status: found.every((f) => f !== undefined) ? 0 : 1, out };
-      }
-      case 'exec':
-        if (args.length === 0) return ok();
-        throw new ExitSignal(this.invoke(args, stdin, line).status);
-      case 'trap':
-        if (args.length >= 2 && args.slice(1).some((sig) => sig === '0' || sig === 'EXIT')) this.exitTrap = args[0] === '-' || args[0] === '' ? undefined : args[0];
-        return ok();
-      case 'umask':
-      case 'wait':
-      case 'hash':
-      case 'ulimit':
-        return ok();
-      case 'getopts':
-        return this.getopts(args);
-    }
-    return undefined;
-  }
-
-  private evalText(text: string, stdin: Input): { status: number; out: string } {
+  evalText(text: string, stdin: Input): Result {
     let parsed: List;
     try {
       parsed = parseScript(text);
@@ -479,94 +371,7 @@ class Shell implements ExpansionContext {
       this.depth--;
     }
   }
-
-  /** POSIX getopts OPTSTRING NAME [ARG...], with OPTIND, OPTARG and grouped options (-ab). */
-  private getopts(args: string[]): { status: number; out: string } {
-    const [optstring = '', name = 'OPTOPT', ...given] = args;
-    const argv = given.length ? given : this.positionalArgs;
-    let index = Number(this.vars.get('OPTIND') ?? '1') || 1;
-    let pos = Number(this.vars.get('\u0000optpos') ?? '1');
-    const arg = argv[index - 1];
-    const finish = () => {
-      this.vars.set(name, '?');
-      this.vars.set('OPTIND', String(index));
-      return { status: 1, out: '' };
-    };
-    if (arg === undefined || !arg.startsWith('-') || arg === '-') return finish();
-    if (arg === '--') {
-      index++;
-      return finish();
-    }
-    const letter = arg[pos]!;
-    const spec = optstring.indexOf(letter);
-    let next = () => {
-      pos++;
-      if (pos >= arg.length) {
-        index++;
-        pos = 1;
-      }
-    };
-    if (spec < 0 || letter === ':') {
-      this.vars.set(name, '?');
-      if (optstring.startsWith(':')) this.vars.set('OPTARG', letter);
-      next();
-    } else if (optstring[spec + 1] === ':') {
-      const value = pos + 1 < arg.length ? arg.slice(pos + 1) : argv[index];
-      index += pos + 1 < arg.length ? 1 : 2;
-      pos = 1;
-      next = () => undefined;
-      if (value === undefined) {
-        this.vars.set(name, optstring.startsWith(':') ? ':' : '?');
-      } else {
-        this.vars.set(name, letter);
-        this.vars.set('OPTARG', value);
-      }
-    } else {
-      this.vars.set(name, letter);
-      next();
-    }
-    this.vars.set('OPTIND', String(index));
-    this.vars.set('\u0000optpos', String(pos));
-    return { status: 0, out: '' };
-  }
-
-  /** `read [-r] name...`: one line of stdin, split on IFS; status 1 at the end of input. */
-  private read(args: string[], stdin: Input): { status: number; out: string } {
-    const names = args.filter((a) => !a.startsWith('-'));
-    const lineText = stdin.line();
-    if (lineText === undefined) {
-      for (const n of names) this.vars.set(n, '');
-      return { status: 1, out: '' };
-    }
-    const ifs = this.vars.get('IFS') ?? ' \t\n';
-    const words = ifs === '' ? [lineText] : lineText.split(new RegExp(`[${ifs.replace(/[\]\\^-]/g, '\\$&')}]+`)).filter((w, i) => w !== '' || i > 0);
-    names.forEach((n, i) => this.vars.set(n, i === names.length - 1 ? words.slice(i).join(' ') : (words[i] ?? '')));
-    return { status: 0, out: '' };
-  }
 }
-
-/** A command's standard input: shared by the commands of a loop, so each `read` takes the next line. */
-class Input {
-  private pos = 0;
-  constructor(private readonly text: string) {}
-
-  rest(): string {
-    const out = this.text.slice(this.pos);
-    this.pos = this.text.length;
-    return out;
-  }
-
-  line(): string | undefined {
-    if (this.pos >= this.text.length) return undefined;
-    const eol = this.text.indexOf('\n', this.pos);
-    const end = eol < 0 ? this.text.length : eol;
-    const out = this.text.slice(this.pos, end);
-    this.pos = eol < 0 ? end : end + 1;
-    return out;
-  }
-}
-
-const BUILTINS = new Set([':', 'true', 'false', 'echo', 'printf', 'test', '[', 'set', 'shift', 'unset', 'export', 'readonly', 'local', 'exit', 'return', 'break', 'continue', '.', 'source', 'eval', 'read', 'cd', 'command', 'type', 'exec', 'trap', 'umask', 'wait', 'hash', 'ulimit', 'getopts']);
 
 function cap(text: string): string {
   if (text.length > MAX_OUTPUT) throw new ShellLimitError(`more than ${MAX_OUTPUT} bytes of output`);
