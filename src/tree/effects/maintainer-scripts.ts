@@ -26,7 +26,9 @@ export interface PackageScripts {
 const SCRIPT_ARGS: Record<'preinst' | 'postinst', string[]> = { preinst: ['install'], postinst: ['configure', ''] };
 
 export function runMaintainerScripts(ws: EffectWorkspace, packages: readonly PackageScripts[]): void {
-  const debconf = templateDefaults(packages.flatMap((p) => (p.templates ? [p.templates] : [])));
+  // Parsed on the first db_get only: tzdata's templates alone are large.
+  let defaults: ReadonlyMap<string, string> | undefined;
+  const debconf = { get: (question: string) => (defaults ??= templateDefaults(packages.flatMap((p) => (p.templates ? [p.templates] : [])))).get(question) };
   const order = configureOrder(packages);
   for (const script of ['preinst', 'postinst'] as const) {
     for (const pkg of order) {
@@ -40,7 +42,7 @@ export function runMaintainerScripts(ws: EffectWorkspace, packages: readonly Pac
   }
 }
 
-function runOne(ws: EffectWorkspace, pkg: PackageScripts, script: 'preinst' | 'postinst', text: string, debconf: ReadonlyMap<string, string>): void {
+function runOne(ws: EffectWorkspace, pkg: PackageScripts, script: 'preinst' | 'postinst', text: string, debconf: Pick<ReadonlyMap<string, string>, 'get'>): void {
   let parsed;
   try {
     parsed = parseScript(text);

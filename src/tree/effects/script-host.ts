@@ -21,7 +21,7 @@ export interface ScriptContext {
   /** `postinst`, or `postinst -> /usr/sbin/phpenmod` for a shell script it runs. */
   script: string;
   /** Question -> default, for db_get. */
-  debconf: ReadonlyMap<string, string>;
+  debconf: Pick<ReadonlyMap<string, string>, 'get'>;
   env: Record<string, string>;
   /** How many image shell scripts deep this is (bounded). */
   depth: number;

@@ -30,7 +30,8 @@ interface Piece {
 /** A field boundary forced by "$@". */
 const BREAK: Piece = { text: '', quoted: true };
 
-const GLOB_CHARS = /[*?[]/;
+/** A pattern: `*`, `?` or a bracket expression with its closing `]` (a lone `[`, as in `[ -f x ]`, is not). */
+const GLOB_CHARS = /[*?]|\[.+\]/;
 
 /** Expands a word into fields (split and globbed), as for a command's arguments or `for` items. */
 export function expandFields(word: Word, ctx: ExpansionContext): string[] {
@@ -38,7 +39,7 @@ export function expandFields(word: Word, ctx: ExpansionContext): string[] {
   const fields = splitFields(pieces, ctx.param('IFS') ?? ' \t\n');
   const out: string[] = [];
   for (const field of fields) {
-    const unquotedGlob = field.some((p) => !p.quoted && GLOB_CHARS.test(p.text));
+    const unquotedGlob = field.some((p) => !p.quoted && GLOB_CHARS.test(p.text)) && GLOB_CHARS.test(field.map((p) => p.text).join(''));
     if (unquotedGlob) {
       const matches = ctx.glob(field.map((p) => (p.quoted ? escapeGlob(p.text) : p.text)).join(''));
       if (matches.length > 0) {
