@@ -18,7 +18,7 @@ export const buildCommand: Command = {
   --cache-dir      cache root (default: $PITH_CACHE_DIR, $XDG_CACHE_HOME/pith, ~/.cache/pith)
   --frozen         use the lockfile as it is: fail if it is missing or does not match the spec
   --no-sbom        do not write PATH.spdx.json and PATH.cdx.json beside the output
-  --explain        with trim: closure, print why each file is kept and what was dropped, by package
+  --explain        print why each file is kept and what was dropped (and why), by package, in any trim mode
   --push REF       push the image to a registry after building (writes no layout unless -o is given),
                    with its SBOMs attached to each platform manifest as OCI referrers
   --insecure       with --push: allow plain HTTP or an unverified certificate
