@@ -6,7 +6,7 @@
 import type { Origin } from '../entry.js';
 import { compareBytes, type FsTree } from '../fs-tree.js';
 import { toImagePath } from '../paths.js';
-import type { TrimmedPath, Unmet } from './closure.js';
+import type { TrimmedPath, Unmet } from './types.js';
 
 /** What explain() needs: a closure TrimResult, or the same facts for `trim: docs` and `none`. */
 export interface TrimReport {
