@@ -94,10 +94,19 @@
  *                      kept                                 var/lib/gems/**, usr/share/rubygems-integration/**
  *   php                a php interpreter is kept            usr/lib/php/** (extensions, php.ini templates),
  *                                                           usr/share/php/**, etc/php/**
+ *   imagemagick        libMagickCore is kept                its coder and filter modules and their
+ *                                                           configuration (usr/lib/<triplet>/ImageMagick-*,
+ *                                                           usr/share/ImageMagick-*): every format is a
+ *                                                           module loaded by path, even xc: and png
  *   java               anything under usr/lib/jvm/<jvm>/    that JVM's directory as its launcher loads it:
  *                      is kept                              lib/ (libjava.so, lib/server/libjvm.so, modules,
  *                                                           jvm.cfg, the security files), conf/, bin/,
- *                                                           release; its man pages left out
+ *                                                           release; its man pages left out; and
+ *                                                           libfontconfig.so.1, which AWT dlopen()s to
+ *                                                           draw text (headless too)
+ *   fonts              libfontconfig is kept                the fonts and fontconfig's configuration and
+ *                                                           cache: etc/fonts, usr/share/fonts,
+ *                                                           usr/share/fontconfig, var/cache/fontconfig
  *
  * `#!` interpreters of kept scripts are not a rule: the engine reads them (closure.ts).
  */
@@ -188,6 +197,8 @@ const NODE = /^(node|nodejs|libnode\.so\.\d+)$/;
 const RUBY = /^(ruby|ruby\d+\.\d+|libruby-\d+\.\d+\.so(\.\d+)*)$/;
 const PHP = /^(php\d+(\.\d+)?|libphp\d*(\.\d+)?\.so)$/;
 const JVM_FILE = /^usr\/lib\/jvm\/([^/]+)\//;
+const FONTCONFIG = /^libfontconfig\.so\.1(\.\d+)*$/;
+const MAGICK = /^libMagickCore-\d+\.Q\d+(HDRI)?\.so(\.\d+)*$/;
 const GIT = /^usr\/(bin\/git|lib\/git-core\/.+)$/;
 const POSTGRESQL = /^usr\/(lib\/postgresql\/.+|share\/postgresql-common\/pg_wrapper)$/;
 const JS_FILE = /\.(c|m)?js$|\.json$/;
@@ -385,13 +396,25 @@ export const DEFAULT_RULES: readonly Rule[] = Object.freeze([
     keep: ['usr/lib/php/**', 'usr/share/php/**', 'etc/php/**'],
   },
   {
+    name: 'imagemagick',
+    why: 'ImageMagick reads and writes every image format through a coder module it loads by path, configured by its XML files',
+    when: (ctx) => ctx.keptNamed(MAGICK).length > 0,
+    keep: ['usr/lib/*/ImageMagick-*/**', 'usr/share/ImageMagick-*/**', 'etc/ImageMagick-*/**'],
+  },
+  {
     name: 'java',
     why: 'the java launcher loads libjava.so, lib/server/libjvm.so, the modules image, jvm.cfg and the security files from its JVM directory by path',
     when: (ctx) => ctx.keptMatching(JVM_FILE).length > 0,
     keep: (ctx) => {
       const jvms = new Set(ctx.keptMatching(JVM_FILE).map((path) => JVM_FILE.exec(path)![1]!));
-      return [...jvms].sort().map((jvm) => `usr/lib/jvm/${jvm}/**`);
+      return [...[...jvms].sort().map((jvm) => `usr/lib/jvm/${jvm}/**`), ...libDirs('*/libfontconfig.so.1*')];
     },
     exclude: ['usr/lib/jvm/*/man/**'],
+  },
+  {
+    name: 'fonts',
+    why: 'fontconfig finds fonts through /etc/fonts and its cache; text drawn without them fails or has no glyphs',
+    when: (ctx) => ctx.keptNamed(FONTCONFIG).length > 0,
+    keep: ['etc/fonts/**', 'usr/share/fonts/**', 'usr/share/fontconfig/**', 'var/cache/fontconfig/**'],
   },
 ] satisfies Rule[]);

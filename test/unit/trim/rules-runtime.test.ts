@@ -90,7 +90,7 @@ test('git keeps the helpers it runs by name; postgresql its bin and share direct
   assert.ok(!pg.kept.has('usr/lib/git-core/git-remote-http'));
 });
 
-test('perl, node, ruby and php keep their module trees; node the node_modules above a kept script', async () => {
+test('perl, node, ruby, php and ImageMagick keep their module trees; node the node_modules above a kept script', async () => {
   const tree = treeOf({
     ...glibc,
     'usr/bin/perl': exe(['libc.so.6'], 'perl-base'),
@@ -110,6 +110,10 @@ test('perl, node, ruby and php keep their module trees; node the node_modules ab
     'usr/lib/ruby/3.1.0/json.rb': { data: 'module JSON; end', pkg: 'libruby3.1' },
     'usr/bin/php8.2': exe(['libc.so.6'], 'php8.2-cli'),
     'usr/lib/php/20220829/opcache.so': lib('opcache.so', ['libc.so.6'], 'php8.2-opcache'),
+    'usr/bin/convert-im6.q16': exe(['libMagickCore-6.Q16.so.6', 'libc.so.6'], 'imagemagick-6.q16'),
+    [`usr/${ML}/libMagickCore-6.Q16.so.6`]: lib('libMagickCore-6.Q16.so.6', ['libc.so.6'], 'libmagickcore-6.q16-6'),
+    [`usr/${ML}/ImageMagick-6.9.11/modules-Q16/coders/png.so`]: lib('png.so', ['libc.so.6'], 'libmagickcore-6.q16-6'),
+    'usr/share/ImageMagick-6/english.xml': { data: '<locale/>', pkg: 'imagemagick-6-common' },
   });
   const perl = await trimToClosure(tree, { roots: ['/usr/bin/perl'] });
   for (const p of ['usr/share/perl/5.36/List/Util.pm', `usr/${ML}/perl/5.36/auto/POSIX/POSIX.so`, `usr/${ML}/perl-base/strict.pm`]) assert.deepEqual(perl.reasons.get(p), ['rule: perl'], p);
@@ -128,6 +132,8 @@ test('perl, node, ruby and php keep their module trees; node the node_modules ab
   assert.deepEqual(ruby.reasons.get('usr/lib/ruby/3.1.0/json.rb'), ['rule: ruby']);
   const php = await trimToClosure(tree, { roots: ['/usr/bin/php8.2'] });
   assert.deepEqual(php.reasons.get('usr/lib/php/20220829/opcache.so'), ['rule: php']);
+  const magick = await trimToClosure(tree, { roots: ['/usr/bin/convert-im6.q16'] });
+  for (const p of [`usr/${ML}/ImageMagick-6.9.11/modules-Q16/coders/png.so`, 'usr/share/ImageMagick-6/english.xml']) assert.deepEqual(magick.reasons.get(p), ['rule: imagemagick'], p);
 });
 
 test("java keeps its JVM directory as the launcher loads it; libattach.so's libjvm.so, found among the mapped objects, is no error", async () => {
@@ -144,12 +150,20 @@ test("java keeps its JVM directory as the launcher loads it; libattach.so's libj
     [`${jvm}/lib/jvm.cfg`]: { symlink: '/etc/java-17-openjdk/jvm-amd64.cfg', pkg: 'openjdk-17-jre-headless' },
     'etc/java-17-openjdk/jvm-amd64.cfg': { data: '-server KNOWN', pkg: 'openjdk-17-jre-headless' },
     [`${jvm}/man/man1/java.1.gz`]: { data: 'man', pkg: 'openjdk-17-jre-headless' },
+    [`usr/${ML}/libfontconfig.so.1`]: { symlink: 'libfontconfig.so.1.12.0', pkg: 'libfontconfig1' },
+    [`usr/${ML}/libfontconfig.so.1.12.0`]: lib('libfontconfig.so.1', ['libc.so.6'], 'libfontconfig1'),
+    'etc/fonts/fonts.conf': { data: '<fontconfig/>', pkg: 'fontconfig-config' },
+    'usr/share/fonts/truetype/dejavu/DejaVuSans.ttf': { data: 'ttf', pkg: 'fonts-dejavu-core' },
   });
   const result = await trimToClosure(tree, { roots: [`/${jvm}/bin/java`] });
   for (const p of [`${jvm}/lib/libjava.so`, `${jvm}/lib/server/libjvm.so`, `${jvm}/lib/modules`, `${jvm}/lib/jvm.cfg`, 'etc/java-17-openjdk/jvm-amd64.cfg']) {
     assert.ok(result.kept.has(p), `${p} kept`);
   }
   assert.ok(!result.kept.has(`${jvm}/man/man1/java.1.gz`));
+  // AWT dlopen()s fontconfig to draw text; fontconfig then needs its configuration and the fonts.
+  assert.deepEqual(result.reasons.get(`usr/${ML}/libfontconfig.so.1`), ['rule: java']);
+  assert.ok(result.kept.has(`usr/${ML}/libfontconfig.so.1.12.0`));
+  for (const p of ['etc/fonts/fonts.conf', 'usr/share/fonts/truetype/dejavu/DejaVuSans.ttf']) assert.deepEqual(result.reasons.get(p), ['rule: fonts'], p);
   // libjvm.so is provided by a kept object; libcups.so.2 (dlopen()ed by AWT on printing) is not in the image.
   assert.deepEqual(result.unmet, [{ path: `/${jvm}/lib/libawt.so`, kind: 'library', needs: 'libcups.so.2' }]);
 
