@@ -6,6 +6,7 @@ import type { Digest } from '../image/digest.js';
 import { hostArch, platformFor } from '../image/platform.js';
 import type { Descriptor } from '../image/types.js';
 import { writeLayer } from '../layers/layer.js';
+import type { Compression } from '../layers/compression/codecs.js';
 import { DEFAULT_LAYER_RULES, planLayers } from '../layers/plan.js';
 import { sinks } from '../sinks/index.js';
 import type { BuiltImage, ImageArtifact } from '../image/artifact.js';
@@ -24,12 +25,6 @@ import { builtLayer, type BuiltLayer } from './built-layer.js';
 import { writeLockfile, type Lockfile } from '../resolve/lockfile.js';
 import { debianIdentity, PITH_IDENTITY } from '../tree/files/os-release.js';
 
-/**
- * gzip level for layers. Pinned: a different level gives different bytes and digests. 4, not 6:
- * on a 227 MB tree of libraries level 4 costs 2.5 CPU-s against 4.4 (zlib), for 3% more bytes,
- * still fewer than umoci's default output (71.0 MB vs 71.9 MB; level 6: 69.0 MB).
- */
-export const GZIP_LEVEL = 4;
 
 export interface BuildOptions {
   /** Where to write the result; omit to only build into the cache. */
@@ -46,6 +41,8 @@ export interface BuildOptions {
   insecure?: boolean;
   /** SPDX and CycloneDX SBOMs: computed, and written beside a file output. Default: true. */
   sbom?: boolean;
+  /** Overrides the spec's `compression` (the CLI's --compression). */
+  compression?: Compression;
   /** With trim: closure, receives why each file is kept and what was dropped, per package. */
   explain?: (text: string) => void;
 }
@@ -95,6 +92,7 @@ export async function build(loaded: LoadedSpec, options: BuildOptions = {}): Pro
   if (options.output) await checkOutputWritable(options.output.path);
 
   const created = buildEpoch(spec, options.env ?? process.env);
+  const compression = options.compression ?? spec.compression;
   const cacheDir = options.cacheDir ?? defaultCacheDir(options.env);
   const store = new BlobStore(join(cacheDir, 'blobs'));
   const accounts = resolveAccounts(spec.accounts);
@@ -138,7 +136,7 @@ export async function build(loaded: LoadedSpec, options: BuildOptions = {}): Pro
     const closure = spec.trim === 'closure';
     const fromPackages =
       packages && !closure
-        ? await packageLayers(packages, { cacheDir, store, trimDocs: spec.trim === 'docs', mtime: created, gzipLevel: GZIP_LEVEL, log: (m) => log(`${arch}: ${m}`) })
+        ? await packageLayers(packages, { cacheDir, store, trimDocs: spec.trim === 'docs', mtime: created, compression, log: (m) => log(`${arch}: ${m}`) })
         : undefined;
     for (const layer of fromPackages?.layers ?? []) addLayer(layer);
     const os = !debian ? PITH_IDENTITY : packages?.some((p) => p.name === 'base-files') ? null : debianIdentity(debian.codename);
@@ -155,7 +153,7 @@ export async function build(loaded: LoadedSpec, options: BuildOptions = {}): Pro
       }
       const ldPath = config.Env?.find((e) => e.startsWith('LD_LIBRARY_PATH='))?.slice('LD_LIBRARY_PATH='.length);
       const image = await closureImage(packages ?? [], tree, {
-        cacheDir, store, mtime: created, gzipLevel: GZIP_LEVEL, roots, keep: spec.keep,
+        cacheDir, store, mtime: created, compression, roots, keep: spec.keep,
         ...(ldPath ? { libraryPath: ldPath.split(':').filter(Boolean) } : {}),
         log: (m) => log(`${arch}: ${m}`),
       });
@@ -167,7 +165,7 @@ export async function build(loaded: LoadedSpec, options: BuildOptions = {}): Pro
       // Package-owned entries in the tree (the merged-/usr links) are already in package layers.
       const rules = [{ name: 'from-packages', createdBy: '', match: (e: { origin: { kind: string } }) => e.origin.kind === 'package' }, ...DEFAULT_LAYER_RULES];
       for (const plan of planLayers(tree, rules).filter((p) => p.name !== 'from-packages')) {
-        const blob = await writeLayer(plan.entries, store, { mtime: created, gzipLevel: GZIP_LEVEL });
+        const blob = await writeLayer(plan.entries, store, { mtime: created, compression });
         addLayer(builtLayer(blob, plan.name, plan.createdBy, plan.entries.length));
         log(`${arch}: layer ${plan.name}: ${plan.entries.length} entries, ${blob.size} bytes`);
       }

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { writeLayer } from '../layers/layer.js';
+import type { Compression } from '../layers/compression/codecs.js';
 import { DEFAULT_LAYER_RULES, planLayers, type LayerRule } from '../layers/plan.js';
 import type { LockedPackage } from '../resolve/lockfile.js';
 import type { DebContents } from '../resolve/sources/debian/deb/deb-reader.js';
@@ -22,7 +23,7 @@ export interface ClosureImageOptions {
   cacheDir: string;
   store: BlobStore;
   mtime: number;
-  gzipLevel: number;
+  compression: Compression;
   /** entrypoint[0], an absolute cmd[0], and the spec's keep: globs. */
   roots: string[];
   keep: string[];
@@ -112,7 +113,7 @@ async function buildClosureImage(packages: readonly LockedPackage[], appTree: Fs
   ];
   const layers: ClosureImage['layers'] = [];
   for (const plan of planLayers(trimmed, rules)) {
-    const blob = await writeLayer(plan.entries, options.store, { mtime: options.mtime, gzipLevel: options.gzipLevel });
+    const blob = await writeLayer(plan.entries, options.store, { mtime: options.mtime, compression: options.compression });
     layers.push(builtLayer(blob, plan.name, plan.createdBy, plan.entries.length));
     options.log?.(`layer ${plan.name}: ${plan.entries.length} entries, ${blob.size} bytes`);
   }

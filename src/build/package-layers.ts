@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import type { DebContents } from '../resolve/sources/debian/deb/deb-reader.js';
 import { LayerCache } from '../layers/layer-cache.js';
 import { writeLayer } from '../layers/layer.js';
+import { compressionIdentity, type Compression } from '../layers/compression/codecs.js';
 import { planLayers } from '../layers/plan.js';
 import type { LockedPackage } from '../resolve/lockfile.js';
 import { fetchDebs } from '../resolve/sources/debian/download.js';
@@ -15,18 +16,16 @@ import { writeFileAtomic } from '../store/atomic.js';
 import { builtLayer, type BuiltLayer } from './built-layer.js';
 import { packageFacts, recallFacts, rememberFacts, type PackageSbomFacts } from './sbom.js';
 
-// gzip bytes depend on the zlib build (Node bundles its own): a cached layer is only reused
-// with the same one, so a Node upgrade can never mix old and new bytes for one key.
 /** Package layers beyond this many share one last layer (runtimes slow down with many layers). */
 export const PACKAGE_LAYER_BUDGET = 12;
-const FORMAT = 'pith-package-layer-v1';
+const FORMAT = 'pith-package-layer-v2';
 
 export interface PackageLayerOptions {
   cacheDir: string;
   store: BlobStore;
   trimDocs: boolean;
   mtime: number;
-  gzipLevel: number;
+  compression: Compression;
   log?: (message: string) => void;
 }
 
@@ -67,7 +66,7 @@ export async function packageLayers(packages: readonly LockedPackage[], options:
 
   const groups = groupPackages(packages);
   const keyOf = (g: { packages: LockedPackage[] }) =>
-    LayerCache.key({ format: FORMAT, debs: g.packages.map((p) => p.sha256), trimDocs: options.trimDocs, mergedUsr, mtime: options.mtime, gzip: options.gzipLevel, zlib: process.versions.zlib });
+    LayerCache.key({ format: FORMAT, debs: g.packages.map((p) => p.sha256), trimDocs: options.trimDocs, mergedUsr, mtime: options.mtime, compression: compressionIdentity(options.compression) });
   const cached = await Promise.all(groups.map((g) => cache.get(keyOf(g))));
   const missing = groups.filter((_, i) => cached[i] === undefined);
   const debPaths = missing.length ? await fetchDebs(missing.flatMap((g) => g.packages).map((p) => ({ ...p, baseUrl: p.repository })), debCache) : new Map<string, string>();
@@ -123,7 +122,7 @@ export async function packageLayers(packages: readonly LockedPackage[], options:
         { name: group.name, createdBy: '', match: (e) => e.origin.kind === 'package' && names.has(e.origin.package ?? '') },
         { name: 'elsewhere', createdBy: '', match: () => true },
       ]).filter((p) => p.name === group.name);
-      blob = await writeLayer(plan?.entries ?? [], options.store, { mtime: options.mtime, gzipLevel: options.gzipLevel });
+      blob = await writeLayer(plan?.entries ?? [], options.store, { mtime: options.mtime, compression: options.compression });
       entries = plan?.entries.length ?? 0;
       await cache.put(keyOf(group), blob);
     }
