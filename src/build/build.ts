@@ -22,7 +22,7 @@ import { mergedUsrOf, packageLayers } from './package-layers.js';
 import type { SbomFile } from '../sbom/model.js';
 import { imageSboms, treeFiles, writeSbomFiles, type ImageSboms } from './sbom.js';
 import { builtLayer, type BuiltLayer } from './built-layer.js';
-import { writeLockfile, type Lockfile } from '../resolve/lockfile.js';
+import { locateLockedDebs, writeLockfile, type Lockfile } from '../resolve/lockfile.js';
 import { debianIdentity, PITH_IDENTITY } from '../tree/files/os-release.js';
 
 
@@ -133,14 +133,16 @@ export async function build(loaded: LoadedSpec, options: BuildOptions = {}): Pro
     }
     const packages = locked?.lock.packages[arch];
     if (locked && !packages) throw buildError(`${locked.path} has no packages for ${arch} (run pith lock)`);
+    // Any configured mirror of the locked suites serves the .debs; their hashes come from the lock.
+    const located = packages && debian ? locateLockedDebs(packages, debian.repos) : undefined;
     const closure = spec.trim === 'closure';
     const fromPackages =
-      packages && !closure
-        ? await packageLayers(packages, { cacheDir, store, trimDocs: spec.trim === 'docs', mtime: created, compression, log: (m) => log(`${arch}: ${m}`) })
+      located && !closure
+        ? await packageLayers(located, { cacheDir, store, trimDocs: spec.trim === 'docs', mtime: created, compression, log: (m) => log(`${arch}: ${m}`) })
         : undefined;
     for (const layer of fromPackages?.layers ?? []) addLayer(layer);
     const os = !debian ? PITH_IDENTITY : packages?.some((p) => p.name === 'base-files') ? null : debianIdentity(debian.codename);
-    const mergedUsr = fromPackages?.mergedUsr ?? (packages ? await mergedUsrOf(packages, cacheDir, log) : []);
+    const mergedUsr = fromPackages?.mergedUsr ?? (located ? await mergedUsrOf(located, cacheDir, log) : []);
     const tree = await imageTree(loaded, arch, accounts, { os, mergedUsr, busybox: debian?.busybox ?? false, systemFiles });
     let facts = fromPackages?.facts;
     let files: SbomFile[] | undefined;
@@ -152,7 +154,7 @@ export async function build(loaded: LoadedSpec, options: BuildOptions = {}): Pro
         throw specError('trim: closure needs an entrypoint, an absolute cmd or keep: paths to start from', { where: loaded.where(['trim']) });
       }
       const ldPath = config.Env?.find((e) => e.startsWith('LD_LIBRARY_PATH='))?.slice('LD_LIBRARY_PATH='.length);
-      const image = await closureImage(packages ?? [], tree, {
+      const image = await closureImage(located ?? [], tree, {
         cacheDir, store, mtime: created, compression, roots, keep: spec.keep,
         ...(ldPath ? { libraryPath: ldPath.split(':').filter(Boolean) } : {}),
         log: (m) => log(`${arch}: ${m}`),

@@ -18,7 +18,7 @@ export function lockInputs(selection: DebianSelection, archs: string[]): LockInp
   return {
     packages: selection.requirements,
     exclude: selection.exclude,
-    sources: selection.repos.map((r) => ({ url: r.url, suites: r.suites, components: r.components })),
+    sources: selection.repos.map((r) => ({ suites: r.suites, components: r.components })),
     archs,
   };
 }
@@ -53,13 +53,17 @@ export async function lockedPackages(
     import('../resolve/sources/debian/solver.js'),
     import('../resolve/sources/debian/universe.js'),
   ]);
-  const lock: Lockfile = { lockfileVersion: 1, inputs, indexes: [], packages: {} };
-  const indexUrls = new Set<string>();
+  const lock: Lockfile = { lockfileVersion: 2, inputs, archives: [], indexes: [], packages: {} };
+  const seen = new Set<string>();
   for (const arch of archs) {
     const loadedRecords = await loadPackageRecords(selection.repos, debArch(arch), { cacheDir: options.cacheDir, log: options.log });
-    for (const index of loadedRecords.indexes) {
-      if (!indexUrls.has(index.url)) lock.indexes.push(index);
-      indexUrls.add(index.url);
+    for (const { suite, path, sha256, size } of loadedRecords.indexes) {
+      if (!seen.has(`index ${suite}/${path}`)) lock.indexes.push({ suite, path, sha256, size });
+      seen.add(`index ${suite}/${path}`);
+    }
+    for (const archive of loadedRecords.archives) {
+      if (!seen.has(`archive ${archive.suite}`)) lock.archives.push(archive);
+      seen.add(`archive ${archive.suite}`);
     }
     const universe = new PackageUniverse(loadedRecords.records, debArch(arch));
     const packageWhere = (i: number) => loaded.where(['packages', i]);
@@ -76,7 +80,6 @@ export async function lockedPackages(
         architecture: r.architecture,
         source: r.source,
         suite: r.suite,
-        repository: r.baseUrl,
         filename: r.filename,
         size: r.size,
         sha256: r.sha256,

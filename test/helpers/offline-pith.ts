@@ -85,8 +85,9 @@ export type LockedEntry = LockedPackage;
 
 export interface LockJson {
   lockfileVersion: number;
-  inputs: { packages: string[]; exclude: string[]; sources: Array<{ url: string; suites: string[]; components: string[] }>; archs: string[] };
-  indexes: Array<{ url: string; sha256: string; size: number }>;
+  inputs: { packages: string[]; exclude: string[]; sources: Array<{ suites: string[]; components: string[] }>; archs: string[] };
+  archives: Array<{ suite: string; codename: string; signedBy: string[] }>;
+  indexes: Array<{ suite: string; path: string; sha256: string; size: number }>;
   packages: Record<string, LockedEntry[]>;
 }
 
