@@ -24,6 +24,11 @@ export interface LockInputs {
   exclude: string[];
   sources: Array<{ url: string; suites: string[]; components: string[] }>;
   archs: string[];
+  /**
+   * The spec's `base:` as written, and the root digest (index or manifest) it resolved to when
+   * the lock was made: builds from the lock use that image, whatever the tag names now.
+   */
+  base?: { ref: string; digest: string };
 }
 
 export interface Lockfile {
@@ -95,5 +100,6 @@ export function lockMismatch(lock: Lockfile, inputs: LockInputs): string | undef
   setDiff('archs', lock.inputs.archs, inputs.archs);
   const src = (s: LockInputs['sources']) => s.map((x) => `${x.url} ${x.suites.join(',')} ${x.components.join(',')}`);
   setDiff('sources', src(lock.inputs.sources), src(inputs.sources));
+  setDiff('base', lock.inputs.base ? [lock.inputs.base.ref] : [], inputs.base ? [inputs.base.ref] : []);
   return diffs.length ? diffs.join('; ') : undefined;
 }
