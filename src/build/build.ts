@@ -167,6 +167,7 @@ export async function build(loaded: LoadedSpec, options: BuildOptions = {}): Pro
       const image = await closureImage(packages ?? [], tree, {
         cacheDir, store, mtime: created, gzipLevel: GZIP_LEVEL, roots, keep: spec.keep,
         ...(ldPath ? { libraryPath: ldPath.split(':').filter(Boolean) } : {}),
+        ...(base ? { base: { diffIds: base.layers.map((l) => l.diffId), entries: async () => (await import('./base-tree.js')).baseTreeEntries(base, store) } } : {}),
         log: (m) => log(`${arch}: ${m}`),
       });
       options.explain?.(`${arch}:\n${image.explanation}`);
