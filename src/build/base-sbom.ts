@@ -6,6 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { isPithError } from '../errors.js';
 import { digestHex } from '../image/digest.js';
 import type { ClientOptions } from '../registry-client/client.js';
 import { CYCLONEDX_ARTIFACT_TYPE, fetchReferrerDocument, listReferrers, SPDX_ARTIFACT_TYPE } from '../registry-client/referrers.js';
@@ -38,12 +39,22 @@ async function besideLayout(base: BaseImage, dir: string): Promise<Buffer | unde
   return undefined;
 }
 
+/**
+ * The SBOM attached to the base as a referrer. A registry that refuses the lookup (no referrers
+ * API and no tag, or no permission) counts as no SBOM: the base itself was pulled, and an SBOM
+ * is only the last resort for knowing its packages.
+ */
 async function fromReferrers(base: BaseImage, options: ClientOptions): Promise<Buffer | undefined> {
   if (base.origin.kind !== 'registry') return undefined;
   const { registry, repository } = base.origin.reference;
-  const referrers = await listReferrers(registry, repository, base.digest, options);
-  const sbom = referrers.find((d) => d.artifactType === SPDX_ARTIFACT_TYPE) ?? referrers.find((d) => d.artifactType === CYCLONEDX_ARTIFACT_TYPE);
-  return sbom ? fetchReferrerDocument(registry, repository, sbom, options) : undefined;
+  try {
+    const referrers = await listReferrers(registry, repository, base.digest, options);
+    const sbom = referrers.find((d) => d.artifactType === SPDX_ARTIFACT_TYPE) ?? referrers.find((d) => d.artifactType === CYCLONEDX_ARTIFACT_TYPE);
+    return sbom ? await fetchReferrerDocument(registry, repository, sbom, options) : undefined;
+  } catch (err) {
+    if (isPithError(err) && err.kind !== 'integrity') return undefined;
+    throw err;
+  }
 }
 
 /** Every `pkg:deb/...` package of an SPDX 2.x or CycloneDX JSON document, sorted by name. */
