@@ -1,8 +1,9 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { writeLayer } from '../layers/layer.js';
+import type { Compression } from '../layers/compression/codecs.js';
 import { DEFAULT_LAYER_RULES, planLayers, type LayerRule } from '../layers/plan.js';
-import type { LockedPackage } from '../resolve/lockfile.js';
+import type { LocatedPackage } from '../resolve/lockfile.js';
 import type { DebContents } from '../resolve/sources/debian/deb/deb-reader.js';
 import { fetchDebs } from '../resolve/sources/debian/download.js';
 import type { BlobStore } from '../store/blob-store.js';
@@ -22,7 +23,7 @@ export interface ClosureImageOptions {
   cacheDir: string;
   store: BlobStore;
   mtime: number;
-  gzipLevel: number;
+  compression: Compression;
   /** entrypoint[0], an absolute cmd[0], and the spec's keep: globs. */
   roots: string[];
   keep: string[];
@@ -52,7 +53,7 @@ export interface ClosureImage {
  * the spec's files by content, roots, keep, mtime, gzip, and pith's own code); a hit is used only
  * when every layer blob is in the store and hashes to its digest.
  */
-export async function closureImage(packages: readonly LockedPackage[], appTree: FsTree, options: ClosureImageOptions): Promise<ClosureImage> {
+export async function closureImage(packages: readonly LocatedPackage[], appTree: FsTree, options: ClosureImageOptions): Promise<ClosureImage> {
   const cachePath = join(options.cacheDir, 'closure', `${await closureKey(packages, appTree, options)}.json`);
   const hit = await recallClosureImage(cachePath, options.store);
   if (hit) {
@@ -64,8 +65,8 @@ export async function closureImage(packages: readonly LockedPackage[], appTree: 
   return image;
 }
 
-async function buildClosureImage(packages: readonly LockedPackage[], appTree: FsTree, options: ClosureImageOptions): Promise<ClosureImage> {
-  const records = packages.map((p) => ({ ...p, baseUrl: p.repository }));
+async function buildClosureImage(packages: readonly LocatedPackage[], appTree: FsTree, options: ClosureImageOptions): Promise<ClosureImage> {
+  const records = packages;
   const debCache = { cacheDir: options.cacheDir, ...(options.log ? { log: options.log } : {}) };
   const paths = records.length ? await fetchDebs(records, debCache) : new Map<string, string>();
   const { readDeb } = await import('../resolve/sources/debian/deb/deb-reader.js');
@@ -125,7 +126,7 @@ async function buildClosureImage(packages: readonly LockedPackage[], appTree: Fs
   ];
   const layers: ClosureImage['layers'] = [];
   for (const plan of planLayers(trimmed, rules).filter((p) => p.name !== 'from-base')) {
-    const blob = await writeLayer(plan.entries, options.store, { mtime: options.mtime, gzipLevel: options.gzipLevel });
+    const blob = await writeLayer(plan.entries, options.store, { mtime: options.mtime, compression: options.compression });
     layers.push(builtLayer(blob, plan.name, plan.createdBy, plan.entries.length));
     options.log?.(`layer ${plan.name}: ${plan.entries.length} entries, ${blob.size} bytes`);
   }

@@ -30,7 +30,7 @@ export function lockInputs(selection: DebianSelection, archs: string[], base?: {
   return {
     packages: selection.requirements,
     exclude: selection.exclude,
-    sources: selection.repos.map((r) => ({ url: r.url, suites: r.suites, components: r.components })),
+    sources: selection.repos.map((r) => ({ suites: r.suites, components: r.components })),
     archs,
     ...(base ? { base } : {}),
   };
@@ -86,17 +86,21 @@ export async function lockedPackages(
     import('../resolve/sources/debian/solver.js'),
     import('../resolve/sources/debian/universe.js'),
   ]);
-  const lock: Lockfile = { lockfileVersion: 1, inputs, indexes: [], packages: {} };
-  const indexUrls = new Set<string>();
+  const lock: Lockfile = { lockfileVersion: 2, inputs, archives: [], indexes: [], packages: {} };
+  const seen = new Set<string>();
   let pin: Digest | undefined;
   for (const arch of archs) {
     // Every architecture from the one image the reference named first (a tag may move meanwhile).
     const present = base ? await base.installed(arch, pin) : undefined;
     pin ??= present?.rootDigest;
     const loadedRecords = await loadPackageRecords(selection.repos, debArch(arch), { cacheDir: options.cacheDir, log: options.log });
-    for (const index of loadedRecords.indexes) {
-      if (!indexUrls.has(index.url)) lock.indexes.push(index);
-      indexUrls.add(index.url);
+    for (const { suite, path, sha256, size } of loadedRecords.indexes) {
+      if (!seen.has(`index ${suite}/${path}`)) lock.indexes.push({ suite, path, sha256, size });
+      seen.add(`index ${suite}/${path}`);
+    }
+    for (const archive of loadedRecords.archives) {
+      if (!seen.has(`archive ${archive.suite}`)) lock.archives.push(archive);
+      seen.add(`archive ${archive.suite}`);
     }
     const universe = new PackageUniverse(loadedRecords.records, debArch(arch));
     const packageWhere = (i: number) => loaded.where(['packages', i]);
@@ -113,7 +117,6 @@ export async function lockedPackages(
         architecture: r.architecture,
         source: r.source,
         suite: r.suite,
-        repository: r.baseUrl,
         filename: r.filename,
         size: r.size,
         sha256: r.sha256,

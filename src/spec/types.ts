@@ -1,3 +1,4 @@
+import type { Compression } from '../image/compression.js';
 /**
  * The normalized spec: what the rest of pith consumes. Produced only by `src/spec/schema.ts` from the
  * file as written (defaults applied, paths normalized, modes parsed, ports and commands normalized).
@@ -86,6 +87,8 @@ export interface Spec {
   /** Package requirements as written: `curl`, `curl (>= 7.88)`, `curl=7.88.1-10`. */
   packages: string[];
   exclude: string[];
+  /** Layer compression (algorithm and level): part of every layer digest. */
+  compression: Compression;
   trim: 'docs' | 'closure' | 'none';
   /** With trim: closure, paths or globs always kept. */
   keep: string[];

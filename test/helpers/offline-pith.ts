@@ -86,7 +86,8 @@ export type LockedEntry = LockedPackage;
 export interface LockJson {
   lockfileVersion: number;
   inputs: LockInputs;
-  indexes: Array<{ url: string; sha256: string; size: number }>;
+  archives: Array<{ suite: string; codename: string; signedBy: string[] }>;
+  indexes: Array<{ suite: string; path: string; sha256: string; size: number }>;
   packages: Record<string, LockedEntry[]>;
 }
 
