@@ -18,6 +18,7 @@ import { containerConfig } from './image-config.js';
 import { imageTree } from './image-tree.js';
 import { debianSelection } from './debian-selection.js';
 import { lockedPackages } from './debian-lock.js';
+import { baseLoader } from './base-loader.js';
 import { mergedUsrOf, packageLayers } from './package-layers.js';
 import type { SbomFile } from '../sbom/model.js';
 import { imageSboms, treeFiles, writeSbomFiles, type ImageSboms } from './sbom.js';
@@ -104,7 +105,11 @@ export async function build(loaded: LoadedSpec, options: BuildOptions = {}): Pro
   const annotations: Record<string, string> = { ...spec.annotations, 'org.opencontainers.image.created': isoTime(created) };
   const baseRef = spec.base?.startsWith('oci:') ? `oci:${resolveLayoutArg(spec.base.slice(4), loaded.dir)}` : spec.base;
   if (spec.base) annotations['org.opencontainers.image.base.name'] = spec.base;
-  const locked = debian ? await lockedPackages(loaded, debian, archs, { cacheDir, frozen: options.frozen ?? false, deferWrite: true, log }) : undefined;
+  const clientOptions = { env: options.env ?? process.env, ...(options.insecure ? { insecure: true } : {}) };
+  const bases = spec.base && baseRef ? baseLoader(spec.base, baseRef, { ...clientOptions, store, cacheDir, log }) : undefined;
+  const locked = debian
+    ? await lockedPackages(loaded, debian, archs, { cacheDir, frozen: options.frozen ?? false, deferWrite: true, log, ...(bases ? { base: bases } : {}) })
+    : undefined;
 
   const images: BuildResult['images'] = [];
   const sboms: ImageSboms[] = [];
@@ -112,9 +117,9 @@ export async function build(loaded: LoadedSpec, options: BuildOptions = {}): Pro
   const blobs = new Map<string, Descriptor>();
   for (const arch of archs) {
     const platform = platformFor(arch);
-    const base = baseRef
-      ? await (await import('../resolve/base-image.js')).loadBaseImage(baseRef, platform, store, { cacheDir, env: options.env ?? process.env, ...(options.insecure ? { insecure: true } : {}) })
-      : undefined;
+    // From a lock, the base image it pins; else what the reference names now.
+    const loadedBase = bases ? await bases.load(arch, locked?.lock.inputs.base?.digest as Digest | undefined) : undefined;
+    const base = loadedBase?.image;
     const config = containerConfig(spec, systemFiles ? accounts : undefined, loaded.where, debian?.defaults, base?.config.config);
     const imageAnnotations = base ? { ...annotations, 'org.opencontainers.image.base.digest': base.digest } : annotations;
     const layers: LayerRef[] = [];
@@ -138,11 +143,16 @@ export async function build(loaded: LoadedSpec, options: BuildOptions = {}): Pro
     const closure = spec.trim === 'closure';
     const fromPackages =
       located && !closure
-        ? await packageLayers(located, { cacheDir, store, trimDocs: spec.trim === 'docs', mtime: created, compression, log: (m) => log(`${arch}: ${m}`) })
+        ? await packageLayers(located, {
+            cacheDir, store, trimDocs: spec.trim === 'docs', mtime: created, compression, log: (m) => log(`${arch}: ${m}`),
+            ...(loadedBase ? { mergedUsr: loadedBase.inventory.mergedUsr } : {}),
+          })
         : undefined;
     for (const layer of fromPackages?.layers ?? []) addLayer(layer);
     const os = !debian ? PITH_IDENTITY : packages?.some((p) => p.name === 'base-files') ? null : debianIdentity(debian.codename);
-    const mergedUsr = fromPackages?.mergedUsr ?? (located ? await mergedUsrOf(located, cacheDir, log) : []);
+    const ownLinks = fromPackages?.mergedUsr ?? (located ? await mergedUsrOf(located, cacheDir, log) : []);
+    // Files placed on a base go through the base's own /bin -> usr/bin links, never over them.
+    const mergedUsr = ownLinks.length ? ownLinks : (loadedBase?.inventory.mergedUsr ?? []);
     const tree = await imageTree(loaded, arch, accounts, { os, mergedUsr, busybox: debian?.busybox ?? false, systemFiles });
     let facts = fromPackages?.facts;
     let files: SbomFile[] | undefined;
@@ -157,6 +167,7 @@ export async function build(loaded: LoadedSpec, options: BuildOptions = {}): Pro
       const image = await closureImage(located ?? [], tree, {
         cacheDir, store, mtime: created, compression, roots, keep: spec.keep,
         ...(ldPath ? { libraryPath: ldPath.split(':').filter(Boolean) } : {}),
+        ...(base ? { base: { diffIds: base.layers.map((l) => l.diffId), entries: async () => (await import('./base-tree.js')).baseTreeEntries(base, store) } } : {}),
         log: (m) => log(`${arch}: ${m}`),
       });
       options.explain?.(`${arch}:\n${image.explanation}`);
@@ -183,6 +194,7 @@ export async function build(loaded: LoadedSpec, options: BuildOptions = {}): Pro
           created: isoTime(created),
           ...(debian ? { codename: debian.codename } : {}),
           packages: (packages ?? []).map((locked) => ({ locked, facts: facts?.get(locked.name) })),
+          ...(loadedBase ? { base: { name: `${loadedBase.image.name}@${loadedBase.image.digest}`, packages: loadedBase.inventory.packages } } : {}),
           files: files ?? (await treeFiles(tree)),
         }),
       );
@@ -257,15 +269,26 @@ async function checkOutputWritable(path: string): Promise<void> {
 /** Resolve the spec's packages again and write its lockfile (pith lock). */
 export async function lockSpec(
   loaded: LoadedSpec,
-  options: { cacheDir?: string; env?: NodeJS.ProcessEnv; log?: (m: string) => void } = {},
+  options: { cacheDir?: string; env?: NodeJS.ProcessEnv; log?: (m: string) => void; insecure?: boolean } = {},
 ): Promise<{ lock: Lockfile; path: string }> {
   const debian = await debianSelection(loaded, options.env ?? process.env);
   if (!debian) throw usageError(`${loaded.file} uses no Debian packages: there is nothing to lock`);
   const archs = loaded.spec.archs ?? [hostArch()];
+  const cacheDir = options.cacheDir ?? defaultCacheDir(options.env);
+  const { base } = loaded.spec;
+  const baseRef = base?.startsWith('oci:') ? `oci:${resolveLayoutArg(base.slice(4), loaded.dir)}` : base;
+  const bases =
+    base && baseRef
+      ? baseLoader(base, baseRef, {
+          store: new BlobStore(join(cacheDir, 'blobs')), cacheDir, env: options.env ?? process.env,
+          ...(options.insecure ? { insecure: true } : {}), ...(options.log ? { log: options.log } : {}),
+        })
+      : undefined;
   const { lock, path } = await lockedPackages(loaded, debian, archs, {
-    cacheDir: options.cacheDir ?? defaultCacheDir(options.env),
+    cacheDir,
     update: true,
     ...(options.log ? { log: options.log } : {}),
+    ...(bases ? { base: bases } : {}),
   });
   return { lock, path };
 }

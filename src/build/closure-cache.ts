@@ -72,6 +72,7 @@ export async function closureKey(packages: readonly LockedPackage[], appTree: Fs
     libraryPath: options.libraryPath ?? [],
     mtime: options.mtime,
     compression: compressionIdentity(options.compression),
+    ...(options.base ? { base: options.base.diffIds } : {}),
   });
 }
 

@@ -8,7 +8,7 @@ import type { DebContents } from '../resolve/sources/debian/deb/deb-reader.js';
 import { fetchDebs } from '../resolve/sources/debian/download.js';
 import type { BlobStore } from '../store/blob-store.js';
 import type { SbomFile } from '../sbom/model.js';
-import type { FileEntry } from '../tree/entry.js';
+import type { FileEntry, TreeEntry } from '../tree/entry.js';
 import { caBundleEntry } from '../tree/files/ca-bundle.js';
 import { FsTree } from '../tree/fs-tree.js';
 import { filterMd5sums } from '../tree/packages/dpkg-status.js';
@@ -29,6 +29,11 @@ export interface ClosureImageOptions {
   keep: string[];
   libraryPath?: string[];
   log?: (message: string) => void;
+  /**
+   * The base image below: its files join the tree (so the closure finds its loader and
+   * libraries) but are never written again. `diffIds` name it in the cache key.
+   */
+  base?: { diffIds: readonly string[]; entries: () => Promise<TreeEntry[]> };
 }
 
 export interface ClosureImage {
@@ -75,6 +80,7 @@ async function buildClosureImage(packages: readonly LocatedPackage[], appTree: F
   );
 
   const tree = new FsTree();
+  for (const entry of options.base ? await options.base.entries() : []) tree.add(entry.path, entry);
   const baseFiles = records.find((p) => p.name === 'base-files');
   const mergedUsr: MergedUsrLink[] = baseFiles ? mergedUsrLinks([{ name: 'base-files', files: debs.get(baseFiles.sha256)!.files }]) : [];
   addMergedUsrLinks(tree, mergedUsr);
@@ -88,6 +94,12 @@ async function buildClosureImage(packages: readonly LocatedPackage[], appTree: F
   if (records.some((p) => p.name === 'ca-certificates')) caBundleEntry(tree);
 
   const result = await trimToClosure(tree, { roots: options.roots, keep: options.keep, ...(options.libraryPath ? { libraryPath: options.libraryPath } : {}) });
+  if (options.base) {
+    // What the base holds is the base's: this build neither keeps nor drops it.
+    const ours = (p: { path: string }) => tree.get(p.path)?.origin.kind !== 'base';
+    result.dropped = result.dropped.filter(ours);
+    result.keptFiles = result.keptFiles.filter(ours);
+  }
   for (const warning of result.warnings) options.log?.(`trim: ${warning}`);
   const trimmed = applyTrim(tree, result);
   // status.d's md5sums list only what is still there.
@@ -101,6 +113,7 @@ async function buildClosureImage(packages: readonly LocatedPackage[], appTree: F
 
   const groups = groupPackages(packages);
   const rules: LayerRule[] = [
+    { name: 'from-base', createdBy: '', match: (e) => e.origin.kind === 'base' },
     ...groups.map((g) => {
       const names = new Set(g.packages.map((p) => p.name));
       return {
@@ -112,7 +125,7 @@ async function buildClosureImage(packages: readonly LocatedPackage[], appTree: F
     ...DEFAULT_LAYER_RULES,
   ];
   const layers: ClosureImage['layers'] = [];
-  for (const plan of planLayers(trimmed, rules)) {
+  for (const plan of planLayers(trimmed, rules).filter((p) => p.name !== 'from-base')) {
     const blob = await writeLayer(plan.entries, options.store, { mtime: options.mtime, compression: options.compression });
     layers.push(builtLayer(blob, plan.name, plan.createdBy, plan.entries.length));
     options.log?.(`layer ${plan.name}: ${plan.entries.length} entries, ${blob.size} bytes`);

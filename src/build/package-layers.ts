@@ -27,6 +27,8 @@ export interface PackageLayerOptions {
   mtime: number;
   compression: Compression;
   log?: (message: string) => void;
+  /** The links of the image below (a base image's), used when the packages ship none. */
+  mergedUsr?: readonly MergedUsrLink[];
 }
 
 export interface PackageLayers {
@@ -62,7 +64,7 @@ export async function packageLayers(packages: readonly LocatedPackage[], options
   const debCache = { cacheDir: options.cacheDir, ...(options.log ? { log: options.log } : {}) };
 
   const baseFiles = records.find((p) => p.name === 'base-files');
-  const mergedUsr = baseFiles ? await baseFilesLinks(baseFiles, debCache) : [];
+  const mergedUsr = baseFiles ? await baseFilesLinks(baseFiles, debCache) : [...(options.mergedUsr ?? [])];
 
   const groups = groupPackages(packages);
   const keyOf = (g: { packages: LocatedPackage[] }) =>

@@ -32,6 +32,11 @@ export interface LockInputs {
   /** Suites and components read, in order; not the mirror URLs (transport, not content). */
   sources: Array<{ suites: string[]; components: string[] }>;
   archs: string[];
+  /**
+   * The spec's `base:` as written, and the root digest (index or manifest) it resolved to when
+   * the lock was made: builds from the lock use that image, whatever the tag names now.
+   */
+  base?: { ref: string; digest: string };
 }
 
 /** A suite the resolution read, as its verified InRelease described it. */
@@ -129,9 +134,15 @@ function asLockfile(v: unknown): Lockfile | undefined {
     if (!isRecord(a) || !isString(a['suite']) || !isString(a['codename']) || !isStringArray(a['signedBy'])) return undefined;
     archives.push({ suite: a['suite'], codename: a['codename'], signedBy: a['signedBy'] });
   }
+  const rawBase = inputs['base'];
+  let base: LockInputs['base'];
+  if (rawBase !== undefined) {
+    if (!isRecord(rawBase) || !isString(rawBase['ref']) || !isString(rawBase['digest'])) return undefined;
+    base = { ref: rawBase['ref'], digest: rawBase['digest'] };
+  }
   return {
     lockfileVersion: 2,
-    inputs: { packages: inputs['packages'], exclude: inputs['exclude'], sources, archs: inputs['archs'] },
+    inputs: { packages: inputs['packages'], exclude: inputs['exclude'], sources, archs: inputs['archs'], ...(base ? { base } : {}) },
     archives,
     indexes,
     packages: byArch,
@@ -153,6 +164,7 @@ export function serializeLockfile(lock: Lockfile): string {
     exclude: lock.inputs.exclude,
     sources: lock.inputs.sources.map((s) => ({ suites: s.suites, components: s.components })),
     archs: lock.inputs.archs,
+    ...(lock.inputs.base ? { base: { ref: lock.inputs.base.ref, digest: lock.inputs.base.digest } } : {}),
   };
   const archives = [...lock.archives]
     .sort(byString((a) => a.suite))
@@ -181,6 +193,7 @@ export function lockMismatch(lock: Lockfile, inputs: LockInputs): string | undef
   setDiff('archs', lock.inputs.archs, inputs.archs);
   const src = (s: LockInputs['sources']) => s.map((x) => `${x.suites.join(',')}/${x.components.join(',')}`);
   setDiff('sources', src(lock.inputs.sources), src(inputs.sources));
+  setDiff('base', lock.inputs.base ? [lock.inputs.base.ref] : [], inputs.base ? [inputs.base.ref] : []);
   return diffs.length ? diffs.join('; ') : undefined;
 }
 

@@ -105,7 +105,7 @@ export interface RepositorySpec {
   keyring?: string;
 }
 
-export const PRESET_NAMES = ['static', 'base-nossl', 'base', 'cc', 'python3'] as const;
+export const PRESET_NAMES = ['static', 'base-nossl', 'base', 'cc', 'python3', 'java17', 'java21', 'nodejs'] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
 export const VARIANT_NAMES = ['nonroot', 'debug'] as const;
 export type VariantName = (typeof VARIANT_NAMES)[number];
