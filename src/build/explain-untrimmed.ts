@@ -5,7 +5,7 @@
  * the layer cache without reading a .deb, so this reads the verified .debs again: it costs time
  * only when asked for.
  */
-import type { LockedPackage } from '../resolve/lockfile.js';
+import type { LocatedPackage } from '../resolve/lockfile.js';
 import type { TreeEntry } from '../tree/entry.js';
 import { describe, type FsTree } from '../tree/fs-tree.js';
 import type { InstallResult } from '../tree/packages/install.js';
@@ -14,7 +14,7 @@ import type { TrimmedPath } from '../tree/trim/closure.js';
 import { explain } from '../tree/trim/explain.js';
 
 export async function explainUntrimmed(
-  packages: readonly LockedPackage[],
+  packages: readonly LocatedPackage[],
   appTree: FsTree,
   options: { cacheDir: string; trimDocs: boolean; log?: (m: string) => void },
 ): Promise<string> {

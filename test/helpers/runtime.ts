@@ -11,14 +11,11 @@ export interface RunOutcome {
   stderr: string;
 }
 
-/**
- * Unpacks an OCI layout with umoci and runs it with runc, as the given uid/gid, with the image's
- * own config (entrypoint, env, workdir) unless args are given.
- */
 export interface RuncOptions {
   uid?: number;
   gid?: number;
   args?: string[];
+  /** Share the host's network namespace, so the container reaches (and is reached on) loopback. */
   hostNetwork?: boolean;
   /** Docker's default capability set instead of runc's minimal one (a root master that chowns and drops to a user, as nginx does). */
   dockerCapabilities?: boolean;
@@ -27,52 +24,19 @@ export interface RuncOptions {
 /** What `docker run` grants by default (moby's oci/caps/defaults.go). */
 const DOCKER_CAPABILITIES = ['CHOWN', 'DAC_OVERRIDE', 'FSETID', 'FOWNER', 'MKNOD', 'NET_RAW', 'SETGID', 'SETUID', 'SETFCAP', 'SETPCAP', 'NET_BIND_SERVICE', 'SYS_CHROOT', 'KILL', 'AUDIT_WRITE'].map((c) => `CAP_${c}`);
 
-export function runWithRunc(layout: string, tag: string, options: RuncOptions = {}): RunOutcome {
-  const container = prepareRunc(layout, tag, options);
-  try {
-    const r = spawnSync('runc', ['--root', container.root, 'run', '--bundle', container.bundle, container.id], { encoding: 'utf8', timeout: 60_000 });
-    return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-  } finally {
-    container.remove();
-  }
+interface Bundle {
+  work: string;
+  bundle: string;
+  root: string;
+  id: string;
 }
 
-/**
- * Starts an image with runc in the background (a server), as runWithRunc does; `stop()` kills it
- * (SIGTERM, then SIGKILL) and returns what it printed.
- */
-export function startWithRunc(layout: string, tag: string, options: RuncOptions = {}): { stop: () => Promise<RunOutcome>; output: () => string } {
-  const container = prepareRunc(layout, tag, options);
-  const child = spawn('runc', ['--root', container.root, 'run', '--bundle', container.bundle, container.id], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
-  return {
-    output: () => stdout + stderr,
-    stop: async () => {
-      spawnSync('runc', ['--root', container.root, 'kill', container.id, 'TERM'], { encoding: 'utf8' });
-      const timer = setTimeout(() => spawnSync('runc', ['--root', container.root, 'kill', container.id, 'KILL'], { encoding: 'utf8' }), 5_000);
-      const code = await exited;
-      clearTimeout(timer);
-      container.remove();
-      return { code, stdout, stderr };
-    },
-  };
-}
-
-/** Unpacks the image into a fresh bundle with the run's user, args and network, under a unique container id. */
-function prepareRunc(layout: string, tag: string, options: RuncOptions) {
+function prepareBundle(layout: string, tag: string, options: RuncOptions): Bundle {
   const work = mkdtempSync(join(tmpdir(), 'pith-runc-'));
   const bundle = join(work, 'bundle');
   const id = `pith-test-${randomBytes(6).toString('hex')}`;
   const root = join(work, 'runc-root');
   mkdirSync(root);
-  const remove = () => {
-    spawnSync('runc', ['--root', root, 'delete', '-f', id], { encoding: 'utf8' });
-    rmSync(work, { recursive: true, force: true });
-  };
   try {
     sh('umoci', ['unpack', '--image', `${layout}:${tag}`, bundle]);
     const configPath = join(bundle, 'config.json');
@@ -80,7 +44,6 @@ function prepareRunc(layout: string, tag: string, options: RuncOptions) {
       process: { terminal: boolean; args: string[]; user: { uid: number; gid: number; additionalGids?: number[] }; capabilities?: Record<string, string[]> };
       linux?: { namespaces?: Array<{ type: string }> };
     };
-    // Share the host's network namespace, so the container can reach a test server on loopback.
     if (options.hostNetwork && config.linux?.namespaces) config.linux.namespaces = config.linux.namespaces.filter((n) => n.type !== 'network');
     config.process.terminal = false;
     if (options.args) config.process.args = options.args;
@@ -89,11 +52,67 @@ function prepareRunc(layout: string, tag: string, options: RuncOptions) {
       config.process.capabilities = { bounding: DOCKER_CAPABILITIES, effective: DOCKER_CAPABILITIES, permitted: DOCKER_CAPABILITIES };
     }
     writeFileSync(configPath, JSON.stringify(config));
-  } catch (error) {
-    remove();
-    throw error;
+  } catch (err) {
+    rmSync(work, { recursive: true, force: true });
+    throw err;
   }
-  return { bundle, id, root, remove };
+  return { work, bundle, root, id };
+}
+
+function cleanUp(b: Bundle): void {
+  spawnSync('runc', ['--root', b.root, 'delete', '-f', b.id], { encoding: 'utf8' });
+  rmSync(b.work, { recursive: true, force: true });
+}
+
+/**
+ * Unpacks an OCI layout with umoci and runs it with runc, as the given uid/gid, with the image's
+ * own config (entrypoint, env, workdir) unless args are given.
+ */
+export function runWithRunc(layout: string, tag: string, options: RuncOptions = {}): RunOutcome {
+  const b = prepareBundle(layout, tag, options);
+  try {
+    const r = spawnSync('runc', ['--root', b.root, 'run', '--bundle', b.bundle, b.id], { encoding: 'utf8', timeout: 60_000 });
+    return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+  } finally {
+    cleanUp(b);
+  }
+}
+
+export interface RunningContainer {
+  /** Resolves when the container's process exits (by itself or through stop()). */
+  done: Promise<RunOutcome>;
+  /** Kills the container (SIGKILL) and waits for it to exit; its bundle is removed. */
+  stop(): Promise<RunOutcome>;
+}
+
+/**
+ * Like runWithRunc, without blocking the test process: for a server in the image that the test
+ * talks to (with hostNetwork), or a client of a server the test process runs. `timeoutMs`
+ * kills the container if it runs longer.
+ */
+export function startWithRunc(layout: string, tag: string, options: RuncOptions & { timeoutMs?: number } = {}): RunningContainer {
+  const b = prepareBundle(layout, tag, options);
+  const child = spawn('runc', ['--root', b.root, 'run', '--bundle', b.bundle, b.id], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+  child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+  const kill = () => spawnSync('runc', ['--root', b.root, 'kill', b.id, 'KILL'], { encoding: 'utf8' });
+  const timer = setTimeout(kill, options.timeoutMs ?? 60_000);
+  const done = new Promise<RunOutcome>((resolve) => {
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      cleanUp(b);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
+  });
+  return {
+    done,
+    stop: () => {
+      kill();
+      return done;
+    },
+  };
 }
 
 /** podman with its own storage, so tests never touch the host's images. */

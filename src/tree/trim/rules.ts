@@ -121,7 +121,9 @@ export { gconvModuleFiles, nssServices } from './rule-inputs.js';
  * How `trim: closure` treats an entry by where it came from:
  *   root                 always kept (with what it links to): pith made it because the spec or the
  *                        image's system layer asks for it
- *   reached              kept only when something kept reaches it, or a rule keeps it
+ *   reached              kept only when something kept reaches it, or a rule keeps it: packages'
+ *                        files, and a base image's (in the tree so that the closure finds the
+ *                        base's loader and libraries; the base's layers are never written again)
  *   root-unless-symlink  install effects: their files and directories are roots like the system
  *                        layer's; their symlinks (alternatives) are kept only when reached or when
  *                        what they point at is kept (rule effect-links), so /usr/bin/java goes when
@@ -137,7 +139,7 @@ export const ORIGIN_TRIM = Object.freeze({
   binary: 'root',
   library: 'root',
   path: 'root',
-  base: 'root',
+  base: 'reached',
 } as const satisfies Record<Origin['kind'], 'root' | 'reached' | 'root-unless-symlink'>);
 
 /** Whether the engine keeps an entry whatever reaches it (ORIGIN_TRIM). */

@@ -44,13 +44,14 @@ const base: Record<string, TrimNode> = {
   'srv/www/index.html': { data: '<h1>x</h1>', pkg: 'www' },
 };
 
-test('every Origin kind has a trim policy; packages are reached, the rest are roots, effect links are not', () => {
+test('every Origin kind has a trim policy; packages and a base are reached, the rest are roots, effect links are not', () => {
   assert.deepEqual(Object.keys(ORIGIN_TRIM).sort(), ['accounts', 'base', 'binary', 'effect', 'file', 'library', 'package', 'path', 'system']);
   const entry = (type: 'file' | 'symlink', origin: Origin) =>
     type === 'file'
       ? { type, path: 'x', mode: 0o644, uid: 0, gid: 0, origin, size: 0, source: { kind: 'bytes' as const, data: new Uint8Array() } }
       : { type, path: 'x', mode: 0o777, uid: 0, gid: 0, origin, target: 'y' };
   assert.equal(isBuiltRoot(entry('file', { kind: 'package', package: 'p', detail: 'p' })), false);
+  assert.equal(isBuiltRoot(entry('file', { kind: 'base', detail: 'base image' })), false);
   assert.equal(isBuiltRoot(entry('file', spec('files[0]'))), true);
   assert.equal(isBuiltRoot(entry('symlink', spec('paths[0]', 'path'))), true);
   assert.equal(isBuiltRoot(entry('file', effect('ca-certificates-java'))), true);
