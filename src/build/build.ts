@@ -16,6 +16,7 @@ import { defaultCacheDir } from '../store/cache-dir.js';
 import { resolveAccounts } from '../tree/files/accounts.js';
 import { containerConfig } from './image-config.js';
 import { imageTree } from './image-tree.js';
+import { closureRoots } from './closure-roots.js';
 import { debianSelection } from './debian-selection.js';
 import { lockedPackages } from './debian-lock.js';
 import { baseLoader } from './base-loader.js';
@@ -44,7 +45,7 @@ export interface BuildOptions {
   sbom?: boolean;
   /** Overrides the spec's `compression` (the CLI's --compression). */
   compression?: Compression;
-  /** With trim: closure, receives why each file is kept and what was dropped, per package. */
+  /** Receives why each file is kept and what was dropped and why, per package (any trim mode). */
   explain?: (text: string) => void;
 }
 
@@ -156,16 +157,18 @@ export async function build(loaded: LoadedSpec, options: BuildOptions = {}): Pro
     const tree = await imageTree(loaded, arch, accounts, { os, mergedUsr, busybox: debian?.busybox ?? false, systemFiles });
     let facts = fromPackages?.facts;
     let files: SbomFile[] | undefined;
+    /** With trim: closure, the packages that still contribute a file: only these are in the SBOM. */
+    let contributing: Set<string> | undefined;
     if (closure) {
       // trim: closure: packages and the spec's files in one tree, trimmed to what the roots reach.
       const { closureImage } = await import('./closure-layers.js');
-      const roots = [config.Entrypoint?.[0], config.Cmd?.[0]?.startsWith('/') ? config.Cmd[0] : undefined].filter((r): r is string => r !== undefined);
+      const { roots, path, named } = closureRoots(config);
       if (roots.length === 0 && spec.keep.length === 0) {
-        throw specError('trim: closure needs an entrypoint, an absolute cmd or keep: paths to start from', { where: loaded.where(['trim']) });
+        throw specError('trim: closure needs an entrypoint, a cmd or keep: paths to start from', { where: loaded.where(['trim']) });
       }
       const ldPath = config.Env?.find((e) => e.startsWith('LD_LIBRARY_PATH='))?.slice('LD_LIBRARY_PATH='.length);
       const image = await closureImage(located ?? [], tree, {
-        cacheDir, store, mtime: created, compression, roots, keep: spec.keep,
+        cacheDir, store, mtime: created, compression, roots, path, named, keep: spec.keep,
         ...(ldPath ? { libraryPath: ldPath.split(':').filter(Boolean) } : {}),
         ...(base ? { base: { diffIds: base.layers.map((l) => l.diffId), entries: async () => (await import('./base-tree.js')).baseTreeEntries(base, store) } } : {}),
         log: (m) => log(`${arch}: ${m}`),
@@ -174,7 +177,12 @@ export async function build(loaded: LoadedSpec, options: BuildOptions = {}): Pro
       for (const layer of image.layers) addLayer(layer);
       files = image.files;
       facts = image.facts;
+      contributing = new Set(image.packages);
     } else {
+      if (options.explain) {
+        const { explainUntrimmed } = await import('./explain-untrimmed.js');
+        options.explain(`${arch}:\n${await explainUntrimmed(located ?? [], tree, { cacheDir, trimDocs: spec.trim === 'docs', log: (m) => log(`${arch}: ${m}`) })}`);
+      }
       // Package-owned entries in the tree (the merged-/usr links) are already in package layers.
       const rules = [{ name: 'from-packages', createdBy: '', match: (e: { origin: { kind: string } }) => e.origin.kind === 'package' }, ...DEFAULT_LAYER_RULES];
       for (const plan of planLayers(tree, rules).filter((p) => p.name !== 'from-packages')) {
@@ -193,7 +201,7 @@ export async function build(loaded: LoadedSpec, options: BuildOptions = {}): Pro
           platform,
           created: isoTime(created),
           ...(debian ? { codename: debian.codename } : {}),
-          packages: (packages ?? []).map((locked) => ({ locked, facts: facts?.get(locked.name) })),
+          packages: (packages ?? []).filter((p) => !contributing || contributing.has(p.name)).map((locked) => ({ locked, facts: facts?.get(locked.name) })),
           ...(loadedBase ? { base: { name: `${loadedBase.image.name}@${loadedBase.image.digest}`, packages: loadedBase.inventory.packages } } : {}),
           files: files ?? (await treeFiles(tree)),
         }),

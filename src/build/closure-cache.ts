@@ -22,6 +22,8 @@ import type { PackageSbomFacts } from './sbom.js';
 /** What the closure cache remembers of a build: enough to assemble the image without reading a .deb. */
 interface CachedClosureImage {
   layers: Array<{ blob: LayerBlob; name: string; createdBy: string; entries: number }>;
+  packages: string[];
+  notes: string[];
   facts: Array<[string, PackageSbomFacts]>;
   files: SbomFile[];
   explanation: string;
@@ -38,14 +40,17 @@ const blobOf = (l: BuiltLayer): LayerBlob => ({
 export async function recallClosureImage(path: string, store: BlobStore): Promise<ClosureImage | undefined> {
   const value = (await readCheckedJson(path)) as CachedClosureImage | undefined;
   if (!value || !Array.isArray(value.layers) || !Array.isArray(value.facts) || !Array.isArray(value.files) || typeof value.explanation !== 'string') return undefined;
+  if (!isStringList(value.packages) || !isStringList(value.notes)) return undefined;
   const layers: BuiltLayer[] = [];
   for (const layer of value.layers) {
     const blob = await trustedBlob(store, layer?.blob);
     if (!blob || typeof layer.name !== 'string' || typeof layer.createdBy !== 'string') return undefined;
     layers.push(builtLayer(blob, layer.name, layer.createdBy, layer.entries));
   }
-  return { layers, facts: new Map(value.facts), files: value.files, explanation: value.explanation };
+  return { layers, packages: value.packages, notes: value.notes, facts: new Map(value.facts), files: value.files, explanation: value.explanation };
 }
+
+const isStringList = (value: unknown): value is string[] => Array.isArray(value) && value.every((v) => typeof v === 'string');
 
 /** Every input of a closure image, hashed: host files by content, so an edited file is a miss. */
 export async function closureKey(packages: readonly LockedPackage[], appTree: FsTree, options: ClosureImageOptions): Promise<string> {
@@ -68,6 +73,8 @@ export async function closureKey(packages: readonly LockedPackage[], appTree: Fs
     debs: packages.map((p) => ({ name: p.name, sha256: p.sha256 })),
     entries,
     roots: options.roots,
+    path: options.path,
+    named: options.named,
     keep: options.keep,
     libraryPath: options.libraryPath ?? [],
     mtime: options.mtime,
@@ -79,6 +86,8 @@ export async function closureKey(packages: readonly LockedPackage[], appTree: Fs
 export async function rememberClosureImage(path: string, image: ClosureImage): Promise<void> {
   const cached: CachedClosureImage = {
     layers: image.layers.map((l) => ({ blob: blobOf(l), name: l.summary.name, createdBy: l.ref.createdBy, entries: l.summary.entries })),
+    packages: image.packages,
+    notes: image.notes,
     facts: [...image.facts],
     files: image.files,
     explanation: image.explanation,

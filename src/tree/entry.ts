@@ -3,12 +3,17 @@
  * without a leading slash and without `.`/`..` components ("usr/bin/app"); the root is "".
  */
 
-/** Where an entry came from: used by SBOMs, `--explain`, and error messages. */
+/**
+ * Where an entry came from: used by SBOMs, `--explain`, `trim: closure` (src/tree/trim/rules.ts
+ * ORIGIN_TRIM) and error messages. 'effect' is an install-time effect of package `package`: what
+ * its maintainer scripts would have made (a system account's home, a directory, an alternatives
+ * link, a generated file), made by pith instead.
+ */
 export interface Origin {
-  kind: 'accounts' | 'system' | 'file' | 'binary' | 'library' | 'path' | 'package' | 'base';
+  kind: 'accounts' | 'system' | 'file' | 'binary' | 'library' | 'path' | 'package' | 'effect' | 'base';
   /** Human detail: the host path, the package name, the spec field ("paths[2]"). */
   detail: string;
-  /** For kind 'package': the package name (and arch), so layers can group by package. */
+  /** For kinds 'package' and 'effect': the package name (and arch), so layers can group by package. */
   package?: string;
 }
 

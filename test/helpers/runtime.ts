@@ -17,7 +17,12 @@ export interface RuncOptions {
   args?: string[];
   /** Share the host's network namespace, so the container reaches (and is reached on) loopback. */
   hostNetwork?: boolean;
+  /** Docker's default capability set instead of runc's minimal one (a root master that chowns and drops to a user, as nginx does). */
+  dockerCapabilities?: boolean;
 }
+
+/** What `docker run` grants by default (moby's oci/caps/defaults.go). */
+const DOCKER_CAPABILITIES = ['CHOWN', 'DAC_OVERRIDE', 'FSETID', 'FOWNER', 'MKNOD', 'NET_RAW', 'SETGID', 'SETUID', 'SETFCAP', 'SETPCAP', 'NET_BIND_SERVICE', 'SYS_CHROOT', 'KILL', 'AUDIT_WRITE'].map((c) => `CAP_${c}`);
 
 interface Bundle {
   work: string;
@@ -36,13 +41,16 @@ function prepareBundle(layout: string, tag: string, options: RuncOptions): Bundl
     sh('umoci', ['unpack', '--image', `${layout}:${tag}`, bundle]);
     const configPath = join(bundle, 'config.json');
     const config = JSON.parse(readFileSync(configPath, 'utf8')) as {
-      process: { terminal: boolean; args: string[]; user: { uid: number; gid: number; additionalGids?: number[] } };
+      process: { terminal: boolean; args: string[]; user: { uid: number; gid: number; additionalGids?: number[] }; capabilities?: Record<string, string[]> };
       linux?: { namespaces?: Array<{ type: string }> };
     };
     if (options.hostNetwork && config.linux?.namespaces) config.linux.namespaces = config.linux.namespaces.filter((n) => n.type !== 'network');
     config.process.terminal = false;
     if (options.args) config.process.args = options.args;
     if (options.uid !== undefined) config.process.user = { uid: options.uid, gid: options.gid ?? options.uid };
+    if (options.dockerCapabilities) {
+      config.process.capabilities = { bounding: DOCKER_CAPABILITIES, effective: DOCKER_CAPABILITIES, permitted: DOCKER_CAPABILITIES };
+    }
     writeFileSync(configPath, JSON.stringify(config));
   } catch (err) {
     rmSync(work, { recursive: true, force: true });

@@ -21,7 +21,7 @@ export const buildCommand: Command = {
   --compression C  layer compression, overriding the spec's: gzip or zstd, optionally with a
                    level (gzip:6, zstd:19); default gzip level 2
   --no-sbom        do not write PATH.spdx.json and PATH.cdx.json beside the output
-  --explain        with trim: closure, print why each file is kept and what was dropped, by package
+  --explain        print why each file is kept and what was dropped (and why), by package, in any trim mode
   --push REF       push the image to a registry after building (writes no layout unless -o is given),
                    with its SBOMs attached to each platform manifest as OCI referrers
   --insecure       with --push: allow plain HTTP or an unverified certificate
