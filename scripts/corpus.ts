@@ -5,11 +5,12 @@
  *   --mode docs|closure   only this mode
  *   --cache-dir DIR       pith's cache (default $PITH_CORPUS_CACHE, else ~/.cache/pith-corpus)
  *   --budget-min N        stop starting entries after N minutes (default 45)
+ *   --corpus-dir DIR      entries from DIR instead of test/corpus (a copy with edited specs)
  *   --keep                keep the work directory (images, build logs) and print its path
  *   --check               exit 1 when the results differ from test/corpus/known-failing.yaml
  */
 import { parseArgs } from 'node:util';
-import { loadCorpus, loadKnownFailing, MODES, type Mode } from '../test/helpers/corpus/corpus.js';
+import { loadCorpus, loadKnownFailing, MODES, type CorpusEntry, type Mode } from '../test/helpers/corpus/corpus.js';
 import { compareWithKnown, formatLine, formatTotals, HEADER } from '../test/helpers/corpus/report.js';
 import { abandonCorpusRuns, DEFAULT_BUDGET_MS, runCorpus } from '../test/helpers/corpus/run.js';
 
@@ -18,6 +19,7 @@ const { values, positionals } = parseArgs({
   options: {
     mode: { type: 'string' },
     'cache-dir': { type: 'string' },
+    'corpus-dir': { type: 'string' },
     'budget-min': { type: 'string' },
     keep: { type: 'boolean', default: false },
     check: { type: 'boolean', default: false },
@@ -35,10 +37,19 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
+let entries: CorpusEntry[];
+try {
+  entries = loadCorpus(positionals, values['corpus-dir']);
+} catch (e) {
+  console.error(`corpus: ${e instanceof Error ? e.message : String(e)}`);
+  process.exit(2);
+}
+
 const started = Date.now();
 console.log(HEADER);
 const { results, work } = await runCorpus({
-  entries: loadCorpus(positionals),
+  entries,
+  corpusDir: values['corpus-dir'],
   modes: values.mode ? [values.mode as Mode] : MODES,
   cacheDir: values['cache-dir'],
   deadline: started + (values['budget-min'] ? Number(values['budget-min']) * 60_000 : DEFAULT_BUDGET_MS),
@@ -48,7 +59,7 @@ const { results, work } = await runCorpus({
 for (const line of formatTotals(results, Date.now() - started)) console.log(line);
 if (values.keep) console.log(`work directory kept: ${work}`);
 if (values.check) {
-  const problems = compareWithKnown(results, loadKnownFailing());
+  const problems = compareWithKnown(results, loadKnownFailing(values['corpus-dir']));
   for (const p of problems) console.log(`check: ${p}`);
   process.exitCode = problems.length ? 1 : 0;
 }

@@ -13,8 +13,25 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { RunOutcome } from './runtime.js';
 
+/**
+ * Docker's default capability set (moby's oci/caps/defaults.go): what `docker run` gives, so the
+ * images run as a Dockerfile user's would (umoci's config gives three, as ambient ones). Root
+ * keeps them; for other users execve drops them, as with Docker (no ambient capabilities).
+ */
+const DOCKER_CAPABILITIES = ['CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FSETID', 'CAP_FOWNER', 'CAP_MKNOD', 'CAP_NET_RAW', 'CAP_SETGID', 'CAP_SETUID', 'CAP_SETFCAP', 'CAP_SETPCAP', 'CAP_NET_BIND_SERVICE', 'CAP_SYS_CHROOT', 'CAP_KILL', 'CAP_AUDIT_WRITE'];
+
+/** What Docker writes to a container's /etc/hosts (without the container's own address). */
+const ETC_HOSTS = '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n';
+
 interface RuncConfig {
-  process: { terminal: boolean; args: string[]; cwd: string; env?: string[]; user: { uid: number; gid: number; additionalGids?: number[] } };
+  process: {
+    terminal: boolean;
+    args: string[];
+    cwd: string;
+    env?: string[];
+    user: { uid: number; gid: number; additionalGids?: number[] };
+    capabilities?: Record<'bounding' | 'effective' | 'inheritable' | 'permitted' | 'ambient', string[]>;
+  };
   linux?: { namespaces?: Array<{ type: string; path?: string }> };
   mounts?: Array<{ destination: string; type: string; source: string; options: string[] }>;
 }
@@ -96,6 +113,9 @@ export class Bundle {
     this.bundle = join(work, 'bundle');
     mkdirSync(this.root);
     this.config = JSON.parse(readFileSync(join(this.bundle, 'config.json'), 'utf8')) as RuncConfig;
+    // The runtime's /etc/hosts, as Docker and Kubernetes mount one into every container.
+    writeFileSync(join(work, 'hosts'), ETC_HOSTS);
+    this.config.mounts = [...(this.config.mounts ?? []), { destination: '/etc/hosts', type: 'bind', source: join(work, 'hosts'), options: ['rbind', 'ro'] }];
   }
 
   static async unpack(layout: string, tag: string, parent = tmpdir()): Promise<Bundle> {
@@ -134,6 +154,7 @@ export class Bundle {
   private writeConfig(options: RunOptions): void {
     const config = structuredClone(this.config);
     config.process.terminal = false;
+    config.process.capabilities = { bounding: DOCKER_CAPABILITIES, effective: DOCKER_CAPABILITIES, permitted: DOCKER_CAPABILITIES, inheritable: [], ambient: [] };
     if (options.args) config.process.args = options.args;
     if (options.user) config.process.user = this.resolveUser(options.user);
     if (options.hostNetwork && config.linux?.namespaces) config.linux.namespaces = config.linux.namespaces.filter((n) => n.type !== 'network');
@@ -219,12 +240,16 @@ export class Detached {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const pid = this.running();
-      if (pid === undefined) throw new Error(`the container exited: ${firstLines(this.output())}`);
+      if (pid === undefined) throw new Error(`the container exited: ${lastLines(this.output())}`);
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`nothing answered on port ${port} within ${timeoutMs} ms`);
       const r = await runAsync('nsenter', [`--net=/proc/${pid}/ns/net`, '--', process.execPath, PROBE, String(port), Buffer.from(send, 'latin1').toString('hex'), Buffer.from(expect, 'utf8').toString('hex'), String(Math.min(left, 5_000))], Math.min(left, 5_000) + 5_000);
       if (r.code === 0) return r.stdout;
-      if (r.code !== 3) throw new Error(r.stderr.trim() || `probe exited ${r.code}`); // 3: refused, try again
+      // 3: refused (not listening yet); nsenter failing: the process is exiting. Both: look again.
+      if (r.code !== 3 && !r.stderr.startsWith('nsenter:')) {
+        if (this.running() === undefined) throw new Error(`the container exited: ${lastLines(this.output())}`);
+        throw new Error(r.stderr.trim() || `probe exited ${r.code}`);
+      }
       await new Promise((res) => setTimeout(res, 250));
     }
   }
@@ -249,4 +274,11 @@ export class Detached {
 export function firstLines(output: { stdout: string; stderr: string }, n = 3): string {
   const lines = `${output.stderr}\n${output.stdout}`.split('\n').map((l) => l.trim()).filter(Boolean);
   return lines.slice(0, n).join(' | ') || '(no output)';
+}
+
+/** The first and last lines a server printed before it exited (where its fatal error is). */
+export function lastLines(output: { stdout: string; stderr: string }): string {
+  const lines = `${output.stdout}\n${output.stderr}`.split('\n').map((l) => l.trim()).filter(Boolean);
+  // The first line too: some programs say why first and then print a backtrace (node's abort).
+  return (lines.length > 2 ? [lines[0], '...', ...lines.slice(-2)] : lines).join(' | ') || '(no output)';
 }

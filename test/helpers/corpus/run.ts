@@ -28,6 +28,8 @@ export interface EntryResult {
 
 export interface CorpusOptions {
   entries: CorpusEntry[];
+  /** Where the entries live (default test/corpus): a copy with edited specs, to try a change. */
+  corpusDir?: string;
   modes?: readonly Mode[];
   /** pith's cache; default $PITH_CORPUS_CACHE, else ~/.cache/pith-corpus (kept: warm runs reuse it). */
   cacheDir?: string;
@@ -62,9 +64,9 @@ export async function runCorpus(options: CorpusOptions): Promise<{ results: Entr
   const results: EntryResult[] = [];
   let servers: LoopbackServers | undefined;
   try {
-    servers = await startLoopbackServers(join(CORPUS_DIR, 'tls'));
+    servers = await startLoopbackServers(join(options.corpusDir ?? CORPUS_DIR, 'tls'));
     const placeholders = servers.placeholders;
-    cpSync(CORPUS_DIR, join(work, 'corpus'), { recursive: true });
+    cpSync(options.corpusDir ?? CORPUS_DIR, join(work, 'corpus'), { recursive: true });
     for (const entry of options.entries) {
       for (const mode of options.modes ?? MODES) {
         const result =

@@ -5,7 +5,7 @@
  * the host, `exec` runs a command inside it. The first failing step ends the smoke test; the
  * detached container and the bundle are removed whatever happens.
  */
-import { Bundle, Detached, firstLines } from '../container.js';
+import { Bundle, Detached, firstLines, lastLines } from '../container.js';
 import type { RunOutcome } from '../runtime.js';
 import type { Expectation, Step } from './corpus.js';
 
@@ -90,5 +90,5 @@ async function runStep(bundle: Bundle, step: Step, image: ImageCommand, placehol
   const s = step.exec;
   const outcome = await server.exec(s.args.map((a) => fill(a, placeholders)), { user: s.user, timeoutMs: (s.timeout ?? DEFAULT_TIMEOUT_S) * 1000 });
   const failed = mismatch(outcome, s.expect);
-  return failed && server.state()?.status !== 'running' ? `${failed}; the server exited: ${firstLines(server.output())}` : failed;
+  return failed && server.state()?.status !== 'running' ? `${failed}; the server exited: ${lastLines(server.output())}` : failed;
 }
