@@ -20,6 +20,7 @@ check gpg gpg
 check gpgv gpgv
 check readelf binutils
 check ldd libc-bin
+check nsenter util-linux
 [ -e /usr/share/keyrings/debian-archive-keyring.gpg ] || need+=(debian-archive-keyring)
 [ -e /usr/include/openssl/ssl.h ] || need+=(libssl-dev)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
