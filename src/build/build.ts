@@ -12,6 +12,7 @@ import type { BuiltImage, ImageArtifact } from '../image/artifact.js';
 import type { LoadedSpec } from '../spec/load.js';
 import { BlobStore } from '../store/blob-store.js';
 import { defaultCacheDir } from '../store/cache-dir.js';
+import { sweepOnce } from '../store/stale-temp.js';
 import { resolveAccounts } from '../tree/files/accounts.js';
 import { containerConfig } from './image-config.js';
 import { imageTree } from './image-tree.js';
@@ -97,6 +98,8 @@ export async function build(loaded: LoadedSpec, options: BuildOptions = {}): Pro
   const created = buildEpoch(spec, options.env ?? process.env);
   const cacheDir = options.cacheDir ?? defaultCacheDir(options.env);
   const store = new BlobStore(join(cacheDir, 'blobs'));
+  // What killed runs left behind (temporaries, unpack spools) goes before this run adds its own.
+  await sweepOnce(cacheDir);
   const accounts = resolveAccounts(spec.accounts);
   const archs = spec.archs ?? [hostArch()];
   const debian = await debianSelection(loaded, options.env ?? process.env);

@@ -6,6 +6,7 @@ import type { LockedPackage } from '../resolve/lockfile.js';
 import type { DebContents } from '../resolve/sources/debian/deb/deb-reader.js';
 import { fetchDebs } from '../resolve/sources/debian/download.js';
 import type { BlobStore } from '../store/blob-store.js';
+import type { Spool } from '../store/spool.js';
 import type { SbomFile } from '../sbom/model.js';
 import type { FileEntry } from '../tree/entry.js';
 import { caBundleEntry } from '../tree/files/ca-bundle.js';
@@ -15,7 +16,7 @@ import { addMergedUsrLinks, mergedUsrLinks, type MergedUsrLink } from '../tree/p
 import { applyTrim, explain, trimTotals, trimToClosure } from '../tree/trim/closure.js';
 import { builtLayer, type BuiltLayer } from './built-layer.js';
 import { closureKey, recallClosureImage, rememberClosureImage } from './closure-cache.js';
-import { groupPackages } from './package-layers.js';
+import { groupPackages, withSpool } from './package-layers.js';
 import { packageFacts, treeFiles, type PackageSbomFacts } from './sbom.js';
 
 export interface ClosureImageOptions {
@@ -60,6 +61,11 @@ export async function closureImage(packages: readonly LockedPackage[], appTree: 
 }
 
 async function buildClosureImage(packages: readonly LockedPackage[], appTree: FsTree, options: ClosureImageOptions): Promise<ClosureImage> {
+  // Unpacked contents wait on disk, not in memory, until the layers are written.
+  return withSpool(options.cacheDir, (spool) => buildClosureImageWith(packages, appTree, options, spool));
+}
+
+async function buildClosureImageWith(packages: readonly LockedPackage[], appTree: FsTree, options: ClosureImageOptions, spool: Spool): Promise<ClosureImage> {
   const records = packages.map((p) => ({ ...p, baseUrl: p.repository }));
   const debCache = { cacheDir: options.cacheDir, ...(options.log ? { log: options.log } : {}) };
   const paths = records.length ? await fetchDebs(records, debCache) : new Map<string, string>();
@@ -69,7 +75,7 @@ async function buildClosureImage(packages: readonly LockedPackage[], appTree: Fs
   const queue = [...records];
   await Promise.all(
     Array.from({ length: Math.max(2, availableParallelism()) }, async () => {
-      for (let p = queue.shift(); p; p = queue.shift()) debs.set(p.sha256, await readDeb(paths.get(p.sha256)!, { packageName: p.name }));
+      for (let p = queue.shift(); p; p = queue.shift()) debs.set(p.sha256, await readDeb(paths.get(p.sha256)!, { packageName: p.name, spool }));
     }),
   );
 

@@ -7,6 +7,7 @@ import { planLayers } from '../layers/plan.js';
 import type { LockedPackage } from '../resolve/lockfile.js';
 import { fetchDebs } from '../resolve/sources/debian/download.js';
 import type { BlobStore } from '../store/blob-store.js';
+import { Spool } from '../store/spool.js';
 import { caBundleEntry } from '../tree/files/ca-bundle.js';
 import { FsTree } from '../tree/fs-tree.js';
 import { addMergedUsrLinks, type MergedUsrLink } from '../tree/packages/merged-usr.js';
@@ -58,12 +59,27 @@ export function groupPackages(packages: readonly LockedPackage[], budget = PACKA
 }
 
 export async function packageLayers(packages: readonly LockedPackage[], options: PackageLayerOptions): Promise<PackageLayers> {
+  // Unpacked contents wait on disk, not in memory, until their layer is written.
+  return withSpool(options.cacheDir, (spool) => packageLayersWith(packages, options, spool));
+}
+
+/** Runs `work` with a fresh unpack spool (store/spool.ts), removed afterwards whatever happens. */
+export async function withSpool<T>(cacheDir: string, work: (spool: Spool) => Promise<T>): Promise<T> {
+  const spool = await Spool.create(cacheDir);
+  try {
+    return await work(spool);
+  } finally {
+    await spool.dispose();
+  }
+}
+
+async function packageLayersWith(packages: readonly LockedPackage[], options: PackageLayerOptions, spool: Spool): Promise<PackageLayers> {
   const cache = new LayerCache(join(options.cacheDir, 'layers'), options.store);
   const records = packages.map((p) => ({ ...p, baseUrl: p.repository }));
   const debCache = { cacheDir: options.cacheDir, ...(options.log ? { log: options.log } : {}) };
 
   const baseFiles = records.find((p) => p.name === 'base-files');
-  const mergedUsr = baseFiles ? await baseFilesLinks(baseFiles, debCache) : [];
+  const mergedUsr = baseFiles ? await baseFilesLinks(baseFiles, debCache, spool) : [];
 
   const groups = groupPackages(packages);
   const keyOf = (g: { packages: LockedPackage[] }) =>
@@ -91,7 +107,7 @@ export async function packageLayers(packages: readonly LockedPackage[], options:
       const read = (async () => {
         await slot();
         try {
-          return await readDeb(debPaths.get(p.sha256)!, { packageName: p.name });
+          return await readDeb(debPaths.get(p.sha256)!, { packageName: p.name, spool });
         } finally {
           release();
         }
@@ -135,7 +151,7 @@ export async function packageLayers(packages: readonly LockedPackage[], options:
   for (const p of packages) {
     if (facts.has(p.name)) continue;
     const known = await recallFacts(options.cacheDir, p.sha256, options.trimDocs);
-    facts.set(p.name, known ?? (await factsFromDeb(p, records, mergedUsr, options)));
+    facts.set(p.name, known ?? (await factsFromDeb(p, records, mergedUsr, options, spool)));
   }
   return { layers, mergedUsr, facts };
 }
@@ -146,6 +162,7 @@ async function factsFromDeb(
   records: Array<LockedPackage & { baseUrl: string }>,
   mergedUsr: MergedUsrLink[],
   options: PackageLayerOptions,
+  spool: Spool,
 ): Promise<PackageSbomFacts> {
   const [{ readDeb }, { installPackage }] = await Promise.all([
     import('../resolve/sources/debian/deb/deb-reader.js'),
@@ -153,7 +170,7 @@ async function factsFromDeb(
   ]);
   const record = records.find((r) => r.sha256 === p.sha256)!;
   const paths = await fetchDebs([record], { cacheDir: options.cacheDir, ...(options.log ? { log: options.log } : {}) });
-  const deb = await readDeb(paths.get(p.sha256)!, { packageName: p.name });
+  const deb = await readDeb(paths.get(p.sha256)!, { packageName: p.name, spool });
   const tree = new FsTree();
   addMergedUsrLinks(tree, mergedUsr);
   installPackage(tree, p, deb, { trim: { docs: options.trimDocs } });
@@ -169,6 +186,7 @@ async function factsFromDeb(
 async function baseFilesLinks(
   record: LockedPackage & { baseUrl: string },
   debCache: { cacheDir: string; log?: (m: string) => void },
+  spool?: Spool,
 ): Promise<MergedUsrLink[]> {
   const memo = join(debCache.cacheDir, 'merged-usr', `${record.sha256}.json`);
   try {
@@ -182,7 +200,9 @@ async function baseFilesLinks(
     import('../tree/packages/merged-usr.js'),
   ]);
   const paths = await fetchDebs([record], debCache);
-  const deb = await readDeb(paths.get(record.sha256)!, { packageName: 'base-files' });
+  const deb = spool
+    ? await readDeb(paths.get(record.sha256)!, { packageName: 'base-files', spool })
+    : await withSpool(debCache.cacheDir, (own) => readDeb(paths.get(record.sha256)!, { packageName: 'base-files', spool: own }));
   const links = mergedUsrLinks([{ name: 'base-files', files: deb.files }]);
   await writeFileAtomic(memo, JSON.stringify(links));
   return links;
