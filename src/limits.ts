@@ -41,7 +41,7 @@ export const LIMITS = {
     what: "the unpacked bytes of a package as a multiple of its Installed-Size (plus 1 MiB)",
   },
   debControlBytes: { env: 'PITH_MAX_DEB_CONTROL_BYTES', default: 64 * MiB, unit: 'bytes', what: "the unpacked bytes of a package's control.tar" },
-  specBytes: { env: 'PITH_MAX_SPEC_BYTES', default: 8 * MiB, unit: 'bytes', what: 'the size of a spec file' },
+  specBytes: { env: 'PITH_MAX_SPEC_BYTES', default: 1 * MiB, unit: 'bytes', what: 'the size of a spec file' },
 } as const satisfies Record<string, LimitDefinition>;
 
 export type LimitName = keyof typeof LIMITS;

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { isPithError } from '../errors.js';
+import { isPithError, printable } from '../errors.js';
 import { commandNames, loadCommand, usage } from './commands/index.js';
 import { readFileSync } from 'node:fs';
 
@@ -38,7 +38,7 @@ async function main(argv: string[]): Promise<number> {
     }
     // Not a user mistake: say so, and show where with --debug.
     const message = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`pith: internal error: ${message}${debug ? '' : ' (run with --debug for details)'}\n`);
+    process.stderr.write(`pith: internal error: ${printable(message)}${debug ? '' : ' (run with --debug for details)'}\n`);
     if (debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
     return 1;
   }
