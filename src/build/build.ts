@@ -1,4 +1,4 @@
-import { access, constants, stat } from 'node:fs/promises';
+import { access, constants, readlink, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { buildError, specError, usageError } from '../errors.js';
 import { assembleImage, assembleIndex, isoTime, type LayerRef } from '../image/assemble.js';
@@ -243,6 +243,14 @@ export async function build(loaded: LoadedSpec, options: BuildOptions = {}): Pro
 
 /** Fail before building, not after, when the output can't be written. */
 async function checkOutputWritable(path: string): Promise<void> {
+  // The output is replaced by a rename, which would replace the link itself (or fail, for a layout
+  // directory): say so before building rather than fail or surprise after.
+  const link = await readlink(path).catch(() => undefined);
+  if (link !== undefined) {
+    throw buildError(`cannot write ${path}: it is a symbolic link (to ${link}), and pith does not write outputs through links`, {
+      hint: `pass the path it points to with -o, or remove the link`,
+    });
+  }
   const parent = dirname(resolve(path));
   try {
     const info = await stat(parent);

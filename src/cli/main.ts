@@ -44,6 +44,15 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// A reader that stops early (`pith inspect IMAGE | head`) closes the pipe: that is not an error
+// of pith's, so it stops quietly instead of dying with a stack trace on EPIPE.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
+}
+
 main(process.argv.slice(2)).then(
   (code) => {
     // Exit now: work still in flight after an error (parallel downloads) must not print after it.
