@@ -31,7 +31,10 @@ export async function listenNode(
 
   const limits: ConnectionLimits = { ...CONNECTION_DEFAULTS, ...options.connections };
   // Node checks header and request timeouts every connectionsCheckingInterval (30 s by default).
-  const server = createServer({ keepAliveTimeout: limits.keepAliveTimeoutMs, connectionsCheckingInterval: 1000 }, (req, res) => {
+  // A request without Host is answered by the handler, not with Node's bare 400 (HTTP/1.1 wants
+  // one, but the registry never reads it).
+  const serverOptions = { keepAliveTimeout: limits.keepAliveTimeoutMs, connectionsCheckingInterval: 1000, requireHostHeader: false };
+  const server = createServer(serverOptions, (req, res) => {
     if (isRefused(req.socket)) return void res.destroy();
     active += 1;
     const started = process.hrtime.bigint();

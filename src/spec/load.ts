@@ -54,6 +54,10 @@ export async function loadSpec(file: string): Promise<LoadedSpec> {
 export function parseSpec(text: string, file: string): LoadedSpec {
   const maxBytes = limit('specBytes');
   if (text.length > maxBytes || Buffer.byteLength(text) > maxBytes) throw tooLarge(file, maxBytes);
+  const deep = tooDeep(text);
+  if (deep !== undefined) {
+    throw specError(`invalid YAML: collections nested more than ${MAX_NESTING} deep`, { where: `${file}:${deep.line}:${deep.col}` });
+  }
   const lines = new LineCounter();
   // yaml's own duplicate-key check compares every key with every other (40,000 keys: 23 s);
   // duplicateKey() below does it with one set per mapping.
@@ -138,6 +142,42 @@ function duplicateKey(doc: Document): { key: string; offset: number | undefined 
     },
   });
   return first;
+}
+
+/** Deeper than any spec needs; yaml recurses per level and takes ~0.4 s to overflow at 3,000. */
+const MAX_NESTING = 64;
+
+/**
+ * Where flow brackets (outside quotes and comments) first nest deeper than MAX_NESTING, in one
+ * pass; undefined when they never do. (Block nesting costs a column per level, so the size limit
+ * bounds it well below where yaml slows down.)
+ */
+function tooDeep(text: string): { line: number; col: number } | undefined {
+  let depth = 0;
+  let quote: string | undefined;
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '\n') {
+      line++;
+      lineStart = i + 1;
+      continue;
+    }
+    if (quote !== undefined) {
+      if (c === '\\' && quote === '"') i++;
+      else if (c === quote) quote = undefined;
+      continue;
+    }
+    if (c === '"' || c === "'") quote = c;
+    else if (c === '#' && (i === 0 || /\s/.test(text[i - 1]!))) {
+      const end = text.indexOf('\n', i);
+      i = (end < 0 ? text.length : end) - 1;
+    } else if (c === '[' || c === '{') {
+      if (++depth > MAX_NESTING) return { line, col: i - lineStart + 1 };
+    } else if (c === ']' || c === '}') depth = Math.max(0, depth - 1);
+  }
+  return undefined;
 }
 
 function tooLarge(file: string, maxBytes: number): PithError {

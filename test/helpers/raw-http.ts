@@ -54,6 +54,8 @@ export function judgeAnswer(exchange: RawExchange): string | undefined {
     if (Number(status[1]) < 400) continue;
     const body = response.slice(response.indexOf('\r\n\r\n') + 4);
     if (/transfer-encoding: chunked/i.test(response)) continue; // a handler answer, already JSON
+    // The answer to a HEAD: the registry's headers (JSON content type) without the body.
+    if (body === '' && /\r\ncontent-type: application\/json\r\n/i.test(response)) continue;
     try {
       const parsed = JSON.parse(body) as { errors?: Array<{ code?: unknown }> };
       if (!Array.isArray(parsed.errors) || typeof parsed.errors[0]?.code !== 'string') return `no registry error in ${body.slice(0, 80)}`;
