@@ -65,7 +65,8 @@ export async function fetchBytes(url: string, options: BoundedFetchOptions): Pro
   return fetchStreaming(url, options, async (body) => {
     const chunks: Uint8Array[] = [];
     for await (const chunk of body) chunks.push(chunk);
-    return new Uint8Array(Buffer.concat(chunks));
+    const body = Buffer.concat(chunks);
+    return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
   });
 }
 

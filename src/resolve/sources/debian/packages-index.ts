@@ -184,7 +184,8 @@ class CappedOutput {
     this.chunks.push(chunk);
   }
   bytes(): Uint8Array {
-    return new Uint8Array(Buffer.concat(this.chunks));
+    const joined = Buffer.concat(this.chunks);
+    return new Uint8Array(joined.buffer, joined.byteOffset, joined.byteLength);
   }
 }
 
@@ -226,7 +227,8 @@ function unzstd(bytes: Uint8Array, out: CappedOutput): Uint8Array {
 
 function gunzipCapped(bytes: Uint8Array, maxBytes: number, name: string): Uint8Array {
   try {
-    return new Uint8Array(gunzipSync(bytes, { maxOutputLength: maxBytes }));
+    const out = gunzipSync(bytes, { maxOutputLength: maxBytes });
+    return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw indexTooLarge(name, maxBytes);
     throw err;
