@@ -89,6 +89,23 @@ describe('slow and greedy clients', () => {
     assert.equal(judgeAnswer(exchange), undefined, exchange.response);
   });
 
+  test('300 slow-header sockets at once: the first few are dropped at the header timeout, the rest at once', async () => {
+    const started = performance.now();
+    const exchanges = await Promise.all(
+      Array.from({ length: 300 }, () => rawExchange(server.port, ['GET /v2/ HTTP/1.1\r\n', 'Host: x\r\n', 'X-A: b\r\n'], { gapMs: 400, deadlineMs: HEADERS_TIMEOUT + 4000 })),
+    );
+    const slowest = Math.max(...exchanges.map((e) => e.ms));
+    assert.ok(exchanges.every((e) => e.closed), 'every socket was closed by the server');
+    assert.deepEqual(exchanges.map(judgeAnswer).filter((p) => p !== undefined), []);
+    assert.ok(slowest < HEADERS_TIMEOUT + 2500, `the last socket closed after ${slowest.toFixed(0)} ms`);
+    const refused = exchanges.filter((e) => /^HTTP\/1\.1 429 /.test(e.response)).length;
+    const timedOut = exchanges.filter((e) => /^HTTP\/1\.1 408 /.test(e.response)).length;
+    // Refused sockets close at once and free their places, so a few more than 8 may be admitted.
+    assert.ok(refused >= 200, `${refused} refused at once`);
+    assert.equal(refused + timedOut, 300);
+    assert.ok(performance.now() - started < HEADERS_TIMEOUT + 4000);
+  });
+
   test('one address holds at most maxConnectionsPerClient connections; the rest get 429 and are closed', async () => {
     const sockets: Socket[] = [];
     try {

@@ -65,8 +65,8 @@ export async function fetchBytes(url: string, options: BoundedFetchOptions): Pro
   return fetchStreaming(url, options, async (body) => {
     const chunks: Uint8Array[] = [];
     for await (const chunk of body) chunks.push(chunk);
-    const body = Buffer.concat(chunks);
-    return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+    const joined = Buffer.concat(chunks);
+    return new Uint8Array(joined.buffer, joined.byteOffset, joined.byteLength);
   });
 }
 
