@@ -48,6 +48,19 @@ export const MAX_ERROR_LINE = 4096;
  * `text` with C0/C1 control characters, DEL, line/paragraph separators and bidirectional
  * overrides written as escapes (`\n`, `\x1b`, `\u202e`), cut to MAX_ERROR_LINE characters.
  */
+/**
+ * A report with every string in it made printable (not cut), for text output: paths and names
+ * taken from an image can hold newlines and escape sequences. Arrays and plain objects are copied.
+ */
+export function printableStrings<T>(value: T): T {
+  if (typeof value === 'string') return printable(value, Infinity) as T;
+  if (Array.isArray(value)) return value.map((item: unknown) => printableStrings(item)) as T;
+  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, printableStrings(v)])) as T;
+  }
+  return value;
+}
+
 export function printable(text: string, max = MAX_ERROR_LINE): string {
   const escaped = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => {
     const named: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };

@@ -74,3 +74,19 @@ test('temporaries and unpack spools left by a killed run are removed by the next
   assert.ok(!existsSync(temp), 'the partial download is gone');
   assert.ok(!existsSync(spool), 'the spool is gone');
 });
+
+test('inspect and audit escape control characters in paths taken from an image', () => {
+  const spec = join(dir, 'escapes.yaml');
+  writeFileSync(spec, 'name: escapes\npaths:\n  - {path: "/evil\\e]0;pwned\\a\\nname", type: file, content: "x", mode: "4755"}\n');
+  const out = join(dir, 'escapes.oci');
+  const built = runPith(['build', spec, '-o', out, '--cache-dir', cache, '-q', '--no-sbom']);
+  assert.equal(built.code, 0, built.stderr);
+  const inspect = runPith(['inspect', out]);
+  assert.equal(inspect.code, 0, inspect.stderr);
+  assert.ok(!/[\u001b\u0007]/.test(inspect.stdout), 'no raw escape sequence');
+  assert.match(inspect.stdout, /evil\\x1b\]0;pwned\\x07\\nname/);
+  const audit = runPith(['audit', out, '--deny', 'setuid']);
+  assert.equal(audit.code, 3, audit.stderr);
+  assert.ok(!/[\u001b\u0007]/.test(audit.stdout + audit.stderr));
+  assert.match(audit.stderr, /^pith: audit: denied setuid: .*evil\\x1b\]0;pwned\\x07\\nname$/m);
+});
