@@ -27,6 +27,12 @@ export const LIMITS = {
     unit: 'bytes',
     what: 'the decompressed size of a Packages index',
   },
+  indexEntries: {
+    env: 'PITH_MAX_INDEX_ENTRIES',
+    default: 250_000,
+    unit: 'count',
+    what: 'the stanzas of one Packages index',
+  },
   debEntries: { env: 'PITH_MAX_DEB_ENTRIES', default: 100_000, unit: 'count', what: 'the entries of one package' },
   debUnpackedBytes: {
     env: 'PITH_MAX_DEB_UNPACKED_BYTES',
