@@ -47,6 +47,7 @@ time_it() { # name, command...
 }
 
 pith_build() { PITH_CACHE_DIR="$work/cache" $pith build "$work/pith.yaml" -o "$work/out/img.oci" -q --no-sbom; }  # the peers write no SBOM
+pith_zstd() { PITH_CACHE_DIR="$work/cache" $pith build "$work/pith.yaml" -o "$work/out/img.oci" -q --no-sbom --compression zstd; }
 tar_pigz() { tar --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 -C "$work/tree" -cf - . | pigz -p "$(nproc)" -6 > "$work/out/layer.tar.gz"; }
 umoci_add() {
   umoci init --layout "$work/out/umoci" && umoci new --image "$work/out/umoci:bench" &&
@@ -55,13 +56,16 @@ umoci_add() {
 }
 
 p=$(time_it pith pith_build)
+z=$(time_it pith-zstd pith_zstd)
 t=$(time_it tar tar_pigz)
 u=$(time_it umoci umoci_add)
 pith_size=$(PITH_CACHE_DIR="$work/cache" $pith build "$work/pith.yaml" -o "$work/out/img.oci" --json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const j=JSON.parse(s);console.log(j.images[0].layers.reduce((a,l)=>a+l.size,0))})')
+zstd_size=$(PITH_CACHE_DIR="$work/cache" $pith build "$work/pith.yaml" -o "$work/out/img.oci" --json --compression zstd | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const j=JSON.parse(s);console.log(j.images[0].layers.reduce((a,l)=>a+l.size,0))})')
 tar_pigz; pigz_size=$(stat -c %s "$work/out/layer.tar.gz")
 rm -rf "$work/out/umoci"; umoci_add >/dev/null 2>&1
 umoci_size=$(find "$work/out/umoci/blobs" -type f -printf '%s\n' | sort -n | tail -1)
-printf '\n%-40s %8s s  (compressed %s bytes)\n' "pith build (${mb} MB tree, gzip -4)" "$p" "$pith_size"
+printf '\n%-40s %8s s  (compressed %s bytes)\n' "pith build (${mb} MB tree, gzip)" "$p" "$pith_size"
+printf '%-40s %8s s  (compressed %s bytes)\n' "pith build --compression zstd" "$z" "$zstd_size"
 printf '%-40s %8s s  (compressed %s bytes)\n' "tar --sort=name | pigz -p $(nproc) -6" "$t" "$pigz_size"
 printf '%-40s %8s s  (compressed %s bytes)\n' "tar + umoci raw add-layer" "$u" "$umoci_size"
 printf '\nratio pith / tar|pigz : %.2f\nratio pith / umoci    : %.2f\n' "$(echo "$p / $t" | bc -l)" "$(echo "$p / $u" | bc -l)"

@@ -12,6 +12,8 @@ check docker-registry docker-registry
 check gcc gcc
 check g++ g++
 check pigz pigz
+check zstd zstd
+check python3 python3
 check htpasswd apache2-utils
 check dpkg-deb dpkg
 check gpg gpg

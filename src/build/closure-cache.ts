@@ -5,6 +5,7 @@
  */
 import type { LayerBlob } from '../layers/layer.js';
 import { LayerCache, trustedBlob } from '../layers/layer-cache.js';
+import { compressionIdentity } from '../layers/compression/codecs.js';
 import type { LockedPackage } from '../resolve/lockfile.js';
 import type { SbomFile } from '../sbom/model.js';
 import type { BlobStore } from '../store/blob-store.js';
@@ -59,14 +60,14 @@ export async function closureKey(packages: readonly LockedPackage[], appTree: Fs
   return LayerCache.key({
     kind: 'closure-image',
     code: await codeIdentity(),
-    zlib: process.versions.zlib,
     debs: packages.map((p) => ({ name: p.name, sha256: p.sha256 })),
     entries,
     roots: options.roots,
     keep: options.keep,
     libraryPath: options.libraryPath ?? [],
     mtime: options.mtime,
-    gzip: options.gzipLevel,
+    compression: compressionIdentity(options.compression),
+    ...(options.base ? { base: options.base.diffIds } : {}),
   });
 }
 

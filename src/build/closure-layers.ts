@@ -1,14 +1,15 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { writeLayer } from '../layers/layer.js';
+import type { Compression } from '../layers/compression/codecs.js';
 import { DEFAULT_LAYER_RULES, planLayers, type LayerRule } from '../layers/plan.js';
-import type { LockedPackage } from '../resolve/lockfile.js';
+import type { LocatedPackage } from '../resolve/lockfile.js';
 import type { DebContents } from '../resolve/sources/debian/deb/deb-reader.js';
 import { fetchDebs } from '../resolve/sources/debian/download.js';
 import type { BlobStore } from '../store/blob-store.js';
 import type { Spool } from '../store/spool.js';
 import type { SbomFile } from '../sbom/model.js';
-import type { FileEntry } from '../tree/entry.js';
+import type { FileEntry, TreeEntry } from '../tree/entry.js';
 import { caBundleEntry } from '../tree/files/ca-bundle.js';
 import { FsTree } from '../tree/fs-tree.js';
 import { filterMd5sums } from '../tree/packages/dpkg-status.js';
@@ -23,12 +24,17 @@ export interface ClosureImageOptions {
   cacheDir: string;
   store: BlobStore;
   mtime: number;
-  gzipLevel: number;
+  compression: Compression;
   /** entrypoint[0], an absolute cmd[0], and the spec's keep: globs. */
   roots: string[];
   keep: string[];
   libraryPath?: string[];
   log?: (message: string) => void;
+  /**
+   * The base image below: its files join the tree (so the closure finds its loader and
+   * libraries) but are never written again. `diffIds` name it in the cache key.
+   */
+  base?: { diffIds: readonly string[]; entries: () => Promise<TreeEntry[]> };
 }
 
 export interface ClosureImage {
@@ -48,7 +54,7 @@ export interface ClosureImage {
  * the spec's files by content, roots, keep, mtime, gzip, and pith's own code); a hit is used only
  * when every layer blob is in the store and hashes to its digest.
  */
-export async function closureImage(packages: readonly LockedPackage[], appTree: FsTree, options: ClosureImageOptions): Promise<ClosureImage> {
+export async function closureImage(packages: readonly LocatedPackage[], appTree: FsTree, options: ClosureImageOptions): Promise<ClosureImage> {
   const cachePath = join(options.cacheDir, 'closure', `${await closureKey(packages, appTree, options)}.json`);
   const hit = await recallClosureImage(cachePath, options.store);
   if (hit) {
@@ -60,13 +66,13 @@ export async function closureImage(packages: readonly LockedPackage[], appTree: 
   return image;
 }
 
-async function buildClosureImage(packages: readonly LockedPackage[], appTree: FsTree, options: ClosureImageOptions): Promise<ClosureImage> {
+async function buildClosureImage(packages: readonly LocatedPackage[], appTree: FsTree, options: ClosureImageOptions): Promise<ClosureImage> {
   // Unpacked contents wait on disk, not in memory, until the layers are written.
   return withSpool(options.cacheDir, (spool) => buildClosureImageWith(packages, appTree, options, spool));
 }
 
-async function buildClosureImageWith(packages: readonly LockedPackage[], appTree: FsTree, options: ClosureImageOptions, spool: Spool): Promise<ClosureImage> {
-  const records = packages.map((p) => ({ ...p, baseUrl: p.repository }));
+async function buildClosureImageWith(packages: readonly LocatedPackage[], appTree: FsTree, options: ClosureImageOptions, spool: Spool): Promise<ClosureImage> {
+  const records = packages;
   const debCache = { cacheDir: options.cacheDir, ...(options.log ? { log: options.log } : {}) };
   const paths = records.length ? await fetchDebs(records, debCache) : new Map<string, string>();
   const { readDeb } = await import('../resolve/sources/debian/deb/deb-reader.js');
@@ -80,6 +86,7 @@ async function buildClosureImageWith(packages: readonly LockedPackage[], appTree
   );
 
   const tree = new FsTree();
+  for (const entry of options.base ? await options.base.entries() : []) tree.add(entry.path, entry);
   const baseFiles = records.find((p) => p.name === 'base-files');
   const mergedUsr: MergedUsrLink[] = baseFiles ? mergedUsrLinks([{ name: 'base-files', files: debs.get(baseFiles.sha256)!.files }]) : [];
   addMergedUsrLinks(tree, mergedUsr);
@@ -93,6 +100,12 @@ async function buildClosureImageWith(packages: readonly LockedPackage[], appTree
   if (records.some((p) => p.name === 'ca-certificates')) caBundleEntry(tree);
 
   const result = await trimToClosure(tree, { roots: options.roots, keep: options.keep, ...(options.libraryPath ? { libraryPath: options.libraryPath } : {}) });
+  if (options.base) {
+    // What the base holds is the base's: this build neither keeps nor drops it.
+    const ours = (p: { path: string }) => tree.get(p.path)?.origin.kind !== 'base';
+    result.dropped = result.dropped.filter(ours);
+    result.keptFiles = result.keptFiles.filter(ours);
+  }
   for (const warning of result.warnings) options.log?.(`trim: ${warning}`);
   const trimmed = applyTrim(tree, result);
   // status.d's md5sums list only what is still there.
@@ -106,6 +119,7 @@ async function buildClosureImageWith(packages: readonly LockedPackage[], appTree
 
   const groups = groupPackages(packages);
   const rules: LayerRule[] = [
+    { name: 'from-base', createdBy: '', match: (e) => e.origin.kind === 'base' },
     ...groups.map((g) => {
       const names = new Set(g.packages.map((p) => p.name));
       return {
@@ -117,8 +131,8 @@ async function buildClosureImageWith(packages: readonly LockedPackage[], appTree
     ...DEFAULT_LAYER_RULES,
   ];
   const layers: ClosureImage['layers'] = [];
-  for (const plan of planLayers(trimmed, rules)) {
-    const blob = await writeLayer(plan.entries, options.store, { mtime: options.mtime, gzipLevel: options.gzipLevel });
+  for (const plan of planLayers(trimmed, rules).filter((p) => p.name !== 'from-base')) {
+    const blob = await writeLayer(plan.entries, options.store, { mtime: options.mtime, compression: options.compression });
     layers.push(builtLayer(blob, plan.name, plan.createdBy, plan.entries.length));
     options.log?.(`layer ${plan.name}: ${plan.entries.length} entries, ${blob.size} bytes`);
   }

@@ -93,6 +93,8 @@ export function imageSboms(input: {
   created: string;
   codename?: string;
   packages: ReadonlyArray<{ locked: LockedPackage; facts?: PackageSbomFacts }>;
+  /** The packages a base image came with (those the build added again are listed once, as added). */
+  base?: { name: string; packages: ReadonlyArray<{ name: string; version: string; architecture: string; source: string; license?: string }> };
   files: SbomFile[];
 }): ImageSboms {
   const identity = input.codename ? debianIdentity(input.codename) : undefined;
@@ -105,6 +107,18 @@ export function imageSboms(input: {
     ...(facts?.license ? { license: facts.license } : {}),
     ...(facts?.files ? { files: facts.files } : {}),
   }));
+  const added = new Set(packages.map((p) => p.name));
+  for (const p of input.base?.packages ?? []) {
+    if (added.has(p.name)) continue;
+    packages.push({
+      name: p.name,
+      version: p.version,
+      architecture: p.architecture,
+      source: p.source,
+      fromBase: input.base!.name,
+      ...(p.license ? { license: p.license } : {}),
+    });
+  }
   const sbom: SbomInput = {
     image: { name: input.name, tag: input.tag, digest: input.digest, platform: { architecture: input.platform.architecture, os: input.platform.os }, created: input.created },
     ...(identity ? { distro: { id: 'debian' as const, ...(identity.versionId ? { versionId: identity.versionId } : {}), codename: input.codename! } } : {}),

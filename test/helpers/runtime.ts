@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, rmSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,11 +11,22 @@ export interface RunOutcome {
   stderr: string;
 }
 
-/**
- * Unpacks an OCI layout with umoci and runs it with runc, as the given uid/gid, with the image's
- * own config (entrypoint, env, workdir) unless args are given.
- */
-export function runWithRunc(layout: string, tag: string, options: { uid?: number; gid?: number; args?: string[]; hostNetwork?: boolean } = {}): RunOutcome {
+export interface RuncOptions {
+  uid?: number;
+  gid?: number;
+  args?: string[];
+  /** Share the host's network namespace, so the container reaches (and is reached on) loopback. */
+  hostNetwork?: boolean;
+}
+
+interface Bundle {
+  work: string;
+  bundle: string;
+  root: string;
+  id: string;
+}
+
+function prepareBundle(layout: string, tag: string, options: RuncOptions): Bundle {
   const work = mkdtempSync(join(tmpdir(), 'pith-runc-'));
   const bundle = join(work, 'bundle');
   const id = `pith-test-${randomBytes(6).toString('hex')}`;
@@ -28,18 +39,72 @@ export function runWithRunc(layout: string, tag: string, options: { uid?: number
       process: { terminal: boolean; args: string[]; user: { uid: number; gid: number; additionalGids?: number[] } };
       linux?: { namespaces?: Array<{ type: string }> };
     };
-    // Share the host's network namespace, so the container can reach a test server on loopback.
     if (options.hostNetwork && config.linux?.namespaces) config.linux.namespaces = config.linux.namespaces.filter((n) => n.type !== 'network');
     config.process.terminal = false;
     if (options.args) config.process.args = options.args;
     if (options.uid !== undefined) config.process.user = { uid: options.uid, gid: options.gid ?? options.uid };
     writeFileSync(configPath, JSON.stringify(config));
-    const r = spawnSync('runc', ['--root', root, 'run', '--bundle', bundle, id], { encoding: 'utf8', timeout: 60_000 });
+  } catch (err) {
+    rmSync(work, { recursive: true, force: true });
+    throw err;
+  }
+  return { work, bundle, root, id };
+}
+
+function cleanUp(b: Bundle): void {
+  spawnSync('runc', ['--root', b.root, 'delete', '-f', b.id], { encoding: 'utf8' });
+  rmSync(b.work, { recursive: true, force: true });
+}
+
+/**
+ * Unpacks an OCI layout with umoci and runs it with runc, as the given uid/gid, with the image's
+ * own config (entrypoint, env, workdir) unless args are given.
+ */
+export function runWithRunc(layout: string, tag: string, options: RuncOptions = {}): RunOutcome {
+  const b = prepareBundle(layout, tag, options);
+  try {
+    const r = spawnSync('runc', ['--root', b.root, 'run', '--bundle', b.bundle, b.id], { encoding: 'utf8', timeout: 60_000 });
     return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
   } finally {
-    spawnSync('runc', ['--root', root, 'delete', '-f', id], { encoding: 'utf8' });
-    rmSync(work, { recursive: true, force: true });
+    cleanUp(b);
   }
+}
+
+export interface RunningContainer {
+  /** Resolves when the container's process exits (by itself or through stop()). */
+  done: Promise<RunOutcome>;
+  /** Kills the container (SIGKILL) and waits for it to exit; its bundle is removed. */
+  stop(): Promise<RunOutcome>;
+}
+
+/**
+ * Like runWithRunc, without blocking the test process: for a server in the image that the test
+ * talks to (with hostNetwork), or a client of a server the test process runs. `timeoutMs`
+ * kills the container if it runs longer.
+ */
+export function startWithRunc(layout: string, tag: string, options: RuncOptions & { timeoutMs?: number } = {}): RunningContainer {
+  const b = prepareBundle(layout, tag, options);
+  const child = spawn('runc', ['--root', b.root, 'run', '--bundle', b.bundle, b.id], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+  child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+  const kill = () => spawnSync('runc', ['--root', b.root, 'kill', b.id, 'KILL'], { encoding: 'utf8' });
+  const timer = setTimeout(kill, options.timeoutMs ?? 60_000);
+  const done = new Promise<RunOutcome>((resolve) => {
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      cleanUp(b);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
+  });
+  return {
+    done,
+    stop: () => {
+      kill();
+      return done;
+    },
+  };
 }
 
 /** podman with its own storage, so tests never touch the host's images. */

@@ -23,13 +23,24 @@ export interface RepositoryConfig {
 /** An index file the resolution read, with the hash the signed Release gave for it. */
 export interface IndexUse {
   url: string;
+  suite: string;
+  /** Path below dists/<suite>/. */
+  path: string;
   sha256: string;
   size: number;
+}
+
+/** A suite whose InRelease verified: what it says it is, and who signed it. */
+export interface ArchiveUse {
+  suite: string;
+  codename: string;
+  signedBy: string[];
 }
 
 export interface LoadedRecords {
   records: PackageRecord[];
   indexes: IndexUse[];
+  archives: ArchiveUse[];
 }
 
 const gunzipAsync = promisify(gunzip);
@@ -49,12 +60,14 @@ export async function loadPackageRecords(
 ): Promise<LoadedRecords> {
   preloadOpenpgp();
   const jobs: Array<Promise<Array<{ records: PackageRecord[]; index: IndexUse }>>> = [];
+  const archives: ArchiveUse[] = [];
   for (const repo of repos) {
     for (const suite of repo.suites) {
       jobs.push(
         (async () => {
           // Nothing else is requested from a repository whose InRelease does not verify.
-          const { release } = await fetchInRelease(repo.url, suite, repo.keyrings);
+          const { release, signers } = await fetchInRelease(repo.url, suite, repo.keyrings);
+          archives.push({ suite, codename: release.codename, signedBy: [...new Set(signers.map((s) => s.fingerprint))].sort() });
           return Promise.all(
             repo.components.map(async (component) => {
               const source: IndexSource = { suite, component, arch, baseUrl: repo.url };
@@ -71,7 +84,8 @@ export async function loadPackageRecords(
   }
   // Suites keep the order they were given in: the universe breaks version ties by it.
   const results = (await Promise.all(jobs)).flat();
-  return { records: results.flatMap((r) => r.records), indexes: results.map((r) => r.index) };
+  archives.sort((a, b) => (a.suite < b.suite ? -1 : a.suite > b.suite ? 1 : 0));
+  return { records: results.flatMap((r) => r.records), indexes: results.map((r) => r.index), archives };
 }
 
 async function indexBytes(
@@ -90,7 +104,7 @@ async function indexBytes(
   }
   const listed = release.sha256.get(path)!;
   const base = `${source.baseUrl}/dists/${source.suite}`;
-  const index: IndexUse = { url: `${base}/${path}`, sha256: listed.sha256, size: listed.size };
+  const index: IndexUse = { url: `${base}/${path}`, suite: source.suite, path, sha256: listed.sha256, size: listed.size };
   // The Release usually lists the uncompressed file too: then the cached bytes are checked against it.
   const plain = release.sha256.get(`${dir}/Packages`);
   const cached = await readCached(options.cacheDir, listed.sha256, plain?.sha256);
