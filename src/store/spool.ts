@@ -24,15 +24,37 @@ export interface SpooledBytes {
 export const SPOOL_PREFIX = 'spool-';
 const BATCH = 1 << 20;
 
+/**
+ * Small files are kept in memory up to this many bytes per spool (per build): they are most of a
+ * package's files and few of its bytes, and reading thousands of them back from disk makes
+ * garbage the GC collects late. Past the budget everything goes to disk, so memory stays bounded.
+ */
+export const SPOOL_MEMORY_BUDGET = 64 * 1024 * 1024;
+/** Files larger than this always go to disk. */
+export const SPOOL_SMALL_FILE = 256 * 1024;
+
 export class Spool {
   private files = 0;
-  private constructor(readonly dir: string) {}
+  private memoryLeft: number;
+  private constructor(
+    readonly dir: string,
+    memoryBudget: number,
+  ) {
+    this.memoryLeft = memoryBudget;
+  }
 
-  /** A new spool under `<cacheDir>/tmp`. */
-  static async create(cacheDir: string): Promise<Spool> {
+  /** A new spool under `<cacheDir>/tmp`; `memoryBudget` 0 sends every file to disk. */
+  static async create(cacheDir: string, options: { memoryBudget?: number } = {}): Promise<Spool> {
     const dir = join(cacheDir, 'tmp', `${SPOOL_PREFIX}${process.pid}-${randomBytes(4).toString('hex')}`);
     await mkdir(dir, { recursive: true });
-    return new Spool(dir);
+    return new Spool(dir, options.memoryBudget ?? SPOOL_MEMORY_BUDGET);
+  }
+
+  /** Whether a file of `size` bytes may be held in memory (and takes its share of the budget if so). */
+  holdInMemory(size: number): boolean {
+    if (size > SPOOL_SMALL_FILE || size > this.memoryLeft) return false;
+    this.memoryLeft -= size;
+    return true;
   }
 
   /** A writer of its own file: one per package read, so concurrent reads never interleave. */
@@ -82,16 +104,33 @@ export class SpoolWriter {
 
   private async flush(): Promise<void> {
     if (this.pendingBytes === 0) return;
-    const data = Buffer.concat(this.pending, this.pendingBytes);
+    // writev: one system call for the batch, and no copy of it (a copy per batch is garbage the
+    // size of every package, which the GC collects late).
+    let pieces = this.pending;
+    let left = this.pendingBytes;
     this.pending = [];
     this.pendingBytes = 0;
-    let done = 0;
-    while (done < data.byteLength) {
-      const { bytesWritten } = await this.handle.write(data, done, data.byteLength - done, this.written + done);
-      done += bytesWritten;
+    while (left > 0) {
+      const { bytesWritten } = await this.handle.writev(pieces, this.written);
+      this.written += bytesWritten;
+      left -= bytesWritten;
+      if (left > 0) pieces = remainder(pieces, bytesWritten);
     }
-    this.written += data.byteLength;
   }
+}
+
+/** What is left of `pieces` after its first `written` bytes (a short writev). */
+function remainder(pieces: Uint8Array[], written: number): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let skip = written;
+  for (const piece of pieces) {
+    if (skip >= piece.byteLength) skip -= piece.byteLength;
+    else {
+      out.push(skip > 0 ? piece.subarray(skip) : piece);
+      skip = 0;
+    }
+  }
+  return out;
 }
 
 /** The bytes of an extent, read synchronously (small files: a copyright, a certificate). */

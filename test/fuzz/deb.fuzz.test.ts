@@ -50,7 +50,7 @@ function seedDeb(compression: TarCompression, format: 'gnu' | 'pax'): Seed {
 before(async () => {
   seeds = [seedDeb('', 'gnu'), seedDeb('', 'pax'), seedDeb('gz', 'gnu'), seedDeb('xz', 'pax')];
   dir = mkdtempSync(join(tmpdir(), 'pith-deb-fuzz-'));
-  spool = await Spool.create(dir);
+  spool = await Spool.create(dir, { memoryBudget: 4096 });
 });
 after(async () => {
   await spool.dispose();

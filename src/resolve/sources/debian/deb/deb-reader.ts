@@ -4,7 +4,8 @@
  * (safe-paths.ts) while it is read, so readDeb either returns fully validated contents or throws.
  * It is also bounded (deb-limits.ts): entry count, unpacked bytes against its Installed-Size and
  * an absolute cap, control.tar's size. With a spool, file contents stream to disk as they are
- * decompressed and the result holds only where they are, so memory does not follow package size.
+ * decompressed (past the spool's small in-memory budget) and the result holds only where they
+ * are, so memory does not follow package size.
  */
 import { open } from 'node:fs/promises';
 import { PithError, integrityError } from '../../../../errors.js';
@@ -91,14 +92,15 @@ export async function readDebSource(source: ByteSource, where: string, options: 
   );
   const control = controlFromMembers(members, where, archive.control.name);
   const budget = new UnpackBudget(where, limits, installedSizeOf(control.control));
-  const writer = await options.spool?.writer();
+  const spool = options.spool;
+  const writer = await spool?.writer();
   try {
     const files = await readData(
       decompress(readArMember(source, archive.data), dataCompression, { where, member: archive.data.name, size: archive.data.size }),
       where,
       archive.data.name,
       budget,
-      writer,
+      writer && spool ? { writer, spool } : undefined,
     );
     return { ...control, files };
   } finally {
@@ -151,7 +153,13 @@ function controlFromMembers(members: ReadonlyMap<string, Uint8Array>, where: str
   return result;
 }
 
-async function readData(tarStream: AsyncIterable<Uint8Array>, where: string, member: string, budget: UnpackBudget, spool: SpoolWriter | undefined): Promise<DebFile[]> {
+async function readData(
+  tarStream: AsyncIterable<Uint8Array>,
+  where: string,
+  member: string,
+  budget: UnpackBudget,
+  spooling: { writer: SpoolWriter; spool: Spool } | undefined,
+): Promise<DebFile[]> {
   const guard = new DebPathGuard(where);
   const files: DebFile[] = [];
   for await (const { header, body } of tarEntries(tarStream, where, member)) {
@@ -177,7 +185,7 @@ async function readData(tarStream: AsyncIterable<Uint8Array>, where: string, mem
     if (type === 'file') {
       // Refused on the header's word, before a byte of it is decompressed.
       budget.bytes(member, file.size);
-      if (spool) file.spooled = await spool.add(body);
+      if (spooling && !spooling.spool.holdInMemory(file.size)) file.spooled = await spooling.writer.add(body);
       else file.data = await collect(body, file.size);
     }
     files.push(file);
