@@ -14,6 +14,7 @@ import type { LoadedSpec } from '../spec/load.js';
 import { BlobStore } from '../store/blob-store.js';
 import { defaultCacheDir } from '../store/cache-dir.js';
 import { sweepOnce } from '../store/stale-temp.js';
+import { collectGarbageIfLarge } from './collect-garbage.js';
 import { resolveAccounts } from '../tree/files/accounts.js';
 import { containerConfig } from './image-config.js';
 import { imageTree } from './image-tree.js';
@@ -113,6 +114,8 @@ export async function build(loaded: LoadedSpec, options: BuildOptions = {}): Pro
   const locked = debian
     ? await lockedPackages(loaded, debian, archs, { cacheDir, frozen: options.frozen ?? false, deferWrite: true, log, ...(bases ? { base: bases } : {}) })
     : undefined;
+  // The indexes read to resolve are garbage now: free them before the layers take memory.
+  if (locked) collectGarbageIfLarge();
 
   const images: BuildResult['images'] = [];
   const sboms: ImageSboms[] = [];
