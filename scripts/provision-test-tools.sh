@@ -22,6 +22,8 @@ check readelf binutils
 check ldd libc-bin
 check nsenter util-linux
 [ -e /usr/share/keyrings/debian-archive-keyring.gpg ] || need+=(debian-archive-keyring)
+# GNU time (not the shell keyword): the memory-bound tests read peak RSS from `time -f %M`.
+[ -x /usr/bin/time ] || need+=(time)
 [ -e /usr/include/openssl/ssl.h ] || need+=(libssl-dev)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 echo "provision: installing ${need[*]}" >&2

@@ -1,4 +1,4 @@
-import { access, constants, stat } from 'node:fs/promises';
+import { access, constants, readlink, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { buildError, specError, usageError } from '../errors.js';
 import { assembleImage, assembleIndex, isoTime, type LayerRef } from '../image/assemble.js';
@@ -13,6 +13,8 @@ import type { BuiltImage, ImageArtifact } from '../image/artifact.js';
 import type { LoadedSpec } from '../spec/load.js';
 import { BlobStore } from '../store/blob-store.js';
 import { defaultCacheDir } from '../store/cache-dir.js';
+import { sweepOnce } from '../store/stale-temp.js';
+import { collectGarbageIfLarge } from './collect-garbage.js';
 import { resolveAccounts } from '../tree/files/accounts.js';
 import { containerConfig } from './image-config.js';
 import { imageTree } from './image-tree.js';
@@ -97,6 +99,8 @@ export async function build(loaded: LoadedSpec, options: BuildOptions = {}): Pro
   const compression = options.compression ?? spec.compression;
   const cacheDir = options.cacheDir ?? defaultCacheDir(options.env);
   const store = new BlobStore(join(cacheDir, 'blobs'));
+  // What killed runs left behind (temporaries, unpack spools) goes before this run adds its own.
+  await sweepOnce(cacheDir);
   const accounts = resolveAccounts(spec.accounts);
   const archs = spec.archs ?? [hostArch()];
   const debian = await debianSelection(loaded, options.env ?? process.env);
@@ -111,6 +115,8 @@ export async function build(loaded: LoadedSpec, options: BuildOptions = {}): Pro
   const locked = debian
     ? await lockedPackages(loaded, debian, archs, { cacheDir, frozen: options.frozen ?? false, deferWrite: true, log, ...(bases ? { base: bases } : {}) })
     : undefined;
+  // The indexes read to resolve are garbage now: free them before the layers take memory.
+  if (locked) collectGarbageIfLarge();
 
   const images: BuildResult['images'] = [];
   const sboms: ImageSboms[] = [];
@@ -260,6 +266,14 @@ export async function build(loaded: LoadedSpec, options: BuildOptions = {}): Pro
 
 /** Fail before building, not after, when the output can't be written. */
 async function checkOutputWritable(path: string): Promise<void> {
+  // The output is replaced by a rename, which would replace the link itself (or fail, for a layout
+  // directory): say so before building rather than fail or surprise after.
+  const link = await readlink(path).catch(() => undefined);
+  if (link !== undefined) {
+    throw buildError(`cannot write ${path}: it is a symbolic link (to ${link}), and pith does not write outputs through links`, {
+      hint: `pass the path it points to with -o, or remove the link`,
+    });
+  }
   const parent = dirname(resolve(path));
   try {
     const info = await stat(parent);

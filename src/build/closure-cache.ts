@@ -3,9 +3,6 @@
  * remembered under a key of every input, so a warm build reads no .deb. A hit is used only when
  * the entry passes its checksum and every layer blob is in the store and hashes to its digest.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { pipeline } from 'node:stream/promises';
 import type { LayerBlob } from '../layers/layer.js';
 import { LayerCache, trustedBlob } from '../layers/layer-cache.js';
 import { compressionIdentity } from '../layers/compression/codecs.js';
@@ -13,6 +10,7 @@ import type { LockedPackage } from '../resolve/lockfile.js';
 import type { SbomFile } from '../sbom/model.js';
 import type { BlobStore } from '../store/blob-store.js';
 import { readCheckedJson, writeCheckedJson } from '../store/checked-json.js';
+import { fileSha256 } from '../tree/file-bytes.js';
 import type { FsTree } from '../tree/fs-tree.js';
 import { builtLayer, type BuiltLayer } from './built-layer.js';
 import type { ClosureImage, ClosureImageOptions } from './closure-layers.js';
@@ -60,10 +58,7 @@ export async function closureKey(packages: readonly LockedPackage[], appTree: Fs
     const { path, type, mode, uid, gid } = entry;
     let content: string | undefined;
     if (entry.type === 'file') {
-      const hash = createHash('sha256');
-      if (entry.source.kind === 'bytes') hash.update(entry.source.data);
-      else await pipeline(createReadStream(entry.source.path), hash);
-      content = hash.digest('hex');
+      content = await fileSha256(entry);
     }
     entries.push({ path, type, mode, uid, gid, origin: entry.origin, content, target: entry.type === 'symlink' || entry.type === 'hardlink' ? entry.target : undefined });
   }

@@ -7,6 +7,7 @@ import type { LocatedPackage } from '../resolve/lockfile.js';
 import type { DebContents } from '../resolve/sources/debian/deb/deb-reader.js';
 import { fetchDebs } from '../resolve/sources/debian/download.js';
 import type { BlobStore } from '../store/blob-store.js';
+import type { Spool } from '../store/spool.js';
 import type { SbomFile } from '../sbom/model.js';
 import type { FileEntry, TreeEntry } from '../tree/entry.js';
 import { caBundleEntry } from '../tree/files/ca-bundle.js';
@@ -18,7 +19,7 @@ import { applyTrim, trimToClosure, type NamedPath } from '../tree/trim/closure.j
 import { droppedSpecPaths, explain, trimTotals, unmetSummary } from '../tree/trim/explain.js';
 import { builtLayer, type BuiltLayer } from './built-layer.js';
 import { closureKey, recallClosureImage, rememberClosureImage } from './closure-cache.js';
-import { groupPackages } from './package-layers.js';
+import { groupPackages, withSpool } from './package-layers.js';
 import { packageFacts, treeFiles, type PackageSbomFacts } from './sbom.js';
 
 export interface ClosureImageOptions {
@@ -76,7 +77,12 @@ export async function closureImage(packages: readonly LocatedPackage[], appTree:
 }
 
 async function buildClosureImage(packages: readonly LocatedPackage[], appTree: FsTree, options: ClosureImageOptions): Promise<ClosureImage> {
-  const { records, debs } = await readPackages(packages, options);
+  // Unpacked contents wait on disk, not in memory, until the layers are written.
+  return withSpool(options.cacheDir, (spool) => buildClosureImageWith(packages, appTree, options, spool));
+}
+
+async function buildClosureImageWith(packages: readonly LocatedPackage[], appTree: FsTree, options: ClosureImageOptions, spool: Spool): Promise<ClosureImage> {
+  const { records, debs } = await readPackages(packages, { ...options, spool });
   const tree = assembleTree(records, debs, appTree, { trimDocs: true, ...(options.base ? { base: await options.base.entries() } : {}) });
   const result = await trimToClosure(tree, {
     roots: options.roots,
@@ -146,7 +152,7 @@ async function buildClosureImage(packages: readonly LocatedPackage[], appTree: F
 }
 
 /** The verified .debs of `packages`, read (a few at once: decoding is CPU-bound). */
-export async function readPackages(packages: readonly LocatedPackage[], options: { cacheDir: string; log?: (m: string) => void }) {
+export async function readPackages(packages: readonly LocatedPackage[], options: { cacheDir: string; spool: Spool; log?: (m: string) => void }) {
   const records = packages;
   const debCache = { cacheDir: options.cacheDir, ...(options.log ? { log: options.log } : {}) };
   const paths = records.length ? await fetchDebs(records, debCache) : new Map<string, string>();
@@ -155,7 +161,7 @@ export async function readPackages(packages: readonly LocatedPackage[], options:
   const queue = [...records];
   await Promise.all(
     Array.from({ length: Math.max(2, availableParallelism()) }, async () => {
-      for (let p = queue.shift(); p; p = queue.shift()) debs.set(p.sha256, await readDeb(paths.get(p.sha256)!, { packageName: p.name }));
+      for (let p = queue.shift(); p; p = queue.shift()) debs.set(p.sha256, await readDeb(paths.get(p.sha256)!, { packageName: p.name, spool: options.spool }));
     }),
   );
   return { records, debs };

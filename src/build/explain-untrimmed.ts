@@ -18,10 +18,13 @@ export async function explainUntrimmed(
   appTree: FsTree,
   options: { cacheDir: string; trimDocs: boolean; log?: (m: string) => void },
 ): Promise<string> {
-  const { assembleTree, readPackages } = await import('./closure-layers.js');
-  const { records, debs } = await readPackages(packages, options);
+  const [{ assembleTree, readPackages }, { withSpool }] = await Promise.all([import('./closure-layers.js'), import('./package-layers.js')]);
   const installs: InstallResult[] = [];
-  const tree = assembleTree(records, debs, appTree, { trimDocs: options.trimDocs, installed: (r) => installs.push(r) });
+  // Only paths, sizes and origins are read from the tree: the spool can go once it is built.
+  const tree = await withSpool(options.cacheDir, async (spool) => {
+    const { records, debs } = await readPackages(packages, { ...options, spool });
+    return assembleTree(records, debs, appTree, { trimDocs: options.trimDocs, installed: (r) => installs.push(r) });
+  });
   const mode = options.trimDocs ? 'trim: docs keeps all but documentation' : 'trim: none keeps every file';
   const keptFiles: TrimmedPath[] = [];
   const reasons = new Map<string, string[]>();

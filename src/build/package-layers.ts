@@ -8,6 +8,7 @@ import { planLayers } from '../layers/plan.js';
 import type { LocatedPackage } from '../resolve/lockfile.js';
 import { fetchDebs } from '../resolve/sources/debian/download.js';
 import type { BlobStore } from '../store/blob-store.js';
+import { Spool } from '../store/spool.js';
 import { caBundleEntry } from '../tree/files/ca-bundle.js';
 import { FsTree } from '../tree/fs-tree.js';
 import { addMergedUsrLinks, type MergedUsrLink } from '../tree/packages/merged-usr.js';
@@ -59,12 +60,27 @@ export function groupPackages(packages: readonly LocatedPackage[], budget = PACK
 }
 
 export async function packageLayers(packages: readonly LocatedPackage[], options: PackageLayerOptions): Promise<PackageLayers> {
+  // Unpacked contents wait on disk, not in memory, until their layer is written.
+  return withSpool(options.cacheDir, (spool) => packageLayersWith(packages, options, spool));
+}
+
+/** Runs `work` with a fresh unpack spool (store/spool.ts), removed afterwards whatever happens. */
+export async function withSpool<T>(cacheDir: string, work: (spool: Spool) => Promise<T>): Promise<T> {
+  const spool = await Spool.create(cacheDir);
+  try {
+    return await work(spool);
+  } finally {
+    await spool.dispose();
+  }
+}
+
+async function packageLayersWith(packages: readonly LocatedPackage[], options: PackageLayerOptions, spool: Spool): Promise<PackageLayers> {
   const cache = new LayerCache(join(options.cacheDir, 'layers'), options.store);
   const records = packages;
   const debCache = { cacheDir: options.cacheDir, ...(options.log ? { log: options.log } : {}) };
 
   const baseFiles = records.find((p) => p.name === 'base-files');
-  const mergedUsr = baseFiles ? await baseFilesLinks(baseFiles, debCache) : [...(options.mergedUsr ?? [])];
+  const mergedUsr = baseFiles ? await baseFilesLinks(baseFiles, debCache, spool) : [...(options.mergedUsr ?? [])];
 
   const groups = groupPackages(packages);
   const keyOf = (g: { packages: LocatedPackage[] }) =>
@@ -92,7 +108,7 @@ export async function packageLayers(packages: readonly LocatedPackage[], options
       const read = (async () => {
         await slot();
         try {
-          return await readDeb(debPaths.get(p.sha256)!, { packageName: p.name });
+          return await readDeb(debPaths.get(p.sha256)!, { packageName: p.name, spool });
         } finally {
           release();
         }
@@ -136,7 +152,7 @@ export async function packageLayers(packages: readonly LocatedPackage[], options
   for (const p of packages) {
     if (facts.has(p.name)) continue;
     const known = await recallFacts(options.cacheDir, p.sha256, options.trimDocs);
-    facts.set(p.name, known ?? (await factsFromDeb(p, records, mergedUsr, options)));
+    facts.set(p.name, known ?? (await factsFromDeb(p, records, mergedUsr, options, spool)));
   }
   return { layers, mergedUsr, facts };
 }
@@ -147,6 +163,7 @@ async function factsFromDeb(
   records: readonly LocatedPackage[],
   mergedUsr: MergedUsrLink[],
   options: PackageLayerOptions,
+  spool: Spool,
 ): Promise<PackageSbomFacts> {
   const [{ readDeb }, { installPackage }] = await Promise.all([
     import('../resolve/sources/debian/deb/deb-reader.js'),
@@ -154,7 +171,7 @@ async function factsFromDeb(
   ]);
   const record = records.find((r) => r.sha256 === p.sha256)!;
   const paths = await fetchDebs([record], { cacheDir: options.cacheDir, ...(options.log ? { log: options.log } : {}) });
-  const deb = await readDeb(paths.get(p.sha256)!, { packageName: p.name });
+  const deb = await readDeb(paths.get(p.sha256)!, { packageName: p.name, spool });
   const tree = new FsTree();
   addMergedUsrLinks(tree, mergedUsr);
   installPackage(tree, p, deb, { trim: { docs: options.trimDocs } });
@@ -170,6 +187,7 @@ async function factsFromDeb(
 async function baseFilesLinks(
   record: LocatedPackage,
   debCache: { cacheDir: string; log?: (m: string) => void },
+  spool?: Spool,
 ): Promise<MergedUsrLink[]> {
   const memo = join(debCache.cacheDir, 'merged-usr', `${record.sha256}.json`);
   try {
@@ -183,7 +201,9 @@ async function baseFilesLinks(
     import('../tree/packages/merged-usr.js'),
   ]);
   const paths = await fetchDebs([record], debCache);
-  const deb = await readDeb(paths.get(record.sha256)!, { packageName: 'base-files' });
+  const deb = spool
+    ? await readDeb(paths.get(record.sha256)!, { packageName: 'base-files', spool })
+    : await withSpool(debCache.cacheDir, (own) => readDeb(paths.get(record.sha256)!, { packageName: 'base-files', spool: own }));
   const links = mergedUsrLinks([{ name: 'base-files', files: deb.files }]);
   await writeFileAtomic(memo, JSON.stringify(links));
   return links;

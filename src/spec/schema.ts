@@ -214,6 +214,9 @@ const pathEntry = z
             ),
           })
           .min(1, { error: 'must not be empty' })
+          // A link target is a C string of at most PATH_MAX bytes: no NUL, and a tar can hold it.
+          .regex(/^[^\0]*$/, { error: 'must not contain NUL bytes' })
+          .max(4095, { error: 'must be at most 4095 characters (PATH_MAX)' })
           .describe('What the link points to, as stored in the link (absolute or relative).'),
         owner: owner().optional(),
       }),

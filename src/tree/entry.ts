@@ -20,7 +20,9 @@ export interface Origin {
 /** Where a regular file's bytes come from. Reading is deferred until the layer is written. */
 export type FileSource =
   | { kind: 'bytes'; data: Uint8Array }
-  | { kind: 'host'; path: string };
+  | { kind: 'host'; path: string }
+  /** Bytes of an unpacked package waiting in a spool file (store/spool.ts), `size` of them at `offset`. */
+  | { kind: 'spool'; file: string; offset: number; sha256: string };
 
 interface EntryBase {
   path: string;

@@ -16,7 +16,7 @@
  * /usr/local/share/ca-certificates certificates (not part of any package), and an upgraded
  * system's conf lists certificates added by later versions at its end, not in sorted order.
  */
-import { readFileSync } from 'node:fs';
+import { fileBytesSync } from '../file-bytes.js';
 import type { FileEntry, Origin, TreeEntry } from '../entry.js';
 import type { FsTree } from '../fs-tree.js';
 
@@ -102,7 +102,7 @@ function fileBytes(tree: FsTree, entry: TreeEntry, hops = 0): Uint8Array | null 
   if (hops > 40) return null;
   switch (entry.type) {
     case 'file':
-      return entry.source.kind === 'bytes' ? entry.source.data : new Uint8Array(readFileSync(entry.source.path));
+      return fileBytesSync(entry);
     case 'hardlink': {
       const target = tree.get(entry.target);
       return target === undefined ? null : fileBytes(tree, target, hops + 1);

@@ -7,7 +7,8 @@ import { integrityError, PithError } from '../../../errors.js';
 import { tempSibling } from '../../../store/atomic.js';
 import { fetchBytes } from './fetch.js';
 import { scanPackagesIndex } from './lazy-index.js';
-import { decompressIndex, sha256Hex, type IndexSource, type PackageRecord } from './packages-index.js';
+import { decompressIndex, plainIndexLimit, sha256Hex, signedSizeLimit, type IndexSource, type PackageRecord } from './packages-index.js';
+import { raiseHint } from '../../../limits.js';
 import { fetchInRelease, preloadOpenpgp } from './release.js';
 import type { Release } from './release.js';
 
@@ -111,17 +112,19 @@ async function indexBytes(
 
   let url = index.url;
   let compressed: Uint8Array;
+  // Never more than the signed Release says: a mirror cannot make pith hold more.
+  const bounded = { limit: signedSizeLimit(listed.size) };
   if (release.acquireByHash) {
     url = `${base}/${dir}/by-hash/SHA256/${listed.sha256}`;
     try {
-      compressed = await fetchBytes(url);
+      compressed = await fetchBytes(url, bounded);
     } catch (err) {
       if (!(err instanceof PithError && /HTTP 404/.test(err.message))) throw err;
       url = index.url;
-      compressed = await fetchBytes(url);
+      compressed = await fetchBytes(url, bounded);
     }
   } else {
-    compressed = await fetchBytes(url);
+    compressed = await fetchBytes(url, bounded);
   }
   const got = sha256Hex(compressed);
   if (compressed.length !== listed.size || got !== listed.sha256) {
@@ -129,11 +132,27 @@ async function indexBytes(
       hint: `expected ${listed.size} bytes sha256 ${listed.sha256}, got ${compressed.length} bytes sha256 ${got}`,
     });
   }
-  const bytes = path.endsWith('.gz') ? new Uint8Array(await gunzipAsync(compressed)) : await decompressIndex(compressed, path);
+  const maxBytes = plainIndexLimit(release, dir);
+  const bytes = path.endsWith('.gz') ? await gunzipIndex(compressed, maxBytes, url) : await decompressIndex(compressed, path, maxBytes);
   const bytesSha256 = sha256Hex(bytes);
   if (plain && bytesSha256 !== plain.sha256) throw integrityError(`${url}: decompressed index does not match the signed Release`);
   options.log?.(`fetched ${url} (${compressed.length} bytes)`);
   return { bytes, index, cacheWrite: writeCached(options.cacheDir, listed.sha256, bytes, bytesSha256) };
+}
+
+/** gunzip on the threadpool, refused past `maxBytes` (zlib stops there: a bomb never fills memory). */
+async function gunzipIndex(compressed: Uint8Array, maxBytes: number, url: string): Promise<Uint8Array> {
+  try {
+    const bytes = await gunzipAsync(compressed, { maxOutputLength: maxBytes });
+    return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength); // a view: no 50 MB copy
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ERR_BUFFER_TOO_LARGE') {
+      throw new PithError('input', `cannot decompress ${url}: ${(err as Error).message}`, { cause: err });
+    }
+    throw new PithError('input', `${url} decompresses to more than ${maxBytes} bytes; stopped`, {
+      hint: `the Release lists a smaller file, or the index is unusually large: ${raiseHint('indexBytes')}`,
+    });
+  }
 }
 
 const cachePath = (cacheDir: string, sha256: string) => join(cacheDir, 'indexes', `${sha256}.packages`);
