@@ -12,6 +12,8 @@ check docker-registry docker-registry
 check gcc gcc
 check g++ g++
 check pigz pigz
+check zstd zstd
+check python3 python3
 check htpasswd apache2-utils
 check dpkg-deb dpkg
 check gpg gpg
@@ -22,7 +24,10 @@ check openssl openssl
 # The install-effects tests read Java trust stores with keytool and compile a Java HTTPS client.
 check keytool openjdk-17-jre-headless
 check javac openjdk-17-jdk-headless
+check nsenter util-linux
 [ -e /usr/share/keyrings/debian-archive-keyring.gpg ] || need+=(debian-archive-keyring)
+# GNU time (not the shell keyword): the memory-bound tests read peak RSS from `time -f %M`.
+[ -x /usr/bin/time ] || need+=(time)
 [ -e /usr/include/openssl/ssl.h ] || need+=(libssl-dev)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 echo "provision: installing ${need[*]}" >&2

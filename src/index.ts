@@ -1,5 +1,5 @@
 /** pith's library API: everything the CLI does is available from here. */
-export { build, lockSpec, buildEpoch, GZIP_LEVEL, type BuildOptions, type BuildResult, type LayerSummary } from './build/build.js';
+export { build, lockSpec, buildEpoch, type BuildOptions, type BuildResult, type LayerSummary } from './build/build.js';
 export { loadSpec, parseSpec, type LoadedSpec } from './spec/load.js';
 export type { Spec } from './spec/types.js';
 export { specJsonSchema } from './spec/json-schema.js';
@@ -10,6 +10,7 @@ export { defaultCacheDir } from './store/cache-dir.js';
 export type { Digest } from './image/digest.js';
 export type { Descriptor, Manifest, ImageIndex, ImageConfig, Platform } from './image/types.js';
 export { MediaType } from './image/media-types.js';
+export { DEFAULT_COMPRESSION, COMPRESSION_LEVELS, parseCompression, type Compression, type CompressionAlgorithm } from './image/compression.js';
 export type { Lockfile, LockedPackage } from './resolve/lockfile.js';
 export { startServe, serveParts, SERVE_DEFAULTS, type ServeOptions, type RunningServe } from './server/serve.js';
 export { createHandler, type Handler, type HandlerOptions } from './server/handler.js';

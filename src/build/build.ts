@@ -1,4 +1,4 @@
-import { access, constants, stat } from 'node:fs/promises';
+import { access, constants, readlink, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { buildError, specError, usageError } from '../errors.js';
 import { assembleImage, assembleIndex, isoTime, type LayerRef } from '../image/assemble.js';
@@ -6,31 +6,30 @@ import type { Digest } from '../image/digest.js';
 import { hostArch, platformFor } from '../image/platform.js';
 import type { Descriptor } from '../image/types.js';
 import { writeLayer } from '../layers/layer.js';
+import type { Compression } from '../layers/compression/codecs.js';
 import { DEFAULT_LAYER_RULES, planLayers } from '../layers/plan.js';
 import { sinks } from '../sinks/index.js';
 import type { BuiltImage, ImageArtifact } from '../image/artifact.js';
 import type { LoadedSpec } from '../spec/load.js';
 import { BlobStore } from '../store/blob-store.js';
 import { defaultCacheDir } from '../store/cache-dir.js';
+import { sweepOnce } from '../store/stale-temp.js';
+import { collectGarbageIfLarge } from './collect-garbage.js';
 import { resolveAccounts } from '../tree/files/accounts.js';
 import { containerConfig } from './image-config.js';
 import { imageTree } from './image-tree.js';
+import { closureRoots } from './closure-roots.js';
 import { debianSelection } from './debian-selection.js';
 import { lockedPackages } from './debian-lock.js';
+import { baseLoader } from './base-loader.js';
 import { mergedUsrOf, packageLayers } from './package-layers.js';
 import { installedImage, type InstalledImage } from './install-effects.js';
 import type { SbomFile } from '../sbom/model.js';
 import { imageSboms, treeFiles, writeSbomFiles, type ImageSboms } from './sbom.js';
 import { builtLayer, type BuiltLayer } from './built-layer.js';
-import { writeLockfile, type Lockfile } from '../resolve/lockfile.js';
+import { locateLockedDebs, writeLockfile, type Lockfile } from '../resolve/lockfile.js';
 import { debianIdentity, PITH_IDENTITY } from '../tree/files/os-release.js';
 
-/**
- * gzip level for layers. Pinned: a different level gives different bytes and digests. 4, not 6:
- * on a 227 MB tree of libraries level 4 costs 2.5 CPU-s against 4.4 (zlib), for 3% more bytes,
- * still fewer than umoci's default output (71.0 MB vs 71.9 MB; level 6: 69.0 MB).
- */
-export const GZIP_LEVEL = 4;
 
 export interface BuildOptions {
   /** Where to write the result; omit to only build into the cache. */
@@ -47,7 +46,9 @@ export interface BuildOptions {
   insecure?: boolean;
   /** SPDX and CycloneDX SBOMs: computed, and written beside a file output. Default: true. */
   sbom?: boolean;
-  /** With trim: closure, receives why each file is kept and what was dropped, per package. */
+  /** Overrides the spec's `compression` (the CLI's --compression). */
+  compression?: Compression;
+  /** Receives why each file is kept and what was dropped and why, per package (any trim mode). */
   explain?: (text: string) => void;
   /** Warnings (what install effects could not emulate), one line each; default: log. */
   warn?: (message: string) => void;
@@ -100,8 +101,11 @@ export async function build(loaded: LoadedSpec, options: BuildOptions = {}): Pro
   if (options.output) await checkOutputWritable(options.output.path);
 
   const created = buildEpoch(spec, options.env ?? process.env);
+  const compression = options.compression ?? spec.compression;
   const cacheDir = options.cacheDir ?? defaultCacheDir(options.env);
   const store = new BlobStore(join(cacheDir, 'blobs'));
+  // What killed runs left behind (temporaries, unpack spools) goes before this run adds its own.
+  await sweepOnce(cacheDir);
   const accounts = resolveAccounts(spec.accounts);
   const archs = spec.archs ?? [hostArch()];
   const debian = await debianSelection(loaded, options.env ?? process.env);
@@ -111,7 +115,13 @@ export async function build(loaded: LoadedSpec, options: BuildOptions = {}): Pro
   const annotations: Record<string, string> = { ...spec.annotations, 'org.opencontainers.image.created': isoTime(created) };
   const baseRef = spec.base?.startsWith('oci:') ? `oci:${resolveLayoutArg(spec.base.slice(4), loaded.dir)}` : spec.base;
   if (spec.base) annotations['org.opencontainers.image.base.name'] = spec.base;
-  const locked = debian ? await lockedPackages(loaded, debian, archs, { cacheDir, frozen: options.frozen ?? false, deferWrite: true, log }) : undefined;
+  const clientOptions = { env: options.env ?? process.env, ...(options.insecure ? { insecure: true } : {}) };
+  const bases = spec.base && baseRef ? baseLoader(spec.base, baseRef, { ...clientOptions, store, cacheDir, log }) : undefined;
+  const locked = debian
+    ? await lockedPackages(loaded, debian, archs, { cacheDir, frozen: options.frozen ?? false, deferWrite: true, log, ...(bases ? { base: bases } : {}) })
+    : undefined;
+  // The indexes read to resolve are garbage now: free them before the layers take memory.
+  if (locked) collectGarbageIfLarge();
 
   const images: BuildResult['images'] = [];
   const sboms: ImageSboms[] = [];
@@ -119,9 +129,9 @@ export async function build(loaded: LoadedSpec, options: BuildOptions = {}): Pro
   const blobs = new Map<string, Descriptor>();
   for (const arch of archs) {
     const platform = platformFor(arch);
-    const base = baseRef
-      ? await (await import('../resolve/base-image.js')).loadBaseImage(baseRef, platform, store, { cacheDir, env: options.env ?? process.env, ...(options.insecure ? { insecure: true } : {}) })
-      : undefined;
+    // From a lock, the base image it pins; else what the reference names now.
+    const loadedBase = bases ? await bases.load(arch, locked?.lock.inputs.base?.digest as Digest | undefined) : undefined;
+    const base = loadedBase?.image;
     const imageAnnotations = base ? { ...annotations, 'org.opencontainers.image.base.digest': base.digest } : annotations;
     const layers: LayerRef[] = [];
     const summaries: LayerSummary[] = [];
@@ -139,17 +149,24 @@ export async function build(loaded: LoadedSpec, options: BuildOptions = {}): Pro
     }
     const packages = locked?.lock.packages[arch];
     if (locked && !packages) throw buildError(`${locked.path} has no packages for ${arch} (run pith lock)`);
+    // Any configured mirror of the locked suites serves the .debs; their hashes come from the lock.
+    const located = packages && debian ? locateLockedDebs(packages, debian.repos) : undefined;
     const closure = spec.trim === 'closure';
     const fromPackages =
-      packages && !closure
-        ? await packageLayers(packages, { cacheDir, store, trimDocs: spec.trim === 'docs', mtime: created, gzipLevel: GZIP_LEVEL, log: (m) => log(`${arch}: ${m}`) })
+      located && !closure
+        ? await packageLayers(located, {
+            cacheDir, store, trimDocs: spec.trim === 'docs', mtime: created, compression, log: (m) => log(`${arch}: ${m}`),
+            ...(loadedBase ? { mergedUsr: loadedBase.inventory.mergedUsr } : {}),
+          })
         : undefined;
     for (const layer of fromPackages?.layers ?? []) addLayer(layer);
     const os = !debian ? PITH_IDENTITY : packages?.some((p) => p.name === 'base-files') ? null : debianIdentity(debian.codename);
-    const mergedUsr = fromPackages?.mergedUsr ?? (packages ? await mergedUsrOf(packages, cacheDir, log) : []);
+    const ownLinks = fromPackages?.mergedUsr ?? (located ? await mergedUsrOf(located, cacheDir, log) : []);
+    // Files placed on a base go through the base's own /bin -> usr/bin links, never over them.
+    const mergedUsr = ownLinks.length ? ownLinks : (loadedBase?.inventory.mergedUsr ?? []);
     // Install effects settle the accounts first, so the spec's user: and owners can name them.
     const installed = await installedImage(
-      packages ?? [],
+      located ?? [],
       async (withEffects, effectUsers) => ({
         config: containerConfig(spec, systemFiles ? withEffects : undefined, loaded.where, debian?.defaults, base?.config.config),
         tree: await imageTree(loaded, arch, withEffects, { os, mergedUsr, busybox: debian?.busybox ?? false, systemFiles, effectUsers }),
@@ -162,28 +179,36 @@ export async function build(loaded: LoadedSpec, options: BuildOptions = {}): Pro
     const { config, tree } = installed;
     let facts = fromPackages?.facts;
     let files: SbomFile[] | undefined;
+    /** With trim: closure, the packages that still contribute a file: only these are in the SBOM. */
+    let contributing: Set<string> | undefined;
     if (closure) {
       // trim: closure: packages and the spec's files in one tree, trimmed to what the roots reach.
       const { closureImage } = await import('./closure-layers.js');
-      const roots = [config.Entrypoint?.[0], config.Cmd?.[0]?.startsWith('/') ? config.Cmd[0] : undefined].filter((r): r is string => r !== undefined);
+      const { roots, path, named } = closureRoots(config);
       if (roots.length === 0 && spec.keep.length === 0) {
-        throw specError('trim: closure needs an entrypoint, an absolute cmd or keep: paths to start from', { where: loaded.where(['trim']) });
+        throw specError('trim: closure needs an entrypoint, a cmd or keep: paths to start from', { where: loaded.where(['trim']) });
       }
       const ldPath = config.Env?.find((e) => e.startsWith('LD_LIBRARY_PATH='))?.slice('LD_LIBRARY_PATH='.length);
-      const image = await closureImage(packages ?? [], tree, {
-        cacheDir, store, mtime: created, gzipLevel: GZIP_LEVEL, roots, keep: spec.keep,
+      const image = await closureImage(located ?? [], tree, {
+        cacheDir, store, mtime: created, compression, roots, path, named, keep: spec.keep,
         ...(ldPath ? { libraryPath: ldPath.split(':').filter(Boolean) } : {}),
+        ...(base ? { base: { diffIds: base.layers.map((l) => l.diffId), entries: async () => (await import('./base-tree.js')).baseTreeEntries(base, store) } } : {}),
         log: (m) => log(`${arch}: ${m}`),
       });
       options.explain?.(`${arch}:\n${image.explanation}`);
       for (const layer of image.layers) addLayer(layer);
       files = image.files;
       facts = image.facts;
+      contributing = new Set(image.packages);
     } else {
+      if (options.explain) {
+        const { explainUntrimmed } = await import('./explain-untrimmed.js');
+        options.explain(`${arch}:\n${await explainUntrimmed(located ?? [], tree, { cacheDir, trimDocs: spec.trim === 'docs', log: (m) => log(`${arch}: ${m}`) })}`);
+      }
       // Package-owned entries in the tree (the merged-/usr links) are already in package layers.
       const rules = [{ name: 'from-packages', createdBy: '', match: (e: { origin: { kind: string } }) => e.origin.kind === 'package' }, ...DEFAULT_LAYER_RULES];
       for (const plan of planLayers(tree, rules).filter((p) => p.name !== 'from-packages')) {
-        const blob = await writeLayer(plan.entries, store, { mtime: created, gzipLevel: GZIP_LEVEL });
+        const blob = await writeLayer(plan.entries, store, { mtime: created, compression });
         addLayer(builtLayer(blob, plan.name, plan.createdBy, plan.entries.length));
         log(`${arch}: layer ${plan.name}: ${plan.entries.length} entries, ${blob.size} bytes`);
       }
@@ -198,7 +223,8 @@ export async function build(loaded: LoadedSpec, options: BuildOptions = {}): Pro
           platform,
           created: isoTime(created),
           ...(debian ? { codename: debian.codename } : {}),
-          packages: (packages ?? []).map((locked) => ({ locked, facts: facts?.get(locked.name) })),
+          packages: (packages ?? []).filter((p) => !contributing || contributing.has(p.name)).map((locked) => ({ locked, facts: facts?.get(locked.name) })),
+          ...(loadedBase ? { base: { name: `${loadedBase.image.name}@${loadedBase.image.digest}`, packages: loadedBase.inventory.packages } } : {}),
           files: files ?? (await treeFiles(tree)),
         }),
       );
@@ -272,6 +298,14 @@ function reportEffects(
 
 /** Fail before building, not after, when the output can't be written. */
 async function checkOutputWritable(path: string): Promise<void> {
+  // The output is replaced by a rename, which would replace the link itself (or fail, for a layout
+  // directory): say so before building rather than fail or surprise after.
+  const link = await readlink(path).catch(() => undefined);
+  if (link !== undefined) {
+    throw buildError(`cannot write ${path}: it is a symbolic link (to ${link}), and pith does not write outputs through links`, {
+      hint: `pass the path it points to with -o, or remove the link`,
+    });
+  }
   const parent = dirname(resolve(path));
   try {
     const info = await stat(parent);
@@ -289,15 +323,26 @@ async function checkOutputWritable(path: string): Promise<void> {
 /** Resolve the spec's packages again and write its lockfile (pith lock). */
 export async function lockSpec(
   loaded: LoadedSpec,
-  options: { cacheDir?: string; env?: NodeJS.ProcessEnv; log?: (m: string) => void } = {},
+  options: { cacheDir?: string; env?: NodeJS.ProcessEnv; log?: (m: string) => void; insecure?: boolean } = {},
 ): Promise<{ lock: Lockfile; path: string }> {
   const debian = await debianSelection(loaded, options.env ?? process.env);
   if (!debian) throw usageError(`${loaded.file} uses no Debian packages: there is nothing to lock`);
   const archs = loaded.spec.archs ?? [hostArch()];
+  const cacheDir = options.cacheDir ?? defaultCacheDir(options.env);
+  const { base } = loaded.spec;
+  const baseRef = base?.startsWith('oci:') ? `oci:${resolveLayoutArg(base.slice(4), loaded.dir)}` : base;
+  const bases =
+    base && baseRef
+      ? baseLoader(base, baseRef, {
+          store: new BlobStore(join(cacheDir, 'blobs')), cacheDir, env: options.env ?? process.env,
+          ...(options.insecure ? { insecure: true } : {}), ...(options.log ? { log: options.log } : {}),
+        })
+      : undefined;
   const { lock, path } = await lockedPackages(loaded, debian, archs, {
-    cacheDir: options.cacheDir ?? defaultCacheDir(options.env),
+    cacheDir,
     update: true,
     ...(options.log ? { log: options.log } : {}),
+    ...(bases ? { base: bases } : {}),
   });
   return { lock, path };
 }

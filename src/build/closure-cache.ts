@@ -3,15 +3,14 @@
  * remembered under a key of every input, so a warm build reads no .deb. A hit is used only when
  * the entry passes its checksum and every layer blob is in the store and hashes to its digest.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { pipeline } from 'node:stream/promises';
 import type { LayerBlob } from '../layers/layer.js';
 import { LayerCache, trustedBlob } from '../layers/layer-cache.js';
+import { compressionIdentity } from '../layers/compression/codecs.js';
 import type { LockedPackage } from '../resolve/lockfile.js';
 import type { SbomFile } from '../sbom/model.js';
 import type { BlobStore } from '../store/blob-store.js';
 import { readCheckedJson, writeCheckedJson } from '../store/checked-json.js';
+import { fileSha256 } from '../tree/file-bytes.js';
 import type { FsTree } from '../tree/fs-tree.js';
 import { builtLayer, type BuiltLayer } from './built-layer.js';
 import type { ClosureImage, ClosureImageOptions } from './closure-layers.js';
@@ -21,6 +20,8 @@ import type { PackageSbomFacts } from './sbom.js';
 /** What the closure cache remembers of a build: enough to assemble the image without reading a .deb. */
 interface CachedClosureImage {
   layers: Array<{ blob: LayerBlob; name: string; createdBy: string; entries: number }>;
+  packages: string[];
+  notes: string[];
   facts: Array<[string, PackageSbomFacts]>;
   files: SbomFile[];
   explanation: string;
@@ -37,14 +38,17 @@ const blobOf = (l: BuiltLayer): LayerBlob => ({
 export async function recallClosureImage(path: string, store: BlobStore): Promise<ClosureImage | undefined> {
   const value = (await readCheckedJson(path)) as CachedClosureImage | undefined;
   if (!value || !Array.isArray(value.layers) || !Array.isArray(value.facts) || !Array.isArray(value.files) || typeof value.explanation !== 'string') return undefined;
+  if (!isStringList(value.packages) || !isStringList(value.notes)) return undefined;
   const layers: BuiltLayer[] = [];
   for (const layer of value.layers) {
     const blob = await trustedBlob(store, layer?.blob);
     if (!blob || typeof layer.name !== 'string' || typeof layer.createdBy !== 'string') return undefined;
     layers.push(builtLayer(blob, layer.name, layer.createdBy, layer.entries));
   }
-  return { layers, facts: new Map(value.facts), files: value.files, explanation: value.explanation };
+  return { layers, packages: value.packages, notes: value.notes, facts: new Map(value.facts), files: value.files, explanation: value.explanation };
 }
+
+const isStringList = (value: unknown): value is string[] => Array.isArray(value) && value.every((v) => typeof v === 'string');
 
 /** Every input of a closure image, hashed: host files by content, so an edited file is a miss. */
 export async function closureKey(packages: readonly LockedPackage[], appTree: FsTree, options: ClosureImageOptions): Promise<string> {
@@ -54,30 +58,31 @@ export async function closureKey(packages: readonly LockedPackage[], appTree: Fs
     const { path, type, mode, uid, gid } = entry;
     let content: string | undefined;
     if (entry.type === 'file') {
-      const hash = createHash('sha256');
-      if (entry.source.kind === 'bytes') hash.update(entry.source.data);
-      else await pipeline(createReadStream(entry.source.path), hash);
-      content = hash.digest('hex');
+      content = await fileSha256(entry);
     }
     entries.push({ path, type, mode, uid, gid, origin: entry.origin, content, target: entry.type === 'symlink' || entry.type === 'hardlink' ? entry.target : undefined });
   }
   return LayerCache.key({
     kind: 'closure-image',
     code: await codeIdentity(),
-    zlib: process.versions.zlib,
     debs: packages.map((p) => ({ name: p.name, sha256: p.sha256 })),
     entries,
     roots: options.roots,
+    path: options.path,
+    named: options.named,
     keep: options.keep,
     libraryPath: options.libraryPath ?? [],
     mtime: options.mtime,
-    gzip: options.gzipLevel,
+    compression: compressionIdentity(options.compression),
+    ...(options.base ? { base: options.base.diffIds } : {}),
   });
 }
 
 export async function rememberClosureImage(path: string, image: ClosureImage): Promise<void> {
   const cached: CachedClosureImage = {
     layers: image.layers.map((l) => ({ blob: blobOf(l), name: l.summary.name, createdBy: l.ref.createdBy, entries: l.summary.entries })),
+    packages: image.packages,
+    notes: image.notes,
     facts: [...image.facts],
     files: image.files,
     explanation: image.explanation,

@@ -1,4 +1,6 @@
-import { specError } from '../errors.js';
+import { isPithError, specError } from '../errors.js';
+import type { Digest } from '../image/digest.js';
+import type { InstalledPackage } from '../resolve/sources/debian/installed.js';
 import type { LoadedSpec } from '../spec/load.js';
 import { lockMismatch, lockPathFor, readLockfile, writeLockfile, type LockedPackage, type Lockfile, type LockInputs } from '../resolve/lockfile.js';
 import type { DebianSelection } from './debian-selection.js';
@@ -13,15 +15,45 @@ export interface LockOptions {
   /** Leave writing the new lock to the caller (a build writes it only once the image is built). */
   deferWrite?: boolean;
   log?: (message: string) => void;
+  /** The spec's base image: its packages are present, so only what it lacks is resolved. */
+  base?: BaseForLock;
 }
 
-export function lockInputs(selection: DebianSelection, archs: string[]): LockInputs {
+/** A base image as resolution sees it. */
+export interface BaseForLock {
+  /** The spec's `base:` as written. */
+  ref: string;
+  /** Its packages for one architecture; `pin` loads that root digest instead of what the tag names now. */
+  installed(arch: string, pin?: Digest): Promise<{ rootDigest: Digest; packages: readonly InstalledPackage[] }>;
+}
+
+export function lockInputs(selection: DebianSelection, archs: string[], base?: { ref: string; digest: string }): LockInputs {
   return {
     packages: selection.requirements,
     exclude: selection.exclude,
-    sources: selection.repos.map((r) => ({ url: r.url, suites: r.suites, components: r.components })),
+    sources: selection.repos.map((r) => ({ suites: r.suites, components: r.components })),
     archs,
+    ...(base ? { base } : {}),
   };
+}
+
+const DIGEST = /^sha256:[0-9a-f]{64}$/;
+
+/**
+ * Why a lock that matches the spec can't be used as it is: its base pin is missing, or the image
+ * it pins can no longer be loaded (a layout rebuilt since). Undefined when it can.
+ */
+async function basePinProblem(lock: Lockfile, archs: string[], base: BaseForLock | undefined): Promise<string | undefined> {
+  if (!base) return undefined;
+  const pin = lock.inputs.base?.digest;
+  if (!pin || !DIGEST.test(pin)) return 'the base image is not pinned';
+  try {
+    for (const arch of archs) await base.installed(arch, pin as Digest);
+  } catch (err) {
+    if (!isPithError(err) || err.kind !== 'input') throw err;
+    return err.message;
+  }
+  return undefined;
 }
 
 /**
@@ -35,10 +67,11 @@ export async function lockedPackages(
   options: LockOptions,
 ): Promise<{ lock: Lockfile; path: string; changed: boolean }> {
   const path = lockPathFor(loaded.file);
-  const inputs = lockInputs(selection, archs);
+  const base = options.base;
+  const inputs = lockInputs(selection, archs, base ? { ref: base.ref, digest: '' } : undefined);
   const existing = await readLockfile(path);
   if (existing && !options.update) {
-    const mismatch = lockMismatch(existing, inputs) ?? localeMismatch(existing, specEnv(loaded, selection));
+    const mismatch = lockMismatch(existing, inputs) ?? localeMismatch(existing, specEnv(loaded, selection)) ?? (await basePinProblem(existing, archs, base));
     if (!mismatch) return { lock: existing, path, changed: false };
     if (options.frozen) throw specError(`${path} does not match ${loaded.file} (${mismatch})`, { hint: 'run pith lock, or build without --frozen' });
     options.log?.(`${path} does not match the spec (${mismatch}): resolving again`);
@@ -56,13 +89,21 @@ export async function lockedPackages(
     import('../resolve/sources/debian/script-only.js'),
     import('./install-needs.js'),
   ]);
-  const lock: Lockfile = { lockfileVersion: 1, inputs, indexes: [], packages: {} };
-  const indexUrls = new Set<string>();
+  const lock: Lockfile = { lockfileVersion: 2, inputs, archives: [], indexes: [], packages: {} };
+  const seen = new Set<string>();
+  let pin: Digest | undefined;
   for (const arch of archs) {
+    // Every architecture from the one image the reference named first (a tag may move meanwhile).
+    const present = base ? await base.installed(arch, pin) : undefined;
+    pin ??= present?.rootDigest;
     const loadedRecords = await loadPackageRecords(selection.repos, debArch(arch), { cacheDir: options.cacheDir, log: options.log });
-    for (const index of loadedRecords.indexes) {
-      if (!indexUrls.has(index.url)) lock.indexes.push(index);
-      indexUrls.add(index.url);
+    for (const { suite, path, sha256, size } of loadedRecords.indexes) {
+      if (!seen.has(`index ${suite}/${path}`)) lock.indexes.push({ suite, path, sha256, size });
+      seen.add(`index ${suite}/${path}`);
+    }
+    for (const archive of loadedRecords.archives) {
+      if (!seen.has(`archive ${archive.suite}`)) lock.archives.push(archive);
+      seen.add(`archive ${archive.suite}`);
     }
     const universe = new PackageUniverse(loadedRecords.records, debArch(arch));
     const packageWhere = (i: number) => loaded.where(['packages', i]);
@@ -78,7 +119,7 @@ export async function lockedPackages(
     const brought: string[] = [];
     for (let round = 0; ; round++) {
       const all = [...requirements, ...extra.map((name) => parseRequirement(name, undefined))];
-      resolution = solve(all, universe, { exclude: selection.exclude, followEssential: follow, scriptOnly: SCRIPT_ONLY_PACKAGES });
+      resolution = solve(all, universe, { exclude: selection.exclude, followEssential: follow, scriptOnly: SCRIPT_ONLY_PACKAGES, ...(present ? { installed: present.packages } : {}) });
       needs = await installNeeds(resolution, (name) => universe.candidates(name)[0], { cacheDir: options.cacheDir, env: specEnv(loaded, selection), scriptOnly: SCRIPT_ONLY_PACKAGES, ...(options.log ? { log: options.log } : {}) });
       const fresh = needs.follow.filter((n) => !follow.has(n)).length + needs.extra.filter((n) => !extra.includes(n)).length;
       if (fresh === 0 || round >= MAX_NEEDS_ROUNDS) break;
@@ -94,14 +135,15 @@ export async function lockedPackages(
         architecture: r.architecture,
         source: r.source,
         suite: r.suite,
-        repository: r.baseUrl,
         filename: r.filename,
         size: r.size,
         sha256: r.sha256,
       }),
     );
-    options.log?.(`${arch}: resolved ${resolution.packages.length} packages`);
+    const onBase = present ? ` not in the base image (which has ${present.packages.length})` : '';
+    options.log?.(`${arch}: resolved ${resolution.packages.length} packages${onBase}`);
   }
+  if (base && pin) lock.inputs.base = { ref: base.ref, digest: pin };
   if (!options.deferWrite) {
     await writeLockfile(path, lock);
     options.log?.(`wrote ${path}`);

@@ -52,7 +52,7 @@ export async function debianSelection(loaded: LoadedSpec, env: NodeJS.ProcessEnv
   const exclude = new Set<string>(spec.exclude);
   const defaults: ConfigDefaults = { env: {} };
   if (spec.preset) {
-    const preset = presetDefinition(spec.preset, codename);
+    const preset = presetDefinition(spec.preset, codename, loaded.where(['preset']));
     requirements.push(...preset.packages);
     for (const e of preset.exclude) exclude.add(e);
     Object.assign(defaults.env, preset.env);

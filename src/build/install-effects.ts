@@ -6,7 +6,7 @@
  * effect needed package bytes the facts do not hold, they are read and everything runs again.
  */
 import type { ContainerConfig } from '../image/types.js';
-import type { LockedPackage } from '../resolve/lockfile.js';
+import type { LocatedPackage } from '../resolve/lockfile.js';
 import type { TreeEntry } from '../tree/entry.js';
 import { InstallEffects } from '../tree/effects/apply.js';
 import type { PackageScripts } from '../tree/effects/maintainer-scripts.js';
@@ -51,7 +51,7 @@ export interface InstalledImage {
 
 const MAX_ATTEMPTS = 3;
 
-export async function installedImage(packages: readonly LockedPackage[], spec: SpecImage, options: InstallEffectsOptions): Promise<InstalledImage> {
+export async function installedImage(packages: readonly LocatedPackage[], spec: SpecImage, options: InstallEffectsOptions): Promise<InstalledImage> {
   const facts = packages.length ? await installFacts(packages, { cacheDir: options.cacheDir, ...(options.log ? { log: options.log } : {}) }) : new Map<string, InstallFacts>();
   const viewPackages: ViewPackage[] = packages.map((p) => ({ name: p.name, version: p.version, architecture: p.architecture, facts: facts.get(p.sha256)! }));
   const scripts = viewPackages.map(scriptsOf);

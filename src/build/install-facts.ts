@@ -12,12 +12,13 @@ import { extractFacts, FACTS_FORMAT, type InstallFacts } from '../tree/effects/p
 import { contentKey } from '../tree/effects/view.js';
 import type { DeferredContent } from '../tree/effects/workspace.js';
 
-/** What locating a .deb needs (a lockfile entry has it). */
+/** What fetching a .deb needs (a located lockfile entry has it). */
 export interface FactsPackage {
   name: string;
   version: string;
   sha256: string;
-  repository: string;
+  /** The archive root its filename is relative to. */
+  baseUrl: string;
   filename: string;
   size: number;
 }
@@ -64,7 +65,7 @@ export async function loadContents(
 }
 
 async function eachDeb(packages: readonly FactsPackage[], options: { cacheDir: string; log?: (m: string) => void }, fn: (p: FactsPackage, deb: DebContents) => Promise<void>): Promise<void> {
-  const paths = await fetchDebs(packages.map((p) => ({ ...p, baseUrl: p.repository })), { cacheDir: options.cacheDir, ...(options.log ? { log: options.log } : {}) });
+  const paths = await fetchDebs(packages, { cacheDir: options.cacheDir, ...(options.log ? { log: options.log } : {}) });
   const { readDeb } = await import('../resolve/sources/debian/deb/deb-reader.js');
   const queue = [...packages];
   await Promise.all(

@@ -44,7 +44,7 @@ export async function installNeeds(
   if (open.length === 0) return out;
 
   const records = [...resolution.packages, ...open.map((n) => recordOf(n)!)];
-  const facts = await installFacts(records.map((r) => ({ name: r.name, version: r.version, sha256: r.sha256, repository: r.baseUrl, filename: r.filename, size: r.size })), {
+  const facts = await installFacts(records.map((r) => ({ name: r.name, version: r.version, sha256: r.sha256, baseUrl: r.baseUrl, filename: r.filename, size: r.size })), {
     cacheDir: options.cacheDir,
     ...(options.log ? { log: options.log } : {}),
   });

@@ -3,10 +3,12 @@ import { availableParallelism } from 'node:os';
 import type { DebContents } from '../resolve/sources/debian/deb/deb-reader.js';
 import { LayerCache } from '../layers/layer-cache.js';
 import { writeLayer } from '../layers/layer.js';
+import { compressionIdentity, type Compression } from '../layers/compression/codecs.js';
 import { planLayers } from '../layers/plan.js';
-import type { LockedPackage } from '../resolve/lockfile.js';
+import type { LocatedPackage } from '../resolve/lockfile.js';
 import { fetchDebs } from '../resolve/sources/debian/download.js';
 import type { BlobStore } from '../store/blob-store.js';
+import { Spool } from '../store/spool.js';
 import { caBundleEntry } from '../tree/files/ca-bundle.js';
 import { FsTree } from '../tree/fs-tree.js';
 import { addMergedUsrLinks, type MergedUsrLink } from '../tree/packages/merged-usr.js';
@@ -16,19 +18,19 @@ import { builtLayer, type BuiltLayer } from './built-layer.js';
 import { packageFacts, recallFacts, rememberFacts, type PackageSbomFacts } from './sbom.js';
 import { rememberInstallFacts } from './install-facts.js';
 
-// gzip bytes depend on the zlib build (Node bundles its own): a cached layer is only reused
-// with the same one, so a Node upgrade can never mix old and new bytes for one key.
 /** Package layers beyond this many share one last layer (runtimes slow down with many layers). */
 export const PACKAGE_LAYER_BUDGET = 12;
-const FORMAT = 'pith-package-layer-v1';
+const FORMAT = 'pith-package-layer-v2';
 
 export interface PackageLayerOptions {
   cacheDir: string;
   store: BlobStore;
   trimDocs: boolean;
   mtime: number;
-  gzipLevel: number;
+  compression: Compression;
   log?: (message: string) => void;
+  /** The links of the image below (a base image's), used when the packages ship none. */
+  mergedUsr?: readonly MergedUsrLink[];
 }
 
 export interface PackageLayers {
@@ -45,10 +47,10 @@ export interface PackageLayers {
  * .debs, so it is byte-identical across images and across builds where only the application
  * changed, and is cached by the hashes of those .debs.
  */
-export function groupPackages(packages: readonly LockedPackage[], budget = PACKAGE_LAYER_BUDGET): Array<{ name: string; packages: LockedPackage[] }> {
-  const bySource = new Map<string, LockedPackage[]>();
+export function groupPackages(packages: readonly LocatedPackage[], budget = PACKAGE_LAYER_BUDGET): Array<{ name: string; packages: LocatedPackage[] }> {
+  const bySource = new Map<string, LocatedPackage[]>();
   for (const p of packages) bySource.set(p.source, [...(bySource.get(p.source) ?? []), p]);
-  const size = (ps: LockedPackage[]) => ps.reduce((n, p) => n + p.size, 0);
+  const size = (ps: LocatedPackage[]) => ps.reduce((n, p) => n + p.size, 0);
   const groups = [...bySource.entries()]
     .map(([name, ps]) => ({ name, packages: ps.sort((a, b) => (a.name < b.name ? -1 : 1)) }))
     .sort((a, b) => size(b.packages) - size(a.packages) || (a.name < b.name ? -1 : 1));
@@ -58,20 +60,35 @@ export function groupPackages(packages: readonly LockedPackage[], budget = PACKA
   return [...own, { name: 'other-packages', packages: rest }];
 }
 
-export async function packageLayers(packages: readonly LockedPackage[], options: PackageLayerOptions): Promise<PackageLayers> {
+export async function packageLayers(packages: readonly LocatedPackage[], options: PackageLayerOptions): Promise<PackageLayers> {
+  // Unpacked contents wait on disk, not in memory, until their layer is written.
+  return withSpool(options.cacheDir, (spool) => packageLayersWith(packages, options, spool));
+}
+
+/** Runs `work` with a fresh unpack spool (store/spool.ts), removed afterwards whatever happens. */
+export async function withSpool<T>(cacheDir: string, work: (spool: Spool) => Promise<T>): Promise<T> {
+  const spool = await Spool.create(cacheDir);
+  try {
+    return await work(spool);
+  } finally {
+    await spool.dispose();
+  }
+}
+
+async function packageLayersWith(packages: readonly LocatedPackage[], options: PackageLayerOptions, spool: Spool): Promise<PackageLayers> {
   const cache = new LayerCache(join(options.cacheDir, 'layers'), options.store);
-  const records = packages.map((p) => ({ ...p, baseUrl: p.repository }));
+  const records = packages;
   const debCache = { cacheDir: options.cacheDir, ...(options.log ? { log: options.log } : {}) };
 
   const baseFiles = records.find((p) => p.name === 'base-files');
-  const mergedUsr = baseFiles ? await baseFilesLinks(baseFiles, debCache) : [];
+  const mergedUsr = baseFiles ? await baseFilesLinks(baseFiles, debCache, spool) : [...(options.mergedUsr ?? [])];
 
   const groups = groupPackages(packages);
-  const keyOf = (g: { packages: LockedPackage[] }) =>
-    LayerCache.key({ format: FORMAT, debs: g.packages.map((p) => p.sha256), trimDocs: options.trimDocs, mergedUsr, mtime: options.mtime, gzip: options.gzipLevel, zlib: process.versions.zlib });
+  const keyOf = (g: { packages: LocatedPackage[] }) =>
+    LayerCache.key({ format: FORMAT, debs: g.packages.map((p) => p.sha256), trimDocs: options.trimDocs, mergedUsr, mtime: options.mtime, compression: compressionIdentity(options.compression) });
   const cached = await Promise.all(groups.map((g) => cache.get(keyOf(g))));
   const missing = groups.filter((_, i) => cached[i] === undefined);
-  const debPaths = missing.length ? await fetchDebs(missing.flatMap((g) => g.packages).map((p) => ({ ...p, baseUrl: p.repository })), debCache) : new Map<string, string>();
+  const debPaths = missing.length ? await fetchDebs(missing.flatMap((g) => g.packages), debCache) : new Map<string, string>();
 
   // Read every .deb that a layer to build needs, a few at once (decoding is CPU-bound).
   const contents = new Map<string, Promise<DebContents>>();
@@ -92,7 +109,7 @@ export async function packageLayers(packages: readonly LockedPackage[], options:
       const read = (async () => {
         await slot();
         try {
-          return await readDeb(debPaths.get(p.sha256)!, { packageName: p.name });
+          return await readDeb(debPaths.get(p.sha256)!, { packageName: p.name, spool });
         } finally {
           release();
         }
@@ -127,7 +144,7 @@ export async function packageLayers(packages: readonly LockedPackage[], options:
         { name: group.name, createdBy: '', match: (e) => e.origin.kind === 'package' && names.has(e.origin.package ?? '') },
         { name: 'elsewhere', createdBy: '', match: () => true },
       ]).filter((p) => p.name === group.name);
-      blob = await writeLayer(plan?.entries ?? [], options.store, { mtime: options.mtime, gzipLevel: options.gzipLevel });
+      blob = await writeLayer(plan?.entries ?? [], options.store, { mtime: options.mtime, compression: options.compression });
       entries = plan?.entries.length ?? 0;
       await cache.put(keyOf(group), blob);
     }
@@ -139,17 +156,18 @@ export async function packageLayers(packages: readonly LockedPackage[], options:
   for (const p of packages) {
     if (facts.has(p.name)) continue;
     const known = await recallFacts(options.cacheDir, p.sha256, options.trimDocs);
-    facts.set(p.name, known ?? (await factsFromDeb(p, records, mergedUsr, options)));
+    facts.set(p.name, known ?? (await factsFromDeb(p, records, mergedUsr, options, spool)));
   }
   return { layers, mergedUsr, facts };
 }
 
 /** A layer cached by an older pith has no remembered facts: read its .deb once to learn them. */
 async function factsFromDeb(
-  p: LockedPackage,
-  records: Array<LockedPackage & { baseUrl: string }>,
+  p: LocatedPackage,
+  records: readonly LocatedPackage[],
   mergedUsr: MergedUsrLink[],
   options: PackageLayerOptions,
+  spool: Spool,
 ): Promise<PackageSbomFacts> {
   const [{ readDeb }, { installPackage }] = await Promise.all([
     import('../resolve/sources/debian/deb/deb-reader.js'),
@@ -157,7 +175,7 @@ async function factsFromDeb(
   ]);
   const record = records.find((r) => r.sha256 === p.sha256)!;
   const paths = await fetchDebs([record], { cacheDir: options.cacheDir, ...(options.log ? { log: options.log } : {}) });
-  const deb = await readDeb(paths.get(p.sha256)!, { packageName: p.name });
+  const deb = await readDeb(paths.get(p.sha256)!, { packageName: p.name, spool });
   const tree = new FsTree();
   addMergedUsrLinks(tree, mergedUsr);
   installPackage(tree, p, deb, { trim: { docs: options.trimDocs } });
@@ -171,8 +189,9 @@ async function factsFromDeb(
  * and remembered by its sha256, so a warm build reads no .deb at all.
  */
 async function baseFilesLinks(
-  record: LockedPackage & { baseUrl: string },
+  record: LocatedPackage,
   debCache: { cacheDir: string; log?: (m: string) => void },
+  spool?: Spool,
 ): Promise<MergedUsrLink[]> {
   const memo = join(debCache.cacheDir, 'merged-usr', `${record.sha256}.json`);
   try {
@@ -186,14 +205,16 @@ async function baseFilesLinks(
     import('../tree/packages/merged-usr.js'),
   ]);
   const paths = await fetchDebs([record], debCache);
-  const deb = await readDeb(paths.get(record.sha256)!, { packageName: 'base-files' });
+  const deb = spool
+    ? await readDeb(paths.get(record.sha256)!, { packageName: 'base-files', spool })
+    : await withSpool(debCache.cacheDir, (own) => readDeb(paths.get(record.sha256)!, { packageName: 'base-files', spool: own }));
   const links = mergedUsrLinks([{ name: 'base-files', files: deb.files }]);
   await writeFileAtomic(memo, JSON.stringify(links));
   return links;
 }
 
 /** The merged-/usr links of a package set (from base-files), without building any layer. */
-export async function mergedUsrOf(packages: readonly LockedPackage[], cacheDir: string, log?: (m: string) => void): Promise<MergedUsrLink[]> {
+export async function mergedUsrOf(packages: readonly LocatedPackage[], cacheDir: string, log?: (m: string) => void): Promise<MergedUsrLink[]> {
   const baseFiles = packages.find((p) => p.name === 'base-files');
-  return baseFiles ? baseFilesLinks({ ...baseFiles, baseUrl: baseFiles.repository }, { cacheDir, ...(log ? { log } : {}) }) : [];
+  return baseFiles ? baseFilesLinks(baseFiles, { cacheDir, ...(log ? { log } : {}) }) : [];
 }

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import type { Digest } from '../image/digest.js';
 import { stableJsonBytes } from '../image/stable-json.js';
 import type { Platform } from '../image/types.js';
@@ -13,6 +12,8 @@ import { licenseFromCopyright } from '../sbom/license.js';
 import type { SbomFile, SbomInput, SbomPackage } from '../sbom/model.js';
 import { spdxDocument } from '../sbom/spdx.js';
 import { writeFileAtomic } from '../store/atomic.js';
+import { readSpooledSync } from '../store/spool.js';
+import { fileBytesSync, fileSha256 } from '../tree/file-bytes.js';
 import type { FileEntry } from '../tree/entry.js';
 import type { FsTree } from '../tree/fs-tree.js';
 import { debianIdentity } from '../tree/files/os-release.js';
@@ -31,14 +32,15 @@ const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('h
  * build, which reads no .deb, still knows them.
  */
 export function packageFacts(name: string, deb: DebContents, tree: FsTree, trimmed: boolean): PackageSbomFacts {
-  const copyright = deb.files.find((f) => f.path === `usr/share/doc/${name}/copyright` && f.data);
-  const license = copyright?.data ? licenseFromCopyright(new TextDecoder().decode(copyright.data)) : undefined;
+  const copyright = deb.files.find((f) => f.path === `usr/share/doc/${name}/copyright` && f.type === 'file');
+  const text = copyright?.data ?? (copyright?.spooled ? readSpooledSync(copyright.spooled, copyright.spooled.size) : undefined);
+  const license = text ? licenseFromCopyright(new TextDecoder().decode(text)) : undefined;
   const facts: PackageSbomFacts = license ? { license } : {};
   if (trimmed) {
     facts.files = tree
       .list()
-      .filter((e): e is FileEntry => e.type === 'file' && e.origin.kind === 'package' && e.origin.package === name && e.source.kind === 'bytes')
-      .map((e) => ({ path: e.path, sha256: sha256((e.source as { data: Uint8Array }).data) }));
+      .filter((e): e is FileEntry => e.type === 'file' && e.origin.kind === 'package' && e.origin.package === name && e.source.kind !== 'host')
+      .map((e) => ({ path: e.path, sha256: e.source.kind === 'spool' ? e.source.sha256 : sha256(fileBytesSync(e)) }));
   }
   return facts;
 }
@@ -64,13 +66,7 @@ export async function treeFiles(tree: FsTree): Promise<SbomFile[]> {
   const out: SbomFile[] = [];
   for (const e of tree.list()) {
     if (e.type !== 'file' || !['file', 'binary', 'library', 'path'].includes(e.origin.kind)) continue;
-    let hex: string;
-    if (e.source.kind === 'bytes') hex = sha256(e.source.data);
-    else {
-      const hash = createHash('sha256');
-      await pipeline(createReadStream(e.source.path), hash);
-      hex = hash.digest('hex');
-    }
+    const hex = await fileSha256(e);
     out.push({ path: e.path, sha256: hex, origin: e.origin.kind });
   }
   return out;
@@ -97,6 +93,8 @@ export function imageSboms(input: {
   created: string;
   codename?: string;
   packages: ReadonlyArray<{ locked: LockedPackage; facts?: PackageSbomFacts }>;
+  /** The packages a base image came with (those the build added again are listed once, as added). */
+  base?: { name: string; packages: ReadonlyArray<{ name: string; version: string; architecture: string; source: string; license?: string }> };
   files: SbomFile[];
 }): ImageSboms {
   const identity = input.codename ? debianIdentity(input.codename) : undefined;
@@ -109,6 +107,18 @@ export function imageSboms(input: {
     ...(facts?.license ? { license: facts.license } : {}),
     ...(facts?.files ? { files: facts.files } : {}),
   }));
+  const added = new Set(packages.map((p) => p.name));
+  for (const p of input.base?.packages ?? []) {
+    if (added.has(p.name)) continue;
+    packages.push({
+      name: p.name,
+      version: p.version,
+      architecture: p.architecture,
+      source: p.source,
+      fromBase: input.base!.name,
+      ...(p.license ? { license: p.license } : {}),
+    });
+  }
   const sbom: SbomInput = {
     image: { name: input.name, tag: input.tag, digest: input.digest, platform: { architecture: input.platform.architecture, os: input.platform.os }, created: input.created },
     ...(identity ? { distro: { id: 'debian' as const, ...(identity.versionId ? { versionId: identity.versionId } : {}), codename: input.codename! } } : {}),

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { isPithError } from '../errors.js';
+import { isPithError, printable } from '../errors.js';
 import { commandNames, loadCommand, usage } from './commands/index.js';
 import { readFileSync } from 'node:fs';
 
@@ -38,10 +38,19 @@ async function main(argv: string[]): Promise<number> {
     }
     // Not a user mistake: say so, and show where with --debug.
     const message = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`pith: internal error: ${message}${debug ? '' : ' (run with --debug for details)'}\n`);
+    process.stderr.write(`pith: internal error: ${printable(message)}${debug ? '' : ' (run with --debug for details)'}\n`);
     if (debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
     return 1;
   }
+}
+
+// A reader that stops early (`pith inspect IMAGE | head`) closes the pipe: that is not an error
+// of pith's, so it stops quietly instead of dying with a stack trace on EPIPE.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
 }
 
 main(process.argv.slice(2)).then(

@@ -4,13 +4,11 @@
  * `.wh..wh..opq` empties its directory of what earlier layers put there.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
-import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
 import { extract } from 'tar-stream';
 import { PithError } from '../errors.js';
+import { layerTarStream, normalizePath } from '../layers/layer-reader.js';
 
 export type EntryType = 'file' | 'dir' | 'symlink' | 'hardlink' | 'char' | 'block' | 'fifo' | 'other';
 
@@ -50,40 +48,7 @@ const TYPES: Record<string, EntryType> = {
   'character-device': 'char', 'block-device': 'block', fifo: 'fifo',
 };
 
-export function normalizePath(name: string): string {
-  return name.replace(/^(\.\/|\/)+/, '').replace(/\/+$/, '').replace(/^\.$/, '');
-}
-
-async function magic(path: string): Promise<Buffer> {
-  const fh = await open(path, 'r');
-  try {
-    const buf = Buffer.alloc(4);
-    const { bytesRead } = await fh.read(buf, 0, 4, 0);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
-}
-
-/** The uncompressed tar of a layer file as a stream. */
-async function tarStreamOf(path: string): Promise<Readable> {
-  const head = await magic(path);
-  const raw = createReadStream(path);
-  if (head[0] === 0x1f && head[1] === 0x8b) return raw.pipe(createGunzip());
-  if (head.equals(Buffer.from([0x28, 0xb5, 0x2f, 0xfd]))) {
-    const { Decompress } = await import('fzstd');
-    const out = new Readable({ read() {} });
-    const z = new Decompress((chunk: Uint8Array, final?: boolean) => {
-      out.push(Buffer.from(chunk));
-      if (final) out.push(null);
-    });
-    raw.on('data', (c: Buffer | string) => z.push(typeof c === 'string' ? Buffer.from(c) : c));
-    raw.on('end', () => z.push(new Uint8Array(0), true));
-    raw.on('error', (e) => out.destroy(e));
-    return out;
-  }
-  return raw;
-}
+export { normalizePath };
 
 /**
  * Reads one layer file. `keep(path)` says which regular files' contents to keep in `data`
@@ -130,7 +95,7 @@ export async function walkLayer(path: string, index: number, keep: (path: string
     });
   });
   try {
-    await pipeline(await tarStreamOf(path), counter, ex);
+    await pipeline(await layerTarStream(path), counter, ex);
   } catch (err) {
     throw new PithError('input', `layer ${index + 1} is not a readable tar: ${(err as Error).message}`, { cause: err });
   }

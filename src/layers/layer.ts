@@ -1,14 +1,14 @@
 /**
- * A layer blob in one streaming pass: entries -> tar (hashed: diff_id) -> gzip (hashed: digest)
- * -> the blob store. The uncompressed tar never touches disk, and a failure leaves no blob.
+ * A layer blob in one streaming pass: entries -> tar (hashed: diff_id) -> gzip or zstd (hashed:
+ * digest) -> the blob store. The uncompressed tar never touches disk, and a failure leaves no blob.
  */
 import { createHash } from 'node:crypto';
 import type { Writable } from 'node:stream';
 import { type Digest, asDigest } from '../image/digest.js';
-import { MediaType } from '../image/media-types.js';
 import type { BlobStore } from '../store/blob-store.js';
 import type { TreeEntry } from '../tree/entry.js';
-import { gzipStream } from './gzip.js';
+import { CODECS, type Compression } from './compression/codecs.js';
+import { compressStream } from './compression/stream.js';
 import { tarStream } from './tar-writer.js';
 
 export interface LayerBlob {
@@ -25,8 +25,8 @@ export interface LayerBlob {
 export interface LayerOptions {
   /** Unix seconds for every member's mtime. */
   mtime: number;
-  /** Pinned gzip level: it is part of the layer digest. */
-  gzipLevel: number;
+  /** Pinned algorithm and level: part of the layer digest. */
+  compression: Compression;
 }
 
 export async function writeLayer(
@@ -59,7 +59,7 @@ export async function writeLayer(
   try {
     const blobHash = createHash('sha256');
     let size = 0;
-    for await (const piece of gzipStream(hashedTar(), { level: options.gzipLevel })) {
+    for await (const piece of compressStream(hashedTar(), options.compression)) {
       blobHash.update(piece);
       size += piece.length;
       await write(writer.stream, piece, () => writeError);
@@ -69,7 +69,7 @@ export async function writeLayer(
     await writer.commit(digest);
     if (writeError) throw writeError;
     return {
-      mediaType: MediaType.ociLayerGzip,
+      mediaType: CODECS[options.compression.algorithm].mediaType,
       digest,
       size,
       diffId: asDigest(`sha256:${tarHash.digest('hex')}`),
@@ -85,7 +85,7 @@ export async function writeLayer(
 }
 
 /** Write one piece, waiting for 'drain' when the stream's buffer is full (backpressure). */
-async function write(stream: Writable, piece: Buffer, failed: () => unknown): Promise<void> {
+async function write(stream: Writable, piece: Uint8Array, failed: () => unknown): Promise<void> {
   if (failed()) throw failed();
   if (stream.write(piece)) return;
   await new Promise<void>((resolve, reject) => {

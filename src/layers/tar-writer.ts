@@ -196,11 +196,15 @@ async function* fileContent(entry: FileEntry, source: FileSource): AsyncGenerato
     if (entry.size > 0) yield Buffer.from(source.data.buffer, source.data.byteOffset, source.data.byteLength);
     return;
   }
-  yield* readHostFile(entry, source.path);
+  if (source.kind === 'spool') yield* readFileRange(entry, source.file, source.offset, false);
+  else yield* readFileRange(entry, source.path, 0, true);
 }
 
-/** Stream a host file in pieces, checking it still has the size recorded when it was resolved. */
-async function* readHostFile(entry: FileEntry, hostPath: string): AsyncGenerator<Buffer> {
+/**
+ * Stream `entry.size` bytes of a file from `start`, checking the file still has them (and, for a
+ * host file, no more: it must still have the size recorded when it was resolved).
+ */
+async function* readFileRange(entry: FileEntry, hostPath: string, start: number, whole: boolean): AsyncGenerator<Buffer> {
   const changed = (actual: string) =>
     buildError(`${hostPath} changed while building (${entry.path}: expected ${entry.size} bytes, ${actual})`, {
       where: hostPath,
@@ -217,14 +221,14 @@ async function* readHostFile(entry: FileEntry, hostPath: string): AsyncGenerator
     let position = 0;
     while (position < entry.size) {
       const buffer = Buffer.allocUnsafe(Math.min(READ_CHUNK, entry.size - position));
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, start + position);
       if (bytesRead === 0) throw changed(`it now ends after ${position}`);
       position += bytesRead;
       yield bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead);
     }
     // One more byte tells a file that grew from one that is complete.
     const probe = Buffer.alloc(1);
-    if ((await handle.read(probe, 0, 1, position)).bytesRead > 0) throw changed('it now has more');
+    if (whole && (await handle.read(probe, 0, 1, position)).bytesRead > 0) throw changed('it now has more');
   } finally {
     await handle.close();
   }

@@ -124,7 +124,8 @@ export async function getManifest(client: RegistryClient, repo: string, ref: str
   return { bytes, mediaType, digest };
 }
 
-async function fetchSmallBlob(client: RegistryClient, repo: string, d: Descriptor, scopes: Scope[]): Promise<Buffer> {
+/** GET a blob of at most 16 MiB into memory, verified against its digest. */
+export async function fetchSmallBlob(client: RegistryClient, repo: string, d: Descriptor, scopes: Scope[]): Promise<Buffer> {
   const res = await client.request({ method: 'GET', url: `/v2/${repo}/blobs/${d.digest}`, repository: repo, scopes, redirect: true });
   if (res.status !== 200) throw await client.fail(res, repo, `GET blob ${d.digest.slice(0, 19)}`);
   const bytes = await res.bytes(16 * 1024 * 1024);

@@ -18,6 +18,7 @@ import type { ImageArtifact } from '../image/artifact.js';
 import { pullScope, pushScope } from './auth.js';
 import { type ClientOptions, RegistryClient } from './client.js';
 import { formatPlatform, parseManifest } from './manifest.js';
+import { fetchSmallBlob, getManifest } from './pull.js';
 import { startUpload, uploadBlob } from './upload.js';
 
 export const EMPTY_CONFIG_MEDIA_TYPE = 'application/vnd.oci.empty.v1+json';
@@ -240,6 +241,23 @@ export async function listReferrers(
       if (res.status !== 404 && res.status !== 400 && res.status !== 405) throw await client.fail(res, repository, `GET referrers of ${subject.slice(0, 19)}`);
     }
     return filter((await readReferrersTag(client, repository, subject, scopes))?.manifests ?? []);
+  });
+}
+
+/**
+ * The document an artifact (as listReferrers returns it) carries: its manifest by digest, then
+ * its one layer (at most 16 MiB), each verified.
+ */
+export async function fetchReferrerDocument(target: Target, repository: string, artifact: Descriptor, options: ClientOptions = {}): Promise<Buffer> {
+  const registry = typeof target === 'string' ? target : target.registry;
+  return withClient(target, options, `read referrer ${registry}/${repository}@${artifact.digest.slice(0, 19)}`, async (client) => {
+    const scopes = [pullScope(repository)];
+    const got = await getManifest(client, repository, artifact.digest, scopes);
+    if (got.digest !== artifact.digest) throw new PithError('integrity', `manifest ${artifact.digest} hashes to ${got.digest}`);
+    const parsed = parseManifest(got.bytes, got.mediaType, `referrer ${artifact.digest}`);
+    const layer = parsed.kind === 'manifest' ? parsed.value.layers[0] : undefined;
+    if (!layer) throw new PithError('input', `referrer ${artifact.digest} has no document layer`);
+    return fetchSmallBlob(client, repository, layer, scopes);
   });
 }
 

@@ -9,7 +9,7 @@ import type { ContainerConfig, Descriptor, HistoryEntry, ImageConfig, Platform }
 import type { ClientOptions } from '../registry-client/client.js';
 import { formatPlatform, isManifestMediaType, parseManifest, selectPlatform, verifyDigest } from '../registry-client/manifest.js';
 import { pullImage } from '../registry-client/pull.js';
-import { formatReference, parseReference } from '../registry-client/reference.js';
+import { formatReference, parseReference, type Reference } from '../registry-client/reference.js';
 import { layoutEntry, parseLayoutArg } from './sources/oci-layout.js';
 import { BlobStore } from '../store/blob-store.js';
 
@@ -18,6 +18,10 @@ export interface BaseImage {
   name: string;
   /** The platform manifest's digest, for org.opencontainers.image.base.digest. */
   digest: Digest;
+  /** What the reference resolved to (an index or that manifest): what a lock pins. */
+  rootDigest: Digest;
+  /** Where it was read from (its SBOM lives beside a layout, or as a registry referrer). */
+  origin: { kind: 'layout'; dir: string } | { kind: 'registry'; reference: Reference };
   /** Bottom first; descriptors with OCI media types (Docker's gzip layer type converted). */
   layers: Array<{ descriptor: Descriptor; diffId: Digest }>;
   /** The base's config, reduced to the OCI fields (Docker-only fields dropped). */
@@ -28,6 +32,11 @@ export interface BaseImage {
 export interface BaseImageOptions extends ClientOptions {
   /** Where the digest -> repositories map lives (default: the pith cache). */
   cacheDir?: string;
+  /**
+   * Load this root (index or manifest) digest instead of what the tag names now: a lock's pin.
+   * The image keeps the name of `ref`, so a pinned build gives the same bytes as the first one.
+   */
+  pin?: Digest;
 }
 
 const LAYER_TYPES: Record<string, string> = {
@@ -45,29 +54,36 @@ const LAYER_TYPES: Record<string, string> = {
  * `127.0.0.1:5000/acme/base@sha256:...`) or `oci:DIR[:TAG]` for a local OCI layout.
  */
 export async function loadBaseImage(ref: string, platform: Platform, store: BlobStore, options: BaseImageOptions = {}): Promise<BaseImage> {
-  if (ref.startsWith('oci:')) return fromLayout(ref.slice('oci:'.length), platform, store);
-  const target = parseReference(ref);
+  if (ref.startsWith('oci:')) return fromLayout(ref.slice('oci:'.length), platform, store, options.pin);
+  const named = parseReference(ref);
+  const target = options.pin ? { ...named, digest: options.pin } : named;
   const pulled = await pullImage(target, platform, { ...options, store });
   const where = `base image ${formatReference(target)}`;
   const config = await store.readBytes(pulled.config.digest);
   return {
-    name: formatReference(target),
+    name: formatReference(named),
     digest: pulled.manifest.digest,
+    rootDigest: pulled.root.digest,
+    origin: { kind: 'registry', reference: named },
     ...convert(pulled.layers, config, where, platform),
   };
 }
 
-async function fromLayout(arg: string, platform: Platform, store: BlobStore): Promise<BaseImage> {
+async function fromLayout(arg: string, platform: Platform, store: BlobStore, pin: Digest | undefined): Promise<BaseImage> {
   const { dir, tag } = await parseLayoutArg(arg);
   const where = `base image oci:${arg}`;
   const layoutStore = new BlobStore(join(resolve(dir), 'blobs'));
   const entry = await layoutEntry(dir, tag);
-  let descriptor = entry;
+  // A pin names the root by digest: its media type comes from the manifest's own JSON.
+  let descriptor: Descriptor = pin ? { mediaType: '', digest: pin, size: 0 } : entry;
+  if (pin && !(await layoutStore.has(pin))) {
+    throw new PithError('input', `${where} no longer holds ${pin}, the image the lock pins`, { hint: 'run pith lock to build on the image it holds now' });
+  }
   for (let depth = 0; ; depth++) {
     if (depth > 4) throw new PithError('input', `${where}: indexes nested too deep`);
     const bytes = await readLayoutBlob(layoutStore, descriptor, where);
     verifyDigest(bytes, descriptor.digest, `${where}: manifest ${descriptor.digest}`);
-    const m = parseManifest(bytes, descriptor.mediaType, `${where}: manifest ${descriptor.digest}`);
+    const m = parseManifest(bytes, descriptor.mediaType || undefined, `${where}: manifest ${descriptor.digest}`);
     if (m.kind === 'index') {
       descriptor = selectPlatform(m.value, platform, where);
       continue;
@@ -81,7 +97,13 @@ async function fromLayout(arg: string, platform: Platform, store: BlobStore): Pr
     // A name that doesn't depend on where the layout sits, so builds stay reproducible.
     const name = containerdName ?? `${basename(resolve(dir))}:${refName ?? tag ?? 'latest'}`;
     if (!isManifestMediaType(m.mediaType)) throw new PithError('input', `${where}: unsupported manifest type ${m.mediaType}`);
-    return { name, digest: descriptor.digest, ...convert(m.value.layers, config, where, platform) };
+    return {
+      name,
+      digest: descriptor.digest,
+      rootDigest: pin ?? entry.digest,
+      origin: { kind: 'layout', dir: resolve(dir) },
+      ...convert(m.value.layers, config, where, platform),
+    };
   }
 }
 
@@ -166,7 +188,7 @@ export function containerConfigOf(raw: Record<string, unknown> | null | undefine
   return out;
 }
 
-function convert(layers: Descriptor[], configBytes: Buffer, where: string, wanted: Platform): Omit<BaseImage, 'name' | 'digest'> {
+function convert(layers: Descriptor[], configBytes: Buffer, where: string, wanted: Platform): Omit<BaseImage, 'name' | 'digest' | 'rootDigest' | 'origin'> {
   let raw: RawConfig;
   try {
     raw = JSON.parse(configBytes.toString('utf8')) as RawConfig;

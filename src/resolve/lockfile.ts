@@ -1,18 +1,25 @@
+/**
+ * pith.lock: the pinned package set of a spec. It pins content, not transport: every .deb is
+ * named by suite and archive path and checked against its sha256 and size, and repositories are
+ * identified by what they are (suite, codename, component, the key that signed them), never by the
+ * mirror that served them. So a lock written against one mirror builds, --frozen, from any other
+ * mirror of the same archive, or from a snapshot URL.
+ */
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { PithError, specError } from '../errors.js';
 import { writeFileAtomic } from '../store/atomic.js';
 
-/** One pinned package for one architecture: everything needed to fetch and verify its .deb. */
+/** One pinned package for one architecture: everything needed to find and verify its .deb. */
 export interface LockedPackage {
   name: string;
   version: string;
   architecture: string;
   /** Source package name (layers group packages by it). */
   source: string;
+  /** The suite (dists/<suite>) whose index listed it: which configured repository serves it. */
   suite: string;
-  /** Archive root the filename is relative to. */
-  repository: string;
+  /** Path of the .deb below the archive root (the index's Filename). */
   filename: string;
   size: number;
   sha256: string;
@@ -22,15 +29,38 @@ export interface LockedPackage {
 export interface LockInputs {
   packages: string[];
   exclude: string[];
-  sources: Array<{ url: string; suites: string[]; components: string[] }>;
+  /** Suites and components read, in order; not the mirror URLs (transport, not content). */
+  sources: Array<{ suites: string[]; components: string[] }>;
   archs: string[];
+  /**
+   * The spec's `base:` as written, and the root digest (index or manifest) it resolved to when
+   * the lock was made: builds from the lock use that image, whatever the tag names now.
+   */
+  base?: { ref: string; digest: string };
+}
+
+/** A suite the resolution read, as its verified InRelease described it. */
+export interface LockedArchive {
+  suite: string;
+  codename: string;
+  /** Fingerprints of the primary keys whose signatures on the InRelease verified. */
+  signedBy: string[];
+}
+
+/** A Packages index the resolution read, with the sha256 its signed Release gave. */
+export interface LockedIndex {
+  suite: string;
+  /** Path below dists/<suite>/, e.g. main/binary-amd64/Packages.gz. */
+  path: string;
+  sha256: string;
+  size: number;
 }
 
 export interface Lockfile {
-  lockfileVersion: 1;
+  lockfileVersion: 2;
   inputs: LockInputs;
-  /** The Packages indexes the resolution read, with the sha256 their signed Release gave. */
-  indexes: Array<{ url: string; sha256: string; size: number }>;
+  archives: LockedArchive[];
+  indexes: LockedIndex[];
   packages: Record<string, LockedPackage[]>;
 }
 
@@ -53,29 +83,97 @@ export async function readLockfile(path: string): Promise<Lockfile | undefined> 
   } catch (err) {
     throw specError(`${path}: not valid JSON (${(err as Error).message}); delete it and run pith lock`);
   }
-  if (!isLockfile(value)) throw specError(`${path}: not a pith lockfile of version 1 (delete it and run pith lock)`);
-  return value;
+  const lock = asLockfile(value);
+  if (!lock) throw specError(`${path}: not a pith lockfile of version 1 or 2 (delete it and run pith lock)`);
+  return lock;
 }
 
-function isLockfile(v: unknown): v is Lockfile {
-  if (typeof v !== 'object' || v === null) return false;
-  const l = v as Partial<Lockfile>;
-  return l.lockfileVersion === 1 && typeof l.inputs === 'object' && typeof l.packages === 'object' && Array.isArray(l.indexes);
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
+
+const isString = (v: unknown): v is string => typeof v === 'string';
+const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every(isString);
+
+function isLockedPackage(v: unknown): v is LockedPackage {
+  if (!isRecord(v)) return false;
+  return ['name', 'version', 'architecture', 'source', 'suite', 'filename', 'sha256'].every((k) => isString(v[k])) && typeof v['size'] === 'number';
+}
+
+/**
+ * A version 2 lock, or a version 1 lock read as one: version 1 also named the mirror (per package
+ * and in the inputs), which is dropped; its indexes keep only what is under dists/<suite>/.
+ */
+function asLockfile(v: unknown): Lockfile | undefined {
+  if (!isRecord(v) || (v['lockfileVersion'] !== 1 && v['lockfileVersion'] !== 2)) return undefined;
+  const inputs = v['inputs'];
+  const packages = v['packages'];
+  if (!isRecord(inputs) || !isRecord(packages) || !Array.isArray(v['indexes'])) return undefined;
+  if (!isStringArray(inputs['packages']) || !isStringArray(inputs['exclude']) || !isStringArray(inputs['archs']) || !Array.isArray(inputs['sources'])) return undefined;
+  const sources: LockInputs['sources'] = [];
+  for (const s of inputs['sources']) {
+    if (!isRecord(s) || !isStringArray(s['suites']) || !isStringArray(s['components'])) return undefined;
+    sources.push({ suites: s['suites'], components: s['components'] });
+  }
+  const byArch: Lockfile['packages'] = {};
+  for (const [arch, list] of Object.entries(packages)) {
+    if (!Array.isArray(list) || !list.every(isLockedPackage)) return undefined;
+    byArch[arch] = list.map(({ name, version, architecture, source, suite, filename, size, sha256 }) => ({ name, version, architecture, source, suite, filename, size, sha256 }));
+  }
+  const indexes: LockedIndex[] = [];
+  for (const i of v['indexes'] as unknown[]) {
+    if (!isRecord(i) || !isString(i['sha256']) || typeof i['size'] !== 'number') return undefined;
+    const where = isString(i['url']) ? /\/dists\/([^/]+)\/(.+)$/.exec(i['url']) : null;
+    const suite = isString(i['suite']) ? i['suite'] : where?.[1];
+    const path = isString(i['path']) ? i['path'] : where?.[2];
+    if (suite === undefined || path === undefined) return undefined;
+    indexes.push({ suite, path, sha256: i['sha256'], size: i['size'] });
+  }
+  const archives: LockedArchive[] = [];
+  for (const a of Array.isArray(v['archives']) ? (v['archives'] as unknown[]) : []) {
+    if (!isRecord(a) || !isString(a['suite']) || !isString(a['codename']) || !isStringArray(a['signedBy'])) return undefined;
+    archives.push({ suite: a['suite'], codename: a['codename'], signedBy: a['signedBy'] });
+  }
+  const rawBase = inputs['base'];
+  let base: LockInputs['base'];
+  if (rawBase !== undefined) {
+    if (!isRecord(rawBase) || !isString(rawBase['ref']) || !isString(rawBase['digest'])) return undefined;
+    base = { ref: rawBase['ref'], digest: rawBase['digest'] };
+  }
+  return {
+    lockfileVersion: 2,
+    inputs: { packages: inputs['packages'], exclude: inputs['exclude'], sources, archs: inputs['archs'], ...(base ? { base } : {}) },
+    archives,
+    indexes,
+    packages: byArch,
+  };
+}
+
+const byString = <T>(key: (x: T) => string) => (a: T, b: T) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
 
 /** Stable, diff-friendly JSON: keys in a fixed order, one package per line. */
 export function serializeLockfile(lock: Lockfile): string {
   const pkgLine = (p: LockedPackage) =>
-    JSON.stringify({
-      name: p.name, version: p.version, architecture: p.architecture, source: p.source, suite: p.suite,
-      repository: p.repository, filename: p.filename, size: p.size, sha256: p.sha256,
-    });
+    JSON.stringify({ name: p.name, version: p.version, architecture: p.architecture, source: p.source, suite: p.suite, filename: p.filename, size: p.size, sha256: p.sha256 });
   const archs = Object.keys(lock.packages).sort();
   const packages = archs
-    .map((a) => `    ${JSON.stringify(a)}: [\n${[...lock.packages[a]!].sort((x, y) => (x.name < y.name ? -1 : 1)).map((p) => `      ${pkgLine(p)}`).join(',\n')}\n    ]`)
+    .map((a) => `    ${JSON.stringify(a)}: [\n${[...lock.packages[a]!].sort(byString((p) => p.name)).map((p) => `      ${pkgLine(p)}`).join(',\n')}\n    ]`)
     .join(',\n');
-  const indexes = [...lock.indexes].sort((a, b) => (a.url < b.url ? -1 : 1)).map((i) => `    ${JSON.stringify({ url: i.url, sha256: i.sha256, size: i.size })}`);
-  return `{\n  "lockfileVersion": 1,\n  "inputs": ${JSON.stringify(lock.inputs)},\n  "indexes": [\n${indexes.join(',\n')}\n  ],\n  "packages": {\n${packages}\n  }\n}\n`;
+  const inputs = {
+    packages: lock.inputs.packages,
+    exclude: lock.inputs.exclude,
+    sources: lock.inputs.sources.map((s) => ({ suites: s.suites, components: s.components })),
+    archs: lock.inputs.archs,
+    ...(lock.inputs.base ? { base: { ref: lock.inputs.base.ref, digest: lock.inputs.base.digest } } : {}),
+  };
+  const archives = [...lock.archives]
+    .sort(byString((a) => a.suite))
+    .map((a) => `    ${JSON.stringify({ suite: a.suite, codename: a.codename, signedBy: [...a.signedBy].sort() })}`);
+  const indexes = [...lock.indexes]
+    .sort(byString((i) => `${i.suite}/${i.path}`))
+    .map((i) => `    ${JSON.stringify({ suite: i.suite, path: i.path, sha256: i.sha256, size: i.size })}`);
+  const list = (lines: string[]) => (lines.length ? `[\n${lines.join(',\n')}\n  ]` : '[]');
+  return `{\n  "lockfileVersion": 2,\n  "inputs": ${JSON.stringify(inputs)},\n  "archives": ${list(archives)},\n  "indexes": ${list(indexes)},\n  "packages": {\n${packages}\n  }\n}\n`;
 }
 
 export async function writeLockfile(path: string, lock: Lockfile): Promise<void> {
@@ -93,7 +191,33 @@ export function lockMismatch(lock: Lockfile, inputs: LockInputs): string | undef
   setDiff('packages', lock.inputs.packages, inputs.packages);
   setDiff('exclude', lock.inputs.exclude, inputs.exclude);
   setDiff('archs', lock.inputs.archs, inputs.archs);
-  const src = (s: LockInputs['sources']) => s.map((x) => `${x.url} ${x.suites.join(',')} ${x.components.join(',')}`);
+  const src = (s: LockInputs['sources']) => s.map((x) => `${x.suites.join(',')}/${x.components.join(',')}`);
   setDiff('sources', src(lock.inputs.sources), src(inputs.sources));
+  setDiff('base', lock.inputs.base ? [lock.inputs.base.ref] : [], inputs.base ? [inputs.base.ref] : []);
   return diffs.length ? diffs.join('; ') : undefined;
+}
+
+/** A locked package and the archive root to download its .deb from. */
+export type LocatedPackage = LockedPackage & { baseUrl: string };
+
+/** A configured repository, as far as finding a locked .deb goes. */
+export interface DebSource {
+  url: string;
+  suites: string[];
+}
+
+/**
+ * Where to download each locked package from: the first configured repository that serves its
+ * suite. Any mirror will do (the .deb is checked against the lock's sha256 and size before use).
+ */
+export function locateLockedDebs(packages: readonly LockedPackage[], sources: readonly DebSource[]): LocatedPackage[] {
+  return packages.map((p) => {
+    const source = sources.find((s) => s.suites.includes(p.suite));
+    if (!source) {
+      throw specError(`the lock pins ${p.name} ${p.version} from suite ${p.suite}, which no configured repository serves`, {
+        hint: `add ${p.suite} to the spec's repositories (or debian:), or run pith lock`,
+      });
+    }
+    return { ...p, baseUrl: source.url };
+  });
 }

@@ -55,12 +55,13 @@ export function cyclonedxDocument(input: SbomInput): object {
       name: pkg.name,
       version: pkg.version,
       purl,
-      hashes: sha256Hash(pkg.sha256),
+      hashes: pkg.sha256 ? sha256Hash(pkg.sha256) : undefined,
       licenses: licenses(pkg.license),
       properties: [
         { name: 'pith:deb:architecture', value: pkg.architecture },
         ...(source && source !== pkg.name ? [{ name: 'pith:deb:source', value: source }] : []),
         ...(analyzed ? [{ name: 'pith:trimmed', value: 'true' }] : []),
+        ...(pkg.fromBase ? [{ name: 'pith:base-image', value: pkg.fromBase }] : []),
       ],
       components: analyzed
         ? (pkg.files ?? []).map((f) => ({

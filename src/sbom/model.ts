@@ -13,8 +13,10 @@ export interface SbomPackage {
   architecture: string;
   /** Source package name, when it differs from `name` it becomes the purl's `upstream`. */
   source?: string;
-  /** sha256 (hex) of the .deb. */
-  sha256: string;
+  /** sha256 (hex) of the .deb; unknown for a package that came with a base image. */
+  sha256?: string;
+  /** The base image the package came with (its dpkg database or SBOM listed it). */
+  fromBase?: string;
   /** An SPDX license expression (LicenseRef-* allowed), e.g. from licenseFromCopyright. */
   license?: string;
   /** The package's files present in the image, when the package was trimmed. */

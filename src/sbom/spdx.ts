@@ -79,13 +79,17 @@ export function spdxDocument(input: SbomInput): object {
       filesAnalyzed: analyzed,
       hasFiles: analyzed ? fileIds : undefined,
       primaryPackagePurpose: 'LIBRARY',
-      checksums: [{ algorithm: 'SHA256', checksumValue: pkg.sha256 }],
+      checksums: pkg.sha256 ? [{ algorithm: 'SHA256', checksumValue: pkg.sha256 }] : undefined,
       externalRefs: [{ referenceCategory: 'PACKAGE-MANAGER', referenceType: 'purl', referenceLocator: debPurl(pkg, input.distro) }],
       licenseConcluded: license,
       licenseDeclared: license,
       copyrightText: NOASSERTION,
       sourceInfo: pkg.source && pkg.source !== pkg.name ? `built from the Debian source package ${pkg.source}` : undefined,
-      comment: analyzed ? 'trimmed: only the listed files of this package are in the image' : undefined,
+      comment: pkg.fromBase
+        ? `from the base image ${pkg.fromBase}`
+        : analyzed
+          ? 'trimmed: only the listed files of this package are in the image'
+          : undefined,
     });
     relationships.push({ spdxElementId: imageId, relationshipType: 'CONTAINS', relatedSpdxElement: id });
   }

@@ -5,6 +5,8 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { CONNECTION_DEFAULTS, guardConnections, isRefused, type ConnectionLimits } from './connection-guard.js';
+import { DistributionError, errorBody } from './errors.js';
 import type { Handler } from './handler.js';
 import type { EventLog } from './images.js';
 
@@ -19,12 +21,21 @@ export interface NodeServer {
   close(graceMs: number): Promise<void>;
 }
 
-export async function listenNode(handler: Handler, options: { host: string; port: number; log?: EventLog }): Promise<NodeServer> {
+export async function listenNode(
+  handler: Handler,
+  options: { host: string; port: number; log?: EventLog; connections?: Partial<ConnectionLimits> },
+): Promise<NodeServer> {
   const log = options.log ?? (() => undefined);
   let active = 0;
   let idle: (() => void) | undefined;
 
-  const server = createServer({ keepAliveTimeout: 5000 }, (req, res) => {
+  const limits: ConnectionLimits = { ...CONNECTION_DEFAULTS, ...options.connections };
+  // Node checks header and request timeouts every connectionsCheckingInterval (30 s by default).
+  // A request without Host is answered by the handler, not with Node's bare 400 (HTTP/1.1 wants
+  // one, but the registry never reads it).
+  const serverOptions = { keepAliveTimeout: limits.keepAliveTimeoutMs, connectionsCheckingInterval: 1000, requireHostHeader: false };
+  const server = createServer(serverOptions, (req, res) => {
+    if (isRefused(req.socket)) return void res.destroy();
     active += 1;
     const started = process.hrtime.bigint();
     let bytes = 0;
@@ -62,14 +73,13 @@ export async function listenNode(handler: Handler, options: { host: string; port
     const method = req.method ?? 'GET';
     // Pushes are refused without their body: drain it so the connection stays usable.
     if (method !== 'GET' && method !== 'HEAD') req.resume();
-    let request: Request;
-    try {
-      request = new Request(new URL(req.url ?? '/', `http://${options.host.includes(':') ? `[${options.host}]` : options.host}`), { method, headers });
-    } catch {
-      // fetch refuses CONNECT, TRACE and TRACK: none of them is ours either
-      request = new Request(new URL(req.url ?? '/', 'http://localhost'), { method: 'PATCH', headers });
-    }
-    const response = await handler(request);
+    const request = toRequest(req.url ?? '/', method, headers);
+    const response = request
+      ? await handler(request)
+      : new Response(errorBody(new DistributionError('UNSUPPORTED', 'the request target is not a URL path', null, 400)), {
+          status: 400,
+          headers: { 'content-type': 'application/json' },
+        });
     setStatus(response.status);
     const outHeaders: Record<string, string | string[]> = {};
     response.headers.forEach((value, key) => {
@@ -102,6 +112,7 @@ export async function listenNode(handler: Handler, options: { host: string; port
     }
   }
 
+  guardConnections(server, limits, log);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => {
@@ -134,4 +145,23 @@ export async function listenNode(handler: Handler, options: { host: string; port
       await closed;
     },
   };
+}
+
+/**
+ * The request target (origin-form `/v2/...` or absolute-form `http://host/v2/...`, which the
+ * path of is used) as a fetch Request; undefined for a target no URL can be made of.
+ */
+function toRequest(target: string, method: string, headers: Headers): Request | undefined {
+  let url: URL;
+  try {
+    url = new URL(target, 'http://registry.invalid');
+  } catch {
+    return undefined;
+  }
+  try {
+    return new Request(url, { method, headers });
+  } catch {
+    // fetch refuses CONNECT, TRACE and TRACK: none of them is ours either (the handler says so)
+    return new Request(url, { method: 'PATCH', headers });
+  }
 }

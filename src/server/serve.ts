@@ -16,6 +16,7 @@ import { DEFAULT_SUITE, type NameLimits } from './names.js';
 import { listenNode, type NodeServer } from './node.js';
 import type { ImageBuilder } from './builder.js';
 import type { ImageStorage } from './storage.js';
+import type { ConnectionLimits } from './connection-guard.js';
 
 export interface ServeOptions {
   host: string;
@@ -36,6 +37,8 @@ export interface ServeOptions {
   /** Default: LibraryBuilder with the cache. */
   builder?: ImageBuilder;
   log?: EventLog;
+  /** Timeouts and connection caps (connection-guard.ts); defaults otherwise. */
+  connections?: Partial<ConnectionLimits>;
 }
 
 export const SERVE_DEFAULTS = {
@@ -79,7 +82,12 @@ export function serveParts(options: Omit<ServeOptions, 'host' | 'port'>): { imag
 
 export async function startServe(options: ServeOptions): Promise<RunningServe> {
   const { images, handler, draining } = serveParts(options);
-  const server: NodeServer = await listenNode(handler, { host: options.host, port: options.port, ...(options.log ? { log: options.log } : {}) });
+  const server: NodeServer = await listenNode(handler, {
+    host: options.host,
+    port: options.port,
+    ...(options.log ? { log: options.log } : {}),
+    ...(options.connections ? { connections: options.connections } : {}),
+  });
   return {
     url: server.url,
     port: server.port,

@@ -27,6 +27,7 @@ import {
   userRef,
 } from './fields.js';
 import type { Arch, BinarySpec, RepositorySpec, Spec, UserSpec } from './types.js';
+import { COMPRESSION_ALGORITHMS, COMPRESSION_LEVELS, DEFAULT_COMPRESSION, parseCompression, type Compression, type CompressionAlgorithm } from '../image/compression.js';
 import { PRESET_NAMES, VARIANT_NAMES } from './types.js';
 
 /** A strict object: unknown keys are errors (reported with a "did you mean" by `issues.ts`). */
@@ -213,6 +214,9 @@ const pathEntry = z
             ),
           })
           .min(1, { error: 'must not be empty' })
+          // A link target is a C string of at most PATH_MAX bytes: no NUL, and a tar can hold it.
+          .regex(/^[^\0]*$/, { error: 'must not contain NUL bytes' })
+          .max(4095, { error: 'must be at most 4095 characters (PATH_MAX)' })
           .describe('What the link points to, as stored in the link (absolute or relative).'),
         owner: owner().optional(),
       }),
@@ -258,6 +262,30 @@ const repository = strict('a mapping with url: and suites:', {
     .optional()
     .describe("OpenPGP keyring that signs the InRelease files (binary or armored); defaults to Debian's archive keyring."),
 }).transform((r): RepositorySpec => ({ url: r.url, suites: r.suites, components: r.components, ...(r.keyring ? { keyring: r.keyring } : {}) }));
+
+const ALGORITHMS = COMPRESSION_ALGORITHMS.map((a) => `${a} (levels ${COMPRESSION_LEVELS[a].min}..${COMPRESSION_LEVELS[a].max}, default ${COMPRESSION_LEVELS[a].default})`).join(', ');
+const compression = z
+  .union(
+    [
+      z.string().regex(/^(gzip|zstd)(:\d+)?$/, { error: (iss) => `expected gzip or zstd, optionally with a level like zstd:19, got "${String(iss.input)}"` }).transform((text, ctx): Compression => {
+        const parsed = parseCompression(text);
+        if (typeof parsed !== 'string') return parsed;
+        ctx.addIssue({ code: 'custom', message: parsed, input: text });
+        return z.NEVER;
+      }),
+      strict('a mapping with algorithm: (and level:)', {
+        algorithm: z.enum(COMPRESSION_ALGORITHMS, { error: (iss) => `expected gzip or zstd, got ${JSON.stringify(iss.input)}` }),
+        level: z.number({ error: typeError('a whole number') }).int({ error: 'must be a whole number' }).optional(),
+      }).superRefine((c, ctx) => {
+        const { min, max } = COMPRESSION_LEVELS[c.algorithm as CompressionAlgorithm];
+        if (c.level !== undefined && (c.level < min || c.level > max)) {
+          ctx.addIssue({ code: 'custom', message: `${c.algorithm} levels are ${min}..${max}, got ${c.level}`, path: ['level'], input: c.level });
+        }
+      }).transform((c): Compression => ({ algorithm: c.algorithm, level: c.level ?? COMPRESSION_LEVELS[c.algorithm].default })),
+    ],
+    { error: typeError('gzip, zstd, "zstd:19" or a mapping with algorithm: and level:') },
+  )
+  .describe(`Layer compression: ${ALGORITHMS}; "zstd", "zstd:19" or { algorithm, level }. Part of every layer digest.`);
 
 const PACKAGE_REF = /^[a-z0-9][a-z0-9+.-]*(\s*(\(\s*(<<|<=|=|>=|>>)\s*[A-Za-z0-9.+~:-]+\s*\)|=[A-Za-z0-9.+~:-]+))?$/;
 const packageRef = () =>
@@ -363,6 +391,7 @@ export const specFields = {
     .min(1, { error: 'must not be empty' })
     .optional()
     .describe('Base image to build on: a registry reference (pin it with @sha256:...) or oci:DIR[:TAG]; its layers come first and its config is inherited.'),
+  compression: compression.default(() => ({ ...DEFAULT_COMPRESSION })),
   trim: z
     .enum(['docs', 'closure', 'none'], { error: (iss) => `expected "docs", "closure" or "none", got ${JSON.stringify(iss.input)}` })
     .default('docs')

@@ -1,3 +1,4 @@
+import type { Compression } from '../image/compression.js';
 /**
  * The normalized spec: what the rest of pith consumes. Produced only by `src/spec/schema.ts` from the
  * file as written (defaults applied, paths normalized, modes parsed, ports and commands normalized).
@@ -86,6 +87,8 @@ export interface Spec {
   /** Package requirements as written: `curl`, `curl (>= 7.88)`, `curl=7.88.1-10`. */
   packages: string[];
   exclude: string[];
+  /** Layer compression (algorithm and level): part of every layer digest. */
+  compression: Compression;
   trim: 'docs' | 'closure' | 'none';
   /** With trim: closure, paths or globs always kept. */
   keep: string[];
@@ -102,7 +105,7 @@ export interface RepositorySpec {
   keyring?: string;
 }
 
-export const PRESET_NAMES = ['static', 'base-nossl', 'base', 'cc', 'python3'] as const;
+export const PRESET_NAMES = ['static', 'base-nossl', 'base', 'cc', 'python3', 'java17', 'java21', 'nodejs'] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
 export const VARIANT_NAMES = ['nonroot', 'debug'] as const;
 export type VariantName = (typeof VARIANT_NAMES)[number];

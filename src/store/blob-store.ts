@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, type ReadStream, type WriteStream } from 'node:fs';
-import { link, mkdir, rename, rm, stat, copyFile, readFile } from 'node:fs/promises';
+import { constants, createReadStream, createWriteStream, type ReadStream, type WriteStream } from 'node:fs';
+import { mkdir, rename, rm, stat, copyFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { type Digest, digestHex, sha256Digest } from '../image/digest.js';
@@ -101,13 +101,12 @@ export class BlobStore {
     };
   }
 
-  /** Place a blob at `dest`: a hard link when on the same filesystem, else a copy. */
+  /**
+   * Place a blob at `dest` as a file of its own: a reflink where the filesystem can share extents
+   * copy-on-write (btrfs, XFS), else a plain copy. Never a hard link: an in-place edit of the
+   * output would change the cache (and the other way round).
+   */
   async export(digest: Digest, dest: string): Promise<void> {
-    const src = this.pathOf(digest);
-    try {
-      await link(src, dest);
-    } catch {
-      await copyFile(src, dest);
-    }
+    await copyFile(this.pathOf(digest), dest, constants.COPYFILE_FICLONE);
   }
 }

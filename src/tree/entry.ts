@@ -3,23 +3,26 @@
  * without a leading slash and without `.`/`..` components ("usr/bin/app"); the root is "".
  */
 
-/** Where an entry came from: used by SBOMs, `--explain`, and error messages. */
+/**
+ * Where an entry came from: used by SBOMs, `--explain`, `trim: closure` (src/tree/trim/rules.ts
+ * ORIGIN_TRIM) and error messages. 'effect' is an install-time effect of package `package`: what
+ * its maintainer scripts would have made (a system account's home, a directory, an alternatives
+ * link, a generated file), made by pith instead.
+ */
 export interface Origin {
-  kind: 'accounts' | 'system' | 'file' | 'binary' | 'library' | 'path' | 'package' | 'base' | 'effect';
-  /** Human detail: the host path, the package name, the spec field ("paths[2]"), what an install effect did. */
+  kind: 'accounts' | 'system' | 'file' | 'binary' | 'library' | 'path' | 'package' | 'effect' | 'base';
+  /** Human detail: the host path, the package name, the spec field ("paths[2]"). */
   detail: string;
-  /**
-   * For kind 'package': the package name (and arch), so layers can group by package. For kind
-   * 'effect' (what a maintainer script or a rule of src/tree/effects would have done at install
-   * time): the package whose installation caused it.
-   */
+  /** For kinds 'package' and 'effect': the package name (and arch), so layers can group by package. */
   package?: string;
 }
 
 /** Where a regular file's bytes come from. Reading is deferred until the layer is written. */
 export type FileSource =
   | { kind: 'bytes'; data: Uint8Array }
-  | { kind: 'host'; path: string };
+  | { kind: 'host'; path: string }
+  /** Bytes of an unpacked package waiting in a spool file (store/spool.ts), `size` of them at `offset`. */
+  | { kind: 'spool'; file: string; offset: number; sha256: string };
 
 interface EntryBase {
   path: string;

@@ -7,7 +7,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAptRepo, createTestKey, serveDirectory, type AptRepo, type FakePackage, type RepoLayout, type ServedDirectory, type TestKey } from '../helpers/apt-repo.js';
@@ -74,10 +74,12 @@ describe('lockfile against an offline signed repository', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, `amd64: 2 packages\n${d.lock}\n`);
     const lock = readLock(d.lock);
-    assert.equal(lock.lockfileVersion, 1);
-    assert.deepEqual(lock.inputs, { packages: ['app'], exclude: [], sources: [{ url: server.url, suites: ['stable'], components: ['main'] }], archs: ['amd64'] });
+    assert.equal(lock.lockfileVersion, 2);
+    assert.deepEqual(lock.inputs, { packages: ['app'], exclude: [], sources: [{ suites: ['stable'], components: ['main'] }], archs: ['amd64'] });
     const packagesGz = join(repo.root, 'dists', 'stable', 'main', 'binary-amd64', 'Packages.gz');
-    assert.deepEqual(lock.indexes, [{ url: `${server.url}/dists/stable/main/binary-amd64/Packages.gz`, sha256: sha256File(packagesGz), size: readFileSync(packagesGz).length }]);
+    assert.deepEqual(lock.indexes, [{ suite: 'stable', path: 'main/binary-amd64/Packages.gz', sha256: sha256File(packagesGz), size: readFileSync(packagesGz).length }]);
+    assert.deepEqual(lock.archives, [{ suite: 'stable', codename: 'stable', signedBy: [key.fingerprint] }]);
+    assert.ok(!readFileSync(d.lock, 'utf8').includes(server.url), 'the lock names no mirror');
     assert.deepEqual(lockedSet(d.lock), ['app 1.0-1', 'libapp 1.0-1']);
     for (const name of ['app', 'libapp']) {
       const deb = repo.debs.get(`${name}_1.0-1_amd64`)!;
@@ -87,7 +89,6 @@ describe('lockfile against an offline signed repository', () => {
         architecture: 'amd64',
         source: name,
         suite: 'stable',
-        repository: server.url,
         filename: deb.filename,
         size: deb.size,
         sha256: deb.sha256,
@@ -151,13 +152,73 @@ describe('lockfile against an offline signed repository', () => {
     await frozen({ packages: ['app', 'libapp (>= 1.1)'] }, 'packages +libapp (>= 1.1)');
     await frozen({ packages: ['extra'] }, 'packages +extra -app');
     await frozen({ exclude: ['extra'] }, 'exclude +extra');
-    await frozen({ suites: ['stable', 'stable-updates'] }, `sources +${server.url} stable,stable-updates main -${server.url} stable main`);
+    await frozen({ suites: ['stable', 'stable-updates'] }, 'sources +stable,stable-updates/main -stable/main');
     writeFileSync(d.spec, specYaml(base));
 
     const none = writeSpecDir(dir, 'no-lock', base);
     const r = await runPithAsync(['build', none.spec, '-o', none.out, '--cache-dir', cache, '--frozen']);
     assertRefused(r, { code: 2, out: none.out, message: /^pith: .*\/no-lock\/pith\.lock: no lockfile, and --frozen never resolves \(run pith lock first\)$/ });
     assert.ok(!existsSync(none.lock));
+  });
+
+  test('the lock pins content, not the mirror: --frozen builds the same image from another mirror of the archive', async () => {
+    // The same signed archive served under another URL (another host:port and a path prefix), as
+    // a second mirror or a snapshot service would: only the .debs are fetched from it, checked
+    // against the lock's hashes.
+    const lockText = readFileSync(d.lock, 'utf8');
+    const reference = assertBuilt(await runPithAsync(['build', d.spec, '-o', out(), '--cache-dir', join(dir, 'cache-mirror-a'), '--frozen']));
+    const www = join(dir, 'www-mirror');
+    mkdirSync(join(www, 'archive', '20250101T000000Z'), { recursive: true });
+    symlinkSync(repo.root, join(www, 'archive', '20250101T000000Z', 'debian'));
+    const mirror = await serveDirectory(www);
+    try {
+      const other = `${mirror.url}/archive/20250101T000000Z/debian`;
+      writeFileSync(d.spec, specYaml({ ...base, url: other }));
+      const output = out();
+      const r = await runPithAsync(['build', d.spec, '-o', output, '--cache-dir', join(dir, 'cache-mirror-b'), '--frozen']);
+      assert.equal(assertBuilt(r), reference, 'same digest from the other mirror');
+      assert.equal(readFileSync(d.lock, 'utf8'), lockText, 'the lock is untouched');
+      assert.deepEqual(mirror.log.map((l) => l.path).sort(), [
+        `/archive/20250101T000000Z/debian/${repo.debs.get('app_1.0-1_amd64')!.filename}`,
+        `/archive/20250101T000000Z/debian/${repo.debs.get('libapp_1.1-1_amd64')!.filename}`,
+      ]);
+      // A mirror serving other bytes under the locked name is refused, whatever its URL.
+      const tampered = join(dir, 'www-tampered');
+      mkdirSync(tampered);
+      cpSync(repo.root, join(tampered, 'debian'), { recursive: true });
+      writeFileSync(join(tampered, 'debian', repo.debs.get('libapp_1.1-1_amd64')!.filename), 'not the locked package');
+      const bad = await serveDirectory(tampered);
+      try {
+        writeFileSync(d.spec, specYaml({ ...base, url: `${bad.url}/debian` }));
+        const refused = await runPithAsync(['build', d.spec, '-o', out(), '--cache-dir', join(dir, 'cache-mirror-c'), '--frozen']);
+        assert.notEqual(refused.code, 0);
+        assert.match(refused.stderr, /libapp.*(sha256|size)/);
+      } finally {
+        await bad.close();
+      }
+    } finally {
+      writeFileSync(d.spec, specYaml(base));
+      await mirror.close();
+    }
+  });
+
+  test('a version 1 lock (which named the mirror) is read as the same pin', async () => {
+    const lock = readLock(d.lock);
+    const v1 = {
+      lockfileVersion: 1,
+      inputs: { ...lock.inputs, sources: lock.inputs.sources.map((s) => ({ url: 'http://old-mirror.invalid/debian', ...s })) },
+      indexes: lock.indexes.map((i) => ({ url: `http://old-mirror.invalid/debian/dists/${i.suite}/${i.path}`, sha256: i.sha256, size: i.size })),
+      packages: { amd64: lock.packages['amd64']!.map((p) => ({ ...p, repository: 'http://old-mirror.invalid/debian' })) },
+    };
+    const lockText = readFileSync(d.lock, 'utf8');
+    writeFileSync(d.lock, JSON.stringify(v1));
+    try {
+      const reference = assertBuilt(await runPithAsync(['build', d.spec, '-o', out(), '--cache-dir', cache, '--frozen']));
+      writeFileSync(d.lock, lockText);
+      assert.equal(assertBuilt(await runPithAsync(['build', d.spec, '-o', out(), '--cache-dir', cache, '--frozen'])), reference);
+    } finally {
+      writeFileSync(d.lock, lockText);
+    }
   });
 
   test('without --frozen, a spec that no longer matches is resolved again and the lock rewritten', async () => {
@@ -213,10 +274,10 @@ describe('a repository URL with a snapshot-style path prefix', () => {
     const digest = assertBuilt(r);
     assert.deepEqual(lockedSet(d.lock), ['snap-data 1.0-1', 'snap-hello 1.0-2']);
     const hello = lockedEntry(d.lock, 'snap-hello');
-    assert.deepEqual([hello.repository, hello.suite, hello.filename], [url, 'bookworm-updates', 'pool/main/s/snap-hello/snap-hello_1.0-2_amd64.deb']);
-    assert.deepEqual(readLock(d.lock).indexes.map((i) => i.url).sort(), [
-      `${url}/dists/bookworm-updates/main/binary-amd64/Packages.gz`,
-      `${url}/dists/bookworm/main/binary-amd64/Packages.gz`,
+    assert.deepEqual([hello.suite, hello.filename], ['bookworm-updates', 'pool/main/s/snap-hello/snap-hello_1.0-2_amd64.deb']);
+    assert.deepEqual(readLock(d.lock).indexes.map((i) => `${i.suite}/${i.path}`).sort(), [
+      'bookworm-updates/main/binary-amd64/Packages.gz',
+      'bookworm/main/binary-amd64/Packages.gz',
     ]);
     assert.ok(server.log.length >= 6, 'two InRelease, two indexes, two packages');
     for (const req of server.log) {

@@ -115,7 +115,7 @@ describe('install effects with real Debian packages', () => {
       assert.match(page, /Welcome to nginx!/);
     } finally {
       const log = await server.stop();
-      assert.doesNotMatch(log, /\[emerg\]/);
+      assert.doesNotMatch(log.stdout + log.stderr, /\[emerg\]/);
     }
   });
 

@@ -24,13 +24,16 @@ export function hostDebianArchive(): Promise<string> {
   return archive;
 }
 
+/** Tests read the real mirror: a generous cap, only so a runaway answer still ends. */
+export const TEST_LIMIT = { maxBytes: 512 * 1024 * 1024, reason: 'the test limit', hint: 'test' };
+
 const inRelease = new Map<string, Promise<Uint8Array>>();
 
 /** dists/<suite>/InRelease from the host mirror, fetched once per test process. */
 export function fetchHostInRelease(suite = 'bookworm'): Promise<Uint8Array> {
   let p = inRelease.get(suite);
   if (!p) {
-    p = hostDebianArchive().then((uri) => fetchBytes(`${uri}/dists/${suite}/InRelease`));
+    p = hostDebianArchive().then((uri) => fetchBytes(`${uri}/dists/${suite}/InRelease`, { limit: TEST_LIMIT }));
     inRelease.set(suite, p);
   }
   return p;
@@ -50,7 +53,7 @@ export async function fetchBySha256(url: string, sha256: string): Promise<Uint8A
   } catch {
     // not cached yet
   }
-  const bytes = await fetchBytes(url);
+  const bytes = await fetchBytes(url, { limit: TEST_LIMIT });
   if (createHash('sha256').update(bytes).digest('hex') === sha256) {
     await mkdir(dir, { recursive: true });
     const tmp = `${path}.${process.pid}.tmp`;

@@ -1,17 +1,18 @@
 /**
- * Throughput of pith's gzip against pigz on real files. Not a test (no assertions, machine
+ * Throughput of pith's layer compression (gzip and zstd) against pigz and zstd on real files. Not a test (no assertions, machine
  * dependent); run after `tsc -p .`:
  *   [ROUNDS=3] [ONLY=regex] node dist/test/helpers/layers-bench.js [dir=/usr/lib/x86_64-linux-gnu] [MB=200]
  * It tars up to MB of regular files from dir (pith's tar writer, host sources) into a temp file,
- * then compresses that same tar with pith (several chunk sizes / concurrencies / levels) and
- * with `pigz -p 2`, reporting MB/s of uncompressed input and the compressed size.
+ * then compresses that same tar with pith (several levels / concurrencies) and with `pigz -p 2`
+ * and `zstd -T2`, reporting MB/s of uncompressed input and the compressed size.
  */
 import { spawnSync } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { lstat, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { gzipStream } from '../../src/layers/gzip.js';
+import type { Compression } from '../../src/layers/compression/codecs.js';
+import { compressStream } from '../../src/layers/compression/stream.js';
 import { writeLayer } from '../../src/layers/layer.js';
 import { tarStream } from '../../src/layers/tar-writer.js';
 import { BlobStore } from '../../src/store/blob-store.js';
@@ -55,11 +56,11 @@ async function measure(fn: () => Promise<number>): Promise<Run> {
   return { size, wall, cpu: (cpu.user + cpu.system) / 1e6 };
 }
 
-async function pithGzip(file: string, level: number, chunkSize: number, concurrency: number): Promise<Run> {
+async function pithCompress(file: string, compression: Compression, concurrency?: number): Promise<Run> {
   return measure(async () => {
     let size = 0;
     const source = createReadStream(file, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>;
-    for await (const piece of gzipStream(source, { level, chunkSize, concurrency })) size += piece.length;
+    for await (const piece of compressStream(source, compression, concurrency ? { concurrency } : {})) size += piece.length;
     return size;
   });
 }
@@ -87,27 +88,25 @@ async function main(): Promise<void> {
     const tarFile = join(dir, 'layer.tar');
     await writeFile(tarFile, tar);
     const n = tar.length;
-    console.log(`node ${process.version}, zlib ${process.versions.zlib}, ${availableParallelism()} cpus, UV_THREADPOOL_SIZE=${process.env['UV_THREADPOOL_SIZE'] ?? 4}`);
+    console.log(`node ${process.version}, ${availableParallelism()} cpus`);
     console.log(`tar of ${entries.length} entries from ${root}: ${(n / MB).toFixed(1)} MB, tar writer ${(n / MB / tarSeconds).toFixed(0)} MB/s`);
     // Warm the page cache for the tar file so every contender reads it from memory.
     spawnSync('cat', [tarFile], { stdio: 'ignore' });
     const rounds = Number(process.env['ROUNDS'] ?? 3);
     const contenders: [string, () => Promise<Run>][] = [];
-    const conc = 2 * availableParallelism(); // gzipStream's default
-    for (const level of [6, 1, 9]) {
-      contenders.push([`pigz -p 2 -${level}`, async () => external(`pigz -p 2 -${level} -c ${tarFile}`)]);
-      contenders.push([`pith -${level} chunk 1M conc ${conc}`, () => pithGzip(tarFile, level, 1024 * 1024, conc)]);
-    }
+    for (const level of [1, 4, 6]) contenders.push([`pigz -p 2 -${level}`, async () => external(`pigz -p 2 -${level} -c ${tarFile}`)]);
+    for (const level of [1, 2, 4, 6]) contenders.push([`pith gzip ${level}`, () => pithCompress(tarFile, { algorithm: 'gzip', level })]);
     contenders.push(['gzip -6 (1 thread)', async () => external(`gzip -6 -c ${tarFile}`)]);
-    for (const chunk of [512, 2048]) {
-      contenders.push([`pith -6 chunk ${chunk}K conc ${conc}`, () => pithGzip(tarFile, 6, chunk * 1024, conc)]);
+    for (const level of [1, 3, 9]) {
+      contenders.push([`zstd -T2 -${level}`, async () => external(`zstd -q -T2 -${level} -c ${tarFile}`)]);
+      contenders.push([`pith zstd ${level}`, () => pithCompress(tarFile, { algorithm: 'zstd', level })]);
     }
     for (const concurrency of [1, 2, 8]) {
-      contenders.push([`pith -6 chunk 1M conc ${concurrency}`, () => pithGzip(tarFile, 6, 1024 * 1024, concurrency)]);
+      contenders.push([`pith gzip 2 conc ${concurrency}`, () => pithCompress(tarFile, { algorithm: 'gzip', level: 2 }, concurrency)]);
     }
     contenders.push([
-      'writeLayer -6 (files+tar+2 sha256+store)',
-      () => measure(async () => (await writeLayer(entries, new BlobStore(join(dir, 'store')), { mtime: 0, gzipLevel: 6 })).size),
+      'writeLayer gzip 2 (files+tar+2 sha256+store)',
+      () => measure(async () => (await writeLayer(entries, new BlobStore(join(dir, 'store')), { mtime: 0, compression: { algorithm: 'gzip', level: 2 } })).size),
     ]);
 
     // ONLY=<regex> keeps a subset, e.g. ONLY='-6 ' for the level-6 rows.

@@ -86,8 +86,8 @@ export function withParents(entries: readonly TreeEntry[]): TreeEntry[] {
   return out;
 }
 
-export async function collect(stream: AsyncIterable<Buffer>): Promise<Buffer> {
-  const parts: Buffer[] = [];
+export async function collect(stream: AsyncIterable<Uint8Array>): Promise<Buffer> {
+  const parts: Uint8Array[] = [];
   for await (const piece of stream) parts.push(piece);
   return Buffer.concat(parts);
 }

@@ -14,7 +14,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import { PITH_BIN, type RunResult } from './cli.js';
 import type { LayerFile } from './layout.js';
-import type { LockedPackage } from '../../src/resolve/lockfile.js';
+import type { LockedPackage, LockInputs } from '../../src/resolve/lockfile.js';
 
 export type { RunResult } from './cli.js';
 
@@ -85,8 +85,9 @@ export type LockedEntry = LockedPackage;
 
 export interface LockJson {
   lockfileVersion: number;
-  inputs: { packages: string[]; exclude: string[]; sources: Array<{ url: string; suites: string[]; components: string[] }>; archs: string[] };
-  indexes: Array<{ url: string; sha256: string; size: number }>;
+  inputs: LockInputs;
+  archives: Array<{ suite: string; codename: string; signedBy: string[] }>;
+  indexes: Array<{ suite: string; path: string; sha256: string; size: number }>;
   packages: Record<string, LockedEntry[]>;
 }
 

@@ -15,40 +15,53 @@ export interface RuncOptions {
   uid?: number;
   gid?: number;
   args?: string[];
-  /** Share the host's network namespace, so the container can reach (or serve) loopback. */
+  /** Share the host's network namespace, so the container reaches (and is reached on) loopback. */
   hostNetwork?: boolean;
-  /**
-   * The capabilities Docker and podman give a container by default (CHOWN, SETUID, SETGID,
-   * NET_BIND_SERVICE...), for servers started as root that drop to their user, as nginx does;
-   * runc's own default set is much smaller.
-   */
+  /** Docker's default capability set instead of runc's minimal one (a root master that chowns and drops to a user, as nginx does). */
   dockerCapabilities?: boolean;
 }
 
-const DOCKER_CAPABILITIES = [
-  'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FSETID', 'CAP_FOWNER', 'CAP_MKNOD', 'CAP_NET_RAW', 'CAP_SETGID', 'CAP_SETUID',
-  'CAP_SETFCAP', 'CAP_SETPCAP', 'CAP_NET_BIND_SERVICE', 'CAP_SYS_CHROOT', 'CAP_KILL', 'CAP_AUDIT_WRITE',
-];
+/** What `docker run` grants by default (moby's oci/caps/defaults.go). */
+const DOCKER_CAPABILITIES = ['CHOWN', 'DAC_OVERRIDE', 'FSETID', 'FOWNER', 'MKNOD', 'NET_RAW', 'SETGID', 'SETUID', 'SETFCAP', 'SETPCAP', 'NET_BIND_SERVICE', 'SYS_CHROOT', 'KILL', 'AUDIT_WRITE'].map((c) => `CAP_${c}`);
 
-/** umoci unpack + the edits the options ask for; returns the runc argv pieces. */
-function prepareBundle(layout: string, tag: string, work: string, options: RuncOptions): { bundle: string; root: string; id: string } {
+interface Bundle {
+  work: string;
+  bundle: string;
+  root: string;
+  id: string;
+}
+
+function prepareBundle(layout: string, tag: string, options: RuncOptions): Bundle {
+  const work = mkdtempSync(join(tmpdir(), 'pith-runc-'));
   const bundle = join(work, 'bundle');
   const id = `pith-test-${randomBytes(6).toString('hex')}`;
   const root = join(work, 'runc-root');
   mkdirSync(root);
-  sh('umoci', ['unpack', '--image', `${layout}:${tag}`, bundle]);
-  const configPath = join(bundle, 'config.json');
-  const config = JSON.parse(readFileSync(configPath, 'utf8')) as {
-    process: { terminal: boolean; args: string[]; user: { uid: number; gid: number; additionalGids?: number[] }; capabilities?: Record<string, string[]> };
-    linux?: { namespaces?: Array<{ type: string }> };
-  };
-  if (options.hostNetwork && config.linux?.namespaces) config.linux.namespaces = config.linux.namespaces.filter((n) => n.type !== 'network');
-  config.process.terminal = false;
-  if (options.args) config.process.args = options.args;
-  if (options.uid !== undefined) config.process.user = { uid: options.uid, gid: options.gid ?? options.uid };
-  if (options.dockerCapabilities) config.process.capabilities = { bounding: DOCKER_CAPABILITIES, effective: DOCKER_CAPABILITIES, permitted: DOCKER_CAPABILITIES };
-  writeFileSync(configPath, JSON.stringify(config));
-  return { bundle, root, id };
+  try {
+    sh('umoci', ['unpack', '--image', `${layout}:${tag}`, bundle]);
+    const configPath = join(bundle, 'config.json');
+    const config = JSON.parse(readFileSync(configPath, 'utf8')) as {
+      process: { terminal: boolean; args: string[]; user: { uid: number; gid: number; additionalGids?: number[] }; capabilities?: Record<string, string[]> };
+      linux?: { namespaces?: Array<{ type: string }> };
+    };
+    if (options.hostNetwork && config.linux?.namespaces) config.linux.namespaces = config.linux.namespaces.filter((n) => n.type !== 'network');
+    config.process.terminal = false;
+    if (options.args) config.process.args = options.args;
+    if (options.uid !== undefined) config.process.user = { uid: options.uid, gid: options.gid ?? options.uid };
+    if (options.dockerCapabilities) {
+      config.process.capabilities = { bounding: DOCKER_CAPABILITIES, effective: DOCKER_CAPABILITIES, permitted: DOCKER_CAPABILITIES };
+    }
+    writeFileSync(configPath, JSON.stringify(config));
+  } catch (err) {
+    rmSync(work, { recursive: true, force: true });
+    throw err;
+  }
+  return { work, bundle, root, id };
+}
+
+function cleanUp(b: Bundle): void {
+  spawnSync('runc', ['--root', b.root, 'delete', '-f', b.id], { encoding: 'utf8' });
+  rmSync(b.work, { recursive: true, force: true });
 }
 
 /**
@@ -56,43 +69,48 @@ function prepareBundle(layout: string, tag: string, work: string, options: RuncO
  * own config (entrypoint, env, workdir) unless args are given.
  */
 export function runWithRunc(layout: string, tag: string, options: RuncOptions = {}): RunOutcome {
-  const work = mkdtempSync(join(tmpdir(), 'pith-runc-'));
-  let ids: { root: string; id: string } | undefined;
+  const b = prepareBundle(layout, tag, options);
   try {
-    const { bundle, root, id } = prepareBundle(layout, tag, work, options);
-    ids = { root, id };
-    const r = spawnSync('runc', ['--root', root, 'run', '--bundle', bundle, id], { encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync('runc', ['--root', b.root, 'run', '--bundle', b.bundle, b.id], { encoding: 'utf8', timeout: 60_000 });
     return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
   } finally {
-    if (ids) spawnSync('runc', ['--root', ids.root, 'delete', '-f', ids.id], { encoding: 'utf8' });
-    rmSync(work, { recursive: true, force: true });
+    cleanUp(b);
   }
 }
 
 export interface RunningContainer {
-  /** What the container printed so far. */
-  output(): string;
-  /** Kills the container, removes it and its bundle; resolves with everything it printed. */
-  stop(): Promise<string>;
+  /** Resolves when the container's process exits (by itself or through stop()). */
+  done: Promise<RunOutcome>;
+  /** Kills the container (SIGKILL) and waits for it to exit; its bundle is removed. */
+  stop(): Promise<RunOutcome>;
 }
 
-/** Starts a long-running image (a server) with runc in the background. */
-export function startWithRunc(layout: string, tag: string, options: RuncOptions = {}): RunningContainer {
-  const work = mkdtempSync(join(tmpdir(), 'pith-runc-'));
-  const { bundle, root, id } = prepareBundle(layout, tag, work, options);
-  const child = spawn('runc', ['--root', root, 'run', '--bundle', bundle, id], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let text = '';
-  child.stdout.on('data', (d: Buffer) => (text += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (text += d.toString()));
-  const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
+/**
+ * Like runWithRunc, without blocking the test process: for a server in the image that the test
+ * talks to (with hostNetwork), or a client of a server the test process runs. `timeoutMs`
+ * kills the container if it runs longer.
+ */
+export function startWithRunc(layout: string, tag: string, options: RuncOptions & { timeoutMs?: number } = {}): RunningContainer {
+  const b = prepareBundle(layout, tag, options);
+  const child = spawn('runc', ['--root', b.root, 'run', '--bundle', b.bundle, b.id], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+  child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+  const kill = () => spawnSync('runc', ['--root', b.root, 'kill', b.id, 'KILL'], { encoding: 'utf8' });
+  const timer = setTimeout(kill, options.timeoutMs ?? 60_000);
+  const done = new Promise<RunOutcome>((resolve) => {
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      cleanUp(b);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
+  });
   return {
-    output: () => text,
-    stop: async () => {
-      spawnSync('runc', ['--root', root, 'kill', id, 'KILL'], { encoding: 'utf8' });
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-      spawnSync('runc', ['--root', root, 'delete', '-f', id], { encoding: 'utf8' });
-      rmSync(work, { recursive: true, force: true });
-      return text;
+    done,
+    stop: () => {
+      kill();
+      return done;
     },
   };
 }

@@ -15,7 +15,7 @@ import { readHostAptSources, suiteSet } from '../../src/resolve/sources/debian/a
 import { fetchBytes } from '../../src/resolve/sources/debian/fetch.js';
 import { decompressIndex, parsePackagesIndex, sha256Hex, type PackageRecord } from '../../src/resolve/sources/debian/packages-index.js';
 import { parseRelease, verifyInRelease } from '../../src/resolve/sources/debian/release.js';
-import { DEBIAN_KEYRING, fetchBySha256 } from './debian-mirror.js';
+import { DEBIAN_KEYRING, fetchBySha256, TEST_LIMIT } from './debian-mirror.js';
 
 export interface LoadedIndexes {
   /** All records, suites in order: bookworm, bookworm-updates, bookworm-security. */
@@ -61,7 +61,7 @@ async function load(arch: string, component: string): Promise<LoadedIndexes> {
   let parseMs = 0;
   for (const ref of refs) {
     let t = performance.now();
-    const inRelease = await fetchBytes(`${ref.uri}/dists/${ref.suite}/InRelease`);
+    const inRelease = await fetchBytes(`${ref.uri}/dists/${ref.suite}/InRelease`, { limit: TEST_LIMIT });
     const keyring = ref.signedBy?.startsWith('/') ? ref.signedBy : DEBIAN_KEYRING;
     const verified = await verifyInRelease(inRelease, [keyring], ref.suite);
     const release = parseRelease(verified.text, ref.suite);

@@ -14,13 +14,14 @@ import { installPackage } from '../../src/tree/packages/install.js';
 import { readEntryBytes } from '../../src/tree/trim/tree-fs-view.js';
 import { downloadDeb } from './deb-download.js';
 
+/** `origin` overrides `pkg` (an install effect, a spec path...). */
 export type TrimNode =
   | Uint8Array
   | string
-  | { data: Uint8Array | string; mode?: number; pkg?: string }
-  | { symlink: string; pkg?: string }
-  | { dir: true; pkg?: string }
-  | { hardlink: string; pkg?: string };
+  | { data: Uint8Array | string; mode?: number; pkg?: string; origin?: Origin }
+  | { symlink: string; pkg?: string; origin?: Origin }
+  | { dir: true; pkg?: string; mode?: number; origin?: Origin }
+  | { hardlink: string; pkg?: string; origin?: Origin };
 
 const encoder = new TextEncoder();
 
@@ -37,13 +38,13 @@ export function treeOf(nodes: Record<string, TrimNode>, defaultPkg?: string): Fs
       tree.add(path, { type: 'file', mode: 0o644, uid: 0, gid: 0, origin: origin(defaultPkg), size: data.byteLength, source: { kind: 'bytes', data } });
     } else if ('data' in node) {
       const data = typeof node.data === 'string' ? encoder.encode(node.data) : node.data;
-      tree.add(path, { type: 'file', mode: node.mode ?? 0o644, uid: 0, gid: 0, origin: origin(node.pkg ?? defaultPkg), size: data.byteLength, source: { kind: 'bytes', data } });
+      tree.add(path, { type: 'file', mode: node.mode ?? 0o644, uid: 0, gid: 0, origin: node.origin ?? origin(node.pkg ?? defaultPkg), size: data.byteLength, source: { kind: 'bytes', data } });
     } else if ('symlink' in node) {
-      tree.add(path, { type: 'symlink', target: node.symlink, mode: 0o777, uid: 0, gid: 0, origin: origin(node.pkg ?? defaultPkg) });
+      tree.add(path, { type: 'symlink', target: node.symlink, mode: 0o777, uid: 0, gid: 0, origin: node.origin ?? origin(node.pkg ?? defaultPkg) });
     } else if ('hardlink' in node) {
-      tree.add(path, { type: 'hardlink', target: node.hardlink, mode: 0o644, uid: 0, gid: 0, origin: origin(node.pkg ?? defaultPkg) });
+      tree.add(path, { type: 'hardlink', target: node.hardlink, mode: 0o644, uid: 0, gid: 0, origin: node.origin ?? origin(node.pkg ?? defaultPkg) });
     } else {
-      tree.add(path, { type: 'dir', mode: 0o755, uid: 0, gid: 0, origin: origin(node.pkg ?? defaultPkg) });
+      tree.add(path, { type: 'dir', mode: node.mode ?? 0o755, uid: 0, gid: 0, origin: node.origin ?? origin(node.pkg ?? defaultPkg) });
     }
   }
   return tree;

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { usageError } from '../../errors.js';
+import { printable, printableStrings, usageError } from '../../errors.js';
 import { auditImage, DENY_RULES, formatAudit, loadImage, parseDeny } from '../../inspect/index.js';
 import { type Command, parseOrUsage } from './command.js';
 import { IMAGE_REF_HELP } from './inspect.js';
@@ -39,8 +39,8 @@ Exit codes: 0 no denied rule is broken, 3 one is (each violation on its own line
     }
     const image = await loadImage(positionals[0]!, { command: 'audit', insecure: values.insecure ?? false, ...(values.platform ? { platform: values.platform } : {}) });
     const report = auditImage(image, deny, maxPackages);
-    process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatAudit(report));
-    for (const v of report.violations) process.stderr.write(`pith: audit: denied ${v}\n`);
+    process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatAudit(printableStrings(report)));
+    for (const v of report.violations) process.stderr.write(`pith: audit: denied ${printable(v)}\n`);
     return report.violations.length ? AUDIT_VIOLATION_EXIT : 0;
   },
 };

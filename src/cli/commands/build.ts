@@ -3,12 +3,13 @@ import { loadSpec } from '../../spec/load.js';
 import { sinkNames } from '../../sinks/index.js';
 import { usageError } from '../../errors.js';
 import { parseArgs } from 'node:util';
+import { parseCompression } from '../../image/compression.js';
 import { type Command, parseOrUsage } from './command.js';
 
 export const buildCommand: Command = {
   name: 'build',
   summary: 'build an image from a spec',
-  usage: `pith build [SPEC] [-o PATH] [--format oci|oci-archive|docker-archive] [--json] [--quiet] [--frozen] [--strict]
+  usage: `pith build [SPEC] [-o PATH] [--format oci|oci-archive|docker-archive] [--compression gzip|zstd[:LEVEL]] [--json] [--quiet] [--frozen] [--strict]
 
   SPEC             the spec file (default: ./pith.yaml)
   -o, --output     where to write the image (default: ./<name>.oci, or ./<name>.tar for archives)
@@ -17,8 +18,10 @@ export const buildCommand: Command = {
   -q, --quiet      no progress on stderr
   --cache-dir      cache root (default: $PITH_CACHE_DIR, $XDG_CACHE_HOME/pith, ~/.cache/pith)
   --frozen         use the lockfile as it is: fail if it is missing or does not match the spec
+  --compression C  layer compression, overriding the spec's: gzip or zstd, optionally with a
+                   level (gzip:6, zstd:19); default gzip level 2
   --no-sbom        do not write PATH.spdx.json and PATH.cdx.json beside the output
-  --explain        with trim: closure, print why each file is kept and what was dropped, by package
+  --explain        print why each file is kept and what was dropped (and why), by package, in any trim mode
   --strict         fail when a package's install-time effects cannot all be emulated (default: warn)
   --push REF       push the image to a registry after building (writes no layout unless -o is given),
                    with its SBOMs attached to each platform manifest as OCI referrers
@@ -39,6 +42,7 @@ Prints the manifest digest (the index digest for several archs) as its last line
           quiet: { type: 'boolean', short: 'q', default: false },
           'cache-dir': { type: 'string' },
           frozen: { type: 'boolean', default: false },
+          compression: { type: 'string' },
           'no-sbom': { type: 'boolean', default: false },
           explain: { type: 'boolean', default: false },
           strict: { type: 'boolean', default: false },
@@ -50,6 +54,8 @@ Prints the manifest digest (the index digest for several archs) as its last line
     if (positionals.length > 1) throw usageError(`build: expected at most one spec file, got ${positionals.length} (see pith help build)`);
     const format = values.format ?? 'oci';
     if (!sinkNames().includes(format)) throw usageError(`build: unknown --format "${format}" (use one of: ${sinkNames().join(', ')})`);
+    const compression = values.compression === undefined ? undefined : parseCompression(values.compression);
+    if (typeof compression === 'string') throw usageError(`build: --compression: ${compression}`);
     // The registry client loads only when pushing; a bad reference fails before the build.
     const registry = values.push !== undefined ? await loadRegistry() : undefined;
     if (values.push !== undefined) registry!.parseReference(values.push);
@@ -64,6 +70,7 @@ Prints the manifest digest (the index digest for several archs) as its last line
       warn: (m) => process.stderr.write(`pith: warning: ${m}\n`),
       strict: values.strict ?? false,
       frozen: values.frozen ?? false,
+      ...(compression ? { compression } : {}),
       sbom: !values['no-sbom'],
       ...(values.explain ? { explain: (text: string) => process.stderr.write(`${text}\n`) } : {}),
     });

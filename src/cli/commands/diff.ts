@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { usageError } from '../../errors.js';
+import { printableStrings, usageError } from '../../errors.js';
 import { diffImages, formatDiff, loadImage } from '../../inspect/index.js';
 import { type Command, parseOrUsage } from './command.js';
 import { IMAGE_REF_HELP } from './inspect.js';
@@ -25,7 +25,7 @@ Exit codes: 0 done (whether or not they differ), 1 an image cannot be read, 2 us
     const a = await loadImage(positionals[0]!, options);
     const b = await loadImage(positionals[1]!, options);
     const d = diffImages(a, b);
-    process.stdout.write(values.json ? `${JSON.stringify(d, null, 2)}\n` : formatDiff(d));
+    process.stdout.write(values.json ? `${JSON.stringify(d, null, 2)}\n` : formatDiff(printableStrings(d)));
     return 0;
   },
 };

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { usageError } from '../../errors.js';
+import { printableStrings, usageError } from '../../errors.js';
 import { formatInspect, loadImage } from '../../inspect/index.js';
 import { type Command, parseOrUsage } from './command.js';
 
@@ -29,7 +29,7 @@ Exit codes: 0 done, 1 the image cannot be read, 2 usage.
     );
     if (positionals.length !== 1) throw usageError(`inspect: expected one image REF, got ${positionals.length} argument(s) (see pith help inspect)`);
     const image = await loadImage(positionals[0]!, { command: 'inspect', insecure: values.insecure ?? false, ...(values.platform ? { platform: values.platform } : {}) });
-    process.stdout.write(values.json ? `${JSON.stringify(image.report, null, 2)}\n` : formatInspect(image.report));
+    process.stdout.write(values.json ? `${JSON.stringify(image.report, null, 2)}\n` : formatInspect(printableStrings(image.report)));
     return 0;
   },
 };

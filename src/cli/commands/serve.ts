@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { defaultCacheDir } from '../../store/cache-dir.js';
 import { RegistryStorage } from '../../server/registry-storage.js';
 import { SERVE_DEFAULTS, startServe } from '../../server/serve.js';
+import { CONNECTION_DEFAULTS } from '../../server/connection-guard.js';
 import { usageError } from '../../errors.js';
 import { type Command, parseOrUsage } from './command.js';
 
@@ -12,7 +13,7 @@ export const serveCommand: Command = {
   summary: 'a registry that builds images of Debian packages on first pull',
   usage: `pith serve --listen HOST:PORT [--cache-dir DIR] [--max-packages N] [--build-timeout S]
            [--max-concurrent-builds N] [--archs amd64,arm64] [--suites bookworm,trixie]
-           [--storage REGISTRY/REPO]
+           [--storage REGISTRY/REPO] [--max-connections-per-client N]
 
 A pull-only OCI registry: the repository path names Debian packages, one per segment, and the
 tag the suite. The image is built on the first pull, then pinned (its lockfile is kept) and
@@ -36,6 +37,8 @@ static), nonroot (user 65532, /home/nonroot), debug or shell (busybox shell at /
                            manifests are pushed there (image keys are tags k-<id>) and blob GETs
                            are redirected (307) to it, so replicas can share it; clients must be
                            able to pull from it anonymously
+  --max-connections-per-client  connections one address may hold at once; more are answered 429
+                           and closed (default ${CONNECTION_DEFAULTS.maxConnectionsPerClient})
 
 Logs one JSON line per request and per build event on stdout. GET /healthz reports status and
 build counters. SIGINT or SIGTERM shut it down gracefully.
@@ -55,6 +58,7 @@ build counters. SIGINT or SIGTERM shut it down gracefully.
           archs: { type: 'string' },
           suites: { type: 'string' },
           storage: { type: 'string' },
+          'max-connections-per-client': { type: 'string' },
         },
       }),
     );
@@ -75,6 +79,7 @@ build counters. SIGINT or SIGTERM shut it down gracefully.
     const timeout = whole('build-timeout', values['build-timeout'], 1);
     const maxPackages = whole('max-packages', values['max-packages'], 1);
     const maxBuilds = whole('max-concurrent-builds', values['max-concurrent-builds'], 1);
+    const perClient = whole('max-connections-per-client', values['max-connections-per-client'], 1);
 
     const log = (event: Record<string, unknown>) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...event })}\n`);
     const cacheDir = values['cache-dir'] ?? defaultCacheDir();
@@ -96,6 +101,7 @@ build counters. SIGINT or SIGTERM shut it down gracefully.
       ...(timeout !== undefined ? { buildTimeoutMs: timeout * 1000 } : {}),
       ...(maxPackages !== undefined ? { maxPackages } : {}),
       ...(maxBuilds !== undefined ? { maxConcurrentBuilds: maxBuilds } : {}),
+      ...(perClient !== undefined ? { connections: { maxConnectionsPerClient: perClient } } : {}),
     }).catch((err: NodeJS.ErrnoException) => {
       if (err.code === 'EADDRINUSE' || err.code === 'EACCES' || err.code === 'EADDRNOTAVAIL') throw usageError(`serve: cannot listen on ${values.listen}: ${err.code}`);
       throw err;

@@ -54,6 +54,14 @@ export interface ElfClosure {
   binary: ElfInfo;
   /** Sorted by path. Several entries can share a chain.realPath when the loader opens one file under several paths. */
   objects: ClosureObject[];
+  /** With `missing: 'record'`: the DT_NEEDED names that could not be opened, and why. */
+  unresolved: UnresolvedNeed[];
+}
+
+export interface UnresolvedNeed {
+  name: string;
+  neededBy: string;
+  message: string;
 }
 
 export interface ClosureOptions {
@@ -62,6 +70,13 @@ export interface ClosureOptions {
    * `$ORIGIN` in them is the binary's. For libraries the image sets LD_LIBRARY_PATH for.
    */
   extraLibraryDirs?: string[];
+  /**
+   * 'error' (the default): a DT_NEEDED that cannot be opened is an error. 'record': it is listed in
+   * `unresolved` and the walk goes on, for a module that is dlopen()ed into a process whose
+   * loader may already have mapped that name (a JVM's libattach.so needs libjvm.so, which the
+   * launcher loaded by path).
+   */
+  missing?: 'error' | 'record';
 }
 
 /** One object the loader has mapped. */
@@ -93,6 +108,7 @@ class ClosureWalker {
   /** Names (NEEDED strings, paths, SONAMEs) that already stand for a loaded object. */
   private readonly byName = new Map<string, Loaded>();
   private readonly byRealPath = new Map<string, Loaded>();
+  private readonly unresolved: UnresolvedNeed[] = [];
   private binary!: Loaded;
   private confDirs: string[] | undefined;
   private lib: string | undefined;
@@ -108,7 +124,7 @@ class ClosureWalker {
     const binary = await this.openBinary();
     this.binary = binary;
     const info = binary.info;
-    if (info.isStatic) return { binary: info, objects: [] };
+    if (info.isStatic) return { binary: info, objects: [], unresolved: [] };
     this.lib = await this.libValue();
     this.byRealPath.set(binary.realPath, binary);
     if (info.soname !== undefined) this.byName.set(info.soname, binary);
@@ -128,7 +144,7 @@ class ClosureWalker {
       }
     }
     const objects = [...this.objects.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-    return { binary: info, objects };
+    return { binary: info, objects, unresolved: this.unresolved };
   }
 
   private async openBinary(): Promise<Loaded> {
@@ -177,13 +193,17 @@ class ClosureWalker {
   /** Map `name` for `requester`; returns the object when it is new (its NEEDED still to walk). */
   private async load(name: string, requester: Loaded): Promise<Loaded | undefined> {
     if (this.byName.has(name)) return undefined;
+    // Asked for again by another object: still missing, listed once.
+    if (this.unresolved.some((u) => u.name === name)) return undefined;
     if (this.musl && isMuslReserved(name)) return undefined;
 
     let found: Candidate;
-    if (name.includes('/')) {
-      found = await this.openByPath(name, requester);
-    } else {
-      found = await this.search(name, requester);
+    try {
+      found = name.includes('/') ? await this.openByPath(name, requester) : await this.search(name, requester);
+    } catch (error) {
+      if (this.options.missing !== 'record' || !isPithError(error)) throw error;
+      this.unresolved.push({ name, neededBy: requester.path, message: error.message });
+      return undefined;
     }
     const same = this.byRealPath.get(found.chain.realPath);
     if (same) {

@@ -154,6 +154,7 @@ function readProgramHeaders(r: Reader): ProgramHeader[] {
   if (phnum === PN_XNUM) {
     // The real count lives in sh_info of section header 0.
     const shoff = r.word(is64 ? 40 : 32, 'e_shoff');
+    if (shoff === 0) fail('e_phnum is PN_XNUM (0xffff) but there is no section header 0 to hold the count');
     phnum = r.u32(shoff + (is64 ? 44 : 28), 'section header 0 (PN_XNUM)');
     if (phnum > MAX_PHNUM) fail(`program header count ${phnum} is implausible`);
   }
@@ -201,6 +202,10 @@ export function parseElf(data: Uint8Array): ElfInfo {
   const type = elfType(r.u16(16, 'e_type'));
   const machine = r.u16(18, 'e_machine');
   const headers = readProgramHeaders(r);
+  // Without a PT_LOAD the kernel and ld.so have nothing to map: not a "static binary", a broken one.
+  if ((type === 'exec' || type === 'dyn') && !headers.some((h) => h.type === PT_LOAD)) {
+    fail(`has no loadable segment (${headers.length} program headers): it cannot be run or loaded`);
+  }
 
   let interpreter: string | undefined;
   const interp = headers.find((h) => h.type === PT_INTERP);

@@ -7,6 +7,7 @@
  */
 import type { DebContents, DebFile, MaintainerScripts } from '../../resolve/sources/debian/deb/deb-reader.js';
 import { isElf, parseElf } from '../../resolve/elf/parse.js';
+import { readSpooledSync } from '../../store/spool.js';
 import { compileGlob } from '../trim/glob.js';
 import { EFFECTS } from './table.js';
 
@@ -55,14 +56,15 @@ export function extractFacts(deb: DebContents): InstallFacts {
   for (const f of deb.files) {
     const base = f.path.slice(f.path.lastIndexOf('/') + 1);
     if (/^lib.*\.so(\.|$)/.test(base) && (f.type === 'file' || f.type === 'symlink')) sonames.add(base);
-    if (f.type !== 'file' || !f.data) continue;
-    const head = f.data.subarray(0, 256);
-    if (wanted(f, mentioned) || (f.data.byteLength <= 64 * 1024 && SHELL_SCRIPT.test(latin1(head)))) {
-      if (f.data.byteLength <= MAX_TEXT) texts[f.path] = Buffer.from(f.data).toString('base64');
+    if (f.type !== 'file') continue;
+    const head = bytesOf(f, 256);
+    if (!head) continue;
+    if (wanted(f, mentioned) || (f.size <= 64 * 1024 && SHELL_SCRIPT.test(latin1(head)))) {
+      if (f.size <= MAX_TEXT) texts[f.path] = Buffer.from(bytesOf(f)!).toString('base64');
     }
-    if (isElf(f.data)) {
+    if (isElf(head)) {
       try {
-        const elf = parseElf(f.data);
+        const elf = parseElf(bytesOf(f)!);
         for (const n of elf.needed) needed.add(n);
         if (elf.soname) sonames.add(elf.soname);
         if (elf.interpreter && (f.mode & 0o111) !== 0) needs.interpreters.push([f.path, elf.interpreter]);
@@ -81,7 +83,7 @@ export function extractFacts(deb: DebContents): InstallFacts {
     control: deb.control,
     ...(deb.md5sums === undefined ? {} : { md5sums: deb.md5sums }),
     scripts: deb.scripts ?? {},
-    files: deb.files.map((f) => ({ path: f.path, type: f.type, mode: f.mode, uid: f.uid, gid: f.gid, size: f.data?.byteLength ?? f.size, ...(f.target === undefined ? {} : { target: f.target }) })),
+    files: deb.files.map((f) => ({ path: f.path, type: f.type, mode: f.mode, uid: f.uid, gid: f.gid, size: f.data?.byteLength ?? f.spooled?.size ?? f.size, ...(f.target === undefined ? {} : { target: f.target }) })),
     texts,
     needs,
   };
@@ -121,6 +123,13 @@ function scriptPaths(scripts: MaintainerScripts): Set<string> {
     }
   }
   return out;
+}
+
+/** A file's bytes (the first `limit` of them), in memory or in the build's unpack spool. */
+function bytesOf(f: DebFile, limit?: number): Uint8Array | undefined {
+  if (f.data) return limit === undefined ? f.data : f.data.subarray(0, limit);
+  if (!f.spooled) return undefined;
+  return readSpooledSync(f.spooled, limit === undefined ? f.spooled.size : Math.min(limit, f.spooled.size));
 }
 
 function latin1(data: Uint8Array): string {

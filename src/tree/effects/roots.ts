@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { isElf, parseElf } from '../../resolve/elf/parse.js';
+import { readSpooledSync } from '../../store/spool.js';
 import type { TreeEntry } from '../entry.js';
 import { shebang } from './package-facts.js';
 import type { EffectWorkspace } from './workspace.js';
@@ -63,7 +64,8 @@ function ownInterpreter(entry: TreeEntry): string | undefined {
   if (entry.type !== 'file') return undefined;
   let data: Uint8Array;
   try {
-    data = entry.source.kind === 'bytes' ? entry.source.data : new Uint8Array(readFileSync(entry.source.path));
+    const source = entry.source;
+    data = source.kind === 'bytes' ? source.data : source.kind === 'host' ? new Uint8Array(readFileSync(source.path)) : readSpooledSync(source, Math.min(entry.size, 1 << 20));
   } catch {
     return undefined;
   }

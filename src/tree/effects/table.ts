@@ -17,6 +17,8 @@
  *                                 /run/postgresql 2775 postgres postgres...
  *   runtime-dirs        packages  /run, /run/lock, /var/run -> /run, /var/lock -> /run/lock, as any
  *                                 Debian system has them (base-files and its postinst make them)
+ *   ca-bundle           image     the CA bundle again, with certificates the spec (or another package)
+ *                                 adds under /usr/local/share/ca-certificates or /usr/share/ca-certificates
  *   java-trust-store    image     /etc/ssl/certs/java/cacerts (JKS) from the CA bundle's certificates,
  *                                 spec-added ones included, when ca-certificates-java or a JRE is there
  *   locale              image     C.UTF-8 when the environment names it (libc-bin's, or the host libc's)
@@ -27,6 +29,7 @@
  * has Origin kind 'effect' with the package that caused it, and goes into the `effects` layer after
  * the package layers (those stay byte-identical across images).
  */
+import { applyCaBundle } from './ca-bundle.js';
 import { configFiles } from './config-files.js';
 import { applyJavaTrustStore } from './java-trust-store.js';
 import { applyLocale } from './locale.js';
@@ -96,6 +99,13 @@ export const EFFECTS: readonly Effect[] = Object.freeze([
     phase: 'packages',
     reads: [],
     apply: ({ ws }) => applyRuntimeDirs(ws),
+  },
+  {
+    name: 'ca-bundle',
+    why: "TLS clients trust only the bundle's certificates: a CA the spec adds must be in it",
+    phase: 'image',
+    reads: ['usr/share/ca-certificates/**', 'usr/local/share/ca-certificates/**'],
+    apply: ({ ws }) => applyCaBundle(ws),
   },
   {
     name: 'java-trust-store',

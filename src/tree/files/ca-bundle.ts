@@ -11,17 +11,20 @@
  * ships is trusted unless distrusted, which is what a freshly installed system's generated conf
  * says (it lists them all, sorted, so the order is the same too).
  *
+ * As update-ca-certificates does, the bundle continues with the local certificates,
+ * `usr/local/share/ca-certificates/**.crt` in sorted path order (a spec adds its own CA there).
+ *
  * Checked against the real update-ca-certificates (test/unit/packages/ca-bundle.test.ts) and a
- * real system's bundle: byte for byte identical, except that a system's bundle continues with
- * /usr/local/share/ca-certificates certificates (not part of any package), and an upgraded
- * system's conf lists certificates added by later versions at its end, not in sorted order.
+ * real system's bundle: byte for byte identical, except that an upgraded system's conf lists
+ * certificates added by later versions at its end, not in sorted order.
  */
-import { readFileSync } from 'node:fs';
+import { fileBytesSync } from '../file-bytes.js';
 import type { FileEntry, Origin, TreeEntry } from '../entry.js';
 import type { FsTree } from '../fs-tree.js';
 
 export const CA_BUNDLE_PATH = 'etc/ssl/certs/ca-certificates.crt';
 export const CA_CERTS_DIR = 'usr/share/ca-certificates';
+export const LOCAL_CA_CERTS_DIR = 'usr/local/share/ca-certificates';
 export const CA_CONF_PATH = 'etc/ca-certificates.conf';
 
 export const CA_BUNDLE_ORIGIN: Origin = {
@@ -76,17 +79,20 @@ export function caBundleEntry(tree: FsTree): CaBundleResult | null {
  * `usr/share/ca-certificates/**.crt` regular file (links followed) not distrusted by a `!` line.
  * The Java trust store (effects/java-trust-store.ts) is made from the same list.
  */
-export function bundleCertificates(tree: FsTree): { trusted: Array<{ path: string; data: Uint8Array }>; distrusted: string[] } {
+export function bundleCertificates(tree: FsTree): { trusted: Array<{ path: string; data: Uint8Array; entry: TreeEntry }>; distrusted: string[] } {
   const distrust = distrustedPaths(tree);
-  const prefix = `${CA_CERTS_DIR}/`;
-  const trusted: Array<{ path: string; data: Uint8Array }> = [];
+  const trusted: Array<{ path: string; data: Uint8Array; entry: TreeEntry }> = [];
   const distrusted: string[] = [];
-  for (const entry of tree.list()) {
-    if (!entry.path.startsWith(prefix) || !entry.path.endsWith('.crt')) continue;
-    const data = fileBytes(tree, entry);
-    if (data === null) continue; // a directory named *.crt, or a dangling link: `test -f` fails too
-    if (distrust.has(entry.path)) distrusted.push(entry.path);
-    else trusted.push({ path: entry.path, data });
+  // The package's certificates (sorted, as the generated conf lists them), then the local ones.
+  for (const dir of [CA_CERTS_DIR, LOCAL_CA_CERTS_DIR]) {
+    const prefix = `${dir}/`;
+    for (const entry of tree.list()) {
+      if (!entry.path.startsWith(prefix) || !entry.path.endsWith('.crt')) continue;
+      const data = fileBytes(tree, entry);
+      if (data === null) continue; // a directory named *.crt, or a dangling link: `test -f` fails too
+      if (distrust.has(entry.path)) distrusted.push(entry.path);
+      else trusted.push({ path: entry.path, data, entry });
+    }
   }
   return { trusted, distrusted };
 }
@@ -112,7 +118,7 @@ function fileBytes(tree: FsTree, entry: TreeEntry, hops = 0): Uint8Array | null 
   if (hops > 40) return null;
   switch (entry.type) {
     case 'file':
-      return entry.source.kind === 'bytes' ? entry.source.data : new Uint8Array(readFileSync(entry.source.path));
+      return fileBytesSync(entry);
     case 'hardlink': {
       const target = tree.get(entry.target);
       return target === undefined ? null : fileBytes(tree, target, hops + 1);

@@ -76,8 +76,8 @@ export function installPackage(
   // kept name must not lose its content because another name of the same inode was dropped.
   const promoted = kept.map((file): DebFile => {
     if (file.type !== 'hardlink' || file.target === undefined || !trimmedPaths.has(file.target)) return file;
-    const data = hardlinkData(file, byPath);
-    return { path: file.path, type: 'file', mode: file.mode, uid: file.uid, gid: file.gid, size: data.byteLength, data };
+    const content = hardlinkContent(file, byPath);
+    return { path: file.path, type: 'file', mode: file.mode, uid: file.uid, gid: file.gid, ...content };
   });
 
   const entries = debFilesToTreeEntries(promoted, { package: origin.package!, detail: origin.detail });
@@ -119,16 +119,18 @@ export function installPackage(
 }
 
 function sizeOf(file: DebFile): number {
-  return file.data?.byteLength ?? file.size;
+  return file.spooled?.size ?? file.data?.byteLength ?? file.size;
 }
 
-/** The bytes of the regular file a hard link (chain) points at. */
-function hardlinkData(file: DebFile, byPath: ReadonlyMap<string, DebFile>): Uint8Array {
+/** The contents of the regular file a hard link (chain) points at: its bytes or its spool extent. */
+function hardlinkContent(file: DebFile, byPath: ReadonlyMap<string, DebFile>): Pick<DebFile, 'size' | 'data' | 'spooled'> {
   let current: DebFile | undefined = file;
   for (let hops = 0; current !== undefined && current.type === 'hardlink' && hops < 64; hops++) {
     current = current.target === undefined ? undefined : byPath.get(current.target);
   }
-  return current?.type === 'file' ? (current.data ?? new Uint8Array(0)) : new Uint8Array(0);
+  if (current?.type === 'file' && current.spooled) return { size: current.spooled.size, spooled: current.spooled };
+  const data = current?.type === 'file' ? (current.data ?? new Uint8Array(0)) : new Uint8Array(0);
+  return { size: data.byteLength, data };
 }
 
 function withoutPath<T extends TreeEntry>(entry: T): Omit<T, 'path'> & NewEntry {

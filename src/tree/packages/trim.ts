@@ -42,17 +42,23 @@ export const DOC_DIR = 'usr/share/doc';
 
 /** Whether a package path (with or without a leading slash or `./`) is left out of the image. */
 export function isTrimmed(path: string, options: TrimOptions): boolean {
-  if (!options.docs) return false;
+  return trimReason(path, options) !== undefined;
+}
+
+/** Why a package path is left out (`trim: docs drops usr/share/man/**`), or undefined when it stays. */
+export function trimReason(path: string, options: TrimOptions): string | undefined {
+  if (!options.docs) return undefined;
   const p = path.replace(/^(\.\/|\/)+/, '').replace(/\/+$/, '');
   for (const dir of TRIMMED_DIRS) {
-    if (p === dir || p.startsWith(`${dir}/`)) return true;
+    if (p === dir || p.startsWith(`${dir}/`)) return `trim: docs drops ${dir}/**`;
   }
   if (p.startsWith(`${DOC_DIR}/`)) {
     const rest = p.slice(DOC_DIR.length + 1).split('/');
     // usr/share/doc/<pkg>: kept (directory or symlink to another package's doc directory).
-    if (rest.length === 1) return false;
+    if (rest.length === 1) return undefined;
     // usr/share/doc/<pkg>/copyright: kept; anything else below <pkg> goes.
-    return !(rest.length === 2 && rest[1] === 'copyright');
+    if (rest.length === 2 && rest[1] === 'copyright') return undefined;
+    return `trim: docs drops ${DOC_DIR}/** but copyright files`;
   }
-  return false;
+  return undefined;
 }

@@ -1,16 +1,24 @@
 /**
  * `trim: closure`: keep only what the image's programs can reach. Starting from roots (the
- * entrypoint, cmd, and the spec's keep globs), the kept set grows to a fixed point through
+ * command the image runs, the other paths the spec names, the spec's keep globs) and the rules
+ * table (rules.ts: what pith itself made, and what programs open without naming it), the kept
+ * set grows to a fixed point through
  *   - symlinks: every link met while resolving a kept path is kept, and so is what it points to;
  *   - ELF closure: for each kept ELF executable or shared object, the interpreter and DT_NEEDED
- *     libraries resolved inside the image's own tree (resolve/elf over treeFsView); a library that
- *     cannot be found is an error naming the file and the soname;
+ *     libraries resolved inside the image's own tree (resolve/elf over treeFsView);
  *   - `#!` lines: the interpreter of each kept executable script (and for `/usr/bin/env x`, the
  *     first `x` on the default PATH);
  *   - hard links: the file a kept hard link points at;
- *   - the rules table (rules.ts): modules, configuration and data loaded at run time.
+ *   - the rules table, applied again after each round.
  * Directories above kept entries are kept; a root or keep entry naming a directory (no wildcard)
  * keeps everything below it. Everything else is dropped.
+ *
+ * Only the command (and what its ELF closure and `#!` chain need) is held to "everything it needs
+ * is in the image": a missing library or interpreter there is an error. Everything else kept is
+ * data to the build: what it would need and the image lacks is listed in `unmet` (one summary
+ * line), and a DT_NEEDED that a kept object already provides is no need at all, because the
+ * loader of a module loaded by path finds it among the objects already mapped (libattach.so
+ * needs libjvm.so, which the java launcher loaded from lib/server).
  *
  * The engine is pure over the tree: it reads entries (host-sourced files from disk) and never
  * changes the input; applyTrim builds the trimmed tree.
@@ -23,50 +31,21 @@ import { isElf, parseElf } from '../../resolve/elf/parse.js';
 import { lookupPath } from '../../resolve/elf/paths.js';
 import { elfImports } from '../../resolve/elf/symbols.js';
 import type { TreeEntry } from '../entry.js';
-import { compareBytes, FsTree } from '../fs-tree.js';
+import { FsTree } from '../fs-tree.js';
+import { statusPath } from '../packages/dpkg-status.js';
 import { ancestorsOf, baseName, resolveLinkTarget, toImagePath } from '../paths.js';
 import { compileGlob, isGlob, normalizePattern } from './glob.js';
 import { DEFAULT_RULES, type Rule, type RuleContext } from './rules.js';
+import { shebangOf } from './shebang.js';
 import { fileBehind, readEntryBytes, treeFsView } from './tree-fs-view.js';
 
-export interface ClosureTrimOptions {
-  /** Image paths (absolute or not): entrypoint[0], cmd[0] when absolute. Globs are allowed. A plain path must exist. */
-  roots: string[];
-  /** The spec's `keep:` globs; a plain path naming a directory keeps its whole subtree. Matching nothing is fine. */
-  keep?: string[];
-  /** Defaults to DEFAULT_RULES; pass [] to turn implicit needs off, or DEFAULT_RULES plus your own. */
-  rules?: readonly Rule[];
-  /** The image's LD_LIBRARY_PATH (config Env), searched as the loader would. */
-  libraryPath?: string[];
-}
+import type { ClosureTrimOptions, TrimmedPath, TrimResult, Unmet } from './types.js';
 
-export interface TrimmedPath {
-  path: string;
-  type: TreeEntry['type'];
-  /** Bytes of a regular file; 0 for everything else. */
-  size: number;
-  package?: string;
-}
-
-export interface TrimResult {
-  /** Image paths (no leading slash) that stay, directories included. */
-  kept: Set<string>;
-  /** Every entry that goes, sorted by path. */
-  dropped: TrimmedPath[];
-  /** Why each kept path stays: 'root', 'needed by X (libfoo.so.1)', 'rule: glibc-nss', ... */
-  reasons: Map<string, string[]>;
-  /** Every kept non-directory entry, sorted by path (for explain()). */
-  keptFiles: TrimmedPath[];
-  /**
-   * Things left unfollowed that are not errors: `#!` interpreters missing for scripts only a
-   * rule kept (e.g. base-files' /etc/update-motd.d scripts: data for a login that never runs).
-   */
-  warnings: string[];
-}
+export { explain, trimTotals } from './explain.js';
+export type { ClosureTrimOptions, NamedPath, TrimmedPath, TrimResult, Unmet } from './types.js';
 
 /** Where `env` looks when a script says `#!/usr/bin/env name` (the kernel gives it no PATH; env's default). */
 const ENV_PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
-const SHEBANG_MAX = 256;
 
 export async function trimToClosure(tree: FsTree, options: ClosureTrimOptions): Promise<TrimResult> {
   return new ClosureTrim(tree, options).run();
@@ -77,16 +56,22 @@ class ClosureTrim {
   private readonly entries: TreeEntry[];
   private readonly kept = new Set<string>();
   private readonly reasons = new Map<string, string[]>();
-  /** Kept regular files still to inspect (ELF, `#!`). */
+  /** Kept regular files still to inspect (ELF, `#!`), read from `next` on. */
   private readonly queue: string[] = [];
+  private next = 0;
+  private readonly inspected = new Set<string>();
+  /** The command and what its ELF closure and `#!` chain need: their own needs are errors when missing. */
+  private readonly strict = new Set<string>();
   /** Files whose ELF closure is already part of another object's (found by resolveClosure). */
   private readonly inClosure = new Set<string>();
   private readonly packages = new Set<string>();
-  private readonly rootFiles = new Set<string>();
-  private readonly warnings: string[] = [];
+  private readonly unmet: Unmet[] = [];
+  /** SONAMEs and file names of the kept ELF objects: what a module's loader has mapped. */
+  private readonly keptSonames = new Set<string>();
   /** Symbols imported by the kept ELF objects; `unknownImports` counts objects whose imports cannot be read. */
   private readonly imported = new Set<string>();
   private unknownImports = 0;
+  private readonly controls = new Map<string, Promise<string | undefined>>();
 
   constructor(
     private readonly tree: FsTree,
@@ -97,19 +82,13 @@ class ClosureTrim {
   }
 
   async run(): Promise<TrimResult> {
-    for (const root of this.options.roots) {
-      const pattern = normalizePattern(root);
-      if (isGlob(pattern)) {
-        await this.keepMatching([pattern], [], 'root', false);
-        continue;
-      }
-      const real = await this.keepPath(pattern, 'root', { subtree: true, optional: true });
-      if (real === null) throw buildError(`trim: root /${pattern} is not in the image`, { hint: 'check the entrypoint, cmd and keep paths' });
-      this.rootFiles.add(real);
+    for (const root of this.options.roots) await this.keepCommand(root);
+    for (const named of this.options.named ?? []) {
+      await this.keepPath(toImagePath(named.path) ?? '', named.why, { subtree: named.subtree !== false, optional: true });
     }
     for (const glob of this.options.keep ?? []) {
       const pattern = normalizePattern(glob);
-      if (isGlob(pattern)) await this.keepMatching([pattern], [], `keep: ${glob}`, false);
+      if (isGlob(pattern)) await this.keepEach(this.entries.filter((e) => compileGlob(pattern)(e.path)), `keep: ${glob}`);
       else await this.keepPath(pattern, `keep: ${glob}`, { subtree: true, optional: true });
     }
     const rules = this.options.rules ?? DEFAULT_RULES;
@@ -117,12 +96,44 @@ class ClosureTrim {
       await this.drain();
       const before = this.kept.size;
       for (const rule of rules) await this.applyRule(rule);
-      if (this.kept.size === before && this.queue.length === 0) break;
+      if (this.kept.size === before && this.next === this.queue.length) break;
     }
     return this.result();
   }
 
   // --- growing the kept set ---------------------------------------------------------------
+
+  /** The command: found like execvp() does, kept, and held to having everything it needs. */
+  private async keepCommand(root: string): Promise<void> {
+    if (isGlob(root)) {
+      const match = compileGlob(normalizePattern(root));
+      for (const entry of this.entries.filter((e) => match(e.path))) this.markStrict((await this.keepPath(entry.path, 'root'))!);
+      return;
+    }
+    let path: string | undefined = root.startsWith('/') || root.includes('/') ? normalizePattern(root) : undefined;
+    if (path === undefined) {
+      const dirs = this.options.path ?? ENV_PATH;
+      for (const dir of dirs) {
+        const candidate = toImagePath(`${dir}/${root}`) ?? '';
+        if (await this.isRegularFile(candidate)) {
+          path = candidate;
+          break;
+        }
+      }
+      if (path === undefined) {
+        throw buildError(`trim: the command "${root}" is not on the image's PATH (${dirs.join(':')})`, { hint: 'install the package that provides it, or give its absolute path' });
+      }
+    }
+    const real = await this.keepPath(path, 'root', { subtree: true, optional: true });
+    if (real === null) throw buildError(`trim: root /${path} is not in the image`, { hint: 'check the entrypoint, cmd and keep paths' });
+    this.markStrict(real);
+  }
+
+  private markStrict(path: string): void {
+    if (this.strict.has(path)) return;
+    this.strict.add(path);
+    if (this.inspected.has(path)) this.queue.push(path); // inspected as data before: again, strictly
+  }
 
   /** Keeps one entry (no link following here); queues files for inspection. */
   private keepEntry(path: string, reason: string): boolean {
@@ -146,8 +157,8 @@ class ClosureTrim {
    * missing (an error unless `optional`).
    */
   private async keepPath(path: string, reason: string, opts: { subtree?: boolean; optional?: boolean } = {}): Promise<string | null> {
-    const found = await lookupPath(`/${path}`, this.view);
-    if (!found.ok) {
+    const found = await this.lookup(path);
+    if (!found?.ok) {
       if (opts.optional) return null;
       throw buildError(`trim: /${path} is not in the image (${reason})`);
     }
@@ -169,111 +180,147 @@ class ClosureTrim {
       if (file) this.keepEntry(file.path, `hard link target of /${entry.path}`);
     } else if (entry.type === 'dir' && subtree) {
       const prefix = entry.path === '' ? '' : `${entry.path}/`;
-      for (const child of this.entries) {
-        if (!child.path.startsWith(prefix) || child.path === entry.path) continue;
-        if (this.keepEntry(child.path, `inside /${entry.path}`)) await this.follow(child, false);
-      }
+      await this.keepEach(
+        this.entries.filter((child) => child.path.startsWith(prefix) && child.path !== entry.path),
+        `inside /${entry.path}`,
+      );
     }
   }
 
-  /** Keeps every entry matching a glob (and not an exclude), following links and hard links. */
-  private async keepMatching(globs: string[], exclude: readonly string[], reason: string, ownPackages: boolean): Promise<void> {
-    const include = globs.map(compileGlob);
-    const skip = exclude.map(compileGlob);
-    const owners = new Set(this.packages);
-    for (const entry of this.entries) {
-      if (this.kept.has(entry.path) || !include.some((m) => m(entry.path)) || skip.some((m) => m(entry.path))) continue;
-      if (ownPackages && !(entry.origin.kind === 'package' && entry.origin.package && owners.has(entry.origin.package))) continue;
-      if (this.keepEntry(entry.path, reason)) await this.follow(entry, false);
-    }
+  private async keepEach(entries: readonly TreeEntry[], reason: string): Promise<void> {
+    for (const entry of entries) if (this.keepEntry(entry.path, reason)) await this.follow(entry, false);
   }
 
   private async applyRule(rule: Rule): Promise<void> {
     const ctx = this.context();
     if (!rule.when(ctx)) return;
     const reason = `rule: ${rule.name}`;
-    const patterns = (typeof rule.keep === 'function' ? await rule.keep(ctx) : rule.keep).map(normalizePattern);
-    const exclude = (rule.exclude ?? []).map(normalizePattern);
-    const globs = patterns.filter(isGlob);
-    if (globs.length > 0) await this.keepMatching(globs, exclude, reason, rule.ownPackages === true);
-    const skip = exclude.map(compileGlob);
-    for (const path of patterns.filter((p) => !isGlob(p))) {
-      if (skip.some((m) => m(path))) continue;
-      if (rule.ownPackages) {
-        const entry = this.tree.get(path);
-        if (!(entry?.origin.package && this.packages.has(entry.origin.package))) continue;
+    const patterns = rule.keep === undefined ? undefined : (typeof rule.keep === 'function' ? await rule.keep(ctx) : rule.keep).map(normalizePattern);
+    const owners = rule.from === undefined ? undefined : rule.from === 'contributing' ? new Set(this.packages) : await rule.from(ctx);
+    const skip = (rule.exclude ?? []).map((glob) => compileGlob(normalizePattern(glob)));
+    const admits = async (entry: TreeEntry) =>
+      !skip.some((m) => m(entry.path)) &&
+      (owners === undefined || (entry.origin.kind === 'package' && owners.has(entry.origin.package ?? ''))) &&
+      (rule.select === undefined || (await rule.select(entry, ctx)));
+
+    const globs = patterns?.filter(isGlob).map(compileGlob);
+    if (globs === undefined || globs.length > 0) {
+      for (const entry of this.entries) {
+        // Implicit directories were made for what lives below them; they follow it.
+        if (this.kept.has(entry.path) || (entry.type === 'dir' && this.tree.isImplicit(entry.path))) continue;
+        if (globs && !globs.some((m) => m(entry.path))) continue;
+        if ((await admits(entry)) && this.keepEntry(entry.path, reason)) await this.follow(entry, false);
       }
+    }
+    for (const path of patterns?.filter((p) => !isGlob(p)) ?? []) {
+      const entry = this.tree.get(path);
+      if (entry ? !(await admits(entry)) : owners !== undefined || rule.select !== undefined) continue;
       await this.keepPath(path, reason, { optional: true });
     }
   }
 
   private context(): RuleContext {
-    const kept = this.kept;
-    const tree = this.tree;
+    const { kept, tree } = this;
     return {
       kept,
       packages: this.packages,
       has: (path) => tree.get(normalizePattern(path)) !== undefined,
       keptNamed: (re) => [...kept].filter((p) => tree.get(p)?.type !== 'dir' && re.test(baseName(p))).sort(),
+      keptMatching: (re) => [...kept].filter((p) => re.test(p)).sort(),
       imports: (symbol) => this.unknownImports > 0 || this.imported.has(symbol),
       matching: (glob) => {
         const match = compileGlob(normalizePattern(glob));
         return this.entries.filter((e) => match(e.path)).map((e) => e.path);
       },
-      readText: async (path) => {
-        let entry: TreeEntry | undefined;
-        try {
-          const found = await lookupPath(`/${normalizePattern(path)}`, this.view);
-          entry = found.ok ? tree.get(toImagePath(found.chain.realPath) ?? '') : undefined;
-        } catch (error) {
-          if (!isPithError(error)) throw error; // a symlink loop: no such file
-        }
-        const file = entry ? fileBehind(tree, entry) : undefined;
-        return file ? new TextDecoder().decode(await readEntryBytes(file)) : undefined;
+      readText: (path) => this.readText(path),
+      control: (pkg) => {
+        let text = this.controls.get(pkg);
+        if (!text) this.controls.set(pkg, (text = this.readText(statusPath(pkg))));
+        return text;
+      },
+      resolvesToKept: async (path) => {
+        const found = await this.lookup(normalizePattern(path));
+        return found?.ok === true && kept.has(toImagePath(found.chain.realPath) ?? '');
       },
     };
+  }
+
+  /** lookupPath on an image path; undefined for a symlink loop (no such file, as the kernel says ELOOP). */
+  private async lookup(path: string) {
+    try {
+      return await lookupPath(`/${path}`, this.view);
+    } catch (error) {
+      if (!isPithError(error)) throw error;
+      return undefined;
+    }
+  }
+
+  private async isRegularFile(path: string): Promise<boolean> {
+    const found = await this.lookup(path);
+    return found?.ok === true && (await this.view.lstat(found.chain.realPath))?.type === 'file';
+  }
+
+  private async readText(path: string): Promise<string | undefined> {
+    const found = await this.lookup(normalizePattern(path));
+    const entry = found?.ok ? this.tree.get(toImagePath(found.chain.realPath) ?? '') : undefined;
+    const file = entry ? fileBehind(this.tree, entry) : undefined;
+    return file ? new TextDecoder().decode(await readEntryBytes(file)) : undefined;
   }
 
   // --- inspecting kept files ----------------------------------------------------------------
 
   private async drain(): Promise<void> {
-    for (let path = this.queue.shift(); path !== undefined; path = this.queue.shift()) await this.inspect(path);
+    while (this.next < this.queue.length) await this.inspect(this.queue[this.next++]!);
   }
 
   private async inspect(path: string): Promise<void> {
+    const strict = this.strict.has(path);
+    const first = !this.inspected.has(path);
+    this.inspected.add(path);
     const entry = this.tree.get(path);
     if (entry?.type !== 'file') return;
     const data = await readEntryBytes(entry);
     if (isElf(data)) {
-      let type: string;
+      let info;
       try {
-        type = parseElf(data).type;
+        info = parseElf(data);
       } catch (error) {
         if (isPithError(error)) return; // not something the loader would map either
         throw error;
       }
-      if (type !== 'exec' && type !== 'dyn') return; // object files, core dumps: nothing loads them
-      const imports = elfImports(data);
-      if (imports === undefined) this.unknownImports++;
-      else for (const symbol of imports) this.imported.add(symbol);
-      if (!this.inClosure.has(path)) await this.elfClosure(path);
+      if (info.type !== 'exec' && info.type !== 'dyn') return; // object files, core dumps: nothing loads them
+      if (first) {
+        this.keptSonames.add(baseName(path));
+        if (info.soname !== undefined) this.keptSonames.add(info.soname);
+        const imports = elfImports(data);
+        if (imports === undefined) this.unknownImports++;
+        else for (const symbol of imports) this.imported.add(symbol);
+      }
+      if (strict || !this.inClosure.has(path)) await this.elfClosure(path, strict);
     } else if (data[0] === 0x23 && data[1] === 0x21) {
       // The kernel only honours `#!` when the file is executed: a non-executable script (a
-      // library module with a stray shebang) needs no interpreter unless it is a root.
-      if ((entry.mode & 0o111) !== 0 || this.rootFiles.has(path)) await this.interpreter(path, data);
+      // library module with a stray shebang) needs no interpreter unless it is the command.
+      if ((entry.mode & 0o111) !== 0 || strict) await this.interpreter(path, data, strict);
     }
   }
 
-  private async elfClosure(path: string): Promise<void> {
+  private async elfClosure(path: string, strict: boolean): Promise<void> {
     let closure;
     try {
-      closure = await resolveClosure(`/${path}`, this.view, this.options.libraryPath ? { extraLibraryDirs: this.options.libraryPath } : {});
+      closure = await resolveClosure(`/${path}`, this.view, {
+        ...(this.options.libraryPath ? { extraLibraryDirs: this.options.libraryPath } : {}),
+        missing: strict ? 'error' : 'record',
+      });
     } catch (error) {
-      if (isPithError(error)) {
-        throw buildError(`trim: ${error.message}`, { cause: error, ...(error.hint ? { hint: error.hint } : {}) });
+      if (!isPithError(error)) throw error;
+      if (!strict) {
+        // e.g. a helper for another C library: data here, like a script without its interpreter
+        this.unmet.push({ path: `/${path}`, kind: 'library', needs: error.message.replace(`/${path}: `, '') });
+        return;
       }
-      throw error;
+      throw buildError(`trim: ${error.message}`, { cause: error, ...(error.hint ? { hint: error.hint } : {}) });
     }
+    for (const need of closure.unresolved) this.unmet.push({ path: need.neededBy, kind: 'library', needs: need.name });
     for (const object of closure.objects) {
       const real = toImagePath(object.chain.realPath) ?? '';
       this.inClosure.add(real);
@@ -285,43 +332,28 @@ class ClosureTrim {
     }
   }
 
-  private async interpreter(path: string, data: Uint8Array): Promise<void> {
-    const head = Buffer.from(data.subarray(2, Math.min(data.byteLength, SHEBANG_MAX)));
-    const newline = head.indexOf(0x0a);
-    const line = head.subarray(0, newline < 0 ? head.byteLength : newline).toString('utf8').trim();
-    const [interp, ...args] = line.split(/[ \t]+/);
-    if (!interp) return;
-    if (!interp.startsWith('/')) {
-      throw buildError(`trim: /${path}: its #! interpreter ${interp} is a relative path`);
-    }
-    const real = await this.keepPath(toImagePath(interp) ?? '', `interpreter of /${path}`, { optional: true });
-    if (real === null) {
-      // Scripts that only a rule kept (configuration hooks) are data here, not programs to run.
-      if ((this.reasons.get(path) ?? []).every((r) => r.startsWith('rule: '))) {
-        this.warnings.push(`/${path}: its #! interpreter ${interp} is not in the image (kept by ${this.reasons.get(path)!.join(', ')})`);
-        return;
-      }
-      throw buildError(`trim: /${path}: its #! interpreter ${interp} is not in the image`, { hint: 'install the package that provides it' });
-    }
-    if (baseName(interp) !== 'env') return;
-    const command = args.find((a) => !a.startsWith('-') && !a.includes('='));
-    if (command === undefined) return;
-    if (command.includes('/')) {
-      if ((await this.keepPath(toImagePath(command) ?? '', `interpreter of /${path} (via env)`, { optional: true })) === null) {
-        throw buildError(`trim: /${path}: its #! interpreter ${command} is not in the image`);
-      }
+  private async interpreter(path: string, data: Uint8Array, strict: boolean): Promise<void> {
+    const shebang = shebangOf(data);
+    if (!shebang) return;
+    const missing = (needs: string, message: string, hint?: string) => {
+      if (strict) throw buildError(`trim: /${path}: ${message}`, hint ? { hint } : {});
+      this.unmet.push({ path: `/${path}`, kind: 'interpreter', needs });
+    };
+    const { interpreter, command } = shebang;
+    if (!interpreter.startsWith('/')) return missing(interpreter, `its #! interpreter ${interpreter} is a relative path`);
+    const real = await this.keepPath(toImagePath(interpreter) ?? '', `interpreter of /${path}`, { optional: true });
+    if (real === null) return missing(interpreter, `its #! interpreter ${interpreter} is not in the image`, 'install the package that provides it');
+    if (strict) this.markStrict(real);
+    if (baseName(interpreter) !== 'env' || command === undefined) return;
+    const candidates = command.includes('/') ? [command] : ENV_PATH.map((dir) => `${dir}/${command}`);
+    for (const candidate of candidates) {
+      const image = toImagePath(candidate) ?? '';
+      if (!(await this.isRegularFile(image))) continue;
+      const found = await this.keepPath(image, `interpreter of /${path} (via env)`);
+      if (strict && found !== null) this.markStrict(found);
       return;
     }
-    for (const dir of ENV_PATH) {
-      const candidate = `${dir}/${command}`;
-      const found = await lookupPath(candidate, this.view);
-      if (!found.ok || (await this.view.lstat(found.chain.realPath))?.type !== 'file') continue;
-      await this.keepPath(toImagePath(candidate) ?? '', `interpreter of /${path} (via env)`);
-      return;
-    }
-    throw buildError(`trim: /${path}: its #! line runs "env ${command}", but no ${command} is on ${ENV_PATH.join(':')} in the image`, {
-      hint: 'install the package that provides it',
-    });
+    missing(command, `its #! line runs "env ${command}", but no ${command} is ${command.includes('/') ? 'in the image' : `on ${ENV_PATH.join(':')} in the image`}`, 'install the package that provides it');
   }
 
   // --- result -----------------------------------------------------------------------------
@@ -338,13 +370,25 @@ class ClosureTrim {
     const dropped: TrimmedPath[] = [];
     const keptFiles: TrimmedPath[] = [];
     for (const entry of this.entries) {
-      const item: TrimmedPath = { path: entry.path, type: entry.type, size: entry.type === 'file' ? entry.size : 0 };
-      if (entry.origin.kind === 'package' && entry.origin.package) item.package = entry.origin.package;
+      const item: TrimmedPath = { path: entry.path, type: entry.type, size: entry.type === 'file' ? entry.size : 0, origin: entry.origin.kind };
+      if (entry.origin.package) item.package = entry.origin.package;
       if (!this.kept.has(entry.path)) dropped.push(item);
       else if (entry.type !== 'dir') keptFiles.push(item);
     }
-    return { kept: this.kept, dropped, reasons: this.reasons, keptFiles, warnings: this.warnings };
+    // A module's DT_NEEDED that a kept object provides is found among the mapped objects at run time.
+    const unmet = this.unmet.filter((u) => u.kind !== 'library' || !this.keptSonames.has(u.needs));
+    return { kept: this.kept, dropped, reasons: this.reasons, keptFiles, packages: [...this.packages].sort(), unmet: dedupe(unmet) };
   }
+}
+
+function dedupe(list: Unmet[]): Unmet[] {
+  const seen = new Set<string>();
+  return list.filter((u) => {
+    const key = `${u.path}\0${u.kind}\0${u.needs}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /** A new tree with only the kept entries, each with its original metadata and origin. */
@@ -358,63 +402,4 @@ export function applyTrim(tree: FsTree, result: TrimResult): FsTree {
     out.add(path, rest);
   }
   return out;
-}
-
-/** Reasons listed per kept file by `--explain`; more are counted. */
-const MAX_REASONS_SHOWN = 3;
-
-/**
- * `--explain`: for each package (or origin), every kept file with its size and why it is kept,
- * and every dropped file with its size; then one line per package with kept against dropped
- * files and bytes, and the totals. Directories are left out (they follow what they hold).
- */
-export function explain(result: TrimResult): string {
-  type Totals = ReturnType<typeof trimTotals>;
-  interface Row extends Totals { lines: string[] }
-  const rows = new Map<string, Row>();
-  const row = (key: string) => {
-    let r = rows.get(key);
-    if (!r) rows.set(key, (r = { keptFiles: 0, keptBytes: 0, droppedFiles: 0, droppedBytes: 0, lines: [] }));
-    return r;
-  };
-  const keyOf = (item: TrimmedPath) => item.package ?? '(not from a package)';
-  const size = (item: TrimmedPath) => (item.type === 'file' ? `${item.size} B` : item.type);
-  for (const item of result.keptFiles) {
-    const r = row(keyOf(item));
-    r.keptFiles++;
-    r.keptBytes += item.size;
-    const why = result.reasons.get(item.path) ?? [];
-    const shown = why.length > MAX_REASONS_SHOWN ? [...why.slice(0, MAX_REASONS_SHOWN), `and ${why.length - MAX_REASONS_SHOWN} more`] : why;
-    r.lines.push(`  + /${item.path}  ${size(item)}  ${shown.join('; ')}`);
-  }
-  for (const item of result.dropped) {
-    if (item.type === 'dir') continue;
-    const r = row(keyOf(item));
-    r.droppedFiles++;
-    r.droppedBytes += item.size;
-    r.lines.push(`  - /${item.path}  ${size(item)}`);
-  }
-  const detail: string[] = [];
-  const table: string[] = [];
-  const fmt = (name: string, r: Totals) =>
-    `${name.padEnd(32)} kept ${String(r.keptFiles).padStart(6)} files ${String(r.keptBytes).padStart(12)} B   ` +
-    `dropped ${String(r.droppedFiles).padStart(6)} files ${String(r.droppedBytes).padStart(12)} B`;
-  for (const name of [...rows.keys()].sort(compareBytes)) {
-    const r = rows.get(name)!;
-    detail.push(`${name}: kept ${r.keptFiles} files (${r.keptBytes} B), dropped ${r.droppedFiles} files (${r.droppedBytes} B)`, ...r.lines);
-    table.push(fmt(name, r));
-  }
-  table.push(fmt('total', trimTotals(result)));
-  return `${detail.join('\n')}\n\n${table.join('\n')}\n`;
-}
-
-/** Kept and dropped files and bytes, directories left out (the figures `--explain` totals). */
-export function trimTotals(result: TrimResult): { keptFiles: number; keptBytes: number; droppedFiles: number; droppedBytes: number } {
-  const dropped = result.dropped.filter((d) => d.type !== 'dir');
-  return {
-    keptFiles: result.keptFiles.length,
-    keptBytes: result.keptFiles.reduce((n, f) => n + f.size, 0),
-    droppedFiles: dropped.length,
-    droppedBytes: dropped.reduce((n, f) => n + f.size, 0),
-  };
 }

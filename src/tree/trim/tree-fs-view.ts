@@ -7,10 +7,10 @@
  *
  * The tree must not change while the view is in use (the directory index is built once).
  */
-import { readFile } from 'node:fs/promises';
 import { buildError } from '../../errors.js';
 import type { FsStat, FsView } from '../../resolve/elf/fs-view.js';
 import type { FileEntry, TreeEntry } from '../entry.js';
+import { fileBytes } from '../file-bytes.js';
 import type { FsTree } from '../fs-tree.js';
 import { baseName, parentOf, toImagePath } from '../paths.js';
 
@@ -76,13 +76,13 @@ export function fileBehind(tree: FsTree, entry: TreeEntry): FileEntry | undefine
   return at?.type === 'file' ? at : undefined;
 }
 
-/** A file entry's bytes: from memory, or read from the host path it was taken from. */
+/** A file entry's bytes: from memory, a spool, or the host path it was taken from. */
 export async function readEntryBytes(file: FileEntry): Promise<Uint8Array> {
-  if (file.source.kind === 'bytes') return file.source.data;
   try {
-    return await readFile(file.source.path);
+    return await fileBytes(file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw buildError(`/${file.path}: cannot read its host source ${file.source.path} (${code ?? String(error)})`, { cause: error });
+    const from = file.source.kind === 'host' ? file.source.path : file.source.kind === 'spool' ? file.source.file : 'memory';
+    throw buildError(`/${file.path}: cannot read its source ${from} (${code ?? String(error)})`, { cause: error });
   }
 }

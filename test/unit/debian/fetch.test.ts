@@ -1,12 +1,17 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
-import { fetchBytes } from '../../../src/resolve/sources/debian/fetch.js';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fetchBytes, fetchToFile } from '../../../src/resolve/sources/debian/fetch.js';
 import { isPithError } from '../../../src/errors.js';
 import { startTestServer, type TestServer } from '../../helpers/debian-http.js';
 
 const networkError = (e: unknown) => isPithError(e) && e.kind === 'network';
-const fast = { backoffMs: 5 };
+const limit = { maxBytes: 1 << 20, reason: 'the test limit', hint: 'raise it' };
+const fast = { backoffMs: 5, limit };
 
 let server: TestServer;
 before(async () => {
@@ -21,7 +26,7 @@ const count = (path: string) => server.log.filter((p) => p === path).length;
 describe('fetchBytes', () => {
   it('returns the body of a 2xx answer as bytes', async () => {
     server.route('/ok', 'hello');
-    const bytes = await fetchBytes(`${server.url}/ok`);
+    const bytes = await fetchBytes(`${server.url}/ok`, { limit });
     assert.ok(bytes instanceof Uint8Array);
     assert.equal(new TextDecoder().decode(bytes), 'hello');
   });
@@ -91,5 +96,68 @@ describe('fetchBytes', () => {
 
   it('does not retry a malformed URL', async () => {
     await assert.rejects(fetchBytes('not a url', fast), networkError);
+  });
+
+  it('refuses an answer that announces more than the limit, before reading its body', async () => {
+    let written = 0;
+    server.route('/announced', (_req, res) => {
+      res.writeHead(200, { 'content-length': String(4 << 20) });
+      const piece = Buffer.alloc(64 * 1024);
+      const pump = () => {
+        while (written < 4 << 20 && res.write(piece)) written += piece.length;
+        if (written < 4 << 20) res.once('drain', pump);
+      };
+      pump();
+      res.on('close', () => undefined);
+    });
+    await assert.rejects(fetchBytes(`${server.url}/announced`, { ...fast, limit: { ...limit, maxBytes: 1000 } }), (e: unknown) => {
+      assert.ok(isPithError(e) && e.kind === 'integrity');
+      const line = e.oneLine();
+      assert.match(line, new RegExp(`^GET ${server.url}/announced: the answer is larger than 1000 bytes, the test limit \\(it announces 4194304 bytes\\)`));
+      assert.match(line, /raise it/);
+      assert.ok(!line.includes('\n'));
+      return true;
+    });
+    assert.equal(count('/announced'), 1, 'an oversized answer is not retried');
+  });
+
+  it('cuts off a chunked answer as soon as it passes the limit (no Content-Length)', async () => {
+    let sent = 0;
+    let closed = false;
+    server.route('/endless', (_req, res) => {
+      res.writeHead(200, { 'transfer-encoding': 'chunked' });
+      const piece = Buffer.alloc(16 * 1024, 0x41);
+      const timer = setInterval(() => {
+        if (closed || sent > 64 << 20) return clearInterval(timer);
+        res.write(piece);
+        sent += piece.length;
+      }, 1);
+      res.on('close', () => {
+        closed = true;
+        clearInterval(timer);
+      });
+    });
+    await assert.rejects(fetchBytes(`${server.url}/endless`, { ...fast, limit: { ...limit, maxBytes: 100_000 } }), (e: unknown) => {
+      assert.ok(isPithError(e));
+      assert.match(e.message, /larger than 100000 bytes.*more arrived/);
+      return true;
+    });
+    // The connection is dropped: the server stops long before 64 MiB.
+    await new Promise((r) => setTimeout(r, 100));
+    assert.ok(sent < 8 << 20, `server sent ${sent} bytes before the client hung up`);
+  });
+
+  it('streams into a file, hashing as it goes, and refuses past the limit', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pith-fetch-'));
+    try {
+      const body = Buffer.alloc(300_000, 7);
+      server.route('/file', body);
+      const got = await fetchToFile(`${server.url}/file`, join(dir, 'f'), { ...fast, limit: { ...limit, maxBytes: body.length } });
+      assert.deepEqual(got, { sha256: createHash('sha256').update(body).digest('hex'), size: body.length });
+      assert.deepEqual(readFileSync(join(dir, 'f')), body);
+      await assert.rejects(fetchToFile(`${server.url}/file`, join(dir, 'g'), { ...fast, limit: { ...limit, maxBytes: body.length - 1 } }), /larger than 299999 bytes/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

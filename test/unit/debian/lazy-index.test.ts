@@ -111,3 +111,17 @@ test('the real bookworm indexes: lazy records, the cache, and a corrupted cache 
     rmSync(cacheDir, { recursive: true, force: true });
   }
 });
+
+test('an index with more stanzas than PITH_MAX_INDEX_ENTRIES is refused, naming the variable', () => {
+  const saved = process.env.PITH_MAX_INDEX_ENTRIES;
+  process.env.PITH_MAX_INDEX_ENTRIES = '2';
+  try {
+    assert.throws(
+      () => scanPackagesIndex(new TextEncoder().encode(SAMPLE), SOURCE),
+      (err: unknown) => err instanceof Error && /has 3 stanzas, more than the limit of 2; refused/.test(err.message) && /PITH_MAX_INDEX_ENTRIES/.test((err as { hint?: string }).hint ?? ''),
+    );
+  } finally {
+    if (saved === undefined) delete process.env.PITH_MAX_INDEX_ENTRIES;
+    else process.env.PITH_MAX_INDEX_ENTRIES = saved;
+  }
+});

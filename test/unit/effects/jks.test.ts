@@ -79,3 +79,20 @@ test('the trust-store effect: certificates of the CA bundle, distrusted ones lef
   const withoutJava = allEffects({ 'ca-certificates': certs }, []);
   assert.ok(!withoutJava.result.entries.some((e) => e.path.startsWith('etc/ssl/certs/java')));
 });
+
+test('a CA the spec adds under /usr/local/share/ca-certificates is appended to the bundle (an effect) and in the Java store', () => {
+  const certs = { 'ca-certificates': [{ path: '/usr/share/ca-certificates/mozilla/One.crt', text: pem('one') }] };
+  const untouched = allEffects(certs, []);
+  assert.ok(!untouched.result.entries.some((e) => e.path === 'etc/ssl/certs/ca-certificates.crt'), "the package layer's bundle is right as it is");
+  const withLocal = allEffects(
+    { ...certs, 'openjdk-17-jre-headless': [{ path: '/usr/lib/jvm/x/lib/security/cacerts', target: '/etc/ssl/certs/java/cacerts' }], spec: [{ path: '/usr/local/share/ca-certificates/ours.crt', text: pem('two') }] },
+    [],
+  );
+  const bundle = withLocal.result.entries.find((e) => e.path === 'etc/ssl/certs/ca-certificates.crt');
+  assert.ok(bundle && bundle.type === 'file' && bundle.source.kind === 'bytes');
+  assert.equal(bundle.origin.package, 'ca-certificates');
+  assert.equal(Buffer.from(bundle.source.data).toString(), `${pem('one')}${pem('two')}`, 'the package certificates, then the local ones');
+  const store = withLocal.result.entries.find((e) => e.path === 'etc/ssl/certs/java/cacerts')!;
+  writeFileSync(join(dir, 'local'), (store as { source: { data: Uint8Array } }).source.data);
+  assert.match(keytool(join(dir, 'local'), 'changeit').stdout, /Alias name: debian:ours\.pem/);
+});

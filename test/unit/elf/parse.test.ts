@@ -175,6 +175,27 @@ describe('parseElf on synthetic objects of other classes and byte orders', () =>
     assert.deepEqual(info.needed, ['liba.so']);
   });
 
+  it('an executable or shared object without program headers is refused, not taken as static', () => {
+    for (const type of [2, 3]) {
+      const data = buildElf({ type, noDynamic: true });
+      new DataView(data.buffer).setUint16(56, 0, true); // e_phnum = 0
+      assert.throws(() => parseElf(data), (e: unknown) => isPithError(e) && /has no loadable segment \(0 program headers\)/.test(e.message));
+    }
+  });
+
+  it('PN_XNUM (0xffff) without a section header, or with a count of 0, is refused', () => {
+    const plain = buildElf({ type: 2, noDynamic: true });
+    const noSection = new Uint8Array(plain);
+    new DataView(noSection.buffer).setUint16(56, 0xffff, true);
+    assert.throws(() => parseElf(noSection), (e: unknown) => isPithError(e) && /PN_XNUM .* no section header 0/.test(e.message));
+    const zero = new Uint8Array(plain.length + 64);
+    zero.set(plain);
+    const view = new DataView(zero.buffer);
+    view.setUint16(56, 0xffff, true);
+    view.setBigUint64(40, BigInt(plain.length), true); // sh_info of section 0 stays 0
+    assert.throws(() => parseElf(zero), (e: unknown) => isPithError(e) && /has no loadable segment/.test(e.message));
+  });
+
   it('a static synthetic executable', () => {
     const info = parseElf(buildElf({ type: 2, noDynamic: true }));
     assert.equal(info.isStatic, true);

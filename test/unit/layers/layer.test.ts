@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import zlib from 'node:zlib';
 import { isPithError } from '../../../src/errors.js';
 import { MediaType } from '../../../src/image/media-types.js';
-import { gzipStream } from '../../../src/layers/gzip.js';
+import { compressStream } from '../../../src/layers/compression/stream.js';
 import { writeLayer } from '../../../src/layers/layer.js';
 import { tarStream } from '../../../src/layers/tar-writer.js';
 import { BlobStore } from '../../../src/store/blob-store.js';
@@ -25,7 +25,7 @@ import {
 } from '../../helpers/layers-fixtures.js';
 
 const sha256 = (data: Uint8Array) => `sha256:${createHash('sha256').update(data).digest('hex')}`;
-const options = { mtime: 1_700_000_000, gzipLevel: 6 };
+const options = { mtime: 1_700_000_000, compression: { algorithm: 'gzip', level: 6 } } as const;
 
 const entries: TreeEntry[] = withParents([
   fileEntry('usr/bin/app', randomBytes(1_500_000, 31), { mode: 0o755 }),
@@ -51,7 +51,7 @@ describe('writeLayer', () => {
         ['tmp/', 'usr/', 'usr/bin/', 'usr/bin/app', 'usr/bin/sh', 'usr/share/', 'usr/share/doc/', 'usr/share/doc/app/', 'usr/share/doc/app/README'],
       );
       // Exactly the composition of the two streams: nothing else gets into the blob.
-      const composed = await collect(gzipStream(tarStream(entries, { mtime: options.mtime }), { level: 6 }));
+      const composed = await collect(compressStream(tarStream(entries, { mtime: options.mtime }), options.compression));
       assert.ok(composed.equals(blob));
       assert.deepEqual(await readdir(join(dir, 'store', 'sha256')), [layer.digest.slice('sha256:'.length)]);
     });
@@ -64,9 +64,12 @@ describe('writeLayer', () => {
       assert.deepEqual(a, b);
       const again = await writeLayer(entries, new BlobStore(join(dir, 'a')), options);
       assert.deepEqual(again, a);
-      const other = await writeLayer(entries, new BlobStore(join(dir, 'c')), { ...options, gzipLevel: 1 });
+      const other = await writeLayer(entries, new BlobStore(join(dir, 'c')), { ...options, compression: { algorithm: 'gzip', level: 1 } });
       assert.equal(other.diffId, a.diffId, 'the level changes the blob, never the tar');
       assert.notEqual(other.digest, a.digest);
+      const zstd = await writeLayer(entries, new BlobStore(join(dir, 'd')), { ...options, compression: { algorithm: 'zstd', level: 3 } });
+      assert.equal(zstd.diffId, a.diffId, 'zstd changes the blob, never the tar');
+      assert.equal(zstd.mediaType, MediaType.ociLayerZstd);
     });
   });
 

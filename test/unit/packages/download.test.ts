@@ -223,3 +223,22 @@ test('parallelism is bounded by `concurrency` and every package is fetched once'
     rmSync(cacheDir, { recursive: true, force: true });
   }
 });
+
+test('a .deb larger than its index says is cut off at that size, naming the URL and the limit; nothing is left', async () => {
+  const cacheDir = newCache();
+  const big = new Uint8Array(3 << 20).fill(1);
+  const filename = 'pool/main/b/big/big_1_all.deb';
+  archive.files.set(filename, big);
+  await assert.rejects(
+    fetchDebs([record({ name: 'big', filename, size: 1000, sha256: sha256(big.subarray(0, 1000)) })], { cacheDir, ...quick }),
+    (error: unknown) => {
+      assert.ok(isPithError(error));
+      assert.equal(error.kind, 'integrity');
+      assert.match(error.oneLine(), new RegExp(`GET ${archive.baseUrl}${filename}: the answer is larger than 1000 bytes, the size its index entry gives`));
+      return true;
+    },
+  );
+  const dir = join(cacheDir, 'debs', 'sha256');
+  assert.deepEqual(existsSync(dir) ? readdirSync(dir) : [], [], 'no file and no temporary left');
+  rmSync(cacheDir, { recursive: true, force: true });
+});

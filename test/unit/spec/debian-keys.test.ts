@@ -36,7 +36,7 @@ repositories:
 });
 
 test('Debian key errors name the field and position', () => {
-  assert.equal(err('name: x\npreset: java\n'), 'pith.yaml:2:9: preset: unknown preset "java" (valid: static, base-nossl, base, cc, python3)');
+  assert.equal(err('name: x\npreset: java\n'), 'pith.yaml:2:9: preset: unknown preset "java" (valid: static, base-nossl, base, cc, python3, java17, java21, nodejs)');
   assert.equal(err('name: x\nvariants: [shell]\n'), 'pith.yaml:2:12: variants[0]: unknown variant "shell" (valid: nonroot, debug)');
   assert.match(err('name: x\npackages: ["curl >= 7"]\n'), /^pith\.yaml:2:12: packages\[0\]: expected a package name with an optional version/);
   assert.match(err('name: x\npackages: [curl, curl]\n'), /^pith\.yaml:2:18: packages\[1\]: duplicate package/);

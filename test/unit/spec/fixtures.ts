@@ -100,6 +100,7 @@ export const FULL_SPEC: Spec = {
   variants: [],
   packages: [],
   exclude: [],
+  compression: { algorithm: 'gzip', level: 2 },
   trim: 'docs',
   keep: [],
 };

@@ -33,6 +33,7 @@ test('a minimal spec gets the defaults and leaves optional fields out', () => {
     variants: [],
     packages: [],
     exclude: [],
+    compression: { algorithm: 'gzip', level: 2 },
     trim: 'docs',
     keep: [],
   } satisfies Spec);

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isPithError } from '../../../src/errors.js';
 import { applyTrim, explain, trimToClosure } from '../../../src/tree/trim/closure.js';
+import { unmetSummary } from '../../../src/tree/trim/explain.js';
 import { DEFAULT_RULES, gconvModuleFiles, nssServices, type Rule } from '../../../src/tree/trim/rules.js';
 import { treeFsView } from '../../../src/tree/trim/tree-fs-view.js';
 import { buildElf } from '../../helpers/elf-build.js';
@@ -156,8 +157,9 @@ test('a rule fires only once its trigger is kept', async () => {
 test('a #! script root keeps its interpreter, and a python interpreter keeps its standard library', async () => {
   const nodes: Record<string, TrimNode> = {
     ...glibc,
-    'usr/local/bin/tool': { data: '#!/usr/bin/python3 -u\nprint(1)\n', mode: 0o755 },
-    'usr/local/bin/envtool': { data: '#!/usr/bin/env -S python3 -u\nprint(1)\n', mode: 0o755 },
+    // Installed by a package (not the spec's own files, which are roots whatever reaches them).
+    'usr/local/bin/tool': { data: '#!/usr/bin/python3 -u\nprint(1)\n', mode: 0o755, pkg: 'tools' },
+    'usr/local/bin/envtool': { data: '#!/usr/bin/env -S python3 -u\nprint(1)\n', mode: 0o755, pkg: 'tools' },
     'usr/bin/env': exe(['libc.so.6'], { pkg: 'coreutils' }),
     'usr/bin/python3': { symlink: 'python3.11', pkg: 'python3.11-minimal' },
     'usr/bin/python3.11': exe(['libc.so.6', 'libz.so.1'], { pkg: 'python3.11-minimal' }),
@@ -225,17 +227,23 @@ test('keep globs and plain keep paths (a directory keeps its subtree)', async ()
   assert.ok(globRoot.kept.has(`usr/${ML}/libfoo.so.1.2.3`));
 });
 
-test('a missing library is an error naming the file and the soname; so is a missing root', async () => {
+test('a library the command needs that is missing is an error naming the file and the soname; so is a missing root', async () => {
   const tree = appTree({ 'usr/bin/broken': exe(['libmissing.so.7', 'libc.so.6'], { pkg: 'app' }) });
   await assert.rejects(trimToClosure(tree, { roots: ['/usr/bin/broken'] }), (e: unknown) => {
     assert.ok(isPithError(e));
     assert.match(e.message, /^trim: \/usr\/bin\/broken: libmissing\.so\.7 \(needed by \/usr\/bin\/broken\) not found/);
     return true;
   });
-  // Also when the broken object is only reached through a rule.
-  const viaRule = appTree({ [`${ML}/libnss_dns.so.2`]: lib('libnss_dns.so.2', ['libgone.so.1'], 'libc6') });
-  await assert.rejects(trimToClosure(viaRule, { roots: ['/usr/bin/app'] }), /libnss_dns\.so\.2: libgone\.so\.1 .*not found/);
   await assert.rejects(trimToClosure(tree, { roots: ['/usr/bin/nope'] }), /trim: root \/usr\/bin\/nope is not in the image/);
+});
+
+test('a module only a rule keeps is data: a DT_NEEDED the image lacks is listed in unmet, not an error', async () => {
+  const viaRule = appTree({ [`${ML}/libnss_dns.so.2`]: lib('libnss_dns.so.2', ['libgone.so.1', 'libresolv.so.2'], 'libc6') });
+  const result = await trimToClosure(viaRule, { roots: ['/usr/bin/app'] });
+  assert.ok(result.kept.has(`${ML}/libnss_dns.so.2`));
+  assert.ok(result.kept.has(`${ML}/libresolv.so.2`), 'what it needs and the image has is kept');
+  assert.deepEqual(result.unmet, [{ path: `/${ML}/libnss_dns.so.2`, kind: 'library', needs: 'libgone.so.1' }]);
+  assert.match(unmetSummary(result.unmet)!, /^trim: 1 kept file would need what the image lacks; .*libgone\.so\.1 \(\/lib\/x86_64-linux-gnu\/libnss_dns\.so\.2\)/);
 });
 
 test('applyTrim keeps exactly the kept entries with their origins; explain sums per package', async () => {

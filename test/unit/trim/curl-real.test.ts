@@ -121,7 +121,7 @@ test('curl: sizes (untrimmed vs trimmed); glibc-gconv keeps only the base module
     `trimmed ${after.files} files ${after.bytes} B (${pct(after.bytes)}); ` +
     `without glibc-gconv ${noGconv.keptFiles.length} files ${noGconvBytes} B (${pct(noGconvBytes)})`;
   t.diagnostic(report);
-  t.diagnostic(`warnings: ${result.warnings.join(' / ')}`);
+  t.diagnostic(`unmet: ${result.unmet.map((u) => `${u.path}: ${u.needs}`).join(" / ")}`);
   for (const line of explain(result).trimEnd().split('\n').filter((l) => !l.startsWith('  '))) t.diagnostic(line);
   // curl's closure imports iconv_open (libidn2, libpsl, libunistring), so the rule fires, but it
   // keeps only the modules the base gconv-modules file names, not bookworm's 250 (8 MB).

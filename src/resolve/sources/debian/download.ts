@@ -1,18 +1,18 @@
 /**
  * Downloads .deb files into a content-addressed cache (`<cacheDir>/debs/sha256/<hex>`), verified
  * against the sha256 and size of their Packages stanza. Nothing unverified ever sits under its
- * final name: a download is hashed in memory and written atomically (temp + rename) only when it
- * matches, and a cached file is re-hashed before it is trusted (a corrupt one is replaced).
+ * final name: a download streams into a temporary file while it is hashed (cut off past the size
+ * the index gives), which is renamed only when it matches, and a cached file is re-hashed before it is trusted (a corrupt one is replaced).
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { integrityError, PithError } from '../../../errors.js';
-import { writeFileAtomic } from '../../../store/atomic.js';
-import { fetchBytes, type FetchOptions } from './fetch.js';
-import type { PackageRecord } from './packages-index.js';
+import { tempSibling } from '../../../store/atomic.js';
+import { fetchToFile, type FetchOptions } from './fetch.js';
+import { signedSizeLimit, type PackageRecord } from './packages-index.js';
 
 /** What a download needs from a PackageRecord. */
 export type DebRecord = Pick<PackageRecord, 'name' | 'version' | 'baseUrl' | 'filename' | 'sha256' | 'size'>;
@@ -22,7 +22,7 @@ export interface FetchDebsOptions {
   /** Downloads in flight at once (default 6). */
   concurrency?: number;
   log?: (message: string) => void;
-  /** Passed to fetchBytes; `retries` defaults to 1 (one retry on network errors). */
+  /** Passed to fetchToFile; `retries` defaults to 1 (one retry on network errors). */
   fetch?: FetchOptions;
 }
 
@@ -95,17 +95,24 @@ async function ensureDeb(hex: string, record: DebRecord, options: FetchDebsOptio
   }
 
   const url = debUrl(record);
-  const data = await fetchBytes(url, { retries: 1, ...options.fetch });
-  const actual = createHash('sha256').update(data).digest('hex');
-  if (actual !== hex || data.byteLength !== record.size) {
-    throw integrityError(
-      `package ${record.name} ${record.version} from ${url} does not match its index: expected sha256 ${hex} ` +
-        `(${record.size} bytes), got sha256 ${actual} (${data.byteLength} bytes)`,
-      { where: `package ${record.name}`, hint: 'the mirror may be mid-sync or tampered with; try again later or another mirror' },
-    );
+  // Streamed to a temporary sibling while hashed, never more than the index's size: memory stays
+  // at one chunk, and the file takes its final name only once it matches.
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = tempSibling(path);
+  try {
+    const got = await fetchToFile(url, tmp, { retries: 1, ...options.fetch, limit: signedSizeLimit(record.size, 'its index entry') });
+    if (got.sha256 !== hex || got.size !== record.size) {
+      throw integrityError(
+        `package ${record.name} ${record.version} from ${url} does not match its index: expected sha256 ${hex} ` +
+          `(${record.size} bytes), got sha256 ${got.sha256} (${got.size} bytes)`,
+        { where: `package ${record.name}`, hint: 'the mirror may be mid-sync or tampered with; try again later or another mirror' },
+      );
+    }
+    await rename(tmp, path);
+  } finally {
+    await rm(tmp, { force: true });
   }
-  await writeFileAtomic(path, data, 0o644);
-  log(`downloaded ${label} (${data.byteLength} bytes) from ${url}`);
+  log(`downloaded ${label} (${record.size} bytes) from ${url}`);
   return path;
 }
 

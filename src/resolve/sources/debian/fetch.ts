@@ -1,9 +1,14 @@
 /**
- * A small HTTP GET over the global fetch: bytes in memory, a per-attempt timeout, and a few retries
- * for the failures that are usually transient (5xx answers, connection resets/refusals). Anything
- * else fails at once with a PithError('network') naming the URL. Hosts always come from the caller.
+ * A small HTTP GET over the global fetch: a per-attempt timeout, a few retries for the failures
+ * that are usually transient (5xx answers, connection resets/refusals), and a cap on the body known
+ * before the first byte (the size a signed Release or an index gives, or a fixed limit), enforced
+ * as the body streams in: an answer that announces or sends more is cut off at once, so a hostile
+ * mirror can never make pith hold more than the cap. Anything else fails at once with a
+ * PithError('network') naming the URL. Hosts always come from the caller.
  */
-import { PithError } from '../../../errors.js';
+import { createHash } from 'node:crypto';
+import { open } from 'node:fs/promises';
+import { integrityError, PithError } from '../../../errors.js';
 
 export interface FetchOptions {
   /** Per attempt, covering the whole body (default 120 s). */
@@ -13,6 +18,19 @@ export interface FetchOptions {
   /** First back-off delay; doubled after each retry (default 500 ms). */
   backoffMs?: number;
   headers?: Record<string, string>;
+}
+
+/** The most a body may hold, and why: the message and hint of the refusal say so. */
+export interface BodyLimit {
+  maxBytes: number;
+  /** Completes "larger than N bytes, ...": `the size the signed Release gives`. */
+  reason: string;
+  /** What to do about it. */
+  hint: string;
+}
+
+export interface BoundedFetchOptions extends FetchOptions {
+  limit: BodyLimit;
 }
 
 /** Error codes from undici/Node sockets that are worth a second try. */
@@ -42,8 +60,44 @@ function describe(err: unknown): string {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** GET `url` and return its body. Throws PithError('network') on non-2xx answers and connection errors. */
-export async function fetchBytes(url: string, options: FetchOptions = {}): Promise<Uint8Array> {
+/** GET `url` and return its body, at most `options.limit.maxBytes` of it. */
+export async function fetchBytes(url: string, options: BoundedFetchOptions): Promise<Uint8Array> {
+  return fetchStreaming(url, options, async (body) => {
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of body) chunks.push(chunk);
+    const joined = Buffer.concat(chunks);
+    return new Uint8Array(joined.buffer, joined.byteOffset, joined.byteLength);
+  });
+}
+
+/**
+ * GET `url` into the file `path` (created or truncated, so a retry starts afresh), hashing as it
+ * arrives: memory stays at one chunk whatever the size. Returns the body's sha256 and size; the
+ * caller decides whether to trust the file.
+ */
+export async function fetchToFile(url: string, path: string, options: BoundedFetchOptions): Promise<{ sha256: string; size: number }> {
+  return fetchStreaming(url, options, async (body) => {
+    const file = await open(path, 'w', 0o644);
+    try {
+      const hash = createHash('sha256');
+      let size = 0;
+      for await (const chunk of body) {
+        hash.update(chunk);
+        size += chunk.byteLength;
+        await file.write(chunk);
+      }
+      return { sha256: hash.digest('hex'), size };
+    } finally {
+      await file.close();
+    }
+  });
+}
+
+/**
+ * The request, status handling and retries; `consume` reads the body, which throws a PithError as
+ * soon as it passes the limit (a Content-Length over it fails before the first byte is read).
+ */
+async function fetchStreaming<T>(url: string, options: BoundedFetchOptions, consume: (body: AsyncIterable<Uint8Array>) => Promise<T>): Promise<T> {
   const timeoutMs = options.timeoutMs ?? 120_000;
   const retries = options.retries ?? 2;
   let delay = options.backoffMs ?? 500;
@@ -54,7 +108,14 @@ export async function fetchBytes(url: string, options: FetchOptions = {}): Promi
     try {
       const res = await fetch(url, { signal, redirect: 'follow', ...(options.headers ? { headers: options.headers } : {}) });
       status = res.status;
-      if (res.ok) return new Uint8Array(await res.arrayBuffer());
+      if (res.ok) {
+        const announced = Number(res.headers.get('content-length') ?? NaN);
+        if (announced > options.limit.maxBytes) {
+          await res.body?.cancel().catch(() => undefined);
+          throw tooLarge(url, options.limit, `it announces ${announced} bytes`);
+        }
+        return await consume(limitedBody(res, url, options.limit));
+      }
       await res.body?.cancel().catch(() => undefined);
       if (res.status < 500 || last) {
         throw new PithError('network', `GET ${url}: HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`, {
@@ -83,4 +144,28 @@ export async function fetchBytes(url: string, options: FetchOptions = {}): Promi
     await sleep(delay);
     delay *= 2;
   }
+}
+
+/** The body as it arrives, refused the moment it passes the limit (the rest is never read). */
+async function* limitedBody(res: Response, url: string, limit: BodyLimit): AsyncGenerator<Uint8Array> {
+  if (!res.body) return;
+  let received = 0;
+  const reader = res.body.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      received += value.byteLength;
+      if (received > limit.maxBytes) throw tooLarge(url, limit, 'more arrived');
+      yield value;
+    }
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+}
+
+function tooLarge(url: string, limit: BodyLimit, detail: string): PithError {
+  return integrityError(`GET ${url}: the answer is larger than ${limit.maxBytes} bytes, ${limit.reason} (${detail}); stopped reading`, {
+    hint: limit.hint,
+  });
 }

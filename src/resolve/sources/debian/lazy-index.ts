@@ -7,6 +7,7 @@
  * stanza as UTF-8 only when it is parsed.
  */
 import { PithError } from '../../../errors.js';
+import { limit, raiseHint } from '../../../limits.js';
 import { parsePackagesIndex, type IndexSource, type PackageRecord } from './packages-index.js';
 import { parseProvides, type Relation, type RelationCache } from './relations.js';
 
@@ -44,6 +45,11 @@ export function scanPackagesIndex(bytes: Uint8Array, source: IndexSource): Packa
   const where = `${source.suite}/${source.component}/binary-${source.arch}/Packages`;
   const cache: RelationCache = new Map();
   const starts = lineStarts(buffer, 'Package:');
+  // Every record costs memory while resolving; bookworm main has ~63,000.
+  const maxEntries = limit('indexEntries');
+  if (starts.length > maxEntries) {
+    throw new PithError('input', `${where} has ${starts.length} stanzas, more than the limit of ${maxEntries}; refused`, { hint: raiseHint('indexEntries') });
+  }
   const versions = lineStarts(buffer, 'Version:');
   const archs = lineStarts(buffer, 'Architecture:');
   const provides = lineStarts(buffer, 'Provides:');

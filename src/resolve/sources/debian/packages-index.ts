@@ -6,12 +6,13 @@
  */
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
-import { decompress as zstdDecompress } from 'fzstd';
+import { Decompress as ZstdDecompress } from 'fzstd';
 // xz-decompress is CommonJS (webpack bundle): its named exports are only reachable through the default import.
 import xzDecompress from 'xz-decompress';
 import { integrityError, PithError } from '../../../errors.js';
+import { limit, raiseHint } from '../../../limits.js';
 import { iterateDeb822, type Deb822Paragraph } from './deb822.js';
-import { fetchBytes, type FetchOptions } from './fetch.js';
+import { fetchBytes, type BodyLimit, type FetchOptions } from './fetch.js';
 import { parseProvides, parseRelations, type Relation, type RelationCache, type RelationOptions } from './relations.js';
 import type { Release } from './release.js';
 
@@ -169,33 +170,94 @@ const XZ_MAGIC = [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00];
 const GZ_MAGIC = [0x1f, 0x8b];
 const ZSTD_MAGIC = [0x28, 0xb5, 0x2f, 0xfd];
 
-async function unxz(bytes: Uint8Array): Promise<Uint8Array> {
+/** Collects decoded chunks, refusing once they pass `maxBytes` (a bomb stops there, not in memory). */
+class CappedOutput {
+  private readonly chunks: Uint8Array[] = [];
+  private total = 0;
+  constructor(
+    private readonly maxBytes: number,
+    private readonly name: string,
+  ) {}
+  push(chunk: Uint8Array): void {
+    this.total += chunk.byteLength;
+    if (this.total > this.maxBytes) throw indexTooLarge(this.name, this.maxBytes);
+    this.chunks.push(chunk);
+  }
+  bytes(): Uint8Array {
+    const joined = Buffer.concat(this.chunks);
+    return new Uint8Array(joined.buffer, joined.byteOffset, joined.byteLength);
+  }
+}
+
+function indexTooLarge(name: string, maxBytes: number): PithError {
+  return new PithError('input', `${name} decompresses to more than ${maxBytes} bytes; stopped`, {
+    hint: `the Release lists a smaller file, or the index is unusually large: ${raiseHint('indexBytes')}`,
+  });
+}
+
+async function unxz(bytes: Uint8Array, out: CappedOutput): Promise<Uint8Array> {
   const input = new ReadableStream<Uint8Array>({
     start(controller) {
       controller.enqueue(bytes);
       controller.close();
     },
   });
-  return new Uint8Array(await new Response(new xzDecompress.XzReadableStream(input)).arrayBuffer());
+  const reader = new xzDecompress.XzReadableStream(input).getReader();
+  let finished = false;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      out.push(value);
+    }
+    finished = true;
+  } finally {
+    if (!finished) await reader.cancel().catch(() => undefined);
+  }
+  return out.bytes();
+}
+
+function unzstd(bytes: Uint8Array, out: CappedOutput): Uint8Array {
+  const decoder = new ZstdDecompress((chunk) => out.push(chunk));
+  // Small pieces: one push can only expand so far before the cap is checked again.
+  const PIECE = 4096;
+  for (let at = 0; at < bytes.byteLength; at += PIECE) decoder.push(bytes.subarray(at, at + PIECE), at + PIECE >= bytes.byteLength);
+  return out.bytes();
+}
+
+function gunzipCapped(bytes: Uint8Array, maxBytes: number, name: string): Uint8Array {
+  try {
+    const out = gunzipSync(bytes, { maxOutputLength: maxBytes });
+    return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw indexTooLarge(name, maxBytes);
+    throw err;
+  }
 }
 
 /**
  * Decompress an index by its name's extension (`.xz`, `.gz`, `.zst`; anything else is taken as
- * uncompressed). Names without a known extension (by-hash paths) are sniffed by magic bytes.
+ * uncompressed). Names without a known extension (by-hash paths) are sniffed by magic bytes. The
+ * output is refused past `maxBytes` (the Release's size of the plain index when it lists one,
+ * else PITH_MAX_INDEX_BYTES), so a compression bomb never reaches memory.
  */
-export async function decompressIndex(bytes: Uint8Array, name: string): Promise<Uint8Array> {
+export async function decompressIndex(bytes: Uint8Array, name: string, maxBytes = limit('indexBytes')): Promise<Uint8Array> {
   const ext = /\.(xz|gz|zst)$/.exec(name)?.[1];
   const kind =
     ext ??
     (startsWith(bytes, XZ_MAGIC) ? 'xz' : startsWith(bytes, GZ_MAGIC) ? 'gz' : startsWith(bytes, ZSTD_MAGIC) ? 'zst' : undefined);
   const magic = kind === 'xz' ? XZ_MAGIC : kind === 'gz' ? GZ_MAGIC : kind === 'zst' ? ZSTD_MAGIC : undefined;
-  if (magic === undefined) return bytes;
+  if (magic === undefined) {
+    if (bytes.byteLength > maxBytes) throw indexTooLarge(name, maxBytes);
+    return bytes;
+  }
   if (!startsWith(bytes, magic)) throw new PithError('input', `${name} is not ${kind}-compressed data`);
   try {
-    if (kind === 'xz') return await unxz(bytes);
-    if (kind === 'gz') return new Uint8Array(gunzipSync(bytes));
-    return zstdDecompress(bytes);
+    if (kind === 'xz') return await unxz(bytes, new CappedOutput(maxBytes, name));
+    if (kind === 'gz') return gunzipCapped(bytes, maxBytes, name);
+    return unzstd(bytes, new CappedOutput(maxBytes, name));
   } catch (err) {
+    if (err instanceof PithError) throw err;
     throw new PithError('input', `cannot decompress ${name}: ${(err as Error).message}`, { cause: err });
   }
 }
@@ -252,17 +314,18 @@ export async function fetchPackagesIndex(
   const plainUrl = `${base}/${path}`;
   let url = plainUrl;
   let bytes: Uint8Array;
+  const bounded = { ...fetchOptions, limit: signedSizeLimit(want.size) };
   if (release.acquireByHash) {
     url = `${base}/${dir}/by-hash/SHA256/${want.sha256}`;
     try {
-      bytes = await fetchBytes(url, fetchOptions);
+      bytes = await fetchBytes(url, bounded);
     } catch (err) {
       if (!(err instanceof PithError && /HTTP 404/.test(err.message))) throw err;
       url = plainUrl;
-      bytes = await fetchBytes(url, fetchOptions);
+      bytes = await fetchBytes(url, bounded);
     }
   } else {
-    bytes = await fetchBytes(url, fetchOptions);
+    bytes = await fetchBytes(url, bounded);
   }
   const got = sha256Hex(bytes);
   if (bytes.length !== want.size || got !== want.sha256) {
@@ -270,6 +333,18 @@ export async function fetchPackagesIndex(
       hint: `expected ${want.size} bytes sha256 ${want.sha256}, got ${bytes.length} bytes sha256 ${got}`,
     });
   }
-  const text = new TextDecoder().decode(await decompressIndex(bytes, path));
+  const text = new TextDecoder().decode(await decompressIndex(bytes, path, plainIndexLimit(release, dir)));
   return { records: parsePackagesIndex(text, source), path, sha256: want.sha256, size: want.size, url };
+}
+
+/** The body limit of a file whose size a signed Release (or an index, or the lock) gives. */
+export function signedSizeLimit(size: number, of = 'the signed Release'): BodyLimit {
+  return { maxBytes: size, reason: `the size ${of} gives for it`, hint: 'the mirror may be mid-sync or tampered with; try again later or another mirror' };
+}
+
+/** The most an index of `dir` may decompress to: the plain file's size when the Release lists it. */
+export function plainIndexLimit(release: Release, dir: string): number {
+  const cap = limit('indexBytes');
+  const plain = release.sha256.get(`${dir}/Packages`)?.size;
+  return plain === undefined ? cap : Math.min(plain, cap);
 }

@@ -18,6 +18,7 @@ const openpgp = () => (openpgpModule ??= import('openpgp'));
 import { integrityError, PithError } from '../../../errors.js';
 import { parseDeb822Single } from './deb822.js';
 import { fetchBytes, type FetchOptions } from './fetch.js';
+import { limit, raiseHint } from '../../../limits.js';
 
 export interface VerifiedRelease {
   /** The signed Release text, ending with a newline (the same bytes as the unsigned Release file). */
@@ -207,7 +208,10 @@ export async function fetchInRelease(
   fetchOptions?: FetchOptions,
 ): Promise<FetchedRelease> {
   const url = `${baseUrl.replace(/\/+$/, '')}/dists/${suite}/InRelease`;
-  const data = await fetchBytes(url, fetchOptions);
+  const data = await fetchBytes(url, {
+    ...fetchOptions,
+    limit: { maxBytes: limit('inReleaseBytes'), reason: `the limit for an InRelease file`, hint: raiseHint('inReleaseBytes') },
+  });
   const verified = await verifyInRelease(data, keyringPaths, url);
   const release = parseRelease(verified.text, url);
   if (release.suite !== suite && release.codename !== suite) {

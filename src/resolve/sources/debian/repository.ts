@@ -7,7 +7,8 @@ import { integrityError, PithError } from '../../../errors.js';
 import { tempSibling } from '../../../store/atomic.js';
 import { fetchBytes } from './fetch.js';
 import { scanPackagesIndex } from './lazy-index.js';
-import { decompressIndex, sha256Hex, type IndexSource, type PackageRecord } from './packages-index.js';
+import { decompressIndex, plainIndexLimit, sha256Hex, signedSizeLimit, type IndexSource, type PackageRecord } from './packages-index.js';
+import { raiseHint } from '../../../limits.js';
 import { fetchInRelease, preloadOpenpgp } from './release.js';
 import type { Release } from './release.js';
 
@@ -22,13 +23,24 @@ export interface RepositoryConfig {
 /** An index file the resolution read, with the hash the signed Release gave for it. */
 export interface IndexUse {
   url: string;
+  suite: string;
+  /** Path below dists/<suite>/. */
+  path: string;
   sha256: string;
   size: number;
+}
+
+/** A suite whose InRelease verified: what it says it is, and who signed it. */
+export interface ArchiveUse {
+  suite: string;
+  codename: string;
+  signedBy: string[];
 }
 
 export interface LoadedRecords {
   records: PackageRecord[];
   indexes: IndexUse[];
+  archives: ArchiveUse[];
 }
 
 const gunzipAsync = promisify(gunzip);
@@ -48,12 +60,14 @@ export async function loadPackageRecords(
 ): Promise<LoadedRecords> {
   preloadOpenpgp();
   const jobs: Array<Promise<Array<{ records: PackageRecord[]; index: IndexUse }>>> = [];
+  const archives: ArchiveUse[] = [];
   for (const repo of repos) {
     for (const suite of repo.suites) {
       jobs.push(
         (async () => {
           // Nothing else is requested from a repository whose InRelease does not verify.
-          const { release } = await fetchInRelease(repo.url, suite, repo.keyrings);
+          const { release, signers } = await fetchInRelease(repo.url, suite, repo.keyrings);
+          archives.push({ suite, codename: release.codename, signedBy: [...new Set(signers.map((s) => s.fingerprint))].sort() });
           return Promise.all(
             repo.components.map(async (component) => {
               const source: IndexSource = { suite, component, arch, baseUrl: repo.url };
@@ -70,7 +84,8 @@ export async function loadPackageRecords(
   }
   // Suites keep the order they were given in: the universe breaks version ties by it.
   const results = (await Promise.all(jobs)).flat();
-  return { records: results.flatMap((r) => r.records), indexes: results.map((r) => r.index) };
+  archives.sort((a, b) => (a.suite < b.suite ? -1 : a.suite > b.suite ? 1 : 0));
+  return { records: results.flatMap((r) => r.records), indexes: results.map((r) => r.index), archives };
 }
 
 async function indexBytes(
@@ -89,7 +104,7 @@ async function indexBytes(
   }
   const listed = release.sha256.get(path)!;
   const base = `${source.baseUrl}/dists/${source.suite}`;
-  const index: IndexUse = { url: `${base}/${path}`, sha256: listed.sha256, size: listed.size };
+  const index: IndexUse = { url: `${base}/${path}`, suite: source.suite, path, sha256: listed.sha256, size: listed.size };
   // The Release usually lists the uncompressed file too: then the cached bytes are checked against it.
   const plain = release.sha256.get(`${dir}/Packages`);
   const cached = await readCached(options.cacheDir, listed.sha256, plain?.sha256);
@@ -97,17 +112,19 @@ async function indexBytes(
 
   let url = index.url;
   let compressed: Uint8Array;
+  // Never more than the signed Release says: a mirror cannot make pith hold more.
+  const bounded = { limit: signedSizeLimit(listed.size) };
   if (release.acquireByHash) {
     url = `${base}/${dir}/by-hash/SHA256/${listed.sha256}`;
     try {
-      compressed = await fetchBytes(url);
+      compressed = await fetchBytes(url, bounded);
     } catch (err) {
       if (!(err instanceof PithError && /HTTP 404/.test(err.message))) throw err;
       url = index.url;
-      compressed = await fetchBytes(url);
+      compressed = await fetchBytes(url, bounded);
     }
   } else {
-    compressed = await fetchBytes(url);
+    compressed = await fetchBytes(url, bounded);
   }
   const got = sha256Hex(compressed);
   if (compressed.length !== listed.size || got !== listed.sha256) {
@@ -115,11 +132,27 @@ async function indexBytes(
       hint: `expected ${listed.size} bytes sha256 ${listed.sha256}, got ${compressed.length} bytes sha256 ${got}`,
     });
   }
-  const bytes = path.endsWith('.gz') ? new Uint8Array(await gunzipAsync(compressed)) : await decompressIndex(compressed, path);
+  const maxBytes = plainIndexLimit(release, dir);
+  const bytes = path.endsWith('.gz') ? await gunzipIndex(compressed, maxBytes, url) : await decompressIndex(compressed, path, maxBytes);
   const bytesSha256 = sha256Hex(bytes);
   if (plain && bytesSha256 !== plain.sha256) throw integrityError(`${url}: decompressed index does not match the signed Release`);
   options.log?.(`fetched ${url} (${compressed.length} bytes)`);
   return { bytes, index, cacheWrite: writeCached(options.cacheDir, listed.sha256, bytes, bytesSha256) };
+}
+
+/** gunzip on the threadpool, refused past `maxBytes` (zlib stops there: a bomb never fills memory). */
+async function gunzipIndex(compressed: Uint8Array, maxBytes: number, url: string): Promise<Uint8Array> {
+  try {
+    const bytes = await gunzipAsync(compressed, { maxOutputLength: maxBytes });
+    return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength); // a view: no 50 MB copy
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ERR_BUFFER_TOO_LARGE') {
+      throw new PithError('input', `cannot decompress ${url}: ${(err as Error).message}`, { cause: err });
+    }
+    throw new PithError('input', `${url} decompresses to more than ${maxBytes} bytes; stopped`, {
+      hint: `the Release lists a smaller file, or the index is unusually large: ${raiseHint('indexBytes')}`,
+    });
+  }
 }
 
 const cachePath = (cacheDir: string, sha256: string) => join(cacheDir, 'indexes', `${sha256}.packages`);

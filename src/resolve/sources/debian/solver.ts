@@ -49,13 +49,21 @@
  *   constraint, so this ends; at most MAX_ROUNDS). Learned constraints stay even if the chain that
  *   imposed them disappears in a later round: this is a limited backtrack, not a SAT solver.
  *   If no version fits, the error names both chains.
+ * - `installed` (a base image's packages): present at their one version and never replaced. A
+ *   relation an installed package satisfies (by name and version, or through its Provides) is
+ *   satisfied, before anything else is looked at, and nothing is added for it; a requested package
+ *   the base has is a note. A relation on an installed name that its version does not satisfy is
+ *   never met by adding another version of it on top (two versions of one package's files in one
+ *   image): it is an error naming the chain and the base's version, unless another alternative
+ *   of the group can be satisfied.
  * - Conflicts and Breaks are not enforced; those among the selected packages are reported in notes.
  * - Errors are PithError('build') naming the chain and the problem, with the `where` of the
  *   requirement at the root of the chain.
  */
 import { buildError, specError } from '../../../errors.js';
 import { parseDeb822Single } from './deb822.js';
-import type { PackageRecord } from './packages-index.js';
+import { InstalledSet, type InstalledPackage } from './installed.js';
+import type { MultiArch, PackageRecord } from './packages-index.js';
 import { formatRelation, parseRelations, type Relation } from './relations.js';
 import type { Requirement } from './requirement.js';
 import type { PackageUniverse, ProvidedBy } from './universe.js';
@@ -64,6 +72,8 @@ import { compareVersions, satisfies, type VersionOp } from './version.js';
 export interface SolveOptions {
   /** Packages cut from the closure: dependencies on them count as satisfied. */
   exclude?: string[];
+  /** Packages already in the image (a base image's): never added, never replaced. */
+  installed?: readonly InstalledPackage[];
   /** Essential packages to follow like any other when something depends on them. */
   followEssential?: ReadonlySet<string>;
   /** Packages only maintainer scripts use: dependencies on them are not followed (name -> why). */
@@ -133,12 +143,13 @@ export function solve(requirements: readonly Requirement[], universe: PackageUni
       });
     }
   }
+  const installed = new InstalledSet(options.installed ?? [], universe.arch);
   const forced = new Map<string, Constraint[]>();
   /** Why rounds were restarted: kept across rounds, they come first in the final notes. */
   const restarts: string[] = [];
   let lastRestart = '';
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    const r = new Round(universe, exclude, forced, restarts, options);
+    const r = new Round(universe, exclude, installed, forced, restarts, options);
     try {
       return r.run(requirements);
     } catch (err) {
@@ -166,6 +177,7 @@ class Round {
   constructor(
     private readonly u: PackageUniverse,
     private readonly exclude: ReadonlySet<string>,
+    private readonly installed: InstalledSet,
     private readonly forced: Map<string, Constraint[]>,
     private readonly restarts: string[],
     private readonly options: SolveOptions,
@@ -200,7 +212,7 @@ class Round {
   // --- matching ---------------------------------------------------------------------------------
 
   /** Whether a record (of the universe: image arch or `all`) meets a relation's architecture qualifier. */
-  private archOk(record: PackageRecord, rel: Relation): boolean {
+  private archOk(record: { multiArch?: MultiArch }, rel: Relation): boolean {
     const q = rel.arch;
     if (q === undefined || q === 'native' || q === this.u.arch) return true;
     if (q === 'any') return record.multiArch === 'allowed' || record.multiArch === 'foreign';
@@ -228,6 +240,17 @@ class Round {
     if (s && this.realOk(s, rel)) return { record: s, real: true };
     for (const p of this.u.providers(rel.name)) {
       if (this.selected.get(p.record.name) === p.record && this.providedOk(p, rel)) return { record: p.record, real: false };
+    }
+    return undefined;
+  }
+
+  /** The installed (base image) package that satisfies `rel`, by name and version or by Provides. */
+  private installedFor(rel: Relation): InstalledPackage | undefined {
+    const real = this.installed.get(rel.name);
+    if (real && this.archOk(real, rel) && versionOk(real.version, rel)) return real;
+    for (const { pkg, provided } of this.installed.providers(rel.name)) {
+      if (!this.archOk(pkg, rel)) continue;
+      if (rel.op === undefined || (provided.op === '=' && provided.version !== undefined && versionOk(provided.version, rel))) return pkg;
     }
     return undefined;
   }
@@ -264,6 +287,14 @@ class Round {
     const groupText = alts.map(formatRelation).join(' | ');
     const label = [...parent, groupText].join(' -> ');
     const altLabel = (rel: Relation) => [...parent, formatRelation(rel)].join(' -> ');
+
+    // 0. Already in the image (a base image's package).
+    for (const rel of alts) {
+      const hit = this.installedFor(rel);
+      if (!hit) continue;
+      if (explicit) this.notes.push(`${label}: already in the base image (${hit.name} ${hit.version})`);
+      return;
+    }
 
     // 1. Already selected.
     for (const [i, rel] of alts.entries()) {
@@ -303,7 +334,7 @@ class Round {
     // 4. Left to right: a real package, then a provider.
     const skipped: string[] = [];
     for (const [i, rel] of alts.entries()) {
-      const usable = (r: PackageRecord) => !this.selected.has(r.name) && meets(r.version, this.forcedOn(r.name));
+      const usable = (r: PackageRecord) => !this.selected.has(r.name) && !this.installed.has(r.name) && meets(r.version, this.forcedOn(r.name));
       const real = this.u.candidates(rel.name).filter((r) => this.realOk(r, rel) && usable(r));
       const provs = this.u.providers(rel.name).filter((p) => this.providedOk(p, rel) && usable(p.record));
       let pick: PackageRecord | undefined = real[0];
@@ -324,7 +355,9 @@ class Round {
 
     // 5. A package of that name is selected (or constrained) at a version that does not fit:
     // restart with the constraints if some version fits them all; otherwise fail.
-    const failures = alts.map((rel) => this.tryOtherVersion(rel, altLabel(rel), where) ?? { sep: ': ', text: this.explain(rel, explicit) });
+    const failures = alts.map(
+      (rel) => this.installedConflict(rel) ?? this.tryOtherVersion(rel, altLabel(rel), where) ?? { sep: ': ', text: this.explain(rel, explicit) },
+    );
     const message =
       alts.length === 1
         ? `${label}${failures[0]!.sep}${failures[0]!.text}`
@@ -366,6 +399,13 @@ class Round {
       this.notes.push(`${label}: ${formatRelation(rel)} is provided by ${best.map((r) => r.name).join(', ')}; chose ${pick.name} (${why})`);
     }
     return pick;
+  }
+
+  /** When `rel` names a package the base image has at a version that does not satisfy it. */
+  private installedConflict(rel: Relation): Failure | undefined {
+    const pkg = this.installed.get(rel.name);
+    if (!pkg) return undefined;
+    return { sep: ': ', text: `the base image has ${pkg.name} ${pkg.version}, which does not satisfy it (packages of the base are never replaced)` };
   }
 
   /**

@@ -2,20 +2,21 @@
  * Reads a .deb: its control metadata and every entry of its data.tar (modes, numeric owners,
  * symlinks, hard links, file contents) in archive order. The package is validated entry by entry
  * (safe-paths.ts) while it is read, so readDeb either returns fully validated contents or throws.
+ * It is also bounded (deb-limits.ts): entry count, unpacked bytes against its Installed-Size and
+ * an absolute cap, control.tar's size. With a spool, file contents stream to disk as they are
+ * decompressed (past the spool's small in-memory budget) and the result holds only where they
+ * are, so memory does not follow package size.
  */
 import { open } from 'node:fs/promises';
-import tar from 'tar-stream';
 import { PithError, integrityError } from '../../../../errors.js';
+import { formatBytes, raiseHint } from '../../../../limits.js';
+import type { Spool, SpooledBytes, SpoolWriter } from '../../../../store/spool.js';
 import type { TreeEntry } from '../../../../tree/entry.js';
 import { type ByteSource, bufferByteSource, fileByteSource, openDebArchive, readArMember } from './ar.js';
+import { debLimits, installedSizeOf, tooManyEntries, UnpackBudget, type DebLimits } from './deb-limits.js';
 import { compressionOf, decompress } from './decompress.js';
-
-/**
- * tar-stream's declared header, loosened to what it really produces: `type` is null for typeflags
- * it does not know and `linkname` is null when empty.
- */
-type TarHeader = Omit<tar.Header, 'type' | 'linkname'> & { type: tar.Header['type'] | null; linkname: string | null };
 import { DebPathGuard, normalizeMemberName, unsafeEntryError } from './safe-paths.js';
+import { collect, tarEntries, type TarHeader } from './tar-entries.js';
 
 export interface DebFile {
   /** Normalized image path without leading './' or '/'; never '' (the root entry is dropped). */
@@ -29,8 +30,10 @@ export interface DebFile {
   size: number;
   /** Symlink target exactly as stored, or a hard link's target as a normalized image path. */
   target?: string;
-  /** Regular file contents. */
+  /** Regular file contents, when the package was read into memory (no spool). */
   data?: Uint8Array;
+  /** Where a regular file's contents are, when the package was read with a spool. */
+  spooled?: SpooledBytes;
 }
 
 export interface DebContents {
@@ -55,6 +58,10 @@ export type MaintainerScripts = Partial<Record<(typeof MAINTAINER_MEMBERS)[numbe
 export interface ReadDebOptions {
   /** The package name, used in error messages alongside the file path. */
   packageName?: string;
+  /** Regular files' bytes go here instead of into memory (builds use one; see store/spool.ts). */
+  spool?: Spool;
+  /** Overrides of the limits in force (PITH_MAX_DEB_* otherwise). */
+  limits?: Partial<DebLimits>;
 }
 
 /** Reads and validates the .deb at `path`. */
@@ -68,75 +75,110 @@ export async function readDeb(path: string, options: ReadDebOptions = {}): Promi
   }
   try {
     const { size } = await handle.stat();
-    return await readDebSource(fileByteSource(handle, size), where);
+    return await readDebSource(fileByteSource(handle, size), where, options);
   } finally {
     await handle.close();
   }
 }
 
 /** Reads and validates a .deb already in memory; `where` names it in errors. */
-export function readDebBytes(data: Uint8Array, where: string): Promise<DebContents> {
-  return readDebSource(bufferByteSource(data), where);
+export function readDebBytes(data: Uint8Array, where: string, options: ReadDebOptions = {}): Promise<DebContents> {
+  return readDebSource(bufferByteSource(data), where, options);
 }
 
-export async function readDebSource(source: ByteSource, where: string): Promise<DebContents> {
+export async function readDebSource(source: ByteSource, where: string, options: ReadDebOptions = {}): Promise<DebContents> {
   const archive = await openDebArchive(source, where);
   // Both checked before anything is decompressed, so an unsupported data.tar fails fast.
   const controlCompression = compressionOf(archive.control.name, where);
   const dataCompression = compressionOf(archive.data.name, where);
+  const limits = debLimits(options.limits);
 
-  const control = await readControl(
+  const members = await readControlMembers(
     decompress(readArMember(source, archive.control), controlCompression, { where, member: archive.control.name, size: archive.control.size }),
     where,
     archive.control.name,
+    limits,
   );
-  const files = await readData(
-    decompress(readArMember(source, archive.data), dataCompression, { where, member: archive.data.name, size: archive.data.size }),
-    where,
-    archive.data.name,
-  );
-  return { ...control, files };
+  const control = controlFromMembers(members, where, archive.control.name);
+  const budget = new UnpackBudget(where, limits, installedSizeOf(control.control));
+  const spool = options.spool;
+  const writer = await spool?.writer();
+  try {
+    const files = await readData(
+      decompress(readArMember(source, archive.data), dataCompression, { where, member: archive.data.name, size: archive.data.size }),
+      where,
+      archive.data.name,
+      budget,
+      writer && spool ? { writer, spool } : undefined,
+    );
+    return { ...control, files };
+  } finally {
+    await writer?.close();
+  }
 }
 
 const utf8 = new TextDecoder('utf-8');
 
-async function readControl(
-  tarStream: AsyncIterable<Uint8Array>,
-  where: string,
-  member: string,
-): Promise<Omit<DebContents, 'files'>> {
-  let control: string | undefined;
-  let md5sums: string | undefined;
-  let conffiles: string[] | undefined;
-  const scripts: MaintainerScripts = {};
+/**
+ * Every regular member of control.tar (control, md5sums, conffiles, maintainer scripts...), by
+ * name without "./", bounded in count and total size.
+ */
+async function readControlMembers(tarStream: AsyncIterable<Uint8Array>, where: string, member: string, limits: DebLimits): Promise<Map<string, Uint8Array>> {
+  const members = new Map<string, Uint8Array>();
+  let total = 0;
+  let entries = 0;
   for await (const { header, body } of tarEntries(tarStream, where, member)) {
+    if (++entries > limits.entries) throw tooManyEntries(where, member, limits.entries);
     if (header.type !== 'file' && header.type !== 'contiguous-file') continue;
-    const name = header.name.replace(/^(\.\/)+/, '');
-    if ((MAINTAINER_MEMBERS as readonly string[]).includes(name)) scripts[name as keyof MaintainerScripts] = utf8.decode(body);
-    else if (name === 'control') control = utf8.decode(body);
-    else if (name === 'md5sums') md5sums = utf8.decode(body);
-    else if (name === 'conffiles') {
-      conffiles = utf8
-        .decode(body)
-        .split('\n')
-        .map((line) => line.trim())
-        .filter((line) => line !== '');
+    const size = header.size ?? 0;
+    total += size;
+    if (total > limits.controlBytes) {
+      throw new PithError('input', `${member} unpacks to more than ${formatBytes(limits.controlBytes)}; refused`, { where, hint: raiseHint('debControlBytes') });
     }
+    members.set(header.name.replace(/^(\.\/)+/, ''), await collect(body, size));
   }
+  return members;
+}
+
+function controlFromMembers(members: ReadonlyMap<string, Uint8Array>, where: string, member: string): Omit<DebContents, 'files'> {
+  const text = (name: string) => {
+    const bytes = members.get(name);
+    return bytes === undefined ? undefined : utf8.decode(bytes);
+  };
+  const control = text('control');
   if (control === undefined) {
     throw integrityError(`not a Debian binary package: ${member} has no control file`, { where });
   }
   const result: Omit<DebContents, 'files'> = { control };
+  const md5sums = text('md5sums');
   if (md5sums !== undefined) result.md5sums = md5sums;
-  if (conffiles !== undefined) result.conffiles = conffiles;
+  const conffiles = text('conffiles');
+  if (conffiles !== undefined) {
+    result.conffiles = conffiles
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line !== '');
+  }
+  const scripts: MaintainerScripts = {};
+  for (const name of MAINTAINER_MEMBERS) {
+    const value = text(name);
+    if (value !== undefined) scripts[name] = value;
+  }
   if (Object.keys(scripts).length > 0) result.scripts = scripts;
   return result;
 }
 
-async function readData(tarStream: AsyncIterable<Uint8Array>, where: string, member: string): Promise<DebFile[]> {
+async function readData(
+  tarStream: AsyncIterable<Uint8Array>,
+  where: string,
+  member: string,
+  budget: UnpackBudget,
+  spooling: { writer: SpoolWriter; spool: Spool } | undefined,
+): Promise<DebFile[]> {
   const guard = new DebPathGuard(where);
   const files: DebFile[] = [];
   for await (const { header, body } of tarEntries(tarStream, where, member)) {
+    budget.entry(member);
     const rawName = header.name;
     const path = normalizeMemberName(rawName, where);
     const type = entryType(header, rawName, where);
@@ -153,10 +195,14 @@ async function readData(tarStream: AsyncIterable<Uint8Array>, where: string, mem
       file.target = header.linkname ?? '';
     } else if (type === 'hardlink') {
       file.target = normalizeMemberName(header.linkname ?? '', where, rawName, 'hard link target');
-    } else if (type === 'file') {
-      file.data = body;
     }
     guard.admit(file, rawName);
+    if (type === 'file') {
+      // Refused on the header's word, before a byte of it is decompressed.
+      budget.bytes(member, file.size);
+      if (spooling && !spooling.spool.holdInMemory(file.size)) file.spooled = await spooling.writer.add(body);
+      else file.data = await collect(body, file.size);
+    }
     files.push(file);
   }
   return files;
@@ -193,78 +239,6 @@ function paxNumber(header: TarHeader, key: 'uid' | 'gid'): number | undefined {
   return Number.parseInt(text, 10);
 }
 
-interface TarItem {
-  header: TarHeader;
-  /** The entry's data (empty for anything but regular files). */
-  body: Uint8Array;
-}
-
-/** Parses a tar stream entry by entry; errors name the package and the member. */
-async function* tarEntries(source: AsyncIterable<Uint8Array>, where: string, member: string): AsyncGenerator<TarItem> {
-  const extract = tar.extract();
-  const feeding = feed(source, extract);
-  try {
-    for await (const entry of extract) {
-      const size = entry.header.size ?? 0;
-      // Collected first and copied once at the end: memory follows the bytes that really arrived
-      // (not a size a corrupt header claims), and the result holds no views into the larger
-      // decompressor buffers.
-      const chunks: Uint8Array[] = [];
-      let filled = 0;
-      for await (const chunk of entry as AsyncIterable<Uint8Array>) {
-        chunks.push(chunk);
-        filled += chunk.byteLength;
-      }
-      if (filled !== size) {
-        throw integrityError(`${member} is truncated inside entry ${JSON.stringify(entry.header.name)}`, { where });
-      }
-      const body = new Uint8Array(size);
-      let offset = 0;
-      for (const chunk of chunks) {
-        body.set(chunk, offset);
-        offset += chunk.byteLength;
-      }
-      yield { header: entry.header as TarHeader, body };
-    }
-  } catch (error) {
-    if (error instanceof PithError) throw error;
-    const detail = error instanceof Error ? error.message : String(error);
-    throw integrityError(`${member} is not a valid tar archive: ${detail}`, {
-      where,
-      hint: 'download the package again',
-      cause: error,
-    });
-  } finally {
-    extract.destroy();
-    await feeding;
-  }
-}
-
-/** Writes `source` into the tar parser with backpressure; stops once the parser is destroyed. */
-async function feed(source: AsyncIterable<Uint8Array>, extract: tar.Extract): Promise<void> {
-  const parser = extract as tar.Extract & { destroyed: boolean };
-  try {
-    for await (const chunk of source) {
-      if (parser.destroyed) return;
-      if (!extract.write(chunk)) {
-        await new Promise<void>((resolve) => {
-          const done = () => {
-            extract.off('drain', done);
-            extract.off('close', done);
-            resolve();
-          };
-          extract.on('drain', done);
-          extract.on('close', done);
-        });
-        if (parser.destroyed) return;
-      }
-    }
-    extract.end(null);
-  } catch (error) {
-    extract.destroy(error instanceof Error ? error : new Error(String(error)));
-  }
-}
-
 /** Maps a package's files to tree entries with origin kind 'package'. */
 export function debFilesToTreeEntries(
   files: readonly DebFile[],
@@ -275,6 +249,10 @@ export function debFilesToTreeEntries(
     const base = { path: file.path, mode: file.mode, uid: file.uid, gid: file.gid, origin: entryOrigin };
     switch (file.type) {
       case 'file':
+        if (file.spooled) {
+          const { file: spoolFile, offset, size, sha256 } = file.spooled;
+          return { ...base, type: 'file', size, source: { kind: 'spool', file: spoolFile, offset, sha256 } };
+        }
         return {
           ...base,
           type: 'file',
