@@ -171,7 +171,10 @@ export async function build(loaded: LoadedSpec, options: BuildOptions = {}): Pro
         config: containerConfig(spec, systemFiles ? withEffects : undefined, loaded.where, debian?.defaults, base?.config.config),
         tree: await imageTree(loaded, arch, withEffects, { os, mergedUsr, busybox: debian?.busybox ?? false, systemFiles, effectUsers }),
       }),
-      { cacheDir, log: (m) => log(`${arch}: ${m}`), trimDocs: spec.trim !== 'none', mergedUsr, accounts, arch, created },
+      {
+        cacheDir, log: (m) => log(`${arch}: ${m}`), trimDocs: spec.trim !== 'none', mergedUsr, accounts, arch, created,
+        ...(base ? { base: async () => (await import('./base-tree.js')).baseTreeEntries(base, store) } : {}),
+      },
     );
     reportEffects(installed, { arch, systemFiles, log, warn: options.warn ?? log, strict: options.strict ?? false });
     // On a base image the entrypoint may well be the base's: nothing to check it against.

@@ -32,6 +32,8 @@ export interface InstallEffectsOptions {
   /** OCI architecture name. */
   arch: string;
   created: number;
+  /** A base image's entries (origin base), when the image is built on one. */
+  base?: () => Promise<TreeEntry[]>;
 }
 
 /** The spec's part, built once the accounts are known. */
@@ -56,8 +58,10 @@ export async function installedImage(packages: readonly LocatedPackage[], spec: 
   const viewPackages: ViewPackage[] = packages.map((p) => ({ name: p.name, version: p.version, architecture: p.architecture, facts: facts.get(p.sha256)! }));
   const scripts = viewPackages.map(scriptsOf);
   let loaded = new Map<string, Uint8Array>();
+  // On a base, the effects of the packages added see the base's files (only when packages are added).
+  const base = packages.length && options.base ? await options.base() : undefined;
   for (let attempt = 1; ; attempt++) {
-    const { view, deferred } = effectsView(viewPackages, { mergedUsr: options.mergedUsr, trimDocs: options.trimDocs, loaded });
+    const { view, deferred } = effectsView(viewPackages, { mergedUsr: options.mergedUsr, trimDocs: options.trimDocs, loaded, ...(base ? { base } : {}) });
     const effects = new InstallEffects({
       view,
       deferred,

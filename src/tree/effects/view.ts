@@ -4,6 +4,7 @@
  * facts do not hold get an empty body and are listed as deferred, so an effect that needs them
  * can ask for them (apply.ts runs again once they are loaded).
  */
+import type { TreeEntry } from '../entry.js';
 import { FsTree } from '../fs-tree.js';
 import { installPackage } from '../packages/install.js';
 import { addMergedUsrLinks, type MergedUsrLink } from '../packages/merged-usr.js';
@@ -25,9 +26,11 @@ export const contentKey = (pkg: string, debPath: string) => `${pkg}\u0000${debPa
 
 export function effectsView(
   packages: readonly ViewPackage[],
-  options: { mergedUsr: readonly MergedUsrLink[]; trimDocs: boolean; loaded?: LoadedContents },
+  options: { mergedUsr: readonly MergedUsrLink[]; trimDocs: boolean; loaded?: LoadedContents; base?: readonly TreeEntry[] },
 ): { view: FsTree; deferred: Map<string, DeferredContent> } {
   const view = new FsTree();
+  // A base image's files first (origin base: never written again), so scripts see the image they land in.
+  for (const { path, ...rest } of options.base ?? []) view.add(path, rest);
   addMergedUsrLinks(view, options.mergedUsr);
   const deferred = new Map<string, DeferredContent>();
   for (const p of [...packages].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
