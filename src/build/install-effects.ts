@@ -11,7 +11,7 @@ import type { TreeEntry } from '../tree/entry.js';
 import { InstallEffects } from '../tree/effects/apply.js';
 import type { PackageScripts } from '../tree/effects/maintainer-scripts.js';
 import type { InstallFacts } from '../tree/effects/package-facts.js';
-import { effectsView, type ViewPackage } from '../tree/effects/view.js';
+import { contentKey, effectsView, type ViewPackage } from '../tree/effects/view.js';
 import { rootProblems, type Root } from '../tree/effects/roots.js';
 import { baseName, parentOf } from '../tree/paths.js';
 import type { Accounts } from '../tree/files/accounts.js';
@@ -51,7 +51,8 @@ export interface InstalledImage {
   notes: string[];
 }
 
-const MAX_ATTEMPTS = 3;
+/** Runs of the effects, each after reading package files the previous one wanted. */
+const MAX_ATTEMPTS = 8;
 
 export async function installedImage(packages: readonly LocatedPackage[], spec: SpecImage, options: InstallEffectsOptions): Promise<InstalledImage> {
   const facts = packages.length ? await installFacts(packages, { cacheDir: options.cacheDir, ...(options.log ? { log: options.log } : {}) }) : new Map<string, InstallFacts>();
@@ -78,11 +79,14 @@ export async function installedImage(packages: readonly LocatedPackage[], spec: 
       effects.imagePhase(specEntries(image.tree), envOf(image.config));
     }
     const result = effects.result();
-    if (result.missing.size > 0 && attempt < MAX_ATTEMPTS) {
-      loaded = new Map([...loaded, ...(await loadContents(packages, result.missing.values(), { cacheDir: options.cacheDir }))]);
+    const fresh = [...result.missing.values()].filter((m) => !loaded.has(contentKey(m.package, m.debPath)));
+    if (fresh.length > 0 && attempt < MAX_ATTEMPTS) {
+      // Each attempt reads the .debs of the packages whose files were wanted, keeping their small
+      // files too: a script that reads one file of its package often reads the next.
+      loaded = new Map([...loaded, ...(await loadContents(packages, fresh, { cacheDir: options.cacheDir }))]);
       continue;
     }
-    if (!image) throw new Error(`install effects: package files still missing after ${attempt} attempts`);
+    if (!image || result.missing.size > 0) throw new Error(`install effects: package files still missing after ${attempt} attempts: ${[...result.missing.keys()].slice(0, 3).join(', ')}`);
     const problems = rootProblems(effects.ws, rootsOf(image.config), (envOf(image.config).PATH ?? '').split(':').filter(Boolean), interpreterFromFacts(viewPackages, effects.ws.tree));
     for (const entry of result.entries) {
       const { path, ...rest } = entry;

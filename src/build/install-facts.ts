@@ -23,6 +23,9 @@ export interface FactsPackage {
   size: number;
 }
 
+/** With a wanted file, a package's files up to this size are kept too (scripts read their neighbours). */
+const SMALL_FILE = 64 * 1024;
+
 const factsPath = (cacheDir: string, sha256: string) => join(cacheDir, 'install-facts', `${sha256}.json`);
 
 export async function rememberInstallFacts(cacheDir: string, sha256: string, deb: DebContents): Promise<void> {
@@ -59,7 +62,9 @@ export async function loadContents(
   const out = new Map<string, Uint8Array>();
   await eachDeb(packages.filter((p) => byPackage.has(p.name)), options, async (p, deb) => {
     const paths = byPackage.get(p.name)!;
-    for (const f of deb.files) if (paths.has(f.path) && f.data) out.set(contentKey(p.name, f.path), f.data);
+    for (const f of deb.files) {
+      if (f.data && (paths.has(f.path) || f.data.byteLength <= SMALL_FILE)) out.set(contentKey(p.name, f.path), f.data);
+    }
   });
   return out;
 }

@@ -183,3 +183,20 @@ say "rest $*"`,
   );
   assert.deepEqual(calls.map((c) => c.slice(1).join(' ')), ['silent', 'quiet', 'version 8.2', 'unknown', 'rest mod']);
 });
+
+test('output: a function prints what it echoed before `return`; loops keep their order; pipes and $(...) capture', () => {
+  const { writes } = run(`get_dir() { local v=$1; echo "/usr/lib/php/\${v}/sapi"; return 0; }
+x=$(get_dir 8.2)
+for i in 1 2 3; do echo "line $i"; done > /etc/lines
+echo "$x" > /etc/x
+early() { echo before; exit 4; echo after; }
+y=$(early)
+echo "[$y]" > /etc/y
+echo a b | cat > /etc/piped`);
+  assert.deepEqual(writes, [
+    ['/etc/lines', 'line 1\nline 2\nline 3\n', false],
+    ['/etc/x', '/usr/lib/php/8.2/sapi\n', false],
+    ['/etc/y', '[before]\n', false],
+    ['/etc/piped', 'a b\n', false],
+  ]);
+});

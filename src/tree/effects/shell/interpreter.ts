@@ -75,6 +75,8 @@ class Shell implements ExpansionContext, ShellState {
   exitTrap: string | undefined;
   /** Commands the host declined so far: output redirected from one of them is not written. */
   private declined = 0;
+  /** Output buffers: [0] is the script's stdout; $(...), pipes and redirections push their own. */
+  private readonly sinks: string[] = [''];
   private readonly maxSteps: number;
 
   constructor(
@@ -88,10 +90,8 @@ class Shell implements ExpansionContext, ShellState {
 
   run(script: List): { status: number; stdout: string } {
     let status: number;
-    let stdout = '';
     try {
-      stdout = this.list(script, new Input('')).out;
-      status = this.status;
+      status = this.list(script, new Input(''));
     } catch (err) {
       if (err instanceof ExitSignal || err instanceof ReturnSignal) status = err.status;
       else if (err instanceof LoopSignal) status = this.status;
@@ -107,7 +107,7 @@ class Shell implements ExpansionContext, ShellState {
         if (!(err instanceof ExitSignal || err instanceof ReturnSignal || err instanceof LoopSignal)) throw err;
       }
     }
-    return { status, stdout };
+    return { status, stdout: this.sinks[0]! };
   }
 
   // --- ExpansionContext ----------------------------------------------------------------------------
@@ -139,7 +139,7 @@ class Shell implements ExpansionContext, ShellState {
   }
 
   substitute(body: List): string {
-    return this.subshell(() => this.list(body, new Input(''))).out;
+    return this.capture(() => this.subshell(() => this.list(body, new Input(''))));
   }
 
   glob(pattern: string): string[] {
@@ -150,56 +150,76 @@ class Shell implements ExpansionContext, ShellState {
     throw new ShellRuntimeError(message);
   }
 
+  // --- output --------------------------------------------------------------------------------------
+
+  /** Commands write what they print here, as it happens: a `return` or `exit` keeps what came before. */
+  emit(text: string): void {
+    if (!text) return;
+    const top = this.sinks.length - 1;
+    this.sinks[top] = cap(this.sinks[top]! + text);
+  }
+
+  /** What `fn` prints, taken out of the output ($(...), a pipe, a redirection). */
+  private capture(fn: () => unknown): string {
+    this.sinks.push('');
+    let text = '';
+    try {
+      fn();
+    } finally {
+      text = this.sinks.pop()!;
+    }
+    return text;
+  }
+
   // --- execution -----------------------------------------------------------------------------------
 
-  private list(list: List, stdin: Input): { status: number; out: string } {
-    let out = '';
+  private list(list: List, stdin: Input): number {
     for (const item of list) {
-      let r = this.pipeline(item.first, stdin);
-      out = cap(out + r.out);
+      this.pipeline(item.first, stdin);
       for (const next of item.rest) {
         if ((next.op === '&&') !== (this.status === 0)) continue;
-        r = this.pipeline(next.pipeline, stdin);
-        out = cap(out + r.out);
+        this.pipeline(next.pipeline, stdin);
       }
     }
-    return { status: this.status, out };
+    return this.status;
   }
 
-  private pipeline(p: Pipeline, stdin: Input): { status: number; out: string } {
+  private pipeline(p: Pipeline, stdin: Input): void {
     let input = stdin;
-    let r = { status: 0, out: '' };
-    for (const command of p.commands) {
-      r = this.command(command, input);
-      input = new Input(r.out);
-    }
-    this.status = p.bang ? (r.status === 0 ? 1 : 0) : r.status;
-    return { status: this.status, out: r.out };
+    let status = 0;
+    p.commands.forEach((command, i) => {
+      if (i === p.commands.length - 1) {
+        status = this.command(command, input);
+        return;
+      }
+      const out = this.capture(() => (status = this.command(command, input)));
+      input = new Input(out);
+    });
+    this.status = p.bang ? (status === 0 ? 1 : 0) : status;
   }
 
-  private command(command: Command, stdin: Input): { status: number; out: string } {
+  private command(command: Command, stdin: Input): number {
     if (++this.steps > this.maxSteps) throw new ShellLimitError(`more than ${this.maxSteps} steps`);
     if (command.t === 'func') {
       this.functions.set(command.name, command.body);
-      this.status = 0;
-      return { status: 0, out: '' };
+      return (this.status = 0);
     }
     const line = command.t === 'simple' ? command.line : 0;
     const io = this.redirections(command.redirs, stdin, line);
-    if (io === undefined) return { status: (this.status = 1), out: '' };
+    if (io === undefined) return (this.status = 1);
+    if (!io.output) return (this.status = this.compound(command, io.stdin));
     const declinedBefore = this.declined;
-    const r = this.compound(command, io.stdin);
-    this.status = r.status;
-    if (io.output === 'discard') return { status: r.status, out: '' };
-    if (io.output && this.declined > declinedBefore) return { status: r.status, out: '' };
-    if (io.output) {
-      this.host.writeFile(io.output.path, r.out, io.output.append, { stdin: () => '', cwd: this.cwd, line });
-      return { status: r.status, out: '' };
+    let status = 0;
+    const out = this.capture(() => (status = this.compound(command, io.stdin)));
+    this.status = status;
+    // Output of a command pith did not emulate is not real: nothing is written from it.
+    if (io.output !== 'discard' && this.declined === declinedBefore) {
+      this.host.writeFile(io.output.path, out, io.output.append, { stdin: () => '', cwd: this.cwd, line });
     }
-    return r;
+    return status;
   }
 
-  private compound(command: Command, stdin: Input): { status: number; out: string } {
+  private compound(command: Command, stdin: Input): number {
     switch (command.t) {
       case 'simple':
         return this.simple(command, stdin);
@@ -207,46 +227,43 @@ class Shell implements ExpansionContext, ShellState {
         return command.subshell ? this.subshell(() => this.list(command.body, stdin)) : this.list(command.body, stdin);
       case 'if': {
         for (const clause of command.clauses) {
-          const cond = this.list(clause.cond, stdin);
-          if (cond.status === 0) {
-            const body = this.list(clause.body, stdin);
-            return { status: body.status, out: cond.out + body.out };
-          }
+          if (this.list(clause.cond, stdin) === 0) return this.list(clause.body, stdin);
         }
-        if (command.otherwise) return this.list(command.otherwise, stdin);
-        return { status: 0, out: '' };
+        return command.otherwise ? this.list(command.otherwise, stdin) : 0;
       }
       case 'case': {
         const subject = expandString(command.word, this);
         for (const item of command.items) {
           if (item.patterns.some((p) => new RegExp(`^(?:${expandPattern(p, this)})$`, 's').test(subject))) return this.list(item.body, stdin);
         }
-        return { status: 0, out: '' };
+        return 0;
       }
       case 'for': {
         const items = command.items ? command.items.flatMap((w) => expandFields(w, this)) : [...this.positionalArgs];
-        return this.loop(() => items.length > 0, (out) => {
-          this.vars.set(command.name, items.shift()!);
-          return this.list(command.body, stdin).out + out;
-        });
+        return this.loop(
+          () => items.length > 0,
+          () => {
+            this.vars.set(command.name, items.shift()!);
+            this.list(command.body, stdin);
+          },
+        );
       }
       case 'while':
         return this.loop(
-          () => (this.list(command.cond, stdin).status === 0) !== command.until,
-          (out) => out + this.list(command.body, stdin).out,
+          () => (this.list(command.cond, stdin) === 0) !== command.until,
+          () => this.list(command.body, stdin),
         );
       case 'func':
         throw new Error('unreachable');
     }
   }
 
-  private loop(more: () => boolean, body: (out: string) => string): { status: number; out: string } {
-    let out = '';
+  private loop(more: () => boolean, body: () => unknown): number {
     let status = 0;
     while (more()) {
       if (++this.steps > this.maxSteps) throw new ShellLimitError(`more than ${this.maxSteps} steps`);
       try {
-        out = cap(body(out));
+        body();
         status = this.status;
       } catch (err) {
         if (!(err instanceof LoopSignal)) throw err;
@@ -254,40 +271,45 @@ class Shell implements ExpansionContext, ShellState {
         if (err.kind === 'break') break;
       }
     }
-    return { status, out };
+    return status;
   }
 
-  private simple(command: Extract<Command, { t: 'simple' }>, stdin: Input): { status: number; out: string } {
+  private simple(command: Extract<Command, { t: 'simple' }>, stdin: Input): number {
     this.status = 0;
     const argv = command.words.flatMap((w) => expandFields(w, this));
     const assigned = command.assigns.map((a) => [a.name, expandString(a.value, this)] as const);
     if (argv.length === 0) {
       for (const [k, v] of assigned) this.vars.set(k, v);
-      return { status: this.status, out: '' };
+      return this.status;
     }
     // VAR=value cmd: visible to cmd only (as far as the emulation is concerned).
     const saved = assigned.map(([k]) => [k, this.vars.get(k)] as const);
     for (const [k, v] of assigned) this.vars.set(k, v);
     try {
-      return this.invoke(argv, stdin, command.line);
+      return this.invoke(argv, stdin, command.line).status;
     } finally {
       for (const [k, v] of saved) if (v === undefined) this.vars.delete(k);
       else this.vars.set(k, v);
     }
   }
 
-  invoke(argv: string[], stdin: Input, line: number, skipFunctions = false): { status: number; out: string } {
+  /** Runs a command (function, builtin or the host's); what it prints is emitted, not returned. */
+  invoke(argv: string[], stdin: Input, line: number, skipFunctions = false): Result {
     const name = argv[0]!;
     const fn = skipFunctions ? undefined : this.functions.get(name);
-    if (fn) return this.call(fn, argv.slice(1), stdin);
+    if (fn) return { status: this.call(fn, argv.slice(1), stdin), out: '' };
     const builtin = runBuiltin(this, argv, stdin, line);
-    if (builtin) return builtin;
+    if (builtin) {
+      this.emit(builtin.out);
+      return { status: builtin.status, out: '' };
+    }
     const r = this.host.command(argv, { stdin: () => stdin.rest(), cwd: this.cwd, line });
     if (r.declined) this.declined++;
-    return { status: r.status, out: cap(r.stdout ?? '') };
+    this.emit(r.stdout ?? '');
+    return { status: r.status, out: '' };
   }
 
-  private call(body: Command, args: string[], stdin: Input): { status: number; out: string } {
+  private call(body: Command, args: string[], stdin: Input): number {
     if (++this.depth > MAX_DEPTH) throw new ShellLimitError(`functions nested more than ${MAX_DEPTH} deep`);
     const savedArgs = this.positionalArgs;
     this.positionalArgs = args;
@@ -295,7 +317,7 @@ class Shell implements ExpansionContext, ShellState {
     try {
       return this.command(body, stdin);
     } catch (err) {
-      if (err instanceof ReturnSignal) return { status: (this.status = err.status), out: '' };
+      if (err instanceof ReturnSignal) return (this.status = err.status);
       throw err;
     } finally {
       const frame = this.frames.pop()!;
@@ -307,7 +329,7 @@ class Shell implements ExpansionContext, ShellState {
   }
 
   /** Runs `fn` with the variables, functions and arguments restored afterwards, as ( ) does. */
-  private subshell(fn: () => { status: number; out: string }): { status: number; out: string } {
+  private subshell(fn: () => number): number {
     if (++this.depth > MAX_DEPTH) throw new ShellLimitError(`subshells nested more than ${MAX_DEPTH} deep`);
     const vars = new Map(this.vars);
     const functions = new Map(this.functions);
@@ -316,7 +338,7 @@ class Shell implements ExpansionContext, ShellState {
     try {
       return fn();
     } catch (err) {
-      if (err instanceof ExitSignal) return { status: (this.status = err.status), out: '' };
+      if (err instanceof ExitSignal) return (this.status = err.status);
       throw err;
     } finally {
       this.vars.clear();
@@ -366,7 +388,7 @@ class Shell implements ExpansionContext, ShellState {
     }
     if (++this.depth > MAX_DEPTH) throw new ShellLimitError(`. and eval nested more than ${MAX_DEPTH} deep`);
     try {
-      return this.list(parsed, stdin);
+      return { status: this.list(parsed, stdin), out: '' };
     } finally {
       this.depth--;
     }
