@@ -157,3 +157,17 @@ adduser --system --group systemd-network`,
   const created = ws.accounts.toAccounts().users.find((u) => u.name === 'systemd-network')!;
   assert.ok(created.uid >= 100 && created.uid <= 999, 'a new id, not the host account');
 });
+
+test('sed: grouped -ne, POSIX classes, \\( \\) groups and \\+, a q address', () => {
+  const ws = workspace({ php: [{ path: '/etc/mod.ini', text: '; priority=20\nextension=ctype.so\n' }, { path: '/etc/list', text: 'b\na\n' }] });
+  postinst(
+    ws,
+    'php',
+    `p=$(sed -ne "s/^;[[:space:]]*priority[[:space:]]*=[[:space:]]*\\\\([0-9]\\\\+\\\\)[[:space:]]*$/\\\\1/p; /^[0-9]\\\\+$/q" /etc/mod.ini)
+echo "$p" > /etc/priority
+sed -e 's/[[:alpha:]]/x&/g' /etc/list > /etc/edited`,
+  );
+  assert.equal(textAt(ws, '/etc/priority'), '20\n');
+  assert.equal(textAt(ws, '/etc/edited'), 'xb\nxa\n');
+  assert.deepEqual(ws.unsupported, new Map());
+});

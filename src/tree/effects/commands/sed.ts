@@ -34,11 +34,21 @@ export const sed: CommandHandler = (call) => {
     else if (a.startsWith('--expression=')) scripts.push(a.slice(13));
     else if (a === '-n' || a === '--quiet' || a === '--silent') quiet = true;
     else if (a === '-E' || a === '-r' || a === '--regexp-extended') extended = true;
-    else if (a === '-i' || a.startsWith('--in-place') || /^-i\S+$/.test(a)) inPlace = true;
-    else if (/^-[nEri]+$/.test(a)) {
-      quiet ||= a.includes('n');
-      extended ||= a.includes('E') || a.includes('r');
-      inPlace ||= a.includes('i');
+    else if (a.startsWith('--in-place')) inPlace = true;
+    else if (/^-[nErisue]/.test(a) && !a.startsWith('--')) {
+      // Grouped letters (-ne SCRIPT, -i.bak): e takes the rest or the next argument, i a suffix.
+      for (let j = 1; j < a.length; j++) {
+        const c = a[j]!;
+        if (c === 'n') quiet = true;
+        else if (c === 'E' || c === 'r') extended = true;
+        else if (c === 'i') {
+          inPlace = true;
+          break;
+        } else if (c === 'e') {
+          scripts.push(j + 1 < a.length ? a.slice(j + 1) : (args[++i] ?? ''));
+          break;
+        } else if (c !== 's' && c !== 'u') return call.unsupported();
+      }
     } else if (a.startsWith('-') && a !== '-') return call.unsupported();
     else if (scripts.length === 0) scripts.push(a);
     else files.push(a);
@@ -230,7 +240,8 @@ export function toRegExp(pattern: string, extended: boolean, flags: string): Reg
     if (c === '[') {
       const m = /^\[\^?\]?(\[:[a-z]+:\]|[^\]])*\]/.exec(pattern.slice(i));
       if (!m) throw new SedSyntax('bad bracket');
-      out += m[0].replace(/\[:([a-z]+):\]/g, (_t, name: string) => CLASSES[name] ?? '').replace(/\\/g, '\\\\');
+      // A backslash is literal inside brackets; the named classes then become JavaScript ranges.
+      out += m[0].replace(/\\/g, '\\\\').replace(/\[:([a-z]+):\]/g, (_t, name: string) => CLASSES[name] ?? '');
       i += m[0].length - 1;
     } else if (c === '\\' && i + 1 < pattern.length) {
       const n = pattern[++i]!;
