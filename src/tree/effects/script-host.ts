@@ -49,6 +49,8 @@ export function scriptHost(ctx: ScriptContext): ShellHost {
   });
   return {
     command(argv, io): CommandResult {
+      // PITH_TRACE_EFFECTS=1 lists every command scripts run, for finding out why an effect is missing.
+      if (process.env.PITH_TRACE_EFFECTS) process.stderr.write(`pith: effects: ${ctx.pkg} ${ctx.script}:${io.line} ${JSON.stringify(argv)}\n`);
       const name = argv[0]!;
       if (name === DEBCONF_GET) {
         const value = ctx.debconf.get(argv[1] ?? '');

@@ -200,3 +200,11 @@ echo a b | cat > /etc/piped`);
     ['/etc/piped', 'a b\n', false],
   ]);
 });
+
+test('local: a name declared again without a value keeps its value (dash), and is restored on return', () => {
+  const { calls } = run(`v=outer
+f() { local v="$1"; local v; say "in $v"; }
+f inner
+say "out $v"`);
+  assert.deepEqual(calls.map((c) => c.slice(1).join(' ')), ['in inner', 'out outer']);
+});

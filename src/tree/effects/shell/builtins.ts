@@ -46,8 +46,8 @@ export function builtin(sh: ShellState, argv: string[], stdin: Input, line: numb
         const key = eq < 0 ? a : a.slice(0, eq);
         const frame = sh.frames[sh.frames.length - 1];
         if (name === 'local' && frame && !frame.saved.has(key)) frame.saved.set(key, sh.vars.get(key));
+        // dash: `local x` without a value keeps the value x has (phpenmod declares its locals twice).
         if (eq >= 0) sh.vars.set(key, a.slice(eq + 1));
-        else if (name === 'local') sh.vars.delete(key);
       }
       return ok();
     case 'exit':
