@@ -8,6 +8,8 @@
  *   static-accounts     packages  Debian's static users and groups (base-passwd: www-data 33, adm 4...)
  *                                 that a package's files are owned by or its /etc configuration names
  *   sysusers            packages  usr/lib/sysusers.d: system users and groups (sysusers.ts)
+ *   runtime-dirs        packages  /tmp, /run, /run/lock, /var/run -> /run, /var/lock -> /run/lock, as any
+ *                                 Debian system has them (base-files and its postinst make them)
  *   maintainer-scripts  packages  each preinst and postinst, interpreted as a fresh install runs them:
  *                                 adduser/useradd, mkdir/install/chown/chmod/ln/cp, dpkg-statoverride,
  *                                 update-alternatives (highest priority wins), ucf, debconf defaults;
@@ -15,8 +17,8 @@
  *                                 anything else is reported, one line per package
  *   tmpfiles            packages  usr/lib/tmpfiles.d lines, applied once as at first boot (tmpfiles.ts):
  *                                 /run/postgresql 2775 postgres postgres...
- *   runtime-dirs        packages  /run, /run/lock, /var/run -> /run, /var/lock -> /run/lock, as any
- *                                 Debian system has them (base-files and its postinst make them)
+ *   service-units       packages  what systemd prepares when a service starts: RuntimeDirectory= and the
+ *                                 other *Directory= settings, ExecStartPre= mkdir/chown/chmod lines
  *   ca-bundle           image     the CA bundle again, with certificates the spec (or another package)
  *                                 adds under /usr/local/share/ca-certificates or /usr/share/ca-certificates
  *   java-trust-store    image     /etc/ssl/certs/java/cacerts (JKS) from the CA bundle's certificates,
@@ -36,6 +38,7 @@ import { applyLocale } from './locale.js';
 import { runMaintainerScripts, type PackageScripts } from './maintainer-scripts.js';
 import { applyNss } from './nss.js';
 import { applyRuntimeDirs } from './runtime-dirs.js';
+import { applyServiceUnits } from './service-units.js';
 import { applyStaticAccounts } from './static-accounts.js';
 import { applySysusers, parseSysusers } from './sysusers.js';
 import { applyTmpfiles, parseTmpfiles } from './tmpfiles.js';
@@ -78,6 +81,13 @@ export const EFFECTS: readonly Effect[] = Object.freeze([
     },
   },
   {
+    name: 'runtime-dirs',
+    why: 'services write pid files and sockets under /run (nginx: open() "/run/nginx.pid" failed)',
+    phase: 'packages',
+    reads: [],
+    apply: ({ ws }) => applyRuntimeDirs(ws),
+  },
+  {
     name: 'maintainer-scripts',
     why: 'postinst scripts create the users, directories, links and configuration files programs expect',
     phase: 'packages',
@@ -94,11 +104,11 @@ export const EFFECTS: readonly Effect[] = Object.freeze([
     },
   },
   {
-    name: 'runtime-dirs',
-    why: 'services write pid files and sockets under /run (nginx: open() "/run/nginx.pid" failed)',
+    name: 'service-units',
+    why: "a service's start makes its run-time directories (mosquitto: /run/mosquitto for its pid file); no init system does it in a container",
     phase: 'packages',
-    reads: [],
-    apply: ({ ws }) => applyRuntimeDirs(ws),
+    reads: ['lib/systemd/system/*.service', 'usr/lib/systemd/system/*.service'],
+    apply: ({ ws }) => applyServiceUnits(ws),
   },
   {
     name: 'ca-bundle',
