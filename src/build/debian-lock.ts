@@ -120,7 +120,7 @@ export async function lockedPackages(
     for (let round = 0; ; round++) {
       const all = [...requirements, ...extra.map((name) => parseRequirement(name, undefined))];
       resolution = solve(all, universe, { exclude: selection.exclude, followEssential: follow, scriptOnly: SCRIPT_ONLY_PACKAGES, ...(present ? { installed: present.packages } : {}) });
-      needs = await installNeeds(resolution, (name) => universe.candidates(name)[0], { cacheDir: options.cacheDir, env: specEnv(loaded, selection), scriptOnly: SCRIPT_ONLY_PACKAGES, ...(options.log ? { log: options.log } : {}) });
+      needs = await installNeeds(resolution, (name) => universe.candidates(name)[0], { cacheDir: options.cacheDir, env: specEnv(loaded, selection), scriptOnly: SCRIPT_ONLY_PACKAGES, exclude: selection.exclude, ...(options.log ? { log: options.log } : {}) });
       const fresh = needs.follow.filter((n) => !follow.has(n)).length + needs.extra.filter((n) => !extra.includes(n)).length;
       if (fresh === 0 || round >= MAX_NEEDS_ROUNDS) break;
       brought.push(...needs.notes.filter((n) => / brought /.test(n) && !brought.includes(n)));

@@ -7,7 +7,9 @@
  *     pg_wrapper: `#!/usr/bin/perl`, in perl-base), an ELF interpreter, or a DT_NEEDED library;
  *     never when it is one only maintainer scripts use (script-only.ts: dpkg, init-system-helpers);
  *   - libc-bin is brought when the environment names C.UTF-8 and the image has glibc (libc6): its
- *     C.utf8 locale is the only one Debian ships built.
+ *     C.utf8 locale is the only one Debian ships built;
+ *   - dash (/bin/sh) is brought when a program of a package the spec names runs the shell
+ *     (imports system() or popen(), or names /bin/sh), unless the spec excludes dash.
  * The notes say which package was brought for which file, and which were left out and why.
  * Only when the solver skipped an Essential package are .debs read (their facts, cached).
  */
@@ -30,7 +32,7 @@ const PATH_DIRS = ['usr/local/sbin', 'usr/local/bin', 'usr/sbin', 'usr/bin', 'sb
 export async function installNeeds(
   resolution: Resolution,
   recordOf: (name: string) => PackageRecord | undefined,
-  options: { cacheDir: string; env: Readonly<Record<string, string>>; scriptOnly: ReadonlyMap<string, string>; log?: (m: string) => void },
+  options: { cacheDir: string; env: Readonly<Record<string, string>>; scriptOnly: ReadonlyMap<string, string>; exclude?: readonly string[]; log?: (m: string) => void },
 ): Promise<InstallNeeds> {
   const out: InstallNeeds = { follow: [], extra: [], notes: [] };
   const selected = new Map(resolution.packages.map((p) => [p.name, p]));
@@ -41,9 +43,11 @@ export async function installNeeds(
   const candidates = [...new Set(resolution.essentialSkipped.map((e) => e.name))].filter((n) => !selected.has(n)).sort();
   for (const name of candidates.filter((n) => options.scriptOnly.has(n))) out.notes.push(`${name}: not installed (${name} ${options.scriptOnly.get(name)})`);
   const open = candidates.filter((n) => !options.scriptOnly.has(n) && recordOf(n));
-  if (open.length === 0) return out;
+  const requested = resolution.packages.filter((p) => resolution.reasons.get(p.name)?.length === 1);
+  const shellProvider = selected.has(SHELL_PROVIDER) || options.exclude?.includes(SHELL_PROVIDER) ? undefined : recordOf(SHELL_PROVIDER);
+  if (open.length === 0 && (!shellProvider || requested.length === 0)) return out;
 
-  const records = [...resolution.packages, ...open.map((n) => recordOf(n)!)];
+  const records = [...resolution.packages, ...open.map((n) => recordOf(n)!), ...(shellProvider ? [shellProvider] : [])];
   const facts = await installFacts(records.map((r) => ({ name: r.name, version: r.version, sha256: r.sha256, baseUrl: r.baseUrl, filename: r.filename, size: r.size })), {
     cacheDir: options.cacheDir,
     ...(options.log ? { log: options.log } : {}),
@@ -71,8 +75,18 @@ export async function installNeeds(
       out.notes.push(`${name}: not installed (essential; nothing in the image needs a file it ships)`);
     }
   }
+  // /bin/sh: every Debian system has it, so no package declares it; a program of a package the
+  // spec names that runs it (git's local transports, initdb's popen) gets the shell Debian ships.
+  const shellUser = requested.flatMap((r) => factsOf(r).needs.shell.map((p) => `/${p}`))[0];
+  if (shellProvider && shellUser && !['bin/sh', 'usr/bin/sh'].some((p) => provided.has(canonical(p)))) {
+    out.extra.push(SHELL_PROVIDER);
+    out.notes.push(`${SHELL_PROVIDER}: brought (essential, but ${shellUser} runs /bin/sh, which it ships; exclude: [${SHELL_PROVIDER}] leaves it out)`);
+  }
   return out;
 }
+
+/** The Essential package that ships /bin/sh on Debian. */
+const SHELL_PROVIDER = 'dash';
 
 interface Unmet {
   kind: 'path' | 'soname';

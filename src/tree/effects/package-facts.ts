@@ -7,11 +7,12 @@
  */
 import type { DebContents, DebFile, MaintainerScripts } from '../../resolve/sources/debian/deb/deb-reader.js';
 import { isElf, parseElf } from '../../resolve/elf/parse.js';
+import { elfImports } from '../../resolve/elf/symbols.js';
 import { readSpooledSync } from '../../store/spool.js';
 import { compileGlob } from '../trim/glob.js';
 import { EFFECTS } from './table.js';
 
-export const FACTS_FORMAT = 'pith-install-facts-v1';
+export const FACTS_FORMAT = 'pith-install-facts-v2';
 
 export interface FactsEntry {
   path: string;
@@ -30,6 +31,8 @@ export interface InstallNeeds {
   needed: string[];
   /** Sonames its libraries provide (file and link names lib*.so*). */
   sonames: string[];
+  /** Its programs that run /bin/sh: they import system() or popen(), or name /bin/sh (git's run-command). */
+  shell: string[];
 }
 
 export interface InstallFacts {
@@ -50,7 +53,7 @@ const SHELL_SCRIPT = /^#! ?\/bin\/(sh|dash)\b/;
 export function extractFacts(deb: DebContents): InstallFacts {
   const mentioned = scriptPaths(deb.scripts ?? {});
   const texts: Record<string, string> = {};
-  const needs: InstallNeeds = { interpreters: [], needed: [], sonames: [] };
+  const needs: InstallNeeds = { interpreters: [], needed: [], sonames: [], shell: [] };
   const needed = new Set<string>();
   const sonames = new Set<string>();
   for (const f of deb.files) {
@@ -64,10 +67,12 @@ export function extractFacts(deb: DebContents): InstallFacts {
     }
     if (isElf(head)) {
       try {
-        const elf = parseElf(bytesOf(f)!);
+        const data = bytesOf(f)!;
+        const elf = parseElf(data);
         for (const n of elf.needed) needed.add(n);
         if (elf.soname) sonames.add(elf.soname);
         if (elf.interpreter && (f.mode & 0o111) !== 0) needs.interpreters.push([f.path, elf.interpreter]);
+        if ((f.mode & 0o111) !== 0 && !/^lib.*\.so/.test(base) && runsShell(data)) needs.shell.push(f.path);
       } catch {
         // not an ELF object pith can read: nothing it needs is known
       }
@@ -87,6 +92,15 @@ export function extractFacts(deb: DebContents): InstallFacts {
     texts,
     needs,
   };
+}
+
+const BIN_SH = Buffer.from('\0/bin/sh\0');
+
+/** A program that starts /bin/sh: it imports system() or popen(), or holds the string "/bin/sh". */
+function runsShell(data: Uint8Array): boolean {
+  const imports = elfImports(data);
+  if (imports && (imports.has('system') || imports.has('popen'))) return true;
+  return Buffer.from(data.buffer, data.byteOffset, data.byteLength).indexOf(BIN_SH) >= 0;
 }
 
 /** The interpreter a `#!` line names: `/bin/sh`, or `env:perl` for `#!/usr/bin/env perl`. */

@@ -24,7 +24,7 @@ async function pkg(name: string, files: string[], needs: Partial<InstallFacts['n
     scripts: {},
     files: files.map((path): FactsEntry => ({ path, type: 'file', mode: 0o755, uid: 0, gid: 0, size: 1 })),
     texts: {},
-    needs: { interpreters: [], needed: [], sonames: [], ...needs },
+    needs: { interpreters: [], needed: [], sonames: [], shell: [], ...needs },
   };
   await writeCheckedJson(join(cache, 'install-facts', `${sha(name)}.json`), facts);
   return { name, version: '1', sha256: sha(name), baseUrl: 'http://unused.invalid/debian', filename: `pool/${name}.deb`, size: 1 } as PackageRecord;
@@ -71,7 +71,7 @@ test('#!/usr/bin/env looks on the PATH; merged /usr makes /bin/sh and /usr/bin/s
     scripts: {},
     files: [{ path: 'bin', type: 'symlink', mode: 0o777, uid: 0, gid: 0, size: 0, target: 'usr/bin' }],
     texts: {},
-    needs: { interpreters: [], needed: [], sonames: [] },
+    needs: { interpreters: [], needed: [], sonames: [], shell: [] },
   } satisfies InstallFacts);
   const libc = await pkg('libc6', ['lib/x86_64-linux-gnu/libc.so.6']);
   const records = new Map([
@@ -88,4 +88,19 @@ test('#!/usr/bin/env looks on the PATH; merged /usr makes /bin/sh and /usr/bin/s
   assert.deepEqual(needs.follow, ['dash', 'python3-ess']);
   assert.deepEqual(needs.extra, ['libc-bin']);
   assert.match(needs.notes[0]!, /^libc-bin: brought \(the environment names C\.UTF-8/);
+});
+
+test('a program of a package the spec names that runs /bin/sh brings dash, unless excluded; a dependency\'s does not', async () => {
+  const git = await pkg('git', ['usr/bin/git'], { shell: ['usr/bin/git'] });
+  const lib = await pkg('libshelly', ['usr/bin/helper'], { shell: ['usr/bin/helper'] });
+  const dash = await pkg('dash', ['bin/dash', 'bin/sh']);
+  const resolution = (packages: PackageRecord[], reasons: Array<[string, string[]]>): Resolution => ({ packages, reasons: new Map(reasons), notes: [], essentialSkipped: [] });
+  const records = new Map([['dash', dash]]);
+  const needs = await installNeeds(resolution([git], [['git', ['git']]]), (n) => records.get(n), { cacheDir: cache, env: {}, scriptOnly: SCRIPT_ONLY });
+  assert.deepEqual(needs.extra, ['dash']);
+  assert.deepEqual(needs.notes, ['dash: brought (essential, but /usr/bin/git runs /bin/sh, which it ships; exclude: [dash] leaves it out)']);
+  const excluded = await installNeeds(resolution([git], [['git', ['git']]]), (n) => records.get(n), { cacheDir: cache, env: {}, scriptOnly: SCRIPT_ONLY, exclude: ['dash'] });
+  assert.deepEqual(excluded.extra, []);
+  const indirect = await installNeeds(resolution([git, lib], [['git', ['other', 'git']], ['libshelly', ['other', 'libshelly']]]), (n) => records.get(n), { cacheDir: cache, env: {}, scriptOnly: SCRIPT_ONLY });
+  assert.deepEqual(indirect.extra, [], 'only programs of the packages the spec names');
 });
