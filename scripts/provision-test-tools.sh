@@ -20,6 +20,10 @@ check gpg gpg
 check gpgv gpgv
 check readelf binutils
 check ldd libc-bin
+check openssl openssl
+# The install-effects tests read Java trust stores with keytool and compile a Java HTTPS client.
+check keytool openjdk-17-jre-headless
+check javac openjdk-17-jdk-headless
 check nsenter util-linux
 [ -e /usr/share/keyrings/debian-archive-keyring.gpg ] || need+=(debian-archive-keyring)
 # GNU time (not the shell keyword): the memory-bound tests read peak RSS from `time -f %M`.

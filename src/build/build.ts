@@ -23,6 +23,7 @@ import { debianSelection } from './debian-selection.js';
 import { lockedPackages } from './debian-lock.js';
 import { baseLoader } from './base-loader.js';
 import { mergedUsrOf, packageLayers } from './package-layers.js';
+import { installedImage, type InstalledImage } from './install-effects.js';
 import type { SbomFile } from '../sbom/model.js';
 import { imageSboms, treeFiles, writeSbomFiles, type ImageSboms } from './sbom.js';
 import { builtLayer, type BuiltLayer } from './built-layer.js';
@@ -49,6 +50,10 @@ export interface BuildOptions {
   compression?: Compression;
   /** Receives why each file is kept and what was dropped and why, per package (any trim mode). */
   explain?: (text: string) => void;
+  /** Warnings (what install effects could not emulate), one line each; default: log. */
+  warn?: (message: string) => void;
+  /** Make those warnings an error. */
+  strict?: boolean;
 }
 
 export interface LayerSummary {
@@ -127,7 +132,6 @@ export async function build(loaded: LoadedSpec, options: BuildOptions = {}): Pro
     // From a lock, the base image it pins; else what the reference names now.
     const loadedBase = bases ? await bases.load(arch, locked?.lock.inputs.base?.digest as Digest | undefined) : undefined;
     const base = loadedBase?.image;
-    const config = containerConfig(spec, systemFiles ? accounts : undefined, loaded.where, debian?.defaults, base?.config.config);
     const imageAnnotations = base ? { ...annotations, 'org.opencontainers.image.base.digest': base.digest } : annotations;
     const layers: LayerRef[] = [];
     const summaries: LayerSummary[] = [];
@@ -160,7 +164,22 @@ export async function build(loaded: LoadedSpec, options: BuildOptions = {}): Pro
     const ownLinks = fromPackages?.mergedUsr ?? (located ? await mergedUsrOf(located, cacheDir, log) : []);
     // Files placed on a base go through the base's own /bin -> usr/bin links, never over them.
     const mergedUsr = ownLinks.length ? ownLinks : (loadedBase?.inventory.mergedUsr ?? []);
-    const tree = await imageTree(loaded, arch, accounts, { os, mergedUsr, busybox: debian?.busybox ?? false, systemFiles });
+    // Install effects settle the accounts first, so the spec's user: and owners can name them.
+    const installed = await installedImage(
+      located ?? [],
+      async (withEffects, effectUsers) => ({
+        config: containerConfig(spec, systemFiles ? withEffects : undefined, loaded.where, debian?.defaults, base?.config.config),
+        tree: await imageTree(loaded, arch, withEffects, { os, mergedUsr, busybox: debian?.busybox ?? false, systemFiles, effectUsers }),
+      }),
+      {
+        cacheDir, log: (m) => log(`${arch}: ${m}`), trimDocs: spec.trim !== 'none', mergedUsr, accounts, arch, created,
+        ...(base ? { base: async () => (await import('./base-tree.js')).baseTreeEntries(base, store) } : {}),
+      },
+    );
+    reportEffects(installed, { arch, systemFiles, log, warn: options.warn ?? log, strict: options.strict ?? false });
+    // On a base image the entrypoint may well be the base's: nothing to check it against.
+    if (!base && installed.rootProblems.length > 0) throw buildError(`${arch}: ${installed.rootProblems[0]}`, { where: loaded.where([spec.entrypoint ? 'entrypoint' : 'cmd']) });
+    const { config, tree } = installed;
     let facts = fromPackages?.facts;
     let files: SbomFile[] | undefined;
     /** With trim: closure, the packages that still contribute a file: only these are in the SBOM. */
@@ -262,6 +281,22 @@ export async function build(loaded: LoadedSpec, options: BuildOptions = {}): Pro
     ...(sboms.length ? { sboms } : {}),
     ...(sbomFiles ? { sbomFiles } : {}),
   };
+}
+
+/** Notes to the log, warnings to `warn` (or, with strict, an error after all of them are printed). */
+function reportEffects(
+  installed: InstalledImage,
+  options: { arch: string; systemFiles: boolean; log: (m: string) => void; warn: (m: string) => void; strict: boolean },
+): void {
+  for (const note of installed.notes) options.log(`${options.arch}: effects: ${note}`);
+  const warnings = [...installed.warnings];
+  if (!options.systemFiles && installed.effectUsers.size > 0) {
+    warnings.push(`accounts ${[...installed.effectUsers].sort().join(', ')} are not written on a base image: add them under accounts: (users and groups) in the spec`);
+  }
+  for (const w of warnings) options.warn(`${options.arch}: ${w}`);
+  if (options.strict && warnings.length > 0) {
+    throw buildError(`--strict: ${options.arch}: ${warnings[0]}${warnings.length > 1 ? ` (and ${warnings.length - 1} more above)` : ''}`, { hint: 'or build without --strict' });
+  }
 }
 
 /** Fail before building, not after, when the output can't be written. */

@@ -4,6 +4,7 @@ import type { InstalledPackage } from '../resolve/sources/debian/installed.js';
 import type { LoadedSpec } from '../spec/load.js';
 import { lockMismatch, lockPathFor, readLockfile, writeLockfile, type LockedPackage, type Lockfile, type LockInputs } from '../resolve/lockfile.js';
 import type { DebianSelection } from './debian-selection.js';
+import { namesCUtf8 } from '../tree/effects/locale.js';
 
 export interface LockOptions {
   cacheDir: string;
@@ -70,7 +71,7 @@ export async function lockedPackages(
   const inputs = lockInputs(selection, archs, base ? { ref: base.ref, digest: '' } : undefined);
   const existing = await readLockfile(path);
   if (existing && !options.update) {
-    const mismatch = lockMismatch(existing, inputs) ?? (await basePinProblem(existing, archs, base));
+    const mismatch = lockMismatch(existing, inputs) ?? localeMismatch(existing, specEnv(loaded, selection)) ?? (await basePinProblem(existing, archs, base));
     if (!mismatch) return { lock: existing, path, changed: false };
     if (options.frozen) throw specError(`${path} does not match ${loaded.file} (${mismatch})`, { hint: 'run pith lock, or build without --frozen' });
     options.log?.(`${path} does not match the spec (${mismatch}): resolving again`);
@@ -80,11 +81,13 @@ export async function lockedPackages(
 
   // Loaded only when resolving: openpgp and the index parsers cost ~250 ms of startup, and a
   // build from a matching lock needs none of them.
-  const [{ loadPackageRecords }, { parseRequirement }, { solve }, { PackageUniverse }] = await Promise.all([
+  const [{ loadPackageRecords }, { parseRequirement }, { solve }, { PackageUniverse }, { SCRIPT_ONLY_PACKAGES }, { installNeeds }] = await Promise.all([
     import('../resolve/sources/debian/repository.js'),
     import('../resolve/sources/debian/requirement.js'),
     import('../resolve/sources/debian/solver.js'),
     import('../resolve/sources/debian/universe.js'),
+    import('../resolve/sources/debian/script-only.js'),
+    import('./install-needs.js'),
   ]);
   const lock: Lockfile = { lockfileVersion: 2, inputs, archives: [], indexes: [], packages: {} };
   const seen = new Set<string>();
@@ -108,8 +111,23 @@ export async function lockedPackages(
       const i = loaded.spec.packages.indexOf(text);
       return parseRequirement(text, i >= 0 ? packageWhere(i) : loaded.where(loaded.spec.preset ? ['preset'] : ['variants']));
     });
-    const resolution = solve(requirements, universe, { exclude: selection.exclude, ...(present ? { installed: present.packages } : {}) });
-    for (const note of resolution.notes) options.log?.(`${arch}: ${note}`);
+    // Solve, then follow the Essential packages the image needs (install-needs.ts), until settled.
+    const follow = new Set<string>();
+    const extra: string[] = [];
+    let resolution;
+    let needs;
+    const brought: string[] = [];
+    for (let round = 0; ; round++) {
+      const all = [...requirements, ...extra.map((name) => parseRequirement(name, undefined))];
+      resolution = solve(all, universe, { exclude: selection.exclude, followEssential: follow, scriptOnly: SCRIPT_ONLY_PACKAGES, ...(present ? { installed: present.packages } : {}) });
+      needs = await installNeeds(resolution, (name) => universe.candidates(name)[0], { cacheDir: options.cacheDir, env: specEnv(loaded, selection), scriptOnly: SCRIPT_ONLY_PACKAGES, exclude: selection.exclude, ...(options.log ? { log: options.log } : {}) });
+      const fresh = needs.follow.filter((n) => !follow.has(n)).length + needs.extra.filter((n) => !extra.includes(n)).length;
+      if (fresh === 0 || round >= MAX_NEEDS_ROUNDS) break;
+      brought.push(...needs.notes.filter((n) => / brought /.test(n) && !brought.includes(n)));
+      for (const n of needs.follow) follow.add(n);
+      for (const n of needs.extra) if (!extra.includes(n)) extra.push(n);
+    }
+    for (const note of [...resolution.notes, ...brought, ...needs.notes.filter((n) => !brought.includes(n))]) options.log?.(`${arch}: ${note}`);
     lock.packages[arch] = resolution.packages.map(
       (r): LockedPackage => ({
         name: r.name,
@@ -131,6 +149,24 @@ export async function lockedPackages(
     options.log?.(`wrote ${path}`);
   }
   return { lock, path, changed: true };
+}
+
+/** Rounds of solving again to follow what install-needs.ts found (each adds a package). */
+const MAX_NEEDS_ROUNDS = 16;
+
+/** The environment the image will have (preset defaults, then the spec), which decides the locale need. */
+export function specEnv(loaded: LoadedSpec, selection: DebianSelection): Record<string, string> {
+  return { ...selection.defaults.env, ...loaded.spec.env };
+}
+
+/**
+ * A lock made before the environment named C.UTF-8 lacks libc-bin, which resolving now brings
+ * (install-needs.ts): such a lock no longer matches the spec.
+ */
+function localeMismatch(lock: Lockfile, env: Record<string, string>): string | undefined {
+  if (!namesCUtf8(env)) return undefined;
+  const stale = Object.values(lock.packages).some((ps) => ps.some((p) => p.name === 'libc6') && !ps.some((p) => p.name === 'libc-bin'));
+  return stale ? 'the environment names C.UTF-8, whose locale is in libc-bin, which the lock lacks' : undefined;
 }
 
 /** OCI architecture names -> Debian's (they differ for arm, 386 and ppc64le). */

@@ -26,6 +26,8 @@ export interface ImageTreeOptions {
   busybox?: boolean;
   /** Accounts, /tmp, homes, nsswitch.conf, os-release: off on a base image without `accounts:`. */
   systemFiles?: boolean;
+  /** Users install effects added: their homes are the effects' (or none), not the system files'. */
+  effectUsers?: ReadonlySet<string>;
 }
 
 export async function imageTree(loaded: LoadedSpec, arch: string, accounts: Accounts, options: ImageTreeOptions): Promise<FsTree> {
@@ -44,7 +46,7 @@ export async function imageTree(loaded: LoadedSpec, arch: string, accounts: Acco
   for (const link of options.mergedUsr ?? []) {
     tree.add(link.path, { type: 'symlink', target: link.target, mode: 0o777, uid: 0, gid: 0, origin: { kind: 'package', package: link.package, detail: link.package } });
   }
-  if (options.systemFiles !== false) addSystemFiles(tree, accounts, options.os);
+  if (options.systemFiles !== false) addSystemFiles(tree, accounts, options.os, options.effectUsers);
   if (options.busybox) {
     const origin = { kind: 'system' as const, detail: 'debug variant: busybox applets' };
     for (const applet of BUSYBOX_APPLETS) tree.add(`/busybox/${applet}`, { type: 'symlink', target: '/bin/busybox', mode: 0o777, uid: 0, gid: 0, origin });

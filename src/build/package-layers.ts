@@ -16,6 +16,7 @@ import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../store/atomic.js';
 import { builtLayer, type BuiltLayer } from './built-layer.js';
 import { packageFacts, recallFacts, rememberFacts, type PackageSbomFacts } from './sbom.js';
+import { rememberInstallFacts } from './install-facts.js';
 
 /** Package layers beyond this many share one last layer (runtimes slow down with many layers). */
 export const PACKAGE_LAYER_BUDGET = 12;
@@ -130,9 +131,12 @@ async function packageLayersWith(packages: readonly LocatedPackage[], options: P
       addMergedUsrLinks(tree, mergedUsr);
       for (const p of group.packages) installPackage(tree, p, await contents.get(p.sha256)!, { trim: { docs: options.trimDocs } });
       for (const p of group.packages) {
-        const f = packageFacts(p.name, await contents.get(p.sha256)!, tree, options.trimDocs);
+        const deb = await contents.get(p.sha256)!;
+        const f = packageFacts(p.name, deb, tree, options.trimDocs);
         facts.set(p.name, f);
         await rememberFacts(options.cacheDir, p.sha256, options.trimDocs, f);
+        // Install effects read these, so a cold build reads each .deb once.
+        await rememberInstallFacts(options.cacheDir, p.sha256, deb);
       }
       if (group.packages.some((p) => p.name === 'ca-certificates')) caBundleEntry(tree);
       const names = new Set(group.packages.map((p) => p.name));

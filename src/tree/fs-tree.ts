@@ -33,6 +33,11 @@ export class FsTree {
     return this.implicitDirs.has(path);
   }
 
+  /** All entries in no particular order: for searches whose result does not depend on order. */
+  unordered(): IterableIterator<TreeEntry> {
+    return this.entries.values();
+  }
+
   /** All entries sorted by path (byte order), so iteration never depends on insertion order. */
   list(): TreeEntry[] {
     return [...this.entries.values()].sort((a, b) => compareBytes(a.path, b.path));
@@ -69,6 +74,17 @@ export class FsTree {
     this.implicitDirs.delete(canonical);
     this.entries.set(canonical, { ...entry, path: canonical } as TreeEntry);
     return canonical;
+  }
+
+  /** Removes the entry at a canonical path and, for a directory, everything below it. */
+  remove(path: string): void {
+    const prefix = `${path}/`;
+    for (const key of [...this.entries.keys()]) {
+      if (key === path || key.startsWith(prefix)) {
+        this.entries.delete(key);
+        this.implicitDirs.delete(key);
+      }
+    }
   }
 
   /** Follows symlinks in the tree for every component; returns null if the path does not exist. */

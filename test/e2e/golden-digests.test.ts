@@ -56,7 +56,16 @@ const PACKAGES: FakePackage[] = [
       { path: 'usr/lib/libgolden.so.1.2', hardlinkTo: 'usr/lib/libgolden.so.1' },
     ],
   },
-  { name: 'golden-data', version: '2:0.5-3', arch: 'all', files: [{ path: 'usr/share/golden/data.txt', content: 'x'.repeat(100_000) }] },
+  {
+    name: 'golden-data',
+    version: '2:0.5-3',
+    arch: 'all',
+    files: [
+      { path: 'usr/share/golden/data.txt', content: 'x'.repeat(100_000) },
+      // The entrypoint's #! interpreter must be in the image (the build checks); never run here.
+      { path: 'bin/sh', content: 'a stand-in for the shell: the golden images are never run\n', mode: 0o755 },
+    ],
+  },
   { name: 'golden-unused', version: '1.0-1' },
 ];
 

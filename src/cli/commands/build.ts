@@ -9,7 +9,7 @@ import { type Command, parseOrUsage } from './command.js';
 export const buildCommand: Command = {
   name: 'build',
   summary: 'build an image from a spec',
-  usage: `pith build [SPEC] [-o PATH] [--format oci|oci-archive|docker-archive] [--compression gzip|zstd[:LEVEL]] [--json] [--quiet] [--frozen]
+  usage: `pith build [SPEC] [-o PATH] [--format oci|oci-archive|docker-archive] [--compression gzip|zstd[:LEVEL]] [--json] [--quiet] [--frozen] [--strict]
 
   SPEC             the spec file (default: ./pith.yaml)
   -o, --output     where to write the image (default: ./<name>.oci, or ./<name>.tar for archives)
@@ -22,6 +22,7 @@ export const buildCommand: Command = {
                    level (gzip:6, zstd:19); default gzip level 2
   --no-sbom        do not write PATH.spdx.json and PATH.cdx.json beside the output
   --explain        print why each file is kept and what was dropped (and why), by package, in any trim mode
+  --strict         fail when a package's install-time effects cannot all be emulated (default: warn)
   --push REF       push the image to a registry after building (writes no layout unless -o is given),
                    with its SBOMs attached to each platform manifest as OCI referrers
   --insecure       with --push: allow plain HTTP or an unverified certificate
@@ -44,6 +45,7 @@ Prints the manifest digest (the index digest for several archs) as its last line
           compression: { type: 'string' },
           'no-sbom': { type: 'boolean', default: false },
           explain: { type: 'boolean', default: false },
+          strict: { type: 'boolean', default: false },
           push: { type: 'string' },
           insecure: { type: 'boolean', default: false },
         },
@@ -64,6 +66,9 @@ Prints the manifest digest (the index digest for several archs) as its last line
       ...(values.push !== undefined && values.output === undefined ? {} : { output: { format, path } }),
       ...(values['cache-dir'] ? { cacheDir: values['cache-dir'] } : {}),
       log: quiet ? undefined : (m) => process.stderr.write(`${m}\n`),
+      // Warnings are printed even with --quiet: they say what the image may lack.
+      warn: (m) => process.stderr.write(`pith: warning: ${m}\n`),
+      strict: values.strict ?? false,
       frozen: values.frozen ?? false,
       ...(compression ? { compression } : {}),
       sbom: !values['no-sbom'],

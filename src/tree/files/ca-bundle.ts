@@ -11,10 +11,12 @@
  * ships is trusted unless distrusted, which is what a freshly installed system's generated conf
  * says (it lists them all, sorted, so the order is the same too).
  *
+ * As update-ca-certificates does, the bundle continues with the local certificates,
+ * `usr/local/share/ca-certificates/**.crt` in sorted path order (a spec adds its own CA there).
+ *
  * Checked against the real update-ca-certificates (test/unit/packages/ca-bundle.test.ts) and a
- * real system's bundle: byte for byte identical, except that a system's bundle continues with
- * /usr/local/share/ca-certificates certificates (not part of any package), and an upgraded
- * system's conf lists certificates added by later versions at its end, not in sorted order.
+ * real system's bundle: byte for byte identical, except that an upgraded system's conf lists
+ * certificates added by later versions at its end, not in sorted order.
  */
 import { fileBytesSync } from '../file-bytes.js';
 import type { FileEntry, Origin, TreeEntry } from '../entry.js';
@@ -22,6 +24,7 @@ import type { FsTree } from '../fs-tree.js';
 
 export const CA_BUNDLE_PATH = 'etc/ssl/certs/ca-certificates.crt';
 export const CA_CERTS_DIR = 'usr/share/ca-certificates';
+export const LOCAL_CA_CERTS_DIR = 'usr/local/share/ca-certificates';
 export const CA_CONF_PATH = 'etc/ca-certificates.conf';
 
 export const CA_BUNDLE_ORIGIN: Origin = {
@@ -47,20 +50,10 @@ const NEWLINE = 0x0a;
  * could add certificates or an /etc/ca-certificates.conf is in the tree.
  */
 export function caBundleEntry(tree: FsTree): CaBundleResult | null {
-  const distrust = distrustedPaths(tree);
-  const prefix = `${CA_CERTS_DIR}/`;
-  const certificates: string[] = [];
-  const distrusted: string[] = [];
+  const { trusted, distrusted } = bundleCertificates(tree);
+  const certificates = trusted.map((c) => c.path);
   const parts: Uint8Array[] = [];
-  for (const entry of tree.list()) {
-    if (!entry.path.startsWith(prefix) || !entry.path.endsWith('.crt')) continue;
-    const data = fileBytes(tree, entry);
-    if (data === null) continue; // a directory named *.crt, or a dangling link: `test -f` fails too
-    if (distrust.has(entry.path)) {
-      distrusted.push(entry.path);
-      continue;
-    }
-    certificates.push(entry.path);
+  for (const { data } of trusted) {
     parts.push(data);
     if (data.byteLength > 0 && data[data.byteLength - 1] !== NEWLINE) parts.push(Uint8Array.of(NEWLINE));
   }
@@ -79,6 +72,29 @@ export function caBundleEntry(tree: FsTree): CaBundleResult | null {
   };
   const path = tree.add(CA_BUNDLE_PATH, entry);
   return { path, certificates, distrusted, size: data.byteLength };
+}
+
+/**
+ * The certificates update-ca-certificates would take, in bundle order: every
+ * `usr/share/ca-certificates/**.crt` regular file (links followed) not distrusted by a `!` line.
+ * The Java trust store (effects/java-trust-store.ts) is made from the same list.
+ */
+export function bundleCertificates(tree: FsTree): { trusted: Array<{ path: string; data: Uint8Array; entry: TreeEntry }>; distrusted: string[] } {
+  const distrust = distrustedPaths(tree);
+  const trusted: Array<{ path: string; data: Uint8Array; entry: TreeEntry }> = [];
+  const distrusted: string[] = [];
+  // The package's certificates (sorted, as the generated conf lists them), then the local ones.
+  for (const dir of [CA_CERTS_DIR, LOCAL_CA_CERTS_DIR]) {
+    const prefix = `${dir}/`;
+    for (const entry of tree.list()) {
+      if (!entry.path.startsWith(prefix) || !entry.path.endsWith('.crt')) continue;
+      const data = fileBytes(tree, entry);
+      if (data === null) continue; // a directory named *.crt, or a dangling link: `test -f` fails too
+      if (distrust.has(entry.path)) distrusted.push(entry.path);
+      else trusted.push({ path: entry.path, data, entry });
+    }
+  }
+  return { trusted, distrusted };
 }
 
 /** `!name` lines of the tree's /etc/ca-certificates.conf, as image paths under usr/share/ca-certificates. */

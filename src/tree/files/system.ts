@@ -11,7 +11,7 @@ const text = (s: string) => new TextEncoder().encode(s);
  * group 0 so that a platform running the image as a random UID (with gid 0, as OpenShift and
  * podman do) can still use it (distroless issue #718).
  */
-export function addSystemFiles(tree: FsTree, accounts: Accounts, os: OsIdentity | null): void {
+export function addSystemFiles(tree: FsTree, accounts: Accounts, os: OsIdentity | null, effectUsers: ReadonlySet<string> = new Set()): void {
   const origin = (detail: string): Origin => ({ kind: 'accounts', detail });
   const file = (path: string, content: string, detail: string, mode = 0o644) => {
     const data = text(content);
@@ -32,6 +32,8 @@ export function addSystemFiles(tree: FsTree, accounts: Accounts, os: OsIdentity 
 
   for (const user of accounts.users) {
     if (user.home === '/nonexistent' || user.home === '/' || user.home === '') continue;
+    // A package's system user gets the home its scripts made (or none), as on Debian.
+    if (effectUsers.has(user.name)) continue;
     if (user.uid === 0) dir(user.home, 0o700, 0, 0, `home of ${user.name}`);
     else if (user.name === 'nonroot' && user.uid === 65532) dir(user.home, 0o770, user.uid, 0, `home of ${user.name}`);
     else dir(user.home, 0o755, user.uid, user.gid, `home of ${user.name}`);

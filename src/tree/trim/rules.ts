@@ -45,6 +45,9 @@
  *                                                           of bookworm's 8 MB); the rest via keep:
  *   glibc-unwind       libc.so.6 is kept                    libgcc_s.so.1 (glibc dlopen()s it for
  *                                                           pthread_cancel/pthread_exit and backtrace)
+ *   glibc-locale       libc.so.6 is kept                    usr/lib/locale/** (the built locales the image
+ *                                                           has, libc-bin's C.utf8 when the environment names
+ *                                                           C.UTF-8: setlocale opens them by the name in LANG)
  *   posix-shell        a kept ELF imports system or popen,  bin/sh (and the shell it links to), when the
  *                      or git is kept (it runs sh -c for    image has one
  *                      aliases and local transports)
@@ -253,6 +256,12 @@ export const DEFAULT_RULES: readonly Rule[] = Object.freeze([
     why: 'pthread_cancel, pthread_exit and backtrace() dlopen() libgcc_s.so.1 and abort without it',
     when: (ctx) => ctx.keptNamed(LIBC).length > 0,
     keep: libDirs('*/libgcc_s.so.1'),
+  },
+  {
+    name: 'glibc-locale',
+    why: 'setlocale() opens the locale LANG names at run time (C.UTF-8: /usr/lib/locale/C.utf8); without it Java and Python fall back to ASCII',
+    when: (ctx) => ctx.keptNamed(LIBC).length > 0,
+    keep: ['usr/lib/locale/**'],
   },
   {
     name: 'posix-shell',

@@ -84,10 +84,11 @@ for (const compression of ['gzip', 'xz', 'zstd', 'none'] as const) {
         }
       });
 
-      it('returns control, md5sums and conffiles verbatim', () => {
+      it('returns control, md5sums, conffiles and the install-time maintainer scripts verbatim', () => {
         assert.equal(contents.control, deb.control);
         assert.equal(contents.md5sums, deb.md5sums);
         assert.deepEqual(contents.conffiles, ['/etc/pith-test.conf']);
+        assert.deepEqual(contents.scripts, { postinst: '#!/bin/sh\nexit 0\n' }, 'what install effects read (no preinst, no templates here)');
       });
 
       it('maps to tree entries with package origins', () => {

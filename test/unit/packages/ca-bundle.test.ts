@@ -148,7 +148,7 @@ test("this host's bundle: the same certificates as the installed package version
   }
 });
 
-test('synthetic: sorted paths, missing final newlines added, links followed, other files ignored', () => {
+test('synthetic: sorted paths, missing final newlines added, links followed, other files ignored, local certificates last', () => {
   const tree = new FsTree();
   addFile(tree, 'usr/share/ca-certificates/b/two.crt', 'TWO');
   addFile(tree, 'usr/share/ca-certificates/a/one.crt', 'ONE\n');
@@ -169,11 +169,13 @@ test('synthetic: sorted paths, missing final newlines added, links followed, oth
       'usr/share/ca-certificates/b/two.crt',
       'usr/share/ca-certificates/c/three.crt',
       'usr/share/ca-certificates/d/hard.crt',
+      // update-ca-certificates appends /usr/local/share/ca-certificates/**.crt after the package's.
+      'usr/local/share/ca-certificates/local.crt',
     ],
     distrusted: ['usr/share/ca-certificates/a/empty.crt'],
-    size: 18,
+    size: 24,
   });
-  assert.equal(bundleText(tree).toString(), 'ONE\nTWO\nTHREE\nONE\n');
+  assert.equal(bundleText(tree).toString(), 'ONE\nTWO\nTHREE\nONE\nLOCAL\n');
   const entry = tree.get('etc/ssl/certs/ca-certificates.crt')!;
   assert.deepEqual([entry.mode, entry.uid, entry.gid], [0o644, 0, 0]);
   assert.deepEqual(entry.origin, { kind: 'package', package: 'ca-certificates', detail: 'CA bundle (update-ca-certificates emulated)' });

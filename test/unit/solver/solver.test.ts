@@ -399,6 +399,36 @@ describe('solve: architectures', () => {
   });
 });
 
+describe('solve: packages only maintainer scripts use', () => {
+  const u = universe(`
+    svc 1 | Depends: adduser, debconf (>= 0.5) | debconf-2.0, libsvc
+    libsvc 1 | Depends: ucf
+    adduser 3 | Depends: passwd
+    passwd 1
+    debconf 1.5 | Provides: debconf-2.0
+    ucf 3
+  `);
+  const scriptOnly = new Map([
+    ['adduser', 'is used only by maintainer scripts'],
+    ['debconf', 'is debconf'],
+    ['ucf', 'is ucf'],
+  ]);
+
+  it('does not follow them (nor what they pull in), and says why', () => {
+    const r = run(u, ['svc'], { scriptOnly });
+    assert.deepEqual(picked(r), ['libsvc=1', 'svc=1']);
+    assert.deepEqual(r.notes, [
+      'svc -> adduser: not followed (adduser is used only by maintainer scripts)',
+      'svc -> debconf (>= 0.5) | debconf-2.0: not followed (debconf is debconf)',
+      'svc -> libsvc -> ucf: not followed (ucf is ucf)',
+    ]);
+  });
+
+  it('installs them when requested', () => {
+    assert.deepEqual(picked(run(u, ['svc', 'adduser'], { scriptOnly })), ['adduser=3', 'libsvc=1', 'passwd=1', 'svc=1']);
+  });
+});
+
 describe('solve: Essential packages', () => {
   const u = universe(`
     app 1 | Pre-Depends: dpkg (>= 1.15) ; Depends: lib, sh, grep-ish | grep, ncurses-base | ncurses-term
@@ -418,11 +448,11 @@ describe('solve: Essential packages', () => {
     const r = run(u, ['app']);
     assert.deepEqual(picked(r), ['app=1', 'lib=1']);
     assert.deepEqual(r.notes, [
-      'app -> dpkg (>= 1.15): not followed (essential dpkg is assumed present)',
-      'app -> sh: not followed (essential dash is assumed present)',
-      'app -> grep-ish | grep: not followed (essential grep is assumed present)',
-      'app -> ncurses-base | ncurses-term: not followed (essential ncurses-base is assumed present)',
-      'app -> lib -> base-files: not followed (essential base-files is assumed present)',
+      'app -> dpkg (>= 1.15): not followed (essential dpkg: installed only when the image needs a file it ships)',
+      'app -> sh: not followed (essential dash: installed only when the image needs a file it ships)',
+      'app -> grep-ish | grep: not followed (essential grep: installed only when the image needs a file it ships)',
+      'app -> ncurses-base | ncurses-term: not followed (essential ncurses-base: installed only when the image needs a file it ships)',
+      'app -> lib -> base-files: not followed (essential base-files: installed only when the image needs a file it ships)',
     ]);
     assert.deepEqual(unsatisfiedDependencies(r.packages, u), []);
   });
@@ -431,8 +461,23 @@ describe('solve: Essential packages', () => {
     const r = run(u, ['app', 'dpkg']);
     assert.deepEqual(picked(r), ['app=1', 'dpkg=1.21', 'lib=1']);
     assert.ok(!r.notes.some((n) => n.includes('essential dpkg')));
-    assert.ok(r.notes.includes('dpkg -> tar: not followed (essential tar is assumed present)'));
+    assert.ok(r.notes.includes('dpkg -> tar: not followed (essential tar: installed only when the image needs a file it ships)'));
     assert.deepEqual(picked(run(u, ['dpkg', 'tar'])), ['dpkg=1.21', 'tar=1.34']);
+  });
+
+  it('reports the Essential packages it did not follow, with the chain of the package that depends on them', () => {
+    const r = run(u, ['app']);
+    assert.deepEqual(
+      r.essentialSkipped.map((e) => `${e.chain.join(' -> ')} => ${e.name}`),
+      ['app => dpkg', 'app => dash', 'app => grep', 'app => ncurses-base', 'app -> lib => base-files'],
+    );
+  });
+
+  it('follows the Essential packages the caller asks for (their own dependencies too), like any package', () => {
+    const r = run(u, ['app'], { followEssential: new Set(['dpkg', 'dash']) });
+    assert.deepEqual(picked(r), ['app=1', 'dash=0.5', 'dpkg=1.21', 'lib=1']);
+    assert.equal(r.reasons.get('dash')!.join(' -> '), 'app -> dash');
+    assert.ok(r.notes.includes('app -> dpkg -> tar: not followed (essential tar: installed only when the image needs a file it ships)'), r.notes.join('\n'));
   });
 
   it('still fails when the Essential package is too old', () => {

@@ -25,14 +25,20 @@
  *   with Multi-Arch: allowed or foreign; `foo:native`, `foo:<image arch>` and `foo` by any package of
  *   the universe (image arch or `all`). Another explicit architecture can never be satisfied:
  *   cross-architecture co-installation is out of scope.
- * - Essential packages are assumed present by every package's metadata, and a distroless image does
- *   not need them, so they are treated like excluded ones: a dependency that an Essential package
- *   satisfies (by name and version, or through its Provides) is not followed, and a note records it.
+ * - Essential packages are assumed present by every package's metadata, and an image needs most of
+ *   them only for maintainer scripts pith does not run, so a dependency that an Essential package
+ *   satisfies (by name and version, or through its Provides) is not followed: the solver reports it
+ *   in `essentialSkipped` and a note, and the caller decides whether the image needs a file the
+ *   package ships (build/install-needs.ts: perl-base for a `#!/usr/bin/perl` program) and then
+ *   solves again with it in `followEssential`, whose members are followed like any package.
  *   This holds even when another alternative is non-essential (`dpkg (>= 1.15.4) | install-info`,
  *   `init-system-helpers | initscripts`, `base-files (>= x) | python3-bpfcc` in bookworm): on any
  *   Debian system the Essential one is what satisfies it, so apt would not install the other either.
  *   Explicitly requested Essential packages are installed normally, their dependencies followed, and
  *   they then satisfy dependencies on them like any selected package.
+ * - `scriptOnly`: packages only maintainer scripts use (adduser, debconf, ucf...; a table in
+ *   script-only.ts). A dependency one of them satisfies is not followed unless it is requested, and
+ *   a note says so.
  * - `exclude`: the named packages are treated as present but are cut from the closure: a dependency
  *   satisfied by an excluded package (by name, whatever the version, or through its Provides) counts
  *   as satisfied, and a note records it. Requesting an excluded package is a spec error.
@@ -68,6 +74,10 @@ export interface SolveOptions {
   exclude?: string[];
   /** Packages already in the image (a base image's): never added, never replaced. */
   installed?: readonly InstalledPackage[];
+  /** Essential packages to follow like any other when something depends on them. */
+  followEssential?: ReadonlySet<string>;
+  /** Packages only maintainer scripts use: dependencies on them are not followed (name -> why). */
+  scriptOnly?: ReadonlyMap<string, string>;
 }
 
 export interface Resolution {
@@ -77,6 +87,8 @@ export interface Resolution {
   reasons: Map<string, string[]>;
   /** Choices made among alternatives and providers, dependencies not followed, Conflicts/Breaks seen. */
   notes: string[];
+  /** Essential packages a selected package depends on that were not followed, with that package's chain. */
+  essentialSkipped: Array<{ name: string; chain: string[] }>;
 }
 
 /** Restarts allowed to settle versions (each adds a learned constraint). */
@@ -137,7 +149,7 @@ export function solve(requirements: readonly Requirement[], universe: PackageUni
   const restarts: string[] = [];
   let lastRestart = '';
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    const r = new Round(universe, exclude, installed, forced, restarts);
+    const r = new Round(universe, exclude, installed, forced, restarts, options);
     try {
       return r.run(requirements);
     } catch (err) {
@@ -160,6 +172,7 @@ class Round {
   /** Version constraints met by the selected version, per real package name. */
   private readonly constraints = new Map<string, Constraint[]>();
   private readonly notes: string[] = [];
+  private readonly essentialSkipped: Resolution['essentialSkipped'] = [];
 
   constructor(
     private readonly u: PackageUniverse,
@@ -167,6 +180,7 @@ class Round {
     private readonly installed: InstalledSet,
     private readonly forced: Map<string, Constraint[]>,
     private readonly restarts: string[],
+    private readonly options: SolveOptions,
   ) {}
 
   run(requirements: readonly Requirement[]): Resolution {
@@ -191,6 +205,7 @@ class Round {
       packages: names.map((n) => this.selected.get(n)!),
       reasons: new Map(names.map((n) => [n, this.chains.get(n)!])),
       notes: [...this.restarts, ...this.notes],
+      essentialSkipped: this.essentialSkipped,
     };
   }
 
@@ -246,11 +261,20 @@ class Round {
     return this.u.providers(rel.name).find((p) => this.exclude.has(p.record.name) && this.providedOk(p, rel))?.record.name;
   }
 
-  /** An Essential package, not selected, that satisfies `rel` (by name or by Provides). */
+  /** An Essential package, not selected nor to be followed, that satisfies `rel` (by name or by Provides). */
   private essentialFor(rel: Relation): string | undefined {
-    const real = this.u.candidates(rel.name).find((r) => r.essential && !this.selected.has(r.name) && this.realOk(r, rel));
+    const skip = (name: string) => this.selected.has(name) || this.options.followEssential?.has(name) === true;
+    const real = this.u.candidates(rel.name).find((r) => r.essential && !skip(r.name) && this.realOk(r, rel));
     if (real) return real.name;
-    return this.u.providers(rel.name).find((p) => p.record.essential && !this.selected.has(p.record.name) && this.providedOk(p, rel))?.record.name;
+    return this.u.providers(rel.name).find((p) => p.record.essential && !skip(p.record.name) && this.providedOk(p, rel))?.record.name;
+  }
+
+  /** A package only maintainer scripts use that satisfies `rel` (by name or by Provides). */
+  private scriptOnlyFor(rel: Relation): string | undefined {
+    const table = this.options.scriptOnly;
+    if (!table || table.size === 0) return undefined;
+    if (table.has(rel.name)) return rel.name;
+    return this.u.providers(rel.name).find((p) => table.has(p.record.name) && this.providedOk(p, rel))?.record.name;
   }
 
   // --- one dependency group -----------------------------------------------------------------------
@@ -289,12 +313,20 @@ class Round {
       return;
     }
 
-    // 3. Essential packages are assumed present (unless requested: those are selected in step 1).
+    // 3. Essential packages are left to the caller, which follows those the image needs (unless
+    // requested: those are selected in step 1); packages only maintainer scripts use stay out.
     if (!explicit) {
       for (const rel of alts) {
         const name = this.essentialFor(rel);
         if (name === undefined) continue;
-        this.notes.push(`${label}: not followed (essential ${name} is assumed present)`);
+        this.notes.push(`${label}: not followed (essential ${name}: installed only when the image needs a file it ships)`);
+        if (!this.essentialSkipped.some((e) => e.name === name && e.chain.join() === parent.join())) this.essentialSkipped.push({ name, chain: [...parent] });
+        return;
+      }
+      for (const rel of alts) {
+        const name = this.scriptOnlyFor(rel);
+        if (name === undefined) continue;
+        this.notes.push(`${label}: not followed (${name} ${this.options.scriptOnly!.get(name)})`);
         return;
       }
     }

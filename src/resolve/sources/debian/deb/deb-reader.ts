@@ -43,8 +43,17 @@ export interface DebContents {
   md5sums?: string;
   /** The conffiles lines (trimmed, non-empty), if the package has any; usually absolute paths. */
   conffiles?: string[];
+  /**
+   * The install-time maintainer scripts and debconf templates, verbatim, when the package has them:
+   * pith never runs them, install effects (src/tree/effects) read them.
+   */
+  scripts?: MaintainerScripts;
   files: DebFile[];
 }
+
+/** Control members install effects read (prerm and postrm only matter for removals). */
+export const MAINTAINER_MEMBERS = ['preinst', 'postinst', 'templates'] as const;
+export type MaintainerScripts = Partial<Record<(typeof MAINTAINER_MEMBERS)[number], string>>;
 
 export interface ReadDebOptions {
   /** The package name, used in error messages alongside the file path. */
@@ -150,6 +159,12 @@ function controlFromMembers(members: ReadonlyMap<string, Uint8Array>, where: str
       .map((line) => line.trim())
       .filter((line) => line !== '');
   }
+  const scripts: MaintainerScripts = {};
+  for (const name of MAINTAINER_MEMBERS) {
+    const value = text(name);
+    if (value !== undefined) scripts[name] = value;
+  }
+  if (Object.keys(scripts).length > 0) result.scripts = scripts;
   return result;
 }
 
