@@ -11,7 +11,7 @@ export type { Digest } from './image/digest.js';
 export type { Descriptor, Manifest, ImageIndex, ImageConfig, Platform } from './image/types.js';
 export { MediaType } from './image/media-types.js';
 export { DEFAULT_COMPRESSION, COMPRESSION_LEVELS, parseCompression, type Compression, type CompressionAlgorithm } from './image/compression.js';
-export type { Lockfile, LockedPackage } from './resolve/lockfile.js';
+export type { Lockfile, LockedPackage } from './lock/lockfile.js';
 export { startServe, serveParts, SERVE_DEFAULTS, type ServeOptions, type RunningServe } from './server/serve.js';
 export { createHandler, type Handler, type HandlerOptions } from './server/handler.js';
 export { ImageService, type ImageServiceOptions, type BuildCounters, type EventLog, type LogEvent } from './server/images.js';

@@ -15,20 +15,20 @@ import { BlobStore } from '../store/blob-store.js';
 import { defaultCacheDir } from '../store/cache-dir.js';
 import { sweepOnce } from '../store/stale-temp.js';
 import { collectGarbageIfLarge } from './collect-garbage.js';
-import { resolveAccounts } from '../tree/files/accounts.js';
+import { resolveAccounts } from '../sources/system/accounts.js';
 import { containerConfig } from './image-config.js';
 import { imageTree } from './image-tree.js';
 import { closureRoots } from './closure-roots.js';
-import { debianSelection } from './debian-selection.js';
-import { lockedPackages } from './debian-lock.js';
-import { baseLoader } from './base-loader.js';
-import { mergedUsrOf, packageLayers } from './package-layers.js';
-import { installedImage, type InstalledImage } from './install-effects.js';
+import { debianSelection } from '../sources/debian/selection.js';
+import { lockedPackages } from '../sources/debian/lock.js';
+import { baseLoader } from '../sources/base-image/loader.js';
+import { mergedUsrOf, packageLayers } from '../sources/debian/package-layers.js';
+import { installedImage, type InstalledImage } from '../sources/debian/effects/installed-image.js';
 import type { SbomFile } from '../sbom/model.js';
 import { imageSboms, treeFiles, writeSbomFiles, type ImageSboms } from './sbom.js';
 import { builtLayer, type BuiltLayer } from './built-layer.js';
-import { locateLockedDebs, writeLockfile, type Lockfile } from '../resolve/lockfile.js';
-import { debianIdentity, PITH_IDENTITY } from '../tree/files/os-release.js';
+import { locateLockedDebs, writeLockfile, type Lockfile } from '../lock/lockfile.js';
+import { debianIdentity, PITH_IDENTITY } from '../sources/system/os-release.js';
 
 
 export interface BuildOptions {
@@ -173,7 +173,7 @@ export async function build(loaded: LoadedSpec, options: BuildOptions = {}): Pro
       }),
       {
         cacheDir, log: (m) => log(`${arch}: ${m}`), trimDocs: spec.trim !== 'none', mergedUsr, accounts, arch, created,
-        ...(base ? { base: async () => (await import('./base-tree.js')).baseTreeEntries(base, store) } : {}),
+        ...(base ? { base: async () => (await import('../sources/base-image/tree.js')).baseTreeEntries(base, store) } : {}),
       },
     );
     reportEffects(installed, { arch, systemFiles, log, warn: options.warn ?? log, strict: options.strict ?? false });
@@ -195,7 +195,7 @@ export async function build(loaded: LoadedSpec, options: BuildOptions = {}): Pro
       const image = await closureImage(located ?? [], tree, {
         cacheDir, store, mtime: created, compression, roots, path, named, keep: spec.keep,
         ...(ldPath ? { libraryPath: ldPath.split(':').filter(Boolean) } : {}),
-        ...(base ? { base: { diffIds: base.layers.map((l) => l.diffId), entries: async () => (await import('./base-tree.js')).baseTreeEntries(base, store) } } : {}),
+        ...(base ? { base: { diffIds: base.layers.map((l) => l.diffId), entries: async () => (await import('../sources/base-image/tree.js')).baseTreeEntries(base, store) } } : {}),
         log: (m) => log(`${arch}: ${m}`),
       });
       options.explain?.(`${arch}:\n${image.explanation}`);

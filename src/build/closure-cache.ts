@@ -6,7 +6,7 @@
 import type { LayerBlob } from '../layers/layer.js';
 import { LayerCache, trustedBlob } from '../layers/layer-cache.js';
 import { compressionIdentity } from '../layers/compression/codecs.js';
-import type { LockedPackage } from '../resolve/lockfile.js';
+import type { LockedPackage } from '../lock/lockfile.js';
 import type { SbomFile } from '../sbom/model.js';
 import type { BlobStore } from '../store/blob-store.js';
 import { readCheckedJson, writeCheckedJson } from '../store/checked-json.js';

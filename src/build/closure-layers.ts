@@ -3,23 +3,23 @@ import { join } from 'node:path';
 import { writeLayer } from '../layers/layer.js';
 import type { Compression } from '../layers/compression/codecs.js';
 import { DEFAULT_LAYER_RULES, planLayers, type LayerRule } from '../layers/plan.js';
-import type { LocatedPackage } from '../resolve/lockfile.js';
-import type { DebContents } from '../resolve/sources/debian/deb/deb-reader.js';
-import { fetchDebs } from '../resolve/sources/debian/download.js';
+import type { LocatedPackage } from '../lock/lockfile.js';
+import type { DebContents } from '../sources/debian/deb/deb-reader.js';
+import { fetchDebs } from '../sources/debian/archive/download.js';
 import type { BlobStore } from '../store/blob-store.js';
 import type { Spool } from '../store/spool.js';
 import type { SbomFile } from '../sbom/model.js';
 import type { FileEntry, TreeEntry } from '../tree/entry.js';
-import { caBundleEntry } from '../tree/files/ca-bundle.js';
+import { caBundleEntry } from '../sources/debian/install/ca-bundle.js';
 import { FsTree } from '../tree/fs-tree.js';
-import { filterMd5sums } from '../tree/packages/dpkg-status.js';
-import { installPackage, type InstallResult } from '../tree/packages/install.js';
-import { addMergedUsrLinks, mergedUsrLinks, type MergedUsrLink } from '../tree/packages/merged-usr.js';
+import { filterMd5sums } from '../sources/debian/install/dpkg-status.js';
+import { installPackage, type InstallResult } from '../sources/debian/install/install.js';
+import { addMergedUsrLinks, mergedUsrLinks, type MergedUsrLink } from '../sources/debian/install/merged-usr.js';
 import { applyTrim, trimToClosure, type NamedPath } from '../tree/trim/closure.js';
 import { droppedSpecPaths, explain, trimTotals, unmetSummary } from '../tree/trim/explain.js';
 import { builtLayer, type BuiltLayer } from './built-layer.js';
 import { closureKey, recallClosureImage, rememberClosureImage } from './closure-cache.js';
-import { groupPackages, withSpool } from './package-layers.js';
+import { groupPackages, withSpool } from '../sources/debian/package-layers.js';
 import { packageFacts, treeFiles, type PackageSbomFacts } from './sbom.js';
 
 export interface ClosureImageOptions {
@@ -156,7 +156,7 @@ export async function readPackages(packages: readonly LocatedPackage[], options:
   const records = packages;
   const debCache = { cacheDir: options.cacheDir, ...(options.log ? { log: options.log } : {}) };
   const paths = records.length ? await fetchDebs(records, debCache) : new Map<string, string>();
-  const { readDeb } = await import('../resolve/sources/debian/deb/deb-reader.js');
+  const { readDeb } = await import('../sources/debian/deb/deb-reader.js');
   const debs = new Map<string, DebContents>();
   const queue = [...records];
   await Promise.all(

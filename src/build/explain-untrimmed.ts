@@ -5,11 +5,11 @@
  * the layer cache without reading a .deb, so this reads the verified .debs again: it costs time
  * only when asked for.
  */
-import type { LocatedPackage } from '../resolve/lockfile.js';
+import type { LocatedPackage } from '../lock/lockfile.js';
 import type { TreeEntry } from '../tree/entry.js';
 import { describe, type FsTree } from '../tree/fs-tree.js';
-import type { InstallResult } from '../tree/packages/install.js';
-import { trimReason } from '../tree/packages/trim.js';
+import type { InstallResult } from '../sources/debian/install/install.js';
+import { trimReason } from '../sources/debian/install/trim.js';
 import type { TrimmedPath } from '../tree/trim/closure.js';
 import { explain } from '../tree/trim/explain.js';
 
@@ -18,7 +18,7 @@ export async function explainUntrimmed(
   appTree: FsTree,
   options: { cacheDir: string; trimDocs: boolean; log?: (m: string) => void },
 ): Promise<string> {
-  const [{ assembleTree, readPackages }, { withSpool }] = await Promise.all([import('./closure-layers.js'), import('./package-layers.js')]);
+  const [{ assembleTree, readPackages }, { withSpool }] = await Promise.all([import('./closure-layers.js'), import('../sources/debian/package-layers.js')]);
   const installs: InstallResult[] = [];
   // Only paths, sizes and origins are read from the tree: the spool can go once it is built.
   const tree = await withSpool(options.cacheDir, async (spool) => {

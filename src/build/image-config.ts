@@ -1,8 +1,8 @@
 import type { ContainerConfig } from '../image/types.js';
 import type { Spec } from '../spec/types.js';
-import { type Accounts, AccountLookupError, resolveOwner } from '../tree/files/accounts.js';
+import { type Accounts, AccountLookupError, resolveOwner } from '../sources/system/accounts.js';
 import { specError } from '../errors.js';
-import type { ConfigDefaults } from './debian-selection.js';
+import type { ConfigDefaults } from '../sources/debian/selection.js';
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 

@@ -1,14 +1,14 @@
 import { specError } from '../errors.js';
 import type { LoadedSpec } from '../spec/load.js';
-import { resolveBinaries } from '../resolve/binaries.js';
-import { resolveHostFiles } from '../resolve/host-files.js';
-import type { OwnerResolver, PlannedEntry } from '../resolve/planned.js';
+import { resolveBinaries } from '../sources/host/binaries.js';
+import { resolveHostFiles } from '../sources/host/files.js';
+import type { OwnerResolver, PlannedEntry } from '../sources/host/planned.js';
 import { FsTree } from '../tree/fs-tree.js';
-import { type Accounts, AccountLookupError, resolveOwner } from '../tree/files/accounts.js';
-import type { OsIdentity } from '../tree/files/os-release.js';
-import type { MergedUsrLink } from '../tree/packages/merged-usr.js';
-import { BUSYBOX_APPLETS } from '../resolve/presets/presets.js';
-import { addSystemFiles } from '../tree/files/system.js';
+import { type Accounts, AccountLookupError, resolveOwner } from '../sources/system/accounts.js';
+import type { OsIdentity } from '../sources/system/os-release.js';
+import type { MergedUsrLink } from '../sources/debian/install/merged-usr.js';
+import { BUSYBOX_APPLETS } from '../sources/debian/presets.js';
+import { addSystemFiles } from '../sources/system/system-files.js';
 
 const text = (s: string) => new TextEncoder().encode(s);
 

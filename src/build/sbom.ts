@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import type { Digest } from '../image/digest.js';
 import { stableJsonBytes } from '../image/stable-json.js';
 import type { Platform } from '../image/types.js';
-import type { LockedPackage } from '../resolve/lockfile.js';
-import type { DebContents } from '../resolve/sources/debian/deb/deb-reader.js';
+import type { LockedPackage } from '../lock/lockfile.js';
+import type { DebContents } from '../sources/debian/deb/deb-reader.js';
 import { cyclonedxDocument } from '../sbom/cyclonedx.js';
 import { licenseFromCopyright } from '../sbom/license.js';
 import type { SbomFile, SbomInput, SbomPackage } from '../sbom/model.js';
@@ -16,7 +16,7 @@ import { readSpooledSync } from '../store/spool.js';
 import { fileBytesSync, fileSha256 } from '../tree/file-bytes.js';
 import type { FileEntry } from '../tree/entry.js';
 import type { FsTree } from '../tree/fs-tree.js';
-import { debianIdentity } from '../tree/files/os-release.js';
+import { debianIdentity } from '../sources/system/os-release.js';
 
 /** What the SBOM says of one package: its licence and, when trimmed, the files present. */
 export interface PackageSbomFacts {

@@ -11,7 +11,7 @@ import { lastLine, runPith, sh } from '../helpers/cli.js';
 import { compileC, PRINT_PASSWD_LINE_C } from '../helpers/compile.js';
 import { runWithRunc } from '../helpers/runtime.js';
 import { imageFiles, layoutImages } from '../helpers/layout.js';
-import { parseElf } from '../../src/resolve/elf/parse.js';
+import { parseElf } from '../../src/elf/parse.js';
 
 const CXX_TLS = `#include <openssl/ssl.h>
 #include <openssl/x509.h>

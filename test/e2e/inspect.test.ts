@@ -15,7 +15,7 @@ import { startRegistry, type TestRegistry } from '../helpers/registry-server.js'
 import type { ImageReport } from '../../src/inspect/analyze.js';
 import type { ImageDiff } from '../../src/inspect/diff.js';
 import type { AuditReport } from '../../src/inspect/audit.js';
-import type { Lockfile } from '../../src/resolve/lockfile.js';
+import type { Lockfile } from '../../src/lock/lockfile.js';
 import { hostArch } from '../../src/image/platform.js';
 
 describe('pith inspect, diff and audit on built images', () => {

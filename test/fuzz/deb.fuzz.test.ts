@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { readDebBytes } from '../../src/resolve/sources/debian/deb/deb-reader.js';
+import { readDebBytes } from '../../src/sources/debian/deb/deb-reader.js';
 import { Spool } from '../../src/store/spool.js';
 import { pythonTar, writeAr, type TarCompression, type TarEntrySpec } from '../helpers/deb-craft.js';
 import { assertCleanError, caseRng, FUZZ_CASES, FUZZ_SEED, mutateBytes, withinTime } from '../helpers/fuzz.js';

@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { parseElf } from '../../src/resolve/elf/parse.js';
-import { elfImports } from '../../src/resolve/elf/symbols.js';
+import { parseElf } from '../../src/elf/parse.js';
+import { elfImports } from '../../src/elf/symbols.js';
 import { buildElf, EM } from '../helpers/elf-build.js';
 import { assertCleanError, caseRng, FUZZ_CASES, FUZZ_SEED, mutateBytes } from '../helpers/fuzz.js';
 

@@ -6,8 +6,8 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defaultDebianMirror, readHostAptSources } from '../../src/resolve/sources/debian/apt-sources.js';
-import { fetchBytes } from '../../src/resolve/sources/debian/fetch.js';
+import { defaultDebianMirror, readHostAptSources } from '../../src/sources/debian/archive/apt-sources.js';
+import { fetchBytes } from '../../src/sources/debian/archive/fetch.js';
 
 export const DEBIAN_KEYRING = '/usr/share/keyrings/debian-archive-keyring.gpg';
 

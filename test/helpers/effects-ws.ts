@@ -1,10 +1,10 @@
 /** An install-effects workspace over crafted package files, for the effects' unit tests. */
-import { InstallEffects } from '../../src/tree/effects/apply.js';
-import { AccountsDb } from '../../src/tree/effects/accounts-db.js';
-import { runMaintainerScripts, type PackageScripts } from '../../src/tree/effects/maintainer-scripts.js';
-import { EffectWorkspace } from '../../src/tree/effects/workspace.js';
+import { InstallEffects } from '../../src/sources/debian/effects/apply.js';
+import { AccountsDb } from '../../src/sources/debian/effects/accounts-db.js';
+import { runMaintainerScripts, type PackageScripts } from '../../src/sources/debian/effects/maintainer-scripts.js';
+import { EffectWorkspace } from '../../src/sources/debian/effects/workspace.js';
 import type { TreeEntry } from '../../src/tree/entry.js';
-import { resolveAccounts } from '../../src/tree/files/accounts.js';
+import { resolveAccounts } from '../../src/sources/system/accounts.js';
 import { FsTree } from '../../src/tree/fs-tree.js';
 
 export interface CraftedFile {

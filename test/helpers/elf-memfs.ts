@@ -2,7 +2,7 @@
  * An in-memory FsView (the shape an image tree will have), so closure and path code can be tested
  * without the host filesystem. Parent directories are created implicitly.
  */
-import type { FsStat, FsView } from '../../src/resolve/elf/fs-view.js';
+import type { FsStat, FsView } from '../../src/elf/fs-view.js';
 
 export type MemNode = Uint8Array | string | { symlink: string } | { dir: true };
 

@@ -14,7 +14,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import { PITH_BIN, type RunResult } from './cli.js';
 import type { LayerFile } from './layout.js';
-import type { LockedPackage, LockInputs } from '../../src/resolve/lockfile.js';
+import type { LockedPackage, LockInputs } from '../../src/lock/lockfile.js';
 
 export type { RunResult } from './cli.js';
 

@@ -6,10 +6,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { PackageRecord } from '../../src/resolve/sources/debian/packages-index.js';
-import { formatRelation, type Relation } from '../../src/resolve/sources/debian/relations.js';
-import type { PackageUniverse } from '../../src/resolve/sources/debian/universe.js';
-import { satisfies } from '../../src/resolve/sources/debian/version.js';
+import type { PackageRecord } from '../../src/sources/debian/archive/packages-index.js';
+import { formatRelation, type Relation } from '../../src/sources/debian/solver/relations.js';
+import type { PackageUniverse } from '../../src/sources/debian/solver/universe.js';
+import { satisfies } from '../../src/sources/debian/solver/version.js';
 
 function versionOk(version: string, rel: Relation): boolean {
   return rel.op === undefined || satisfies(version, rel.op, rel.version!);

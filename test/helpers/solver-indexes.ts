@@ -11,10 +11,10 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readHostAptSources, suiteSet } from '../../src/resolve/sources/debian/apt-sources.js';
-import { fetchBytes } from '../../src/resolve/sources/debian/fetch.js';
-import { decompressIndex, parsePackagesIndex, sha256Hex, type PackageRecord } from '../../src/resolve/sources/debian/packages-index.js';
-import { parseRelease, verifyInRelease } from '../../src/resolve/sources/debian/release.js';
+import { readHostAptSources, suiteSet } from '../../src/sources/debian/archive/apt-sources.js';
+import { fetchBytes } from '../../src/sources/debian/archive/fetch.js';
+import { decompressIndex, parsePackagesIndex, sha256Hex, type PackageRecord } from '../../src/sources/debian/archive/packages-index.js';
+import { parseRelease, verifyInRelease } from '../../src/sources/debian/archive/release.js';
 import { DEBIAN_KEYRING, fetchBySha256, TEST_LIMIT } from './debian-mirror.js';
 
 export interface LoadedIndexes {

@@ -10,8 +10,8 @@
  * real relation parser, and `control` holds an equivalent stanza.
  */
 import { createHash } from 'node:crypto';
-import type { PackageRecord, MultiArch } from '../../src/resolve/sources/debian/packages-index.js';
-import { parseProvides, parseRelations } from '../../src/resolve/sources/debian/relations.js';
+import type { PackageRecord, MultiArch } from '../../src/sources/debian/archive/packages-index.js';
+import { parseProvides, parseRelations } from '../../src/sources/debian/solver/relations.js';
 
 export interface RecordDefaults {
   suite?: string;

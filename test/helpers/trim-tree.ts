@@ -7,10 +7,10 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, linkSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Origin } from '../../src/tree/entry.js';
-import { readDeb } from '../../src/resolve/sources/debian/deb/deb-reader.js';
+import { readDeb } from '../../src/sources/debian/deb/deb-reader.js';
 import { FsTree } from '../../src/tree/fs-tree.js';
-import { controlField } from '../../src/tree/packages/dpkg-status.js';
-import { installPackage } from '../../src/tree/packages/install.js';
+import { controlField } from '../../src/sources/debian/install/dpkg-status.js';
+import { installPackage } from '../../src/sources/debian/install/install.js';
 import { readEntryBytes } from '../../src/tree/trim/tree-fs-view.js';
 import { downloadDeb } from './deb-download.js';
 

@@ -25,14 +25,14 @@
  */
 import { posix } from 'node:path';
 import { buildError, isPithError } from '../../errors.js';
-import { resolveClosure } from '../../resolve/elf/closure.js';
-import type { FsView } from '../../resolve/elf/fs-view.js';
-import { isElf, parseElf } from '../../resolve/elf/parse.js';
-import { lookupPath } from '../../resolve/elf/paths.js';
-import { elfImports } from '../../resolve/elf/symbols.js';
+import { resolveClosure } from '../../elf/closure.js';
+import type { FsView } from '../../elf/fs-view.js';
+import { isElf, parseElf } from '../../elf/parse.js';
+import { lookupPath } from '../../elf/paths.js';
+import { elfImports } from '../../elf/symbols.js';
 import type { TreeEntry } from '../entry.js';
 import { FsTree } from '../fs-tree.js';
-import { statusPath } from '../packages/dpkg-status.js';
+import { statusPath } from '../../sources/debian/install/dpkg-status.js';
 import { ancestorsOf, baseName, resolveLinkTarget, toImagePath } from '../paths.js';
 import { compileGlob, isGlob, normalizePattern } from './glob.js';
 import { DEFAULT_RULES, type Rule, type RuleContext } from './rules.js';

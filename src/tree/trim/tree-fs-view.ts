@@ -8,7 +8,7 @@
  * The tree must not change while the view is in use (the directory index is built once).
  */
 import { buildError } from '../../errors.js';
-import type { FsStat, FsView } from '../../resolve/elf/fs-view.js';
+import type { FsStat, FsView } from '../../elf/fs-view.js';
 import type { FileEntry, TreeEntry } from '../entry.js';
 import { fileBytes } from '../file-bytes.js';
 import type { FsTree } from '../fs-tree.js';

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isPithError } from '../../../src/errors.js';
-import { resolveClosure, type ElfClosure } from '../../../src/resolve/elf/closure.js';
+import { resolveClosure, type ElfClosure } from '../../../src/elf/closure.js';
 import { EM, buildElf, type SyntheticElf } from '../../helpers/elf-build.js';
 import { memFsView, type MemNode } from '../../helpers/elf-memfs.js';
 

@@ -8,8 +8,8 @@ import { copyFileSync, lstatSync, mkdirSync, readFileSync, readlinkSync, realpat
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isPithError } from '../../../src/errors.js';
-import { resolveClosure, type ElfClosure } from '../../../src/resolve/elf/closure.js';
-import { hostFsView } from '../../../src/resolve/elf/fs-view.js';
+import { resolveClosure, type ElfClosure } from '../../../src/elf/closure.js';
+import { hostFsView } from '../../../src/elf/fs-view.js';
 import { EM, withMachine } from '../../helpers/elf-build.js';
 import { gcc, hasTool, ldd, loaderTrace, makeTempDir, run } from '../../helpers/elf-tools.js';
 

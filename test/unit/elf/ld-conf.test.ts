@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { hostFsView } from '../../../src/resolve/elf/fs-view.js';
-import { globComponentToRegExp, globPaths, readLdSoConf, readMuslPath } from '../../../src/resolve/elf/ld-conf.js';
+import { hostFsView } from '../../../src/elf/fs-view.js';
+import { globComponentToRegExp, globPaths, readLdSoConf, readMuslPath } from '../../../src/elf/ld-conf.js';
 import { memFsView } from '../../helpers/elf-memfs.js';
 
 describe('readLdSoConf', () => {

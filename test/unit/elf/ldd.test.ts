@@ -5,9 +5,9 @@
 import assert from 'node:assert/strict';
 import { existsSync, realpathSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { resolveClosure } from '../../../src/resolve/elf/closure.js';
-import { hostFsView } from '../../../src/resolve/elf/fs-view.js';
-import { readElfFile } from '../../../src/resolve/elf/parse.js';
+import { resolveClosure } from '../../../src/elf/closure.js';
+import { hostFsView } from '../../../src/elf/fs-view.js';
+import { readElfFile } from '../../../src/elf/parse.js';
 import { hasTool, ldd } from '../../helpers/elf-tools.js';
 
 const CANDIDATES = [

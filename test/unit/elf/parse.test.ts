@@ -3,7 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { isPithError } from '../../../src/errors.js';
-import { isElf, parseElf, readElfFile, type ElfInfo } from '../../../src/resolve/elf/parse.js';
+import { isElf, parseElf, readElfFile, type ElfInfo } from '../../../src/elf/parse.js';
 import { EM, buildElf } from '../../helpers/elf-build.js';
 import { gcc, hasTool, makeTempDir, readelf, type ReadelfFacts } from '../../helpers/elf-tools.js';
 

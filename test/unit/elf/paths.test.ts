@@ -3,8 +3,8 @@ import { existsSync, lstatSync, mkdirSync, readlinkSync, realpathSync, symlinkSy
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isPithError } from '../../../src/errors.js';
-import { hostFsView } from '../../../src/resolve/elf/fs-view.js';
-import { lookupPath, resolvePathChain } from '../../../src/resolve/elf/paths.js';
+import { hostFsView } from '../../../src/elf/fs-view.js';
+import { lookupPath, resolvePathChain } from '../../../src/elf/paths.js';
 import { memFsView } from '../../helpers/elf-memfs.js';
 import { makeTempDir } from '../../helpers/elf-tools.js';
 

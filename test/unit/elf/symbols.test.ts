@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { elfImports } from '../../../src/resolve/elf/symbols.js';
+import { elfImports } from '../../../src/elf/symbols.js';
 import { buildElf } from '../../helpers/elf-build.js';
 import { gcc, hasTool, makeTempDir } from '../../helpers/elf-tools.js';
 

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
-import { caBundleEntry } from '../../../src/tree/files/ca-bundle.js';
+import { caBundleEntry } from '../../../src/sources/debian/install/ca-bundle.js';
 import { FsTree } from '../../../src/tree/fs-tree.js';
 import { applyTrim, explain, trimToClosure, type TrimResult } from '../../../src/tree/trim/closure.js';
 import { DEFAULT_RULES } from '../../../src/tree/trim/rules.js';

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { resolvePathChain } from '../../../src/resolve/elf/paths.js';
+import { resolvePathChain } from '../../../src/elf/paths.js';
 import { FsTree } from '../../../src/tree/fs-tree.js';
 import { trimToClosure } from '../../../src/tree/trim/closure.js';
 import { treeFsView } from '../../../src/tree/trim/tree-fs-view.js';

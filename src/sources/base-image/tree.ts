@@ -1,0 +1,82 @@
+/**
+ * A base image's filesystem as tree entries (origin `base`), for `trim: closure` on a base: the
+ * closure of what the spec adds is computed in the whole image, so a program added on top finds
+ * the base's loader and libraries; base entries are never written again (they are the base's
+ * layers). Layers are applied as a runtime does (whiteouts, opaque directories); device nodes
+ * and fifos are left out. Bounded: file contents are held in memory, up to BASE_TREE_LIMITS.
+ */
+import { pipeline } from 'node:stream/promises';
+import { extract } from 'tar-stream';
+import { PithError } from '../../errors.js';
+import { layerTarStream, normalizePath } from '../../layers/layer-reader.js';
+import type { BaseImage } from '../../resolve/base-image.js';
+import type { BlobStore } from '../../store/blob-store.js';
+import type { Origin, TreeEntry } from '../../tree/entry.js';
+import { compareBytes } from '../../tree/fs-tree.js';
+
+export const BASE_TREE_LIMITS = { bytes: 2 * 2 ** 30, entries: 1_000_000 };
+
+const TYPES: Record<string, TreeEntry['type']> = { file: 'file', 'contiguous-file': 'file', directory: 'dir', symlink: 'symlink', link: 'hardlink' };
+
+/** The base image's entries, sorted by path (parents before children). */
+export async function baseTreeEntries(base: BaseImage, store: BlobStore): Promise<TreeEntry[]> {
+  const origin: Origin = { kind: 'base', detail: `base image ${base.name}` };
+  const fs = new Map<string, TreeEntry>();
+  const budget = { bytes: 0, entries: 0 };
+  for (const layer of base.layers) await applyLayer(fs, store.pathOf(layer.descriptor.digest), origin, budget, `${origin.detail}: layer ${layer.descriptor.digest}`);
+  return [...fs.values()].sort((a, b) => compareBytes(a.path, b.path));
+}
+
+function removeUnder(fs: Map<string, TreeEntry>, dir: string, includeSelf: boolean): void {
+  const prefix = dir === '' ? '' : `${dir}/`;
+  for (const key of [...fs.keys()]) if ((includeSelf && key === dir) || key.startsWith(prefix)) fs.delete(key);
+}
+
+async function applyLayer(fs: Map<string, TreeEntry>, file: string, origin: Origin, budget: { bytes: number; entries: number }, where: string): Promise<void> {
+  const fail = (why: string) => new PithError('input', `${where}: ${why}`, { hint: 'trim: closure on a base image holds the base in memory; use trim: docs' });
+  const ex = extract();
+  const opaque: string[] = [];
+  const whiteouts: string[] = [];
+  const entries: TreeEntry[] = [];
+  ex.on('entry', (header, stream, next) => {
+    const path = normalizePath(header.name);
+    const slash = path.lastIndexOf('/');
+    const name = path.slice(slash + 1);
+    const dir = slash < 0 ? '' : path.slice(0, slash);
+    const type = TYPES[header.type ?? 'file'];
+    const chunks: Buffer[] = [];
+    stream.on('data', (data: unknown) => {
+      if (type === 'file') chunks.push(data as Buffer);
+    });
+    stream.on('end', () => {
+      if (++budget.entries > BASE_TREE_LIMITS.entries) return next(fail(`more than ${BASE_TREE_LIMITS.entries} entries`));
+      if (name === '.wh..wh..opq') opaque.push(dir);
+      else if (name.startsWith('.wh.')) whiteouts.push(dir ? `${dir}/${name.slice(4)}` : name.slice(4));
+      else if (path !== '' && type) {
+        const common = { path, mode: (header.mode ?? 0) & 0o7777, uid: header.uid ?? 0, gid: header.gid ?? 0, origin };
+        if (type === 'file') {
+          const data = Buffer.concat(chunks);
+          budget.bytes += data.byteLength;
+          if (budget.bytes > BASE_TREE_LIMITS.bytes) return next(fail(`more than ${BASE_TREE_LIMITS.bytes} bytes of files`));
+          entries.push({ ...common, type, size: data.byteLength, source: { kind: 'bytes', data } });
+        } else if (type === 'dir') entries.push({ ...common, type });
+        else if (header.linkname) entries.push({ ...common, type, target: type === 'hardlink' ? normalizePath(header.linkname) : header.linkname });
+      }
+      next();
+    });
+  });
+  try {
+    await pipeline(await layerTarStream(file), ex);
+  } catch (err) {
+    if (err instanceof PithError) throw err;
+    throw fail(`not a readable tar (${(err as Error).message})`);
+  }
+  // A layer's whiteouts apply to the layers below it, then its own entries go on top.
+  for (const d of opaque) removeUnder(fs, d, false);
+  for (const w of whiteouts) removeUnder(fs, w, true);
+  for (const e of entries) {
+    const previous = fs.get(e.path);
+    if (previous && (previous.type === 'dir') !== (e.type === 'dir')) removeUnder(fs, e.path, false);
+    fs.set(e.path, e);
+  }
+}
