@@ -29,6 +29,7 @@ import { imageSboms, treeFiles, writeSbomFiles, type ImageSboms } from './sbom.j
 import { builtLayer, type BuiltLayer } from './built-layer.js';
 import { locateLockedDebs, writeLockfile, type Lockfile } from '../lock/lockfile.js';
 import { debianIdentity, PITH_IDENTITY } from '../sources/system/os-release.js';
+import { compareBytes } from '../byte-order.js';
 
 
 export interface BuildOptions {
@@ -254,7 +255,7 @@ export async function build(loaded: LoadedSpec, options: BuildOptions = {}): Pro
     tag: spec.tag,
     root,
     images: built,
-    blobs: [...blobs.values()].sort((a, b) => (a.digest < b.digest ? -1 : a.digest > b.digest ? 1 : 0)),
+    blobs: [...blobs.values()].sort((a, b) => compareBytes(a.digest, b.digest)),
     store,
   };
   let sbomFiles: string[] | undefined;

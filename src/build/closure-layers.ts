@@ -21,6 +21,8 @@ import { builtLayer, type BuiltLayer } from './built-layer.js';
 import { closureKey, recallClosureImage, rememberClosureImage } from './closure-cache.js';
 import { groupPackages, withSpool } from '../sources/debian/package-layers.js';
 import { packageFacts, treeFiles, type PackageSbomFacts } from './sbom.js';
+import { compareBytes } from '../byte-order.js';
+import { mapLimit } from '../concurrency.js';
 
 export interface ClosureImageOptions {
   cacheDir: string;
@@ -158,12 +160,9 @@ export async function readPackages(packages: readonly LocatedPackage[], options:
   const paths = records.length ? await fetchDebs(records, debCache) : new Map<string, string>();
   const { readDeb } = await import('../sources/debian/deb/deb-reader.js');
   const debs = new Map<string, DebContents>();
-  const queue = [...records];
-  await Promise.all(
-    Array.from({ length: Math.max(2, availableParallelism()) }, async () => {
-      for (let p = queue.shift(); p; p = queue.shift()) debs.set(p.sha256, await readDeb(paths.get(p.sha256)!, { packageName: p.name, spool: options.spool }));
-    }),
-  );
+  await mapLimit(records, Math.max(2, availableParallelism()), async (p) => {
+    debs.set(p.sha256, await readDeb(paths.get(p.sha256)!, { packageName: p.name, spool: options.spool }));
+  });
   return { records, debs };
 }
 
@@ -183,7 +182,7 @@ export function assembleTree(
   const baseFiles = records.find((p) => p.name === 'base-files');
   const mergedUsr: MergedUsrLink[] = baseFiles ? mergedUsrLinks([{ name: 'base-files', files: debs.get(baseFiles.sha256)!.files }]) : [];
   addMergedUsrLinks(tree, mergedUsr);
-  for (const p of [...records].sort((a, b) => (a.name < b.name ? -1 : 1))) {
+  for (const p of [...records].sort((a, b) => compareBytes(a.name, b.name))) {
     const result = installPackage(tree, p, debs.get(p.sha256)!, { trim: { docs: options.trimDocs } });
     options.installed?.(result);
   }

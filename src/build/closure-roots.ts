@@ -9,6 +9,7 @@ import { posix } from 'node:path';
 import type { ContainerConfig } from '../image/types.js';
 import type { NamedPath } from '../tree/trim/closure.js';
 import { DEFAULT_PATH } from './image-config.js';
+import { compareBytes } from '../byte-order.js';
 
 export interface ClosureRoots {
   /** The command: absolute, or a bare name for the engine to find on `path`. */
@@ -40,7 +41,7 @@ export function closureRoots(config: ContainerConfig): ClosureRoots {
   }
   if (config.WorkingDir) named.push({ path: config.WorkingDir, why: 'WorkingDir', subtree: false });
   for (const volume of Object.keys(config.Volumes ?? {}).sort()) named.push({ path: volume, why: 'volume' });
-  for (const [name, value] of [...env].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+  for (const [name, value] of [...env].sort(([a], [b]) => compareBytes(a, b))) {
     if (SEARCH_VARIABLES.has(name)) continue;
     for (const part of value.split(':')) if (part.startsWith('/') && part !== '/') named.push({ path: part, why: `env ${name}` });
   }

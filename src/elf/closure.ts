@@ -38,6 +38,7 @@ import { isMuslInterpreter, readLdSoConf, readMuslPath } from './ld-conf.js';
 import { machinePlatform, machineTriplet } from './machines.js';
 import { isElf, parseElf, type ElfInfo } from './parse.js';
 import { lookupPath, type PathChain, type PathLookup } from './paths.js';
+import { compareBytes } from '../byte-order.js';
 
 export interface ClosureObject {
   /** The path as the loader opens it, e.g. /lib/x86_64-linux-gnu/libc.so.6 or /lib64/ld-linux-x86-64.so.2 */
@@ -143,7 +144,7 @@ class ClosureWalker {
         if (loaded) queue.push(loaded);
       }
     }
-    const objects = [...this.objects.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    const objects = [...this.objects.values()].sort((a, b) => compareBytes(a.path, b.path));
     return { binary: info, objects, unresolved: this.unresolved };
   }
 

@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { PithError, specError } from '../errors.js';
 import { writeFileAtomic } from '../store/atomic.js';
+import { byKey } from '../byte-order.js';
 
 /** One pinned package for one architecture: everything needed to find and verify its .deb. */
 export interface LockedPackage {
@@ -149,15 +150,13 @@ function asLockfile(v: unknown): Lockfile | undefined {
   };
 }
 
-const byString = <T>(key: (x: T) => string) => (a: T, b: T) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
-
 /** Stable, diff-friendly JSON: keys in a fixed order, one package per line. */
 export function serializeLockfile(lock: Lockfile): string {
   const pkgLine = (p: LockedPackage) =>
     JSON.stringify({ name: p.name, version: p.version, architecture: p.architecture, source: p.source, suite: p.suite, filename: p.filename, size: p.size, sha256: p.sha256 });
   const archs = Object.keys(lock.packages).sort();
   const packages = archs
-    .map((a) => `    ${JSON.stringify(a)}: [\n${[...lock.packages[a]!].sort(byString((p) => p.name)).map((p) => `      ${pkgLine(p)}`).join(',\n')}\n    ]`)
+    .map((a) => `    ${JSON.stringify(a)}: [\n${[...lock.packages[a]!].sort(byKey((p) => p.name)).map((p) => `      ${pkgLine(p)}`).join(',\n')}\n    ]`)
     .join(',\n');
   const inputs = {
     packages: lock.inputs.packages,
@@ -167,10 +166,10 @@ export function serializeLockfile(lock: Lockfile): string {
     ...(lock.inputs.base ? { base: { ref: lock.inputs.base.ref, digest: lock.inputs.base.digest } } : {}),
   };
   const archives = [...lock.archives]
-    .sort(byString((a) => a.suite))
+    .sort(byKey((a) => a.suite))
     .map((a) => `    ${JSON.stringify({ suite: a.suite, codename: a.codename, signedBy: [...a.signedBy].sort() })}`);
   const indexes = [...lock.indexes]
-    .sort(byString((i) => `${i.suite}/${i.path}`))
+    .sort(byKey((i) => `${i.suite}/${i.path}`))
     .map((i) => `    ${JSON.stringify({ suite: i.suite, path: i.path, sha256: i.sha256, size: i.size })}`);
   const list = (lines: string[]) => (lines.length ? `[\n${lines.join(',\n')}\n  ]` : '[]');
   return `{\n  "lockfileVersion": 2,\n  "inputs": ${JSON.stringify(inputs)},\n  "archives": ${list(archives)},\n  "indexes": ${list(indexes)},\n  "packages": {\n${packages}\n  }\n}\n`;

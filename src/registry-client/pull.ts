@@ -9,7 +9,7 @@ import { pullScope, type Scope } from './auth.js';
 import { BlobLocations } from './blob-locations.js';
 import { type ClientOptions, RegistryClient } from './client.js';
 import { formatPlatform, MANIFEST_ACCEPT, parseManifest, selectPlatform, verifyDigest } from './manifest.js';
-import { runPool } from './pool.js';
+import { mapLimit } from '../concurrency.js';
 import { manifestRef, parseReference, type Reference, repositoryName } from './reference.js';
 
 export interface PullOptions extends ClientOptions {
@@ -90,7 +90,7 @@ async function pull(target: Reference, platform: Platform, client: RegistryClien
   }
 
   if (options.layers !== false) {
-    await runPool(manifest.layers, options.concurrency ?? 4, (layer) => fetchBlob(client, repo, layer, scopes, store));
+    await mapLimit(manifest.layers, options.concurrency ?? 4, (layer) => fetchBlob(client, repo, layer, scopes, store));
   }
   const locations = await BlobLocations.load(options.cacheDir ?? defaultCacheDir(options.env), target.registry).catch(() => undefined);
   if (locations) {

@@ -8,7 +8,7 @@ import { mergeScopes, pullScope, pushScope } from './auth.js';
 import { BlobLocations } from './blob-locations.js';
 import { type ClientOptions, RegistryClient } from './client.js';
 import { isIndexMediaType, isManifestMediaType, parseManifest, verifyDigest } from './manifest.js';
-import { runPool } from './pool.js';
+import { mapLimit } from '../concurrency.js';
 import { formatReference, parseReference, type Reference, repositoryName } from './reference.js';
 import { startUpload, type UploadMethod, uploadBlob } from './upload.js';
 
@@ -88,7 +88,7 @@ async function push(artifact: ImageArtifact, target: Reference, client: Registry
   const state = { preferred: options.uploadMethod ?? ('monolithic' as UploadMethod) };
   await client.ping();
 
-  const events = await runPool(blobs, options.concurrency ?? 4, async (blob) => {
+  const events = await mapLimit(blobs, options.concurrency ?? 4, async (blob) => {
     const event = await pushBlob(client, repo, blob, artifact, locations, state, options);
     options.onBlob?.(event);
     return event;

@@ -5,6 +5,7 @@
  * same document, byte for byte, through stableJson.
  */
 import type { Digest } from '../image/digest.js';
+import { byKey } from '../byte-order.js';
 
 export interface SbomPackage {
   name: string;
@@ -117,11 +118,6 @@ export function ociPurl(image: SbomInput['image']): string {
 // ---------------------------------------------------------------------------------------------
 // Normalisation shared by both emitters
 
-const byKey = <T>(key: (v: T) => string) => (a: T, b: T) => {
-  const x = key(a);
-  const y = key(b);
-  return x < y ? -1 : x > y ? 1 : 0;
-};
 
 /** Packages sorted by name, version, architecture; each package's files sorted by path. */
 export function sortedPackages(input: SbomInput): SbomPackage[] {

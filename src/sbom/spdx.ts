@@ -5,6 +5,7 @@
  */
 import { digestHex } from '../image/digest.js';
 import { debPurl, filesAnalyzed, ociPurl, sortedFiles, sortedPackages, type SbomInput } from './model.js';
+import { compareBytes } from '../byte-order.js';
 
 const NOASSERTION = 'NOASSERTION';
 
@@ -141,5 +142,5 @@ function compareRelationships(
 ): number {
   const x = `${a.spdxElementId}\u0000${a.relatedSpdxElement}`;
   const y = `${b.spdxElementId}\u0000${b.relatedSpdxElement}`;
-  return x < y ? -1 : x > y ? 1 : 0;
+  return compareBytes(x, y);
 }

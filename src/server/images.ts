@@ -9,6 +9,7 @@ import { BuildAbortedError, UnsatisfiableError, type BuiltArtifact, type ImageBu
 import { DistributionError } from './errors.js';
 import { describeRequest, type ImageRequest } from './names.js';
 import type { ImageStorage, StoredManifest } from './storage.js';
+import { mapLimit } from '../concurrency.js';
 
 export type LogEvent = Record<string, unknown> & { event: string };
 export type EventLog = (event: LogEvent) => void;
@@ -171,11 +172,7 @@ export class ImageService {
   /** Blobs first, then platform manifests, then the root bound to the key: never a key to missing content. */
   private async store(id: string, artifact: BuiltArtifact): Promise<void> {
     const { storage } = this.options;
-    const queue = [...artifact.blobs];
-    const worker = async () => {
-      for (let next = queue.shift(); next; next = queue.shift()) await storage.putBlob(next.descriptor, next.source);
-    };
-    await Promise.all([worker(), worker(), worker(), worker()]);
+    await mapLimit(artifact.blobs, 4, (blob) => storage.putBlob(blob.descriptor, blob.source));
     for (const child of artifact.children) await storage.putManifest(child);
     await storage.putManifest(artifact.root, id);
   }

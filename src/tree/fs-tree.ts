@@ -1,3 +1,4 @@
+import { compareBytes } from '../byte-order.js';
 import { buildError } from '../errors.js';
 import type { DirEntry, FileEntry, HardlinkEntry, Origin, SymlinkEntry, TreeEntry } from './entry.js';
 import { ancestorsOf, baseName, parentOf, resolveLinkTarget, toImagePath } from './paths.js';
@@ -152,8 +153,4 @@ export class FsTree {
 
 export function describe(origin: Origin): string {
   return origin.kind === 'package' ? `package ${origin.package ?? origin.detail}` : origin.detail;
-}
-
-export function compareBytes(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }

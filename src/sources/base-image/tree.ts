@@ -12,7 +12,7 @@ import { layerTarStream, normalizePath } from '../../layers/layer-reader.js';
 import type { BaseImage } from '../../resolve/base-image.js';
 import type { BlobStore } from '../../store/blob-store.js';
 import type { Origin, TreeEntry } from '../../tree/entry.js';
-import { compareBytes } from '../../tree/fs-tree.js';
+import { compareBytes } from '../../byte-order.js';
 
 export const BASE_TREE_LIMITS = { bytes: 2 * 2 ** 30, entries: 1_000_000 };
 

@@ -17,6 +17,8 @@ import { writeFileAtomic } from '../../store/atomic.js';
 import { builtLayer, type BuiltLayer } from '../../build/built-layer.js';
 import { packageFacts, recallFacts, rememberFacts, type PackageSbomFacts } from '../../build/sbom.js';
 import { rememberInstallFacts } from './effects/install-facts.js';
+import { compareBytes } from '../../byte-order.js';
+import { limiter } from '../../concurrency.js';
 
 /** Package layers beyond this many share one last layer (runtimes slow down with many layers). */
 export const PACKAGE_LAYER_BUDGET = 12;
@@ -52,11 +54,11 @@ export function groupPackages(packages: readonly LocatedPackage[], budget = PACK
   for (const p of packages) bySource.set(p.source, [...(bySource.get(p.source) ?? []), p]);
   const size = (ps: LocatedPackage[]) => ps.reduce((n, p) => n + p.size, 0);
   const groups = [...bySource.entries()]
-    .map(([name, ps]) => ({ name, packages: ps.sort((a, b) => (a.name < b.name ? -1 : 1)) }))
-    .sort((a, b) => size(b.packages) - size(a.packages) || (a.name < b.name ? -1 : 1));
-  if (groups.length <= budget) return groups.sort((a, b) => (a.name < b.name ? -1 : 1));
-  const own = groups.slice(0, budget - 1).sort((a, b) => (a.name < b.name ? -1 : 1));
-  const rest = groups.slice(budget - 1).flatMap((g) => g.packages).sort((a, b) => (a.name < b.name ? -1 : 1));
+    .map(([name, ps]) => ({ name, packages: ps.sort((a, b) => compareBytes(a.name, b.name)) }))
+    .sort((a, b) => size(b.packages) - size(a.packages) || compareBytes(a.name, b.name));
+  if (groups.length <= budget) return groups.sort((a, b) => compareBytes(a.name, b.name));
+  const own = groups.slice(0, budget - 1).sort((a, b) => compareBytes(a.name, b.name));
+  const rest = groups.slice(budget - 1).flatMap((g) => g.packages).sort((a, b) => compareBytes(a.name, b.name));
   return [...own, { name: 'other-packages', packages: rest }];
 }
 
@@ -94,26 +96,9 @@ async function packageLayersWith(packages: readonly LocatedPackage[], options: P
   const contents = new Map<string, Promise<DebContents>>();
   if (missing.length) {
     const { readDeb } = await import('./deb/deb-reader.js');
-    const limit = Math.max(2, availableParallelism());
-    let running = 0;
-    const waiting: Array<() => void> = [];
-    const slot = async () => {
-      if (running >= limit) await new Promise<void>((r) => waiting.push(r));
-      running++;
-    };
-    const release = () => {
-      running--;
-      waiting.shift()?.();
-    };
+    const gate = limiter(Math.max(2, availableParallelism()));
     for (const p of missing.flatMap((g) => g.packages)) {
-      const read = (async () => {
-        await slot();
-        try {
-          return await readDeb(debPaths.get(p.sha256)!, { packageName: p.name, spool });
-        } finally {
-          release();
-        }
-      })();
+      const read = gate(() => readDeb(debPaths.get(p.sha256)!, { packageName: p.name, spool }));
       read.catch(() => undefined); // awaited below; avoid an unhandled rejection meanwhile
       contents.set(p.sha256, read);
     }

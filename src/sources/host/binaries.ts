@@ -6,6 +6,7 @@ import { resolvePathChain } from '../../elf/paths.js';
 import { isAbsolute, resolve } from 'node:path';
 import { lstat } from 'node:fs/promises';
 import { normalisedFileMode, type PlannedEntry } from './planned.js';
+import { compareBytes } from '../../byte-order.js';
 
 /**
  * `binaries:` entries: each ELF executable goes to `dest`; its interpreter and shared-library
@@ -62,7 +63,7 @@ export async function resolveBinaries(
   if (binaries.length > 0 && binaryEntries.length === 0) throw buildError('no binaries resolved');
   // Symlinks first, shortest paths first: a directory link (lib64 -> usr/lib64) must exist
   // before the files that are reached through it are placed.
-  const libs = [...libraries.values()].sort((a, b) => rank(a) - rank(b) || a.path.length - b.path.length || (a.path < b.path ? -1 : 1));
+  const libs = [...libraries.values()].sort((a, b) => rank(a) - rank(b) || a.path.length - b.path.length || compareBytes(a.path, b.path));
   return { binaries: binaryEntries, libraries: libs };
 }
 

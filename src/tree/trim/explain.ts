@@ -4,7 +4,8 @@
  * that none of the spec's own paths was dropped.
  */
 import type { Origin } from '../entry.js';
-import { compareBytes, type FsTree } from '../fs-tree.js';
+import { compareBytes } from '../../byte-order.js';
+import type { FsTree } from '../fs-tree.js';
 import { toImagePath } from '../paths.js';
 import type { TrimmedPath, Unmet } from './types.js';
 

@@ -13,6 +13,8 @@ import { integrityError, PithError } from '../../../errors.js';
 import { tempSibling } from '../../../store/atomic.js';
 import { fetchToFile, type FetchOptions } from './fetch.js';
 import { signedSizeLimit, type PackageRecord } from './packages-index.js';
+import { compareBytes } from '../../../byte-order.js';
+import { mapLimit } from '../../../concurrency.js';
 
 /** What a download needs from a PackageRecord. */
 export type DebRecord = Pick<PackageRecord, 'name' | 'version' | 'baseUrl' | 'filename' | 'sha256' | 'size'>;
@@ -55,24 +57,9 @@ export async function fetchDebs(
     debPathFor(options.cacheDir, hex); // validates the hash before any network traffic
     if (!byHash.has(hex)) byHash.set(hex, record);
   }
-  const queue = [...byHash.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const result = new Map<string, string>();
-  const concurrency = Math.max(1, Math.floor(options.concurrency ?? 6));
-  let next = 0;
-  let failure: { error: unknown } | undefined;
-
-  const worker = async (): Promise<void> => {
-    while (failure === undefined && next < queue.length) {
-      const [hex, record] = queue[next++]!;
-      try {
-        result.set(hex, await ensureDeb(hex, record, options));
-      } catch (error) {
-        failure ??= { error };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker));
-  if (failure !== undefined) throw failure.error;
+  const queue = [...byHash.entries()].sort(([a], [b]) => compareBytes(a, b));
+  const paths = await mapLimit(queue, options.concurrency ?? 6, ([hex, record]) => ensureDeb(hex, record, options));
+  const result = new Map(queue.map(([hex], i) => [hex, paths[i]!]));
   // Insertion order follows the records, not completion order.
   const ordered = new Map<string, string>();
   for (const hex of byHash.keys()) ordered.set(hex, result.get(hex)!);

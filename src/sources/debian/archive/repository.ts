@@ -11,6 +11,7 @@ import { decompressIndex, plainIndexLimit, sha256Hex, signedSizeLimit, type Inde
 import { raiseHint } from '../../../limits.js';
 import { fetchInRelease, preloadOpenpgp } from './release.js';
 import type { Release } from './release.js';
+import { compareBytes } from '../../../byte-order.js';
 
 /** One apt source: an archive root, suites, components and the keyrings that sign it. */
 export interface RepositoryConfig {
@@ -84,7 +85,7 @@ export async function loadPackageRecords(
   }
   // Suites keep the order they were given in: the universe breaks version ties by it.
   const results = (await Promise.all(jobs)).flat();
-  archives.sort((a, b) => (a.suite < b.suite ? -1 : a.suite > b.suite ? 1 : 0));
+  archives.sort((a, b) => compareBytes(a.suite, b.suite));
   return { records: results.flatMap((r) => r.records), indexes: results.map((r) => r.index), archives };
 }
 

@@ -16,6 +16,7 @@ import type { MergedUsrLink } from '../install/merged-usr.js';
 import { resolveLinkTarget } from '../../../tree/paths.js';
 import { mergeScans, scanBaseLayer, STATUS_D, STATUS_FILE, type ScannedEntry } from './layer-scan.js';
 import { packagesFromBaseSbom } from './sbom.js';
+import { compareBytes } from '../../../byte-order.js';
 
 export interface BasePackage extends InstalledPackage {
   license?: string;
@@ -61,7 +62,7 @@ function packagesOf(fs: Map<string, ScannedEntry>, arch: string, where: string):
       throw new PithError('input', `${where}: ${err.message}`, { ...(err.where ? { where: err.where } : {}), hint: 'the base image\'s dpkg database is damaged' });
     }
   };
-  const entries = [...fs.values()].filter((e) => e.type === 'file' && e.text !== undefined).sort((a, b) => (a.path < b.path ? -1 : 1));
+  const entries = [...fs.values()].filter((e) => e.type === 'file' && e.text !== undefined).sort((a, b) => compareBytes(a.path, b.path));
   for (const e of entries) {
     if (e.path.startsWith(`${STATUS_D}/`)) for (const p of read(e)) found.set(p.name, p);
   }
@@ -72,7 +73,7 @@ function packagesOf(fs: Map<string, ScannedEntry>, arch: string, where: string):
       const license = licenseOf(fs, p.name);
       return license ? { ...p, license } : p;
     })
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    .sort((a, b) => compareBytes(a.name, b.name));
 }
 
 /** The licence of usr/share/doc/<name>/copyright, following one link of the doc directory. */
@@ -91,5 +92,5 @@ function mergedUsrOf(fs: Map<string, ScannedEntry>, owner: string): MergedUsrLin
     if (e.type !== 'symlink' || e.path.includes('/') || !e.target) continue;
     if (resolveLinkTarget(e.path, e.target) === `usr/${e.path}`) links.push({ path: e.path, target: e.target, package: owner });
   }
-  return links.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return links.sort((a, b) => compareBytes(a.path, b.path));
 }

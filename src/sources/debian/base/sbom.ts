@@ -12,6 +12,7 @@ import type { ClientOptions } from '../../../registry-client/client.js';
 import { CYCLONEDX_ARTIFACT_TYPE, fetchReferrerDocument, listReferrers, SPDX_ARTIFACT_TYPE } from '../../../registry-client/referrers.js';
 import type { BaseImage } from '../../../resolve/base-image.js';
 import type { InstalledPackage } from '../solver/installed.js';
+import { compareBytes } from '../../../byte-order.js';
 
 export interface SbomPackageFact extends InstalledPackage {
   license?: string;
@@ -86,7 +87,7 @@ export function packagesFromSbomDocument(bytes: Uint8Array): SbomPackageFact[] {
     }
   };
   walk(d.components, 0);
-  return [...found.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return [...found.values()].sort((a, b) => compareBytes(a.name, b.name));
 }
 
 /** `pkg:deb/debian/libssl3@3.0.17-1~deb12u2?arch=amd64&upstream=openssl` -> its facts. */

@@ -11,6 +11,7 @@ import { AccountsDb } from './accounts-db.js';
 import type { PackageScripts } from './maintainer-scripts.js';
 import { EFFECTS, type Effect } from './table.js';
 import { EffectWorkspace, type DeferredContent } from './workspace.js';
+import { compareBytes } from '../../../byte-order.js';
 
 export interface EffectsInput {
   /** Every package entry, as installed (the view is changed by the effects). */
@@ -76,7 +77,7 @@ export class InstallEffects {
     const trimmed = this.input.trimmed;
     const entries = this.ws.effectEntries().filter((e) => !trimmed?.(e.path));
     const warnings = [...this.ws.unsupported.entries()]
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .sort(([a], [b]) => compareBytes(a, b))
       .map(([pkg, items]) => {
         const shown = items.length > MAX_ITEMS ? [...items.slice(0, MAX_ITEMS), `${items.length - MAX_ITEMS} more`] : items;
         return `${pkg}: ${shown.join('; ')}; pith does not emulate ${items.length > 1 ? 'these' : 'this'}: if the image needs it, add it to the spec (files:, paths: or accounts:)`;

@@ -4,6 +4,7 @@
  * an earlier directory hiding the same name in later ones, in file-name order.
  */
 import type { EffectWorkspace } from './workspace.js';
+import { compareBytes } from '../../../byte-order.js';
 
 const DIRS = ['etc', 'run', 'usr/local/lib', 'usr/lib', 'lib'];
 
@@ -16,7 +17,7 @@ export interface ConfigFile {
 
 export function configFiles(ws: EffectWorkspace, name: string): ConfigFile[] {
   const byName = new Map<string, ConfigFile>();
-  const all = [...ws.tree.unordered()].filter((e) => e.path.includes(`${name}/`)).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const all = [...ws.tree.unordered()].filter((e) => e.path.includes(`${name}/`)).sort((a, b) => compareBytes(a.path, b.path));
   for (const dir of DIRS) {
     const prefix = `${dir}/${name}/`;
     for (const e of all) {

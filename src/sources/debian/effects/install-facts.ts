@@ -5,6 +5,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { mapLimit } from '../../../concurrency.js';
 import type { DebContents } from '../deb/deb-reader.js';
 import { fetchDebs } from '../archive/download.js';
 import { readCheckedJson, writeCheckedJson } from '../../../store/checked-json.js';
@@ -72,10 +73,5 @@ export async function loadContents(
 async function eachDeb(packages: readonly FactsPackage[], options: { cacheDir: string; log?: (m: string) => void }, fn: (p: FactsPackage, deb: DebContents) => Promise<void>): Promise<void> {
   const paths = await fetchDebs(packages, { cacheDir: options.cacheDir, ...(options.log ? { log: options.log } : {}) });
   const { readDeb } = await import('../deb/deb-reader.js');
-  const queue = [...packages];
-  await Promise.all(
-    Array.from({ length: Math.min(queue.length, Math.max(2, availableParallelism())) }, async () => {
-      for (let p = queue.shift(); p; p = queue.shift()) await fn(p, await readDeb(paths.get(p.sha256.toLowerCase())!, { packageName: p.name }));
-    }),
-  );
+  await mapLimit(packages, Math.max(2, availableParallelism()), async (p) => fn(p, await readDeb(paths.get(p.sha256.toLowerCase())!, { packageName: p.name })));
 }

@@ -11,6 +11,7 @@
  * Entries are written in alias order and all carry the same time, so the bytes are reproducible.
  */
 import { createHash } from 'node:crypto';
+import { compareBytes } from '../../../byte-order.js';
 
 export interface TrustedCertificate {
   alias: string;
@@ -20,7 +21,7 @@ export interface TrustedCertificate {
 export const DEFAULT_STORE_PASSWORD = 'changeit';
 
 export function jksTrustStore(certificates: readonly TrustedCertificate[], createdMs: number, password = DEFAULT_STORE_PASSWORD): Uint8Array {
-  const sorted = [...certificates].sort((a, b) => (a.alias < b.alias ? -1 : a.alias > b.alias ? 1 : 0));
+  const sorted = [...certificates].sort((a, b) => compareBytes(a.alias, b.alias));
   const parts: Buffer[] = [u32(0xfeedfeed), u32(2), u32(sorted.length)];
   for (const cert of sorted) {
     parts.push(u32(2), utf(cert.alias), u64(createdMs), utf('X.509'), u32(cert.der.byteLength), Buffer.from(cert.der));

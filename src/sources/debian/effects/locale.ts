@@ -12,6 +12,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TreeEntry } from '../../../tree/entry.js';
 import type { EffectWorkspace } from './workspace.js';
+import { compareBytes } from '../../../byte-order.js';
 
 export const C_UTF8_DIR = 'usr/lib/locale/C.utf8';
 const HOST_C_UTF8 = '/usr/lib/locale/C.utf8';
@@ -32,7 +33,7 @@ function localeVariables(env: Readonly<Record<string, string>>): Array<[string, 
 /** The libc.so.6 of the image, if any (Debian's or a host one). */
 export function imageLibc(ws: EffectWorkspace): TreeEntry | undefined {
   const found = [...ws.tree.unordered()].filter((e) => /(^|\/)libc\.so\.6$/.test(e.path) && e.type !== 'dir');
-  return found.sort((a, b) => (a.path < b.path ? -1 : 1))[0];
+  return found.sort((a, b) => compareBytes(a.path, b.path))[0];
 }
 
 export function applyLocale(ws: EffectWorkspace, env: Readonly<Record<string, string>>): void {

@@ -11,6 +11,7 @@ import { scriptHost } from './script-host.js';
 import { runScript, ShellLimitError, ShellRuntimeError } from './shell/interpreter.js';
 import { parseScript, ShellSyntaxError } from './shell/parser.js';
 import type { EffectWorkspace } from './workspace.js';
+import { compareBytes } from '../../../byte-order.js';
 
 export interface PackageScripts {
   name: string;
@@ -89,6 +90,6 @@ export function configureOrder<T extends { name: string; depends: string[] }>(pa
     done.add(p.name);
     out.push(p);
   };
-  for (const p of [...packages].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) visit(p);
+  for (const p of [...packages].sort((a, b) => compareBytes(a.name, b.name))) visit(p);
   return out;
 }

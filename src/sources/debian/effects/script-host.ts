@@ -4,7 +4,7 @@
  * (commands/table.ts). A command the table does not know is recorded as not emulated.
  */
 import { isPithError } from '../../../errors.js';
-import { compareBytes } from '../../../tree/fs-tree.js';
+import { compareBytes } from '../../../byte-order.js';
 import { DECLINED, scriptPath, type ScriptCall } from './commands/call.js';
 import { SCRIPT_COMMANDS } from './commands/table.js';
 import { CONFMODULE_PATHS, CONFMODULE_STUB, DEBCONF_GET } from './debconf.js';

@@ -12,6 +12,7 @@
 import { splitFields } from './sysusers.js';
 import { scriptHost } from './script-host.js';
 import type { EffectWorkspace } from './workspace.js';
+import { compareBytes } from '../../../byte-order.js';
 
 const DIRECTORY_KEYS: Array<[key: string, base: string, owned: boolean]> = [
   ['RuntimeDirectory', '/run', true],
@@ -48,7 +49,7 @@ export function applyServiceUnits(ws: EffectWorkspace): void {
   const units = [...ws.tree.unordered()].filter(
     (e) => e.type === 'file' && e.origin.kind === 'package' && /^(usr\/)?lib\/systemd\/system\/[^/@]+\.service$/.test(e.path),
   );
-  for (const unit of units.sort((a, b) => (a.path < b.path ? -1 : 1))) {
+  for (const unit of units.sort((a, b) => compareBytes(a.path, b.path))) {
     const text = ws.text(`/${unit.path}`);
     if (text === undefined) continue;
     const pkg = unit.origin.package!;

@@ -11,6 +11,7 @@ import { addMergedUsrLinks, type MergedUsrLink } from '../install/merged-usr.js'
 import { isTrimmed } from '../install/trim.js';
 import type { InstallFacts } from './package-facts.js';
 import type { DeferredContent } from './workspace.js';
+import { compareBytes } from '../../../byte-order.js';
 
 export interface ViewPackage {
   name: string;
@@ -33,7 +34,7 @@ export function effectsView(
   for (const { path, ...rest } of options.base ?? []) view.add(path, rest);
   addMergedUsrLinks(view, options.mergedUsr);
   const deferred = new Map<string, DeferredContent>();
-  for (const p of [...packages].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+  for (const p of [...packages].sort((a, b) => compareBytes(a.name, b.name))) {
     const files = p.facts.files.map((f) => {
       const text = p.facts.texts[f.path];
       const data = text !== undefined ? new Uint8Array(Buffer.from(text, 'base64')) : options.loaded?.get(contentKey(p.name, f.path));

@@ -14,6 +14,7 @@ import { buildError } from '../../../errors.js';
 import type { DebFile } from '../deb/deb-reader.js';
 import { describe, type FsTree } from '../../../tree/fs-tree.js';
 import { resolveLinkTarget } from '../../../tree/paths.js';
+import { compareBytes } from '../../../byte-order.js';
 
 export interface MergedUsrLink {
   /** Top-level name: "bin", "lib", ... */
@@ -38,7 +39,7 @@ export function mergedUsrLinks(debs: ReadonlyArray<{ name: string; files: readon
       if (!links.has(file.path)) links.set(file.path, { path: file.path, target: file.target, package: deb.name });
     }
   }
-  return [...links.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return [...links.values()].sort((a, b) => compareBytes(a.path, b.path));
 }
 
 /** Creates the aliasing links in the tree (root-owned 0777 symlinks, origin: the shipping package). */

@@ -18,6 +18,7 @@ import type { Resolution } from './solver.js';
 import { namesCUtf8 } from '../effects/locale.js';
 import type { InstallFacts } from '../effects/package-facts.js';
 import { installFacts } from '../effects/install-facts.js';
+import { compareBytes } from '../../../byte-order.js';
 
 export interface InstallNeeds {
   /** Essential packages to follow. */
@@ -62,7 +63,7 @@ export async function installNeeds(
   }
   // The needs of packages closest to what the spec asked for come first, so the notes name them.
   const depth = (name: string) => resolution.reasons.get(name)?.length ?? Infinity;
-  const byDepth = [...resolution.packages].sort((a, b) => depth(a.name) - depth(b.name) || (a.name < b.name ? -1 : 1));
+  const byDepth = [...resolution.packages].sort((a, b) => depth(a.name) - depth(b.name) || compareBytes(a.name, b.name));
   const unmet = unmetNeeds(byDepth.map((r) => ({ name: r.name, facts: factsOf(r) })), provided, sonames, canonical);
   for (const name of open) {
     const ships = factsOf(recordOf(name)!);

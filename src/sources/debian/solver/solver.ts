@@ -68,6 +68,7 @@ import { formatRelation, parseRelations, type Relation } from './relations.js';
 import type { Requirement } from './requirement.js';
 import type { PackageUniverse, ProvidedBy } from './universe.js';
 import { compareVersions, satisfies, type VersionOp } from './version.js';
+import { compareBytes } from '../../../byte-order.js';
 
 export interface SolveOptions {
   /** Packages cut from the closure: dependencies on them count as satisfied. */
@@ -113,9 +114,6 @@ class Restart {
   constructor(readonly name: string) {}
 }
 
-function byCodePoint(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 
 function distinct<T>(items: readonly T[]): T[] {
   return [...new Set(items)];
@@ -200,7 +198,7 @@ class Round {
       for (const g of record.depends) this.group(g, chain, where, false);
     }
     this.conflictNotes();
-    const names = [...this.selected.keys()].sort(byCodePoint);
+    const names = [...this.selected.keys()].sort(compareBytes);
     return {
       packages: names.map((n) => this.selected.get(n)!),
       reasons: new Map(names.map((n) => [n, this.chains.get(n)!])),
@@ -385,7 +383,7 @@ class Round {
     const best: PackageRecord[] = [];
     for (const p of provs) if (best[best.length - 1]?.name !== p.record.name) best.push(p.record);
     const rank = (a: PackageRecord, b: PackageRecord) =>
-      priorityRank(a) - priorityRank(b) || compareVersions(b.version, a.version) || byCodePoint(a.name, b.name);
+      priorityRank(a) - priorityRank(b) || compareVersions(b.version, a.version) || compareBytes(a.name, b.name);
     const sorted = best.slice().sort(rank);
     const pick = sorted[0]!;
     if (sorted.length > 1) {
@@ -500,7 +498,7 @@ class Round {
   // --- Conflicts and Breaks (reported, not enforced) ----------------------------------------------
 
   private conflictNotes(): void {
-    const names = [...this.selected.keys()].sort(byCodePoint);
+    const names = [...this.selected.keys()].sort(compareBytes);
     for (const name of names) {
       const record = this.selected.get(name)!;
       if (!/^(Conflicts|Breaks):/im.test(record.control)) continue;

@@ -18,6 +18,7 @@
 import { compareVersions } from './version.js';
 import type { PackageRecord } from '../archive/packages-index.js';
 import type { Relation } from './relations.js';
+import { compareBytes } from '../../../byte-order.js';
 
 export interface ProvidedBy {
   record: PackageRecord;
@@ -25,10 +26,6 @@ export interface ProvidedBy {
   provided: Relation;
 }
 
-/** Plain code-point order, independent of the locale. */
-function byCodePoint(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 
 /**
  * Remove, in place, entries equal to their predecessor in a sorted list. Records that compare equal
@@ -87,9 +84,9 @@ export class PackageUniverse {
   private compareRecords = (a: PackageRecord, b: PackageRecord): number =>
     compareVersions(b.version, a.version) ||
     this.suiteRank.get(a.suite)! - this.suiteRank.get(b.suite)! ||
-    (a.architecture === b.architecture ? 0 : a.architecture === this.arch ? -1 : b.architecture === this.arch ? 1 : byCodePoint(a.architecture, b.architecture)) ||
-    byCodePoint(a.filename, b.filename) ||
-    byCodePoint(a.sha256, b.sha256);
+    (a.architecture === b.architecture ? 0 : a.architecture === this.arch ? -1 : b.architecture === this.arch ? 1 : compareBytes(a.architecture, b.architecture)) ||
+    compareBytes(a.filename, b.filename) ||
+    compareBytes(a.sha256, b.sha256);
 
   /** Real packages named `name` (image arch or `all`), highest version first; ties: first suite wins. */
   candidates(name: string): PackageRecord[] {
@@ -112,10 +109,10 @@ export class PackageUniverse {
     if (!list) return [];
     if (!this.sortedProvided.has(name)) {
       const order = (a: ProvidedBy, b: ProvidedBy) =>
-        byCodePoint(a.record.name, b.record.name) ||
+        compareBytes(a.record.name, b.record.name) ||
         this.compareRecords(a.record, b.record) ||
-        byCodePoint(a.provided.version ?? '', b.provided.version ?? '') ||
-        byCodePoint(a.provided.arch ?? '', b.provided.arch ?? '');
+        compareBytes(a.provided.version ?? '', b.provided.version ?? '') ||
+        compareBytes(a.provided.arch ?? '', b.provided.arch ?? '');
       list.sort(order);
       dropDuplicates(list, (a, b) => order(a, b) === 0);
       this.sortedProvided.add(name);
@@ -130,7 +127,7 @@ export class PackageUniverse {
 
   /** Architectures (sorted) that have a package named `name` when the image arch and `all` have none. */
   otherArchitectures(name: string): string[] {
-    return [...(this.foreign.get(name) ?? [])].sort(byCodePoint);
+    return [...(this.foreign.get(name) ?? [])].sort(compareBytes);
   }
 
   /** E.g. `bookworm, bookworm-updates, bookworm-security (amd64)`, for error messages. */

@@ -6,7 +6,7 @@
  * `--set` chose, as LINK -> /etc/alternatives/NAME -> PATH, plus the chosen choice's slaves whose
  * paths exist. Queries (--query, --list, --display) find nothing registered before.
  */
-import { compareBytes } from '../../../../tree/fs-tree.js';
+import { compareBytes } from '../../../../byte-order.js';
 import type { Alternative, EffectWorkspace } from '../workspace.js';
 import { FAIL, OK, type CommandHandler, type ScriptCall } from './call.js';
 

@@ -5,7 +5,7 @@
  * install effects made can really go; a package's entry is reported, as rm does).
  */
 import type { TreeEntry } from '../../../../tree/entry.js';
-import { compareBytes } from '../../../../tree/fs-tree.js';
+import { compareBytes } from '../../../../byte-order.js';
 import { patternToRegExp } from '../shell/expand.js';
 import { toRegExp } from './sed.js';
 import type { CommandHandler, ScriptCall } from './call.js';

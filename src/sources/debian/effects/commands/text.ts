@@ -4,9 +4,9 @@
  * change nothing (but find -delete).
  */
 import type { TreeEntry } from '../../../../tree/entry.js';
-import { compareBytes } from '../../../../tree/fs-tree.js';
 import { FAIL, type CommandHandler, type ScriptCall } from './call.js';
 import { find } from './find.js';
+import { compareBytes } from '../../../../byte-order.js';
 
 const out = (text: string, status = 0) => ({ status, stdout: text });
 
@@ -35,7 +35,7 @@ const sort: CommandHandler = (call) => {
   if (call.argv.slice(1).some((a) => a.startsWith('-') && !/^-[urn]+$/.test(a))) return call.unsupported();
   const text = inputOf(call, files);
   if (text === undefined) return FAIL;
-  let lines = linesOf(text).sort(flags.includes('n') ? (a, b) => Number.parseFloat(a) - Number.parseFloat(b) || (a < b ? -1 : a > b ? 1 : 0) : (a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  let lines = linesOf(text).sort(flags.includes('n') ? (a, b) => Number.parseFloat(a) - Number.parseFloat(b) || compareBytes(a, b) : (a, b) => compareBytes(a, b));
   if (flags.includes('r')) lines.reverse();
   if (flags.includes('u')) lines = lines.filter((l, i) => i === 0 || l !== lines[i - 1]);
   return out(joined(lines));
