@@ -1,6 +1,7 @@
 import type { LayerRef } from '../image/assemble.js';
 import type { LayerBlob } from '../layers/layer.js';
-import type { LayerSummary } from './build.js';
+import type { ReadyLayer } from '../sources/source.js';
+import type { LayerSummary } from './types.js';
 
 /** A written layer as the image needs it (descriptor, diff_id, history) and as --json reports it. */
 export interface BuiltLayer {
@@ -14,4 +15,10 @@ export function builtLayer(blob: LayerBlob, name: string, createdBy: string, ent
     ref: { descriptor: { mediaType: blob.mediaType, digest: blob.digest, size: blob.size }, diffId: blob.diffId, createdBy },
     summary: { name, digest: blob.digest, diffId: blob.diffId, size: blob.size, uncompressedSize: blob.uncompressedSize, entries },
   };
+}
+
+/** A layer that exists already (a base image's): its size is known, its entries are not counted. */
+export function readyLayer(layer: ReadyLayer): BuiltLayer {
+  const { descriptor, diffId } = layer.ref;
+  return { ref: layer.ref, summary: { name: layer.name, digest: descriptor.digest, diffId, size: descriptor.size, uncompressedSize: -1, entries: -1 } };
 }

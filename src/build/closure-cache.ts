@@ -6,23 +6,22 @@
 import type { LayerBlob } from '../layers/layer.js';
 import { LayerCache, trustedBlob } from '../layers/layer-cache.js';
 import { compressionIdentity } from '../layers/compression/codecs.js';
-import type { LockedPackage } from '../lock/lockfile.js';
 import type { SbomFile } from '../sbom/model.js';
 import type { BlobStore } from '../store/blob-store.js';
 import { readCheckedJson, writeCheckedJson } from '../store/checked-json.js';
 import { fileSha256 } from '../tree/file-bytes.js';
 import type { FsTree } from '../tree/fs-tree.js';
 import { builtLayer, type BuiltLayer } from './built-layer.js';
-import type { ClosureImage, ClosureImageOptions } from './closure-layers.js';
+import type { PartFacts, PartSet } from '../sources/source.js';
+import type { ClosureImage, ClosureImageOptions } from './closure-image.js';
 import { codeIdentity } from './code-identity.js';
-import type { PackageSbomFacts } from './sbom.js';
 
 /** What the closure cache remembers of a build: enough to assemble the image without reading a .deb. */
 interface CachedClosureImage {
   layers: Array<{ blob: LayerBlob; name: string; createdBy: string; entries: number }>;
   packages: string[];
   notes: string[];
-  facts: Array<[string, PackageSbomFacts]>;
+  facts: Array<[string, PartFacts]>;
   files: SbomFile[];
   explanation: string;
 }
@@ -51,7 +50,7 @@ export async function recallClosureImage(path: string, store: BlobStore): Promis
 const isStringList = (value: unknown): value is string[] => Array.isArray(value) && value.every((v) => typeof v === 'string');
 
 /** Every input of a closure image, hashed: host files by content, so an edited file is a miss. */
-export async function closureKey(packages: readonly LockedPackage[], appTree: FsTree, options: ClosureImageOptions): Promise<string> {
+export async function closureKey(sets: readonly PartSet[], appTree: FsTree, options: ClosureImageOptions): Promise<string> {
   const entries = [];
   for (const entry of appTree.list()) {
     if (entry.origin.kind === 'package' || (entry.type === 'dir' && appTree.isImplicit(entry.path))) continue;
@@ -65,7 +64,7 @@ export async function closureKey(packages: readonly LockedPackage[], appTree: Fs
   return LayerCache.key({
     kind: 'closure-image',
     code: await codeIdentity(),
-    debs: packages.map((p) => ({ name: p.name, sha256: p.sha256 })),
+    parts: sets.flatMap((s) => s.parts.map((p) => ({ name: p.name, key: p.key }))),
     entries,
     roots: options.roots,
     path: options.path,
@@ -74,7 +73,7 @@ export async function closureKey(packages: readonly LockedPackage[], appTree: Fs
     libraryPath: options.libraryPath ?? [],
     mtime: options.mtime,
     compression: compressionIdentity(options.compression),
-    ...(options.base ? { base: options.base.diffIds } : {}),
+    ...(options.below ? { base: options.below.key } : {}),
   });
 }
 

@@ -2,7 +2,7 @@ import type { ContainerConfig } from '../image/types.js';
 import type { Spec } from '../spec/types.js';
 import { type Accounts, AccountLookupError, resolveOwner } from '../sources/system/accounts.js';
 import { specError } from '../errors.js';
-import type { ConfigDefaults } from '../sources/debian/selection.js';
+import type { ConfigDefaults } from '../sources/source.js';
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 

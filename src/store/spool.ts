@@ -166,3 +166,13 @@ export async function readSpooled(extent: { file: string; offset: number }, size
   }
   return out;
 }
+
+/** Runs `work` with a fresh spool, removed afterwards whatever happens. */
+export async function withSpool<T>(cacheDir: string, work: (spool: Spool) => Promise<T>): Promise<T> {
+  const spool = await Spool.create(cacheDir);
+  try {
+    return await work(spool);
+  } finally {
+    await spool.dispose();
+  }
+}

@@ -4,18 +4,10 @@ import type { LoadedSpec } from '../../spec/load.js';
 import { presetDefinition, variantEffect } from './presets.js';
 import { deriveSecurityUri, readHostAptSources, suiteSet } from './archive/apt-sources.js';
 import type { RepositoryConfig } from './archive/repository.js';
+import type { ConfigDefaults } from '../source.js';
 
 export const DEBIAN_KEYRING = '/usr/share/keyrings/debian-archive-keyring.gpg';
 export const DEFAULT_SUITE = 'bookworm';
-
-/** Config defaults that presets and variants bring; the spec's own values win over them. */
-export interface ConfigDefaults {
-  env: Record<string, string>;
-  user?: string;
-  workdir?: string;
-  entrypoint?: string[];
-  pathSuffix?: string;
-}
 
 /** What the spec asks of Debian: where from, which packages, and what the presets add. */
 export interface DebianSelection {

@@ -1,13 +1,7 @@
-/** What the image says it is. Debian-based images say ID=debian so scanners detect the OS. */
-export interface OsIdentity {
-  prettyName: string;
-  name: string;
-  id: string;
-  versionId?: string;
-  version?: string;
-  versionCodename?: string;
-  homeUrl?: string;
-}
+/** os-release: what the image says it is, for scanners and for people. */
+import type { OsIdentity } from '../source.js';
+
+export type { OsIdentity };
 
 /** An image with no distribution packages (host files and binaries only). */
 export const PITH_IDENTITY: OsIdentity = {
@@ -23,19 +17,4 @@ export function osReleaseFile(os: OsIdentity): string {
   if (os.versionCodename) lines.push(`VERSION_CODENAME=${os.versionCodename}`);
   if (os.homeUrl) lines.push(`HOME_URL="${os.homeUrl}"`);
   return lines.join('\n') + '\n';
-}
-
-const DEBIAN_VERSIONS: Record<string, string> = { buster: '10', bullseye: '11', bookworm: '12', trixie: '13', forky: '14', duke: '15' };
-
-/** A Debian-based image without base-files still says ID=debian and VERSION_ID, for scanners. */
-export function debianIdentity(codename: string): OsIdentity {
-  const versionId = DEBIAN_VERSIONS[codename];
-  return {
-    prettyName: 'Distroless',
-    name: 'Debian GNU/Linux',
-    id: 'debian',
-    ...(versionId ? { versionId, version: `Debian GNU/Linux ${versionId} (${codename})` } : {}),
-    versionCodename: codename,
-    homeUrl: 'https://www.debian.org/',
-  };
 }

@@ -12,7 +12,7 @@ import type { ClientOptions } from '../../../registry-client/client.js';
 import type { BaseImage } from '../../../resolve/base-image.js';
 import { installedFromControl, type InstalledPackage } from '../solver/installed.js';
 import type { BlobStore } from '../../../store/blob-store.js';
-import type { MergedUsrLink } from '../install/merged-usr.js';
+import type { MergedUsrLink } from '../../../tree/merged-usr.js';
 import { resolveLinkTarget } from '../../../tree/paths.js';
 import { mergeScans, scanBaseLayer, STATUS_D, STATUS_FILE, type ScannedEntry } from './layer-scan.js';
 import { packagesFromBaseSbom } from './sbom.js';

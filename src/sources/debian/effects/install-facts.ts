@@ -29,8 +29,15 @@ const SMALL_FILE = 64 * 1024;
 
 const factsPath = (cacheDir: string, sha256: string) => join(cacheDir, 'install-facts', `${sha256}.json`);
 
+/** Facts this process has read or written, by cache and .deb: a .deb read again need not be described again. */
+const known = new Set<string>();
+const knownKey = (cacheDir: string, sha256: string) => `${cacheDir}\0${sha256}`;
+
+/** Remembers the facts of a .deb read for another reason (its layer), unless they are known already. */
 export async function rememberInstallFacts(cacheDir: string, sha256: string, deb: DebContents): Promise<void> {
+  if (known.has(knownKey(cacheDir, sha256))) return;
   await writeCheckedJson(factsPath(cacheDir, sha256), extractFacts(deb));
+  known.add(knownKey(cacheDir, sha256));
 }
 
 /** sha256 -> facts, for every package; missing ones are read from their .debs (fetched if needed). */
@@ -38,8 +45,11 @@ export async function installFacts(packages: readonly FactsPackage[], options: {
   const out = new Map<string, InstallFacts>();
   await Promise.all(
     packages.map(async (p) => {
-      const known = (await readCheckedJson(factsPath(options.cacheDir, p.sha256))) as InstallFacts | undefined;
-      if (known?.format === FACTS_FORMAT && Array.isArray(known.files)) out.set(p.sha256, known);
+      const cached = (await readCheckedJson(factsPath(options.cacheDir, p.sha256))) as InstallFacts | undefined;
+      if (cached?.format === FACTS_FORMAT && Array.isArray(cached.files)) {
+        out.set(p.sha256, cached);
+        known.add(knownKey(options.cacheDir, p.sha256));
+      }
     }),
   );
   const missing = packages.filter((p) => !out.has(p.sha256));
@@ -47,6 +57,7 @@ export async function installFacts(packages: readonly FactsPackage[], options: {
   await eachDeb(missing, options, async (p, deb) => {
     const facts = extractFacts(deb);
     await writeCheckedJson(factsPath(options.cacheDir, p.sha256), facts);
+    known.add(knownKey(options.cacheDir, p.sha256));
     out.set(p.sha256, facts);
   });
   return out;

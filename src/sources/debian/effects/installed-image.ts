@@ -6,7 +6,8 @@
  * effect needed package bytes the facts do not hold, they are read and everything runs again.
  */
 import type { ContainerConfig } from '../../../image/types.js';
-import type { LocatedPackage } from '../../../lock/lockfile.js';
+import type { SettledImage, SpecImage } from '../../source.js';
+import type { LocatedPackage } from '../located.js';
 import type { TreeEntry } from '../../../tree/entry.js';
 import { InstallEffects } from './apply.js';
 import type { PackageScripts } from './maintainer-scripts.js';
@@ -17,7 +18,7 @@ import { baseName, parentOf } from '../../../tree/paths.js';
 import type { Accounts } from '../../system/accounts.js';
 import type { FsTree } from '../../../tree/fs-tree.js';
 import { controlField } from '../install/dpkg-status.js';
-import type { MergedUsrLink } from '../install/merged-usr.js';
+import type { MergedUsrLink } from '../../../tree/merged-usr.js';
 import { isTrimmed } from '../install/trim.js';
 import { debArch } from '../lock.js';
 import { installFacts, loadContents } from './install-facts.js';
@@ -36,20 +37,10 @@ export interface InstallEffectsOptions {
   base?: () => Promise<TreeEntry[]>;
 }
 
-/** The spec's part, built once the accounts are known. */
-export type SpecImage = (accounts: Accounts, effectUsers: ReadonlySet<string>) => Promise<{ tree: FsTree; config: ContainerConfig }>;
+export type { SpecImage };
 
-export interface InstalledImage {
-  tree: FsTree;
-  config: ContainerConfig;
-  /** Entrypoint or cmd whose interpreter or loader the image lacks (one line each). */
-  rootProblems: string[];
-  accounts: Accounts;
-  /** Accounts the effects added (by name), for the caller to check it can write them. */
-  effectUsers: ReadonlySet<string>;
-  warnings: string[];
-  notes: string[];
-}
+/** The image with its install effects (src/sources/source.ts: SettledImage). */
+export type InstalledImage = SettledImage;
 
 /** Runs of the effects, each after reading package files the previous one wanted. */
 const MAX_ATTEMPTS = 8;

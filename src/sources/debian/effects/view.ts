@@ -7,7 +7,7 @@
 import type { TreeEntry } from '../../../tree/entry.js';
 import { FsTree } from '../../../tree/fs-tree.js';
 import { installPackage } from '../install/install.js';
-import { addMergedUsrLinks, type MergedUsrLink } from '../install/merged-usr.js';
+import { addMergedUsrLinks, type MergedUsrLink } from '../../../tree/merged-usr.js';
 import { isTrimmed } from '../install/trim.js';
 import type { InstallFacts } from './package-facts.js';
 import type { DeferredContent } from './workspace.js';

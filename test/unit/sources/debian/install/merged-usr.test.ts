@@ -9,7 +9,8 @@ import { readDeb, type DebContents } from '../../../../../src/sources/debian/deb
 import type { FileEntry } from '../../../../../src/tree/entry.js';
 import { FsTree } from '../../../../../src/tree/fs-tree.js';
 import { installPackage } from '../../../../../src/sources/debian/install/install.js';
-import { addMergedUsrLinks, assertNoAliasConflicts, mergedUsrLinks } from '../../../../../src/sources/debian/install/merged-usr.js';
+import { mergedUsrLinks } from '../../../../../src/sources/debian/install/merged-usr.js';
+import { addMergedUsrLinks, assertNoAliasConflicts } from '../../../../../src/tree/merged-usr.js';
 import { buildPackage } from '../../../../helpers/packages-debs.js';
 
 let baseFiles: DebContents;
