@@ -186,6 +186,42 @@ function splitPath(value: string | undefined): string[] {
   return value === undefined ? [] : value.split(':').filter((element) => element !== '');
 }
 
+/** The dynamic section's names: DT_NEEDED libraries, DT_SONAME, DT_RPATH and DT_RUNPATH. */
+function readDynamic(r: Reader, headers: readonly ProgramHeader[]): { needed: string[]; rpath?: string; runpath?: string; soname?: string } {
+  const out: { needed: string[]; rpath?: string; runpath?: string; soname?: string } = { needed: [] };
+  const dynamic = headers.find((h) => h.type === PT_DYNAMIC);
+  if (!dynamic || dynamic.filesz === 0) return out;
+  r.need(dynamic.offset, dynamic.filesz, 'PT_DYNAMIC');
+  const entrySize = r.cls === 64 ? 16 : 8;
+  const half = entrySize / 2;
+  const entries: Array<{ tag: number; value: number }> = [];
+  for (let at = dynamic.offset; at + entrySize <= dynamic.offset + dynamic.filesz; at += entrySize) {
+    const tag = r.tag(at, 'dynamic entry');
+    if (tag === DT_NULL) break;
+    // d_val of tags we do not use may be anything (even > 2^53); only read the ones we need.
+    if (tag === DT_NEEDED || tag === DT_STRTAB || tag === DT_STRSZ || tag === DT_SONAME || tag === DT_RPATH || tag === DT_RUNPATH) {
+      entries.push({ tag, value: r.word(at + half, `dynamic entry ${tag}`) });
+    }
+  }
+  const strtab = entries.find((e) => e.tag === DT_STRTAB);
+  const strsz = entries.find((e) => e.tag === DT_STRSZ);
+  const wantsStrings = entries.some((e) => e.tag !== DT_STRTAB && e.tag !== DT_STRSZ);
+  if (!wantsStrings) return out;
+  if (!strtab) fail('dynamic section names libraries but has no DT_STRTAB');
+  const loads = headers.filter((h) => h.type === PT_LOAD);
+  const base = vaddrToOffset(loads, strtab.value);
+  if (base === undefined) fail(`DT_STRTAB address ${hex(strtab.value)} is not inside any PT_LOAD segment`);
+  const end = strsz ? base + strsz.value : r.size;
+  const str = (value: number, what: string) => r.cstring(base + value, end, what);
+  for (const e of entries) {
+    if (e.tag === DT_NEEDED) out.needed.push(str(e.value, 'DT_NEEDED name'));
+    else if (e.tag === DT_SONAME) out.soname = str(e.value, 'DT_SONAME');
+    else if (e.tag === DT_RPATH) out.rpath = str(e.value, 'DT_RPATH');
+    else if (e.tag === DT_RUNPATH) out.runpath = str(e.value, 'DT_RUNPATH');
+  }
+  return out;
+}
+
 /** Parse an ELF image held in memory. Throws a PithError (kind 'build') on anything malformed. */
 export function parseElf(data: Uint8Array): ElfInfo {
   if (!isElf(data)) throw buildError('not an ELF file (no \\x7fELF magic)');
@@ -214,42 +250,7 @@ export function parseElf(data: Uint8Array): ElfInfo {
     interpreter = r.cstring(interp.offset, interp.offset + interp.filesz, 'PT_INTERP path');
   }
 
-  const needed: string[] = [];
-  let rpath: string | undefined;
-  let runpath: string | undefined;
-  let soname: string | undefined;
-  const dynamic = headers.find((h) => h.type === PT_DYNAMIC);
-  if (dynamic && dynamic.filesz > 0) {
-    r.need(dynamic.offset, dynamic.filesz, 'PT_DYNAMIC');
-    const entrySize = cls === 64 ? 16 : 8;
-    const half = entrySize / 2;
-    const entries: Array<{ tag: number; value: number }> = [];
-    for (let at = dynamic.offset; at + entrySize <= dynamic.offset + dynamic.filesz; at += entrySize) {
-      const tag = r.tag(at, 'dynamic entry');
-      if (tag === DT_NULL) break;
-      // d_val of tags we do not use may be anything (even > 2^53); only read the ones we need.
-      if (tag === DT_NEEDED || tag === DT_STRTAB || tag === DT_STRSZ || tag === DT_SONAME || tag === DT_RPATH || tag === DT_RUNPATH) {
-        entries.push({ tag, value: r.word(at + half, `dynamic entry ${tag}`) });
-      }
-    }
-    const strtab = entries.find((e) => e.tag === DT_STRTAB);
-    const strsz = entries.find((e) => e.tag === DT_STRSZ);
-    const wantsStrings = entries.some((e) => e.tag !== DT_STRTAB && e.tag !== DT_STRSZ);
-    if (wantsStrings) {
-      if (!strtab) fail('dynamic section names libraries but has no DT_STRTAB');
-      const loads = headers.filter((h) => h.type === PT_LOAD);
-      const base = vaddrToOffset(loads, strtab.value);
-      if (base === undefined) fail(`DT_STRTAB address ${hex(strtab.value)} is not inside any PT_LOAD segment`);
-      const end = strsz ? base + strsz.value : r.size;
-      const str = (value: number, what: string) => r.cstring(base + value, end, what);
-      for (const e of entries) {
-        if (e.tag === DT_NEEDED) needed.push(str(e.value, 'DT_NEEDED name'));
-        else if (e.tag === DT_SONAME) soname = str(e.value, 'DT_SONAME');
-        else if (e.tag === DT_RPATH) rpath = str(e.value, 'DT_RPATH');
-        else if (e.tag === DT_RUNPATH) runpath = str(e.value, 'DT_RUNPATH');
-      }
-    }
-  }
+  const { needed, rpath, runpath, soname } = readDynamic(r, headers);
 
   const info: ElfInfo = {
     class: cls,

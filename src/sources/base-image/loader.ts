@@ -8,8 +8,8 @@ import type { ClientOptions } from '../../registry-client/client.js';
 import type { BaseImage } from '../../resolve/base-image.js';
 import type { BlobStore } from '../../store/blob-store.js';
 import { baseInventory, type BaseInventory } from '../debian/base/inventory.js';
-import type { BaseForLock } from '../debian/lock.js';
-import { debArch } from '../debian/lock.js';
+import type { BaseForLock } from '../debian/resolve.js';
+import { debArch } from '../debian/arch.js';
 
 export interface LoadedBase {
   image: BaseImage;

@@ -1,30 +1,22 @@
+/**
+ * Debian's section of pith.lock: the lock beside the spec is used when it still matches the spec
+ * (its packages, excludes, suites, architectures, base image and locale need) and its base pin
+ * can still be loaded; else the packages are resolved again (resolve.ts), never with --frozen.
+ */
 import { isPithError, specError } from '../../errors.js';
 import type { Digest } from '../../image/digest.js';
-import type { InstalledPackage } from './solver/installed.js';
 import type { LoadedSpec } from '../../spec/load.js';
-import { lockMismatch, lockPathFor, readLockfile, writeLockfile, type LockedPackage, type Lockfile, type LockInputs } from '../../lock/lockfile.js';
+import { lockMismatch, lockPathFor, readLockfile, type Lockfile, type LockInputs } from '../../lock/lockfile.js';
 import type { DebianSelection } from './selection.js';
+import { resolveLock, type BaseForLock, type ResolveOptions } from './resolve.js';
+import { specEnv } from './selection.js';
 import { namesCUtf8 } from './effects/locale.js';
 
-export interface LockOptions {
-  cacheDir: string;
+export interface LockOptions extends ResolveOptions {
   /** Never re-resolve: a missing or outdated lock is an error. */
   frozen?: boolean;
   /** Re-resolve even when the lock matches (pith lock). */
   update?: boolean;
-  /** Leave writing the new lock to the caller (a build writes it only once the image is built). */
-  deferWrite?: boolean;
-  log?: (message: string) => void;
-  /** The spec's base image: its packages are present, so only what it lacks is resolved. */
-  base?: BaseForLock;
-}
-
-/** A base image as resolution sees it. */
-export interface BaseForLock {
-  /** The spec's `base:` as written. */
-  ref: string;
-  /** Its packages for one architecture; `pin` loads that root digest instead of what the tag names now. */
-  installed(arch: string, pin?: Digest): Promise<{ rootDigest: Digest; packages: readonly InstalledPackage[] }>;
 }
 
 export function lockInputs(selection: DebianSelection, archs: string[], base?: { ref: string; digest: string }): LockInputs {
@@ -58,7 +50,8 @@ async function basePinProblem(lock: Lockfile, archs: string[], base: BaseForLock
 
 /**
  * The pinned package set: from the lock beside the spec when it matches the spec, else resolved
- * from the signed indexes and written to the lock (unless --frozen, which never re-resolves).
+ * from the signed indexes (resolve.ts; never with --frozen). The caller writes a new lock: a build
+ * only once the image is built.
  */
 export async function lockedPackages(
   loaded: LoadedSpec,
@@ -79,84 +72,8 @@ export async function lockedPackages(
     throw specError(`${path}: no lockfile, and --frozen never resolves`, { hint: 'run pith lock first' });
   }
 
-  // Loaded only when resolving: openpgp and the index parsers cost ~250 ms of startup, and a
-  // build from a matching lock needs none of them.
-  const [{ loadPackageRecords }, { parseRequirement }, { solve }, { PackageUniverse }, { SCRIPT_ONLY_PACKAGES }, { installNeeds }] = await Promise.all([
-    import('./archive/repository.js'),
-    import('./solver/requirement.js'),
-    import('./solver/solver.js'),
-    import('./solver/universe.js'),
-    import('./solver/script-only.js'),
-    import('./solver/install-needs.js'),
-  ]);
-  const lock: Lockfile = { lockfileVersion: 2, inputs, archives: [], indexes: [], packages: {} };
-  const seen = new Set<string>();
-  let pin: Digest | undefined;
-  for (const arch of archs) {
-    // Every architecture from the one image the reference named first (a tag may move meanwhile).
-    const present = base ? await base.installed(arch, pin) : undefined;
-    pin ??= present?.rootDigest;
-    const loadedRecords = await loadPackageRecords(selection.repos, debArch(arch), { cacheDir: options.cacheDir, log: options.log });
-    for (const { suite, path, sha256, size } of loadedRecords.indexes) {
-      if (!seen.has(`index ${suite}/${path}`)) lock.indexes.push({ suite, path, sha256, size });
-      seen.add(`index ${suite}/${path}`);
-    }
-    for (const archive of loadedRecords.archives) {
-      if (!seen.has(`archive ${archive.suite}`)) lock.archives.push(archive);
-      seen.add(`archive ${archive.suite}`);
-    }
-    const universe = new PackageUniverse(loadedRecords.records, debArch(arch));
-    const packageWhere = (i: number) => loaded.where(['packages', i]);
-    const requirements = selection.requirements.map((text) => {
-      const i = loaded.spec.packages.indexOf(text);
-      return parseRequirement(text, i >= 0 ? packageWhere(i) : loaded.where(loaded.spec.preset ? ['preset'] : ['variants']));
-    });
-    // Solve, then follow the Essential packages the image needs (install-needs.ts), until settled.
-    const follow = new Set<string>();
-    const extra: string[] = [];
-    let resolution;
-    let needs;
-    const brought: string[] = [];
-    for (let round = 0; ; round++) {
-      const all = [...requirements, ...extra.map((name) => parseRequirement(name, undefined))];
-      resolution = solve(all, universe, { exclude: selection.exclude, followEssential: follow, scriptOnly: SCRIPT_ONLY_PACKAGES, ...(present ? { installed: present.packages } : {}) });
-      needs = await installNeeds(resolution, (name) => universe.candidates(name)[0], { cacheDir: options.cacheDir, env: specEnv(loaded, selection), scriptOnly: SCRIPT_ONLY_PACKAGES, exclude: selection.exclude, ...(options.log ? { log: options.log } : {}) });
-      const fresh = needs.follow.filter((n) => !follow.has(n)).length + needs.extra.filter((n) => !extra.includes(n)).length;
-      if (fresh === 0 || round >= MAX_NEEDS_ROUNDS) break;
-      brought.push(...needs.notes.filter((n) => / brought /.test(n) && !brought.includes(n)));
-      for (const n of needs.follow) follow.add(n);
-      for (const n of needs.extra) if (!extra.includes(n)) extra.push(n);
-    }
-    for (const note of [...resolution.notes, ...brought, ...needs.notes.filter((n) => !brought.includes(n))]) options.log?.(`${arch}: ${note}`);
-    lock.packages[arch] = resolution.packages.map(
-      (r): LockedPackage => ({
-        name: r.name,
-        version: r.version,
-        architecture: r.architecture,
-        source: r.source,
-        suite: r.suite,
-        filename: r.filename,
-        size: r.size,
-        sha256: r.sha256,
-      }),
-    );
-    const onBase = present ? ` not in the base image (which has ${present.packages.length})` : '';
-    options.log?.(`${arch}: resolved ${resolution.packages.length} packages${onBase}`);
-  }
-  if (base && pin) lock.inputs.base = { ref: base.ref, digest: pin };
-  if (!options.deferWrite) {
-    await writeLockfile(path, lock);
-    options.log?.(`wrote ${path}`);
-  }
+  const lock = await resolveLock(loaded, selection, archs, inputs, options);
   return { lock, path, changed: true };
-}
-
-/** Rounds of solving again to follow what install-needs.ts found (each adds a package). */
-const MAX_NEEDS_ROUNDS = 16;
-
-/** The environment the image will have (preset defaults, then the spec), which decides the locale need. */
-export function specEnv(loaded: LoadedSpec, selection: DebianSelection): Record<string, string> {
-  return { ...selection.defaults.env, ...loaded.spec.env };
 }
 
 /**
@@ -169,8 +86,3 @@ function localeMismatch(lock: Lockfile, env: Record<string, string>): string | u
   return stale ? 'the environment names C.UTF-8, whose locale is in libc-bin, which the lock lacks' : undefined;
 }
 
-/** OCI architecture names -> Debian's (they differ for arm, 386 and ppc64le). */
-export function debArch(arch: string): string {
-  const map: Record<string, string> = { arm: 'armhf', '386': 'i386', ppc64le: 'ppc64el' };
-  return map[arch] ?? arch;
-}

@@ -104,3 +104,8 @@ async function hostRepos(codename: string, env: NodeJS.ProcessEnv, loaded: Loade
   }
   return [...byUri.values()];
 }
+
+/** The environment the image will have (preset defaults, then the spec), which decides the locale need. */
+export function specEnv(loaded: LoadedSpec, selection: DebianSelection): Record<string, string> {
+  return { ...selection.defaults.env, ...loaded.spec.env };
+}

@@ -11,7 +11,8 @@ import type { FsTree } from '../../tree/fs-tree.js';
 import type { Contribution, PlatformContext, Source } from '../source.js';
 import { mergedUsrOf } from './base-files.js';
 import { locateLockedDebs, type LocatedPackage } from './located.js';
-import { lockedPackages, type BaseForLock } from './lock.js';
+import { lockedPackages } from './lock.js';
+import type { BaseForLock } from './resolve.js';
 import { debianIdentity } from './os-release.js';
 import { debianParts } from './parts.js';
 import { BUSYBOX_APPLETS } from './presets.js';
@@ -38,7 +39,6 @@ export function debianSource(loaded: LoadedSpec, selection: DebianSelection, opt
     lock: (ctx) =>
       lockedPackages(loaded, selection, [...ctx.archs], {
         cacheDir: ctx.cacheDir,
-        deferWrite: true,
         ...(ctx.frozen ? { frozen: true } : {}),
         ...(ctx.update ? { update: true } : {}),
         ...(ctx.log ? { log: ctx.log } : {}),

@@ -205,31 +205,39 @@ export function* iterateDeb822(text: string, options: Deb822Options = {}): Gener
       continue;
     }
 
-    let colon = -1;
-    for (let i = lineStart; i < lineEnd; i++) {
-      if (text.charCodeAt(i) === 58) {
-        colon = i;
-        break;
-      }
-    }
-    if (colon < 0) {
-      throw fail(lineNo, `expected "Field: value", got "${text.slice(lineStart, Math.min(lineEnd, lineStart + 60))}"`);
-    }
-    let nameEnd = colon;
-    while (nameEnd > lineStart && (text.charCodeAt(nameEnd - 1) === SPACE || text.charCodeAt(nameEnd - 1) === TAB)) nameEnd--;
-    if (nameEnd === lineStart) throw fail(lineNo, 'empty field name');
-    // Duplicate names are an error (deb822 forbids them and apt would pick one arbitrarily).
-    const len = nameEnd - lineStart;
-    dup: for (let f = 0; f < spans.length; f += 4) {
-      const fs = spans[f]! + start;
-      if (spans[f + 1]! - spans[f]! !== len) continue;
-      for (let j = 0; j < len; j++) {
-        if (lower(text.charCodeAt(fs + j)) !== lower(text.charCodeAt(lineStart + j))) continue dup;
-      }
-      throw fail(lineNo, `duplicate field "${text.slice(lineStart, nameEnd)}"`);
-    }
-    spans.push(lineStart - start, nameEnd - start, colon + 1 - start, lineEnd - start);
+    addField(text, lineStart, lineEnd, start, spans, (why) => fail(lineNo, why));
   }
+}
+
+/**
+ * A `Field: value` line of the paragraph at `start`: its name and value as offsets in `spans`
+ * (name start, name end, value start, value end, relative to `start`).
+ */
+function addField(text: string, lineStart: number, lineEnd: number, start: number, spans: number[], fail: (why: string) => Error): void {
+  let colon = -1;
+  for (let i = lineStart; i < lineEnd; i++) {
+    if (text.charCodeAt(i) === 58) {
+      colon = i;
+      break;
+    }
+  }
+  if (colon < 0) {
+    throw fail(`expected "Field: value", got "${text.slice(lineStart, Math.min(lineEnd, lineStart + 60))}"`);
+  }
+  let nameEnd = colon;
+  while (nameEnd > lineStart && (text.charCodeAt(nameEnd - 1) === SPACE || text.charCodeAt(nameEnd - 1) === TAB)) nameEnd--;
+  if (nameEnd === lineStart) throw fail('empty field name');
+  // Duplicate names are an error (deb822 forbids them and apt would pick one arbitrarily).
+  const len = nameEnd - lineStart;
+  dup: for (let f = 0; f < spans.length; f += 4) {
+    const fs = spans[f]! + start;
+    if (spans[f + 1]! - spans[f]! !== len) continue;
+    for (let j = 0; j < len; j++) {
+      if (lower(text.charCodeAt(fs + j)) !== lower(text.charCodeAt(lineStart + j))) continue dup;
+    }
+    throw fail(`duplicate field "${text.slice(lineStart, nameEnd)}"`);
+  }
+  spans.push(lineStart - start, nameEnd - start, colon + 1 - start, lineEnd - start);
 }
 
 /** Parse every paragraph of a deb822 text. Throws PithError('input') naming the line on malformed input. */

@@ -83,7 +83,7 @@ export async function listArMembers(source: ByteSource, where: string): Promise<
     throw integrityError('not a Debian package: the file does not start with the ar header "!<arch>"', { where });
   }
   const members: ArMember[] = [];
-  let nameTable: string | undefined;
+  const names: { table?: string } = {};
   let position = GLOBAL_HEADER.length;
   while (position < source.size) {
     const header = await source.read(position, HEADER_SIZE);
@@ -101,8 +101,7 @@ export async function listArMembers(source: ByteSource, where: string): Promise<
     const rawName = field(header, 0, 16);
     const size = decimalField(header, 48, 10, 'size', where);
     const mode = Number.parseInt(field(header, 40, 8) || '0', 8) || 0;
-    let offset = position + HEADER_SIZE;
-    let dataSize = size;
+    const offset = position + HEADER_SIZE;
     const end = offset + size;
     if (end > source.size) {
       throw integrityError(
@@ -111,37 +110,52 @@ export async function listArMembers(source: ByteSource, where: string): Promise<
       );
     }
 
-    let name: string | undefined;
-    if (rawName === '/' || rawName === '/SYM64/' || rawName === '__.SYMDEF' || rawName === '__.SYMDEF SORTED') {
-      name = undefined; // symbol tables: not members of a .deb, skip
-    } else if (rawName === '//') {
-      if (size > MAX_NAME_TABLE) {
-        throw integrityError(`corrupt ar archive: GNU name table of ${size} bytes`, { where });
-      }
-      nameTable = ascii.decode(await source.read(offset, size));
-      name = undefined;
-    } else if (/^\/[0-9]+$/.test(rawName)) {
-      const index = Number.parseInt(rawName.slice(1), 10);
-      if (nameTable === undefined || index >= nameTable.length) {
-        throw integrityError(`corrupt ar archive: long name reference ${rawName} without a name table`, { where });
-      }
-      const stop = nameTable.indexOf('/\n', index);
-      name = nameTable.slice(index, stop === -1 ? nameTable.indexOf('\n', index) : stop);
-    } else if (/^#1\/[0-9]+$/.test(rawName)) {
-      const nameLength = Number.parseInt(rawName.slice(3), 10);
-      if (nameLength > size) {
-        throw integrityError(`corrupt ar archive: BSD name length ${nameLength} exceeds member size ${size}`, { where });
-      }
-      name = ascii.decode(await source.read(offset, nameLength)).replace(/\0+$/, '');
-      offset += nameLength;
-      dataSize -= nameLength;
-    } else {
-      name = rawName.endsWith('/') ? rawName.slice(0, -1) : rawName;
-    }
-    if (name !== undefined) members.push({ name, offset, size: dataSize, mode });
+    const { name, offset: dataOffset, dataSize } = await memberName(source, rawName, offset, size, names, where);
+    if (name !== undefined) members.push({ name, offset: dataOffset, size: dataSize, mode });
     position = end + (size % 2); // members are padded to an even offset
   }
   return members;
+}
+
+/**
+ * A member's name and where its data starts: GNU long names come from the `//` name table (kept
+ * in `names`), BSD `#1/N` names precede the data. Symbol tables and the name table itself are no
+ * members of a .deb: their name is undefined.
+ */
+async function memberName(
+  source: ByteSource,
+  rawName: string,
+  offset: number,
+  size: number,
+  names: { table?: string },
+  where: string,
+): Promise<{ name?: string; offset: number; dataSize: number }> {
+  if (rawName === '/' || rawName === '/SYM64/' || rawName === '__.SYMDEF' || rawName === '__.SYMDEF SORTED') return { offset, dataSize: size };
+  if (rawName === '//') {
+    if (size > MAX_NAME_TABLE) {
+      throw integrityError(`corrupt ar archive: GNU name table of ${size} bytes`, { where });
+    }
+    names.table = ascii.decode(await source.read(offset, size));
+    return { offset, dataSize: size };
+  }
+  if (/^\/[0-9]+$/.test(rawName)) {
+    const index = Number.parseInt(rawName.slice(1), 10);
+    const nameTable = names.table;
+    if (nameTable === undefined || index >= nameTable.length) {
+      throw integrityError(`corrupt ar archive: long name reference ${rawName} without a name table`, { where });
+    }
+    const stop = nameTable.indexOf('/\n', index);
+    return { name: nameTable.slice(index, stop === -1 ? nameTable.indexOf('\n', index) : stop), offset, dataSize: size };
+  }
+  if (/^#1\/[0-9]+$/.test(rawName)) {
+    const nameLength = Number.parseInt(rawName.slice(3), 10);
+    if (nameLength > size) {
+      throw integrityError(`corrupt ar archive: BSD name length ${nameLength} exceeds member size ${size}`, { where });
+    }
+    const name = ascii.decode(await source.read(offset, nameLength)).replace(/\0+$/, '');
+    return { name, offset: offset + nameLength, dataSize: size - nameLength };
+  }
+  return { name: rawName.endsWith('/') ? rawName.slice(0, -1) : rawName, offset, dataSize: size };
 }
 
 /** Streams a member's data in chunks of at most `chunkSize` bytes (each a fresh buffer). */

@@ -20,7 +20,7 @@ import type { FsTree } from '../../../tree/fs-tree.js';
 import { controlField } from '../install/dpkg-status.js';
 import type { MergedUsrLink } from '../../../tree/merged-usr.js';
 import { isTrimmed } from '../install/trim.js';
-import { debArch } from '../lock.js';
+import { debArch } from '../arch.js';
 import { installFacts, loadContents } from './install-facts.js';
 
 export interface InstallEffectsOptions {

@@ -13,6 +13,7 @@
  * Specifiers %t %S %C %L %T %V %E %h and %% are expanded (system paths: /run, /var/lib, ...);
  * a line with another specifier is reported.
  */
+import { compareBytes } from '../../../byte-order.js';
 import { splitFields } from './sysusers.js';
 import type { EffectWorkspace } from './workspace.js';
 
@@ -72,7 +73,7 @@ export function parseTmpfiles(text: string, bad: (line: number, why: string) => 
     });
   });
   // Parents before children, as systemd-tmpfiles orders them.
-  return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.line - b.line));
+  return out.sort((a, b) => compareBytes(a.path, b.path) || a.line - b.line);
 }
 
 export function applyTmpfiles(ws: EffectWorkspace, pkg: string, file: string, lines: TmpfilesLine[]): void {
@@ -84,8 +85,7 @@ export function applyTmpfiles(ws: EffectWorkspace, pkg: string, file: string, li
       continue;
     }
     if ('xXrR'.includes(l.letter)) continue;
-    const uid = l.user === undefined ? undefined : /^\d+$/.test(l.user) ? Number(l.user) : ws.accounts.user(l.user, pkg)?.uid;
-    const gid = l.group === undefined ? undefined : /^\d+$/.test(l.group) ? Number(l.group) : ws.accounts.group(l.group, pkg)?.gid;
+    const { uid, gid } = lineOwner(ws, pkg, l);
     if ((l.user !== undefined && uid === undefined) || (l.group !== undefined && gid === undefined)) {
       fail(`owner ${l.user ?? ''}:${l.group ?? ''} is not an account of the image`);
       continue;
@@ -137,6 +137,13 @@ export function applyTmpfiles(ws: EffectWorkspace, pkg: string, file: string, li
       }
     }
   }
+}
+
+/** A line's user and group as ids (numbers, or accounts of the image); undefined when not given or unknown. */
+function lineOwner(ws: EffectWorkspace, pkg: string, l: TmpfilesLine): { uid?: number | undefined; gid?: number | undefined } {
+  const uid = l.user === undefined ? undefined : /^\d+$/.test(l.user) ? Number(l.user) : ws.accounts.user(l.user, pkg)?.uid;
+  const gid = l.group === undefined ? undefined : /^\d+$/.test(l.group) ? Number(l.group) : ws.accounts.group(l.group, pkg)?.gid;
+  return { uid, gid };
 }
 
 /** C-style escapes in f/w arguments (\n, \t, \\, \xNN). */

@@ -57,30 +57,8 @@ export function installPackage(
 ): InstallResult {
   checkControlIdentity(deb.control, pkg);
   const origin = packageOrigin(pkg);
-  const byPath = new Map<string, DebFile>();
-  for (const file of deb.files) byPath.set(file.path, file);
-
-  const trimmedPaths = new Set<string>();
-  const trimmed: InstalledPath[] = [];
-  const kept: DebFile[] = [];
-  for (const file of deb.files) {
-    if (isTrimmed(file.path, options.trim)) {
-      trimmedPaths.add(file.path);
-      trimmed.push({ path: file.path, type: file.type, size: file.type === 'file' ? sizeOf(file) : 0 });
-    } else {
-      kept.push(file);
-    }
-  }
-
-  // A hard link whose target was trimmed becomes a regular file with the target's bytes: the
-  // kept name must not lose its content because another name of the same inode was dropped.
-  const promoted = kept.map((file): DebFile => {
-    if (file.type !== 'hardlink' || file.target === undefined || !trimmedPaths.has(file.target)) return file;
-    const content = hardlinkContent(file, byPath);
-    return { path: file.path, type: 'file', mode: file.mode, uid: file.uid, gid: file.gid, ...content };
-  });
-
-  const entries = debFilesToTreeEntries(promoted, { package: origin.package!, detail: origin.detail });
+  const { kept, trimmed, trimmedPaths } = trimFiles(deb.files, options.trim);
+  const entries = debFilesToTreeEntries(kept, { package: origin.package!, detail: origin.detail });
   /** The package's path -> where FsTree put it, for hard link targets. */
   const canonicalOf = new Map<string, string>();
   const added: InstalledPath[] = [];
@@ -116,6 +94,33 @@ export function installPackage(
     addedBytes: added.reduce((sum, item) => sum + item.size, 0),
     trimmedBytes: trimmed.reduce((sum, item) => sum + item.size, 0),
   };
+}
+
+/**
+ * The package's files without the trimmed ones. A hard link whose target was trimmed becomes a
+ * regular file with the target's bytes: the kept name must not lose its content because another
+ * name of the same inode was dropped.
+ */
+function trimFiles(files: readonly DebFile[], trim: TrimOptions): { kept: DebFile[]; trimmed: InstalledPath[]; trimmedPaths: Set<string> } {
+  const byPath = new Map<string, DebFile>();
+  for (const file of files) byPath.set(file.path, file);
+  const trimmedPaths = new Set<string>();
+  const trimmed: InstalledPath[] = [];
+  const kept: DebFile[] = [];
+  for (const file of files) {
+    if (isTrimmed(file.path, trim)) {
+      trimmedPaths.add(file.path);
+      trimmed.push({ path: file.path, type: file.type, size: file.type === 'file' ? sizeOf(file) : 0 });
+    } else {
+      kept.push(file);
+    }
+  }
+  const promoted = kept.map((file): DebFile => {
+    if (file.type !== 'hardlink' || file.target === undefined || !trimmedPaths.has(file.target)) return file;
+    const content = hardlinkContent(file, byPath);
+    return { path: file.path, type: 'file', mode: file.mode, uid: file.uid, gid: file.gid, ...content };
+  });
+  return { kept: promoted, trimmed, trimmedPaths };
 }
 
 function sizeOf(file: DebFile): number {

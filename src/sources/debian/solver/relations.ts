@@ -156,86 +156,106 @@ export function parseRelations(field: string | undefined, options: RelationOptio
   return out;
 }
 
+/** Where parsing is in a relation's text. */
+class Cursor {
+  i = 0;
+  readonly n: number;
+
+  constructor(readonly s: string) {
+    this.n = s.length;
+  }
+
+  skip(): void {
+    while (this.i < this.n && isBlankChar(this.s.charCodeAt(this.i))) this.i++;
+  }
+}
+
 /** One requirement: alternatives separated by `|`. Returns those that apply (possibly none). */
 function parseGroup(s: string, options: RelationOptions, fail: (why: string) => Error): Relation[] {
-  const n = s.length;
-  let i = 0;
-  const skip = () => {
-    while (i < n && isBlankChar(s.charCodeAt(i))) i++;
-  };
+  const c = new Cursor(s);
   const alts: Relation[] = [];
   let altCount = 0;
   for (;;) {
-    skip();
-    const nameStart = i;
-    while (i < n && isNameChar(s.charCodeAt(i))) i++;
-    if (i === nameStart) {
-      if (i >= n || s[i] === '|') throw fail(altCount > 0 ? 'empty alternative' : 'empty requirement');
-      throw fail(`unexpected "${s[i]}" where a package name should be`);
+    c.skip();
+    const nameStart = c.i;
+    while (c.i < c.n && isNameChar(s.charCodeAt(c.i))) c.i++;
+    if (c.i === nameStart) {
+      if (c.i >= c.n || s[c.i] === '|') throw fail(altCount > 0 ? 'empty alternative' : 'empty requirement');
+      throw fail(`unexpected "${s[c.i]}" where a package name should be`);
     }
-    const rel: Relation = { name: s.slice(nameStart, i) };
-    let keep = true;
-    if (s.charCodeAt(i) === 58 /* : */) {
-      const q = ++i;
-      while (i < n && isNameChar(s.charCodeAt(i))) i++;
-      if (i === q) throw fail(`empty architecture qualifier after "${rel.name}:"`);
-      rel.arch = s.slice(q, i);
+    const rel: Relation = { name: s.slice(nameStart, c.i) };
+    if (s.charCodeAt(c.i) === 58 /* : */) {
+      const q = ++c.i;
+      while (c.i < c.n && isNameChar(s.charCodeAt(c.i))) c.i++;
+      if (c.i === q) throw fail(`empty architecture qualifier after "${rel.name}:"`);
+      rel.arch = s.slice(q, c.i);
     }
-    skip();
-    if (s.charCodeAt(i) === 40 /* ( */) {
-      i++;
-      skip();
-      const o = i;
-      while (i < n && (s[i] === '<' || s[i] === '>' || s[i] === '=')) i++;
-      const op = s.slice(o, i);
-      switch (op) {
-        case '<<': case '<=': case '=': case '>=': case '>>':
-          rel.op = op;
-          break;
-        case '<':
-          rel.op = '<=';
-          break;
-        case '>':
-          rel.op = '>=';
-          break;
-        default:
-          throw fail(`bad version operator "${op}" for "${rel.name}"`);
-      }
-      skip();
-      const v = i;
-      while (i < n && !isBlankChar(s.charCodeAt(i)) && s[i] !== ')' && s[i] !== '(') i++;
-      if (i === v) throw fail(`missing version for "${rel.name}"`);
-      rel.version = s.slice(v, i);
-      skip();
-      if (s[i] !== ')') throw fail(`missing ")" after "${rel.name} (${op} ${rel.version}"`);
-      i++;
-      skip();
-    }
-    if (s[i] === '[') {
-      const close = s.indexOf(']', i);
-      if (close < 0) throw fail('unterminated "["');
-      keep = evalArchRestriction(s.slice(i + 1, close), options.arch, fail) && keep;
-      i = close + 1;
-      skip();
-    }
-    if (s[i] === '<') {
-      let any = false;
-      while (s[i] === '<') {
-        const close = s.indexOf('>', i);
-        if (close < 0) throw fail('unterminated "<"');
-        if (evalProfileGroup(s.slice(i + 1, close), options.profiles ?? [], fail)) any = true;
-        i = close + 1;
-        skip();
-      }
-      keep = keep && any;
-    }
-    if (keep) alts.push(rel);
+    c.skip();
+    if (s.charCodeAt(c.i) === 40 /* ( */) parseVersion(c, rel, fail);
+    if (restrictionsHold(c, options, fail)) alts.push(rel);
     altCount++;
-    if (i >= n) return alts;
-    const c = s[i];
-    i++;
-    if (c !== '|') throw fail(`unexpected "${c}" after "${rel.name}"`);
+    if (c.i >= c.n) return alts;
+    const next = s[c.i];
+    c.i++;
+    if (next !== '|') throw fail(`unexpected "${next}" after "${rel.name}"`);
   }
+}
+
+/** `(OP VERSION)` after a name, into `rel`. */
+function parseVersion(c: Cursor, rel: Relation, fail: (why: string) => Error): void {
+  const { s } = c;
+  c.i++;
+  c.skip();
+  const o = c.i;
+  while (c.i < c.n && (s[c.i] === '<' || s[c.i] === '>' || s[c.i] === '=')) c.i++;
+  const op = s.slice(o, c.i);
+  switch (op) {
+    case '<<': case '<=': case '=': case '>=': case '>>':
+      rel.op = op;
+      break;
+    case '<':
+      rel.op = '<=';
+      break;
+    case '>':
+      rel.op = '>=';
+      break;
+    default:
+      throw fail(`bad version operator "${op}" for "${rel.name}"`);
+  }
+  c.skip();
+  const v = c.i;
+  while (c.i < c.n && !isBlankChar(s.charCodeAt(c.i)) && s[c.i] !== ')' && s[c.i] !== '(') c.i++;
+  if (c.i === v) throw fail(`missing version for "${rel.name}"`);
+  rel.version = s.slice(v, c.i);
+  c.skip();
+  if (s[c.i] !== ')') throw fail(`missing ")" after "${rel.name} (${op} ${rel.version}"`);
+  c.i++;
+  c.skip();
+}
+
+/** `[ARCH...]` and `<PROFILE...>` restrictions after a name: whether the alternative applies. */
+function restrictionsHold(c: Cursor, options: RelationOptions, fail: (why: string) => Error): boolean {
+  const { s } = c;
+  let keep = true;
+  if (s[c.i] === '[') {
+    const close = s.indexOf(']', c.i);
+    if (close < 0) throw fail('unterminated "["');
+    keep = evalArchRestriction(s.slice(c.i + 1, close), options.arch, fail) && keep;
+    c.i = close + 1;
+    c.skip();
+  }
+  if (s[c.i] === '<') {
+    let any = false;
+    while (s[c.i] === '<') {
+      const close = s.indexOf('>', c.i);
+      if (close < 0) throw fail('unterminated "<"');
+      if (evalProfileGroup(s.slice(c.i + 1, close), options.profiles ?? [], fail)) any = true;
+      c.i = close + 1;
+      c.skip();
+    }
+    keep = keep && any;
+  }
+  return keep;
 }
 
 /**

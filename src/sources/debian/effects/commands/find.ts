@@ -76,84 +76,101 @@ function printf(format: string, shown: string, relative: string): string {
 
 /** or := and (-o and)*; and := not ((-a)? not)*; not := (!|-not) not | ( or ) | primary */
 function parseExpression(call: ScriptCall, args: string[]): { test: Test; actions: Action[] } {
-  const actions: Action[] = [];
-  let i = 0;
-  const or = (): Test => {
-    let left = and();
-    while (args[i] === '-o' || args[i] === '-or') {
-      i++;
+  const parser = new ExpressionParser(call, args);
+  const test = args.length > 0 ? parser.or() : () => true;
+  if (parser.i !== args.length) throw new FindSyntax('extra arguments');
+  return { test, actions: parser.actions };
+}
+
+class ExpressionParser {
+  i = 0;
+  readonly actions: Action[] = [];
+
+  constructor(
+    private readonly call: ScriptCall,
+    private readonly args: string[],
+  ) {}
+
+  or(): Test {
+    let left = this.and();
+    while (this.args[this.i] === '-o' || this.args[this.i] === '-or') {
+      this.i++;
       const l = left;
-      const r = and();
+      const r = this.and();
       left = (e, s) => l(e, s) || r(e, s);
     }
     return left;
-  };
-  const and = (): Test => {
-    let left = not();
-    while (i < args.length && args[i] !== '-o' && args[i] !== '-or' && args[i] !== ')') {
-      if (args[i] === '-a' || args[i] === '-and') i++;
+  }
+
+  and(): Test {
+    let left = this.not();
+    const { args } = this;
+    while (this.i < args.length && args[this.i] !== '-o' && args[this.i] !== '-or' && args[this.i] !== ')') {
+      if (args[this.i] === '-a' || args[this.i] === '-and') this.i++;
       const l = left;
-      const r = not();
+      const r = this.not();
       left = (e, s) => l(e, s) && r(e, s);
     }
     return left;
-  };
-  const not = (): Test => {
-    if (args[i] === '!' || args[i] === '-not') {
-      i++;
-      const inner = not();
+  }
+
+  not(): Test {
+    if (this.args[this.i] === '!' || this.args[this.i] === '-not') {
+      this.i++;
+      const inner = this.not();
       return (e, s) => !inner(e, s);
     }
-    if (args[i] === '(') {
-      i++;
-      const inner = or();
-      if (args[i++] !== ')') throw new FindSyntax('missing )');
+    if (this.args[this.i] === '(') {
+      this.i++;
+      const inner = this.or();
+      if (this.args[this.i++] !== ')') throw new FindSyntax('missing )');
       return inner;
     }
-    return primary();
-  };
-  const value = () => {
-    const v = args[++i];
-    i++;
+    return this.primary();
+  }
+
+  private value(): string {
+    const v = this.args[++this.i];
+    this.i++;
     if (v === undefined) throw new FindSyntax('missing value');
     return v;
-  };
-  const primary = (): Test => {
-    const a = args[i];
+  }
+
+  private primary(): Test {
+    const a = this.args[this.i];
     switch (a) {
       case '-name': {
-        const re = new RegExp(`^${patternToRegExp(value())}$`, 's');
+        const re = new RegExp(`^${patternToRegExp(this.value())}$`, 's');
         return (e) => re.test(e.path.slice(e.path.lastIndexOf('/') + 1));
       }
       case '-path': {
-        const re = new RegExp(`^${patternToRegExp(value())}$`, 's');
+        const re = new RegExp(`^${patternToRegExp(this.value())}$`, 's');
         return (_e, shown) => re.test(shown);
       }
       case '-regex': {
-        const re = toRegExp(value(), false, '');
+        const re = toRegExp(this.value(), false, '');
         return (_e, shown) => new RegExp(`^(?:${re.source})$`).test(shown);
       }
       case '-type': {
-        const type = ({ f: 'file', d: 'dir', l: 'symlink' } as Record<string, string>)[value()];
+        const type = ({ f: 'file', d: 'dir', l: 'symlink' } as Record<string, string>)[this.value()];
         if (!type) throw new FindSyntax('type');
         return (e) => e.type === type || (type === 'file' && e.type === 'hardlink');
       }
-      case '-empty':
-        i++;
+      case '-empty': {
+        this.i++;
+        const { call } = this;
         return (e) => (e.type === 'dir' ? ![...call.ws.tree.unordered()].some((c) => c.path.startsWith(`${e.path}/`)) : e.type === 'file' && e.size === 0);
+      }
       case '-print':
       case '-delete':
-        i++;
-        actions.push({ kind: a === '-print' ? 'print' : 'delete' });
+        this.i++;
+        this.actions.push({ kind: a === '-print' ? 'print' : 'delete' });
         return () => true;
       case '-printf':
-        actions.push({ kind: 'printf', format: value() });
+        this.actions.push({ kind: 'printf', format: this.value() });
         return () => true;
       default:
         throw new FindSyntax(`unsupported ${a}`);
     }
-  };
-  const test = i < args.length ? or() : () => true;
-  if (i !== args.length) throw new FindSyntax('extra arguments');
-  return { test, actions };
+  }
 }

@@ -152,79 +152,103 @@ function substitute(line: string, cmd: SedCommand): string | undefined {
 }
 
 function parseSed(script: string, extended: boolean): SedCommand[] {
+  const parser = new SedParser(script, extended);
   const out: SedCommand[] = [];
-  let i = 0;
-  const skip = () => {
-    while (i < script.length && /[\s;]/.test(script[i]!)) i++;
-  };
-  const address = (): Address | undefined => {
-    if (script[i] === '$') {
-      i++;
-      return { last: true };
-    }
-    const digits = /^\d+/.exec(script.slice(i));
-    if (digits) {
-      i += digits[0].length;
-      return { line: Number(digits[0]) };
-    }
-    if (script[i] === '/' || script[i] === '\\') {
-      const delim = script[i] === '\\' ? script[++i]! : '/';
-      i++;
-      return { re: toRegExp(delimited(delim), extended, '') };
-    }
-    return undefined;
-  };
-  const delimited = (delim: string): string => {
-    let text = '';
-    while (i < script.length && script[i] !== delim) {
-      if (script[i] === '\\' && script[i + 1] === delim) {
-        text += delim;
-        i += 2;
-        continue;
-      }
-      if (script[i] === '\\') text += script[i++];
-      text += script[i++];
-    }
-    if (script[i] !== delim) throw new SedSyntax('unterminated');
-    i++;
-    return text;
-  };
-  for (skip(); i < script.length; skip()) {
+  for (parser.skip(); !parser.done(); parser.skip()) out.push(parser.command());
+  return out;
+}
+
+class SedParser {
+  private i = 0;
+
+  constructor(
+    private readonly script: string,
+    private readonly extended: boolean,
+  ) {}
+
+  done(): boolean {
+    return this.i >= this.script.length;
+  }
+
+  skip(): void {
+    while (this.i < this.script.length && /[\s;]/.test(this.script[this.i]!)) this.i++;
+  }
+
+  /** [address[,address]][!]NAME[arguments] */
+  command(): SedCommand {
+    const { script } = this;
     const cmd: Partial<SedCommand> & { negate: boolean } = { negate: false };
-    const from = address();
+    const from = this.address();
     if (from) {
       cmd.from = from;
-      if (script[i] === ',') {
-        i++;
-        const to = address();
+      if (script[this.i] === ',') {
+        this.i++;
+        const to = this.address();
         if (!to) throw new SedSyntax('bad range');
         cmd.to = to;
       }
     }
-    while (script[i] === ' ') i++;
-    if (script[i] === '!') {
+    while (script[this.i] === ' ') this.i++;
+    if (script[this.i] === '!') {
       cmd.negate = true;
-      i++;
+      this.i++;
     }
-    const name = script[i++];
-    if (name === 's') {
-      const delim = script[i++]!;
-      const pattern = delimited(delim);
-      const replacement = delimited(delim);
-      const flags = /^[gpI0-9]*/.exec(script.slice(i))![0];
-      i += flags.length;
-      cmd.re = toRegExp(pattern, extended, flags.includes('I') ? 'i' : '');
-      cmd.replacement = replacement;
-      cmd.global = flags.includes('g');
-      cmd.print = flags.includes('p');
-      const nth = /\d+/.exec(flags);
-      if (nth) cmd.nth = Number(nth[0]);
-    } else if (name !== 'd' && name !== 'p' && name !== 'q') {
-      throw new SedSyntax(`unsupported command ${name}`);
-    }
-    out.push({ ...cmd, name } as SedCommand);
+    const name = script[this.i++];
+    if (name === 's') this.substitution(cmd);
+    else if (name !== 'd' && name !== 'p' && name !== 'q') throw new SedSyntax(`unsupported command ${name}`);
+    return { ...cmd, name } as SedCommand;
   }
-  return out;
+
+  /** s/PATTERN/REPLACEMENT/FLAGS */
+  private substitution(cmd: Partial<SedCommand>): void {
+    const delim = this.script[this.i++]!;
+    const pattern = this.delimited(delim);
+    const replacement = this.delimited(delim);
+    const flags = /^[gpI0-9]*/.exec(this.script.slice(this.i))![0];
+    this.i += flags.length;
+    cmd.re = toRegExp(pattern, this.extended, flags.includes('I') ? 'i' : '');
+    cmd.replacement = replacement;
+    cmd.global = flags.includes('g');
+    cmd.print = flags.includes('p');
+    const nth = /\d+/.exec(flags);
+    if (nth) cmd.nth = Number(nth[0]);
+  }
+
+  private address(): Address | undefined {
+    const { script } = this;
+    if (script[this.i] === '$') {
+      this.i++;
+      return { last: true };
+    }
+    const digits = /^\d+/.exec(script.slice(this.i));
+    if (digits) {
+      this.i += digits[0].length;
+      return { line: Number(digits[0]) };
+    }
+    if (script[this.i] === '/' || script[this.i] === '\\') {
+      const delim = script[this.i] === '\\' ? script[++this.i]! : '/';
+      this.i++;
+      return { re: toRegExp(this.delimited(delim), this.extended, '') };
+    }
+    return undefined;
+  }
+
+  private delimited(delim: string): string {
+    const { script } = this;
+    let text = '';
+    while (this.i < script.length && script[this.i] !== delim) {
+      if (script[this.i] === '\\' && script[this.i + 1] === delim) {
+        text += delim;
+        this.i += 2;
+        continue;
+      }
+      if (script[this.i] === '\\') text += script[this.i++];
+      text += script[this.i++];
+    }
+    if (script[this.i] !== delim) throw new SedSyntax('unterminated');
+    this.i++;
+    return text;
+  }
 }
 
 const CLASSES: Record<string, string> = {

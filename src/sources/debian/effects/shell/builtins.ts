@@ -14,6 +14,10 @@ export function builtin(sh: ShellState, argv: string[], stdin: Input, line: numb
   switch (name) {
     case ':':
     case 'true':
+    case 'umask':
+    case 'wait':
+    case 'hash':
+    case 'ulimit':
       return ok();
     case 'false':
       return { status: 1, out: '' };
@@ -25,31 +29,12 @@ export function builtin(sh: ShellState, argv: string[], stdin: Input, line: numb
     case '[':
       return { status: testBuiltin(argv, sh.host.fileTest), out: '' };
     case 'set':
-      if (args[0] === '--') sh.positionalArgs = args.slice(1);
-      else if (args.length > 0 && !/^[-+]/.test(args[0]!)) sh.positionalArgs = args;
-      return ok();
-    case 'shift': {
-      const n = args[0] === undefined ? 1 : Number(args[0]);
-      if (!(n <= sh.positionalArgs.length)) return { status: 1, out: '' };
-      sh.positionalArgs = sh.positionalArgs.slice(n);
-      return ok();
-    }
+    case 'shift':
     case 'unset':
-      for (const a of args) if (!a.startsWith('-')) (args.includes('-f') ? sh.functions : sh.vars).delete(a);
-      return ok();
     case 'export':
     case 'readonly':
     case 'local':
-      for (const a of args) {
-        if (a.startsWith('-')) continue;
-        const eq = a.indexOf('=');
-        const key = eq < 0 ? a : a.slice(0, eq);
-        const frame = sh.frames[sh.frames.length - 1];
-        if (name === 'local' && frame && !frame.saved.has(key)) frame.saved.set(key, sh.vars.get(key));
-        // dash: `local x` without a value keeps the value x has (phpenmod declares its locals twice).
-        if (eq >= 0) sh.vars.set(key, a.slice(eq + 1));
-      }
-      return ok();
+      return variableBuiltin(sh, name, args);
     case 'exit':
       throw new ExitSignal(args[0] === undefined ? sh.status : Number(args[0]) & 255);
     case 'return':
@@ -71,28 +56,57 @@ export function builtin(sh: ShellState, argv: string[], stdin: Input, line: numb
       sh.cwd = args[0]?.startsWith('/') ? args[0] : `${sh.cwd.replace(/\/$/, '')}/${args[0] ?? ''}`;
       return ok();
     case 'command':
-    case 'type': {
-      if (name === 'command' && args[0] !== '-v' && args[0] !== '-V') return args.length ? sh.invoke(args, stdin, line, true) : ok();
-      const names = name === 'command' ? args.slice(1) : args;
-      const found = names.map((n) => (sh.functions.has(n) || BUILTINS.has(n) ? n : sh.host.lookup(n)));
-      const out = found.filter((f): f is string => f !== undefined).map((f) => `${f}\n`).join('');
-      return { status: found.every((f) => f !== undefined) ? 0 : 1, out };
-    }
+    case 'type':
+      return commandBuiltin(sh, name, args, stdin, line);
     case 'exec':
       if (args.length === 0) return ok();
       throw new ExitSignal(sh.invoke(args, stdin, line).status);
     case 'trap':
       if (args.length >= 2 && args.slice(1).some((sig) => sig === '0' || sig === 'EXIT')) sh.exitTrap = args[0] === '-' || args[0] === '' ? undefined : args[0];
       return ok();
-    case 'umask':
-    case 'wait':
-    case 'hash':
-    case 'ulimit':
-      return ok();
     case 'getopts':
       return getopts(sh, args);
   }
   return undefined;
+}
+
+/** set, shift, unset, export, readonly, local: the positional parameters and variables. */
+function variableBuiltin(sh: ShellState, name: string, args: string[]): Result {
+  const ok = { status: 0, out: '' };
+  if (name === 'set') {
+    if (args[0] === '--') sh.positionalArgs = args.slice(1);
+    else if (args.length > 0 && !/^[-+]/.test(args[0]!)) sh.positionalArgs = args;
+    return ok;
+  }
+  if (name === 'shift') {
+    const n = args[0] === undefined ? 1 : Number(args[0]);
+    if (!(n <= sh.positionalArgs.length)) return { status: 1, out: '' };
+    sh.positionalArgs = sh.positionalArgs.slice(n);
+    return ok;
+  }
+  if (name === 'unset') {
+    for (const a of args) if (!a.startsWith('-')) (args.includes('-f') ? sh.functions : sh.vars).delete(a);
+    return ok;
+  }
+  for (const a of args) {
+    if (a.startsWith('-')) continue;
+    const eq = a.indexOf('=');
+    const key = eq < 0 ? a : a.slice(0, eq);
+    const frame = sh.frames[sh.frames.length - 1];
+    if (name === 'local' && frame && !frame.saved.has(key)) frame.saved.set(key, sh.vars.get(key));
+    // dash: `local x` without a value keeps the value x has (phpenmod declares its locals twice).
+    if (eq >= 0) sh.vars.set(key, a.slice(eq + 1));
+  }
+  return ok;
+}
+
+/** `command CMD...` runs it (functions skipped); `command -v`/`type` say what each name would run. */
+function commandBuiltin(sh: ShellState, name: string, args: string[], stdin: Input, line: number): Result {
+  if (name === 'command' && args[0] !== '-v' && args[0] !== '-V') return args.length ? sh.invoke(args, stdin, line, true) : { status: 0, out: '' };
+  const names = name === 'command' ? args.slice(1) : args;
+  const found = names.map((n) => (sh.functions.has(n) || BUILTINS.has(n) ? n : sh.host.lookup(n)));
+  const out = found.filter((f): f is string => f !== undefined).map((f) => `${f}\n`).join('');
+  return { status: found.every((f) => f !== undefined) ? 0 : 1, out };
 }
 
 /** POSIX getopts OPTSTRING NAME [ARG...], with OPTIND, OPTARG and grouped options (-ab). */
