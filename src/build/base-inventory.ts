@@ -40,7 +40,7 @@ export interface InventoryOptions extends ClientOptions {
 export async function baseInventory(base: BaseImage, options: InventoryOptions): Promise<BaseInventory> {
   const where = `base image ${base.name}`;
   const scans = [];
-  for (const layer of base.layers) scans.push(await scanBaseLayer(layer.descriptor.digest, options.store, options.cacheDir, where));
+  for (const layer of base.layers) scans.push(await scanBaseLayer(layer.digest, options.store, options.cacheDir, where));
   const fs = mergeScans(scans);
   const dpkg = packagesOf(fs, options.debArch, where);
   const installed = new Set(dpkg.map((p) => p.name));

@@ -23,7 +23,7 @@ export async function baseTreeEntries(base: BaseImage, store: BlobStore): Promis
   const origin: Origin = { kind: 'base', detail: `base image ${base.name}` };
   const fs = new Map<string, TreeEntry>();
   const budget = { bytes: 0, entries: 0 };
-  for (const layer of base.layers) await applyLayer(fs, store.pathOf(layer.descriptor.digest), origin, budget, `${origin.detail}: layer ${layer.descriptor.digest}`);
+  for (const layer of base.layers) await applyLayer(fs, store.pathOf(layer.digest), origin, budget, `${origin.detail}: layer ${layer.digest}`);
   return [...fs.values()].sort((a, b) => compareBytes(a.path, b.path));
 }
 

@@ -1,15 +1,17 @@
 import { access, constants, readlink, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { buildError, specError, usageError } from '../errors.js';
-import { assembleImage, assembleIndex, isoTime, type LayerRef } from '../image/assemble.js';
+import { appendLayers, emptyImage, isoTime, setAnnotations, setConfig, setCreated } from '../image/mutate.js';
 import type { Digest } from '../image/digest.js';
 import { hostArch, platformFor } from '../image/platform.js';
-import type { Descriptor } from '../image/types.js';
 import { writeLayer } from '../layers/layer.js';
 import type { Compression } from '../layers/compression/codecs.js';
 import { DEFAULT_LAYER_RULES, planLayers } from '../layers/plan.js';
-import { sinks } from '../sinks/index.js';
-import type { BuiltImage, ImageArtifact } from '../image/artifact.js';
+import { sinks } from '../transports/sinks.js';
+import { storeImageSet } from '../transports/store-images.js';
+import type { Image, ImageArtifact } from '../image/image.js';
+import type { Layer } from '../image/layer.js';
+import { imageSummary, type ImageSummary } from './summary.js';
 import type { LoadedSpec } from '../spec/load.js';
 import { BlobStore } from '../store/blob-store.js';
 import { defaultCacheDir } from '../store/cache-dir.js';
@@ -26,7 +28,7 @@ import { mergedUsrOf, packageLayers } from './package-layers.js';
 import { installedImage, type InstalledImage } from './install-effects.js';
 import type { SbomFile } from '../sbom/model.js';
 import { imageSboms, treeFiles, writeSbomFiles, type ImageSboms } from './sbom.js';
-import { builtLayer, type BuiltLayer } from './built-layer.js';
+import { builtLayer } from './built-layer.js';
 import { locateLockedDebs, writeLockfile, type Lockfile } from '../resolve/lockfile.js';
 import { debianIdentity, PITH_IDENTITY } from '../tree/files/os-release.js';
 
@@ -56,21 +58,15 @@ export interface BuildOptions {
   strict?: boolean;
 }
 
-export interface LayerSummary {
-  name: string;
-  digest: Digest;
-  diffId: Digest;
-  size: number;
-  uncompressedSize: number;
-  entries: number;
-}
+export type { LayerSummary } from './summary.js';
 
 export interface BuildResult {
   /** The digest of the manifest (one platform) or of the index (several). */
   digest: Digest;
   mediaType: string;
   artifact: ImageArtifact;
-  images: Array<{ platform: BuiltImage['platform']; digest: Digest; layers: LayerSummary[] }>;
+  /** What --json reports of each image, derived from the artifact's images. */
+  images: ImageSummary[];
   created: string;
   output?: { format: string; path: string };
   /** One pair of SBOM documents per platform image (when options.sbom is not false). */
@@ -123,29 +119,19 @@ export async function build(loaded: LoadedSpec, options: BuildOptions = {}): Pro
   // The indexes read to resolve are garbage now: free them before the layers take memory.
   if (locked) collectGarbageIfLarge();
 
-  const images: BuildResult['images'] = [];
   const sboms: ImageSboms[] = [];
-  const built: BuiltImage[] = [];
-  const blobs = new Map<string, Descriptor>();
+  const built: Image[] = [];
   for (const arch of archs) {
     const platform = platformFor(arch);
     // From a lock, the base image it pins; else what the reference names now.
     const loadedBase = bases ? await bases.load(arch, locked?.lock.inputs.base?.digest as Digest | undefined) : undefined;
     const base = loadedBase?.image;
     const imageAnnotations = base ? { ...annotations, 'org.opencontainers.image.base.digest': base.digest } : annotations;
-    const layers: LayerRef[] = [];
-    const summaries: LayerSummary[] = [];
-    const addLayer = ({ ref, summary }: BuiltLayer) => {
-      layers.push(ref);
-      summaries.push(summary);
-      blobs.set(ref.descriptor.digest, ref.descriptor);
-    };
+    const layers: Layer[] = [];
+    const addLayer = (layer: Layer) => layers.push(layer);
     const baseHistory = base?.config.history.filter((h) => !h.empty_layer) ?? [];
     for (const [i, layer] of (base?.layers ?? []).entries()) {
-      addLayer({
-        ref: { descriptor: layer.descriptor, diffId: layer.diffId, createdBy: baseHistory[i]?.created_by ?? `base ${base!.name}`, comment: `from ${base!.name}` },
-        summary: { name: `base: ${i}`, digest: layer.descriptor.digest, diffId: layer.diffId, size: layer.descriptor.size, uncompressedSize: -1, entries: -1 },
-      });
+      addLayer({ ...layer, createdBy: baseHistory[i]?.created_by ?? `base ${base!.name}`, comment: `from ${base!.name}`, name: `base: ${i}` });
     }
     const packages = locked?.lock.packages[arch];
     if (locked && !packages) throw buildError(`${locked.path} has no packages for ${arch} (run pith lock)`);
@@ -212,17 +198,17 @@ export async function build(loaded: LoadedSpec, options: BuildOptions = {}): Pro
       const rules = [{ name: 'from-packages', createdBy: '', match: (e: { origin: { kind: string } }) => e.origin.kind === 'package' }, ...DEFAULT_LAYER_RULES];
       for (const plan of planLayers(tree, rules).filter((p) => p.name !== 'from-packages')) {
         const blob = await writeLayer(plan.entries, store, { mtime: created, compression });
-        addLayer(builtLayer(blob, plan.name, plan.createdBy, plan.entries.length));
+        addLayer(builtLayer(blob, plan.name, plan.createdBy, plan.entries.length, store));
         log(`${arch}: layer ${plan.name}: ${plan.entries.length} entries, ${blob.size} bytes`);
       }
     }
-    const image = assembleImage({ platform, created, config, layers, annotations: imageAnnotations });
+    const image = setAnnotations(setCreated(appendLayers(setConfig(emptyImage(platform), config), layers), isoTime(created)), imageAnnotations);
     if (options.sbom !== false) {
       sboms.push(
         imageSboms({
           name: spec.name,
           tag: spec.tag,
-          digest: image.manifest.descriptor.digest,
+          digest: image.digest,
           platform,
           created: isoTime(created),
           ...(debian ? { codename: debian.codename } : {}),
@@ -232,31 +218,12 @@ export async function build(loaded: LoadedSpec, options: BuildOptions = {}): Pro
         }),
       );
     }
-    await store.putBytes(image.config.bytes);
-    await store.putBytes(image.manifest.bytes);
-    blobs.set(image.config.descriptor.digest, image.config.descriptor);
-    blobs.set(image.manifest.descriptor.digest, image.manifest.descriptor);
-    built.push({ platform, manifest: image.manifest.descriptor, config: image.config.descriptor, layers: layers.map((l) => l.descriptor) });
-    images.push({ platform, digest: image.manifest.descriptor.digest, layers: summaries });
+    built.push(image);
   }
 
-  let root: Descriptor;
-  if (built.length === 1) {
-    root = built[0]!.manifest;
-  } else {
-    const index = assembleIndex(built.map((b) => b.manifest), annotations);
-    await store.putBytes(index.bytes);
-    root = index.descriptor;
-    blobs.set(root.digest, root);
-  }
-  const artifact: ImageArtifact = {
-    name: spec.name,
-    tag: spec.tag,
-    root,
-    images: built,
-    blobs: [...blobs.values()].sort((a, b) => (a.digest < b.digest ? -1 : a.digest > b.digest ? 1 : 0)),
-    store,
-  };
+  // The images (and an index over several) into the store: what any output medium writes.
+  const artifact: ImageArtifact = await storeImageSet({ name: spec.name, tag: spec.tag, images: built, annotations, store });
+  const { root } = artifact;
   let sbomFiles: string[] | undefined;
   if (sink && options.output) {
     await sink.write(artifact, resolve(options.output.path));
@@ -275,7 +242,7 @@ export async function build(loaded: LoadedSpec, options: BuildOptions = {}): Pro
     digest: root.digest,
     mediaType: root.mediaType,
     artifact,
-    images,
+    images: artifact.images.map(imageSummary),
     created: isoTime(created),
     ...(options.output ? { output: options.output } : {}),
     ...(sboms.length ? { sboms } : {}),

@@ -129,7 +129,7 @@ async function buildClosureImageWith(packages: readonly LocatedPackage[], appTre
   const layers: ClosureImage['layers'] = [];
   for (const plan of planLayers(trimmed, rules).filter((p) => p.name !== 'from-base')) {
     const blob = await writeLayer(plan.entries, options.store, { mtime: options.mtime, compression: options.compression });
-    layers.push(builtLayer(blob, plan.name, plan.createdBy, plan.entries.length));
+    layers.push(builtLayer(blob, plan.name, plan.createdBy, plan.entries.length, options.store));
     options.log?.(`layer ${plan.name}: ${plan.entries.length} entries, ${blob.size} bytes`);
   }
   const contributing = new Set(result.packages);

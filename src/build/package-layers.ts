@@ -149,7 +149,7 @@ async function packageLayersWith(packages: readonly LocatedPackage[], options: P
       await cache.put(keyOf(group), blob);
     }
     const list = group.packages.map((p) => `${p.name} ${p.version}`).join(', ');
-    layers.push(builtLayer(blob, `packages: ${group.name}`, `pith: debian packages ${list}`, entries));
+    layers.push(builtLayer(blob, `packages: ${group.name}`, `pith: debian packages ${list}`, entries, options.store));
     options.log?.(`layer ${group.name}: ${group.packages.length} package(s), ${blob.size} bytes${entries < 0 ? ' (cached)' : ''}`);
   }
   // Packages whose layer came from the cache: their SBOM facts were remembered when it was built.

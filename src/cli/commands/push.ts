@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
-import { pushArtifact, type BlobEvent, type PushResult } from '../../registry-client/push.js';
-import { parseLayoutArg, readOciLayout } from '../../resolve/sources/oci-layout.js';
-import { parseReference } from '../../registry-client/reference.js';
-import { attachSboms, type AttachedSbom, describeAttached, imageCreated, sbomsBesideLayout } from '../../registry-client/referrers.js';
+import type { BlobEvent, PushResult } from '../../registry-client/push.js';
+import type { AttachedSbom } from '../../registry-client/referrers.js';
+import { openImageSet } from '../../transports/open.js';
+import { pushImage } from '../../transports/registry.js';
 import { usageError } from '../../errors.js';
 import { type Command, parseOrUsage } from './command.js';
 
@@ -44,23 +44,22 @@ Prints the pushed digest as its last line.
       }),
     );
     if (positionals.length !== 2) throw usageError(`push: expected LAYOUT and REF, got ${positionals.length} argument(s) (see pith help push)`);
-    const { dir, tag } = await parseLayoutArg(positionals[0]!);
-    const artifact = await readOciLayout(dir, tag);
-    const result = await pushArtifact(artifact, positionals[1]!, {
-      insecure: values.insecure ?? false,
-      ...(values['cache-dir'] ? { cacheDir: values['cache-dir'] } : {}),
-      ...(values.quiet || values.json ? {} : { onBlob: blobProgress() }),
-    });
-    if (!values.quiet && !values.json) process.stderr.write(`pushed ${result.reference}\n`);
-    // SBOMs pith build wrote beside the layout go along as OCI referrers of each platform manifest.
-    const warn = (m: string) => process.stderr.write(`pith: warning: ${m}\n`);
-    const { images, files } = values['no-sbom'] ? { images: [], files: [] } : await sbomsBesideLayout(dir, artifact, warn);
-    const target = parseReference(positionals[1]!);
-    const referrers = images.length
-      ? await attachSboms(target.registry, target.repository, images, { insecure: values.insecure ?? false, created: await imageCreated(artifact), files })
-      : [];
-    if (!values.quiet && !values.json) for (const a of referrers) process.stderr.write(`${describeAttached(a)}\n`);
-    printPushResult({ ...result, referrers }, values.json ?? false);
+    const set = await openImageSet(positionals[0]!);
+    try {
+      // SBOMs pith build wrote beside the layout go along as OCI referrers of each platform manifest.
+      const beside = set.origin.kind === 'layout' ? set.origin.dir : set.origin.kind === 'archive' ? set.origin.file : undefined;
+      const quiet = values.quiet || values.json;
+      const result = await pushImage(set, positionals[1]!, {
+        insecure: values.insecure ?? false,
+        ...(values['cache-dir'] ? { cacheDir: values['cache-dir'] } : {}),
+        ...(quiet ? {} : { onBlob: blobProgress(), log: (line: string) => process.stderr.write(`${line}\n`) }),
+        ...(values['no-sbom'] || !beside ? {} : { sbomsBeside: beside }),
+        warn: (m: string) => process.stderr.write(`pith: warning: ${m}\n`),
+      });
+      printPushResult(result, values.json ?? false);
+    } finally {
+      await set.close();
+    }
     return 0;
   },
 };
