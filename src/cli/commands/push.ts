@@ -11,8 +11,9 @@ export const pushCommand: Command = {
   summary: 'push an OCI layout to a registry',
   usage: `pith push LAYOUT[:TAG] REF [--insecure] [--json] [-q] [--cache-dir DIR] [--no-sbom]
 
-  LAYOUT           an OCI image layout directory (pith's, skopeo's, umoci's...); :TAG picks
-                   an image when it holds several
+  LAYOUT           an OCI image layout directory (pith's, skopeo's, umoci's...), or an archive
+                   of one: oci-archive:FILE, docker-archive:FILE (docker save since Docker 25);
+                   :TAG picks an image when it holds several
   REF              host[:port]/path[:tag][@digest]; without a tag, the layout's tag is used
   --insecure       allow plain HTTP or an unverified certificate (loopback never needs it)
   --json           print a JSON summary (digest and what happened to each blob)
@@ -20,9 +21,9 @@ export const pushCommand: Command = {
   --cache-dir      cache root, for the blob-location hints that enable cross-repository mounts
   --no-sbom        do not attach the SBOM files found beside the layout
 
-SBOMs beside the layout (LAYOUT.spdx.json, LAYOUT.cdx.json, or LAYOUT.<arch>.spdx.json ... for
-several archs, as pith build writes them) are attached to each platform manifest as OCI referrers
-(unless --no-sbom).
+SBOMs beside the layout or archive (LAYOUT.spdx.json, LAYOUT.cdx.json, or
+LAYOUT.<arch>.spdx.json ... for several archs, as pith build writes them) are attached to each
+platform manifest as OCI referrers (unless --no-sbom).
 
 Credentials come from podman's auth.json ($REGISTRY_AUTH_FILE, $XDG_RUNTIME_DIR/containers)
 and Docker's config.json ($DOCKER_CONFIG, ~/.docker), credential helpers included.
