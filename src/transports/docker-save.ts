@@ -67,7 +67,7 @@ export async function openDockerSave(dir: string, blobsDir: string, tag: string 
     mediaType: MediaType.dockerManifest, digest, size: rawManifest.byteLength,
     platform: { os: config.os || 'linux', architecture: config.architecture || 'unknown', ...(config.variant ? { variant: config.variant } : {}) },
     manifest, config, layers, rawManifest, rawConfig,
-    source, kind: context.kind ?? 'docker-archive', name: entry.RepoTags?.[0] ?? source,
+    source, kind: 'docker-archive', name: entry.RepoTags?.[0] ?? source,
     root: { mediaType: MediaType.dockerManifest, digest, size: rawManifest.byteLength },
     origin: context.origin ?? { kind: 'archive', file: dir },
     synthesized: true,
