@@ -3,7 +3,9 @@ export { build, lockSpec, buildEpoch, type BuildOptions, type BuildResult, type 
 export { loadSpec, parseSpec, type LoadedSpec } from './spec/load.js';
 export type { Spec } from './spec/types.js';
 export { specJsonSchema } from './spec/json-schema.js';
-export { sinks, sinkNames, type Sink, type ImageArtifact, type BuiltImage } from './sinks/index.js';
+export { sinks, sinkNames } from './transports/sinks.js';
+export type { Sink } from './transports/types.js';
+export type { ImageArtifact, BuiltImage } from './image/image.js';
 export { PithError, isPithError } from './errors.js';
 export { BlobStore } from './store/blob-store.js';
 export { defaultCacheDir } from './store/cache-dir.js';
@@ -29,7 +31,6 @@ export { pullImage, type PullOptions, type PulledImage } from './registry-client
 export { parseReference, formatReference, type Reference } from './registry-client/reference.js';
 export { RegistryClient, type ClientOptions } from './registry-client/client.js';
 export { findCredentials, type Credentials } from './registry-client/credentials.js';
-export { readOciLayout, parseLayoutArg } from './resolve/sources/oci-layout.js';
-export { createRegistrySink, registrySink, type RegistrySink } from './sinks/registry.js';
-export { loadBaseImage, type BaseImage, type BaseImageOptions } from './resolve/base-image.js';
+export { readOciLayout, parseLayoutArg } from './transports/oci-layout.js';
+export { loadBaseImage, type BaseImage, type BaseImageOptions } from './sources/base-image/image.js';
 export { loadImage, openImage, analyzeImage, diffImages, auditImage } from './inspect/index.js';

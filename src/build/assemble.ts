@@ -1,60 +1,32 @@
 /**
- * Step 7: the OCI image: a config and manifest per platform, an index over several, every blob
- * they reach in the store, and the artifact sinks write (image/assemble.ts does the bytes).
+ * Step 7: the OCI image, composed from image/mutate.ts as any library user would (config, layers,
+ * time, annotations), and the image set: every platform's image, an index over several, every
+ * blob they reach put in the store (transports/store-images.ts), which the outputs then write.
  */
-import { assembleImage, assembleIndex } from '../image/assemble.js';
-import type { BuiltImage, ImageArtifact } from '../image/artifact.js';
-import type { Digest } from '../image/digest.js';
-import type { ContainerConfig, Descriptor, Platform } from '../image/types.js';
+import type { Image, ImageSet } from '../image/image.js';
+import type { Layer } from '../image/layer.js';
+import { appendLayers, emptyImage, isoTime, setAnnotations, setConfig, setCreated } from '../image/mutate.js';
+import type { ContainerConfig, Platform } from '../image/types.js';
 import type { BlobStore } from '../store/blob-store.js';
-import { compareBytes } from '../byte-order.js';
-import type { BuiltLayer } from './built-layer.js';
+import { storeImageSet } from '../transports/store-images.js';
 
-export interface AssembledPlatform {
-  built: BuiltImage;
-  digest: Digest;
-  /** Its layers, config and manifest. */
-  blobs: Descriptor[];
+export interface PlatformImageInput {
+  platform: Platform;
+  /** Unix seconds: the config's and every history line's time. */
+  created: number;
+  config: ContainerConfig;
+  layers: readonly Layer[];
+  annotations: Record<string, string>;
 }
 
-export async function assemblePlatform(
-  input: { platform: Platform; created: number; config: ContainerConfig; layers: readonly BuiltLayer[]; annotations: Record<string, string> },
-  store: BlobStore,
-): Promise<AssembledPlatform> {
-  const { platform, created, config, annotations } = input;
-  const layers = input.layers.map((l) => l.ref);
-  const image = assembleImage({ platform, created, config, layers, annotations });
-  await store.putBytes(image.config.bytes);
-  await store.putBytes(image.manifest.bytes);
-  return {
-    built: { platform, manifest: image.manifest.descriptor, config: image.config.descriptor, layers: layers.map((l) => l.descriptor) },
-    digest: image.manifest.descriptor.digest,
-    blobs: [...layers.map((l) => l.descriptor), image.config.descriptor, image.manifest.descriptor],
-  };
+export function assembleImage({ platform, created, config, layers, annotations }: PlatformImageInput): Image {
+  return setAnnotations(setCreated(appendLayers(setConfig(emptyImage(platform), config), layers), isoTime(created)), annotations);
 }
 
 /** One platform's manifest is the root; several get an index. */
-export async function assembleArtifact(
-  input: { name: string; tag: string; platforms: readonly AssembledPlatform[]; annotations: Record<string, string> },
+export function assembleArtifact(
+  input: { name: string; tag: string; images: readonly Image[]; annotations: Record<string, string> },
   store: BlobStore,
-): Promise<ImageArtifact> {
-  const blobs = new Map<string, Descriptor>();
-  for (const p of input.platforms) for (const d of p.blobs) blobs.set(d.digest, d);
-  let root: Descriptor;
-  if (input.platforms.length === 1) {
-    root = input.platforms[0]!.built.manifest;
-  } else {
-    const index = assembleIndex(input.platforms.map((p) => p.built.manifest), input.annotations);
-    await store.putBytes(index.bytes);
-    root = index.descriptor;
-    blobs.set(root.digest, root);
-  }
-  return {
-    name: input.name,
-    tag: input.tag,
-    root,
-    images: input.platforms.map((p) => p.built),
-    blobs: [...blobs.values()].sort((a, b) => compareBytes(a.digest, b.digest)),
-    store,
-  };
+): Promise<ImageSet> {
+  return storeImageSet({ name: input.name, tag: input.tag, images: [...input.images], annotations: input.annotations, store });
 }

@@ -5,9 +5,10 @@
  * engine, a base image's reader) load behind those steps, only when a build needs them.
  */
 import { mapLimit } from '../concurrency.js';
-import { isoTime } from '../image/assemble.js';
+import { isoTime } from '../image/mutate.js';
 import type { LoadedSpec } from '../spec/load.js';
 import { assembleArtifact } from './assemble.js';
+import { imageSummary } from './summary.js';
 import { lockSources, writeLock } from './lock.js';
 import { writeOutputs } from './outputs.js';
 import { buildPlatform } from './platform.js';
@@ -17,7 +18,8 @@ import type { BuildOptions, BuildResult } from './types.js';
 
 export { buildEpoch } from './run.js';
 export { lockSpec } from './lock.js';
-export type { BuildOptions, BuildResult, LayerSummary } from './types.js';
+export type { BuildOptions, BuildResult } from './types.js';
+export type { ImageSummary, LayerSummary } from './summary.js';
 
 /** Platform images built at once: they share the cache and the compression workers. */
 const PLATFORM_CONCURRENCY = 2;
@@ -28,7 +30,7 @@ export async function build(loaded: LoadedSpec, options: BuildOptions = {}): Pro
   const pins = await lockSources(plan, { archs: run.archs, cacheDir: run.cacheDir, frozen: options.frozen ?? false, log: run.log });
   const platforms = await mapLimit(run.archs, PLATFORM_CONCURRENCY, (arch) => buildPlatform(arch, plan, pins, run));
   for (const p of platforms) if (p.explanation !== undefined) options.explain?.(p.explanation);
-  const artifact = await assembleArtifact({ name: run.spec.name, tag: run.spec.tag, platforms, annotations: run.annotations }, run.store);
+  const artifact = await assembleArtifact({ name: run.spec.name, tag: run.spec.tag, images: platforms.map((p) => p.image), annotations: run.annotations }, run.store);
   const sboms = platforms.flatMap((p) => (p.sboms ? [p.sboms] : []));
   const { sbomFiles } = await writeOutputs(artifact, sboms, run);
   await writeLock(pins, run.log);
@@ -36,7 +38,7 @@ export async function build(loaded: LoadedSpec, options: BuildOptions = {}): Pro
     digest: artifact.root.digest,
     mediaType: artifact.root.mediaType,
     artifact,
-    images: platforms.map((p) => ({ platform: p.built.platform, digest: p.digest, layers: p.layers })),
+    images: artifact.images.map(imageSummary),
     created: isoTime(run.created),
     ...(options.output ? { output: options.output } : {}),
     ...(sboms.length ? { sboms } : {}),

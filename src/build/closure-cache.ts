@@ -27,11 +27,11 @@ interface CachedClosureImage {
 }
 
 const blobOf = (l: BuiltLayer): LayerBlob => ({
-  mediaType: l.ref.descriptor.mediaType,
-  digest: l.ref.descriptor.digest,
-  size: l.ref.descriptor.size,
-  diffId: l.ref.diffId,
-  uncompressedSize: l.summary.uncompressedSize,
+  mediaType: l.mediaType,
+  digest: l.digest,
+  size: l.size,
+  diffId: l.diffId,
+  uncompressedSize: l.uncompressedSize ?? -1,
 });
 
 export async function recallClosureImage(path: string, store: BlobStore): Promise<ClosureImage | undefined> {
@@ -42,7 +42,7 @@ export async function recallClosureImage(path: string, store: BlobStore): Promis
   for (const layer of value.layers) {
     const blob = await trustedBlob(store, layer?.blob);
     if (!blob || typeof layer.name !== 'string' || typeof layer.createdBy !== 'string') return undefined;
-    layers.push(builtLayer(blob, layer.name, layer.createdBy, layer.entries));
+    layers.push(builtLayer(blob, layer.name, layer.createdBy, layer.entries, store));
   }
   return { layers, packages: value.packages, notes: value.notes, facts: new Map(value.facts), files: value.files, explanation: value.explanation };
 }
@@ -79,7 +79,7 @@ export async function closureKey(sets: readonly PartSet[], appTree: FsTree, opti
 
 export async function rememberClosureImage(path: string, image: ClosureImage): Promise<void> {
   const cached: CachedClosureImage = {
-    layers: image.layers.map((l) => ({ blob: blobOf(l), name: l.summary.name, createdBy: l.ref.createdBy, entries: l.summary.entries })),
+    layers: image.layers.map((l) => ({ blob: blobOf(l), name: l.name ?? '', createdBy: l.createdBy ?? '', entries: l.entries ?? -1 })),
     packages: image.packages,
     notes: image.notes,
     facts: [...image.facts],

@@ -129,7 +129,7 @@ async function cutLayers(trimmed: FsTree, sets: readonly PartSet[], options: Clo
   const layers: BuiltLayer[] = [];
   for (const plan of planLayers(trimmed, rules).filter((p) => p.name !== 'from-base')) {
     const blob = await writeLayer(plan.entries, options.store, { mtime: options.mtime, compression: options.compression });
-    layers.push(builtLayer(blob, plan.name, plan.createdBy, plan.entries.length));
+    layers.push(builtLayer(blob, plan.name, plan.createdBy, plan.entries.length, options.store));
     options.log?.(`layer ${plan.name}: ${plan.entries.length} entries, ${blob.size} bytes`);
   }
   return layers;

@@ -63,7 +63,7 @@ async function setLayers(set: PartSet, links: readonly MergedUsrLink[], spool: S
       entries = layer.entries;
       await cache.put(keyOf(group), blob);
     }
-    out.layers.push(builtLayer(blob, `packages: ${group.name}`, group.createdBy, entries));
+    out.layers.push(builtLayer(blob, `packages: ${group.name}`, group.createdBy, entries, options.store));
     options.log(`layer ${group.name}: ${group.parts.length} package(s), ${blob.size} bytes${entries < 0 ? ' (cached)' : ''}`);
   }
   // Parts whose layer came from the cache: their facts were remembered when it was built.

@@ -4,11 +4,12 @@
  * (trimmed, or the spec's tree cut by origin) -> manifest -> SBOM. Platforms are independent:
  * build.ts runs a few at once.
  */
-import { isoTime } from '../image/assemble.js';
+import type { Image } from '../image/image.js';
+import { isoTime } from '../image/mutate.js';
 import { platformFor } from '../image/platform.js';
 import type { Pins, PlatformContext, SettledImage } from '../sources/source.js';
-import { assemblePlatform, type AssembledPlatform } from './assemble.js';
-import { readyLayer, type BuiltLayer } from './built-layer.js';
+import { assembleImage } from './assemble.js';
+import type { BuiltLayer } from './built-layer.js';
 import { contribute, type Contributions } from './contributions.js';
 import { explainUntrimmed } from './explain.js';
 import { partLayers, type PartLayers } from './part-layers.js';
@@ -18,10 +19,9 @@ import type { SourcePlan } from './sources.js';
 import { settleImage } from './spec-image.js';
 import { specLayers } from './spec-layers.js';
 import { trimmedImage, type TrimmedImage } from './trim.js';
-import type { LayerSummary } from './types.js';
 
-export interface PlatformImage extends AssembledPlatform {
-  layers: LayerSummary[];
+export interface PlatformImage {
+  image: Image;
   sboms?: ImageSboms;
   /** --explain's text for this platform, when asked for. */
   explanation?: string;
@@ -43,14 +43,10 @@ export async function buildPlatform(arch: string, plan: SourcePlan, pins: Pins |
   const c = await contribute(plan.sources, ctx);
   const layered = run.spec.trim === 'closure' ? await trimmedLayers(c, plan, ctx, run) : await untrimmedLayers(c, plan, ctx, run);
   const platform = platformFor(arch);
-  const layers = [...c.layers.map(readyLayer), ...layered.layers];
-  const image = await assemblePlatform(
-    { platform, created: run.created, config: layered.config, layers, annotations: { ...run.annotations, ...c.annotations } },
-    run.store,
-  );
+  const layers = [...c.layers, ...layered.layers];
+  const image = assembleImage({ platform, created: run.created, config: layered.config, layers, annotations: { ...run.annotations, ...c.annotations } });
   return {
-    ...image,
-    layers: layers.map((l) => l.summary),
+    image,
     ...(run.options.sbom === false ? {} : { sboms: await platformSboms(image, c, layered, run) }),
     ...(layered.explanation !== undefined ? { explanation: `${arch}:\n${layered.explanation}` } : {}),
   };
@@ -88,13 +84,13 @@ async function trimmedLayers(c: Contributions, plan: SourcePlan, ctx: PlatformCo
   };
 }
 
-async function platformSboms(image: AssembledPlatform, c: Contributions, layered: Layered, run: Run): Promise<ImageSboms> {
+async function platformSboms(image: Image, c: Contributions, layered: Layered, run: Run): Promise<ImageSboms> {
   const { contributing } = layered;
   return imageSboms({
     name: run.spec.name,
     tag: run.spec.tag,
     digest: image.digest,
-    platform: image.built.platform,
+    platform: image.platform,
     created: isoTime(run.created),
     ...(c.sbom.distro ? { distro: c.sbom.distro } : {}),
     packages: c.sbom.packages.filter((p) => !contributing || contributing.has(p.name)).map((record) => ({ record, facts: layered.facts.get(record.name) })),

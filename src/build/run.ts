@@ -7,11 +7,11 @@
 import { access, constants, readlink, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { buildError, usageError } from '../errors.js';
-import { isoTime } from '../image/assemble.js';
+import { isoTime } from '../image/mutate.js';
 import { hostArch } from '../image/platform.js';
 import type { Compression } from '../layers/compression/codecs.js';
-import { sinks } from '../sinks/index.js';
-import type { Sink } from '../sinks/sink.js';
+import { sinks } from '../transports/sinks.js';
+import type { Sink } from '../transports/types.js';
 import type { LoadedSpec } from '../spec/load.js';
 import type { Spec } from '../spec/types.js';
 import { BlobStore } from '../store/blob-store.js';

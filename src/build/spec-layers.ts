@@ -15,7 +15,7 @@ export async function specLayers(tree: FsTree, options: { store: BlobStore; mtim
   const layers: BuiltLayer[] = [];
   for (const plan of planLayers(tree, rules).filter((p) => p.name !== 'from-packages')) {
     const blob = await writeLayer(plan.entries, options.store, { mtime: options.mtime, compression: options.compression });
-    layers.push(builtLayer(blob, plan.name, plan.createdBy, plan.entries.length));
+    layers.push(builtLayer(blob, plan.name, plan.createdBy, plan.entries.length, options.store));
     options.log(`layer ${plan.name}: ${plan.entries.length} entries, ${blob.size} bytes`);
   }
   return layers;

@@ -1,8 +1,9 @@
 /** What build() takes and gives back. */
-import type { BuiltImage, ImageArtifact } from '../image/artifact.js';
+import type { ImageSet } from '../image/image.js';
 import type { Digest } from '../image/digest.js';
 import type { Compression } from '../layers/compression/codecs.js';
 import type { ImageSboms } from './sbom.js';
+import type { ImageSummary } from './summary.js';
 
 export interface BuildOptions {
   /** Where to write the result; omit to only build into the cache. */
@@ -29,21 +30,13 @@ export interface BuildOptions {
   strict?: boolean;
 }
 
-export interface LayerSummary {
-  name: string;
-  digest: Digest;
-  diffId: Digest;
-  size: number;
-  uncompressedSize: number;
-  entries: number;
-}
-
 export interface BuildResult {
   /** The digest of the manifest (one platform) or of the index (several). */
   digest: Digest;
   mediaType: string;
-  artifact: ImageArtifact;
-  images: Array<{ platform: BuiltImage['platform']; digest: Digest; layers: LayerSummary[] }>;
+  artifact: ImageSet;
+  /** What --json reports of each image, derived from the artifact's images. */
+  images: ImageSummary[];
   created: string;
   output?: { format: string; path: string };
   /** One pair of SBOM documents per platform image (when options.sbom is not false). */

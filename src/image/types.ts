@@ -51,7 +51,8 @@ export interface ContainerConfig {
 }
 
 export interface ImageConfig {
-  created: string;
+  /** Absent in some images read back; pith always writes it. */
+  created?: string;
   architecture: string;
   os: string;
   variant?: string;

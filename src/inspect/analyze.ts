@@ -3,6 +3,7 @@
  * what is in each, its merged filesystem, its Debian packages and its os-release.
  */
 import { formatPlatform } from '../registry-client/manifest.js';
+import { layerPath } from '../image/layer.js';
 import type { OpenedImage } from './open.js';
 import { type InstalledPackage, isMetadataPath, ownership, readPackages } from './packages.js';
 import { type LayerEntry, mergeLayers, walkLayer, type WalkedLayer } from './walk.js';
@@ -92,7 +93,7 @@ function osRelease(fs: Map<string, LayerEntry>): Record<string, string> {
 }
 
 export async function analyzeImage(image: OpenedImage): Promise<AnalyzedImage> {
-  const walked = await Promise.all(image.layers.map((l, i) => walkLayer(l.path, i, isMetadataPath)));
+  const walked = await Promise.all(image.layers.map((l, i) => walkLayer(layerPath(l), i, isMetadataPath)));
   const fs = mergeLayers(walked);
   const packages = readPackages(fs);
   const owner = ownership(packages);
@@ -117,8 +118,8 @@ export async function analyzeImage(image: OpenedImage): Promise<AnalyzedImage> {
   const report: ImageReport = {
     source: image.source,
     platform: formatPlatform(image.platform),
-    manifestDigest: image.manifestDigest ?? null,
-    configDigest: image.configDigest,
+    manifestDigest: image.synthesized ? null : image.digest,
+    configDigest: image.manifest.config.digest,
     config: {
       entrypoint: c.Entrypoint ?? null,
       cmd: c.Cmd ?? null,
@@ -129,7 +130,7 @@ export async function analyzeImage(image: OpenedImage): Promise<AnalyzedImage> {
       created: image.config.created ?? null,
       labels: c.Labels ?? {},
     },
-    annotations: image.manifestAnnotations,
+    annotations: { ...image.root.annotations, ...image.manifest.annotations },
     os: { id: os['ID'] ?? null, versionId: os['VERSION_ID'] ?? null, prettyName: os['PRETTY_NAME'] ?? null },
     layers,
     totals: {

@@ -1,5 +1,5 @@
 /** Reading images back: inspect, diff, audit. */
-export { openImage, parsePlatform, type OpenedImage, type OpenOptions, type ImageLayer, type RawConfig } from './open.js';
+export { openImage, parsePlatform, type OpenedImage, type OpenOptions } from './open.js';
 export { walkLayer, mergeLayers, normalizePath, type LayerEntry, type WalkedLayer, type EntryType } from './walk.js';
 export { readPackages, ownership, md5sumsPaths, parseParagraphs, isMetadataPath, type InstalledPackage } from './packages.js';
 export { analyzeImage, formatInspect, formatSize, parseOsRelease, type AnalyzedImage, type ImageReport, type LayerReport, type PackageReport } from './analyze.js';

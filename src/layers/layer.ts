@@ -5,22 +5,15 @@
 import { createHash } from 'node:crypto';
 import type { Writable } from 'node:stream';
 import { type Digest, asDigest } from '../image/digest.js';
+import type { Layer } from '../image/layer.js';
 import type { BlobStore } from '../store/blob-store.js';
 import type { TreeEntry } from '../tree/entry.js';
 import { CODECS, type Compression } from './compression/codecs.js';
 import { compressStream } from './compression/stream.js';
 import { tarStream } from './tar-writer.js';
 
-export interface LayerBlob {
-  mediaType: string;
-  /** sha256 of the compressed blob: what manifests reference. */
-  digest: Digest;
-  /** Size of the compressed blob in bytes. */
-  size: number;
-  /** sha256 of the uncompressed tar: what the image config's rootfs.diff_ids lists. */
-  diffId: Digest;
-  uncompressedSize: number;
-}
+/** What a written (or cached) layer blob is: a Layer's facts, before it has a name, history or store. */
+export type LayerBlob = Pick<Layer, 'mediaType' | 'digest' | 'size' | 'diffId'> & { uncompressedSize: number };
 
 export interface LayerOptions {
   /** Unix seconds for every member's mtime. */

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { isPithError, PithError, usageError, integrityError } from '../errors.js';
 import type { Digest } from '../image/digest.js';
 import type { Descriptor } from '../image/types.js';
-import type { ImageArtifact } from '../image/artifact.js';
+import type { ImageSet } from '../image/image.js';
 import { defaultCacheDir } from '../store/cache-dir.js';
 import { mergeScopes, pullScope, pushScope } from './auth.js';
 import { BlobLocations } from './blob-locations.js';
@@ -49,27 +49,27 @@ export interface PushResult {
   reference: string;
   /** The digest of the root manifest or index, as the registry stored it. */
   digest: Digest;
-  /** One entry per blob (layers and configs), in artifact order. */
+  /** One entry per blob (layers and configs), in set order. */
   blobs: BlobEvent[];
   /** Manifests in the order they were put: children by digest, then the root. */
   manifests: Array<{ digest: Digest; mediaType: string; ref: string }>;
 }
 
 /**
- * Pushes an artifact: blobs (HEAD and skip, mount from a repository known to hold them, else
+ * Pushes an image set: blobs (HEAD and skip, mount from a repository known to hold them, else
  * upload), 4 at a time; then child manifests by digest, then the root by tag (or digest). The
  * manifest bytes are the stored bytes, so the digest can't change on the way.
  */
-export async function pushArtifact(artifact: ImageArtifact, ref: string | Reference, options: PushOptions = {}): Promise<PushResult> {
+export async function pushArtifact(set: ImageSet, ref: string | Reference, options: PushOptions = {}): Promise<PushResult> {
   const parsed = typeof ref === 'string' ? parseReference(ref) : ref;
-  const target: Reference = parsed.tag === undefined && parsed.digest === undefined ? { ...parsed, tag: artifact.tag } : parsed;
+  const target: Reference = parsed.tag === undefined && parsed.digest === undefined ? { ...parsed, tag: set.tag } : parsed;
   const where = `push ${repositoryName(target)}`;
-  if (target.digest && target.digest !== artifact.root.digest) {
-    throw usageError(`${where}: the reference names ${target.digest} but the image is ${artifact.root.digest}`);
+  if (target.digest && target.digest !== set.root.digest) {
+    throw usageError(`${where}: the reference names ${target.digest} but the image is ${set.root.digest}`);
   }
   const client = options.client ?? new RegistryClient(target.registry, options);
   try {
-    return await push(artifact, target, client, options);
+    return await push(set, target, client, options);
   } catch (err) {
     if (isPithError(err) && !err.where) {
       throw new PithError(err.kind, err.message, { where, ...(err.hint ? { hint: err.hint } : {}), cause: err });
@@ -80,16 +80,16 @@ export async function pushArtifact(artifact: ImageArtifact, ref: string | Refere
   }
 }
 
-async function push(artifact: ImageArtifact, target: Reference, client: RegistryClient, options: PushOptions): Promise<PushResult> {
+async function push(set: ImageSet, target: Reference, client: RegistryClient, options: PushOptions): Promise<PushResult> {
   const repo = target.repository;
-  const { manifests, blobs } = await plan(artifact);
+  const { manifests, blobs } = await plan(set);
   const locations = options.mount === false ? undefined : await BlobLocations.load(options.cacheDir ?? defaultCacheDir(options.env), target.registry);
   const scopes = [pushScope(repo)];
   const state = { preferred: options.uploadMethod ?? ('monolithic' as UploadMethod) };
   await client.ping();
 
   const events = await mapLimit(blobs, options.concurrency ?? 4, async (blob) => {
-    const event = await pushBlob(client, repo, blob, artifact, locations, state, options);
+    const event = await pushBlob(client, repo, blob, set, locations, state, options);
     options.onBlob?.(event);
     return event;
   });
@@ -97,14 +97,14 @@ async function push(artifact: ImageArtifact, target: Reference, client: Registry
   for (const b of blobs) locations?.record(b.digest, repo);
   const put: PushResult['manifests'] = [];
   for (const m of manifests) {
-    const isRoot = m.descriptor.digest === artifact.root.digest;
+    const isRoot = m.descriptor.digest === set.root.digest;
     const refText = isRoot ? (target.tag ?? target.digest!) : m.descriptor.digest;
     await putManifest(client, repo, refText, m.mediaType, m.bytes, m.descriptor.digest, scopes);
     put.push({ digest: m.descriptor.digest, mediaType: m.mediaType, ref: refText });
   }
   // The hint map is an optimisation: failing to save it must not fail the push.
   await locations?.save().catch(() => undefined);
-  return { reference: formatReference(target), digest: artifact.root.digest, blobs: events, manifests: put };
+  return { reference: formatReference(target), digest: set.root.digest, blobs: events, manifests: put };
 }
 
 interface PlannedManifest {
@@ -113,14 +113,14 @@ interface PlannedManifest {
   bytes: Buffer;
 }
 
-/** Splits the artifact's blobs into plain blobs and manifests, ordered children first. */
-async function plan(artifact: ImageArtifact): Promise<{ manifests: PlannedManifest[]; blobs: Descriptor[] }> {
-  const byDigest = new Map(artifact.blobs.map((b) => [b.digest, b]));
-  if (!byDigest.has(artifact.root.digest)) byDigest.set(artifact.root.digest, artifact.root);
+/** Splits the set's blobs into plain blobs and manifests, ordered children first. */
+async function plan(set: ImageSet): Promise<{ manifests: PlannedManifest[]; blobs: Descriptor[] }> {
+  const byDigest = new Map(set.blobs.map((b) => [b.digest, b]));
+  if (!byDigest.has(set.root.digest)) byDigest.set(set.root.digest, set.root);
   const missing: string[] = [];
-  for (const b of byDigest.values()) if (!(await artifact.store.has(b.digest))) missing.push(b.digest);
+  for (const b of byDigest.values()) if (!(await set.store.has(b.digest))) missing.push(b.digest);
   if (missing.length) {
-    throw new PithError('input', `${missing.length} blob(s) missing from ${artifact.store.root}: ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', ...' : ''}`);
+    throw new PithError('input', `${missing.length} blob(s) missing from ${set.store.root}: ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', ...' : ''}`);
   }
 
   const ordered: PlannedManifest[] = [];
@@ -128,16 +128,16 @@ async function plan(artifact: ImageArtifact): Promise<{ manifests: PlannedManife
   const visit = async (d: Descriptor) => {
     if (seen.has(d.digest)) return;
     seen.add(d.digest);
-    const bytes = await artifact.store.readBytes(d.digest);
+    const bytes = await set.store.readBytes(d.digest);
     verifyDigest(bytes, d.digest, `manifest ${d.digest}`);
     const m = parseManifest(bytes, d.mediaType, `manifest ${d.digest}`);
     if (m.kind === 'index') for (const child of m.value.manifests) if (isIndexMediaType(child.mediaType) || isManifestMediaType(child.mediaType)) await visit(child);
     ordered.push({ descriptor: d, mediaType: m.mediaType, bytes });
   };
-  await visit(artifact.root);
-  // Manifests of the artifact not reachable from the root (none, for pith's own) still go by digest.
+  await visit(set.root);
+  // Manifests of the set not reachable from the root (none, for pith's own) still go by digest.
   for (const b of byDigest.values()) if (!seen.has(b.digest) && (isIndexMediaType(b.mediaType) || isManifestMediaType(b.mediaType))) await visit(b);
-  const root = ordered.findIndex((m) => m.descriptor.digest === artifact.root.digest);
+  const root = ordered.findIndex((m) => m.descriptor.digest === set.root.digest);
   ordered.push(...ordered.splice(root, 1));
   const blobs = [...byDigest.values()].filter((b) => !seen.has(b.digest));
   return { manifests: ordered, blobs };
@@ -147,7 +147,7 @@ async function pushBlob(
   client: RegistryClient,
   repo: string,
   blob: Descriptor,
-  artifact: ImageArtifact,
+  set: ImageSet,
   locations: BlobLocations | undefined,
   state: { preferred: UploadMethod },
   options: PushOptions,
@@ -160,10 +160,10 @@ async function pushBlob(
   const scopes = from ? mergeScopes(pushOnly, [pullScope(from)]) : pushOnly;
   const started = await startMountOrUpload(client, repo, blob.digest, from, scopes);
   if (started.mounted) return { ...base, action: 'mounted', from: from! };
-  const size = await artifact.store.size(blob.digest);
-  if (size !== blob.size) throw integrityError(`blob ${blob.digest} is ${size} bytes in ${artifact.store.root}, its descriptor says ${blob.size}`);
+  const size = await set.store.size(blob.digest);
+  if (size !== blob.size) throw integrityError(`blob ${blob.digest} is ${size} bytes in ${set.store.root}, its descriptor says ${blob.size}`);
   // 1 MiB reads: with the default 64 KiB, a 100 MB upload to a loopback registry takes ~1.7x as long.
-  const path = artifact.store.pathOf(blob.digest);
+  const path = set.store.pathOf(blob.digest);
   const source = { digest: blob.digest, size, open: (range?: { start: number; end: number }) => createReadStream(path, { ...range, highWaterMark: READ_CHUNK }) };
   const method = await uploadBlob(client, repo, pushOnly, started, source, state, options.chunkSize ? { chunkSize: options.chunkSize } : {});
   return { ...base, action: 'uploaded', method };

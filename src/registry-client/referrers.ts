@@ -5,16 +5,12 @@
  * referrers API); for one that does not (docker-registry 2.8), the referrers tag schema: an OCI
  * index tagged `sha256-<hex of the subject>` listing the artifacts, read, merged and put back.
  */
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { isPithError, PithError } from '../errors.js';
 import { type Digest, digestHex, sha256Digest } from '../image/digest.js';
 import { MediaType } from '../image/media-types.js';
 import { stableJsonBytes } from '../image/stable-json.js';
 import type { Descriptor, ImageIndex, Platform } from '../image/types.js';
-import type { ImageArtifact } from '../image/artifact.js';
 import { pullScope, pushScope } from './auth.js';
 import { type ClientOptions, RegistryClient } from './client.js';
 import { formatPlatform, parseManifest } from './manifest.js';
@@ -35,7 +31,6 @@ export const CYCLONEDX_ARTIFACT_TYPE = 'application/vnd.cyclonedx+json';
 export type SbomArtifactType = typeof SPDX_ARTIFACT_TYPE | typeof CYCLONEDX_ARTIFACT_TYPE;
 
 const CREATED = 'org.opencontainers.image.created';
-const EPOCH = '1970-01-01T00:00:00Z';
 
 export interface ReferrerArtifact {
   artifactType: SbomArtifactType | (string & {});
@@ -304,57 +299,6 @@ export async function attachSboms(
   } finally {
     if (typeof target === 'string') client.close();
   }
-}
-
-/**
- * The SBOM files `pith build` writes beside a layout: `LAYOUT.spdx.json` / `LAYOUT.cdx.json`, or
- * `LAYOUT.<arch>[-<variant>].spdx.json`... for several images. A document that does not name
- * its image's manifest digest (left from another build) is skipped, with a warning.
- */
-export async function sbomsBesideLayout(
-  layoutDir: string,
-  artifact: ImageArtifact,
-  warn: (message: string) => void = () => undefined,
-): Promise<{ images: ImageSbomDocuments[]; files: Array<{ spdx?: string; cyclonedx?: string }> }> {
-  const base = resolve(layoutDir).replace(/\/+$/, '');
-  const images: ImageSbomDocuments[] = [];
-  const files: Array<{ spdx?: string; cyclonedx?: string }> = [];
-  const several = artifact.images.length > 1;
-  for (const image of artifact.images) {
-    const p = image.platform;
-    const stem = several ? `${base}.${p.architecture}${p.variant ? `-${p.variant}` : ''}` : base;
-    const read = async (path: string): Promise<Uint8Array> => {
-      if (!existsSync(path)) return new Uint8Array();
-      const data = await readFile(path);
-      if (!data.toString('utf8').includes(digestHex(image.manifest.digest))) {
-        warn(`${path} does not describe ${image.manifest.digest} (from another build?): not attached`);
-        return new Uint8Array();
-      }
-      return data;
-    };
-    const spdx = await read(`${stem}.spdx.json`);
-    const cyclonedx = await read(`${stem}.cdx.json`);
-    if (!spdx.byteLength && !cyclonedx.byteLength) continue;
-    images.push({ manifest: image.manifest, platform: p, spdx, cyclonedx });
-    files.push({ ...(spdx.byteLength ? { spdx: `${stem}.spdx.json` } : {}), ...(cyclonedx.byteLength ? { cyclonedx: `${stem}.cdx.json` } : {}) });
-  }
-  return { images, files };
-}
-
-/** The `created` of a layout's image, for the artifacts' annotation: the manifest's annotation, else its config's. */
-export async function imageCreated(artifact: ImageArtifact): Promise<string> {
-  const image = artifact.images[0];
-  if (!image) return EPOCH;
-  try {
-    const manifest = JSON.parse((await artifact.store.readBytes(image.manifest.digest)).toString('utf8')) as { annotations?: Record<string, string> };
-    const fromManifest = manifest.annotations?.[CREATED];
-    if (fromManifest) return fromManifest;
-    const config = JSON.parse((await artifact.store.readBytes(image.config.digest)).toString('utf8')) as { created?: string };
-    if (typeof config.created === 'string') return config.created;
-  } catch {
-    // fall through to the epoch
-  }
-  return EPOCH;
 }
 
 /** "attached application/spdx+json sha256:… to sha256:… (linux/amd64)" */

@@ -7,6 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { build, isPithError, parseSpec } from '../index.js';
+import { imageDescriptor } from '../image/image.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import type { WorkerInput, WorkerMessage } from './library-builder.js';
 
@@ -21,7 +22,7 @@ async function run(): Promise<void> {
   const loaded = parseSpec(input.specText, file);
   const result = await build(loaded, { cacheDir: input.cacheDir, log: (message) => post({ type: 'log', message }) });
   const { artifact } = result;
-  post({ type: 'done', root: artifact.root, images: artifact.images, blobs: artifact.blobs, storeRoot: artifact.store.root });
+  post({ type: 'done', root: artifact.root, manifests: artifact.images.map(imageDescriptor), blobs: artifact.blobs, storeRoot: artifact.store.root });
 }
 
 run().catch((err: unknown) => {

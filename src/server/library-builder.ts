@@ -4,7 +4,6 @@ import { Worker } from 'node:worker_threads';
 import { PithError, type ErrorKind } from '../errors.js';
 import type { Descriptor } from '../image/types.js';
 import { MediaType } from '../image/media-types.js';
-import type { BuiltImage } from '../image/artifact.js';
 import { BlobStore } from '../store/blob-store.js';
 import { BuildAbortedError, specText, UnsatisfiableError, type BuildLog, type BuiltArtifact, type ImageBuilder } from './builder.js';
 import type { ImageRequest } from './names.js';
@@ -18,7 +17,7 @@ export interface WorkerInput {
 
 export type WorkerMessage =
   | { type: 'log'; message: string }
-  | { type: 'done'; root: Descriptor; images: BuiltImage[]; blobs: Descriptor[]; storeRoot: string }
+  | { type: 'done'; root: Descriptor; manifests: Descriptor[]; blobs: Descriptor[]; storeRoot: string }
   | { type: 'error'; pith: boolean; kind?: ErrorKind; message: string; hint?: string; where?: string; stack?: string; aboutName: boolean };
 
 /**
@@ -41,8 +40,8 @@ export class LibraryBuilder implements ImageBuilder {
     const read = async (d: Descriptor): Promise<StoredManifest> => ({ digest: d.digest, mediaType: d.mediaType, bytes: await store.readBytes(d.digest) });
     const root = await read(done.root);
     const isIndex = done.root.mediaType === MediaType.ociIndex || done.root.mediaType === MediaType.dockerManifestList;
-    const children = isIndex ? await Promise.all(done.images.map((i) => read(i.manifest))) : [];
-    const manifestDigests = new Set<string>([done.root.digest, ...done.images.map((i) => i.manifest.digest)]);
+    const children = isIndex ? await Promise.all(done.manifests.map(read)) : [];
+    const manifestDigests = new Set<string>([done.root.digest, ...done.manifests.map((m) => m.digest)]);
     const blobs = done.blobs
       .filter((d) => !manifestDigests.has(d.digest))
       .map((descriptor) => {

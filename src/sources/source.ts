@@ -11,7 +11,7 @@
  * cached layers of their own, or join one tree when the image is trimmed: two policies over the
  * same parts), entries of the spec's own tree, config defaults, and facts for the SBOM.
  */
-import type { LayerRef } from '../image/assemble.js';
+import type { Layer } from '../image/layer.js';
 import type { ContainerConfig } from '../image/types.js';
 import type { Lockfile } from '../lock/lockfile.js';
 import type { SbomInput } from '../sbom/model.js';
@@ -92,11 +92,8 @@ export interface Contribution {
 }
 
 /** A layer that exists already: the image needs only its descriptor and history. */
-export interface ReadyLayer {
-  /** How --json names it. */
-  name: string;
-  ref: LayerRef;
-}
+/** A layer that exists already (a base image's), passed through with its name and history line. */
+export type ReadyLayer = Layer;
 
 export interface ImageBelow {
   /** Identifies its content (the layers' diff_ids): part of cache keys of what is built on it. */

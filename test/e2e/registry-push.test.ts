@@ -160,6 +160,22 @@ describe('pith push to a real registry, pulled back by skopeo and podman', () =>
     assert.match(ambiguous.stderr, /^pith: OCI layout .* holds 2 images: pick one as .*:TAG \(tags: one, two\)\n$/);
   });
 
+  test('pith push oci-archive:FILE and docker-archive:FILE (archives skopeo wrote): the same image as the layout', () => {
+    const ociTar = join(dir, 'echo-oci.tar');
+    const dockerTar = join(dir, 'echo-docker.tar');
+    sh('skopeo', ['copy', `oci:${echo.layout}:v1`, `oci-archive:${ociTar}:v1`]);
+    const fromOci = push([`oci-archive:${ociTar}`, `${registry.host}/archives/echo:oci`]);
+    assert.equal(fromOci.code, 0, fromOci.stderr);
+    assert.equal(lastLine(fromOci.stdout), echo.digest);
+    const runDocker = runPith(['build', join(echo.layout, '..', 'echo.yaml'), '--format', 'docker-archive', '-o', dockerTar, '-q', '--cache-dir', cache]);
+    assert.equal(runDocker.code, 0, runDocker.stderr);
+    const fromDocker = push([`docker-archive:${dockerTar}`, `${registry.host}/archives/echo:docker`]);
+    assert.equal(fromDocker.code, 0, fromDocker.stderr);
+    assert.equal(lastLine(fromDocker.stdout), echo.digest);
+    const inspected = JSON.parse(sh('skopeo', ['inspect', '--tls-verify=false', `docker://${registry.host}/archives/echo:docker`])) as { Digest: string };
+    assert.equal(inspected.Digest, echo.digest);
+  });
+
   test('mistakes: one line each, the right exit code, nothing on stdout', () => {
     const cases: Array<{ args: string[]; code: number; message: RegExp }> = [
       { args: [echo.layout, 'Bad/Name'], code: 2, message: /^pith: invalid image reference "Bad\/Name": repository names must be lowercase/ },

@@ -1,11 +1,16 @@
 /** Synthetic layers and images for the inspect/diff/audit unit tests. */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { pack } from 'tar-stream';
 import { analyzeImage, type AnalyzedImage } from '../../src/inspect/analyze.js';
-import type { OpenedImage, RawConfig } from '../../src/inspect/open.js';
+import type { OpenedImage } from '../../src/inspect/open.js';
+import type { Digest } from '../../src/image/digest.js';
+import type { Layer } from '../../src/image/layer.js';
+import { appendLayers, emptyImage, setConfig } from '../../src/image/mutate.js';
+import type { ContainerConfig } from '../../src/image/types.js';
+import { BlobStore } from '../../src/store/blob-store.js';
 
 export interface FakeEntry {
   name: string;
@@ -50,13 +55,19 @@ export async function writeLayers(layers: FakeEntry[][], gzip = true): Promise<s
 }
 
 /** An AnalyzedImage from synthetic layers, as if opened from a layout. */
-export async function fakeImage(layers: FakeEntry[][], config: RawConfig['config'] = {}, source = 'fake'): Promise<AnalyzedImage> {
-  const paths = await writeLayers(layers);
+export async function fakeImage(layers: FakeEntry[][], config: ContainerConfig = {}, source = 'fake'): Promise<AnalyzedImage> {
+  const store = new BlobStore(mkdtempSync(join(tmpdir(), 'pith-inspect-unit-')));
+  mkdirSync(join(store.root, 'sha256'));
+  const fakes: Layer[] = [];
+  for (const [i, entries] of layers.entries()) {
+    const digest = `sha256:${String(i).repeat(64)}` as Digest;
+    writeFileSync(store.pathOf(digest), gzipSync(await tarBytes(entries)));
+    fakes.push({ digest, mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', size: 100 * (i + 1), diffId: digest, store });
+  }
+  const image = setConfig(appendLayers(emptyImage({ os: 'linux', architecture: 'amd64' }), fakes), config);
   const opened: OpenedImage = {
-    source, kind: 'oci', platform: { os: 'linux', architecture: 'amd64' }, manifestAnnotations: {},
-    configDigest: `sha256:${'0'.repeat(64)}`, config: { config, created: '1970-01-01T00:00:00Z' },
-    layers: paths.map((path, i) => ({ digest: `sha256:${String(i).repeat(64)}`, mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', size: 100 * (i + 1), path })),
-    close: async () => undefined,
+    ...image, source, kind: 'oci', name: source, root: { mediaType: image.mediaType, digest: image.digest, size: image.size },
+    origin: { kind: 'layout', dir: store.root }, close: async () => undefined,
   };
   return analyzeImage(opened);
 }

@@ -1,6 +1,6 @@
 import { build } from '../../build/build.js';
 import { loadSpec } from '../../spec/load.js';
-import { sinkNames } from '../../sinks/index.js';
+import { sinkNames } from '../../transports/sinks.js';
 import { usageError } from '../../errors.js';
 import { parseArgs } from 'node:util';
 import { parseCompression } from '../../image/compression.js';
@@ -76,18 +76,15 @@ Prints the manifest digest (the index digest for several archs) as its last line
     });
     let referrers: unknown[] | undefined;
     if (values.push !== undefined) {
-      const pushed = await registry!.pushArtifact(result.artifact, values.push, {
+      // Each platform image's SBOMs go along as OCI referrers of its manifest.
+      const pushed = await registry!.pushImage(result.artifact, values.push, {
         insecure: values.insecure ?? false,
         ...(values['cache-dir'] ? { cacheDir: values['cache-dir'] } : {}),
-        ...(quiet ? {} : { onBlob: registry!.blobProgress() }),
+        ...(quiet ? {} : { onBlob: registry!.blobProgress(), log: (line: string) => process.stderr.write(`${line}\n`) }),
+        sboms: result.sboms ?? [],
+        created: result.created,
       });
-      if (!quiet) process.stderr.write(`pushed ${pushed.reference}\n`);
-      // Each platform image's SBOMs go along as OCI referrers of its manifest.
-      const images = (result.sboms ?? []).map((s, i) => ({ ...s, manifest: result.artifact.images[i]!.manifest }));
-      const target = registry!.parseReference(values.push);
-      const attached = await registry!.attachSboms(target.registry, target.repository, images, { insecure: values.insecure ?? false, created: result.created });
-      if (!quiet) for (const a of attached) process.stderr.write(`${registry!.describeAttached(a)}\n`);
-      referrers = attached;
+      referrers = pushed.referrers;
     }
     if (values.json) {
       const summary = {
@@ -110,11 +107,10 @@ Prints the manifest digest (the index digest for several archs) as its last line
 };
 
 async function loadRegistry() {
-  const [{ parseReference }, { pushArtifact }, { blobProgress }, { attachSboms, describeAttached }] = await Promise.all([
+  const [{ parseReference }, { pushImage }, { blobProgress }] = await Promise.all([
     import('../../registry-client/reference.js'),
-    import('../../registry-client/push.js'),
+    import('../../transports/registry.js'),
     import('./push.js'),
-    import('../../registry-client/referrers.js'),
   ]);
-  return { parseReference, pushArtifact, blobProgress, attachSboms, describeAttached };
+  return { parseReference, pushImage, blobProgress };
 }

@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
-import { pushArtifact, type BlobEvent, type PushResult } from '../../registry-client/push.js';
-import { parseLayoutArg, readOciLayout } from '../../resolve/sources/oci-layout.js';
-import { parseReference } from '../../registry-client/reference.js';
-import { attachSboms, type AttachedSbom, describeAttached, imageCreated, sbomsBesideLayout } from '../../registry-client/referrers.js';
+import type { BlobEvent, PushResult } from '../../registry-client/push.js';
+import type { AttachedSbom } from '../../registry-client/referrers.js';
+import { openImageSet } from '../../transports/open.js';
+import { pushImage } from '../../transports/registry.js';
 import { usageError } from '../../errors.js';
 import { type Command, parseOrUsage } from './command.js';
 
@@ -11,8 +11,9 @@ export const pushCommand: Command = {
   summary: 'push an OCI layout to a registry',
   usage: `pith push LAYOUT[:TAG] REF [--insecure] [--json] [-q] [--cache-dir DIR] [--no-sbom]
 
-  LAYOUT           an OCI image layout directory (pith's, skopeo's, umoci's...); :TAG picks
-                   an image when it holds several
+  LAYOUT           an OCI image layout directory (pith's, skopeo's, umoci's...), or an archive
+                   of one: oci-archive:FILE, docker-archive:FILE (docker save since Docker 25);
+                   :TAG picks an image when it holds several
   REF              host[:port]/path[:tag][@digest]; without a tag, the layout's tag is used
   --insecure       allow plain HTTP or an unverified certificate (loopback never needs it)
   --json           print a JSON summary (digest and what happened to each blob)
@@ -20,9 +21,9 @@ export const pushCommand: Command = {
   --cache-dir      cache root, for the blob-location hints that enable cross-repository mounts
   --no-sbom        do not attach the SBOM files found beside the layout
 
-SBOMs beside the layout (LAYOUT.spdx.json, LAYOUT.cdx.json, or LAYOUT.<arch>.spdx.json ... for
-several archs, as pith build writes them) are attached to each platform manifest as OCI referrers
-(unless --no-sbom).
+SBOMs beside the layout or archive (LAYOUT.spdx.json, LAYOUT.cdx.json, or
+LAYOUT.<arch>.spdx.json ... for several archs, as pith build writes them) are attached to each
+platform manifest as OCI referrers (unless --no-sbom).
 
 Credentials come from podman's auth.json ($REGISTRY_AUTH_FILE, $XDG_RUNTIME_DIR/containers)
 and Docker's config.json ($DOCKER_CONFIG, ~/.docker), credential helpers included.
@@ -44,23 +45,22 @@ Prints the pushed digest as its last line.
       }),
     );
     if (positionals.length !== 2) throw usageError(`push: expected LAYOUT and REF, got ${positionals.length} argument(s) (see pith help push)`);
-    const { dir, tag } = await parseLayoutArg(positionals[0]!);
-    const artifact = await readOciLayout(dir, tag);
-    const result = await pushArtifact(artifact, positionals[1]!, {
-      insecure: values.insecure ?? false,
-      ...(values['cache-dir'] ? { cacheDir: values['cache-dir'] } : {}),
-      ...(values.quiet || values.json ? {} : { onBlob: blobProgress() }),
-    });
-    if (!values.quiet && !values.json) process.stderr.write(`pushed ${result.reference}\n`);
-    // SBOMs pith build wrote beside the layout go along as OCI referrers of each platform manifest.
-    const warn = (m: string) => process.stderr.write(`pith: warning: ${m}\n`);
-    const { images, files } = values['no-sbom'] ? { images: [], files: [] } : await sbomsBesideLayout(dir, artifact, warn);
-    const target = parseReference(positionals[1]!);
-    const referrers = images.length
-      ? await attachSboms(target.registry, target.repository, images, { insecure: values.insecure ?? false, created: await imageCreated(artifact), files })
-      : [];
-    if (!values.quiet && !values.json) for (const a of referrers) process.stderr.write(`${describeAttached(a)}\n`);
-    printPushResult({ ...result, referrers }, values.json ?? false);
+    const set = await openImageSet(positionals[0]!);
+    try {
+      // SBOMs pith build wrote beside the layout go along as OCI referrers of each platform manifest.
+      const beside = set.origin.kind === 'layout' ? set.origin.dir : set.origin.kind === 'archive' ? set.origin.file : undefined;
+      const quiet = values.quiet || values.json;
+      const result = await pushImage(set, positionals[1]!, {
+        insecure: values.insecure ?? false,
+        ...(values['cache-dir'] ? { cacheDir: values['cache-dir'] } : {}),
+        ...(quiet ? {} : { onBlob: blobProgress(), log: (line: string) => process.stderr.write(`${line}\n`) }),
+        ...(values['no-sbom'] || !beside ? {} : { sbomsBeside: beside }),
+        warn: (m: string) => process.stderr.write(`pith: warning: ${m}\n`),
+      });
+      printPushResult(result, values.json ?? false);
+    } finally {
+      await set.close();
+    }
     return 0;
   },
 };

@@ -5,7 +5,7 @@
 import type { Digest } from '../../image/digest.js';
 import { platformFor } from '../../image/platform.js';
 import type { ClientOptions } from '../../registry-client/client.js';
-import type { BaseImage } from '../../resolve/base-image.js';
+import type { BaseImage } from './image.js';
 import type { BlobStore } from '../../store/blob-store.js';
 import { baseInventory, type BaseInventory } from '../debian/base/inventory.js';
 import type { BaseForLock } from '../debian/resolve.js';
@@ -37,7 +37,7 @@ export function baseLoader(ref: string, resolvedRef: string, options: BaseLoader
     let loading = loads.get(key);
     if (!loading) {
       loading = (async () => {
-        const { loadBaseImage } = await import('../../resolve/base-image.js');
+        const { loadBaseImage } = await import('./image.js');
         const { store, cacheDir, log, ...client } = options;
         const image = await loadBaseImage(resolvedRef, platformFor(arch), store, { ...client, cacheDir, ...(pin ? { pin } : {}) });
         const inventory = await baseInventory(image, { ...client, store, cacheDir, debArch: debArch(arch) });

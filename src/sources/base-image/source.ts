@@ -22,8 +22,10 @@ export function baseImage(ref: string, resolvedRef: string, options: BaseLoaderO
       const history = image.config.history.filter((h) => !h.empty_layer);
       return {
         layers: image.layers.map((layer, i) => ({
+          ...layer,
           name: `base: ${i}`,
-          ref: { descriptor: layer.descriptor, diffId: layer.diffId, createdBy: history[i]?.created_by ?? `base ${image.name}`, comment: `from ${image.name}` },
+          createdBy: history[i]?.created_by ?? `base ${image.name}`,
+          comment: `from ${image.name}`,
         })),
         below: {
           key: image.layers.map((l) => l.diffId),

@@ -9,7 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import { extract } from 'tar-stream';
 import { PithError } from '../../errors.js';
 import { layerTarStream, normalizePath } from '../../layers/layer-reader.js';
-import type { BaseImage } from '../../resolve/base-image.js';
+import type { BaseImage } from './image.js';
 import type { BlobStore } from '../../store/blob-store.js';
 import type { Origin, TreeEntry } from '../../tree/entry.js';
 import { compareBytes } from '../../byte-order.js';
@@ -23,7 +23,7 @@ export async function baseTreeEntries(base: BaseImage, store: BlobStore): Promis
   const origin: Origin = { kind: 'base', detail: `base image ${base.name}` };
   const fs = new Map<string, TreeEntry>();
   const budget = { bytes: 0, entries: 0 };
-  for (const layer of base.layers) await applyLayer(fs, store.pathOf(layer.descriptor.digest), origin, budget, `${origin.detail}: layer ${layer.descriptor.digest}`);
+  for (const layer of base.layers) await applyLayer(fs, store.pathOf(layer.digest), origin, budget, `${origin.detail}: layer ${layer.digest}`);
   return [...fs.values()].sort((a, b) => compareBytes(a.path, b.path));
 }
 

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openImage } from '../../../src/inspect/open.js';
 import { analyzeImage } from '../../../src/inspect/analyze.js';
+import { layerPath } from '../../../src/image/layer.js';
 import { fakePackage, tarBytes } from '../../helpers/inspect-layers.js';
 
 test('openImage: a docker save tar from before Docker 25 (manifest.json, uncompressed layer tars)', async () => {
@@ -30,7 +31,7 @@ test('openImage: a docker save tar from before Docker 25 (manifest.json, uncompr
   } finally {
     await opened.close();
   }
-  assert.equal(existsSync(opened.layers[0]!.path), false, 'temporary files removed');
+  assert.equal(existsSync(layerPath(opened.layers[0]!)), false, 'temporary files removed');
 });
 
 test('openImage: refuses a tar that is no image, and names a missing layout or archive', async () => {

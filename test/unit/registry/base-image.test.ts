@@ -7,12 +7,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadBaseImage } from '../../../src/resolve/base-image.js';
+import { loadBaseImage } from '../../../src/sources/base-image/image.js';
 import { pushArtifact } from '../../../src/registry-client/push.js';
-import { readOciLayout } from '../../../src/resolve/sources/oci-layout.js';
+import { readOciLayout } from '../../../src/transports/oci-layout.js';
 import { BlobStore } from '../../../src/store/blob-store.js';
 import { isPithError } from '../../../src/errors.js';
-import type { ImageArtifact } from '../../../src/sinks/sink.js';
+import type { ImageArtifact } from '../../../src/image/image.js';
 import { sh } from '../../helpers/cli.js';
 import { readBlobJson } from '../../helpers/layout.js';
 import { startRegistry, type TestRegistry } from '../../helpers/registry-server.js';
@@ -39,7 +39,7 @@ describe('base images', () => {
     echo = buildEcho(join(dir, 'echo'), cache);
     multi = buildMultiArch(join(dir, 'multi'), cache);
     echoArtifact = await readOciLayout(echo.layout);
-    echoConfig = readBlobJson<RawConfig>(echo.layout, echoArtifact.images[0]!.config.digest);
+    echoConfig = readBlobJson<RawConfig>(echo.layout, echoArtifact.images[0]!.manifest.config.digest);
     registry = await startRegistry();
   });
   after(async () => {
@@ -50,9 +50,9 @@ describe('base images', () => {
   const options = () => ({ cacheDir: mkdtempSync(join(dir, 'cache-')) });
 
   const checkEcho = async (base: Awaited<ReturnType<typeof loadBaseImage>>, store: BlobStore) => {
-    assert.deepEqual(base.layers.map((l) => l.descriptor.digest), echoArtifact.images[0]!.layers.map((l) => l.digest));
+    assert.deepEqual(base.layers.map((l) => l.digest), echoArtifact.images[0]!.layers.map((l) => l.digest));
     assert.deepEqual(base.layers.map((l) => l.diffId), echoConfig.rootfs.diff_ids);
-    assert.ok(base.layers.every((l) => l.descriptor.mediaType === 'application/vnd.oci.image.layer.v1.tar+gzip'));
+    assert.ok(base.layers.every((l) => l.mediaType === 'application/vnd.oci.image.layer.v1.tar+gzip'));
     assert.deepEqual(base.config.rootfs.diff_ids, echoConfig.rootfs.diff_ids);
     assert.ok(base.config.config.Env?.includes('GREETING=from-the-base'));
     assert.deepEqual(base.config.config.Entrypoint, echoConfig.config.Entrypoint);
@@ -61,8 +61,8 @@ describe('base images', () => {
     assert.deepEqual(base.config.config.Labels, { 'org.example.base': 'yes' });
     assert.equal(base.config.history.length, base.layers.length);
     for (const l of base.layers) {
-      assert.ok(await store.has(l.descriptor.digest), 'layer blob in the store');
-      await store.verify(l.descriptor.digest);
+      assert.ok(await store.has(l.digest), 'layer blob in the store');
+      await store.verify(l.digest);
     }
   };
 
@@ -126,7 +126,7 @@ describe('base images', () => {
     assert.equal(list.mediaType, 'application/vnd.docker.distribution.manifest.list.v2+json');
     const armImage = multiArtifact.images.find((i) => i.platform.architecture === 'arm64')!;
     const fromOci = await loadBaseImage(`${registry.host}/base/multi:both`, arm64, newStore(), options());
-    assert.equal(fromOci.digest, armImage.manifest.digest);
+    assert.equal(fromOci.digest, armImage.digest);
     const fromDocker = await loadBaseImage(`${registry.host}/docker/multi:both`, arm64, newStore(), options());
     assert.equal(fromDocker.config.architecture, 'arm64');
     assert.deepEqual(fromDocker.layers.map((l) => l.diffId), fromOci.layers.map((l) => l.diffId));

@@ -12,10 +12,10 @@ import { join } from 'node:path';
 import { pushArtifact, type PushOptions } from '../../../src/registry-client/push.js';
 import { pullImage } from '../../../src/registry-client/pull.js';
 import { BlobLocations } from '../../../src/registry-client/blob-locations.js';
-import { createRegistrySink } from '../../../src/sinks/registry.js';
-import { readOciLayout } from '../../../src/resolve/sources/oci-layout.js';
+import { readOciLayout } from '../../../src/transports/oci-layout.js';
+import { registryTransport } from '../../../src/transports/registry.js';
 import { BlobStore } from '../../../src/store/blob-store.js';
-import type { ImageArtifact } from '../../../src/sinks/sink.js';
+import type { ImageArtifact } from '../../../src/image/image.js';
 import { startRegistry, type TestRegistry } from '../../helpers/registry-server.js';
 import { startProxy, type RegistryProxy } from '../../helpers/registry-proxy.js';
 import { buildEcho, buildLarge } from '../../helpers/registry-images.js';
@@ -170,13 +170,13 @@ describe('blob uploads against a real registry with injected quirks', () => {
     assert.equal(proxy.log.filter((l) => l.method === 'PUT').length, 1);
   });
 
-  test('the registry sink writes an artifact to a reference and keeps the result', async () => {
+  test('the registry transport writes an image set to a reference and returns the result', async () => {
     reset();
-    const sink = createRegistrySink(fresh());
+    const sink = registryTransport;
     assert.equal(sink.name, 'registry');
-    await sink.write(echo, `${proxy.host}/sink/echo:s1`);
-    assert.equal(sink.lastResult?.digest, echo.root.digest);
-    assert.equal(sink.lastResult?.reference, `${proxy.host}/sink/echo:s1`);
+    const result = await sink.write(echo, `${proxy.host}/sink/echo:s1`, fresh());
+    assert.equal(result.digest, echo.root.digest);
+    assert.equal(result.reference, `${proxy.host}/sink/echo:s1`);
     await pullBack('sink/echo:s1', echo);
   });
 

@@ -9,7 +9,7 @@
  */
 import { PithError } from '../../../errors.js';
 import type { ClientOptions } from '../../../registry-client/client.js';
-import type { BaseImage } from '../../../resolve/base-image.js';
+import type { BaseImage } from '../../base-image/image.js';
 import { installedFromControl, type InstalledPackage } from '../solver/installed.js';
 import type { BlobStore } from '../../../store/blob-store.js';
 import type { MergedUsrLink } from '../../../tree/merged-usr.js';
@@ -41,7 +41,7 @@ export interface InventoryOptions extends ClientOptions {
 export async function baseInventory(base: BaseImage, options: InventoryOptions): Promise<BaseInventory> {
   const where = `base image ${base.name}`;
   const scans = [];
-  for (const layer of base.layers) scans.push(await scanBaseLayer(layer.descriptor.digest, options.store, options.cacheDir, where));
+  for (const layer of base.layers) scans.push(await scanBaseLayer(layer.digest, options.store, options.cacheDir, where));
   const fs = mergeScans(scans);
   const dpkg = packagesOf(fs, options.debArch, where);
   const installed = new Set(dpkg.map((p) => p.name));

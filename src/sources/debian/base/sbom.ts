@@ -10,7 +10,7 @@ import { isPithError } from '../../../errors.js';
 import { digestHex } from '../../../image/digest.js';
 import type { ClientOptions } from '../../../registry-client/client.js';
 import { CYCLONEDX_ARTIFACT_TYPE, fetchReferrerDocument, listReferrers, SPDX_ARTIFACT_TYPE } from '../../../registry-client/referrers.js';
-import type { BaseImage } from '../../../resolve/base-image.js';
+import type { BaseImage } from '../../base-image/image.js';
 import type { InstalledPackage } from '../solver/installed.js';
 import { compareBytes } from '../../../byte-order.js';
 

@@ -17,7 +17,7 @@ import { packagesFromSbomDocument, parseDebPurl } from '../../../../../src/sourc
 import type { Digest } from '../../../../../src/image/digest.js';
 import { spdxDocument } from '../../../../../src/sbom/spdx.js';
 import { cyclonedxDocument } from '../../../../../src/sbom/cyclonedx.js';
-import type { BaseImage } from '../../../../../src/resolve/base-image.js';
+import type { BaseImage } from '../../../../../src/sources/base-image/image.js';
 import { BlobStore } from '../../../../../src/store/blob-store.js';
 import { isPithError } from '../../../../../src/errors.js';
 import { sampleInput } from '../../../../helpers/sbom-input.js';
@@ -45,14 +45,22 @@ const control = (name: string, version: string, extra = '') => `Package: ${name}
 const DEP5 = (license: string) => `Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n\nFiles: *\nCopyright: someone\nLicense: ${license}\n`;
 
 function image(layers: Digest[], origin: BaseImage['origin'] = { kind: 'layout', dir: '/nonexistent/base.oci' }): BaseImage {
+  // baseInventory reads the layer blobs from the store its options name.
+  const blobs = new BlobStore('/nonexistent/blobs');
+  const layerDescriptors = layers.map((d) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: d, size: 1 }));
   return {
     name: 't/base:1',
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
     digest: `sha256:${'e'.repeat(64)}` as Digest,
+    size: 0,
     rootDigest: `sha256:${'e'.repeat(64)}` as Digest,
     origin,
-    layers: layers.map((d) => ({ descriptor: { mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: d, size: 1 }, diffId: d })),
+    manifest: { schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${'c'.repeat(64)}` as Digest, size: 0 }, layers: layerDescriptors },
+    layers: layerDescriptors.map((d) => ({ ...d, diffId: d.digest, store: blobs })),
     config: { created: '1970-01-01T00:00:00Z', architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: [] }, history: [] },
     platform: { architecture: 'amd64', os: 'linux' },
+    rawManifest: new Uint8Array(),
+    rawConfig: new Uint8Array(),
   };
 }
 

@@ -4,8 +4,7 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseLayoutArg, readOciLayout } from '../../../src/resolve/sources/oci-layout.js';
-import { ociLayoutSink } from '../../../src/sinks/oci-layout.js';
+import { ociLayoutTransport, parseLayoutArg, readOciLayout } from '../../../src/transports/oci-layout.js';
 import { isPithError } from '../../../src/errors.js';
 import { sh } from '../../helpers/cli.js';
 import { buildEcho, buildMultiArch, type BuiltLayout } from '../../helpers/registry-images.js';
@@ -34,7 +33,7 @@ describe('reading OCI layouts', () => {
     assert.deepEqual(a.blobs.map((b) => b.digest), files);
     // Written back out by pith's own sink, it is the same layout.
     const again = join(dir, 'roundtrip.oci');
-    await ociLayoutSink.write(a, again);
+    await ociLayoutTransport.write(a, again);
     assert.equal(sh('skopeo', ['inspect', '--format', '{{.Digest}}', `oci:${again}:v1`]).trim(), echo.digest);
   });
 
@@ -83,7 +82,7 @@ describe('reading OCI layouts', () => {
     await assert.rejects(readOciLayout(sparse), (err: unknown) => isPithError(err) && err.message.includes(`blob ${layer.digest} is missing`));
     const truncated = join(dir, 'truncated.oci');
     cpSync(echo.layout, truncated, { recursive: true });
-    writeFileSync(join(truncated, 'blobs', 'sha256', a.images[0]!.config.digest.slice(7)), '{}');
+    writeFileSync(join(truncated, 'blobs', 'sha256', a.images[0]!.manifest.config.digest.slice(7)), '{}');
     await assert.rejects(readOciLayout(truncated), (err: unknown) => isPithError(err) && /is 2 bytes, its descriptor says/.test(err.message));
     const notLayout = join(dir, 'plain');
     mkdirSync(notLayout);
