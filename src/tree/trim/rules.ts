@@ -1,6 +1,6 @@
 /**
  * What `trim: closure` keeps beyond what the ELF headers and `#!` lines of kept files name: the
- * roots pith itself makes (ORIGIN_TRIM) and the files programs open at run time without naming
+ * roots pith itself makes (ORIGIN_TRIM, origin-trim.ts) and the files programs open at run time without naming
  * them (dlopen()ed modules, configuration, helper programs run by name, the runtime trees of
  * interpreters and VMs). This table is the single source of truth; add a rule here rather than
  * special-casing the engine (closure.ts).
@@ -61,6 +61,10 @@
  *                                                           packages of the same source package they
  *                                                           depend on (nginx -> nginx-common, which holds
  *                                                           /etc/nginx/nginx.conf and mime.types)
+ *                                                           but not what only service managers read
+ *                                                           (init.d, rc?.d, cron.*, logrotate.d)
+ *   service-scripts    init, systemd, service, cron or      those service files of the same packages
+ *                      logrotate is kept
  *   package-state-dirs always                               the directories contributing packages ship
  *                                                           under var/ and run/ (nginx-common's
  *                                                           /var/lib/nginx, /var/log/nginx): where programs
@@ -120,47 +124,17 @@
  *
  * `#!` interpreters of kept scripts are not a rule: the engine reads them (closure.ts).
  */
-import type { Origin, TreeEntry } from '../entry.js';
 import { md5sumsPath, statusPath } from '../packages/dpkg-status.js';
 import { ancestorsOf, parentOf } from '../paths.js';
 import { gconvModuleFiles, nssServices, passwdHomes, withSameSourceDependencies } from './rule-inputs.js';
 import { C_COMPILER, COMMAND_DIRS, FONTCONFIG, GIT, JS_FILE, JVM_FILE, libDirs, LIBC, LIBSSL, MAGICK, NODE, NODE_TREES } from './rule-patterns.js';
-import { PERL, PERL_HEADERS, PG_JIT_PROVIDER, PHP, POSTGRESQL, PYTHON, RUBY } from './rule-patterns.js';
+import { PERL, PERL_HEADERS, PG_JIT_PROVIDER, PHP, POSTGRESQL, PYTHON, RUBY, SERVICE_FILES, SERVICE_MANAGER } from './rule-patterns.js';
+import { isBuiltRoot } from './origin-trim.js';
 import type { Rule } from './rule-types.js';
 
 export { gconvModuleFiles, nssServices } from './rule-inputs.js';
 export type { Rule, RuleContext } from './rule-types.js';
-
-/**
- * How `trim: closure` treats an entry by where it came from:
- *   root                 always kept (with what it links to): pith made it because the spec or the
- *                        image's system layer asks for it
- *   reached              kept only when something kept reaches it, or a rule keeps it: packages'
- *                        files, and a base image's (in the tree so that the closure finds the
- *                        base's loader and libraries; the base's layers are never written again)
- *   root-unless-symlink  install effects: their files and directories are roots like the system
- *                        layer's; their symlinks (alternatives) are kept only when reached or when
- *                        what they point at is kept (rule effect-links), so /usr/bin/java goes when
- *                        the JVM goes
- * A new Origin kind must be given a row here (the compiler checks).
- */
-export const ORIGIN_TRIM = Object.freeze({
-  package: 'reached',
-  effect: 'root-unless-symlink',
-  accounts: 'root',
-  system: 'root',
-  file: 'root',
-  binary: 'root',
-  library: 'root',
-  path: 'root',
-  base: 'reached',
-} as const satisfies Record<Origin['kind'], 'root' | 'reached' | 'root-unless-symlink'>);
-
-/** Whether the engine keeps an entry whatever reaches it (ORIGIN_TRIM). */
-export function isBuiltRoot(entry: TreeEntry): boolean {
-  const how = ORIGIN_TRIM[entry.origin.kind];
-  return how === 'root' || (how === 'root-unless-symlink' && entry.type !== 'symlink');
-}
+export { isBuiltRoot, ORIGIN_TRIM } from './origin-trim.js';
 
 const always = () => true;
 
@@ -262,6 +236,16 @@ export const DEFAULT_RULES: readonly Rule[] = Object.freeze([
     why: "a package's configuration, and that of the config-only packages of its source it depends on (nginx-common), is read by the code kept from it",
     when: always,
     keep: ['etc/**'],
+    // Read by no program of the image unless it runs a service manager (service-scripts): init
+    // scripts, cron jobs and logrotate configuration (their #!/bin/sh was an unmet need too).
+    exclude: SERVICE_FILES,
+    from: (ctx) => withSameSourceDependencies(ctx.packages, (pkg) => ctx.control(pkg)),
+  },
+  {
+    name: 'service-scripts',
+    why: 'init, systemd, service, cron and logrotate run the packages\' init scripts and cron jobs and read their logrotate configuration',
+    when: (ctx) => ctx.keptMatching(SERVICE_MANAGER).length > 0,
+    keep: SERVICE_FILES,
     from: (ctx) => withSameSourceDependencies(ctx.packages, (pkg) => ctx.control(pkg)),
   },
   {

@@ -134,3 +134,26 @@ test('php: the extension directory stays; php.ini templates, the SAPI registry a
   // The helpers' #!/bin/sh is no longer an unmet need of the image.
   assert.deepEqual(php.unmet, []);
 });
+
+test("package-etc leaves out init scripts, cron jobs and logrotate configuration unless a service manager is kept (service-scripts)", async () => {
+  const nodes: Record<string, TrimNode> = {
+    ...glibc,
+    'usr/sbin/nginx': exe(['libc.so.6'], 'nginx'),
+    'var/lib/dpkg/status.d/nginx': { data: 'Package: nginx\nVersion: 1\nDepends: nginx-common\n', pkg: 'nginx' },
+    'var/lib/dpkg/status.d/nginx-common': { data: 'Package: nginx-common\nSource: nginx\nVersion: 1\n', pkg: 'nginx-common' },
+    'etc/nginx/nginx.conf': { data: 'user www-data;', pkg: 'nginx-common' },
+    'etc/default/nginx': { data: 'DAEMON_OPTS=', pkg: 'nginx-common' },
+    'etc/init.d/nginx': script('/bin/sh', 'nginx-common'),
+    'etc/logrotate.d/nginx': { data: '/var/log/nginx/*.log {}', pkg: 'nginx-common' },
+    'etc/cron.daily/nginx': script('/bin/sh', 'nginx-common'),
+    'usr/sbin/cron': exe(['libc.so.6'], 'cron'),
+  };
+  const service = ['etc/init.d/nginx', 'etc/logrotate.d/nginx', 'etc/cron.daily/nginx'];
+  const nginx = await trimToClosure(treeOf(nodes), { roots: ['/usr/sbin/nginx'] });
+  for (const p of ['etc/nginx/nginx.conf', 'etc/default/nginx']) assert.deepEqual(nginx.reasons.get(p), ['rule: package-etc'], p);
+  for (const p of service) assert.ok(!nginx.kept.has(p), `${p} dropped`);
+  // Their #!/bin/sh is no unmet need of the image any more.
+  assert.deepEqual(nginx.unmet, []);
+  const withCron = await trimToClosure(treeOf(nodes), { roots: ['/usr/sbin/nginx'], keep: ['/usr/sbin/cron'] });
+  for (const p of service) assert.deepEqual(withCron.reasons.get(p), ['rule: service-scripts'], p);
+});
