@@ -62,9 +62,10 @@
  *                                                           depend on (nginx -> nginx-common, which holds
  *                                                           /etc/nginx/nginx.conf and mime.types)
  *                                                           but not what only service managers read
- *                                                           (init.d, rc?.d, cron.*, logrotate.d)
- *   service-scripts    init, systemd, service, cron or      those service files of the same packages
- *                      logrotate is kept
+ *                                                           (init.d, rc?.d, cron.*, logrotate.d,
+ *                                                           update-motd.d)
+ *   service-scripts    init, systemd, service, cron,        those service files of the same packages
+ *                      logrotate or pam_motd is kept
  *   package-state-dirs always                               the directories contributing packages ship
  *                                                           under var/ and run/ (nginx-common's
  *                                                           /var/lib/nginx, /var/log/nginx): where programs
@@ -236,14 +237,15 @@ export const DEFAULT_RULES: readonly Rule[] = Object.freeze([
     why: "a package's configuration, and that of the config-only packages of its source it depends on (nginx-common), is read by the code kept from it",
     when: always,
     keep: ['etc/**'],
-    // Read by no program of the image unless it runs a service manager (service-scripts): init
-    // scripts, cron jobs and logrotate configuration (their #!/bin/sh was an unmet need too).
+    // Read by no program of the image unless it runs a service manager or logins (service-scripts):
+    // init scripts, cron jobs, logrotate configuration, motd scripts (their #!/bin/sh was an unmet
+    // need too).
     exclude: SERVICE_FILES,
     from: (ctx) => withSameSourceDependencies(ctx.packages, (pkg) => ctx.control(pkg)),
   },
   {
     name: 'service-scripts',
-    why: 'init, systemd, service, cron and logrotate run the packages\' init scripts and cron jobs and read their logrotate configuration',
+    why: "init, systemd, service, cron and logrotate run the packages' init scripts and cron jobs and read their logrotate configuration; pam_motd runs update-motd.d at login",
     when: (ctx) => ctx.keptMatching(SERVICE_MANAGER).length > 0,
     keep: SERVICE_FILES,
     from: (ctx) => withSameSourceDependencies(ctx.packages, (pkg) => ctx.control(pkg)),

@@ -135,7 +135,7 @@ test('php: the extension directory stays; php.ini templates, the SAPI registry a
   assert.deepEqual(php.unmet, []);
 });
 
-test("package-etc leaves out init scripts, cron jobs and logrotate configuration unless a service manager is kept (service-scripts)", async () => {
+test("package-etc leaves out init scripts, cron jobs, logrotate configuration and motd scripts unless a service manager or pam_motd is kept (service-scripts)", async () => {
   const nodes: Record<string, TrimNode> = {
     ...glibc,
     'usr/sbin/nginx': exe(['libc.so.6'], 'nginx'),
@@ -147,6 +147,10 @@ test("package-etc leaves out init scripts, cron jobs and logrotate configuration
     'etc/logrotate.d/nginx': { data: '/var/log/nginx/*.log {}', pkg: 'nginx-common' },
     'etc/cron.daily/nginx': script('/bin/sh', 'nginx-common'),
     'usr/sbin/cron': exe(['libc.so.6'], 'cron'),
+    // base-files contributes os-release; its motd script is run by pam_motd at login only.
+    'usr/lib/os-release': { data: 'ID=debian', pkg: 'base-files' },
+    'etc/update-motd.d/10-uname': script('/bin/sh', 'base-files'),
+    [`${ML}/security/pam_motd.so`]: lib('pam_motd.so', ['libc.so.6'], 'libpam-modules'),
   };
   const service = ['etc/init.d/nginx', 'etc/logrotate.d/nginx', 'etc/cron.daily/nginx'];
   const nginx = await trimToClosure(treeOf(nodes), { roots: ['/usr/sbin/nginx'] });
@@ -156,4 +160,7 @@ test("package-etc leaves out init scripts, cron jobs and logrotate configuration
   assert.deepEqual(nginx.unmet, []);
   const withCron = await trimToClosure(treeOf(nodes), { roots: ['/usr/sbin/nginx'], keep: ['/usr/sbin/cron'] });
   for (const p of service) assert.deepEqual(withCron.reasons.get(p), ['rule: service-scripts'], p);
+  assert.ok(nginx.packages.includes('base-files') && !nginx.kept.has('etc/update-motd.d/10-uname'));
+  const withMotd = await trimToClosure(treeOf(nodes), { roots: ['/usr/sbin/nginx'], keep: [`/${ML}/security/pam_motd.so`] });
+  assert.deepEqual(withMotd.reasons.get('etc/update-motd.d/10-uname'), ['rule: service-scripts']);
 });
