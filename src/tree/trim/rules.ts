@@ -1,6 +1,6 @@
 /**
  * What `trim: closure` keeps beyond what the ELF headers and `#!` lines of kept files name: the
- * roots pith itself makes (ORIGIN_TRIM) and the files programs open at run time without naming
+ * roots pith itself makes (ORIGIN_TRIM, origin-trim.ts) and the files programs open at run time without naming
  * them (dlopen()ed modules, configuration, helper programs run by name, the runtime trees of
  * interpreters and VMs). This table is the single source of truth; add a rule here rather than
  * special-casing the engine (closure.ts).
@@ -61,6 +61,11 @@
  *                                                           packages of the same source package they
  *                                                           depend on (nginx -> nginx-common, which holds
  *                                                           /etc/nginx/nginx.conf and mime.types)
+ *                                                           but not what only service managers read
+ *                                                           (init.d, rc?.d, cron.*, logrotate.d,
+ *                                                           update-motd.d)
+ *   service-scripts    init, systemd, service, cron,        those service files of the same packages
+ *                      logrotate or pam_motd is kept
  *   package-state-dirs always                               the directories contributing packages ship
  *                                                           under var/ and run/ (nginx-common's
  *                                                           /var/lib/nginx, /var/log/nginx): where programs
@@ -77,13 +82,18 @@
  *                                                           usr/share/git-core/** (templates git init copies)
  *   openssh-helpers    ssh is kept                          usr/lib/openssh/** (ssh-keysign,
  *                                                           ssh-pkcs11-helper, ssh-sk-helper)
- *   postgresql         anything under usr/lib/postgresql/   usr/lib/postgresql/**, usr/share/postgresql/**,
- *                      or postgresql-common's pg_wrapper    usr/share/postgresql-common/** (initdb runs
- *                      is kept                              postgres from its bin dir and reads share/)
+ *   postgresql         anything under usr/lib/postgresql/   usr/lib/postgresql/**, usr/share/postgresql/**
+ *                      or postgresql-common's pg_wrapper    (initdb runs postgres from its bin dir and reads
+ *                      is kept                              share/) but not the JIT provider llvmjit.so and
+ *                                                           its bitcode: without it JIT is off, by design
+ *   postgresql-jit     llvmjit.so is kept (keep:)           llvmjit_types.bc and bitcode/ beside it
+ *   postgresql-common  a package of postgresql-common or    usr/share/postgresql-common/** (pg_wrapper's
+ *                      postgresql-client-common contributes and the cluster tools' helpers)
  *   perl               a perl interpreter or libperl is     perl's @INC: etc/perl, usr/lib/<triplet>/perl,
  *                      kept                                 perl5 and perl-base, usr/share/perl and perl5
  *                                                           (their XS .so files then bring their ELF
- *                                                           closure); .pod files left out
+ *                                                           closure); .pod files and CORE/*.h left out
+ *   perl-headers       perl and gcc's cc1 are kept          perl's CORE/*.h (for building XS modules)
  *   python-stdlib      a python3.X binary is kept           usr/lib/python3.X/** minus test/ and
  *                                                           __pycache__/, usr/lib/python3/dist-packages/**
  *   node-runtime       node or libnode is kept              Debian's module trees: usr/share/nodejs (node's
@@ -95,8 +105,9 @@
  *                                                           .js/.cjs/.mjs/.json file (node's lookup)
  *   ruby               a ruby interpreter or libruby is     usr/lib/ruby/**, usr/lib/<triplet>/ruby/**,
  *                      kept                                 var/lib/gems/**, usr/share/rubygems-integration/**
- *   php                a php interpreter is kept            usr/lib/php/** (extensions, php.ini templates),
- *                                                           usr/share/php/**, etc/php/**
+ *   php                a php interpreter is kept            usr/lib/php/** (extensions), usr/share/php/**,
+ *                                                           etc/php/**; not what only maintainer scripts
+ *                                                           read (php.ini templates, helpers)
  *   imagemagick        libMagickCore is kept                its coder and filter modules and their
  *                                                           configuration (usr/lib/<triplet>/ImageMagick-*,
  *                                                           usr/share/ImageMagick-*): every format is a
@@ -104,7 +115,8 @@
  *   java               anything under usr/lib/jvm/<jvm>/    that JVM's directory as its launcher loads it:
  *                      is kept                              lib/ (libjava.so, lib/server/libjvm.so, modules,
  *                                                           jvm.cfg, the security files), conf/, bin/,
- *                                                           release; its man pages left out; and
+ *                                                           release; its man pages and the CDS archive
+ *                                                           for heaps over 32 GB left out; and
  *                                                           libfontconfig.so.1, which AWT dlopen()s to
  *                                                           draw text (headless too)
  *   fonts              libfontconfig is kept                the fonts and fontconfig's configuration and
@@ -113,101 +125,17 @@
  *
  * `#!` interpreters of kept scripts are not a rule: the engine reads them (closure.ts).
  */
-import type { Origin, TreeEntry } from '../entry.js';
 import { md5sumsPath, statusPath } from '../../sources/debian/install/dpkg-status.js';
 import { ancestorsOf, parentOf } from '../paths.js';
 import { gconvModuleFiles, nssServices, passwdHomes, withSameSourceDependencies } from './rule-inputs.js';
+import { C_COMPILER, COMMAND_DIRS, FONTCONFIG, GIT, JS_FILE, JVM_FILE, libDirs, LIBC, LIBSSL, MAGICK, NODE, NODE_TREES } from './rule-patterns.js';
+import { PERL, PERL_HEADERS, PG_JIT_PROVIDER, PHP, POSTGRESQL, PYTHON, RUBY, SERVICE_FILES, SERVICE_MANAGER } from './rule-patterns.js';
+import { isBuiltRoot } from './origin-trim.js';
+import type { Rule } from './rule-types.js';
 
 export { gconvModuleFiles, nssServices } from './rule-inputs.js';
-
-/**
- * How `trim: closure` treats an entry by where it came from:
- *   root                 always kept (with what it links to): pith made it because the spec or the
- *                        image's system layer asks for it
- *   reached              kept only when something kept reaches it, or a rule keeps it: packages'
- *                        files, and a base image's (in the tree so that the closure finds the
- *                        base's loader and libraries; the base's layers are never written again)
- *   root-unless-symlink  install effects: their files and directories are roots like the system
- *                        layer's; their symlinks (alternatives) are kept only when reached or when
- *                        what they point at is kept (rule effect-links), so /usr/bin/java goes when
- *                        the JVM goes
- * A new Origin kind must be given a row here (the compiler checks).
- */
-export const ORIGIN_TRIM = Object.freeze({
-  package: 'reached',
-  effect: 'root-unless-symlink',
-  accounts: 'root',
-  system: 'root',
-  file: 'root',
-  binary: 'root',
-  library: 'root',
-  path: 'root',
-  base: 'reached',
-} as const satisfies Record<Origin['kind'], 'root' | 'reached' | 'root-unless-symlink'>);
-
-/** Whether the engine keeps an entry whatever reaches it (ORIGIN_TRIM). */
-export function isBuiltRoot(entry: TreeEntry): boolean {
-  const how = ORIGIN_TRIM[entry.origin.kind];
-  return how === 'root' || (how === 'root-unless-symlink' && entry.type !== 'symlink');
-}
-
-export interface RuleContext {
-  /** Image paths kept so far (no leading slash). */
-  readonly kept: ReadonlySet<string>;
-  /** Packages (Origin.package of kind 'package') that contribute a kept non-directory entry. */
-  readonly packages: ReadonlySet<string>;
-  /** Whether the image has an entry at this path (not following symlinks). */
-  has(path: string): boolean;
-  /** Kept paths whose last component matches `re`. */
-  keptNamed(re: RegExp): string[];
-  /** Kept paths (whole image paths) matching `re`. */
-  keptMatching(re: RegExp): string[];
-  /** Whether a kept ELF object imports `symbol` (true too when some kept object's imports cannot be read). */
-  imports(symbol: string): boolean;
-  /** Every image path (kept or not) matching a glob (glob.ts syntax). */
-  matching(glob: string): string[];
-  /** The text of a regular file in the image (symlinks and hard links followed), or undefined. */
-  readText(path: string): Promise<string | undefined>;
-  /** An installed package's control file (its status.d entry), or undefined. */
-  control(pkg: string): Promise<string | undefined>;
-  /** Whether `path` resolves (symlinks followed) to a kept entry. */
-  resolvesToKept(path: string): Promise<boolean>;
-}
-
-export interface Rule {
-  name: string;
-  /** One line for `--explain` and the docs: what breaks without it. */
-  why: string;
-  when: (ctx: RuleContext) => boolean;
-  /** Globs or plain paths over image paths; a function for rules whose paths depend on what is kept. Omitted: every entry. */
-  keep?: readonly string[] | ((ctx: RuleContext) => string[] | Promise<string[]>);
-  exclude?: readonly string[];
-  /** A test on the entry itself (its type, origin, where its link leads). */
-  select?: (entry: TreeEntry, ctx: RuleContext) => boolean | Promise<boolean>;
-  /** Only entries installed by these packages; 'contributing': those that already contribute a kept file. */
-  from?: 'contributing' | ((ctx: RuleContext) => Promise<ReadonlySet<string>>);
-}
-
-/** Both spellings of a library directory: unmerged bookworm (lib/) and merged /usr (usr/lib/). */
-const libDirs = (glob: string): string[] => [`lib/${glob}`, `usr/lib/${glob}`];
-
-/** The directories of the default PATH (env's), where a link is how a program is called by name. */
-const COMMAND_DIRS = new Set(['usr/local/sbin', 'usr/local/bin', 'usr/sbin', 'usr/bin', 'sbin', 'bin']);
-
-const LIBC = /^libc\.so\.6$/;
-const LIBSSL = /^lib(ssl|crypto)\.so\.\d/;
-const PYTHON = /^python(3\.\d+)$/;
-const PERL = /^(perl|perl5\.\d+\.\d+|libperl\.so\.5\.\d+(\.\d+)*)$/;
-const NODE = /^(node|nodejs|libnode\.so\.\d+)$/;
-const RUBY = /^(ruby|ruby\d+\.\d+|libruby-\d+\.\d+\.so(\.\d+)*)$/;
-const PHP = /^(php\d+(\.\d+)?|libphp\d*(\.\d+)?\.so)$/;
-const JVM_FILE = /^usr\/lib\/jvm\/([^/]+)\//;
-const FONTCONFIG = /^libfontconfig\.so\.1(\.\d+)*$/;
-const MAGICK = /^libMagickCore-\d+\.Q\d+(HDRI)?\.so(\.\d+)*$/;
-const GIT = /^usr\/(bin\/git|lib\/git-core\/.+)$/;
-const POSTGRESQL = /^usr\/(lib\/postgresql\/.+|share\/postgresql-common\/pg_wrapper)$/;
-const JS_FILE = /\.(c|m)?js$|\.json$/;
-const NODE_TREES = ['usr/share/nodejs/**', 'usr/lib/nodejs/**', 'usr/lib/*/nodejs/**', 'usr/local/lib/nodejs/**', 'usr/local/share/nodejs/**', 'usr/local/lib/node_modules/**'];
+export type { Rule, RuleContext } from './rule-types.js';
+export { isBuiltRoot, ORIGIN_TRIM } from './origin-trim.js';
 
 const always = () => true;
 
@@ -309,6 +237,17 @@ export const DEFAULT_RULES: readonly Rule[] = Object.freeze([
     why: "a package's configuration, and that of the config-only packages of its source it depends on (nginx-common), is read by the code kept from it",
     when: always,
     keep: ['etc/**'],
+    // Read by no program of the image unless it runs a service manager or logins (service-scripts):
+    // init scripts, cron jobs, logrotate configuration, motd scripts (their #!/bin/sh was an unmet
+    // need too).
+    exclude: SERVICE_FILES,
+    from: (ctx) => withSameSourceDependencies(ctx.packages, (pkg) => ctx.control(pkg)),
+  },
+  {
+    name: 'service-scripts',
+    why: "init, systemd, service, cron and logrotate run the packages' init scripts and cron jobs and read their logrotate configuration; pam_motd runs update-motd.d at login",
+    when: (ctx) => ctx.keptMatching(SERVICE_MANAGER).length > 0,
+    keep: SERVICE_FILES,
     from: (ctx) => withSameSourceDependencies(ctx.packages, (pkg) => ctx.control(pkg)),
   },
   {
@@ -352,16 +291,43 @@ export const DEFAULT_RULES: readonly Rule[] = Object.freeze([
   },
   {
     name: 'postgresql',
-    why: "PostgreSQL's programs run each other from their bin directory and read their share directory (initdb: postgres, postgres.bki)",
+    why: "PostgreSQL's programs run each other from their bin directory, load their modules from lib/ and read their share directory (initdb: postgres, postgres.bki)",
     when: (ctx) => ctx.keptMatching(POSTGRESQL).length > 0,
-    keep: ['usr/lib/postgresql/**', 'usr/share/postgresql/**', 'usr/share/postgresql-common/**'],
+    keep: ['usr/lib/postgresql/**', 'usr/share/postgresql/**'],
+    // Absence handled by design: the JIT provider llvmjit.so (and with it libLLVM and libz3, 133 MB)
+    // and the bitcode only it reads. The server loads $pkglibdir/llvmjit.so only if the file
+    // exists; without it JIT is off for the session and queries run interpreted (jit.c
+    // provider_init; the jit_provider documentation). keep: the provider to have JIT (postgresql-jit).
+    // Man pages: read by no program.
+    exclude: ['usr/lib/postgresql/*/lib/llvmjit.so', 'usr/lib/postgresql/*/lib/llvmjit_types.bc', 'usr/lib/postgresql/*/lib/bitcode/**', 'usr/share/postgresql/*/man/**'],
+  },
+  {
+    name: 'postgresql-jit',
+    why: 'the JIT provider reads llvmjit_types.bc when it starts and the bitcode of the functions it inlines',
+    when: (ctx) => ctx.keptMatching(PG_JIT_PROVIDER).length > 0,
+    keep: (ctx) => ctx.keptMatching(PG_JIT_PROVIDER).flatMap((path) => [`${parentOf(path)}/llvmjit_types.bc`, `${parentOf(path)}/bitcode/**`]),
+  },
+  {
+    name: 'postgresql-common',
+    why: "Debian's cluster tools (pg_wrapper behind psql, pg_createcluster, pg_ctlcluster) run and read helpers from usr/share/postgresql-common",
+    // Not for the server alone: postgres, initdb and pg_ctl never read it (and its perl scripts would bring perl).
+    when: (ctx) => ctx.packages.has('postgresql-common') || ctx.packages.has('postgresql-client-common'),
+    keep: ['usr/share/postgresql-common/**'],
   },
   {
     name: 'perl',
     why: 'perl loads its modules (and their XS libraries) from the @INC directories at run time',
     when: (ctx) => ctx.keptNamed(PERL).length > 0,
     keep: ['etc/perl/**', 'usr/lib/*/perl/**', 'usr/lib/*/perl5/**', 'usr/lib/*/perl-base/**', 'usr/share/perl/**', 'usr/share/perl5/**', 'usr/local/lib/site_perl/**'],
-    exclude: ['**/*.pod', 'usr/share/perl/*/pod/**'],
+    // Read by no program at run time: documentation, and CORE/'s C headers (8 MB), which only a C
+    // compiler reads when it builds an XS module or embeds perl (perl-headers keeps them then).
+    exclude: ['**/*.pod', 'usr/share/perl/*/pod/**', PERL_HEADERS],
+  },
+  {
+    name: 'perl-headers',
+    why: "a C compiler building an XS module (cpan, Inline::C) or a program that embeds perl includes perl's CORE/*.h",
+    when: (ctx) => ctx.keptNamed(PERL).length > 0 && ctx.keptMatching(C_COMPILER).length > 0,
+    keep: [PERL_HEADERS],
   },
   {
     name: 'python-stdlib',
@@ -405,6 +371,10 @@ export const DEFAULT_RULES: readonly Rule[] = Object.freeze([
     why: 'php loads the extensions its ini files name and reads its include path',
     when: (ctx) => ctx.keptNamed(PHP).length > 0,
     keep: ['usr/lib/php/**', 'usr/share/php/**', 'etc/php/**'],
+    // Read by no program at run time, only by Debian's maintainer scripts and timers: the php.ini
+    // templates postinst copies to /etc/php, phpenmod's SAPI registry, the helpers of those scripts
+    // and the session-cleaning cron job.
+    exclude: ['usr/lib/php/*/php.ini-*', 'usr/lib/php/*/sapi/**', 'usr/lib/php/php-*', 'usr/lib/php/sessionclean'],
   },
   {
     name: 'imagemagick',
@@ -420,7 +390,11 @@ export const DEFAULT_RULES: readonly Rule[] = Object.freeze([
       const jvms = new Set(ctx.keptMatching(JVM_FILE).map((path) => JVM_FILE.exec(path)![1]!));
       return [...[...jvms].sort().map((jvm) => `usr/lib/jvm/${jvm}/**`), ...libDirs('*/libfontconfig.so.1*')];
     },
-    exclude: ['usr/lib/jvm/*/man/**'],
+    // Man pages: read by no program. classes_nocoops.jsa, absence handled by design: the class
+    // data sharing archive for heaps without compressed oops (-Xmx32g and up); without it that JVM
+    // starts without sharing (-Xshare:auto, the default; -Xshare:on is "for testing purposes only",
+    // java(1)). ct.sym stays: `java --source N Prog.java` compiles against it.
+    exclude: ['usr/lib/jvm/*/man/**', 'usr/lib/jvm/*/lib/*/classes_nocoops.jsa'],
   },
   {
     name: 'fonts',

@@ -1,5 +1,6 @@
 // Fetches a URL over HTTPS with the JDK's default trust store and prints the status, the trust
-// store's CA count and the body. Compiled into Fetch.class (checked in: the image has no javac):
+// store's CA count and the body. Compiled into Fetch.class (checked in: the JRE has no javac program;
+// the smoke test also runs this file with the java launcher's source mode):
 //   javac --release 17 -d . Fetch.java
 import java.io.InputStream;
 import java.net.URL;
