@@ -277,3 +277,11 @@ export function uniqueBy<T>(what: string, key: (item: T) => string, at: (string 
     });
   };
 }
+
+/** A strict object: unknown keys are errors (reported with a "did you mean" by `issues.ts`). */
+export function strict<T extends z.core.$ZodLooseShape>(what: string, shape: T) {
+  return z.strictObject(shape, { error: typeError(what) });
+}
+
+/** A list of `item`s; `what` describes the whole list in a type error. */
+export const list = <T extends z.ZodType>(item: T, what: string) => z.array(item, { error: typeError(what) });
