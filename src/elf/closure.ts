@@ -34,10 +34,9 @@
 import { posix } from 'node:path';
 import { buildError, isPithError } from '../errors.js';
 import type { FsView } from './fs-view.js';
-import { isMuslInterpreter, readLdSoConf, readMuslPath } from './ld-conf.js';
-import { machinePlatform, machineTriplet } from './machines.js';
 import { isElf, parseElf, type ElfInfo } from './parse.js';
 import { lookupPath, type PathChain, type PathLookup } from './paths.js';
+import { isMuslReserved, LoaderSearch } from './search-path.js';
 import { compareBytes } from '../byte-order.js';
 
 export interface ClosureObject {
@@ -111,9 +110,7 @@ class ClosureWalker {
   private readonly byRealPath = new Map<string, Loaded>();
   private readonly unresolved: UnresolvedNeed[] = [];
   private binary!: Loaded;
-  private confDirs: string[] | undefined;
-  private lib: string | undefined;
-  private musl = false;
+  private paths!: LoaderSearch;
 
   constructor(
     private readonly binaryPath: string,
@@ -126,13 +123,12 @@ class ClosureWalker {
     this.binary = binary;
     const info = binary.info;
     if (info.isStatic) return { binary: info, objects: [], unresolved: [] };
-    this.lib = await this.libValue();
+    this.paths = await LoaderSearch.create(binary, this.fs, this.options.extraLibraryDirs ?? [], (path) => this.lookup(path));
     this.byRealPath.set(binary.realPath, binary);
     if (info.soname !== undefined) this.byName.set(info.soname, binary);
 
     const queue: Loaded[] = [binary];
     if (info.interpreter !== undefined) {
-      this.musl = isMuslInterpreter(info.interpreter);
       const interp = await this.openInterpreter(info.interpreter);
       // The interpreter's own NEEDED (usually none) come after the executable's, like in glibc's list.
       if (interp) queue.push(interp);
@@ -196,7 +192,7 @@ class ClosureWalker {
     if (this.byName.has(name)) return undefined;
     // Asked for again by another object: still missing, listed once.
     if (this.unresolved.some((u) => u.name === name)) return undefined;
-    if (this.musl && isMuslReserved(name)) return undefined;
+    if (this.paths.musl && isMuslReserved(name)) return undefined;
 
     let found: Candidate;
     try {
@@ -237,7 +233,7 @@ class ClosureWalker {
   }
 
   private async openByPath(name: string, requester: Loaded): Promise<Candidate> {
-    const path = this.expand(name, requester);
+    const path = this.paths.expand(name, requester);
     if (path === undefined || !path.startsWith('/')) {
       throw buildError(
         `${this.binaryPath}: ${name} (needed by ${this.neededChain(requester)}) is a relative path, which depends on the working directory`,
@@ -254,7 +250,7 @@ class ClosureWalker {
   }
 
   private async search(name: string, requester: Loaded): Promise<Candidate> {
-    const dirs = await this.searchDirs(requester);
+    const dirs = await this.paths.dirs(requester);
     const skipped: string[] = [];
     for (const dir of dirs) {
       const path = joinDir(dir, name);
@@ -284,77 +280,6 @@ class ClosureWalker {
     const parts: string[] = [];
     for (let at: Loaded | undefined = requester; at; at = at.loader) parts.push(at.path);
     return parts.join(' <- ');
-  }
-
-  private async searchDirs(requester: Loaded): Promise<string[]> {
-    const dirs: string[] = [];
-    const add = (list: string[], origin: Loaded) => {
-      for (const raw of list) {
-        const dir = this.expand(raw, origin);
-        // Relative entries depend on the working directory: not something an image can promise.
-        if (dir !== undefined && dir.startsWith('/')) dirs.push(dir.length > 1 ? dir.replace(/\/+$/, '') : dir);
-      }
-    };
-    const effectiveRpath = (o: Loaded) => (o.info.runpath.length > 0 ? [] : o.info.rpath);
-
-    if (this.musl) {
-      // ldso/dynlink.c load_library: LD_LIBRARY_PATH first, then each loader's DT_RUNPATH or
-      // DT_RPATH (musl treats them alike and inherits both), then the path file.
-      add(this.options.extraLibraryDirs ?? [], this.binary);
-      for (let at: Loaded | undefined = requester; at; at = at.loader) {
-        add(at.info.runpath.length > 0 ? at.info.runpath : at.info.rpath, at);
-      }
-      dirs.push(...(await readMuslPath(this.fs, this.binary.info.interpreter ?? '')));
-      return unique(dirs);
-    }
-
-    if (requester.info.runpath.length === 0) {
-      for (let at: Loaded | undefined = requester; at; at = at.loader) add(effectiveRpath(at), at);
-      // The executable's DT_RPATH applies to every lookup, even from objects outside its tree.
-      if (!isAncestorOrSelf(this.binary, requester)) add(effectiveRpath(this.binary), this.binary);
-    }
-    add(this.options.extraLibraryDirs ?? [], this.binary);
-    add(requester.info.runpath, requester);
-    this.confDirs ??= await readLdSoConf(this.fs);
-    dirs.push(...this.confDirs);
-    dirs.push(...this.defaultDirs());
-    return unique(dirs);
-  }
-
-  /**
-   * glibc's built-in trusted directories. Distributions configure these differently (Debian:
-   * multiarch; Fedora: lib64); searching all of them is harmless because a candidate of the wrong
-   * class or machine is skipped. lib64 before lib because on lib64 systems lib holds 32-bit objects.
-   */
-  private defaultDirs(): string[] {
-    const { machine, endian } = this.binary.info;
-    const cls = this.binary.info.class;
-    const triplet = machineTriplet(machine, cls, endian);
-    const dirs = triplet ? [`/lib/${triplet}`, `/usr/lib/${triplet}`] : [];
-    if (cls === 64) dirs.push('/lib64', '/usr/lib64');
-    dirs.push('/lib', '/usr/lib');
-    return dirs;
-  }
-
-  /**
-   * Substitute $ORIGIN/${ORIGIN}, $LIB/${LIB}, $PLATFORM/${PLATFORM} as ld.so does; other `$` text
-   * stays as written. undefined when a token has no value (ld.so then drops the entry).
-   */
-  private expand(text: string, object: Loaded): string | undefined {
-    if (!text.includes('$')) return text;
-    let missing = false;
-    const out = text.replace(/\$(?:\{(ORIGIN|LIB|PLATFORM)\}|(ORIGIN|LIB|PLATFORM)(?![A-Za-z0-9_]))/g, (_m, braced, bare) => {
-      const token = (braced ?? bare) as string;
-      const value = token === 'ORIGIN' ? object.origin : token === 'LIB' ? this.lib : this.platform();
-      if (value === undefined) missing = true;
-      return value ?? '';
-    });
-    return missing ? undefined : out;
-  }
-
-  private platform(): string | undefined {
-    const { machine, endian } = this.binary.info;
-    return machinePlatform(machine, this.binary.info.class, endian);
   }
 
   /** Parse a real path once; a string explains why it is not a usable ELF object. */
@@ -389,24 +314,6 @@ class ClosureWalker {
     return undefined;
   }
 
-  /**
-   * `$LIB` is a build-time constant of the distribution's ld.so: Debian and derivatives (multiarch)
-   * use lib/<triplet> (checked: lib/x86_64-linux-gnu on Debian 12), upstream and Fedora-likes lib64
-   * for 64-bit and lib otherwise. Tell them apart by the presence of the multiarch directory.
-   */
-  private async libValue(): Promise<string> {
-    const { machine, endian } = this.binary.info;
-    const cls = this.binary.info.class;
-    const triplet = machineTriplet(machine, cls, endian);
-    if (triplet) {
-      for (const dir of [`/lib/${triplet}`, `/usr/lib/${triplet}`]) {
-        const found = await this.lookup(dir);
-        if (found.ok && (await this.fs.lstat(found.chain.realPath))?.type === 'dir') return `lib/${triplet}`;
-      }
-    }
-    return cls === 64 ? 'lib64' : 'lib';
-  }
-
   /** lookupPath, with symlink-loop errors naming the binary being resolved. */
   private async lookup(path: string): Promise<PathLookup> {
     try {
@@ -418,20 +325,4 @@ class ClosureWalker {
       throw error;
     }
   }
-}
-
-function isAncestorOrSelf(ancestor: Loaded, object: Loaded): boolean {
-  for (let at: Loaded | undefined = object; at; at = at.loader) if (at === ancestor) return true;
-  return false;
-}
-
-function unique(list: string[]): string[] {
-  return [...new Set(list)];
-}
-
-const MUSL_RESERVED = ['c', 'pthread', 'rt', 'm', 'dl', 'util', 'xnet'];
-
-/** musl maps these names to itself (ldso/dynlink.c load_library): "lib" + reserved + "." + anything. */
-function isMuslReserved(name: string): boolean {
-  return name.startsWith('lib') && MUSL_RESERVED.some((r) => name.startsWith(`lib${r}.`));
 }
