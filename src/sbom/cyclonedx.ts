@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { digestHex } from '../image/digest.js';
-import { debPurl, filesAnalyzed, ociPurl, sortedFiles, sortedPackages, sourceName, type SbomInput } from './model.js';
+import { debPurl, filesAnalyzed, ociPurl, sortedFiles, sortedPackages, sourceName, type SbomInput, type SbomPackage } from './model.js';
 import { spdxDate } from './spdx.js';
 
 export const CYCLONEDX_SPEC_VERSION = '1.5';
@@ -32,47 +32,24 @@ export function cyclonedxSerialNumber(input: SbomInput): string {
 const sha256Hash = (hex: string) => [{ alg: 'SHA-256', content: hex }];
 const licenses = (expression: string | undefined) => (expression ? [{ expression }] : undefined);
 
-export function cyclonedxDocument(input: SbomInput): object {
-  const { image } = input;
-  const imagePurl = ociPurl(image);
+/** Unique bom-refs from readable bases (the image's purl is taken); the inputs are sorted first, so this is stable. */
+function refAllocator(imagePurl: string): (base: string) => string {
   const used = new Set<string>([imagePurl]);
-  const ref = (base: string): string => {
+  return (base: string): string => {
     let r = base;
     for (let n = 2; used.has(r); n++) r = `${base}#${n}`;
     used.add(r);
     return r;
   };
+}
+
+export function cyclonedxDocument(input: SbomInput): object {
+  const { image } = input;
+  const imagePurl = ociPurl(image);
+  const ref = refAllocator(imagePurl);
 
   const components: object[] = [];
-  for (const pkg of sortedPackages(input)) {
-    const purl = debPurl(pkg, input.distro);
-    const bomRef = ref(purl);
-    const source = sourceName(pkg.source);
-    const analyzed = filesAnalyzed(pkg);
-    components.push({
-      type: 'library',
-      'bom-ref': bomRef,
-      name: pkg.name,
-      version: pkg.version,
-      purl,
-      hashes: pkg.sha256 ? sha256Hash(pkg.sha256) : undefined,
-      licenses: licenses(pkg.license),
-      properties: [
-        { name: 'pith:deb:architecture', value: pkg.architecture },
-        ...(source && source !== pkg.name ? [{ name: 'pith:deb:source', value: source }] : []),
-        ...(analyzed ? [{ name: 'pith:trimmed', value: 'true' }] : []),
-        ...(pkg.fromBase ? [{ name: 'pith:base-image', value: pkg.fromBase }] : []),
-      ],
-      components: analyzed
-        ? (pkg.files ?? []).map((f) => ({
-            type: 'file',
-            'bom-ref': ref(`${bomRef}#file:/${f.path.replace(/^\/+/, '')}`),
-            name: `/${f.path.replace(/^\/+/, '')}`,
-            hashes: sha256Hash(f.sha256),
-          }))
-        : undefined,
-    });
-  }
+  for (const pkg of sortedPackages(input)) components.push(packageComponent(pkg, input, ref));
   for (const f of sortedFiles(input)) {
     const path = `/${f.path.replace(/^\/+/, '')}`;
     components.push({
@@ -92,21 +69,58 @@ export function cyclonedxDocument(input: SbomInput): object {
     metadata: {
       timestamp: spdxDate(image.created),
       tools: { components: [{ type: 'application', name: input.tool.name, version: input.tool.version }] },
-      component: {
-        type: 'container',
-        'bom-ref': imagePurl,
-        name: image.name,
-        version: image.tag,
-        purl: imagePurl,
-        hashes: sha256Hash(digestHex(image.digest)),
-        properties: image.platform
-          ? [
-              { name: 'pith:platform:architecture', value: image.platform.architecture },
-              { name: 'pith:platform:os', value: image.platform.os },
-            ]
-          : undefined,
-      },
+      component: imageComponent(input, imagePurl),
     },
     components,
+  };
+}
+
+/** A Debian package (type library), with a trimmed package's present files nested as type file. */
+function packageComponent(pkg: SbomPackage, input: SbomInput, ref: (base: string) => string): object {
+  const purl = debPurl(pkg, input.distro);
+  const bomRef = ref(purl);
+  const source = sourceName(pkg.source);
+  const analyzed = filesAnalyzed(pkg);
+  return {
+    type: 'library',
+    'bom-ref': bomRef,
+    name: pkg.name,
+    version: pkg.version,
+    purl,
+    hashes: pkg.sha256 ? sha256Hash(pkg.sha256) : undefined,
+    licenses: licenses(pkg.license),
+    properties: [
+      { name: 'pith:deb:architecture', value: pkg.architecture },
+      ...(source && source !== pkg.name ? [{ name: 'pith:deb:source', value: source }] : []),
+      ...(analyzed ? [{ name: 'pith:trimmed', value: 'true' }] : []),
+      ...(pkg.fromBase ? [{ name: 'pith:base-image', value: pkg.fromBase }] : []),
+    ],
+    components: analyzed
+      ? (pkg.files ?? []).map((f) => ({
+          type: 'file',
+          'bom-ref': ref(`${bomRef}#file:/${f.path.replace(/^\/+/, '')}`),
+          name: `/${f.path.replace(/^\/+/, '')}`,
+          hashes: sha256Hash(f.sha256),
+        }))
+      : undefined,
+  };
+}
+
+/** metadata.component: the image (type container), its manifest or index digest as the hash. */
+function imageComponent(input: SbomInput, imagePurl: string): object {
+  const { image } = input;
+  return {
+    type: 'container',
+    'bom-ref': imagePurl,
+    name: image.name,
+    version: image.tag,
+    purl: imagePurl,
+    hashes: sha256Hash(digestHex(image.digest)),
+    properties: image.platform
+      ? [
+          { name: 'pith:platform:architecture', value: image.platform.architecture },
+          { name: 'pith:platform:os', value: image.platform.os },
+        ]
+      : undefined,
   };
 }

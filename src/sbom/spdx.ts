@@ -26,27 +26,64 @@ export function licenseRefs(expression: string): string[] {
   return expression.match(/LicenseRef-[A-Za-z0-9.-]+/g) ?? [];
 }
 
-export function spdxDocument(input: SbomInput): object {
+type Relationship = { spdxElementId: string; relationshipType: string; relatedSpdxElement: string };
+
+/** What the document's sections collect while the ids are allocated (in input order). */
+interface SpdxParts {
+  packages: object[];
+  files: object[];
+  relationships: Relationship[];
+  /** LicenseRef-* ids the packages' licenses use. */
+  refs: Set<string>;
+}
+
+/** Unique SPDX ids from readable bases; the inputs are sorted first, so this is stable. */
+function idAllocator(): (base: string) => string {
   const used = new Set<string>(['SPDXRef-DOCUMENT']);
-  /** A unique SPDX id from a readable base; the inputs are sorted first, so this is stable. */
-  const allocate = (base: string): string => {
+  return (base: string): string => {
     let id = `SPDXRef-${spdxIdPart(base)}`;
     for (let n = 2; used.has(id); n++) id = `SPDXRef-${spdxIdPart(base)}-${n}`;
     used.add(id);
     return id;
   };
+}
 
+export function spdxDocument(input: SbomInput): object {
+  const allocate = idAllocator();
   const { image } = input;
   const hex = digestHex(image.digest);
   const imageId = allocate('Image');
-  const refs = new Set<string>();
-  const packages: object[] = [];
-  const files: object[] = [];
-  const relationships: Array<{ spdxElementId: string; relationshipType: string; relatedSpdxElement: string }> = [
-    { spdxElementId: 'SPDXRef-DOCUMENT', relationshipType: 'DESCRIBES', relatedSpdxElement: imageId },
-  ];
+  const parts: SpdxParts = {
+    packages: [imagePackage(input, imageId, hex)],
+    files: [],
+    relationships: [{ spdxElementId: 'SPDXRef-DOCUMENT', relationshipType: 'DESCRIBES', relatedSpdxElement: imageId }],
+    refs: new Set<string>(),
+  };
+  addDebianPackages(input, imageId, allocate, parts);
+  addHostFiles(input, imageId, allocate, parts);
+  const { packages, files, relationships, refs } = parts;
 
-  packages.push({
+  return {
+    spdxVersion: 'SPDX-2.3',
+    dataLicense: 'CC0-1.0',
+    SPDXID: 'SPDXRef-DOCUMENT',
+    name: `${image.name}:${image.tag}`,
+    documentNamespace: `https://pith.invalid/spdx/${spdxIdPart(image.name)}-${hex}`,
+    creationInfo: {
+      created: spdxDate(image.created),
+      creators: [`Tool: ${input.tool.name}-${input.tool.version}`],
+    },
+    packages,
+    files: files.length ? files : undefined,
+    hasExtractedLicensingInfos: refs.size ? extractedLicensingInfos(refs) : undefined,
+    relationships: [relationships[0]!, ...relationships.slice(1).sort(compareRelationships)],
+  };
+}
+
+/** The image itself: the CONTAINER package the document DESCRIBES. */
+function imagePackage(input: SbomInput, imageId: string, hex: string): object {
+  const { image } = input;
+  return {
     SPDXID: imageId,
     name: image.name,
     versionInfo: image.tag,
@@ -58,8 +95,12 @@ export function spdxDocument(input: SbomInput): object {
     licenseConcluded: NOASSERTION,
     licenseDeclared: NOASSERTION,
     copyrightText: NOASSERTION,
-  });
+  };
+}
 
+/** Each Debian package the image CONTAINS, with the files of a trimmed one. */
+function addDebianPackages(input: SbomInput, imageId: string, allocate: (base: string) => string, parts: SpdxParts): void {
+  const { packages, files, relationships, refs } = parts;
   for (const pkg of sortedPackages(input)) {
     const id = allocate(`Package-deb-${pkg.name}-${pkg.architecture}`);
     const license = pkg.license ?? NOASSERTION;
@@ -94,34 +135,24 @@ export function spdxDocument(input: SbomInput): object {
     });
     relationships.push({ spdxElementId: imageId, relationshipType: 'CONTAINS', relatedSpdxElement: id });
   }
+}
 
+/** Each host file, binary and library the image CONTAINS. */
+function addHostFiles(input: SbomInput, imageId: string, allocate: (base: string) => string, parts: SpdxParts): void {
   for (const f of sortedFiles(input)) {
     const id = allocate(`File-${f.path}`);
-    files.push(spdxFile(id, f.path, f.sha256, `origin: ${f.origin}`, f.origin === 'binary' || f.origin === 'library' ? 'BINARY' : undefined));
-    relationships.push({ spdxElementId: imageId, relationshipType: 'CONTAINS', relatedSpdxElement: id });
+    parts.files.push(spdxFile(id, f.path, f.sha256, `origin: ${f.origin}`, f.origin === 'binary' || f.origin === 'library' ? 'BINARY' : undefined));
+    parts.relationships.push({ spdxElementId: imageId, relationshipType: 'CONTAINS', relatedSpdxElement: id });
   }
+}
 
-  return {
-    spdxVersion: 'SPDX-2.3',
-    dataLicense: 'CC0-1.0',
-    SPDXID: 'SPDXRef-DOCUMENT',
-    name: `${image.name}:${image.tag}`,
-    documentNamespace: `https://pith.invalid/spdx/${spdxIdPart(image.name)}-${hex}`,
-    creationInfo: {
-      created: spdxDate(image.created),
-      creators: [`Tool: ${input.tool.name}-${input.tool.version}`],
-    },
-    packages,
-    files: files.length ? files : undefined,
-    hasExtractedLicensingInfos: refs.size
-      ? [...refs].sort().map((licenseId) => ({
-          licenseId,
-          name: licenseId.slice('LicenseRef-'.length),
-          extractedText: `The license named "${licenseId.slice('LicenseRef-'.length)}" in the package's Debian copyright file (/usr/share/doc/<package>/copyright), which has no SPDX License List identifier.`,
-        }))
-      : undefined,
-    relationships: [relationships[0]!, ...relationships.slice(1).sort(compareRelationships)],
-  };
+/** The LicenseRef-* licenses used, each with the text SPDX requires for them. */
+function extractedLicensingInfos(refs: ReadonlySet<string>): object[] {
+  return [...refs].sort().map((licenseId) => ({
+    licenseId,
+    name: licenseId.slice('LicenseRef-'.length),
+    extractedText: `The license named "${licenseId.slice('LicenseRef-'.length)}" in the package's Debian copyright file (/usr/share/doc/<package>/copyright), which has no SPDX License List identifier.`,
+  }));
 }
 
 function spdxFile(id: string, path: string, sha256: string, comment: string, fileType?: string): object {
