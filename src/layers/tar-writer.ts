@@ -79,7 +79,17 @@ function planMembers(entries: readonly TreeEntry[], options: TarOptions): Member
   if (!Number.isInteger(mtime) || mtime < 0 || mtime > MAX_MTIME) {
     throw buildError(`layer mtime ${mtime} is not a whole number of seconds between 0 and ${MAX_MTIME}`);
   }
+  const byPath = indexEntries(entries);
+  const sorted = [...byPath.values()]
+    .map((entry) => ({ entry, key: Buffer.from(entry.path, 'utf8') }))
+    .sort((a, b) => Buffer.compare(a.key, b.key))
+    .map(({ entry }) => entry);
+  const carrier = linkCarriers(sorted, byPath);
+  return sorted.map((entry) => toMember(entry, mtime, byPath, carrier));
+}
 
+/** The archive's entries by path, each checked, once, and never under a non-directory. */
+function indexEntries(entries: readonly TreeEntry[]): Map<string, TreeEntry> {
   const byPath = new Map<string, TreeEntry>();
   for (const entry of entries) {
     // The root is not an archive member: names never start with "./", and the root directory's
@@ -106,15 +116,15 @@ function planMembers(entries: readonly TreeEntry[], options: TarOptions): Member
       });
     }
   }
+  return byPath;
+}
 
-  const sorted = [...byPath.values()]
-    .map((entry) => ({ entry, key: Buffer.from(entry.path, 'utf8') }))
-    .sort((a, b) => Buffer.compare(a.key, b.key))
-    .map(({ entry }) => entry);
-
-  // Hard links: every group (a file plus the links to it) is one inode. Its first path in sorted
-  // order carries the content and the others link to it, so a link never precedes its target
-  // even when the entry list names them the other way round.
+/**
+ * Hard links: every group (a file plus the links to it) is one inode. Its first path in sorted
+ * order carries the content and the others link to it, so a link never precedes its target
+ * even when the entry list names them the other way round. Returns file path -> carrier path.
+ */
+function linkCarriers(sorted: readonly TreeEntry[], byPath: ReadonlyMap<string, TreeEntry>): Map<string, string> {
   const carrier = new Map<string, string>();
   for (const entry of sorted) {
     if (entry.type !== 'hardlink') continue;
@@ -130,30 +140,37 @@ function planMembers(entries: readonly TreeEntry[], options: TarOptions): Member
       carrier.set(target.path, entry.path);
     }
   }
+  return carrier;
+}
 
-  return sorted.map((entry): Member => {
-    const base = { mode: entry.mode, uid: entry.uid, gid: entry.gid, mtime, size: 0, linkname: '' };
-    switch (entry.type) {
-      case 'dir':
-        return { header: { ...base, name: `${entry.path}/`, typeflag: TypeFlag.dir } };
-      case 'symlink':
-        return { header: { ...base, name: entry.path, typeflag: TypeFlag.symlink, linkname: entry.target } };
-      case 'file':
-      case 'hardlink': {
-        const file = (entry.type === 'file' ? entry : byPath.get(entry.target)) as FileEntry;
-        const first = carrier.get(file.path) ?? file.path;
-        // All names of one inode share the file's metadata, whichever of them is the link.
-        const inode = { ...base, mode: file.mode, uid: file.uid, gid: file.gid };
-        if (entry.path === first) {
-          return {
-            header: { ...inode, name: entry.path, typeflag: TypeFlag.file, size: file.size },
-            content: { source: file.source, entry: file },
-          };
-        }
-        return { header: { ...inode, name: entry.path, typeflag: TypeFlag.hardlink, linkname: first } };
+/** One entry's archive member: its header and, for the carrier of a file's content, where the bytes are. */
+function toMember(
+  entry: TreeEntry,
+  mtime: number,
+  byPath: ReadonlyMap<string, TreeEntry>,
+  carrier: ReadonlyMap<string, string>,
+): Member {
+  const base = { mode: entry.mode, uid: entry.uid, gid: entry.gid, mtime, size: 0, linkname: '' };
+  switch (entry.type) {
+    case 'dir':
+      return { header: { ...base, name: `${entry.path}/`, typeflag: TypeFlag.dir } };
+    case 'symlink':
+      return { header: { ...base, name: entry.path, typeflag: TypeFlag.symlink, linkname: entry.target } };
+    case 'file':
+    case 'hardlink': {
+      const file = (entry.type === 'file' ? entry : byPath.get(entry.target)) as FileEntry;
+      const first = carrier.get(file.path) ?? file.path;
+      // All names of one inode share the file's metadata, whichever of them is the link.
+      const inode = { ...base, mode: file.mode, uid: file.uid, gid: file.gid };
+      if (entry.path === first) {
+        return {
+          header: { ...inode, name: entry.path, typeflag: TypeFlag.file, size: file.size },
+          content: { source: file.source, entry: file },
+        };
       }
+      return { header: { ...inode, name: entry.path, typeflag: TypeFlag.hardlink, linkname: first } };
     }
-  });
+  }
 }
 
 /** Reject what tar can't represent or what would extract somewhere else than meant. */
