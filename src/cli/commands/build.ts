@@ -30,27 +30,7 @@ export const buildCommand: Command = {
 Prints the manifest digest (the index digest for several archs) as its last line.
 `,
   async run(args) {
-    const { values, positionals } = parseOrUsage('build', () =>
-      parseArgs({
-        args,
-        allowPositionals: true,
-        strict: true,
-        options: {
-          output: { type: 'string', short: 'o' },
-          format: { type: 'string', default: 'oci' },
-          json: { type: 'boolean', default: false },
-          quiet: { type: 'boolean', short: 'q', default: false },
-          'cache-dir': { type: 'string' },
-          frozen: { type: 'boolean', default: false },
-          compression: { type: 'string' },
-          'no-sbom': { type: 'boolean', default: false },
-          explain: { type: 'boolean', default: false },
-          strict: { type: 'boolean', default: false },
-          push: { type: 'string' },
-          insecure: { type: 'boolean', default: false },
-        },
-      }),
-    );
+    const { values, positionals } = parseBuildArgs(args);
     if (positionals.length > 1) throw usageError(`build: expected at most one spec file, got ${positionals.length} (see pith help build)`);
     const format = values.format ?? 'oci';
     if (!sinkNames().includes(format)) throw usageError(`build: unknown --format "${format}" (use one of: ${sinkNames().join(', ')})`);
@@ -74,37 +54,75 @@ Prints the manifest digest (the index digest for several archs) as its last line
       sbom: !values['no-sbom'],
       ...(values.explain ? { explain: (text: string) => process.stderr.write(`${text}\n`) } : {}),
     });
-    let referrers: unknown[] | undefined;
-    if (values.push !== undefined) {
-      // Each platform image's SBOMs go along as OCI referrers of its manifest.
-      const pushed = await registry!.pushImage(result.artifact, values.push, {
-        insecure: values.insecure ?? false,
-        ...(values['cache-dir'] ? { cacheDir: values['cache-dir'] } : {}),
-        ...(quiet ? {} : { onBlob: registry!.blobProgress(), log: (line: string) => process.stderr.write(`${line}\n`) }),
-        sboms: result.sboms ?? [],
-        created: result.created,
-      });
-      referrers = pushed.referrers;
-    }
-    if (values.json) {
-      const summary = {
-        digest: result.digest,
-        mediaType: result.mediaType,
-        name: loaded.spec.name,
-        tag: loaded.spec.tag,
-        created: result.created,
-        output: result.output,
-        sbomFiles: result.sbomFiles,
-        images: result.images,
-        ...(referrers ? { referrers } : {}),
-      };
-      process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-    } else {
-      process.stdout.write(`${result.digest}\n`);
-    }
+    const referrers = values.push !== undefined ? await pushResult(registry!, result, values.push, values, quiet) : undefined;
+    printResult(result, loaded, values.json, referrers);
     return 0;
   },
 };
+
+function parseBuildArgs(args: string[]) {
+  return parseOrUsage('build', () =>
+    parseArgs({
+      args,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        output: { type: 'string', short: 'o' },
+        format: { type: 'string', default: 'oci' },
+        json: { type: 'boolean', default: false },
+        quiet: { type: 'boolean', short: 'q', default: false },
+        'cache-dir': { type: 'string' },
+        frozen: { type: 'boolean', default: false },
+        compression: { type: 'string' },
+        'no-sbom': { type: 'boolean', default: false },
+        explain: { type: 'boolean', default: false },
+        strict: { type: 'boolean', default: false },
+        push: { type: 'string' },
+        insecure: { type: 'boolean', default: false },
+      },
+    }),
+  );
+}
+
+type BuildResult = Awaited<ReturnType<typeof build>>;
+
+/** --push: the image to `reference`, each platform image's SBOMs along as OCI referrers of its manifest. */
+async function pushResult(
+  registry: Awaited<ReturnType<typeof loadRegistry>>,
+  result: BuildResult,
+  reference: string,
+  values: { insecure?: boolean; 'cache-dir'?: string },
+  quiet: boolean,
+): Promise<unknown[] | undefined> {
+  const pushed = await registry.pushImage(result.artifact, reference, {
+    insecure: values.insecure ?? false,
+    ...(values['cache-dir'] ? { cacheDir: values['cache-dir'] } : {}),
+    ...(quiet ? {} : { onBlob: registry.blobProgress(), log: (line: string) => process.stderr.write(`${line}\n`) }),
+    sboms: result.sboms ?? [],
+    created: result.created,
+  });
+  return pushed.referrers;
+}
+
+/** The digest as the last line, or with --json a summary. */
+function printResult(result: BuildResult, loaded: Awaited<ReturnType<typeof loadSpec>>, json: boolean, referrers: unknown[] | undefined): void {
+  if (json) {
+    const summary = {
+      digest: result.digest,
+      mediaType: result.mediaType,
+      name: loaded.spec.name,
+      tag: loaded.spec.tag,
+      created: result.created,
+      output: result.output,
+      sbomFiles: result.sbomFiles,
+      images: result.images,
+      ...(referrers ? { referrers } : {}),
+    };
+    process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+  } else {
+    process.stdout.write(`${result.digest}\n`);
+  }
+}
 
 async function loadRegistry() {
   const [{ parseReference }, { pushImage }, { blobProgress }] = await Promise.all([

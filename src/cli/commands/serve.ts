@@ -64,64 +64,86 @@ build counters. SIGINT or SIGTERM shut it down gracefully.
     );
     if (positionals.length > 0) throw usageError('serve: takes no positional arguments (see pith help serve)');
     if (!values.listen) throw usageError('serve: --listen HOST:PORT is required (see pith help serve)');
-    const { host, port } = parseListen(values.listen);
-    const whole = (flag: string, value: string | undefined, min: number): number | undefined => {
-      if (value === undefined) return undefined;
-      if (!/^\d+$/.test(value) || Number(value) < min) throw usageError(`serve: --${flag} must be a whole number >= ${min}, not "${value}"`);
-      return Number(value);
-    };
-    const list = (value: string | undefined) => value?.split(',').map((s) => s.trim()).filter((s) => s !== '');
-    const archs = list(values.archs);
-    for (const a of archs ?? []) if (!ARCHS.includes(a)) throw usageError(`serve: unknown arch "${a}" in --archs (use ${ARCHS.join(', ')})`);
-    const suites = list(values.suites);
-    if (suites && !suites.includes('bookworm')) throw usageError('serve: --suites must include bookworm (the suite latest names)');
-    for (const s of suites ?? []) if (!/^[a-z][a-z0-9-]*$/.test(s)) throw usageError(`serve: "${s}" in --suites is not a Debian suite name`);
-    const timeout = whole('build-timeout', values['build-timeout'], 1);
-    const maxPackages = whole('max-packages', values['max-packages'], 1);
-    const maxBuilds = whole('max-concurrent-builds', values['max-concurrent-builds'], 1);
-    const perClient = whole('max-connections-per-client', values['max-connections-per-client'], 1);
+    const { host, port, ...limits } = serveSettings(values, values.listen);
 
     const log = (event: Record<string, unknown>) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...event })}\n`);
     const cacheDir = values['cache-dir'] ?? defaultCacheDir();
-    let storage: RegistryStorage | undefined;
-    if (values.storage !== undefined) {
-      storage = new RegistryStorage(values.storage);
-      await storage.connect().catch((err: unknown) => {
-        throw usageError(`serve: --storage ${values.storage}: ${err instanceof Error ? err.message : String(err)}`);
-      });
-    }
+    const storage = values.storage !== undefined ? await connectStorage(values.storage) : undefined;
     const server = await startServe({
       ...(storage ? { storage } : {}),
       host,
       port,
       cacheDir,
       log,
-      ...(archs ? { archs: [...new Set(archs)] } : {}),
-      ...(suites ? { suites } : {}),
-      ...(timeout !== undefined ? { buildTimeoutMs: timeout * 1000 } : {}),
-      ...(maxPackages !== undefined ? { maxPackages } : {}),
-      ...(maxBuilds !== undefined ? { maxConcurrentBuilds: maxBuilds } : {}),
-      ...(perClient !== undefined ? { connections: { maxConnectionsPerClient: perClient } } : {}),
+      ...limits,
     }).catch((err: NodeJS.ErrnoException) => {
       if (err.code === 'EADDRINUSE' || err.code === 'EACCES' || err.code === 'EADDRNOTAVAIL') throw usageError(`serve: cannot listen on ${values.listen}: ${err.code}`);
       throw err;
     });
     log({ event: 'listening', url: server.url, cacheDir, storage: server.images.storage.description });
-
-    await new Promise<void>((resolve) => {
-      const stop = (signal: NodeJS.Signals) => {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-        log({ event: 'shutdown', signal, activeBuilds: server.images.counters.running });
-        void server.close().then(resolve);
-      };
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
-    });
+    await untilSignalled(server, log);
     log({ event: 'stopped' });
     return 0;
   },
 };
+
+type ServeOptions = Parameters<typeof startServe>[0];
+
+/** The flags' settings for startServe, each checked (in the order the usage lists them). */
+function serveSettings(
+  values: Partial<Record<'max-packages' | 'build-timeout' | 'max-concurrent-builds' | 'archs' | 'suites' | 'max-connections-per-client', string>>,
+  listen: string,
+): Omit<ServeOptions, 'cacheDir' | 'log' | 'storage'> {
+  const { host, port } = parseListen(listen);
+  const whole = (flag: string, value: string | undefined, min: number): number | undefined => {
+    if (value === undefined) return undefined;
+    if (!/^\d+$/.test(value) || Number(value) < min) throw usageError(`serve: --${flag} must be a whole number >= ${min}, not "${value}"`);
+    return Number(value);
+  };
+  const list = (value: string | undefined) => value?.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const archs = list(values.archs);
+  for (const a of archs ?? []) if (!ARCHS.includes(a)) throw usageError(`serve: unknown arch "${a}" in --archs (use ${ARCHS.join(', ')})`);
+  const suites = list(values.suites);
+  if (suites && !suites.includes('bookworm')) throw usageError('serve: --suites must include bookworm (the suite latest names)');
+  for (const s of suites ?? []) if (!/^[a-z][a-z0-9-]*$/.test(s)) throw usageError(`serve: "${s}" in --suites is not a Debian suite name`);
+  const timeout = whole('build-timeout', values['build-timeout'], 1);
+  const maxPackages = whole('max-packages', values['max-packages'], 1);
+  const maxBuilds = whole('max-concurrent-builds', values['max-concurrent-builds'], 1);
+  const perClient = whole('max-connections-per-client', values['max-connections-per-client'], 1);
+  return {
+    host,
+    port,
+    ...(archs ? { archs: [...new Set(archs)] } : {}),
+    ...(suites ? { suites } : {}),
+    ...(timeout !== undefined ? { buildTimeoutMs: timeout * 1000 } : {}),
+    ...(maxPackages !== undefined ? { maxPackages } : {}),
+    ...(maxBuilds !== undefined ? { maxConcurrentBuilds: maxBuilds } : {}),
+    ...(perClient !== undefined ? { connections: { maxConnectionsPerClient: perClient } } : {}),
+  };
+}
+
+/** --storage: a registry repository, reachable before the server starts listening. */
+async function connectStorage(reference: string): Promise<RegistryStorage> {
+  const storage = new RegistryStorage(reference);
+  await storage.connect().catch((err: unknown) => {
+    throw usageError(`serve: --storage ${reference}: ${err instanceof Error ? err.message : String(err)}`);
+  });
+  return storage;
+}
+
+/** Serve until SIGINT or SIGTERM, then close the server (letting running builds finish). */
+function untilSignalled(server: Awaited<ReturnType<typeof startServe>>, log: (event: Record<string, unknown>) => void): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      log({ event: 'shutdown', signal, activeBuilds: server.images.counters.running });
+      void server.close().then(resolve);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
 
 function parseListen(value: string): { host: string; port: number } {
   const m = value.match(/^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/);
