@@ -223,46 +223,10 @@ export class Authenticator {
   }
 
   private async fetchToken(challenge: Challenge, scopes: Scope[]): Promise<CachedToken> {
-    const realmText = challenge.params.realm;
-    if (!realmText) throw new PithError('network', `${this.options.registry} asked for a Bearer token without a realm`);
-    let realm: URL;
-    try {
-      realm = new URL(realmText);
-    } catch {
-      throw new PithError('network', `${this.options.registry}: token realm "${realmText}" is not a URL`);
-    }
-    if (realm.protocol !== 'https:' && !(realm.protocol === 'http:' && (isLoopback(realm.host) || this.options.insecure))) {
-      throw new PithError('network', `${this.options.registry}: refusing to send credentials to ${realm.origin} over plain HTTP`, {
-        hint: 'use --insecure if this is intended',
-      });
-    }
+    const realm = this.tokenRealm(challenge);
     const creds = await this.credentials();
-    const service = challenge.params.service;
-    const scopeTexts = scopes.map(formatScope);
-    const headers: Record<string, string> = { 'user-agent': this.options.userAgent, accept: 'application/json' };
-    let res: HttpResponse;
     this.tokenRequests++;
-    if (creds?.identityToken) {
-      // OAuth2 refresh: POST grant_type=refresh_token as a form.
-      const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: creds.identityToken, client_id: 'pith' });
-      if (service) form.set('service', service);
-      if (scopeTexts.length) form.set('scope', scopeTexts.join(' '));
-      res = await this.options.transport.send({
-        method: 'POST',
-        url: realm,
-        headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
-        body: Buffer.from(form.toString()),
-      });
-    } else {
-      const url = new URL(realm);
-      if (service) url.searchParams.set('service', service);
-      for (const s of scopeTexts) url.searchParams.append('scope', s);
-      if (creds?.password !== undefined) {
-        if (creds.username) url.searchParams.set('account', creds.username);
-        headers.authorization = `Basic ${Buffer.from(`${creds.username ?? ''}:${creds.password}`).toString('base64')}`;
-      }
-      res = await this.options.transport.send({ method: 'GET', url, headers });
-    }
+    const res = await this.requestToken(realm, challenge.params.service, scopes.map(formatScope), creds);
     if (res.status !== 200) {
       const text = await res.text(64 * 1024).catch(() => '');
       const { text: described } = describeError(res.status, text);
@@ -282,5 +246,48 @@ export class Authenticator {
     // The spec's minimum lifetime is 60 s; renew 10 s early so a token never expires in flight.
     const lifetime = Math.max(60, typeof body.expires_in === 'number' ? body.expires_in : 60);
     return { token, expiresAt: this.now() + (lifetime - 10) * 1000 };
+  }
+
+  /** The challenge's token realm, checked: a URL, and not plain HTTP (credentials go there) unless loopback or --insecure. */
+  private tokenRealm(challenge: Challenge): URL {
+    const realmText = challenge.params.realm;
+    if (!realmText) throw new PithError('network', `${this.options.registry} asked for a Bearer token without a realm`);
+    let realm: URL;
+    try {
+      realm = new URL(realmText);
+    } catch {
+      throw new PithError('network', `${this.options.registry}: token realm "${realmText}" is not a URL`);
+    }
+    if (realm.protocol !== 'https:' && !(realm.protocol === 'http:' && (isLoopback(realm.host) || this.options.insecure))) {
+      throw new PithError('network', `${this.options.registry}: refusing to send credentials to ${realm.origin} over plain HTTP`, {
+        hint: 'use --insecure if this is intended',
+      });
+    }
+    return realm;
+  }
+
+  /** Asks the token server: an OAuth2 refresh (POST) with an identity token, else a GET with Basic credentials if any. */
+  private async requestToken(realm: URL, service: string | undefined, scopeTexts: string[], creds: Credentials | undefined): Promise<HttpResponse> {
+    const headers: Record<string, string> = { 'user-agent': this.options.userAgent, accept: 'application/json' };
+    if (creds?.identityToken) {
+      // OAuth2 refresh: POST grant_type=refresh_token as a form.
+      const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: creds.identityToken, client_id: 'pith' });
+      if (service) form.set('service', service);
+      if (scopeTexts.length) form.set('scope', scopeTexts.join(' '));
+      return this.options.transport.send({
+        method: 'POST',
+        url: realm,
+        headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
+        body: Buffer.from(form.toString()),
+      });
+    }
+    const url = new URL(realm);
+    if (service) url.searchParams.set('service', service);
+    for (const s of scopeTexts) url.searchParams.append('scope', s);
+    if (creds?.password !== undefined) {
+      if (creds.username) url.searchParams.set('account', creds.username);
+      headers.authorization = `Basic ${Buffer.from(`${creds.username ?? ''}:${creds.password}`).toString('base64')}`;
+    }
+    return this.options.transport.send({ method: 'GET', url, headers });
   }
 }

@@ -77,64 +77,86 @@ export function parseTmpfiles(text: string, bad: (line: number, why: string) => 
 }
 
 export function applyTmpfiles(ws: EffectWorkspace, pkg: string, file: string, lines: TmpfilesLine[]): void {
-  for (const l of lines) {
-    const fail = (why: string) => ws.unsupportedBy(pkg, `${file} line ${l.line}: ${why}`);
-    const detail = `${file}: ${l.type} ${l.path}`;
-    if (NOT_EMULATED.includes(l.letter)) {
-      fail(`type ${l.type} (${l.path}) is not emulated`);
-      continue;
-    }
-    if ('xXrR'.includes(l.letter)) continue;
-    const { uid, gid } = lineOwner(ws, pkg, l);
-    if ((l.user !== undefined && uid === undefined) || (l.group !== undefined && gid === undefined)) {
-      fail(`owner ${l.user ?? ''}:${l.group ?? ''} is not an account of the image`);
-      continue;
-    }
-    const owner = { ...(uid === undefined ? {} : { uid }), ...(gid === undefined ? {} : { gid }) };
-    const existing = ws.stat(l.path);
-    switch (l.letter) {
-      case 'd':
-      case 'D':
-      case 'v':
-      case 'q':
-      case 'Q':
-        if (existing?.type === 'dir') ws.change(l.path, { ...owner, ...(l.mode === undefined ? {} : { mode: l.mode }) }, pkg, detail);
-        else if (!existing) {
-          ws.mkdir(l.path, pkg, detail, { parents: true, mode: l.mode ?? 0o755, ...owner });
-        } else fail(`${l.path} is a ${existing.type}, not a directory`);
-        break;
-      case 'e':
-      case 'z':
-      case 'Z':
-        if (existing) ws.change(l.path, { ...owner, ...(l.mode === undefined ? {} : { mode: l.mode }) }, pkg, detail);
-        break;
-      case 'f':
-      case 'F':
-        if (!existing || l.letter === 'F' || l.plus) {
-          ws.mkdir(l.path.slice(0, l.path.lastIndexOf('/')) || '/', pkg, detail, { parents: true });
-          ws.writeFile(l.path, new TextEncoder().encode(unescape(l.argument ?? '')), pkg, detail, { mode: l.mode ?? 0o644, uid: uid ?? 0, gid: gid ?? 0 });
-        }
-        break;
-      case 'w':
-        if (existing?.type === 'file') {
-          const before = l.plus ? (ws.bytes(l.path) ?? new Uint8Array(0)) : new Uint8Array(0);
-          ws.writeFile(l.path, new Uint8Array(Buffer.concat([before, new TextEncoder().encode(unescape(l.argument ?? ''))])), pkg, detail);
-        }
-        break;
-      case 'L':
-        if (!existing || l.plus) {
-          ws.mkdir(l.path.slice(0, l.path.lastIndexOf('/')) || '/', pkg, detail, { parents: true });
-          ws.put(l.path, { type: 'symlink', target: l.argument ?? `/usr/share/factory${l.path}`, mode: 0o777, uid: uid ?? 0, gid: gid ?? 0 }, pkg, detail);
-        }
-        break;
-      case 'C': {
-        if (existing && !l.plus) break;
-        const source = l.argument ?? `/usr/share/factory${l.path}`;
-        const data = ws.bytes(source);
-        if (data === undefined) fail(`C copies ${source}, which is not a file of the image`);
-        else ws.writeFile(l.path, data, pkg, detail, { mode: l.mode ?? ws.stat(source)?.mode ?? 0o644, uid: uid ?? 0, gid: gid ?? 0 });
-        break;
+  for (const l of lines) applyLine(ws, pkg, file, l);
+}
+
+/** One line, with what its letter needs to know: the path's current entry and the owner as ids. */
+interface LineTarget {
+  ws: EffectWorkspace;
+  pkg: string;
+  l: TmpfilesLine;
+  /** Where a change comes from, for --explain: `<file>: <type> <path>`. */
+  detail: string;
+  existing: ReturnType<EffectWorkspace['stat']>;
+  uid: number | undefined;
+  gid: number | undefined;
+  /** The owner fields to set: only those the line gives. */
+  owner: { uid?: number; gid?: number };
+  fail(why: string): void;
+}
+
+function applyLine(ws: EffectWorkspace, pkg: string, file: string, l: TmpfilesLine): void {
+  const fail = (why: string) => ws.unsupportedBy(pkg, `${file} line ${l.line}: ${why}`);
+  const detail = `${file}: ${l.type} ${l.path}`;
+  if (NOT_EMULATED.includes(l.letter)) {
+    fail(`type ${l.type} (${l.path}) is not emulated`);
+    return;
+  }
+  if ('xXrR'.includes(l.letter)) return;
+  const { uid, gid } = lineOwner(ws, pkg, l);
+  if ((l.user !== undefined && uid === undefined) || (l.group !== undefined && gid === undefined)) {
+    fail(`owner ${l.user ?? ''}:${l.group ?? ''} is not an account of the image`);
+    return;
+  }
+  const owner = { ...(uid === undefined ? {} : { uid }), ...(gid === undefined ? {} : { gid }) };
+  applyLetter({ ws, pkg, l, detail, existing: ws.stat(l.path), uid, gid, owner, fail });
+}
+
+/** What the line's letter does to its path (systemd-tmpfiles' --create semantics, at build time). */
+function applyLetter(a: LineTarget): void {
+  const { ws, pkg, l, detail, existing, owner, uid, gid, fail } = a;
+  switch (l.letter) {
+    case 'd':
+    case 'D':
+    case 'v':
+    case 'q':
+    case 'Q':
+      if (existing?.type === 'dir') ws.change(l.path, { ...owner, ...(l.mode === undefined ? {} : { mode: l.mode }) }, pkg, detail);
+      else if (!existing) {
+        ws.mkdir(l.path, pkg, detail, { parents: true, mode: l.mode ?? 0o755, ...owner });
+      } else fail(`${l.path} is a ${existing.type}, not a directory`);
+      break;
+    case 'e':
+    case 'z':
+    case 'Z':
+      if (existing) ws.change(l.path, { ...owner, ...(l.mode === undefined ? {} : { mode: l.mode }) }, pkg, detail);
+      break;
+    case 'f':
+    case 'F':
+      if (!existing || l.letter === 'F' || l.plus) {
+        ws.mkdir(l.path.slice(0, l.path.lastIndexOf('/')) || '/', pkg, detail, { parents: true });
+        ws.writeFile(l.path, new TextEncoder().encode(unescape(l.argument ?? '')), pkg, detail, { mode: l.mode ?? 0o644, uid: uid ?? 0, gid: gid ?? 0 });
       }
+      break;
+    case 'w':
+      if (existing?.type === 'file') {
+        const before = l.plus ? (ws.bytes(l.path) ?? new Uint8Array(0)) : new Uint8Array(0);
+        ws.writeFile(l.path, new Uint8Array(Buffer.concat([before, new TextEncoder().encode(unescape(l.argument ?? ''))])), pkg, detail);
+      }
+      break;
+    case 'L':
+      if (!existing || l.plus) {
+        ws.mkdir(l.path.slice(0, l.path.lastIndexOf('/')) || '/', pkg, detail, { parents: true });
+        ws.put(l.path, { type: 'symlink', target: l.argument ?? `/usr/share/factory${l.path}`, mode: 0o777, uid: uid ?? 0, gid: gid ?? 0 }, pkg, detail);
+      }
+      break;
+    case 'C': {
+      if (existing && !l.plus) break;
+      const source = l.argument ?? `/usr/share/factory${l.path}`;
+      const data = ws.bytes(source);
+      if (data === undefined) fail(`C copies ${source}, which is not a file of the image`);
+      else ws.writeFile(l.path, data, pkg, detail, { mode: l.mode ?? ws.stat(source)?.mode ?? 0o644, uid: uid ?? 0, gid: gid ?? 0 });
+      break;
     }
   }
 }

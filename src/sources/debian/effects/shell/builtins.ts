@@ -36,18 +36,13 @@ export function builtin(sh: ShellState, argv: string[], stdin: Input, line: numb
     case 'local':
       return variableBuiltin(sh, name, args);
     case 'exit':
-      throw new ExitSignal(args[0] === undefined ? sh.status : Number(args[0]) & 255);
     case 'return':
-      throw new ReturnSignal(args[0] === undefined ? sh.status : Number(args[0]) & 255);
     case 'break':
     case 'continue':
-      throw new LoopSignal(name, args[0] === undefined ? 1 : Math.max(1, Number(args[0]) || 1));
+      return leave(sh, name, args);
     case '.':
-    case 'source': {
-      const text = args[0] === undefined ? undefined : sh.host.source(args[0], sh.cwd);
-      if (text === undefined) return { status: 1, out: '' };
-      return sh.evalText(text, stdin);
-    }
+    case 'source':
+      return sourceBuiltin(sh, args, stdin);
     case 'eval':
       return sh.evalText(args.join(' '), stdin);
     case 'read':
@@ -68,6 +63,20 @@ export function builtin(sh: ShellState, argv: string[], stdin: Input, line: numb
       return getopts(sh, args);
   }
   return undefined;
+}
+
+/** exit, return, break, continue: unwind to the script's end, the function's, or the loop's (signals the interpreter catches). */
+function leave(sh: ShellState, name: 'exit' | 'return' | 'break' | 'continue', args: string[]): never {
+  if (name === 'exit') throw new ExitSignal(args[0] === undefined ? sh.status : Number(args[0]) & 255);
+  if (name === 'return') throw new ReturnSignal(args[0] === undefined ? sh.status : Number(args[0]) & 255);
+  throw new LoopSignal(name, args[0] === undefined ? 1 : Math.max(1, Number(args[0]) || 1));
+}
+
+/** `. FILE` / `source FILE`: the file's text run in this shell; status 1 when there is no such file. */
+function sourceBuiltin(sh: ShellState, args: string[], stdin: Input): Result {
+  const text = args[0] === undefined ? undefined : sh.host.source(args[0], sh.cwd);
+  if (text === undefined) return { status: 1, out: '' };
+  return sh.evalText(text, stdin);
 }
 
 /** set, shift, unset, export, readonly, local: the positional parameters and variables. */
