@@ -21,7 +21,7 @@
  * needs libjvm.so, which the java launcher loaded from lib/server).
  *
  * The engine is pure over the tree: it reads entries (host-sourced files from disk) and never
- * changes the input; applyTrim builds the trimmed tree.
+ * changes the input; applyTrim (apply.ts) builds the trimmed tree.
  */
 import { posix } from 'node:path';
 import { buildError, isPithError } from '../../errors.js';
@@ -31,7 +31,7 @@ import { isElf, parseElf } from '../../elf/parse.js';
 import { lookupPath } from '../../elf/paths.js';
 import { elfImports } from '../../elf/symbols.js';
 import type { TreeEntry } from '../entry.js';
-import { FsTree } from '../fs-tree.js';
+import type { FsTree } from '../fs-tree.js';
 import { statusPath } from '../../sources/debian/install/dpkg-status.js';
 import { ancestorsOf, baseName, resolveLinkTarget, toImagePath } from '../paths.js';
 import { compileGlob, isGlob, normalizePattern } from './glob.js';
@@ -41,6 +41,7 @@ import { fileBehind, readEntryBytes, treeFsView } from './tree-fs-view.js';
 
 import type { ClosureTrimOptions, TrimmedPath, TrimResult, Unmet } from './types.js';
 
+export { applyTrim } from './apply.js';
 export { explain, trimTotals } from './explain.js';
 export type { ClosureTrimOptions, NamedPath, TrimmedPath, TrimResult, Unmet } from './types.js';
 
@@ -389,17 +390,4 @@ function dedupe(list: Unmet[]): Unmet[] {
     seen.add(key);
     return true;
   });
-}
-
-/** A new tree with only the kept entries, each with its original metadata and origin. */
-export function applyTrim(tree: FsTree, result: TrimResult): FsTree {
-  const out = new FsTree();
-  for (const entry of tree.list()) {
-    if (!result.kept.has(entry.path)) continue;
-    // Directories nobody asked for stay implicit: they reappear (0755 root) below kept entries.
-    if (entry.type === 'dir' && tree.isImplicit(entry.path)) continue;
-    const { path, ...rest } = entry;
-    out.add(path, rest);
-  }
-  return out;
 }
