@@ -40,7 +40,7 @@ export async function lockSpec(
   loaded: LoadedSpec,
   options: { cacheDir?: string; env?: NodeJS.ProcessEnv; log?: (m: string) => void; insecure?: boolean } = {},
 ): Promise<{ lock: Lockfile; path: string }> {
-  if (loaded.lockFile === undefined) throw usageError(`${loaded.file} names no lockFile: there is nowhere to write the lock`);
+  if (loaded.lockFile === undefined) throw usageError(`${loaded.file} names no lockFile: there is nowhere to write the lock`, { hint: 'pass lockFile to specFromObject' });
   const env = options.env ?? process.env;
   const cacheDir = options.cacheDir ?? defaultCacheDir(options.env);
   const plan = await resolveSources(loaded, {
