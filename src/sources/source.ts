@@ -47,7 +47,8 @@ export interface LockContext {
 /** A lock as the build uses it: written (when `changed`) only once the image is built. */
 export interface Pins {
   lock: Lockfile;
-  path: string;
+  /** Where the lock is read and written; undefined when the spec has none (a spec object). */
+  path: string | undefined;
   changed: boolean;
 }
 
