@@ -6,7 +6,9 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
-import { build, isPithError, parseSpec } from '../index.js';
+import { build } from '../build/build.js';
+import { isPithError } from '../errors.js';
+import { parseSpec } from '../spec/load.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import type { WorkerInput, WorkerMessage } from './library-builder.js';
 

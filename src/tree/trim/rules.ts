@@ -114,7 +114,7 @@
  * `#!` interpreters of kept scripts are not a rule: the engine reads them (closure.ts).
  */
 import type { Origin, TreeEntry } from '../entry.js';
-import { md5sumsPath, statusPath } from '../../sources/debian/install/dpkg-status.js';
+import { md5sumsPath, statusPath } from './dpkg-database.js';
 import { ancestorsOf, parentOf } from '../paths.js';
 import { gconvModuleFiles, nssServices, passwdHomes, withSameSourceDependencies } from './rule-inputs.js';
 
