@@ -1,9 +1,6 @@
-import { build } from '../../build/build.js';
-import { loadSpec } from '../../spec/load.js';
-import { sinkNames } from '../../sinks/index.js';
+import { build, loadSpec, parseCompression, sinkNames } from '../../index.js';
 import { usageError } from '../../errors.js';
 import { parseArgs } from 'node:util';
-import { parseCompression } from '../../image/compression.js';
 import { type Command, parseOrUsage } from './command.js';
 
 export const buildCommand: Command = {
@@ -110,11 +107,9 @@ Prints the manifest digest (the index digest for several archs) as its last line
 };
 
 async function loadRegistry() {
-  const [{ parseReference }, { pushArtifact }, { blobProgress }, { attachSboms, describeAttached }] = await Promise.all([
-    import('../../registry-client/reference.js'),
-    import('../../registry-client/push.js'),
+  const [{ parseReference, pushArtifact, attachSboms, describeAttached }, { blobProgress }] = await Promise.all([
+    import('../../registry-client/index.js'),
     import('./push.js'),
-    import('../../registry-client/referrers.js'),
   ]);
   return { parseReference, pushArtifact, blobProgress, attachSboms, describeAttached };
 }

@@ -1,8 +1,9 @@
 import { parseArgs } from 'node:util';
-import { pushArtifact, type BlobEvent, type PushResult } from '../../registry-client/push.js';
-import { parseLayoutArg, readOciLayout } from '../../resolve/sources/oci-layout.js';
-import { parseReference } from '../../registry-client/reference.js';
-import { attachSboms, type AttachedSbom, describeAttached, imageCreated, sbomsBesideLayout } from '../../registry-client/referrers.js';
+import {
+  attachSboms, describeAttached, imageCreated, parseReference, pushArtifact, sbomsBesideLayout,
+  type AttachedSbom, type BlobEvent, type PushResult,
+} from '../../registry-client/index.js';
+import { parseLayoutArg, readOciLayout } from '../../index.js';
 import { usageError } from '../../errors.js';
 import { type Command, parseOrUsage } from './command.js';
 

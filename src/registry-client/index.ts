@@ -1,0 +1,14 @@
+/**
+ * The distribution client (`pith/registry`): references, credentials, pull, push, and OCI
+ * referrers (SBOMs attached to a pushed image).
+ */
+export { RegistryClient, type ClientOptions } from './client.js';
+export { parseReference, formatReference, repositoryName, DOCKER_HUB, type Reference } from './reference.js';
+export { findCredentials, type Credentials } from './credentials.js';
+export { pullImage, type PullOptions, type PulledImage } from './pull.js';
+export { pushArtifact, type PushOptions, type PushResult, type BlobEvent, type BlobAction } from './push.js';
+export {
+  pushReferrers, listReferrers, fetchReferrerDocument, attachSboms, describeAttached, referrersTag,
+  sbomsBesideLayout, imageCreated, SPDX_ARTIFACT_TYPE, CYCLONEDX_ARTIFACT_TYPE,
+  type ReferrerArtifact, type ReferrersOptions, type AttachedReferrer, type AttachedSbom, type ImageSbomDocuments,
+} from './referrers.js';
