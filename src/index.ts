@@ -13,4 +13,6 @@ export { specJsonSchema } from './spec/json-schema.js';
 export type { Lockfile, LockedPackage } from './lock/lockfile.js';
 export { PithError, isPithError, type ErrorKind } from './errors.js';
 export { defaultCacheDir } from './store/cache-dir.js';
+export { sinkNames } from './transports/sinks.js';
+export { parseCompression, type Compression } from './image/compression.js';
 export { loadImage, openImage, analyzeImage, diffImages, auditImage } from './inspect/index.js';

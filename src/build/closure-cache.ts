@@ -13,7 +13,7 @@ import { fileSha256 } from '../tree/file-bytes.js';
 import type { FsTree } from '../tree/fs-tree.js';
 import { builtLayer, type BuiltLayer } from './built-layer.js';
 import type { PartFacts, PartSet } from '../sources/source.js';
-import type { ClosureImage, ClosureImageOptions } from './closure-image.js';
+import type { ClosureImage, ClosureImageOptions } from './closure-types.js';
 import { codeIdentity } from './code-identity.js';
 
 /** What the closure cache remembers of a build: enough to assemble the image without reading a .deb. */

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { defaultCacheDir } from '../../store/cache-dir.js';
+import { defaultCacheDir } from '../../index.js';
 import { CONNECTION_DEFAULTS, RegistryStorage, SERVE_DEFAULTS, startServe } from '../../server/index.js';
 import { usageError } from '../../errors.js';
 import { type Command, parseOrUsage } from './command.js';
