@@ -10,11 +10,4 @@ export interface KnownBackEdge {
   why: string;
 }
 
-export const KNOWN_BACK_EDGES: readonly KnownBackEdge[] = [
-  {
-    from: 'src/image/',
-    to: 'src/store/blob-store.ts',
-    why: 'the image model names BlobStore (a type) as where its blobs live; fix in image/ (branch model, being merged): ' +
-      'a small blob-reader interface in image/ that BlobStore implements',
-  },
-];
+export const KNOWN_BACK_EDGES: readonly KnownBackEdge[] = [];

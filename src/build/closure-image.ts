@@ -15,7 +15,8 @@ import { withSpool, type Spool } from '../store/spool.js';
 import type { FsTree } from '../tree/fs-tree.js';
 import { applyTrim, trimToClosure, type TrimResult } from '../tree/trim/closure.js';
 import { droppedSpecPaths, explain, trimTotals, unmetSummary } from '../tree/trim/explain.js';
-import { builtLayer, type BuiltLayer } from './built-layer.js';
+import type { Layer } from '../image/layer.js';
+import { builtLayer } from './built-layer.js';
 import { closureKey, recallClosureImage, rememberClosureImage } from './closure-cache.js';
 import type { ClosureImage, ClosureImageOptions } from './closure-types.js';
 export type { ClosureImage, ClosureImageOptions } from './closure-types.js';
@@ -82,7 +83,7 @@ function trimNotes(tree: FsTree, result: TrimResult, options: ClosureImageOption
 }
 
 /** The trimmed tree cut into layers: one per group of parts, then by origin; what lies below is not written again. */
-async function cutLayers(trimmed: FsTree, sets: readonly PartSet[], options: ClosureImageOptions): Promise<BuiltLayer[]> {
+async function cutLayers(trimmed: FsTree, sets: readonly PartSet[], options: ClosureImageOptions): Promise<Layer[]> {
   const rules: LayerRule[] = [
     { name: 'from-base', createdBy: '', match: (e) => e.origin.kind === 'base' },
     ...sets.flatMap((set) =>
@@ -97,7 +98,7 @@ async function cutLayers(trimmed: FsTree, sets: readonly PartSet[], options: Clo
     ),
     ...DEFAULT_LAYER_RULES,
   ];
-  const layers: BuiltLayer[] = [];
+  const layers: Layer[] = [];
   for (const plan of planLayers(trimmed, rules).filter((p) => p.name !== 'from-base')) {
     const blob = await writeLayer(plan.entries, options.store, { mtime: options.mtime, compression: options.compression });
     layers.push(builtLayer(blob, plan.name, plan.createdBy, plan.entries.length, options.store));

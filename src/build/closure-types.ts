@@ -7,7 +7,7 @@ import type { SbomFile } from '../sbom/model.js';
 import type { ImageBelow, PartFacts } from '../sources/source.js';
 import type { BlobStore } from '../store/blob-store.js';
 import type { NamedPath } from '../tree/trim/closure.js';
-import type { BuiltLayer } from './built-layer.js';
+import type { Layer } from '../image/layer.js';
 
 export interface ClosureImageOptions {
   cacheDir: string;
@@ -26,7 +26,7 @@ export interface ClosureImageOptions {
 }
 
 export interface ClosureImage {
-  layers: BuiltLayer[];
+  layers: Layer[];
   /** The parts that still contribute a file (the SBOM lists these, as status.d does). */
   packages: string[];
   /** What the build says about the trim (totals, needs the image lacks), on a cache hit too. */

@@ -12,7 +12,7 @@ import { pushArtifact } from '../../../src/registry-client/push.js';
 import { readOciLayout } from '../../../src/transports/oci-layout.js';
 import { BlobStore } from '../../../src/store/blob-store.js';
 import { isPithError } from '../../../src/errors.js';
-import type { ImageArtifact } from '../../../src/image/image.js';
+import type { ImageSet } from '../../../src/image/image.js';
 import { sh } from '../../helpers/cli.js';
 import { readBlobJson } from '../../helpers/layout.js';
 import { startRegistry, type TestRegistry } from '../../helpers/registry-server.js';
@@ -31,7 +31,7 @@ describe('base images', () => {
   let registry: TestRegistry;
   let echo: BuiltLayout;
   let multi: BuiltLayout;
-  let echoArtifact: ImageArtifact;
+  let echoArtifact: ImageSet;
   let echoConfig: RawConfig;
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'pith-base-'));

@@ -15,7 +15,7 @@ import { BlobLocations } from '../../../src/registry-client/blob-locations.js';
 import { readOciLayout } from '../../../src/transports/oci-layout.js';
 import { registryTransport } from '../../../src/transports/registry.js';
 import { BlobStore } from '../../../src/store/blob-store.js';
-import type { ImageArtifact } from '../../../src/image/image.js';
+import type { ImageSet } from '../../../src/image/image.js';
 import { startRegistry, type TestRegistry } from '../../helpers/registry-server.js';
 import { startProxy, type RegistryProxy } from '../../helpers/registry-proxy.js';
 import { buildEcho, buildLarge } from '../../helpers/registry-images.js';
@@ -28,8 +28,8 @@ describe('blob uploads against a real registry with injected quirks', () => {
   let dir: string;
   let registry: TestRegistry;
   let proxy: RegistryProxy;
-  let echo: ImageArtifact;
-  let large: ImageArtifact;
+  let echo: ImageSet;
+  let large: ImageSet;
   const amd64 = { architecture: 'amd64', os: 'linux' };
 
   before(async () => {
@@ -52,7 +52,7 @@ describe('blob uploads against a real registry with injected quirks', () => {
     proxy.rules.length = 0;
   };
   /** Pull the pushed image back through the registry: every blob verified by digest. */
-  const pullBack = async (ref: string, artifact: ImageArtifact) => {
+  const pullBack = async (ref: string, artifact: ImageSet) => {
     const store = new BlobStore(mkdtempSync(join(dir, 'pulled-')));
     const pulled = await pullImage(`${registry.host}/${ref}`, amd64, { store, cacheDir: mkdtempSync(join(dir, 'c-')) });
     assert.equal(pulled.manifest.digest, artifact.root.digest);
