@@ -26,7 +26,7 @@ import {
   type AptRepo,
   type RepoLayout,
   type TestKey,
-} from '../../helpers/apt-repo.js';
+} from '../../../helpers/apt-repo.js';
 
 const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
 const md5 = (data: Uint8Array) => createHash('md5').update(data).digest('hex');

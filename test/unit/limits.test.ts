@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { formatBytes, limit, LIMITS, parseLimitValue } from '../../../src/limits.js';
+import { formatBytes, limit, LIMITS, parseLimitValue } from '../../src/limits.js';
 
 test('sizes take Ki/Mi/Gi (and K/M/G) suffixes; counts and factors take plain numbers', () => {
   assert.equal(parseLimitValue('512', 'bytes'), 512);

@@ -9,7 +9,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { serveDirectory, type ServedDirectory } from '../../helpers/http-server.js';
+import { serveDirectory, type ServedDirectory } from '../../../helpers/http-server.js';
 
 /** A raw request (fetch would normalize `..` away). */
 function raw(url: string, method: string, path: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {

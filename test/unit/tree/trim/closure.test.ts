@@ -3,13 +3,13 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isPithError } from '../../../src/errors.js';
-import { applyTrim, explain, trimToClosure } from '../../../src/tree/trim/closure.js';
-import { unmetSummary } from '../../../src/tree/trim/explain.js';
-import { DEFAULT_RULES, gconvModuleFiles, nssServices, type Rule } from '../../../src/tree/trim/rules.js';
-import { treeFsView } from '../../../src/tree/trim/tree-fs-view.js';
-import { buildElf } from '../../helpers/elf-build.js';
-import { treeOf, type TrimNode } from '../../helpers/trim-tree.js';
+import { isPithError } from '../../../../src/errors.js';
+import { applyTrim, explain, trimToClosure } from '../../../../src/tree/trim/closure.js';
+import { unmetSummary } from '../../../../src/tree/trim/explain.js';
+import { DEFAULT_RULES, gconvModuleFiles, nssServices, type Rule } from '../../../../src/tree/trim/rules.js';
+import { treeFsView } from '../../../../src/tree/trim/tree-fs-view.js';
+import { buildElf } from '../../../helpers/elf-build.js';
+import { treeOf, type TrimNode } from '../../../helpers/trim-tree.js';
 
 const LD = '/lib64/ld-linux-x86-64.so.2';
 const ML = 'lib/x86_64-linux-gnu';

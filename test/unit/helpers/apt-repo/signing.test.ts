@@ -17,7 +17,7 @@ import {
   type AptRepo,
   type RepoLayout,
   type TestKey,
-} from '../../helpers/apt-repo.js';
+} from '../../../helpers/apt-repo.js';
 
 const layout: RepoLayout = {
   suites: {

@@ -4,13 +4,13 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isPithError } from '../../../src/errors.js';
-import type { Origin } from '../../../src/tree/entry.js';
-import { trimToClosure } from '../../../src/tree/trim/closure.js';
-import { droppedSpecPaths } from '../../../src/tree/trim/explain.js';
-import { DEFAULT_RULES, isBuiltRoot, ORIGIN_TRIM } from '../../../src/tree/trim/rules.js';
-import { buildElf } from '../../helpers/elf-build.js';
-import { treeOf, type TrimNode } from '../../helpers/trim-tree.js';
+import { isPithError } from '../../../../src/errors.js';
+import type { Origin } from '../../../../src/tree/entry.js';
+import { trimToClosure } from '../../../../src/tree/trim/closure.js';
+import { droppedSpecPaths } from '../../../../src/tree/trim/explain.js';
+import { DEFAULT_RULES, isBuiltRoot, ORIGIN_TRIM } from '../../../../src/tree/trim/rules.js';
+import { buildElf } from '../../../helpers/elf-build.js';
+import { treeOf, type TrimNode } from '../../../helpers/trim-tree.js';
 
 const LD = '/lib64/ld-linux-x86-64.so.2';
 const ML = 'lib/x86_64-linux-gnu';

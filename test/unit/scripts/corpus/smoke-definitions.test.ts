@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadCorpus, loadKnownFailing, specRuleViolations } from '../../helpers/corpus/corpus.js';
-import { fill, mismatch } from '../../helpers/corpus/smoke.js';
-import { dnsReply } from '../../helpers/corpus/loopback-servers.js';
+import { loadCorpus, loadKnownFailing, specRuleViolations } from '../../../helpers/corpus/corpus.js';
+import { fill, mismatch } from '../../../helpers/corpus/smoke.js';
+import { dnsReply } from '../../../helpers/corpus/loopback-servers.js';
 
 test('every checked-in entry loads, sets no trim: or keep:, and known-failing.yaml names only entries', () => {
   const entries = loadCorpus();

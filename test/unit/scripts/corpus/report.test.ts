@@ -1,8 +1,8 @@
 /** The corpus report: totals, the closure/docs ratio, and the comparison with known-failing.yaml. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compareWithKnown, formatLine, formatTotals, median, sizeRatios } from '../../helpers/corpus/report.js';
-import type { EntryResult } from '../../helpers/corpus/run.js';
+import { compareWithKnown, formatLine, formatTotals, median, sizeRatios } from '../../../helpers/corpus/report.js';
+import type { EntryResult } from '../../../helpers/corpus/run.js';
 
 const result = (entry: string, mode: 'docs' | 'closure', ok: boolean, size?: number, failure?: string): EntryResult => ({ entry, mode, ok, size, failure, buildMs: 1000, smokeMs: 500 });
 

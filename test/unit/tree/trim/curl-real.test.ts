@@ -10,11 +10,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
-import { caBundleEntry } from '../../../src/sources/debian/install/ca-bundle.js';
-import { FsTree } from '../../../src/tree/fs-tree.js';
-import { applyTrim, explain, trimToClosure, type TrimResult } from '../../../src/tree/trim/closure.js';
-import { DEFAULT_RULES } from '../../../src/tree/trim/rules.js';
-import { dependencyClosure, installDebs, writeRootfs } from '../../helpers/trim-tree.js';
+import { caBundleEntry } from '../../../../src/sources/debian/install/ca-bundle.js';
+import { FsTree } from '../../../../src/tree/fs-tree.js';
+import { applyTrim, explain, trimToClosure, type TrimResult } from '../../../../src/tree/trim/closure.js';
+import { DEFAULT_RULES } from '../../../../src/tree/trim/rules.js';
+import { dependencyClosure, installDebs, writeRootfs } from '../../../helpers/trim-tree.js';
 
 const EXTRA = ['base-files', 'ca-certificates', 'libc6', 'netbase'];
 const ML = 'lib/x86_64-linux-gnu';

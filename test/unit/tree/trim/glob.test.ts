@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { compileGlob, isGlob, matchGlob, normalizePattern } from '../../../src/tree/trim/glob.js';
+import { compileGlob, isGlob, matchGlob, normalizePattern } from '../../../../src/tree/trim/glob.js';
 
 test('* stays within one segment, ? is one non-slash character', () => {
   assert.ok(matchGlob('usr/lib/*/libnss_files*', 'usr/lib/x86_64-linux-gnu/libnss_files.so.2'));

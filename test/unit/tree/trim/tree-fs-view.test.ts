@@ -3,12 +3,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { resolvePathChain } from '../../../src/elf/paths.js';
-import { FsTree } from '../../../src/tree/fs-tree.js';
-import { trimToClosure } from '../../../src/tree/trim/closure.js';
-import { treeFsView } from '../../../src/tree/trim/tree-fs-view.js';
-import { buildElf } from '../../helpers/elf-build.js';
-import { treeOf } from '../../helpers/trim-tree.js';
+import { resolvePathChain } from '../../../../src/elf/paths.js';
+import { FsTree } from '../../../../src/tree/fs-tree.js';
+import { trimToClosure } from '../../../../src/tree/trim/closure.js';
+import { treeFsView } from '../../../../src/tree/trim/tree-fs-view.js';
+import { buildElf } from '../../../helpers/elf-build.js';
+import { treeOf } from '../../../helpers/trim-tree.js';
 
 test('treeFsView: lstat does not follow links, hard links read as their file, readdir lists names', async () => {
   const tree = treeOf({

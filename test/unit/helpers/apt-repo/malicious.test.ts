@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { maliciousControl, maliciousEntryName, writeMaliciousDeb, type MaliciousKind } from '../../helpers/apt-repo.js';
+import { maliciousControl, maliciousEntryName, writeMaliciousDeb, type MaliciousKind } from '../../../helpers/apt-repo.js';
 
 const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 

@@ -5,9 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { trimToClosure } from '../../../src/tree/trim/closure.js';
-import { buildElf } from '../../helpers/elf-build.js';
-import { treeOf, type TrimNode } from '../../helpers/trim-tree.js';
+import { trimToClosure } from '../../../../src/tree/trim/closure.js';
+import { buildElf } from '../../../helpers/elf-build.js';
+import { treeOf, type TrimNode } from '../../../helpers/trim-tree.js';
 
 const LD = '/lib64/ld-linux-x86-64.so.2';
 const ML = 'lib/x86_64-linux-gnu';

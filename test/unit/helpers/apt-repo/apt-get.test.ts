@@ -29,7 +29,7 @@ import {
   type RepoLayout,
   type ServedDirectory,
   type TestKey,
-} from '../../helpers/apt-repo.js';
+} from '../../../helpers/apt-repo.js';
 
 const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
 

@@ -10,10 +10,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
-import { caBundleEntry } from '../../../src/sources/debian/install/ca-bundle.js';
-import { FsTree } from '../../../src/tree/fs-tree.js';
-import { applyTrim, trimToClosure, type TrimResult } from '../../../src/tree/trim/closure.js';
-import { dependencyClosure, installDebs, writeRootfs } from '../../helpers/trim-tree.js';
+import { caBundleEntry } from '../../../../src/sources/debian/install/ca-bundle.js';
+import { FsTree } from '../../../../src/tree/fs-tree.js';
+import { applyTrim, trimToClosure, type TrimResult } from '../../../../src/tree/trim/closure.js';
+import { dependencyClosure, installDebs, writeRootfs } from '../../../helpers/trim-tree.js';
 
 const SCRIPT = `#!/usr/bin/python3.11
 import json, ssl, sqlite3, zlib, hashlib, lzma, bz2, ctypes

@@ -7,13 +7,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildGraph, readSources } from '../../../scripts/architecture/graph.js';
-import { checkArchitecture, describeBackEdge, describeCliImport } from '../../../scripts/architecture/check.js';
-import { LAYERS, publicFaces } from '../../../scripts/architecture/layering.js';
-import { KNOWN_BACK_EDGES } from '../../../scripts/architecture/known.js';
+import { buildGraph, readSources } from '../../../../scripts/architecture/graph.js';
+import { checkArchitecture, describeBackEdge, describeCliImport } from '../../../../scripts/architecture/check.js';
+import { LAYERS, publicFaces } from '../../../../scripts/architecture/layering.js';
+import { KNOWN_BACK_EDGES } from '../../../../scripts/architecture/known.js';
 
-// dist/test/unit/architecture/architecture.test.js -> the repository root (the .ts sources, not dist).
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
+// dist/test/unit/scripts/architecture/architecture.test.js -> the repository root (the .ts sources, not dist).
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', '..');
 const graph = buildGraph(readSources(root));
 const report = checkArchitecture(graph, { layers: LAYERS, publicFaces: publicFaces(root) });
 
