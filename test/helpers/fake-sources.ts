@@ -23,8 +23,8 @@ import type { BlobStore } from '../../src/store/blob-store.js';
 import type { Contribution, LoadedPart, Part, PartFacts, PartGroup, PartSet, PlatformContext, Source } from '../../src/sources/source.js';
 import { resolveAccounts } from '../../src/sources/system/accounts.js';
 import type { Origin, TreeEntry } from '../../src/tree/entry.js';
-import type { FsTree } from '../../src/tree/fs-tree.js';
-import type { MergedUsrLink } from '../../src/tree/merged-usr.js';
+import { FsTree } from '../../src/tree/fs-tree.js';
+import { addMergedUsrLinks, type MergedUsrLink } from '../../src/tree/merged-usr.js';
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 const sha256 = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
@@ -114,10 +114,10 @@ export interface PartsLog {
 /**
  * Parts in groups (one layer each, as Debian's source packages), as Debian's PartSet behaves:
  * a part's key is its content's hash, its entries have origin `package`, its facts are its
- * licence and the files of it still in the tree. `log` may be shared across runs, as Debian's
+ * licence and, with `listFiles` (Debian lists them when trimming), its files still in the tree. `log` may be shared across runs, as Debian's
  * remembered facts live in the cache.
  */
-export function partsSource(groups: Record<string, FakePart[]>, options: { links?: readonly MergedUsrLink[]; log?: PartsLog } = {}): Source & { log: PartsLog } {
+export function partsSource(groups: Record<string, FakePart[]>, options: { links?: readonly MergedUsrLink[]; log?: PartsLog; listFiles?: boolean } = {}): Source & { log: PartsLog } {
   const log: PartsLog = options.log ?? { reads: [], remembered: new Map(), recalled: [] };
   const all = Object.values(groups).flat();
   const byName = new Map(all.map((p) => [p.name, p]));
@@ -136,11 +136,12 @@ export function partsSource(groups: Record<string, FakePart[]>, options: { links
       }
       return [];
     },
+    // As Debian's: the licence, and (when files are listed: a trimmed image) the part's files still in the tree.
     facts: (tree) => ({
       ...(p.license ? { license: p.license } : {}),
-      files: Object.entries(p.files)
-        .filter(([path]) => tree.get(path.replace(/^\//, '')) !== undefined)
-        .map(([path, content]) => ({ path, sha256: sha256(content) })),
+      ...(options.listFiles
+        ? { files: tree.list().flatMap((e) => (e.type === 'file' && e.origin.package === p.name && e.source.kind === 'bytes' ? [{ path: e.path, sha256: sha256(e.source.data) }] : [])) }
+        : {}),
     }),
   });
   const set: PartSet = {
@@ -156,10 +157,18 @@ export function partsSource(groups: Record<string, FakePart[]>, options: { links
       }
       return out;
     },
-    recallFacts: async (part) => {
+    // As Debian's: remembered facts, else (a layer cached by another run) the part read again.
+    recallFacts: async (part, ctx) => {
       log.recalled.push(part.name);
-      const facts = log.remembered.get(part.key);
-      if (!facts) throw new Error(`fake parts: no facts remembered for ${part.name}`);
+      const remembered = log.remembered.get(part.key);
+      if (remembered) return remembered;
+      log.reads.push(part.name);
+      const tree = new FsTree();
+      addMergedUsrLinks(tree, ctx.links);
+      const loaded = loadedPart(byName.get(part.name)!);
+      loaded.addTo(tree);
+      const facts = loaded.facts(tree);
+      log.remembered.set(part.key, facts);
       return facts;
     },
     rememberFacts: async (part, facts) => {
