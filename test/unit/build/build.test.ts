@@ -1,7 +1,6 @@
 /**
- * The pipeline of build/build.ts composed from its exported steps with fake sources: build()
- * itself takes its sources from the spec (resolveSources), so this runs the same steps in the
- * same order with a plan of fakes in their place. Two platforms build at once and give an index;
+ * The pipeline of build/build.ts with fake sources: build() is resolveSources (the spec's
+ * sources) then buildPlan, which this calls with a plan of fakes. Two platforms build at once and give an index;
  * the output is an OCI layout skopeo reads; the same inputs give the same digest.
  */
 import assert from 'node:assert/strict';
@@ -9,26 +8,14 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { assembleArtifact } from '../../../src/build/assemble.js';
-import { lockSources, writeLock } from '../../../src/build/lock.js';
-import { writeOutputs } from '../../../src/build/outputs.js';
-import { buildPlatform } from '../../../src/build/platform.js';
+import { buildPlan } from '../../../src/build/build.js';
 import type { Run } from '../../../src/build/run.js';
 import type { SourcePlan } from '../../../src/build/sources.js';
-import { mapLimit } from '../../../src/concurrency.js';
 import type { Source } from '../../../src/sources/source.js';
 import { barrierSource, entriesSource, layerFiles, loadedSpec, partsSource, planOf, tempDir, testRun } from '../../helpers/fake-sources.js';
 
-/** build() after resolveSources, step for step. */
-async function buildWith(plan: SourcePlan, run: Run) {
-  const pins = await lockSources(plan, { archs: run.archs, cacheDir: run.cacheDir, frozen: false, log: run.log });
-  const platforms = await mapLimit(run.archs, 2, (arch) => buildPlatform(arch, plan, pins, run));
-  const artifact = await assembleArtifact({ name: run.spec.name, tag: run.spec.tag, images: platforms.map((p) => p.image), annotations: run.annotations }, run.store);
-  const sboms = platforms.flatMap((p) => (p.sboms ? [p.sboms] : []));
-  const { sbomFiles } = await writeOutputs(artifact, sboms, run);
-  await writeLock(pins, run.log);
-  return { artifact, sbomFiles };
-}
+/** build() after resolveSources: the same function build() calls. */
+const buildWith = (plan: SourcePlan, run: Run) => buildPlan(plan, run);
 
 const SPEC = 'name: app\ntag: v2\narchs: [amd64, arm64]\nentrypoint: [/app/run]\n';
 const sources = (app = 'run'): Source[] => [
