@@ -18,12 +18,12 @@ const rules: ArchitectureRules = { layers, publicFaces: new Set(['src/index.ts',
 /** A clean set: every rule holds. */
 const clean: Record<string, string> = {
   'src/base.ts': 'export const x = 1;\n',
-  'src/model/index.ts': "export { m } from '../../architecture/m.js';\n",
-  'src/model/m.ts': "import { x } from '../../base.js';\nexport const m = x;\n",
-  'src/stage/s.ts': "import type { m } from '../../model/m.js';\nexport const s = 2;\n",
-  'src/peer/p.ts': "import { m } from '../../model/index.js';\nexport const p = m;\n",
-  'src/index.ts': "export { s } from '../../architecture/stage/s.js';\nexport const later = () => import('../../architecture/peer/p.js');\n",
-  'src/cli/main.ts': "import { s } from '../../index.js';\nimport { m } from '../../model/index.js';\nimport { run } from '../../architecture/run.js';\n",
+  'src/model/index.ts': "export { m } from './m.js';\n",
+  'src/model/m.ts': "import { x } from '../base.js';\nexport const m = x;\n",
+  'src/stage/s.ts': "import type { m } from '../model/m.js';\nexport const s = 2;\n",
+  'src/peer/p.ts': "import { m } from '../model/index.js';\nexport const p = m;\n",
+  'src/index.ts': "export { s } from './stage/s.js';\nexport const later = () => import('./peer/p.js');\n",
+  'src/cli/main.ts': "import { s } from '../index.js';\nimport { m } from '../model/index.js';\nimport { run } from './run.js';\n",
   'src/cli/run.ts': 'export const run = 1;\n',
 };
 
@@ -36,14 +36,14 @@ test('a clean set passes every rule', () => {
 
 test('finds imports of every form with their lines and kinds', () => {
   const text = [
-    "import { a } from '../../architecture/a.js';",
-    "import type { B } from '../../architecture/b.js';",
-    "import { type C, type D } from '../../architecture/c.js';",
-    "export * from '../../architecture/e.js';",
-    "export type { F } from '../../architecture/f.js';",
-    'let g: import("../../architecture/g.js").G;',
-    "const h = await import('../../architecture/h.js');",
-    "import '../../architecture/i.js';",
+    "import { a } from './a.js';",
+    "import type { B } from './b.js';",
+    "import { type C, type D } from './c.js';",
+    "export * from './e.js';",
+    "export type { F } from './f.js';",
+    'let g: import("./g.js").G;',
+    "const h = await import('./h.js');",
+    "import './i.js';",
   ].join('\n');
   assert.deepEqual(importsOf('src/x.ts', text).map((i) => `${i.line} ${i.kind} ${i.specifier}`), [
     '1 value ./a.js', '2 type ./b.js', '3 type ./c.js', '4 value ./e.js', '5 type ./f.js',
@@ -53,34 +53,34 @@ test('finds imports of every form with their lines and kinds', () => {
 
 test('a back edge, type-only too, is named by file:line and both rows', () => {
   const report = check({
-    'src/model/m.ts': "import { x } from '../../base.js';\n\nimport type { T } from '../../stage/t.js';\nexport const m = x;\n",
+    'src/model/m.ts': "import { x } from '../base.js';\n\nimport type { T } from '../stage/t.js';\nexport const m = x;\n",
     'src/stage/t.ts': 'export type T = 1;\n',
   });
   assert.deepEqual(describeReport(report), ['src/model/m.ts:3: back edge (type) model (rank 1) -> stage (rank 2): src/stage/t.ts']);
 });
 
 test('peers of equal rank import neither way', () => {
-  const report = check({ 'src/stage/s.ts': "import { p } from '../../peer/p.js';\nexport const s = p;\n" });
+  const report = check({ 'src/stage/s.ts': "import { p } from '../peer/p.js';\nexport const s = p;\n" });
   assert.deepEqual(describeReport(report), ['src/stage/s.ts:1: peer (value) stage (rank 2) -> peer (rank 2): src/peer/p.ts']);
 });
 
 test('a cycle is reported as its files, a dynamic import closing it too', () => {
   const report = check({
-    'src/stage/a.ts': "import { b } from '../../architecture/b.js';\nexport const a = 1;\n",
-    'src/stage/b.ts': "import type { C } from '../../architecture/c.js';\nexport const b = 1;\n",
-    'src/stage/c.ts': "export type C = 1;\nexport const load = () => import('../../architecture/a.js');\n",
+    'src/stage/a.ts': "import { b } from './b.js';\nexport const a = 1;\n",
+    'src/stage/b.ts': "import type { C } from './c.js';\nexport const b = 1;\n",
+    'src/stage/c.ts': "export type C = 1;\nexport const load = () => import('./a.js');\n",
   });
   assert.deepEqual(report.cycles, [['src/stage/a.ts', 'src/stage/b.ts', 'src/stage/c.ts']]);
   assert.deepEqual(describeReport(report), ['cycle: src/stage/a.ts -> src/stage/b.ts -> src/stage/c.ts -> src/stage/a.ts']);
 });
 
 test('a file importing itself is a cycle', () => {
-  const report = check({ 'src/stage/s.ts': "import { s as t } from '../../architecture/s.js';\nexport const s = 2;\n" });
+  const report = check({ 'src/stage/s.ts': "import { s as t } from './s.js';\nexport const s = 2;\n" });
   assert.deepEqual(report.cycles, [['src/stage/s.ts']]);
 });
 
 test('the CLI importing a private module is caught; public faces and its own files are not', () => {
-  const report = check({ 'src/cli/run.ts': "export const run = () => import('../../stage/s.js');\n" });
+  const report = check({ 'src/cli/run.ts': "export const run = () => import('../stage/s.js');\n" });
   assert.deepEqual(describeReport(report), [
     'src/cli/run.ts:1: CLI imports private src/stage/s.ts (dynamic); export it from a public face',
   ]);
