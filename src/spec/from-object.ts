@@ -69,7 +69,9 @@ function plainCopy(value: unknown, where: (fieldPath: FieldPath) => string): unk
 
 function copyEntries(v: object, at: FieldPath, copy: (v: unknown, at: FieldPath) => unknown): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(v)) {
+  // Values are read one at a time, so a refusal past the size limit reads no further.
+  for (const key of Object.keys(v)) {
+    const item: unknown = (v as Record<string, unknown>)[key];
     if (item !== undefined) out[key] = copy(item, [...at, key]);
   }
   return out;
