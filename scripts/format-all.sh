@@ -6,5 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 sed -i '/^# BEGIN not-yet-formatted/,/^# END not-yet-formatted/d' .prettierignore
 npm run --silent format
+# Twice: on a few unformatted member chains (src/spec/schema.ts) Prettier's first pass is not yet its fixed point.
+npm run --silent format
 npm run --silent format:check
 git diff --shortstat
