@@ -37,7 +37,7 @@ export class BlobStore implements Blobs {
   async putBytes(data: Uint8Array): Promise<{ digest: Digest; size: number }> {
     const digest = sha256Digest(data);
     // Small blobs (configs, manifests): compare what is there rather than trust the name.
-    let present = false;
+    let present: boolean;
     try {
       present = Buffer.from(data).equals(await readFile(this.pathOf(digest)));
     } catch {

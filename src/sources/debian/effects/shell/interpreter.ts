@@ -132,7 +132,7 @@ class Shell implements ExpansionContext, ShellState {
   /** What `fn` prints, taken out of the output ($(...), a pipe, a redirection). */
   private capture(fn: () => unknown): string {
     this.sinks.push('');
-    let text = '';
+    let text: string;
     try {
       fn();
     } finally {
