@@ -1,36 +1,18 @@
-/** pith's library API: everything the CLI does is available from here. */
-export { build, lockSpec, buildEpoch, type BuildOptions, type BuildResult, type LayerSummary } from './build/build.js';
+/**
+ * pith's library: what `pith build`, `pith lock` and `pith inspect`/`diff`/`audit` do. A spec comes
+ * from a file (loadSpec) or a value (specFromObject); build() makes the image and writes it where
+ * BuildOptions.output says. More in subpath exports: pith/image (the image model and mutate),
+ * pith/transports (open, write and push any medium), pith/registry (the distribution client) and
+ * pith/server (`pith serve` to embed).
+ */
+export { build, lockSpec, type BuildOptions, type BuildResult, type LayerSummary, type ImageSummary } from './build/build.js';
 export { loadSpec, parseSpec, type LoadedSpec } from './spec/load.js';
+export { specFromObject, type SpecObjectOptions } from './spec/from-object.js';
 export type { Spec } from './spec/types.js';
 export { specJsonSchema } from './spec/json-schema.js';
-export { sinks, sinkNames } from './transports/sinks.js';
-export type { Sink } from './transports/types.js';
-export type { ImageArtifact, BuiltImage } from './image/image.js';
-export { PithError, isPithError } from './errors.js';
-export { BlobStore } from './store/blob-store.js';
-export { defaultCacheDir } from './store/cache-dir.js';
-export type { Digest } from './image/digest.js';
-export type { Descriptor, Manifest, ImageIndex, ImageConfig, Platform } from './image/types.js';
-export { MediaType } from './image/media-types.js';
-export { DEFAULT_COMPRESSION, COMPRESSION_LEVELS, parseCompression, type Compression, type CompressionAlgorithm } from './image/compression.js';
 export type { Lockfile, LockedPackage } from './lock/lockfile.js';
-export { startServe, serveParts, SERVE_DEFAULTS, type ServeOptions, type RunningServe } from './server/serve.js';
-export { createHandler, type Handler, type HandlerOptions } from './server/handler.js';
-export { ImageService, type ImageServiceOptions, type BuildCounters, type EventLog, type LogEvent } from './server/images.js';
-export { parseImageName, META_NAMES, type ImageRequest, type ImageKey, type NameLimits } from './server/names.js';
-export { specText, type ImageBuilder, type BuiltArtifact } from './server/builder.js';
-export { LibraryBuilder } from './server/library-builder.js';
-export { LocalStorage } from './server/local-storage.js';
-export { RegistryStorage } from './server/registry-storage.js';
-export { MemoryStorage } from './server/memory-storage.js';
-export type { ImageStorage, StoredManifest, BlobBody, BlobSource, ByteRange } from './server/storage.js';
-export { DistributionError, type RegistryErrorCode } from './server/errors.js';
-export { listenNode, type NodeServer } from './server/node.js';
-export { pushArtifact, type PushOptions, type PushResult, type BlobEvent, type BlobAction } from './registry-client/push.js';
-export { pullImage, type PullOptions, type PulledImage } from './registry-client/pull.js';
-export { parseReference, formatReference, type Reference } from './registry-client/reference.js';
-export { RegistryClient, type ClientOptions } from './registry-client/client.js';
-export { findCredentials, type Credentials } from './registry-client/credentials.js';
-export { readOciLayout, parseLayoutArg } from './transports/oci-layout.js';
-export { loadBaseImage, type BaseImage, type BaseImageOptions } from './sources/base-image/image.js';
+export { PithError, isPithError, type ErrorKind } from './errors.js';
+export { defaultCacheDir } from './store/cache-dir.js';
+export { sinkNames } from './transports/sinks.js';
+export { parseCompression, type Compression } from './image/compression.js';
 export { loadImage, openImage, analyzeImage, diffImages, auditImage } from './inspect/index.js';

@@ -12,11 +12,12 @@ import { imageSummary } from './summary.js';
 import { lockSources, writeLock } from './lock.js';
 import { writeOutputs } from './outputs.js';
 import { buildPlatform } from './platform.js';
-import { prepareRun } from './run.js';
-import { resolveSources } from './sources.js';
+import { prepareRun, type Run } from './run.js';
+import { resolveSources, type SourcePlan } from './sources.js';
 import type { BuildOptions, BuildResult } from './types.js';
 
-export { buildEpoch } from './run.js';
+export { buildEpoch, prepareRun, type Run } from './run.js';
+export { resolveSources, type SourcePlan } from './sources.js';
 export { lockSpec } from './lock.js';
 export type { BuildOptions, BuildResult } from './types.js';
 export type { ImageSummary, LayerSummary } from './summary.js';
@@ -27,6 +28,12 @@ const PLATFORM_CONCURRENCY = 2;
 export async function build(loaded: LoadedSpec, options: BuildOptions = {}): Promise<BuildResult> {
   const run = await prepareRun(loaded, options);
   const plan = await resolveSources(loaded, { env: run.env, cacheDir: run.cacheDir, store: run.store, log: run.log, ...(options.insecure ? { insecure: true } : {}) });
+  return buildPlan(plan, run);
+}
+
+/** Everything after the sources are known: any plan (a test's fake sources too) goes the same way. */
+export async function buildPlan(plan: SourcePlan, run: Run): Promise<BuildResult> {
+  const { options } = run;
   const pins = await lockSources(plan, { archs: run.archs, cacheDir: run.cacheDir, frozen: options.frozen ?? false, log: run.log });
   const platforms = await mapLimit(run.archs, PLATFORM_CONCURRENCY, (arch) => buildPlatform(arch, plan, pins, run));
   for (const p of platforms) if (p.explanation !== undefined) options.explain?.(p.explanation);

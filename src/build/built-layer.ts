@@ -2,9 +2,6 @@ import type { Layer } from '../image/layer.js';
 import type { LayerBlob } from '../layers/layer.js';
 import type { BlobStore } from '../store/blob-store.js';
 
-/** A layer a build made: the one Layer type (kept as a name for the build's layer makers). */
-export type BuiltLayer = Layer;
-
 /**
  * A blob written to (or found in) `store` as a named layer with its history line; `entries` is -1
  * when not counted (a cache hit).

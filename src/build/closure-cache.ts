@@ -11,9 +11,10 @@ import type { BlobStore } from '../store/blob-store.js';
 import { readCheckedJson, writeCheckedJson } from '../store/checked-json.js';
 import { fileSha256 } from '../tree/file-bytes.js';
 import type { FsTree } from '../tree/fs-tree.js';
-import { builtLayer, type BuiltLayer } from './built-layer.js';
+import type { Layer } from '../image/layer.js';
+import { builtLayer } from './built-layer.js';
 import type { PartFacts, PartSet } from '../sources/source.js';
-import type { ClosureImage, ClosureImageOptions } from './closure-image.js';
+import type { ClosureImage, ClosureImageOptions } from './closure-types.js';
 import { codeIdentity } from './code-identity.js';
 
 /** What the closure cache remembers of a build: enough to assemble the image without reading a .deb. */
@@ -26,7 +27,7 @@ interface CachedClosureImage {
   explanation: string;
 }
 
-const blobOf = (l: BuiltLayer): LayerBlob => ({
+const blobOf = (l: Layer): LayerBlob => ({
   mediaType: l.mediaType,
   digest: l.digest,
   size: l.size,
@@ -38,7 +39,7 @@ export async function recallClosureImage(path: string, store: BlobStore): Promis
   const value = (await readCheckedJson(path)) as CachedClosureImage | undefined;
   if (!value || !Array.isArray(value.layers) || !Array.isArray(value.facts) || !Array.isArray(value.files) || typeof value.explanation !== 'string') return undefined;
   if (!isStringList(value.packages) || !isStringList(value.notes)) return undefined;
-  const layers: BuiltLayer[] = [];
+  const layers: Layer[] = [];
   for (const layer of value.layers) {
     const blob = await trustedBlob(store, layer?.blob);
     if (!blob || typeof layer.name !== 'string' || typeof layer.createdBy !== 'string') return undefined;

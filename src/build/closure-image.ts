@@ -8,48 +8,20 @@
  * blob is in the store and hashes to its digest.
  */
 import { join } from 'node:path';
-import type { Compression } from '../layers/compression/codecs.js';
 import { writeLayer } from '../layers/layer.js';
 import { DEFAULT_LAYER_RULES, planLayers, type LayerRule } from '../layers/plan.js';
-import type { SbomFile } from '../sbom/model.js';
-import type { ImageBelow, PartFacts, PartSet } from '../sources/source.js';
-import type { BlobStore } from '../store/blob-store.js';
+import type { PartFacts, PartSet } from '../sources/source.js';
 import { withSpool, type Spool } from '../store/spool.js';
 import type { FsTree } from '../tree/fs-tree.js';
-import { applyTrim, trimToClosure, type NamedPath, type TrimResult } from '../tree/trim/closure.js';
+import { applyTrim, trimToClosure, type TrimResult } from '../tree/trim/closure.js';
 import { droppedSpecPaths, explain, trimTotals, unmetSummary } from '../tree/trim/explain.js';
-import { builtLayer, type BuiltLayer } from './built-layer.js';
+import type { Layer } from '../image/layer.js';
+import { builtLayer } from './built-layer.js';
 import { closureKey, recallClosureImage, rememberClosureImage } from './closure-cache.js';
+import type { ClosureImage, ClosureImageOptions } from './closure-types.js';
+export type { ClosureImage, ClosureImageOptions } from './closure-types.js';
 import { oneTree, readAllParts, type LoadedParts } from './one-tree.js';
 import { treeFiles } from './sbom.js';
-
-export interface ClosureImageOptions {
-  cacheDir: string;
-  store: BlobStore;
-  mtime: number;
-  compression: Compression;
-  /** The command (closure-roots.ts), the image's PATH to find a bare one, the other paths the config names, and keep:. */
-  roots: string[];
-  path: string[];
-  named: NamedPath[];
-  keep: string[];
-  libraryPath?: string[];
-  log?: (message: string) => void;
-  /** The image below: its files join the tree (so the closure finds its loader and libraries) but are never written again. */
-  below?: ImageBelow;
-}
-
-export interface ClosureImage {
-  layers: BuiltLayer[];
-  /** The parts that still contribute a file (the SBOM lists these, as status.d does). */
-  packages: string[];
-  /** What the build says about the trim (totals, needs the image lacks), on a cache hit too. */
-  notes: string[];
-  facts: Map<string, PartFacts>;
-  /** The trimmed image's host files, binaries and inline paths, for the SBOM. */
-  files: SbomFile[];
-  explanation: string;
-}
 
 export async function closureImage(sets: readonly PartSet[], specTree: FsTree, options: ClosureImageOptions): Promise<ClosureImage> {
   const cachePath = join(options.cacheDir, 'closure', `${await closureKey(sets, specTree, options)}.json`);
@@ -111,7 +83,7 @@ function trimNotes(tree: FsTree, result: TrimResult, options: ClosureImageOption
 }
 
 /** The trimmed tree cut into layers: one per group of parts, then by origin; what lies below is not written again. */
-async function cutLayers(trimmed: FsTree, sets: readonly PartSet[], options: ClosureImageOptions): Promise<BuiltLayer[]> {
+async function cutLayers(trimmed: FsTree, sets: readonly PartSet[], options: ClosureImageOptions): Promise<Layer[]> {
   const rules: LayerRule[] = [
     { name: 'from-base', createdBy: '', match: (e) => e.origin.kind === 'base' },
     ...sets.flatMap((set) =>
@@ -126,7 +98,7 @@ async function cutLayers(trimmed: FsTree, sets: readonly PartSet[], options: Clo
     ),
     ...DEFAULT_LAYER_RULES,
   ];
-  const layers: BuiltLayer[] = [];
+  const layers: Layer[] = [];
   for (const plan of planLayers(trimmed, rules).filter((p) => p.name !== 'from-base')) {
     const blob = await writeLayer(plan.entries, options.store, { mtime: options.mtime, compression: options.compression });
     layers.push(builtLayer(blob, plan.name, plan.createdBy, plan.entries.length, options.store));

@@ -12,17 +12,17 @@ import type {
   OsIdentity,
   PartSet,
   PlatformContext,
-  ReadyLayer,
   SbomContribution,
   SbomPackageRecord,
   Settle,
   Source,
 } from '../sources/source.js';
+import type { Layer } from '../image/layer.js';
 import { PITH_IDENTITY } from '../sources/system/os-release.js';
 import type { MergedUsrLink } from '../tree/merged-usr.js';
 
 export interface Contributions {
-  layers: ReadyLayer[];
+  layers: Layer[];
   below?: ImageBelow;
   /** Each source's parts, with the links of the image below it (used when its own have no say). */
   partSets: Array<{ set: PartSet; linksBelow: readonly MergedUsrLink[] }>;

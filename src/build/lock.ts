@@ -30,7 +30,7 @@ export async function lockSources(plan: SourcePlan, ctx: LockContext): Promise<P
 
 /** Only a build whose packages were all fetched and checked pins them. */
 export async function writeLock(pins: Pins | undefined, log: (m: string) => void): Promise<void> {
-  if (!pins?.changed) return;
+  if (!pins?.changed || pins.path === undefined) return;
   await writeLockfile(pins.path, pins.lock);
   log(`wrote ${pins.path}`);
 }
@@ -40,6 +40,7 @@ export async function lockSpec(
   loaded: LoadedSpec,
   options: { cacheDir?: string; env?: NodeJS.ProcessEnv; log?: (m: string) => void; insecure?: boolean } = {},
 ): Promise<{ lock: Lockfile; path: string }> {
+  if (loaded.lockFile === undefined) throw usageError(`${loaded.file} names no lockFile: there is nowhere to write the lock`, { hint: 'pass lockFile to specFromObject' });
   const env = options.env ?? process.env;
   const cacheDir = options.cacheDir ?? defaultCacheDir(options.env);
   const plan = await resolveSources(loaded, {
@@ -53,5 +54,5 @@ export async function lockSpec(
   const archs = loaded.spec.archs ?? [hostArch()];
   const pins = (await lockSources(plan, { archs, cacheDir, update: true, ...(options.log ? { log: options.log } : {}) }))!;
   await writeLock(pins, options.log ?? (() => undefined));
-  return { lock: pins.lock, path: pins.path };
+  return { lock: pins.lock, path: loaded.lockFile };
 }

@@ -15,7 +15,8 @@ import type { BlobStore } from '../store/blob-store.js';
 import { withSpool, type Spool } from '../store/spool.js';
 import { FsTree } from '../tree/fs-tree.js';
 import { addMergedUsrLinks, type MergedUsrLink } from '../tree/merged-usr.js';
-import { builtLayer, type BuiltLayer } from './built-layer.js';
+import type { Layer } from '../image/layer.js';
+import { builtLayer } from './built-layer.js';
 
 export interface PartLayersOptions {
   cacheDir: string;
@@ -26,7 +27,7 @@ export interface PartLayersOptions {
 }
 
 export interface PartLayers {
-  layers: BuiltLayer[];
+  layers: Layer[];
   /** Per part name, for the SBOM. */
   facts: Map<string, PartFacts>;
 }

@@ -9,7 +9,7 @@ import { isoTime } from '../image/mutate.js';
 import { platformFor } from '../image/platform.js';
 import type { Pins, PlatformContext, SettledImage } from '../sources/source.js';
 import { assembleImage } from './assemble.js';
-import type { BuiltLayer } from './built-layer.js';
+import type { Layer } from '../image/layer.js';
 import { contribute, type Contributions } from './contributions.js';
 import { explainUntrimmed } from './explain.js';
 import { partLayers, type PartLayers } from './part-layers.js';
@@ -18,7 +18,8 @@ import { imageSboms, treeFiles, type ImageSboms } from './sbom.js';
 import type { SourcePlan } from './sources.js';
 import { settleImage } from './spec-image.js';
 import { specLayers } from './spec-layers.js';
-import { trimmedImage, type TrimmedImage } from './trim.js';
+import type { ClosureImage } from './closure-types.js';
+import { trimmedImage } from './trim.js';
 
 export interface PlatformImage {
   image: Image;
@@ -29,12 +30,12 @@ export interface PlatformImage {
 
 /** What the image's layers came to, whichever policy made them. */
 interface Layered {
-  layers: BuiltLayer[];
+  layers: Layer[];
   facts: PartLayers['facts'];
   /** With trim: closure, the parts that still contribute a file: only these are in the SBOM. */
   contributing?: ReadonlySet<string>;
   /** The spec's own files in the image, for the SBOM (hashed only when asked for). */
-  files: () => Promise<TrimmedImage['files']>;
+  files: () => Promise<ClosureImage['files']>;
   explanation?: string;
 }
 

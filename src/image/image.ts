@@ -1,4 +1,4 @@
-import type { BlobStore } from '../store/blob-store.js';
+import type { Blobs } from './blobs.js';
 import type { Digest } from './digest.js';
 import type { Layer } from './layer.js';
 import type { Descriptor, ImageConfig, Manifest, Platform } from './types.js';
@@ -39,9 +39,6 @@ export interface ImageSet {
   images: Image[];
   /** Every blob reachable from root (root included), unique, sorted by digest. */
   blobs: Descriptor[];
-  store: BlobStore;
+  store: Blobs;
 }
 
-/** The earlier names of ImageSet and Image. */
-export type ImageArtifact = ImageSet;
-export type BuiltImage = Image;

@@ -1,4 +1,4 @@
-import type { BlobStore } from '../store/blob-store.js';
+import type { Blobs } from './blobs.js';
 import type { Digest } from './digest.js';
 import type { Descriptor } from './types.js';
 
@@ -28,7 +28,7 @@ export interface Layer {
   /** pith's name for it in progress lines and --json: `system`, `packages: gcc-12`, `base: 0`. */
   name?: string;
   /** Where the blob is: read it with `store.pathOf(digest)` or `store.openRead(digest)`. */
-  store: BlobStore;
+  store: Blobs;
 }
 
 /** The descriptor a manifest lists for a layer. */

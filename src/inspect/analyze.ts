@@ -2,6 +2,7 @@
  * Everything `pith inspect`, `diff` and `audit` say about one image: its config, its layers and
  * what is in each, its merged filesystem, its Debian packages and its os-release.
  */
+import { compareBytes } from '../byte-order.js';
 import { formatPlatform } from '../registry-client/manifest.js';
 import { layerPath } from '../image/layer.js';
 import type { OpenedImage } from './open.js';
@@ -110,7 +111,7 @@ export async function analyzeImage(image: OpenedImage): Promise<AnalyzedImage> {
   });
   const files = [...fs.values()].filter((e) => e.type === 'file');
   const largestFiles = [...files]
-    .sort((a, b) => b.size - a.size || (a.path < b.path ? -1 : 1))
+    .sort((a, b) => b.size - a.size || compareBytes(a.path, b.path))
     .slice(0, 10)
     .map((e) => ({ path: `/${e.path}`, size: e.size, layer: e.layer + 1 }));
   const c = image.config.config ?? {};

@@ -2,6 +2,7 @@
  * An image's attack surface: shells, package managers, setuid/setgid files, world-writable
  * paths, executables, packages, a root user; and which `--deny` rules it breaks.
  */
+import { byKey } from '../byte-order.js';
 import { PithError } from '../errors.js';
 import type { AnalyzedImage } from './analyze.js';
 import type { LayerEntry } from './walk.js';
@@ -63,7 +64,7 @@ export function parseDeny(text: string | undefined, command: string): DenyRule[]
 }
 
 export function auditImage(image: AnalyzedImage, deny: DenyRule[], maxPackages?: number): AuditReport {
-  const entries = [...image.fs.values()].sort((a, b) => (a.path < b.path ? -1 : 1));
+  const entries = [...image.fs.values()].sort(byKey((e) => e.path));
   const runnable = (e: LayerEntry) => e.type === 'file' || e.type === 'symlink' || e.type === 'hardlink';
   const shells = entries.filter((e) => runnable(e) && inBinDir(e.path) && SHELLS.has(baseName(e.path))).map(item);
   const packageManagers = entries.filter((e) => runnable(e) && inBinDir(e.path) && PACKAGE_MANAGERS.has(baseName(e.path))).map(item);

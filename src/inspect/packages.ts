@@ -3,6 +3,7 @@
  * control paragraph each, with `<name>.md5sums` beside it) and the classic
  * `var/lib/dpkg/status` + `var/lib/dpkg/info/<name>[:arch].md5sums`.
  */
+import { byKey, compareBytes } from '../byte-order.js';
 import type { LayerEntry } from './walk.js';
 
 export const STATUS_D = 'var/lib/dpkg/status.d';
@@ -89,10 +90,10 @@ export function readPackages(fs: Map<string, LayerEntry>): InstalledPackage[] {
   }
   return [...found.values()]
     .map(({ pkg, md5 }) => {
-      const files = md5?.data ? md5sumsPaths(md5.data.toString('utf8')).filter((p) => fs.has(p)).sort() : [];
+      const files = md5?.data ? md5sumsPaths(md5.data.toString('utf8')).filter((p) => fs.has(p)).sort(compareBytes) : [];
       return { ...pkg, files, size: files.reduce((n, p) => n + (fs.get(p)?.size ?? 0), 0) };
     })
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    .sort(byKey((p) => p.name));
 }
 
 /** path -> owning package name, including each package's own database files. */

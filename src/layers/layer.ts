@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Writable } from 'node:stream';
-import { type Digest, asDigest } from '../image/digest.js';
+import { asDigest } from '../image/digest.js';
 import type { Layer } from '../image/layer.js';
 import type { BlobStore } from '../store/blob-store.js';
 import type { TreeEntry } from '../tree/entry.js';

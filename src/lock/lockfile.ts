@@ -6,7 +6,6 @@
  * mirror of the same archive, or from a snapshot URL.
  */
 import { readFile } from 'node:fs/promises';
-import { basename, dirname, extname, join } from 'node:path';
 import { PithError, specError } from '../errors.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import { byKey } from '../byte-order.js';
@@ -63,11 +62,6 @@ export interface Lockfile {
   archives: LockedArchive[];
   indexes: LockedIndex[];
   packages: Record<string, LockedPackage[]>;
-}
-
-/** pith.yaml -> pith.lock, cc.yaml -> cc.lock: beside the spec, named after it. */
-export function lockPathFor(specFile: string): string {
-  return join(dirname(specFile), `${basename(specFile, extname(specFile))}.lock`);
 }
 
 export async function readLockfile(path: string): Promise<Lockfile | undefined> {

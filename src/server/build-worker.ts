@@ -6,7 +6,9 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
-import { build, isPithError, parseSpec } from '../index.js';
+import { build } from '../build/build.js';
+import { isPithError } from '../errors.js';
+import { specFromObject } from '../spec/from-object.js';
 import { imageDescriptor } from '../image/image.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import type { WorkerInput, WorkerMessage } from './library-builder.js';
@@ -16,10 +18,11 @@ const post = (message: WorkerMessage) => parentPort!.postMessage(message);
 
 async function run(): Promise<void> {
   await mkdir(input.workDir, { recursive: true });
-  // The spec sits in the image's work directory, so its lockfile lands (and stays) there.
+  // The lockfile lands (and stays) in the image's work directory, beside the spec as YAML: a
+  // record, named in errors about the spec (`<work>/pith.yaml: packages[0]: ...`).
   const file = join(input.workDir, 'pith.yaml');
   await writeFileAtomic(file, input.specText);
-  const loaded = parseSpec(input.specText, file);
+  const loaded = specFromObject(input.spec, { name: file, baseDir: input.workDir, lockFile: join(input.workDir, 'pith.lock') });
   const result = await build(loaded, { cacheDir: input.cacheDir, log: (message) => post({ type: 'log', message }) });
   const { artifact } = result;
   post({ type: 'done', root: artifact.root, manifests: artifact.images.map(imageDescriptor), blobs: artifact.blobs, storeRoot: artifact.store.root });

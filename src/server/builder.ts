@@ -1,6 +1,6 @@
 /**
  * What the server needs of a builder: an ImageRequest in, the image's manifests and blobs out.
- * The real one (library-builder.ts) writes a spec and runs pith's build; tests use fakes.
+ * The real one (library-builder.ts) runs pith's build on the request's spec; tests use fakes.
  */
 import type { Descriptor } from '../image/types.js';
 import type { ImageRequest } from './names.js';
@@ -49,23 +49,40 @@ export class UnsatisfiableError extends Error {
   }
 }
 
+/** The spec a request stands for: what the worker builds (with specFromObject). */
+export interface ServeSpec {
+  name: string;
+  tag: string;
+  created: 0;
+  debian: string;
+  archs: string[];
+  preset: string;
+  variants?: string[];
+  packages?: string[];
+}
+
 /**
- * The spec for a request, as YAML (scalars JSON-quoted, which YAML reads as written). `created`
- * is pinned to 0 so SOURCE_DATE_EPOCH in the server's environment never moves a digest.
+ * The spec for a request. `created` is pinned to 0 so SOURCE_DATE_EPOCH in the server's
+ * environment never moves a digest.
+ */
+export function specObject(request: ImageRequest): ServeSpec {
+  return {
+    name: `pith-serve/${request.key.id.slice(0, 16)}`,
+    tag: request.suite,
+    created: 0,
+    debian: request.suite,
+    archs: [...request.archs],
+    preset: request.preset,
+    ...(request.variants.length > 0 ? { variants: [...request.variants] } : {}),
+    ...(request.packages.length > 0 ? { packages: [...request.packages] } : {}),
+  };
+}
+
+/**
+ * The same spec as YAML (values JSON-quoted, which YAML reads as written), kept beside the image's
+ * lock as a record: `pith build <work>/<key id>/pith.yaml` rebuilds the image from the same lock.
  */
 export function specText(request: ImageRequest): string {
-  const q = (s: string) => JSON.stringify(s);
-  const list = (items: string[]) => `[${items.map(q).join(', ')}]`;
-  const lines = [
-    `# pith serve: ${request.key.canonical}`,
-    `name: ${q(`pith-serve/${request.key.id.slice(0, 16)}`)}`,
-    `tag: ${q(request.suite)}`,
-    'created: 0',
-    `debian: ${q(request.suite)}`,
-    `archs: ${list(request.archs)}`,
-    `preset: ${q(request.preset)}`,
-  ];
-  if (request.variants.length > 0) lines.push(`variants: ${list(request.variants)}`);
-  if (request.packages.length > 0) lines.push(`packages: ${list(request.packages)}`);
-  return `${lines.join('\n')}\n`;
+  const lines = Object.entries(specObject(request)).map(([key, value]) => `${key}: ${JSON.stringify(value)}`);
+  return `# pith serve: ${request.key.canonical}\n${lines.join('\n')}\n`;
 }

@@ -5,11 +5,13 @@ import { PithError, type ErrorKind } from '../errors.js';
 import type { Descriptor } from '../image/types.js';
 import { MediaType } from '../image/media-types.js';
 import { BlobStore } from '../store/blob-store.js';
-import { BuildAbortedError, specText, UnsatisfiableError, type BuildLog, type BuiltArtifact, type ImageBuilder } from './builder.js';
+import { BuildAbortedError, specObject, specText, UnsatisfiableError, type BuildLog, type BuiltArtifact, type ImageBuilder, type ServeSpec } from './builder.js';
 import type { ImageRequest } from './names.js';
 import type { StoredManifest } from './storage.js';
 
 export interface WorkerInput {
+  spec: ServeSpec;
+  /** The spec as YAML, written beside the lock as a record (builder.ts). */
   specText: string;
   workDir: string;
   cacheDir: string;
@@ -21,9 +23,8 @@ export type WorkerMessage =
   | { type: 'error'; pith: boolean; kind?: ErrorKind; message: string; hint?: string; where?: string; stack?: string; aboutName: boolean };
 
 /**
- * Builds through pith's library: the request becomes a spec (builder.ts) in
- * `<workRoot>/<key id>/pith.yaml`, built in a worker thread with the shared cache. The lockfile
- * stays beside the spec, so a rebuild of the same key (after its image was evicted, or on a
+ * Builds through pith's library: the request becomes a spec object (builder.ts), built in a
+ * worker thread with the shared cache. Its lockfile is `<workRoot>/<key id>/pith.lock`, so a rebuild of the same key (after its image was evicted, or on a
  * replica sharing the work directory) uses the same packages and gives the same digest.
  */
 export class LibraryBuilder implements ImageBuilder {
@@ -34,7 +35,7 @@ export class LibraryBuilder implements ImageBuilder {
   }
 
   async build(request: ImageRequest, options: { signal: AbortSignal; log: BuildLog }): Promise<BuiltArtifact> {
-    const input: WorkerInput = { specText: specText(request), workDir: this.workDirOf(request), cacheDir: this.options.cacheDir };
+    const input: WorkerInput = { spec: specObject(request), specText: specText(request), workDir: this.workDirOf(request), cacheDir: this.options.cacheDir };
     const done = await runWorker(input, options);
     const store = new BlobStore(done.storeRoot);
     const read = async (d: Descriptor): Promise<StoredManifest> => ({ digest: d.digest, mediaType: d.mediaType, bytes: await store.readBytes(d.digest) });

@@ -47,7 +47,8 @@ export interface LockContext {
 /** A lock as the build uses it: written (when `changed`) only once the image is built. */
 export interface Pins {
   lock: Lockfile;
-  path: string;
+  /** Where the lock is read and written; undefined when the spec has none (a spec object). */
+  path: string | undefined;
   changed: boolean;
 }
 
@@ -67,7 +68,7 @@ export interface PlatformContext {
 /** What a source brings to one platform image; every field is optional. */
 export interface Contribution {
   /** Layers passed through as they are (a base image's), bottom first. */
-  layers?: ReadyLayer[];
+  layers?: Layer[];
   /** The image those layers make: trimming and install effects see it; it is never written again. */
   below?: ImageBelow;
   /** Parts: cached layers of their own, or entries of the one tree a trimmed image is cut from. */
@@ -92,8 +93,6 @@ export interface Contribution {
 }
 
 /** A layer that exists already: the image needs only its descriptor and history. */
-/** A layer that exists already (a base image's), passed through with its name and history line. */
-export type ReadyLayer = Layer;
 
 export interface ImageBelow {
   /** Identifies its content (the layers' diff_ids): part of cache keys of what is built on it. */

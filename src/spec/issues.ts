@@ -2,7 +2,7 @@
  * Runs a zod schema over the parsed YAML and turns its issues into problems: a field path, a one-line
  * message, and whether the position is the key (unknown or invalid keys) or the value.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
 import { describeValue } from './fields.js';
 
 export type FieldPath = (string | number)[];

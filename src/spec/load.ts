@@ -8,25 +8,10 @@ import path from 'node:path';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document } from 'yaml';
 import { PithError, specError } from '../errors.js';
 import { formatLimit, limit, raiseHint } from '../limits.js';
-import { checkAgainst, type FieldPath } from './issues.js';
+import { checkSpec, loadedSpec, lockPathFor, MAX_NESTING, type LoadedSpec } from './check.js';
 import { Positions } from './positions.js';
-import { specSchema } from './schema.js';
-import type { Spec } from './types.js';
 
-export interface LoadedSpec {
-  spec: Spec;
-  /** The path as given. */
-  file: string;
-  /** Absolute directory of the file; relative `src` paths resolve against it. */
-  dir: string;
-  /**
-   * `pith.yaml:14:7` for a field path like `['files', 0, 'src']` (keys as written in the file),
-   * falling back to the nearest existing parent, then to the file name.
-   */
-  where(path: ReadonlyArray<string | number>): string;
-  /** Whether a top-level key is written in the file (defaults make every key present in `spec`). */
-  written(key: string): boolean;
-}
+export { formatFieldPath, type LoadedSpec } from './check.js';
 
 export async function loadSpec(file: string): Promise<LoadedSpec> {
   let text: string;
@@ -91,35 +76,11 @@ export function parseSpec(text: string, file: string): LoadedSpec {
     });
   }
 
-  const checked = checkAgainst(specSchema, data);
-  if (!checked.ok) {
-    const located = checked.problems
-      .map((problem, index) => ({ problem, index, offset: positions.offset(problem.path, problem.atKey) ?? -1 }))
-      .sort((a, b) => a.offset - b.offset || a.index - b.index);
-    const first = located[0]!;
-    const field = formatFieldPath(first.problem.path);
-    const more = located.length > 1 ? ` (and ${located.length - 1} more)` : '';
-    throw specError(`${field ? `${field}: ` : ''}${first.problem.message}${more}`, { where: positions.at(first.offset < 0 ? undefined : first.offset) });
-  }
-
-  return {
-    spec: checked.value,
-    file,
-    dir: path.resolve(path.dirname(file)),
-    where: (fieldPath) => positions.where(fieldPath),
-    written: (key) => typeof data === 'object' && data !== null && Object.hasOwn(data, key),
-  };
-}
-
-/** `files[2].mode`, `env.PORT`, `labels["org.opencontainers.image.title"]`. */
-export function formatFieldPath(fieldPath: Readonly<FieldPath>): string {
-  let out = '';
-  for (const segment of fieldPath) {
-    if (typeof segment === 'number') out += `[${segment}]`;
-    else if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(segment)) out += out === '' ? segment : `.${segment}`;
-    else out += out === '' ? JSON.stringify(segment) : `[${JSON.stringify(segment)}]`;
-  }
-  return out;
+  const spec = checkSpec(data, (problem) => {
+    const offset = positions.offset(problem.path, problem.atKey);
+    return { where: positions.at(offset), order: offset ?? -1 };
+  });
+  return loadedSpec(spec, data, { file, dir: path.dirname(file), lockFile: lockPathFor(file), where: (fieldPath) => positions.where(fieldPath) });
 }
 
 /** The first key (in file order) that repeats an earlier key of its mapping: linear in the keys. */
@@ -143,9 +104,6 @@ function duplicateKey(doc: Document): { key: string; offset: number | undefined 
   });
   return first;
 }
-
-/** Deeper than any spec needs; yaml recurses per level and takes ~0.4 s to overflow at 3,000. */
-const MAX_NESTING = 64;
 
 /**
  * Where flow brackets (outside quotes and comments) first nest deeper than MAX_NESTING, in one

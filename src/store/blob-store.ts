@@ -1,26 +1,20 @@
 import { createHash } from 'node:crypto';
-import { constants, createReadStream, createWriteStream, type ReadStream, type WriteStream } from 'node:fs';
+import { constants, createReadStream, createWriteStream, type ReadStream } from 'node:fs';
 import { mkdir, rename, rm, stat, copyFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { type Digest, digestHex, sha256Digest } from '../image/digest.js';
 import { tempSibling, writeFileAtomic } from './atomic.js';
 import { integrityError } from '../errors.js';
+import type { Blobs, BlobWriter } from '../image/blobs.js';
 
-/** A blob being written: stream bytes in, then commit under the digest you computed. */
-export interface BlobWriter {
-  readonly stream: WriteStream;
-  /** Close the stream and move the file to its content address. */
-  commit(digest: Digest): Promise<void>;
-  /** Close the stream and delete the temporary file. */
-  abort(): Promise<void>;
-}
+export type { BlobWriter } from '../image/blobs.js';
 
 /**
  * A content-addressed directory of blobs (`<root>/sha256/<hex>`), written atomically. It is both
  * the build's cache and the staging area sinks copy (or hard-link) from.
  */
-export class BlobStore {
+export class BlobStore implements Blobs {
   constructor(readonly root: string) {}
 
   pathOf(digest: Digest): string {
@@ -43,7 +37,7 @@ export class BlobStore {
   async putBytes(data: Uint8Array): Promise<{ digest: Digest; size: number }> {
     const digest = sha256Digest(data);
     // Small blobs (configs, manifests): compare what is there rather than trust the name.
-    let present = false;
+    let present: boolean;
     try {
       present = Buffer.from(data).equals(await readFile(this.pathOf(digest)));
     } catch {

@@ -4,6 +4,7 @@
  * and put images (with an index over several) in. The OCI layout and the archives are this plus
  * their index.json; a build's output is this in the cache.
  */
+import { byKey } from '../byte-order.js';
 import { PithError } from '../errors.js';
 import { isDigest } from '../image/digest.js';
 import { imageDescriptor, type Image, type ImageSet } from '../image/image.js';
@@ -143,5 +144,5 @@ export async function storeImageSet(input: StoreImagesInput): Promise<ImageSet> 
 }
 
 function sortedByDigest(descriptors: Iterable<Descriptor>): Descriptor[] {
-  return [...descriptors].sort((a, b) => (a.digest < b.digest ? -1 : a.digest > b.digest ? 1 : 0));
+  return [...descriptors].sort(byKey((d) => d.digest));
 }

@@ -18,7 +18,7 @@ const ACCEPT = 'application/vnd.oci.image.index.v1+json, application/vnd.oci.ima
 describe('pith serve with a backing registry', () => {
   let dir: string;
   let registry: TestRegistry;
-  let replicas: ServeProcess[] = [];
+  const replicas: ServeProcess[] = [];
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'pith-serve-registry-'));
     registry = await startRegistry();

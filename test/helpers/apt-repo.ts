@@ -2,7 +2,7 @@
  * A real, signed apt repository on local disk, for pith's offline resolution and tampering tests:
  * .debs built by the host's `dpkg-deb`, Packages indexes (plain, xz, gzip, by-hash), a Release
  * listing their MD5Sum/SHA256, and InRelease/Release.gpg signed by a throw-away gpg key. The real
- * `apt-get` and `gpgv` accept it (test/unit/apt-repo/ proves it), so whatever pith concludes about
+ * `apt-get` and `gpgv` accept it (test/unit/helpers/apt-repo/ proves it), so whatever pith concludes about
  * it, it would conclude about a Debian mirror. Serve it with `serveDirectory` (./http-server.ts).
  *
  * Tamper helpers change the repository in place after signing, each breaking exactly one link of

@@ -1,9 +1,6 @@
-import { build } from '../../build/build.js';
-import { loadSpec } from '../../spec/load.js';
-import { sinkNames } from '../../transports/sinks.js';
+import { build, loadSpec, parseCompression, sinkNames } from '../../index.js';
 import { usageError } from '../../errors.js';
 import { parseArgs } from 'node:util';
-import { parseCompression } from '../../image/compression.js';
 import { type Command, parseOrUsage } from './command.js';
 
 export const buildCommand: Command = {
@@ -126,8 +123,8 @@ function printResult(result: BuildResult, loaded: Awaited<ReturnType<typeof load
 
 async function loadRegistry() {
   const [{ parseReference }, { pushImage }, { blobProgress }] = await Promise.all([
-    import('../../registry-client/reference.js'),
-    import('../../transports/registry.js'),
+    import('../../registry-client/index.js'),
+    import('../../transports/index.js'),
     import('./push.js'),
   ]);
   return { parseReference, pushImage, blobProgress };

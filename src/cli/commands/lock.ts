@@ -1,6 +1,5 @@
 import { parseArgs } from 'node:util';
-import { lockSpec } from '../../build/build.js';
-import { loadSpec } from '../../spec/load.js';
+import { loadSpec, lockSpec } from '../../index.js';
 import { usageError } from '../../errors.js';
 import { type Command, parseOrUsage } from './command.js';
 

@@ -1,8 +1,6 @@
 import { parseArgs } from 'node:util';
-import type { BlobEvent, PushResult } from '../../registry-client/push.js';
-import type { AttachedSbom } from '../../registry-client/referrers.js';
-import { openImageSet } from '../../transports/open.js';
-import { pushImage } from '../../transports/registry.js';
+import type { AttachedSbom, BlobEvent, PushResult } from '../../registry-client/index.js';
+import { openImageSet, pushImage } from '../../transports/index.js';
 import { usageError } from '../../errors.js';
 import { type Command, parseOrUsage } from './command.js';
 

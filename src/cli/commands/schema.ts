@@ -1,4 +1,4 @@
-import { specJsonSchema } from '../../spec/json-schema.js';
+import { specJsonSchema } from '../../index.js';
 import { usageError } from '../../errors.js';
 import { type Command } from './command.js';
 

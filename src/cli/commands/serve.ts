@@ -1,8 +1,6 @@
 import { parseArgs } from 'node:util';
-import { defaultCacheDir } from '../../store/cache-dir.js';
-import { RegistryStorage } from '../../server/registry-storage.js';
-import { SERVE_DEFAULTS, startServe } from '../../server/serve.js';
-import { CONNECTION_DEFAULTS } from '../../server/connection-guard.js';
+import { defaultCacheDir } from '../../index.js';
+import { CONNECTION_DEFAULTS, RegistryStorage, SERVE_DEFAULTS, startServe } from '../../server/index.js';
 import { usageError } from '../../errors.js';
 import { type Command, parseOrUsage } from './command.js';
 

@@ -6,7 +6,7 @@
 import { isPithError, specError } from '../../errors.js';
 import type { Digest } from '../../image/digest.js';
 import type { LoadedSpec } from '../../spec/load.js';
-import { lockMismatch, lockPathFor, readLockfile, type Lockfile, type LockInputs } from '../../lock/lockfile.js';
+import { lockMismatch, readLockfile, type Lockfile, type LockInputs } from '../../lock/lockfile.js';
 import type { DebianSelection } from './selection.js';
 import { resolveLock, type BaseForLock, type ResolveOptions } from './resolve.js';
 import { specEnv } from './selection.js';
@@ -58,17 +58,19 @@ export async function lockedPackages(
   selection: DebianSelection,
   archs: string[],
   options: LockOptions,
-): Promise<{ lock: Lockfile; path: string; changed: boolean }> {
-  const path = lockPathFor(loaded.file);
+): Promise<{ lock: Lockfile; path: string | undefined; changed: boolean }> {
+  const path = loaded.lockFile;
   const base = options.base;
   const inputs = lockInputs(selection, archs, base ? { ref: base.ref, digest: '' } : undefined);
-  const existing = await readLockfile(path);
+  // A spec object given no lockFile has no lock: resolved on every build.
+  const existing = path === undefined ? undefined : await readLockfile(path);
   if (existing && !options.update) {
     const mismatch = lockMismatch(existing, inputs) ?? localeMismatch(existing, specEnv(loaded, selection)) ?? (await basePinProblem(existing, archs, base));
     if (!mismatch) return { lock: existing, path, changed: false };
     if (options.frozen) throw specError(`${path} does not match ${loaded.file} (${mismatch})`, { hint: 'run pith lock, or build without --frozen' });
     options.log?.(`${path} does not match the spec (${mismatch}): resolving again`);
   } else if (!existing && options.frozen) {
+    if (path === undefined) throw specError(`${loaded.file}: no lockFile given, and frozen never resolves`, { hint: 'pass lockFile to specFromObject' });
     throw specError(`${path}: no lockfile, and --frozen never resolves`, { hint: 'run pith lock first' });
   }
 

@@ -28,7 +28,7 @@ export function debianSource(loaded: LoadedSpec, selection: DebianSelection, opt
   const located = (ctx: PlatformContext): LocatedPackage[] => {
     if (!ctx.pins) throw new Error('debian: contribute() before lock()');
     const packages = ctx.pins.lock.packages[ctx.arch];
-    if (!packages) throw buildError(`${ctx.pins.path} has no packages for ${ctx.arch} (run pith lock)`);
+    if (!packages) throw buildError(`${ctx.pins.path ?? 'the lock'} has no packages for ${ctx.arch} (run pith lock)`);
     // Any configured mirror of the locked suites serves the .debs; their hashes come from the lock.
     return locateLockedDebs(packages, selection.repos);
   };

@@ -32,7 +32,7 @@ import { lookupPath } from '../../elf/paths.js';
 import { elfImports } from '../../elf/symbols.js';
 import type { TreeEntry } from '../entry.js';
 import type { FsTree } from '../fs-tree.js';
-import { statusPath } from '../../sources/debian/install/dpkg-status.js';
+import { statusPath } from './dpkg-database.js';
 import { ancestorsOf, baseName, resolveLinkTarget, toImagePath } from '../paths.js';
 import { compileGlob, isGlob, normalizePattern } from './glob.js';
 import { DEFAULT_RULES, type Rule, type RuleContext } from './rules.js';

@@ -2,7 +2,7 @@
  * Readers of the image files the trim rules (rules.ts) look at: nsswitch.conf, gconv-modules,
  * passwd, and the dpkg control files under var/lib/dpkg/status.d. Pure text in, sorted lists out.
  */
-import { controlField } from '../../sources/debian/install/dpkg-status.js';
+import { controlField } from './dpkg-database.js';
 
 /**
  * The NSS services an nsswitch.conf names (`database: service [STATUS=action] service ...`), plus

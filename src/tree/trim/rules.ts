@@ -125,7 +125,7 @@
  *
  * `#!` interpreters of kept scripts are not a rule: the engine reads them (closure.ts).
  */
-import { md5sumsPath, statusPath } from '../../sources/debian/install/dpkg-status.js';
+import { md5sumsPath, statusPath } from './dpkg-database.js';
 import { ancestorsOf, parentOf } from '../paths.js';
 import { gconvModuleFiles, nssServices, passwdHomes, withSameSourceDependencies } from './rule-inputs.js';
 import { C_COMPILER, COMMAND_DIRS, FONTCONFIG, GIT, JS_FILE, JVM_FILE, libDirs, LIBC, LIBSSL, MAGICK, NODE, NODE_TREES } from './rule-patterns.js';

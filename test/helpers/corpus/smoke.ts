@@ -5,7 +5,7 @@
  * the host, `exec` runs a command inside it. The first failing step ends the smoke test; the
  * detached container and the bundle are removed whatever happens.
  */
-import { Bundle, Detached, firstLines, lastLines } from '../container.js';
+import { type Bundle, type Detached, firstLines, lastLines } from '../container.js';
 import type { RunOutcome } from '../runtime.js';
 import type { Expectation, Step } from './corpus.js';
 

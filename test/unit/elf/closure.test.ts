@@ -27,7 +27,6 @@ const MAIN_GONE = 'int gone(void);\nint main(void){return gone();}\n';
 
 const hostFs = hostFsView();
 const paths = (c: ElfClosure) => c.objects.map((o) => o.path);
-const realPaths = (c: ElfClosure) => [...new Set(c.objects.map((o) => o.chain.realPath))].sort();
 /** What the real loader loads, as paths (ldd prints the name each object was opened under). */
 const lddPaths = (binary: string) => {
   const entries = ldd(binary);

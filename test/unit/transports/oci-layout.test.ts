@@ -1,4 +1,4 @@
-/** Reading OCI layouts (pith's, skopeo's, umoci's) back into ImageArtifacts. */
+/** Reading OCI layouts (pith's, skopeo's, umoci's) back into image sets. */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';

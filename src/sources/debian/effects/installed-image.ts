@@ -39,13 +39,10 @@ export interface InstallEffectsOptions {
 
 export type { SpecImage };
 
-/** The image with its install effects (src/sources/source.ts: SettledImage). */
-export type InstalledImage = SettledImage;
-
 /** Runs of the effects, each after reading package files the previous one wanted. */
 const MAX_ATTEMPTS = 8;
 
-export async function installedImage(packages: readonly LocatedPackage[], spec: SpecImage, options: InstallEffectsOptions): Promise<InstalledImage> {
+export async function installedImage(packages: readonly LocatedPackage[], spec: SpecImage, options: InstallEffectsOptions): Promise<SettledImage> {
   const facts = packages.length ? await installFacts(packages, { cacheDir: options.cacheDir, ...(options.log ? { log: options.log } : {}) }) : new Map<string, InstallFacts>();
   const viewPackages: ViewPackage[] = packages.map((p) => ({ name: p.name, version: p.version, architecture: p.architecture, facts: facts.get(p.sha256)! }));
   const scripts = viewPackages.map(scriptsOf);

@@ -31,7 +31,7 @@ export function applyNss(ws: EffectWorkspace): void {
     const data = readFileSync(file);
     ws.tree.add(imagePath, { type: 'file', mode: 0o644, uid: 0, gid: 0, size: statSync(file).size, source: { kind: 'host', path: file }, origin });
     added.push(soname);
-    let needed: string[] = [];
+    let needed: string[];
     try {
       needed = parseElf(data).needed;
     } catch {

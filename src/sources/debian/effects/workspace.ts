@@ -5,9 +5,9 @@
  * so it can be collected into its own layer afterwards; package entries are never changed in place.
  */
 import type { DirEntry, FileEntry, Origin, TreeEntry } from '../../../tree/entry.js';
-import { FsTree, type NewEntry } from '../../../tree/fs-tree.js';
+import type { FsTree, NewEntry } from '../../../tree/fs-tree.js';
 import { baseName, parentOf, toImagePath } from '../../../tree/paths.js';
-import { AccountsDb } from './accounts-db.js';
+import type { AccountsDb } from './accounts-db.js';
 
 /** A package file whose bytes the effects view does not hold yet (read from the .deb on demand). */
 export interface DeferredContent {

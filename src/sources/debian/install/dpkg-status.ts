@@ -5,36 +5,9 @@
  * .deb's md5sums. There is no var/lib/dpkg/status and no info/ directory.
  */
 import { integrityError } from '../../../errors.js';
+import { controlField } from '../../../tree/trim/dpkg-database.js';
 
-export const STATUS_DIR = 'var/lib/dpkg/status.d';
-
-export function statusPath(packageName: string): string {
-  return `${STATUS_DIR}/${packageName}`;
-}
-
-export function md5sumsPath(packageName: string): string {
-  return `${STATUS_DIR}/${packageName}.md5sums`;
-}
-
-/**
- * A field of a control paragraph (the first paragraph's), continuation lines joined with '\n';
- * undefined when absent. Field names are case-insensitive, as in deb822.
- */
-export function controlField(control: string, field: string): string | undefined {
-  const wanted = field.toLowerCase();
-  const lines = control.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    if (line.trim() === '') break; // end of the first paragraph
-    if (line.startsWith(' ') || line.startsWith('\t') || line.startsWith('#')) continue;
-    const colon = line.indexOf(':');
-    if (colon <= 0 || line.slice(0, colon).toLowerCase() !== wanted) continue;
-    const parts = [line.slice(colon + 1).trim()];
-    while (i + 1 < lines.length && /^[ \t]/.test(lines[i + 1]!) && lines[i + 1]!.trim() !== '') parts.push(lines[++i]!.trimEnd());
-    return parts.join('\n');
-  }
-  return undefined;
-}
+export { STATUS_DIR, statusPath, md5sumsPath, controlField } from '../../../tree/trim/dpkg-database.js';
 
 /**
  * Checks that a .deb's control file describes the package it was selected as: a .deb that

@@ -137,7 +137,7 @@ function getopts(sh: ShellState, args: string[]): Result {
   }
   const letter = arg[pos]!;
   const spec = optstring.indexOf(letter);
-  let next = () => {
+  const next = () => {
     pos++;
     if (pos >= arg.length) {
       index++;
@@ -152,7 +152,6 @@ function getopts(sh: ShellState, args: string[]): Result {
     const value = pos + 1 < arg.length ? arg.slice(pos + 1) : argv[index];
     index += pos + 1 < arg.length ? 1 : 2;
     pos = 1;
-    next = () => undefined;
     if (value === undefined) {
       sh.vars.set(name, optstring.startsWith(':') ? ':' : '?');
     } else {

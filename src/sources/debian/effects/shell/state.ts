@@ -3,7 +3,7 @@
  * the shell state builtins.ts reads and changes.
  */
 import type { Command } from './ast.js';
-import type { ShellHost } from './interpreter.js';
+import type { ShellHost } from './host.js';
 
 /** The script used more steps or deeper calls than any maintainer script needs. */
 export class ShellLimitError extends Error {}

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { PithError, isPithError, type ErrorKind } from '../../../../../src/errors.js';
+import { type PithError, isPithError, type ErrorKind } from '../../../../../src/errors.js';
 import { readDeb } from '../../../../../src/sources/debian/deb/deb-reader.js';
 import { type TarEntrySpec, craftDeb, pythonTar, writeAr, MINIMAL_CONTROL } from '../../../../helpers/deb-craft.js';
 import { run } from '../../../../helpers/deb-tools.js';
