@@ -42,150 +42,156 @@ export function createHandler(options: HandlerOptions): Handler {
   return async (request: Request): Promise<Response> => {
     const head = request.method === 'HEAD';
     try {
-      const url = new URL(request.url);
-      let path: string;
-      try {
-        path = decodeURIComponent(url.pathname);
-      } catch {
-        throw new DistributionError('NAME_INVALID', `invalid percent-encoding in ${url.pathname}`);
-      }
-
-      if (path === '/healthz') {
-        readOnly(request, path);
-        const draining = options.draining?.() ?? false;
-        const body = {
-          status: draining ? 'draining' : 'ok',
-          uptimeSeconds: Math.round((Date.now() - started) / 1000),
-          storage: options.images.storage.description,
-          builds: { ...options.images.counters, inflight: options.images.inflightCount },
-        };
-        return json(draining ? 503 : 200, body, head);
-      }
-      if (path === '/v2' || path === '/v2/') {
-        readOnly(request, path);
-        return json(200, {}, head);
-      }
-
-      let m: RegExpMatchArray | null;
-      if ((m = path.match(/^\/v2\/(.+)\/blobs\/uploads(?:\/.*)?$/))) {
-        throw unsupported(request.method, path);
-      }
-      if ((m = path.match(/^\/v2\/(.+)\/manifests\/([^/]+)$/))) {
-        readOnly(request, path);
-        return await manifest(request, m[1]!, m[2]!);
-      }
-      if ((m = path.match(/^\/v2\/(.+)\/blobs\/([^/]+)$/))) {
-        readOnly(request, path);
-        return await blob(request, m[1]!, m[2]!);
-      }
-      if ((m = path.match(/^\/v2\/(.+)\/tags\/list$/))) {
-        readOnly(request, path);
-        return tags(url, m[1]!, head);
-      }
-      if ((m = path.match(/^\/v2\/(.+)\/referrers\/([^/]+)$/))) {
-        readOnly(request, path);
-        checkName(m[1]!);
-        digestOf(m[2]!);
-        const empty: ImageIndex = { schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [] };
-        return json(200, empty, head, MediaType.ociIndex);
-      }
-      throw new DistributionError('UNSUPPORTED', `no such endpoint: ${request.method} ${path}`, null, 404);
+      return await route(request, options, started);
     } catch (err) {
       if (err instanceof DistributionError) return errorResponse(err, head);
       log({ event: 'error', method: request.method, url: request.url, error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
       return errorResponse(new DistributionError('UNKNOWN', `internal error: ${err instanceof Error ? err.message : String(err)}`), head);
     }
   };
+}
 
-  function checkName(name: string): void {
-    parseImageName(name, 'latest', options.limits);
+/** The request's endpoint, by path; what it may not do throws a DistributionError. */
+async function route(request: Request, options: HandlerOptions, started: number): Promise<Response> {
+  const head = request.method === 'HEAD';
+  const url = new URL(request.url);
+  let path: string;
+  try {
+    path = decodeURIComponent(url.pathname);
+  } catch {
+    throw new DistributionError('NAME_INVALID', `invalid percent-encoding in ${url.pathname}`);
   }
-
-  async function manifest(request: Request, name: string, reference: string): Promise<Response> {
-    const head = request.method === 'HEAD';
-    if (reference.includes(':')) {
-      checkName(name);
-      const digest = digestOf(reference);
-      const found = await options.images.manifestByDigest(digest);
-      if (!found) throw new DistributionError('MANIFEST_UNKNOWN', `manifest ${digest} is not known here`, { name, digest });
-      return manifestResponse(found, head);
-    }
-    const image = parseImageName(name, reference, options.limits);
-    const root = await options.images.rootFor(image);
-    return manifestResponse(await negotiate(root, request), head);
+  if (path === '/healthz') {
+    readOnly(request, path);
+    return healthz(options, started, head);
   }
-
-  /**
-   * An index for clients that take one; a client that accepts only manifests gets the manifest
-   * of its platform (its User-Agent's `arch/<x>` when it says, else the server's default arch).
-   */
-  async function negotiate(root: StoredManifest, request: Request): Promise<StoredManifest> {
-    if (!INDEX_TYPES.includes(root.mediaType)) return root;
-    const accepted = acceptedTypes(request.headers.get('accept'));
-    if (accepted === 'any' || accepted.some((t) => INDEX_TYPES.includes(t)) || !accepted.some((t) => MANIFEST_TYPES.includes(t))) return root;
-    const index = JSON.parse(Buffer.from(root.bytes).toString('utf8')) as ImageIndex;
-    const wanted = userAgentArch(request.headers.get('user-agent')) ?? options.defaultArch;
-    const pick =
-      index.manifests.find((d) => d.platform && matches(d.platform, wanted)) ??
-      index.manifests.find((d) => d.platform && matches(d.platform, options.defaultArch)) ??
-      index.manifests[0];
-    if (!pick) return root;
-    const child = await options.images.manifestByDigest(pick.digest);
-    if (!child) throw new DistributionError('MANIFEST_UNKNOWN', `platform manifest ${pick.digest} is missing from storage`, { digest: pick.digest });
-    return child;
+  if (path === '/v2' || path === '/v2/') {
+    readOnly(request, path);
+    return json(200, {}, head);
   }
+  if (/^\/v2\/(.+)\/blobs\/uploads(?:\/.*)?$/.test(path)) throw unsupported(request.method, path);
+  let m: RegExpMatchArray | null;
+  if ((m = path.match(/^\/v2\/(.+)\/manifests\/([^/]+)$/))) {
+    readOnly(request, path);
+    return await manifest(options, request, m[1]!, m[2]!);
+  }
+  if ((m = path.match(/^\/v2\/(.+)\/blobs\/([^/]+)$/))) {
+    readOnly(request, path);
+    return await blob(options, request, m[1]!, m[2]!);
+  }
+  if ((m = path.match(/^\/v2\/(.+)\/tags\/list$/))) {
+    readOnly(request, path);
+    return tags(options, url, m[1]!, head);
+  }
+  if ((m = path.match(/^\/v2\/(.+)\/referrers\/([^/]+)$/))) {
+    readOnly(request, path);
+    checkName(options, m[1]!);
+    digestOf(m[2]!);
+    const empty: ImageIndex = { schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [] };
+    return json(200, empty, head, MediaType.ociIndex);
+  }
+  throw new DistributionError('UNSUPPORTED', `no such endpoint: ${request.method} ${path}`, null, 404);
+}
 
-  async function blob(request: Request, name: string, reference: string): Promise<Response> {
-    const head = request.method === 'HEAD';
-    checkName(name);
+function healthz(options: HandlerOptions, started: number, head: boolean): Response {
+  const draining = options.draining?.() ?? false;
+  const body = {
+    status: draining ? 'draining' : 'ok',
+    uptimeSeconds: Math.round((Date.now() - started) / 1000),
+    storage: options.images.storage.description,
+    builds: { ...options.images.counters, inflight: options.images.inflightCount },
+  };
+  return json(draining ? 503 : 200, body, head);
+}
+
+function checkName(options: HandlerOptions, name: string): void {
+  parseImageName(name, 'latest', options.limits);
+}
+
+async function manifest(options: HandlerOptions, request: Request, name: string, reference: string): Promise<Response> {
+  const head = request.method === 'HEAD';
+  if (reference.includes(':')) {
+    checkName(options, name);
     const digest = digestOf(reference);
-    const storage = options.images.storage;
-    if (storage.blobUrl) {
-      const location = await storage.blobUrl(digest);
-      if (location) return new Response(null, { status: 307, headers: { ...API_HEADERS, Location: location, 'Docker-Content-Digest': digest } });
-    }
-    const size = await storage.statBlob(digest);
-    if (size === undefined) throw new DistributionError('BLOB_UNKNOWN', `blob ${digest} is not known here`, { name, digest });
-    const headers: Record<string, string> = {
-      ...API_HEADERS,
-      'Content-Type': 'application/octet-stream',
-      'Docker-Content-Digest': digest,
-      'Accept-Ranges': 'bytes',
-      ETag: `"${digest}"`,
-    };
-    const range = head ? undefined : parseRange(request.headers.get('range'), size);
-    if (range === 'unsatisfiable') {
-      throw new DistributionError('RANGE_INVALID', `range ${request.headers.get('range')} is outside blob ${digest} (${size} bytes)`, { digest, size }, 416, {
-        'Content-Range': `bytes */${size}`,
-      });
-    }
-    if (head) return new Response(null, { status: 200, headers: { ...headers, 'Content-Length': String(size) } });
-    const body = await storage.getBlob(digest, range);
-    if (!body) throw new DistributionError('BLOB_UNKNOWN', `blob ${digest} is not known here`, { name, digest });
-    if (range) {
-      headers['Content-Range'] = `bytes ${range.start}-${range.end}/${size}`;
-      headers['Content-Length'] = String(range.end - range.start + 1);
-      return new Response(body.stream, { status: 206, headers });
-    }
-    headers['Content-Length'] = String(size);
-    return new Response(body.stream, { status: 200, headers });
+    const found = await options.images.manifestByDigest(digest);
+    if (!found) throw new DistributionError('MANIFEST_UNKNOWN', `manifest ${digest} is not known here`, { name, digest });
+    return manifestResponse(found, head);
   }
+  const image = parseImageName(name, reference, options.limits);
+  const root = await options.images.rootFor(image);
+  return manifestResponse(await negotiate(options, root, request), head);
+}
 
-  function tags(url: URL, name: string, head: boolean): Response {
-    checkName(name);
-    let all = tagsFor(options.limits.suites);
-    const last = url.searchParams.get('last');
-    if (last !== null) all = all.filter((t) => t > last);
-    const nParam = url.searchParams.get('n');
-    const headers: Record<string, string> = {};
-    if (nParam !== null) {
-      if (!/^\d+$/.test(nParam)) throw new DistributionError('UNSUPPORTED', `n must be a whole number, not "${nParam}"`, null, 400);
-      const n = Number(nParam);
-      if (all.length > n && n > 0) headers.Link = `</v2/${name}/tags/list?n=${n}&last=${encodeURIComponent(all[n - 1]!)}>; rel="next"`;
-      all = all.slice(0, n);
-    }
-    return json(200, { name, tags: all }, head, 'application/json', headers);
+/**
+ * An index for clients that take one; a client that accepts only manifests gets the manifest
+ * of its platform (its User-Agent's `arch/<x>` when it says, else the server's default arch).
+ */
+async function negotiate(options: HandlerOptions, root: StoredManifest, request: Request): Promise<StoredManifest> {
+  if (!INDEX_TYPES.includes(root.mediaType)) return root;
+  const accepted = acceptedTypes(request.headers.get('accept'));
+  if (accepted === 'any' || accepted.some((t) => INDEX_TYPES.includes(t)) || !accepted.some((t) => MANIFEST_TYPES.includes(t))) return root;
+  const index = JSON.parse(Buffer.from(root.bytes).toString('utf8')) as ImageIndex;
+  const wanted = userAgentArch(request.headers.get('user-agent')) ?? options.defaultArch;
+  const pick =
+    index.manifests.find((d) => d.platform && matches(d.platform, wanted)) ??
+    index.manifests.find((d) => d.platform && matches(d.platform, options.defaultArch)) ??
+    index.manifests[0];
+  if (!pick) return root;
+  const child = await options.images.manifestByDigest(pick.digest);
+  if (!child) throw new DistributionError('MANIFEST_UNKNOWN', `platform manifest ${pick.digest} is missing from storage`, { digest: pick.digest });
+  return child;
+}
+
+async function blob(options: HandlerOptions, request: Request, name: string, reference: string): Promise<Response> {
+  const head = request.method === 'HEAD';
+  checkName(options, name);
+  const digest = digestOf(reference);
+  const storage = options.images.storage;
+  if (storage.blobUrl) {
+    const location = await storage.blobUrl(digest);
+    if (location) return new Response(null, { status: 307, headers: { ...API_HEADERS, Location: location, 'Docker-Content-Digest': digest } });
   }
+  const size = await storage.statBlob(digest);
+  if (size === undefined) throw new DistributionError('BLOB_UNKNOWN', `blob ${digest} is not known here`, { name, digest });
+  const headers: Record<string, string> = {
+    ...API_HEADERS,
+    'Content-Type': 'application/octet-stream',
+    'Docker-Content-Digest': digest,
+    'Accept-Ranges': 'bytes',
+    ETag: `"${digest}"`,
+  };
+  const range = head ? undefined : parseRange(request.headers.get('range'), size);
+  if (range === 'unsatisfiable') {
+    throw new DistributionError('RANGE_INVALID', `range ${request.headers.get('range')} is outside blob ${digest} (${size} bytes)`, { digest, size }, 416, {
+      'Content-Range': `bytes */${size}`,
+    });
+  }
+  if (head) return new Response(null, { status: 200, headers: { ...headers, 'Content-Length': String(size) } });
+  const body = await storage.getBlob(digest, range);
+  if (!body) throw new DistributionError('BLOB_UNKNOWN', `blob ${digest} is not known here`, { name, digest });
+  if (range) {
+    headers['Content-Range'] = `bytes ${range.start}-${range.end}/${size}`;
+    headers['Content-Length'] = String(range.end - range.start + 1);
+    return new Response(body.stream, { status: 206, headers });
+  }
+  headers['Content-Length'] = String(size);
+  return new Response(body.stream, { status: 200, headers });
+}
+
+function tags(options: HandlerOptions, url: URL, name: string, head: boolean): Response {
+  checkName(options, name);
+  let all = tagsFor(options.limits.suites);
+  const last = url.searchParams.get('last');
+  if (last !== null) all = all.filter((t) => t > last);
+  const nParam = url.searchParams.get('n');
+  const headers: Record<string, string> = {};
+  if (nParam !== null) {
+    if (!/^\d+$/.test(nParam)) throw new DistributionError('UNSUPPORTED', `n must be a whole number, not "${nParam}"`, null, 400);
+    const n = Number(nParam);
+    if (all.length > n && n > 0) headers.Link = `</v2/${name}/tags/list?n=${n}&last=${encodeURIComponent(all[n - 1]!)}>; rel="next"`;
+    all = all.slice(0, n);
+  }
+  return json(200, { name, tags: all }, head, 'application/json', headers);
 }
 
 function readOnly(request: Request, path: string): void {

@@ -3,7 +3,7 @@
  * node:http): one JSON access-log line per request (method, path, status, bytes sent, ms), and a
  * graceful close (stop accepting, let requests in progress finish, then cut what is left).
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CONNECTION_DEFAULTS, guardConnections, isRefused, type ConnectionLimits } from './connection-guard.js';
 import { DistributionError, errorBody } from './errors.js';
@@ -26,92 +26,13 @@ export async function listenNode(
   options: { host: string; port: number; log?: EventLog; connections?: Partial<ConnectionLimits> },
 ): Promise<NodeServer> {
   const log = options.log ?? (() => undefined);
-  let active = 0;
-  let idle: (() => void) | undefined;
-
+  const requests: InFlight = { active: 0 };
   const limits: ConnectionLimits = { ...CONNECTION_DEFAULTS, ...options.connections };
   // Node checks header and request timeouts every connectionsCheckingInterval (30 s by default).
   // A request without Host is answered by the handler, not with Node's bare 400 (HTTP/1.1 wants
   // one, but the registry never reads it).
   const serverOptions = { keepAliveTimeout: limits.keepAliveTimeoutMs, connectionsCheckingInterval: 1000, requireHostHeader: false };
-  const server = createServer(serverOptions, (req, res) => {
-    if (isRefused(req.socket)) return void res.destroy();
-    active += 1;
-    const started = process.hrtime.bigint();
-    let bytes = 0;
-    let status = 0;
-    let logged = false;
-    const done = () => {
-      if (logged) return;
-      logged = true;
-      active -= 1;
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      log({ event: 'request', method: req.method, path: req.url, status, bytes, ms: Math.round(ms * 100) / 100, ...(res.writableFinished ? {} : { aborted: true }) });
-      if (active === 0) idle?.();
-    };
-    res.on('close', done);
-    serve(req, res, (n) => (bytes += n), (s) => (status = s)).catch((err: unknown) => {
-      log({ event: 'error', method: req.method, path: req.url, error: err instanceof Error ? err.message : String(err) });
-      if (!res.headersSent) {
-        status = 500;
-        res.writeHead(500, { 'content-type': 'application/json' }).end('{"errors":[{"code":"UNKNOWN","message":"internal error","detail":null}]}');
-      } else {
-        res.destroy();
-      }
-    });
-  });
-
-  async function serve(req: IncomingMessage, res: ServerResponse, sent: (n: number) => void, setStatus: (s: number) => void): Promise<void> {
-    const headers = new Headers();
-    for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
-      try {
-        headers.append(req.rawHeaders[i]!, req.rawHeaders[i + 1]!);
-      } catch {
-        // a header value fetch refuses (control characters): not one this registry reads
-      }
-    }
-    const method = req.method ?? 'GET';
-    // Pushes are refused without their body: drain it so the connection stays usable.
-    if (method !== 'GET' && method !== 'HEAD') req.resume();
-    const request = toRequest(req.url ?? '/', method, headers);
-    const response = request
-      ? await handler(request)
-      : new Response(errorBody(new DistributionError('UNSUPPORTED', 'the request target is not a URL path', null, 400)), {
-          status: 400,
-          headers: { 'content-type': 'application/json' },
-        });
-    setStatus(response.status);
-    const outHeaders: Record<string, string | string[]> = {};
-    response.headers.forEach((value, key) => {
-      outHeaders[key] = value;
-    });
-    res.writeHead(response.status, outHeaders);
-    if (!response.body || method === 'HEAD') {
-      await response.body?.cancel();
-      res.end();
-      return;
-    }
-    const reader = response.body.getReader();
-    const onClose = () => void reader.cancel().catch(() => undefined);
-    res.once('close', onClose);
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        if (res.destroyed) return;
-        sent(value.byteLength);
-        if (!res.write(value)) await new Promise<void>((resolve) => {
-          const go = () => { res.off('drain', go); res.off('close', go); resolve(); };
-          res.on('drain', go);
-          res.on('close', go);
-        });
-      }
-      res.end();
-    } finally {
-      res.off('close', onClose);
-    }
-  }
-
+  const server = createServer(serverOptions, requestListener(handler, requests, log));
   guardConnections(server, limits, log);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -127,24 +48,63 @@ export async function listenNode(
     host: address.address,
     port: address.port,
     get active() {
-      return active;
+      return requests.active;
     },
-    async close(graceMs: number): Promise<void> {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      if (active > 0) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, graceMs);
-          idle = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-      }
-      server.closeAllConnections();
-      await closed;
-    },
+    close: (graceMs: number) => closeServer(server, requests, graceMs),
   };
+}
+
+/** Requests in progress, and who waits for there to be none. */
+interface InFlight {
+  active: number;
+  idle?: () => void;
+}
+
+/** Counts, serves and logs each request (refused sockets are dropped at once). */
+function requestListener(handler: Handler, requests: InFlight, log: EventLog): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    if (isRefused(req.socket)) return void res.destroy();
+    requests.active += 1;
+    const started = process.hrtime.bigint();
+    let bytes = 0;
+    let status = 0;
+    let logged = false;
+    const done = () => {
+      if (logged) return;
+      logged = true;
+      requests.active -= 1;
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      log({ event: 'request', method: req.method, path: req.url, status, bytes, ms: Math.round(ms * 100) / 100, ...(res.writableFinished ? {} : { aborted: true }) });
+      if (requests.active === 0) requests.idle?.();
+    };
+    res.on('close', done);
+    serve(handler, req, res, (n) => (bytes += n), (s) => (status = s)).catch((err: unknown) => {
+      log({ event: 'error', method: req.method, path: req.url, error: err instanceof Error ? err.message : String(err) });
+      if (!res.headersSent) {
+        status = 500;
+        res.writeHead(500, { 'content-type': 'application/json' }).end('{"errors":[{"code":"UNKNOWN","message":"internal error","detail":null}]}');
+      } else {
+        res.destroy();
+      }
+    });
+  };
+}
+
+/** Stop accepting; wait up to `graceMs` for requests in progress, then close every connection. */
+async function closeServer(server: Server, requests: InFlight, graceMs: number): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  if (requests.active > 0) {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, graceMs);
+      requests.idle = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+  server.closeAllConnections();
+  await closed;
 }
 
 /**
@@ -163,5 +123,66 @@ function toRequest(target: string, method: string, headers: Headers): Request | 
   } catch {
     // fetch refuses CONNECT, TRACE and TRACK: none of them is ours either (the handler says so)
     return new Request(url, { method: 'PATCH', headers });
+  }
+}
+
+/** One request: Node's message as a fetch Request to the handler, its Response written back. */
+async function serve(handler: Handler, req: IncomingMessage, res: ServerResponse, sent: (n: number) => void, setStatus: (s: number) => void): Promise<void> {
+  const method = req.method ?? 'GET';
+  // Pushes are refused without their body: drain it so the connection stays usable.
+  if (method !== 'GET' && method !== 'HEAD') req.resume();
+  const request = toRequest(req.url ?? '/', method, headersOf(req));
+  const response = request
+    ? await handler(request)
+    : new Response(errorBody(new DistributionError('UNSUPPORTED', 'the request target is not a URL path', null, 400)), {
+        status: 400,
+        headers: { 'content-type': 'application/json' },
+      });
+  setStatus(response.status);
+  const outHeaders: Record<string, string | string[]> = {};
+  response.headers.forEach((value, key) => {
+    outHeaders[key] = value;
+  });
+  res.writeHead(response.status, outHeaders);
+  if (!response.body || method === 'HEAD') {
+    await response.body?.cancel();
+    res.end();
+    return;
+  }
+  await writeBody(response.body, res, sent);
+}
+
+function headersOf(req: IncomingMessage): Headers {
+  const headers = new Headers();
+  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
+    try {
+      headers.append(req.rawHeaders[i]!, req.rawHeaders[i + 1]!);
+    } catch {
+      // a header value fetch refuses (control characters): not one this registry reads
+    }
+  }
+  return headers;
+}
+
+/** The body as the client takes it (backpressure), stopped when the connection closes. */
+async function writeBody(body: ReadableStream<Uint8Array>, res: ServerResponse, sent: (n: number) => void): Promise<void> {
+  const reader = body.getReader();
+  const onClose = () => void reader.cancel().catch(() => undefined);
+  res.once('close', onClose);
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (res.destroyed) return;
+      sent(value.byteLength);
+      if (!res.write(value)) await new Promise<void>((resolve) => {
+        const go = () => { res.off('drain', go); res.off('close', go); resolve(); };
+        res.on('drain', go);
+        res.on('close', go);
+      });
+    }
+    res.end();
+  } finally {
+    res.off('close', onClose);
   }
 }
