@@ -32,7 +32,10 @@ function functionName(node: ts.Node, source: ts.SourceFile): string {
   if (named.name) return named.name.getText(source);
   if (ts.isConstructorDeclaration(node)) return 'constructor';
   const parent = node.parent;
-  if (parent && (ts.isVariableDeclaration(parent) || ts.isPropertyAssignment(parent) || ts.isPropertyDeclaration(parent))) {
+  if (
+    parent &&
+    (ts.isVariableDeclaration(parent) || ts.isPropertyAssignment(parent) || ts.isPropertyDeclaration(parent))
+  ) {
     return parent.name.getText(source);
   }
   return '(anonymous)';
@@ -46,7 +49,8 @@ export function longFunctions(file: string, text: string, max = MAX_FUNCTION_LIN
     if (ts.isFunctionLike(node) && 'body' in node && node.body) {
       const start = source.getLineAndCharacterOfPosition(node.getStart(source)).line;
       const end = source.getLineAndCharacterOfPosition(node.getEnd()).line;
-      if (end - start + 1 > max) found.push({ file, line: start + 1, name: functionName(node, source), lines: end - start + 1 });
+      if (end - start + 1 > max)
+        found.push({ file, line: start + 1, name: functionName(node, source), lines: end - start + 1 });
     }
     ts.forEachChild(node, visit);
   };
@@ -82,14 +86,21 @@ function summarize(root: string, list: boolean): string[] {
     `  functions over ${MAX_FUNCTION_LINES} lines   ${longOnes.length}`,
   ];
   if (!list) return out;
-  const section = (title: string, items: string[]) => (items.length ? [``, `${title}:`, ...items.map((i) => `  ${i}`)] : []);
+  const section = (title: string, items: string[]) =>
+    items.length ? [``, `${title}:`, ...items.map((i) => `  ${i}`)] : [];
   return [
     ...out,
     ...section('back edges', report.backEdges.map(describeBackEdge)),
-    ...section('cycles', report.cycles.map((c) => c.join(' -> '))),
+    ...section(
+      'cycles',
+      report.cycles.map((c) => c.join(' -> ')),
+    ),
     ...section('CLI private imports', report.cliPrivate.map(describeCliImport)),
     ...section(`files over ${MAX_FILE_LINES} lines`, bigFiles),
-    ...section(`functions over ${MAX_FUNCTION_LINES} lines`, longOnes.map((f) => `${f.file}:${f.line} ${f.name} (${f.lines})`)),
+    ...section(
+      `functions over ${MAX_FUNCTION_LINES} lines`,
+      longOnes.map((f) => `${f.file}:${f.line} ${f.name} (${f.lines})`),
+    ),
   ];
 }
 
@@ -97,6 +108,8 @@ const isMain = process.argv[1] !== undefined && resolve(process.argv[1]) === fil
 if (isMain) {
   const args = process.argv.slice(2);
   // dist/scripts/import-graph.js -> the repository root
-  const root = resolve(args.find((a) => !a.startsWith('--')) ?? join(dirname(fileURLToPath(import.meta.url)), '..', '..'));
+  const root = resolve(
+    args.find((a) => !a.startsWith('--')) ?? join(dirname(fileURLToPath(import.meta.url)), '..', '..'),
+  );
   process.stdout.write(`${summarize(root, args.includes('--list')).join('\n')}\n`);
 }

@@ -29,7 +29,8 @@ function tsFiles(dir: string): string[] {
 function importsOf(file: string): string[] {
   const text = readFileSync(file, 'utf8');
   const out: string[] = [];
-  for (const m of text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|^\s*import\s+)['"](\.{1,2}\/[^'"]+)['"]/gm)) out.push(m[1]!);
+  for (const m of text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|^\s*import\s+)['"](\.{1,2}\/[^'"]+)['"]/gm))
+    out.push(m[1]!);
   return out;
 }
 
@@ -37,8 +38,12 @@ const sources = tsFiles(join(root, 'src')).map((f) => relative(root, f));
 const tests = tsFiles(join(root, 'test')).filter((f) => !testsOnly || f.endsWith('.test.ts'));
 const imported = new Set<string>();
 for (const test of tests) {
-  for (const spec of importsOf(test)) imported.add(relative(root, resolve(dirname(test), spec.replace(/\.js$/, '.ts'))));
+  for (const spec of importsOf(test))
+    imported.add(relative(root, resolve(dirname(test), spec.replace(/\.js$/, '.ts'))));
 }
 const untested = sources.filter((f) => !imported.has(f)).sort();
-if (countOnly) console.log(`${untested.length} of ${sources.length} source files are imported by no ${testsOnly ? 'test file' : 'file under test/'}`);
+if (countOnly)
+  console.log(
+    `${untested.length} of ${sources.length} source files are imported by no ${testsOnly ? 'test file' : 'file under test/'}`,
+  );
 else for (const f of untested) console.log(f);

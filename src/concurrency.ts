@@ -29,7 +29,11 @@ export function limiter(limit: number): <T>(task: () => Promise<T>) => Promise<T
  * `fn` over `items` with at most `limit` at once; results in the items' order. On the first
  * failure no new item starts; the ones running finish, then that first error is thrown.
  */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   let failed: { err: unknown } | undefined;

@@ -5,7 +5,14 @@
  * pith/transports (open, write and push any medium), pith/registry (the distribution client) and
  * pith/server (`pith serve` to embed).
  */
-export { build, lockSpec, type BuildOptions, type BuildResult, type LayerSummary, type ImageSummary } from './build/build.js';
+export {
+  build,
+  lockSpec,
+  type BuildOptions,
+  type BuildResult,
+  type LayerSummary,
+  type ImageSummary,
+} from './build/build.js';
 export { loadSpec, parseSpec, type LoadedSpec } from './spec/load.js';
 export { specFromObject, type SpecObjectOptions } from './spec/from-object.js';
 export type { Spec } from './spec/types.js';

@@ -20,7 +20,12 @@ const MiB = 1024 * KiB;
 const GiB = 1024 * MiB;
 
 export const LIMITS = {
-  inReleaseBytes: { env: 'PITH_MAX_INRELEASE_BYTES', default: 16 * MiB, unit: 'bytes', what: 'the size of an InRelease file' },
+  inReleaseBytes: {
+    env: 'PITH_MAX_INRELEASE_BYTES',
+    default: 16 * MiB,
+    unit: 'bytes',
+    what: 'the size of an InRelease file',
+  },
   indexBytes: {
     env: 'PITH_MAX_INDEX_BYTES',
     default: 128 * MiB,
@@ -44,9 +49,14 @@ export const LIMITS = {
     env: 'PITH_DEB_INSTALLED_SIZE_FACTOR',
     default: 2,
     unit: 'factor',
-    what: "the unpacked bytes of a package as a multiple of its Installed-Size (plus 1 MiB)",
+    what: 'the unpacked bytes of a package as a multiple of its Installed-Size (plus 1 MiB)',
   },
-  debControlBytes: { env: 'PITH_MAX_DEB_CONTROL_BYTES', default: 64 * MiB, unit: 'bytes', what: "the unpacked bytes of a package's control.tar" },
+  debControlBytes: {
+    env: 'PITH_MAX_DEB_CONTROL_BYTES',
+    default: 64 * MiB,
+    unit: 'bytes',
+    what: "the unpacked bytes of a package's control.tar",
+  },
   specBytes: { env: 'PITH_MAX_SPEC_BYTES', default: 1 * MiB, unit: 'bytes', what: 'the size of a spec file' },
 } as const satisfies Record<string, LimitDefinition>;
 

@@ -133,8 +133,10 @@ export function checkArchitecture(graph: ImportGraph, rules: ArchitectureRules):
 
 export function describeBackEdge({ edge, fromLayer, toLayer }: BackEdge): string {
   const how = toLayer.rank === fromLayer.rank ? 'peer' : 'back edge';
-  return `${edge.from}:${edge.line}: ${how} (${edge.kind}) ${fromLayer.name} (rank ${fromLayer.rank}) -> ` +
-    `${toLayer.name} (rank ${toLayer.rank}): ${edge.to}`;
+  return (
+    `${edge.from}:${edge.line}: ${how} (${edge.kind}) ${fromLayer.name} (rank ${fromLayer.rank}) -> ` +
+    `${toLayer.name} (rank ${toLayer.rank}): ${edge.to}`
+  );
 }
 
 export function describeCliImport(edge: ImportEdge): string {

@@ -29,8 +29,9 @@ export interface ImportGraph {
 export function readSources(root: string, dir = 'src'): Map<string, string> {
   const files = new Map<string, string>();
   const walk = (rel: string): void => {
-    const entries = readdirSync(posix.join(root, rel), { withFileTypes: true })
-      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const entries = readdirSync(posix.join(root, rel), { withFileTypes: true }).sort((a, b) =>
+      a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+    );
     for (const entry of entries) {
       const path = posix.join(rel, entry.name);
       if (entry.isDirectory()) walk(path);
@@ -54,14 +55,21 @@ function isTypeOnly(node: ts.ImportDeclaration | ts.ExportDeclaration): boolean 
   if (ts.isExportDeclaration(node)) {
     if (node.isTypeOnly) return true;
     const clause = node.exportClause;
-    return !!clause && ts.isNamedExports(clause) && clause.elements.length > 0 && clause.elements.every((e) => e.isTypeOnly);
+    return (
+      !!clause && ts.isNamedExports(clause) && clause.elements.length > 0 && clause.elements.every((e) => e.isTypeOnly)
+    );
   }
   const clause = node.importClause;
   if (!clause) return false; // `import './x.js'` runs the module
   if (clause.isTypeOnly) return true;
   if (clause.name) return false;
   const bindings = clause.namedBindings;
-  return !!bindings && ts.isNamedImports(bindings) && bindings.elements.length > 0 && bindings.elements.every((e) => e.isTypeOnly);
+  return (
+    !!bindings &&
+    ts.isNamedImports(bindings) &&
+    bindings.elements.length > 0 &&
+    bindings.elements.every((e) => e.isTypeOnly)
+  );
 }
 
 /** Every module specifier a file names, with its 1-based line. */
@@ -88,7 +96,11 @@ export function importsOf(path: string, text: string): RawImport[] {
 }
 
 /** `./x.js` from `src/a/b.ts` -> `src/a/x.ts` (or `.../x/index.ts`), if that file is in the set. */
-export function resolveSpecifier(from: string, specifier: string, files: ReadonlyMap<string, string>): string | undefined {
+export function resolveSpecifier(
+  from: string,
+  specifier: string,
+  files: ReadonlyMap<string, string>,
+): string | undefined {
   const target = posix.normalize(posix.join(posix.dirname(from), specifier));
   const stem = target.replace(/\.(js|ts|mjs|mts)$/, '');
   for (const candidate of [`${stem}.ts`, `${stem}.mts`, `${target}/index.ts`, `${stem}/index.ts`]) {

@@ -20,7 +20,10 @@ export interface PlatformImageInput {
 }
 
 export function assembleImage({ platform, created, config, layers, annotations }: PlatformImageInput): Image {
-  return setAnnotations(setCreated(appendLayers(setConfig(emptyImage(platform), config), layers), isoTime(created)), annotations);
+  return setAnnotations(
+    setCreated(appendLayers(setConfig(emptyImage(platform), config), layers), isoTime(created)),
+    annotations,
+  );
 }
 
 /** One platform's manifest is the root; several get an index. */
@@ -28,5 +31,11 @@ export function assembleArtifact(
   input: { name: string; tag: string; images: readonly Image[]; annotations: Record<string, string> },
   store: BlobStore,
 ): Promise<ImageSet> {
-  return storeImageSet({ name: input.name, tag: input.tag, images: [...input.images], annotations: input.annotations, store });
+  return storeImageSet({
+    name: input.name,
+    tag: input.tag,
+    images: [...input.images],
+    annotations: input.annotations,
+    store,
+  });
 }

@@ -27,17 +27,31 @@ const PLATFORM_CONCURRENCY = 2;
 
 export async function build(loaded: LoadedSpec, options: BuildOptions = {}): Promise<BuildResult> {
   const run = await prepareRun(loaded, options);
-  const plan = await resolveSources(loaded, { env: run.env, cacheDir: run.cacheDir, store: run.store, log: run.log, ...(options.insecure ? { insecure: true } : {}) });
+  const plan = await resolveSources(loaded, {
+    env: run.env,
+    cacheDir: run.cacheDir,
+    store: run.store,
+    log: run.log,
+    ...(options.insecure ? { insecure: true } : {}),
+  });
   return buildPlan(plan, run);
 }
 
 /** Everything after the sources are known: any plan (a test's fake sources too) goes the same way. */
 export async function buildPlan(plan: SourcePlan, run: Run): Promise<BuildResult> {
   const { options } = run;
-  const pins = await lockSources(plan, { archs: run.archs, cacheDir: run.cacheDir, frozen: options.frozen ?? false, log: run.log });
+  const pins = await lockSources(plan, {
+    archs: run.archs,
+    cacheDir: run.cacheDir,
+    frozen: options.frozen ?? false,
+    log: run.log,
+  });
   const platforms = await mapLimit(run.archs, PLATFORM_CONCURRENCY, (arch) => buildPlatform(arch, plan, pins, run));
   for (const p of platforms) if (p.explanation !== undefined) options.explain?.(p.explanation);
-  const artifact = await assembleArtifact({ name: run.spec.name, tag: run.spec.tag, images: platforms.map((p) => p.image), annotations: run.annotations }, run.store);
+  const artifact = await assembleArtifact(
+    { name: run.spec.name, tag: run.spec.tag, images: platforms.map((p) => p.image), annotations: run.annotations },
+    run.store,
+  );
   const sboms = platforms.flatMap((p) => (p.sboms ? [p.sboms] : []));
   const { sbomFiles } = await writeOutputs(artifact, sboms, run);
   await writeLock(pins, run.log);

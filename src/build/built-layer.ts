@@ -8,5 +8,15 @@ import type { BlobStore } from '../store/blob-store.js';
  */
 export function builtLayer(blob: LayerBlob, name: string, createdBy: string, entries: number, store: BlobStore): Layer {
   const { mediaType, digest, size, diffId, uncompressedSize } = blob;
-  return { mediaType, digest, size, diffId, uncompressedSize, ...(entries >= 0 ? { entries } : {}), createdBy, name, store };
+  return {
+    mediaType,
+    digest,
+    size,
+    diffId,
+    uncompressedSize,
+    ...(entries >= 0 ? { entries } : {}),
+    createdBy,
+    name,
+    store,
+  };
 }

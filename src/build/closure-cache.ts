@@ -37,7 +37,14 @@ const blobOf = (l: Layer): LayerBlob => ({
 
 export async function recallClosureImage(path: string, store: BlobStore): Promise<ClosureImage | undefined> {
   const value = (await readCheckedJson(path)) as CachedClosureImage | undefined;
-  if (!value || !Array.isArray(value.layers) || !Array.isArray(value.facts) || !Array.isArray(value.files) || typeof value.explanation !== 'string') return undefined;
+  if (
+    !value ||
+    !Array.isArray(value.layers) ||
+    !Array.isArray(value.facts) ||
+    !Array.isArray(value.files) ||
+    typeof value.explanation !== 'string'
+  )
+    return undefined;
   if (!isStringList(value.packages) || !isStringList(value.notes)) return undefined;
   const layers: Layer[] = [];
   for (const layer of value.layers) {
@@ -45,13 +52,25 @@ export async function recallClosureImage(path: string, store: BlobStore): Promis
     if (!blob || typeof layer.name !== 'string' || typeof layer.createdBy !== 'string') return undefined;
     layers.push(builtLayer(blob, layer.name, layer.createdBy, layer.entries, store));
   }
-  return { layers, packages: value.packages, notes: value.notes, facts: new Map(value.facts), files: value.files, explanation: value.explanation };
+  return {
+    layers,
+    packages: value.packages,
+    notes: value.notes,
+    facts: new Map(value.facts),
+    files: value.files,
+    explanation: value.explanation,
+  };
 }
 
-const isStringList = (value: unknown): value is string[] => Array.isArray(value) && value.every((v) => typeof v === 'string');
+const isStringList = (value: unknown): value is string[] =>
+  Array.isArray(value) && value.every((v) => typeof v === 'string');
 
 /** Every input of a closure image, hashed: host files by content, so an edited file is a miss. */
-export async function closureKey(sets: readonly PartSet[], appTree: FsTree, options: ClosureImageOptions): Promise<string> {
+export async function closureKey(
+  sets: readonly PartSet[],
+  appTree: FsTree,
+  options: ClosureImageOptions,
+): Promise<string> {
   const entries = [];
   for (const entry of appTree.list()) {
     if (entry.origin.kind === 'package' || (entry.type === 'dir' && appTree.isImplicit(entry.path))) continue;
@@ -60,7 +79,16 @@ export async function closureKey(sets: readonly PartSet[], appTree: FsTree, opti
     if (entry.type === 'file') {
       content = await fileSha256(entry);
     }
-    entries.push({ path, type, mode, uid, gid, origin: entry.origin, content, target: entry.type === 'symlink' || entry.type === 'hardlink' ? entry.target : undefined });
+    entries.push({
+      path,
+      type,
+      mode,
+      uid,
+      gid,
+      origin: entry.origin,
+      content,
+      target: entry.type === 'symlink' || entry.type === 'hardlink' ? entry.target : undefined,
+    });
   }
   return LayerCache.key({
     kind: 'closure-image',
@@ -80,7 +108,12 @@ export async function closureKey(sets: readonly PartSet[], appTree: FsTree, opti
 
 export async function rememberClosureImage(path: string, image: ClosureImage): Promise<void> {
   const cached: CachedClosureImage = {
-    layers: image.layers.map((l) => ({ blob: blobOf(l), name: l.name ?? '', createdBy: l.createdBy ?? '', entries: l.entries ?? -1 })),
+    layers: image.layers.map((l) => ({
+      blob: blobOf(l),
+      name: l.name ?? '',
+      createdBy: l.createdBy ?? '',
+      entries: l.entries ?? -1,
+    })),
     packages: image.packages,
     notes: image.notes,
     facts: [...image.facts],

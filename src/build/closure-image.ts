@@ -23,7 +23,11 @@ export type { ClosureImage, ClosureImageOptions } from './closure-types.js';
 import { oneTree, readAllParts, type LoadedParts } from './one-tree.js';
 import { treeFiles } from './sbom.js';
 
-export async function closureImage(sets: readonly PartSet[], specTree: FsTree, options: ClosureImageOptions): Promise<ClosureImage> {
+export async function closureImage(
+  sets: readonly PartSet[],
+  specTree: FsTree,
+  options: ClosureImageOptions,
+): Promise<ClosureImage> {
   const cachePath = join(options.cacheDir, 'closure', `${await closureKey(sets, specTree, options)}.json`);
   const hit = await recallClosureImage(cachePath, options.store);
   if (hit) {
@@ -38,7 +42,12 @@ export async function closureImage(sets: readonly PartSet[], specTree: FsTree, o
   return image;
 }
 
-async function buildClosureImage(sets: readonly PartSet[], specTree: FsTree, options: ClosureImageOptions, spool: Spool): Promise<ClosureImage> {
+async function buildClosureImage(
+  sets: readonly PartSet[],
+  specTree: FsTree,
+  options: ClosureImageOptions,
+  spool: Spool,
+): Promise<ClosureImage> {
   const loaded = await readAllParts(sets, spool, options.log);
   const { tree } = oneTree(loaded, specTree, options.below ? { below: await options.below.entries() } : {});
   const result = await trimToClosure(tree, {
@@ -61,15 +70,26 @@ async function buildClosureImage(sets: readonly PartSet[], specTree: FsTree, opt
   const layers = await cutLayers(trimmed, sets, options);
   const contributing = new Set(result.packages);
   const facts = new Map<string, PartFacts>();
-  for (const [set, parts] of loaded) for (const part of set.parts) if (contributing.has(part.name)) facts.set(part.name, parts.get(part.name)!.facts(trimmed));
+  for (const [set, parts] of loaded)
+    for (const part of set.parts)
+      if (contributing.has(part.name)) facts.set(part.name, parts.get(part.name)!.facts(trimmed));
   const all = sets.flatMap((s) => s.parts.map((p) => p.name));
   const totals = trimTotals(result);
   const gone = all.filter((name) => !contributing.has(name));
   notes.unshift(
     `trim: kept ${totals.keptFiles} files (${totals.keptBytes} bytes), dropped ${totals.droppedFiles} (${totals.droppedBytes} bytes)` +
-      (gone.length ? `; ${gone.length} package(s) contribute nothing and are left out of status.d and the SBOM: ${gone.join(', ')}` : ''),
+      (gone.length
+        ? `; ${gone.length} package(s) contribute nothing and are left out of status.d and the SBOM: ${gone.join(', ')}`
+        : ''),
   );
-  return { layers, notes, packages: all.filter((name) => contributing.has(name)), facts, files: await treeFiles(trimmed), explanation: explain(result) };
+  return {
+    layers,
+    notes,
+    packages: all.filter((name) => contributing.has(name)),
+    facts,
+    files: await treeFiles(trimmed),
+    explanation: explain(result),
+  };
 }
 
 function trimNotes(tree: FsTree, result: TrimResult, options: ClosureImageOptions): string[] {
@@ -77,8 +97,15 @@ function trimNotes(tree: FsTree, result: TrimResult, options: ClosureImageOption
   const summary = unmetSummary(result.unmet);
   if (summary) notes.push(summary);
   // The spec's own entries and the paths its config names are roots: this line means a bug.
-  const lost = droppedSpecPaths(tree, result, options.named.map((n) => n.path));
-  if (lost.length) notes.push(`trim: dropped ${lost.length} of the spec's own paths: ${lost.slice(0, 5).join(', ')}${lost.length > 5 ? ', ...' : ''} (add them to keep:, and report this)`);
+  const lost = droppedSpecPaths(
+    tree,
+    result,
+    options.named.map((n) => n.path),
+  );
+  if (lost.length)
+    notes.push(
+      `trim: dropped ${lost.length} of the spec's own paths: ${lost.slice(0, 5).join(', ')}${lost.length > 5 ? ', ...' : ''} (add them to keep:, and report this)`,
+    );
   return notes;
 }
 
@@ -92,7 +119,8 @@ async function cutLayers(trimmed: FsTree, sets: readonly PartSet[], options: Clo
         return {
           name: `packages: ${g.name}`,
           createdBy: `${g.createdBy} (trimmed to the closure)`,
-          match: (e: { origin: { kind: string; package?: string } }) => e.origin.kind === 'package' && names.has(e.origin.package ?? ''),
+          match: (e: { origin: { kind: string; package?: string } }) =>
+            e.origin.kind === 'package' && names.has(e.origin.package ?? ''),
         };
       }),
     ),
@@ -100,7 +128,10 @@ async function cutLayers(trimmed: FsTree, sets: readonly PartSet[], options: Clo
   ];
   const layers: Layer[] = [];
   for (const plan of planLayers(trimmed, rules).filter((p) => p.name !== 'from-base')) {
-    const blob = await writeLayer(plan.entries, options.store, { mtime: options.mtime, compression: options.compression });
+    const blob = await writeLayer(plan.entries, options.store, {
+      mtime: options.mtime,
+      compression: options.compression,
+    });
     layers.push(builtLayer(blob, plan.name, plan.createdBy, plan.entries.length, options.store));
     options.log?.(`layer ${plan.name}: ${plan.entries.length} entries, ${blob.size} bytes`);
   }

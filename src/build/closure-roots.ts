@@ -22,13 +22,18 @@ export interface ClosureRoots {
 const SEARCH_VARIABLES = new Set(['PATH', 'LD_LIBRARY_PATH']);
 
 export function closureRoots(config: ContainerConfig): ClosureRoots {
-  const env = new Map((config.Env ?? []).map((kv) => [kv.slice(0, Math.max(0, kv.indexOf('='))), kv.slice(kv.indexOf('=') + 1)]));
+  const env = new Map(
+    (config.Env ?? []).map((kv) => [kv.slice(0, Math.max(0, kv.indexOf('='))), kv.slice(kv.indexOf('=') + 1)]),
+  );
   const path = (env.get('PATH') ?? DEFAULT_PATH).split(':').filter((dir) => dir.startsWith('/'));
   const workdir = config.WorkingDir && config.WorkingDir.startsWith('/') ? config.WorkingDir : '/';
   const entrypoint = config.Entrypoint ?? [];
   const cmd = config.Cmd ?? [];
   const command = entrypoint[0] ?? cmd[0];
-  const roots = command === undefined ? [] : [command.includes('/') && !command.startsWith('/') ? posix.join(workdir, command) : command];
+  const roots =
+    command === undefined
+      ? []
+      : [command.includes('/') && !command.startsWith('/') ? posix.join(workdir, command) : command];
 
   const named: NamedPath[] = [];
   const args: Array<[string, string]> = [
@@ -43,7 +48,8 @@ export function closureRoots(config: ContainerConfig): ClosureRoots {
   for (const volume of Object.keys(config.Volumes ?? {}).sort()) named.push({ path: volume, why: 'volume' });
   for (const [name, value] of [...env].sort(([a], [b]) => compareBytes(a, b))) {
     if (SEARCH_VARIABLES.has(name)) continue;
-    for (const part of value.split(':')) if (part.startsWith('/') && part !== '/') named.push({ path: part, why: `env ${name}` });
+    for (const part of value.split(':'))
+      if (part.startsWith('/') && part !== '/') named.push({ path: part, why: `env ${name}` });
   }
   return { roots, path, named };
 }

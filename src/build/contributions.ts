@@ -44,7 +44,16 @@ export async function contribute(sources: readonly Source[], ctx: PlatformContex
 }
 
 export function merge(all: readonly Contribution[]): Contributions {
-  const out: Contributions = { layers: [], partSets: [], entries: [], links: [], os: PITH_IDENTITY, config: {}, sbom: { packages: [] }, annotations: {} };
+  const out: Contributions = {
+    layers: [],
+    partSets: [],
+    entries: [],
+    links: [],
+    os: PITH_IDENTITY,
+    config: {},
+    sbom: { packages: [] },
+    annotations: {},
+  };
   for (const c of all) {
     out.layers.push(...(c.layers ?? []));
     if (c.below) out.below = c.below;

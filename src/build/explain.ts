@@ -12,26 +12,46 @@ import { describe, type FsTree } from '../tree/fs-tree.js';
 import type { TrimmedPath } from '../tree/trim/closure.js';
 import { oneTree, readAllParts } from './one-tree.js';
 
-export async function explainUntrimmed(sets: readonly PartSet[], specTree: FsTree, options: { cacheDir: string; trimDocs: boolean; log?: (m: string) => void }): Promise<string> {
+export async function explainUntrimmed(
+  sets: readonly PartSet[],
+  specTree: FsTree,
+  options: { cacheDir: string; trimDocs: boolean; log?: (m: string) => void },
+): Promise<string> {
   const { explain } = await import('../tree/trim/explain.js');
   // Only paths, sizes and origins are read from the tree: the spool can go once it is built.
-  const { tree, leftOut } = await withSpool(options.cacheDir, async (spool) => oneTree(await readAllParts(sets, spool, options.log), specTree));
+  const { tree, leftOut } = await withSpool(options.cacheDir, async (spool) =>
+    oneTree(await readAllParts(sets, spool, options.log), specTree),
+  );
   const mode = options.trimDocs ? 'trim: docs keeps all but documentation' : 'trim: none keeps every file';
   const keptFiles: TrimmedPath[] = [];
   const reasons = new Map<string, string[]>();
   for (const entry of tree.list()) {
     if (entry.type === 'dir') continue;
     keptFiles.push(item(entry));
-    reasons.set(entry.path, [entry.origin.kind === 'package' ? `installed by ${entry.origin.package} (${mode})` : describe(entry.origin)]);
+    reasons.set(entry.path, [
+      entry.origin.kind === 'package' ? `installed by ${entry.origin.package} (${mode})` : describe(entry.origin),
+    ]);
   }
   const dropped: TrimmedPath[] = leftOut.flatMap(({ part, items }) =>
-    items.map((t) => ({ path: t.path, type: t.type, size: t.size, origin: 'package' as const, package: part, why: t.why })),
+    items.map((t) => ({
+      path: t.path,
+      type: t.type,
+      size: t.size,
+      origin: 'package' as const,
+      package: part,
+      why: t.why,
+    })),
   );
   return explain({ keptFiles, dropped, reasons });
 }
 
 function item(entry: TreeEntry): TrimmedPath {
-  const out: TrimmedPath = { path: entry.path, type: entry.type, size: entry.type === 'file' ? entry.size : 0, origin: entry.origin.kind };
+  const out: TrimmedPath = {
+    path: entry.path,
+    type: entry.type,
+    size: entry.type === 'file' ? entry.size : 0,
+    origin: entry.origin.kind,
+  };
   if (entry.origin.package) out.package = entry.origin.package;
   return out;
 }

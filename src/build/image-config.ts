@@ -25,7 +25,10 @@ export function containerConfig(
     if (i > 0) env.set(kv.slice(0, i), kv.slice(i + 1));
   }
   const path = env.get('PATH') ?? DEFAULT_PATH;
-  env.set('PATH', defaults.pathSuffix && !path.split(':').includes(defaults.pathSuffix) ? `${path}:${defaults.pathSuffix}` : path);
+  env.set(
+    'PATH',
+    defaults.pathSuffix && !path.split(':').includes(defaults.pathSuffix) ? `${path}:${defaults.pathSuffix}` : path,
+  );
   for (const [k, v] of Object.entries(defaults.env)) env.set(k, v);
   for (const [k, v] of Object.entries(spec.env)) env.set(k, v);
   const config: ContainerConfig = { Env: [...env].map(([k, v]) => `${k}=${v}`) };

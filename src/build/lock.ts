@@ -19,7 +19,8 @@ import { resolveSources, type SourcePlan } from './sources.js';
 export async function lockSources(plan: SourcePlan, ctx: LockContext): Promise<Pins | undefined> {
   const pinning = plan.sources.filter((s) => s.lock);
   // pith.lock has one section per kind of pin, all Debian's today (packages, archives, indexes, base).
-  if (pinning.length > 1) throw new Error(`several sources pin packages (${pinning.map((s) => s.name).join(', ')}); pith.lock holds one`);
+  if (pinning.length > 1)
+    throw new Error(`several sources pin packages (${pinning.map((s) => s.name).join(', ')}); pith.lock holds one`);
   const source = pinning[0];
   if (!source?.lock) return undefined;
   const pins = await source.lock(ctx);
@@ -40,7 +41,10 @@ export async function lockSpec(
   loaded: LoadedSpec,
   options: { cacheDir?: string; env?: NodeJS.ProcessEnv; log?: (m: string) => void; insecure?: boolean } = {},
 ): Promise<{ lock: Lockfile; path: string }> {
-  if (loaded.lockFile === undefined) throw usageError(`${loaded.file} names no lockFile: there is nowhere to write the lock`, { hint: 'pass lockFile to specFromObject' });
+  if (loaded.lockFile === undefined)
+    throw usageError(`${loaded.file} names no lockFile: there is nowhere to write the lock`, {
+      hint: 'pass lockFile to specFromObject',
+    });
   const env = options.env ?? process.env;
   const cacheDir = options.cacheDir ?? defaultCacheDir(options.env);
   const plan = await resolveSources(loaded, {
@@ -52,7 +56,12 @@ export async function lockSpec(
   });
   if (!plan.debian) throw usageError(`${loaded.file} uses no Debian packages: there is nothing to lock`);
   const archs = loaded.spec.archs ?? [hostArch()];
-  const pins = (await lockSources(plan, { archs, cacheDir, update: true, ...(options.log ? { log: options.log } : {}) }))!;
+  const pins = (await lockSources(plan, {
+    archs,
+    cacheDir,
+    update: true,
+    ...(options.log ? { log: options.log } : {}),
+  }))!;
   await writeLock(pins, options.log ?? (() => undefined));
   return { lock: pins.lock, path: loaded.lockFile };
 }

@@ -13,7 +13,11 @@ import { addMergedUsrLinks } from '../tree/merged-usr.js';
 export type LoadedParts = ReadonlyMap<PartSet, ReadonlyMap<string, LoadedPart>>;
 
 /** Every part of every set, read (fetched and verified first). */
-export async function readAllParts(sets: readonly PartSet[], spool: Spool, log?: (m: string) => void): Promise<LoadedParts> {
+export async function readAllParts(
+  sets: readonly PartSet[],
+  spool: Spool,
+  log?: (m: string) => void,
+): Promise<LoadedParts> {
   const out = new Map<PartSet, Map<string, LoadedPart>>();
   for (const set of sets) {
     const loading = await set.read(set.parts, spool, log);

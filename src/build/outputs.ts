@@ -5,7 +5,11 @@ import type { Run } from './run.js';
 import { writeSbomFiles, type ImageSboms } from './sbom.js';
 
 /** Where the SBOMs went, when anything was written. */
-export async function writeOutputs(artifact: ImageSet, sboms: readonly ImageSboms[], run: Run): Promise<{ sbomFiles?: string[] }> {
+export async function writeOutputs(
+  artifact: ImageSet,
+  sboms: readonly ImageSboms[],
+  run: Run,
+): Promise<{ sbomFiles?: string[] }> {
   if (!run.output) return {};
   const path = resolve(run.output.path);
   await run.output.sink.write(artifact, path);

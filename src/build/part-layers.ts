@@ -33,7 +33,10 @@ export interface PartLayers {
 }
 
 /** The layers of every part set, in order: each set's parts are placed through `links`. */
-export async function partLayers(sets: ReadonlyArray<{ set: PartSet; links: readonly MergedUsrLink[] }>, options: PartLayersOptions): Promise<PartLayers> {
+export async function partLayers(
+  sets: ReadonlyArray<{ set: PartSet; links: readonly MergedUsrLink[] }>,
+  options: PartLayersOptions,
+): Promise<PartLayers> {
   const out: PartLayers = { layers: [], facts: new Map() };
   // Unpacked contents wait on disk, not in memory, until their layer is written.
   await withSpool(options.cacheDir, async (spool) => {
@@ -46,13 +49,27 @@ export async function partLayers(sets: ReadonlyArray<{ set: PartSet; links: read
   return out;
 }
 
-async function setLayers(set: PartSet, links: readonly MergedUsrLink[], spool: Spool, options: PartLayersOptions): Promise<PartLayers> {
+async function setLayers(
+  set: PartSet,
+  links: readonly MergedUsrLink[],
+  spool: Spool,
+  options: PartLayersOptions,
+): Promise<PartLayers> {
   const cache = new LayerCache(join(options.cacheDir, 'layers'), options.store);
-  const keyOf = (g: PartGroup) => LayerCache.key({ ...set.layerKey(g, links), mtime: options.mtime, compression: compressionIdentity(options.compression) });
+  const keyOf = (g: PartGroup) =>
+    LayerCache.key({
+      ...set.layerKey(g, links),
+      mtime: options.mtime,
+      compression: compressionIdentity(options.compression),
+    });
   const cached = await Promise.all(set.groups.map((g) => cache.get(keyOf(g))));
   const missing = set.groups.filter((_, i) => cached[i] === undefined);
   // Every part a layer to build needs is read ahead, a few at once.
-  const loading = await set.read(missing.flatMap((g) => g.parts), spool, options.log);
+  const loading = await set.read(
+    missing.flatMap((g) => g.parts),
+    spool,
+    options.log,
+  );
   const out: PartLayers = { layers: [], facts: new Map() };
   for (const [i, group] of set.groups.entries()) {
     let blob = cached[i];
@@ -65,11 +82,14 @@ async function setLayers(set: PartSet, links: readonly MergedUsrLink[], spool: S
       await cache.put(keyOf(group), blob);
     }
     out.layers.push(builtLayer(blob, `packages: ${group.name}`, group.createdBy, entries, options.store));
-    options.log(`layer ${group.name}: ${group.parts.length} package(s), ${blob.size} bytes${entries < 0 ? ' (cached)' : ''}`);
+    options.log(
+      `layer ${group.name}: ${group.parts.length} package(s), ${blob.size} bytes${entries < 0 ? ' (cached)' : ''}`,
+    );
   }
   // Parts whose layer came from the cache: their facts were remembered when it was built.
   for (const part of set.parts) {
-    if (!out.facts.has(part.name)) out.facts.set(part.name, await set.recallFacts(part, { spool, links, log: options.log }));
+    if (!out.facts.has(part.name))
+      out.facts.set(part.name, await set.recallFacts(part, { spool, links, log: options.log }));
   }
   return out;
 }
@@ -99,6 +119,9 @@ async function groupLayer(
     { name: group.name, createdBy: '', match: (e) => e.origin.kind === 'package' && names.has(e.origin.package ?? '') },
     { name: 'elsewhere', createdBy: '', match: () => true },
   ]).filter((p) => p.name === group.name);
-  const blob = await writeLayer(plan?.entries ?? [], options.store, { mtime: options.mtime, compression: options.compression });
+  const blob = await writeLayer(plan?.entries ?? [], options.store, {
+    mtime: options.mtime,
+    compression: options.compression,
+  });
   return { blob, entries: plan?.entries.length ?? 0, facts };
 }

@@ -39,13 +39,32 @@ interface Layered {
   explanation?: string;
 }
 
-export async function buildPlatform(arch: string, plan: SourcePlan, pins: Pins | undefined, run: Run): Promise<PlatformImage> {
-  const ctx: PlatformContext = { arch, created: run.created, cacheDir: run.cacheDir, store: run.store, log: (m) => run.log(`${arch}: ${m}`), ...(pins ? { pins } : {}) };
+export async function buildPlatform(
+  arch: string,
+  plan: SourcePlan,
+  pins: Pins | undefined,
+  run: Run,
+): Promise<PlatformImage> {
+  const ctx: PlatformContext = {
+    arch,
+    created: run.created,
+    cacheDir: run.cacheDir,
+    store: run.store,
+    log: (m) => run.log(`${arch}: ${m}`),
+    ...(pins ? { pins } : {}),
+  };
   const c = await contribute(plan.sources, ctx);
-  const layered = run.spec.trim === 'closure' ? await trimmedLayers(c, plan, ctx, run) : await untrimmedLayers(c, plan, ctx, run);
+  const layered =
+    run.spec.trim === 'closure' ? await trimmedLayers(c, plan, ctx, run) : await untrimmedLayers(c, plan, ctx, run);
   const platform = platformFor(arch);
   const layers = [...c.layers, ...layered.layers];
-  const image = assembleImage({ platform, created: run.created, config: layered.config, layers, annotations: { ...run.annotations, ...c.annotations } });
+  const image = assembleImage({
+    platform,
+    created: run.created,
+    config: layered.config,
+    layers,
+    annotations: { ...run.annotations, ...c.annotations },
+  });
   return {
     image,
     ...(run.options.sbom === false ? {} : { sboms: await platformSboms(image, c, layered, run) }),
@@ -54,14 +73,34 @@ export async function buildPlatform(arch: string, plan: SourcePlan, pins: Pins |
 }
 
 /** trim: docs and none: a cached layer per group of parts (first: they remember what effects read), then the spec's tree. */
-async function untrimmedLayers(c: Contributions, plan: SourcePlan, ctx: PlatformContext, run: Run): Promise<Layered & { config: SettledImage['config'] }> {
+async function untrimmedLayers(
+  c: Contributions,
+  plan: SourcePlan,
+  ctx: PlatformContext,
+  run: Run,
+): Promise<Layered & { config: SettledImage['config'] }> {
   const sets = c.partSets.map(({ set, linksBelow }) => ({ set, links: set.links ?? linksBelow }));
-  const parts = await partLayers(sets, { cacheDir: run.cacheDir, store: run.store, mtime: run.created, compression: run.compression, log: ctx.log });
+  const parts = await partLayers(sets, {
+    cacheDir: run.cacheDir,
+    store: run.store,
+    mtime: run.created,
+    compression: run.compression,
+    log: ctx.log,
+  });
   const settled = await settleImage(c, plan, ctx.arch, run);
   const explanation = run.options.explain
-    ? await explainUntrimmed(sets.map((s) => s.set), settled.tree, { cacheDir: run.cacheDir, trimDocs: run.spec.trim === 'docs', log: ctx.log })
+    ? await explainUntrimmed(
+        sets.map((s) => s.set),
+        settled.tree,
+        { cacheDir: run.cacheDir, trimDocs: run.spec.trim === 'docs', log: ctx.log },
+      )
     : undefined;
-  const own = await specLayers(settled.tree, { store: run.store, mtime: run.created, compression: run.compression, log: ctx.log });
+  const own = await specLayers(settled.tree, {
+    store: run.store,
+    mtime: run.created,
+    compression: run.compression,
+    log: ctx.log,
+  });
   return {
     layers: [...parts.layers, ...own],
     facts: parts.facts,
@@ -72,7 +111,12 @@ async function untrimmedLayers(c: Contributions, plan: SourcePlan, ctx: Platform
 }
 
 /** trim: closure: everything in one tree, trimmed to what the config's roots reach, then cut into layers. */
-async function trimmedLayers(c: Contributions, plan: SourcePlan, ctx: PlatformContext, run: Run): Promise<Layered & { config: SettledImage['config'] }> {
+async function trimmedLayers(
+  c: Contributions,
+  plan: SourcePlan,
+  ctx: PlatformContext,
+  run: Run,
+): Promise<Layered & { config: SettledImage['config'] }> {
   const settled = await settleImage(c, plan, ctx.arch, run);
   const image = await trimmedImage(c, settled, ctx, run);
   return {
@@ -94,7 +138,9 @@ async function platformSboms(image: Image, c: Contributions, layered: Layered, r
     platform: image.platform,
     created: isoTime(run.created),
     ...(c.sbom.distro ? { distro: c.sbom.distro } : {}),
-    packages: c.sbom.packages.filter((p) => !contributing || contributing.has(p.name)).map((record) => ({ record, facts: layered.facts.get(record.name) })),
+    packages: c.sbom.packages
+      .filter((p) => !contributing || contributing.has(p.name))
+      .map((record) => ({ record, facts: layered.facts.get(record.name) })),
     ...(c.sbom.base ? { base: c.sbom.base } : {}),
     files: await layered.files(),
   });

@@ -48,7 +48,10 @@ export async function prepareRun(loaded: LoadedSpec, options: BuildOptions): Pro
   const cacheDir = options.cacheDir ?? defaultCacheDir(options.env);
   // What killed runs left behind (temporaries, unpack spools) goes before this run adds its own.
   await sweepOnce(cacheDir);
-  const annotations: Record<string, string> = { ...spec.annotations, 'org.opencontainers.image.created': isoTime(created) };
+  const annotations: Record<string, string> = {
+    ...spec.annotations,
+    'org.opencontainers.image.created': isoTime(created),
+  };
   if (spec.base) annotations['org.opencontainers.image.base.name'] = spec.base;
   return {
     loaded,
@@ -83,9 +86,12 @@ async function checkOutputWritable(path: string): Promise<void> {
   // directory): say so before building rather than fail or surprise after.
   const link = await readlink(path).catch(() => undefined);
   if (link !== undefined) {
-    throw buildError(`cannot write ${path}: it is a symbolic link (to ${link}), and pith does not write outputs through links`, {
-      hint: `pass the path it points to with -o, or remove the link`,
-    });
+    throw buildError(
+      `cannot write ${path}: it is a symbolic link (to ${link}), and pith does not write outputs through links`,
+      {
+        hint: `pass the path it points to with -o, or remove the link`,
+      },
+    );
   }
   const parent = dirname(resolve(path));
   try {
@@ -95,8 +101,11 @@ async function checkOutputWritable(path: string): Promise<void> {
   } catch (err) {
     if (err instanceof Error && err.name === 'PithError') throw err;
     const code = (err as NodeJS.ErrnoException).code;
-    throw buildError(`cannot write ${path}: ${code === 'ENOENT' ? `directory ${parent} does not exist` : `${parent} is not writable`}`, {
-      hint: 'create the directory or choose another -o',
-    });
+    throw buildError(
+      `cannot write ${path}: ${code === 'ENOENT' ? `directory ${parent} does not exist` : `${parent} is not writable`}`,
+      {
+        hint: 'create the directory or choose another -o',
+      },
+    );
   }
 }

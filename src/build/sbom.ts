@@ -28,7 +28,9 @@ export async function treeFiles(tree: FsTree): Promise<SbomFile[]> {
 
 let version: string | undefined;
 function pithVersion(): string {
-  version ??= (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  version ??= (
+    JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }
+  ).version;
   return version;
 }
 
@@ -73,20 +75,33 @@ export function imageSboms(input: {
     });
   }
   const sbom: SbomInput = {
-    image: { name: input.name, tag: input.tag, digest: input.digest, platform: { architecture: input.platform.architecture, os: input.platform.os }, created: input.created },
+    image: {
+      name: input.name,
+      tag: input.tag,
+      digest: input.digest,
+      platform: { architecture: input.platform.architecture, os: input.platform.os },
+      created: input.created,
+    },
     ...(input.distro ? { distro: input.distro } : {}),
     packages,
     files: input.files,
     tool: { name: 'pith', version: pithVersion() },
   };
-  return { platform: input.platform, spdx: stableJsonBytes(spdxDocument(sbom)), cyclonedx: stableJsonBytes(cyclonedxDocument(sbom)) };
+  return {
+    platform: input.platform,
+    spdx: stableJsonBytes(spdxDocument(sbom)),
+    cyclonedx: stableJsonBytes(cyclonedxDocument(sbom)),
+  };
 }
 
 /** Beside the output: PATH.spdx.json and PATH.cdx.json (PATH.<arch>.… for several archs). */
 export async function writeSbomFiles(outputPath: string, sboms: readonly ImageSboms[]): Promise<string[]> {
   const written: string[] = [];
   for (const s of sboms) {
-    const stem = sboms.length > 1 ? `${outputPath}.${s.platform.architecture}${s.platform.variant ? `-${s.platform.variant}` : ''}` : outputPath;
+    const stem =
+      sboms.length > 1
+        ? `${outputPath}.${s.platform.architecture}${s.platform.variant ? `-${s.platform.variant}` : ''}`
+        : outputPath;
     await writeFileAtomic(`${stem}.spdx.json`, s.spdx);
     await writeFileAtomic(`${stem}.cdx.json`, s.cyclonedx);
     written.push(`${stem}.spdx.json`, `${stem}.cdx.json`);

@@ -50,7 +50,9 @@ export async function resolveSources(loaded: LoadedSpec, ctx: SourcesContext): P
   // On a base image pith writes no accounts or system files unless the spec asks (they would
   // shadow the base's /etc/passwd).
   const writesAccounts = !spec.base || loaded.written('accounts');
-  const debian = selection ? debianSource(loaded, selection, { trim: spec.trim, ...(base ? { base } : {}) }) : undefined;
+  const debian = selection
+    ? debianSource(loaded, selection, { trim: spec.trim, ...(base ? { base } : {}) })
+    : undefined;
   const sources: Array<Source | undefined> = [
     base,
     writesAccounts ? systemFiles() : undefined,

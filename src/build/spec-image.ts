@@ -18,16 +18,37 @@ import type { SourcePlan } from './sources.js';
 export async function settleImage(c: Contributions, plan: SourcePlan, arch: string, run: Run): Promise<SettledImage> {
   const { loaded, spec } = run;
   const specImage: SpecImage = async (accounts, effectUsers) => ({
-    config: containerConfig(spec, plan.writesAccounts ? accounts : undefined, loaded.where, c.config.defaults, c.config.image),
+    config: containerConfig(
+      spec,
+      plan.writesAccounts ? accounts : undefined,
+      loaded.where,
+      c.config.defaults,
+      c.config.image,
+    ),
     tree: await specTree(c, { arch, accounts, effectUsers, os: c.os, owner: ownerResolver(accounts) }),
   });
   const settled = c.settle
     ? await c.settle(specImage, { links: c.links, accounts: plan.accounts, ...(c.below ? { below: c.below } : {}) })
-    : { ...(await specImage(plan.accounts, new Set())), accounts: plan.accounts, effectUsers: new Set<string>(), rootProblems: [], warnings: [], notes: [] };
-  reportEffects(settled, { arch, writesAccounts: plan.writesAccounts, log: run.log, warn: run.options.warn ?? run.log, strict: run.options.strict ?? false });
+    : {
+        ...(await specImage(plan.accounts, new Set())),
+        accounts: plan.accounts,
+        effectUsers: new Set<string>(),
+        rootProblems: [],
+        warnings: [],
+        notes: [],
+      };
+  reportEffects(settled, {
+    arch,
+    writesAccounts: plan.writesAccounts,
+    log: run.log,
+    warn: run.options.warn ?? run.log,
+    strict: run.options.strict ?? false,
+  });
   // On a base image the entrypoint may well be the base's: nothing to check it against.
   if (!c.below && settled.rootProblems.length > 0) {
-    throw buildError(`${arch}: ${settled.rootProblems[0]}`, { where: loaded.where([spec.entrypoint ? 'entrypoint' : 'cmd']) });
+    throw buildError(`${arch}: ${settled.rootProblems[0]}`, {
+      where: loaded.where([spec.entrypoint ? 'entrypoint' : 'cmd']),
+    });
   }
   return settled;
 }
@@ -55,15 +76,26 @@ function ownerResolver(accounts: Accounts): TreeContext['owner'] {
 /** Notes to the log, warnings to `warn` (or, with strict, an error after all of them are printed). */
 function reportEffects(
   settled: SettledImage,
-  options: { arch: string; writesAccounts: boolean; log: (m: string) => void; warn: (m: string) => void; strict: boolean },
+  options: {
+    arch: string;
+    writesAccounts: boolean;
+    log: (m: string) => void;
+    warn: (m: string) => void;
+    strict: boolean;
+  },
 ): void {
   for (const note of settled.notes) options.log(`${options.arch}: effects: ${note}`);
   const warnings = [...settled.warnings];
   if (!options.writesAccounts && settled.effectUsers.size > 0) {
-    warnings.push(`accounts ${[...settled.effectUsers].sort().join(', ')} are not written on a base image: add them under accounts: (users and groups) in the spec`);
+    warnings.push(
+      `accounts ${[...settled.effectUsers].sort().join(', ')} are not written on a base image: add them under accounts: (users and groups) in the spec`,
+    );
   }
   for (const w of warnings) options.warn(`${options.arch}: ${w}`);
   if (options.strict && warnings.length > 0) {
-    throw buildError(`--strict: ${options.arch}: ${warnings[0]}${warnings.length > 1 ? ` (and ${warnings.length - 1} more above)` : ''}`, { hint: 'or build without --strict' });
+    throw buildError(
+      `--strict: ${options.arch}: ${warnings[0]}${warnings.length > 1 ? ` (and ${warnings.length - 1} more above)` : ''}`,
+      { hint: 'or build without --strict' },
+    );
   }
 }

@@ -9,10 +9,17 @@ import { closureRoots } from './closure-roots.js';
 import type { Contributions } from './contributions.js';
 import type { Run } from './run.js';
 
-export async function trimmedImage(c: Contributions, settled: SettledImage, ctx: PlatformContext, run: Run): Promise<ClosureImage> {
+export async function trimmedImage(
+  c: Contributions,
+  settled: SettledImage,
+  ctx: PlatformContext,
+  run: Run,
+): Promise<ClosureImage> {
   const { roots, path, named } = closureRoots(settled.config);
   if (roots.length === 0 && run.spec.keep.length === 0) {
-    throw specError('trim: closure needs an entrypoint, a cmd or keep: paths to start from', { where: run.loaded.where(['trim']) });
+    throw specError('trim: closure needs an entrypoint, a cmd or keep: paths to start from', {
+      where: run.loaded.where(['trim']),
+    });
   }
   const ldPath = settled.config.Env?.find((e) => e.startsWith('LD_LIBRARY_PATH='))?.slice('LD_LIBRARY_PATH='.length);
   const { closureImage } = await import('./closure-image.js');

@@ -20,7 +20,9 @@ async function main(argv: string[]): Promise<number> {
       return verb === undefined ? 2 : 0;
     }
     if (verb === '--version' || verb === 'version') {
-      const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+      const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+        version: string;
+      };
       process.stdout.write(`pith ${pkg.version}\n`);
       return 0;
     }
@@ -38,7 +40,9 @@ async function main(argv: string[]): Promise<number> {
     }
     // Not a user mistake: say so, and show where with --debug.
     const message = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`pith: internal error: ${printable(message)}${debug ? '' : ' (run with --debug for details)'}\n`);
+    process.stderr.write(
+      `pith: internal error: ${printable(message)}${debug ? '' : ' (run with --debug for details)'}\n`,
+    );
     if (debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
     return 1;
   }

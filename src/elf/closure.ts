@@ -98,7 +98,11 @@ interface Candidate {
 
 const joinDir = (dir: string, name: string) => (dir === '/' ? `/${name}` : `${dir.replace(/\/+$/, '')}/${name}`);
 
-export async function resolveClosure(binaryPath: string, fs: FsView, options: ClosureOptions = {}): Promise<ElfClosure> {
+export async function resolveClosure(
+  binaryPath: string,
+  fs: FsView,
+  options: ClosureOptions = {},
+): Promise<ElfClosure> {
   return new ClosureWalker(binaryPath, fs, options).run();
 }
 
@@ -123,7 +127,9 @@ class ClosureWalker {
     this.binary = binary;
     const info = binary.info;
     if (info.isStatic) return { binary: info, objects: [], unresolved: [] };
-    this.paths = await LoaderSearch.create(binary, this.fs, this.options.extraLibraryDirs ?? [], (path) => this.lookup(path));
+    this.paths = await LoaderSearch.create(binary, this.fs, this.options.extraLibraryDirs ?? [], (path) =>
+      this.lookup(path),
+    );
     this.byRealPath.set(binary.realPath, binary);
     if (info.soname !== undefined) this.byName.set(info.soname, binary);
 
@@ -173,12 +179,21 @@ class ClosureWalker {
       throw buildError(`${src}: its interpreter ${path} is a relative path, which depends on the working directory`);
     }
     const found = await this.lookup(path);
-    if (!found.ok) throw buildError(`${src}: interpreter ${path} not found`, { hint: 'install the C library the binary was built for' });
+    if (!found.ok)
+      throw buildError(`${src}: interpreter ${path} not found`, {
+        hint: 'install the C library the binary was built for',
+      });
     const info = await this.inspect(found.chain.realPath);
     if (typeof info === 'string') throw buildError(`${src}: interpreter ${path} is not usable (${info})`);
     const mismatch = this.mismatch(info);
     if (mismatch) throw buildError(`${src}: interpreter ${path} is ${mismatch}`);
-    const loaded: Loaded = { path, realPath: found.chain.realPath, info, loader: undefined, origin: posix.dirname(path) };
+    const loaded: Loaded = {
+      path,
+      realPath: found.chain.realPath,
+      info,
+      loader: undefined,
+      origin: posix.dirname(path),
+    };
     this.record(loaded, found.chain, 'interpreter', src);
     this.byName.set(path, loaded);
     if (info.soname !== undefined) this.byName.set(info.soname, loaded);
@@ -220,7 +235,8 @@ class ClosureWalker {
     this.record(loaded, found.chain, 'library', requester.path);
     this.byName.set(name, loaded);
     this.byName.set(found.path, loaded);
-    if (found.info.soname !== undefined && !this.byName.has(found.info.soname)) this.byName.set(found.info.soname, loaded);
+    if (found.info.soname !== undefined && !this.byName.has(found.info.soname))
+      this.byName.set(found.info.soname, loaded);
     this.byRealPath.set(loaded.realPath, loaded);
     return loaded;
   }
@@ -243,9 +259,11 @@ class ClosureWalker {
     const found = await this.lookup(path);
     if (!found.ok) throw buildError(`${this.binaryPath}: ${name} (needed by ${this.neededChain(requester)}) not found`);
     const info = await this.inspect(found.chain.realPath);
-    if (typeof info === 'string') throw buildError(`${this.binaryPath}: ${path} (needed by ${this.neededChain(requester)}) ${info}`);
+    if (typeof info === 'string')
+      throw buildError(`${this.binaryPath}: ${path} (needed by ${this.neededChain(requester)}) ${info}`);
     const mismatch = this.mismatch(info);
-    if (mismatch) throw buildError(`${this.binaryPath}: ${path} (needed by ${this.neededChain(requester)}) is ${mismatch}`);
+    if (mismatch)
+      throw buildError(`${this.binaryPath}: ${path} (needed by ${this.neededChain(requester)}) is ${mismatch}`);
     return { path, chain: found.chain, info };
   }
 
@@ -271,7 +289,9 @@ class ClosureWalker {
     const skippedNote = skipped.length > 0 ? `; skipped ${skipped.join('; ')}` : '';
     throw buildError(
       `${this.binaryPath}: ${name} (needed by ${this.neededChain(requester)}) not found in: ${dirs.join(', ')}${skippedNote}`,
-      { hint: 'install the package that provides it, or add its directory to the RUNPATH of the binary or to /etc/ld.so.conf.d' },
+      {
+        hint: 'install the package that provides it, or add its directory to the RUNPATH of the binary or to /etc/ld.so.conf.d',
+      },
     );
   }
 

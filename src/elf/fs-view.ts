@@ -53,7 +53,13 @@ export function hostFsView(root = '/'): FsView {
     async lstat(path) {
       try {
         const st = await lstat(toHost(path));
-        const type: FsEntryType = st.isFile() ? 'file' : st.isDirectory() ? 'dir' : st.isSymbolicLink() ? 'symlink' : 'other';
+        const type: FsEntryType = st.isFile()
+          ? 'file'
+          : st.isDirectory()
+            ? 'dir'
+            : st.isSymbolicLink()
+              ? 'symlink'
+              : 'other';
         return { type, size: st.size };
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;

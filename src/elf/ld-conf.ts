@@ -133,7 +133,10 @@ export async function readMuslPath(fs: FsView, interpreter: string): Promise<str
   const file = match ? `${prefix === '/' || prefix === '.' ? '' : prefix}/etc/ld-musl-${match[1]}.path` : undefined;
   const text = file ? await readText(file, fs) : undefined;
   if (text === undefined) return ['/lib', '/usr/local/lib', '/usr/lib'];
-  return text.split(/[\n:]/).map((d) => d.trim()).filter((d) => d !== '');
+  return text
+    .split(/[\n:]/)
+    .map((d) => d.trim())
+    .filter((d) => d !== '');
 }
 
 /** True when `interpreter` is musl's dynamic loader (its search rules differ from glibc's). */

@@ -38,7 +38,12 @@ function facts(machine: number, cls: ElfClass, endian: ElfEndian): MachineFacts 
     case EM_386:
       return { name: 'i386', arch: '386', triplet: 'i386-linux-gnu', platform: 'i686' };
     case EM_AARCH64:
-      return { name: 'aarch64', arch: cls === 64 ? 'arm64' : undefined, triplet: 'aarch64-linux-gnu', platform: 'aarch64' };
+      return {
+        name: 'aarch64',
+        arch: cls === 64 ? 'arm64' : undefined,
+        triplet: 'aarch64-linux-gnu',
+        platform: 'aarch64',
+      };
     case EM_ARM:
       // armel and armhf are both EM_ARM; pith targets armhf (Debian's `arm` / OCI arm v7).
       return { name: 'arm', arch: 'arm', triplet: 'arm-linux-gnueabihf', platform: 'v7l' };
@@ -66,7 +71,12 @@ function facts(machine: number, cls: ElfClass, endian: ElfEndian): MachineFacts 
         ? { name: 'mips', arch: 'mipsle', triplet: 'mipsel-linux-gnu', platform: undefined }
         : { name: 'mips', arch: 'mips', triplet: 'mips-linux-gnu', platform: undefined };
     case EM_LOONGARCH:
-      return { name: 'loongarch64', arch: cls === 64 ? 'loong64' : undefined, triplet: 'loongarch64-linux-gnu', platform: 'loongarch' };
+      return {
+        name: 'loongarch64',
+        arch: cls === 64 ? 'loong64' : undefined,
+        triplet: 'loongarch64-linux-gnu',
+        platform: 'loongarch',
+      };
     case 2:
       return { name: 'sparc', arch: undefined, triplet: undefined, platform: undefined };
     case 43:

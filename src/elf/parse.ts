@@ -167,8 +167,18 @@ function readProgramHeaders(r: Reader): ProgramHeader[] {
     const what = `program header ${i}`;
     headers.push(
       is64
-        ? { type: r.u32(at, what), offset: r.word(at + 8, what), vaddr: r.word(at + 16, what), filesz: r.word(at + 32, what) }
-        : { type: r.u32(at, what), offset: r.word(at + 4, what), vaddr: r.word(at + 8, what), filesz: r.word(at + 16, what) },
+        ? {
+            type: r.u32(at, what),
+            offset: r.word(at + 8, what),
+            vaddr: r.word(at + 16, what),
+            filesz: r.word(at + 32, what),
+          }
+        : {
+            type: r.u32(at, what),
+            offset: r.word(at + 4, what),
+            vaddr: r.word(at + 8, what),
+            filesz: r.word(at + 16, what),
+          },
     );
   }
   return headers;
@@ -187,7 +197,10 @@ function splitPath(value: string | undefined): string[] {
 }
 
 /** The dynamic section's names: DT_NEEDED libraries, DT_SONAME, DT_RPATH and DT_RUNPATH. */
-function readDynamic(r: Reader, headers: readonly ProgramHeader[]): { needed: string[]; rpath?: string; runpath?: string; soname?: string } {
+function readDynamic(
+  r: Reader,
+  headers: readonly ProgramHeader[],
+): { needed: string[]; rpath?: string; runpath?: string; soname?: string } {
   const out: { needed: string[]; rpath?: string; runpath?: string; soname?: string } = { needed: [] };
   const dynamic = headers.find((h) => h.type === PT_DYNAMIC);
   if (!dynamic || dynamic.filesz === 0) return out;
@@ -199,7 +212,14 @@ function readDynamic(r: Reader, headers: readonly ProgramHeader[]): { needed: st
     const tag = r.tag(at, 'dynamic entry');
     if (tag === DT_NULL) break;
     // d_val of tags we do not use may be anything (even > 2^53); only read the ones we need.
-    if (tag === DT_NEEDED || tag === DT_STRTAB || tag === DT_STRSZ || tag === DT_SONAME || tag === DT_RPATH || tag === DT_RUNPATH) {
+    if (
+      tag === DT_NEEDED ||
+      tag === DT_STRTAB ||
+      tag === DT_STRSZ ||
+      tag === DT_SONAME ||
+      tag === DT_RPATH ||
+      tag === DT_RUNPATH
+    ) {
       entries.push({ tag, value: r.word(at + half, `dynamic entry ${tag}`) });
     }
   }

@@ -24,8 +24,7 @@ export interface PathChain {
 export const MAX_SYMLINKS = 40;
 
 export type PathLookup =
-  | { ok: true; chain: PathChain }
-  | { ok: false; reason: 'missing' | 'not-a-directory'; at: string; links: PathLink[] };
+  { ok: true; chain: PathChain } | { ok: false; reason: 'missing' | 'not-a-directory'; at: string; links: PathLink[] };
 
 const join = (dir: string, name: string) => (dir === '/' ? `/${name}` : `${dir}/${name}`);
 const parent = (dir: string) => (dir === '/' ? '/' : dir.slice(0, dir.lastIndexOf('/')) || '/');

@@ -83,12 +83,15 @@ export class LoaderSearch {
   expand(text: string, object: SearchObject): string | undefined {
     if (!text.includes('$')) return text;
     let missing = false;
-    const out = text.replace(/\$(?:\{(ORIGIN|LIB|PLATFORM)\}|(ORIGIN|LIB|PLATFORM)(?![A-Za-z0-9_]))/g, (_m, braced, bare) => {
-      const token = (braced ?? bare) as string;
-      const value = token === 'ORIGIN' ? object.origin : token === 'LIB' ? this.lib : this.platform();
-      if (value === undefined) missing = true;
-      return value ?? '';
-    });
+    const out = text.replace(
+      /\$(?:\{(ORIGIN|LIB|PLATFORM)\}|(ORIGIN|LIB|PLATFORM)(?![A-Za-z0-9_]))/g,
+      (_m, braced, bare) => {
+        const token = (braced ?? bare) as string;
+        const value = token === 'ORIGIN' ? object.origin : token === 'LIB' ? this.lib : this.platform();
+        if (value === undefined) missing = true;
+        return value ?? '';
+      },
+    );
     return missing ? undefined : out;
   }
 

@@ -30,7 +30,8 @@ export function elfImports(data: Uint8Array): Set<string> | undefined {
   const le = data[5] === 1;
   if ((data[4] !== 1 && data[4] !== 2) || (data[5] !== 1 && data[5] !== 2)) return undefined;
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  const inside = (offset: number, length: number) => Number.isSafeInteger(offset) && offset >= 0 && length >= 0 && offset + length <= data.length;
+  const inside = (offset: number, length: number) =>
+    Number.isSafeInteger(offset) && offset >= 0 && length >= 0 && offset + length <= data.length;
   const u16 = (at: number) => view.getUint16(at, le);
   const u32 = (at: number) => view.getUint32(at, le);
   const word = (at: number) => (is64 ? Number(view.getBigUint64(at, le)) : view.getUint32(at, le));

@@ -14,7 +14,12 @@ export interface BuiltIndex {
 /** Pure: the index naming each image by its descriptor (platform included), in the order given. */
 export function indexOf(images: readonly Image[], annotations?: Record<string, string>): BuiltIndex {
   const notes = annotations && Object.keys(annotations).length > 0 ? annotations : undefined;
-  const index: ImageIndex = { schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: images.map(imageDescriptor), ...(notes ? { annotations: notes } : {}) };
+  const index: ImageIndex = {
+    schemaVersion: 2,
+    mediaType: MediaType.ociIndex,
+    manifests: images.map(imageDescriptor),
+    ...(notes ? { annotations: notes } : {}),
+  };
   const raw = stableJsonBytes(index);
   return { index, raw, descriptor: { mediaType: MediaType.ociIndex, digest: sha256Digest(raw), size: raw.byteLength } };
 }

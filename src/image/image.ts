@@ -41,4 +41,3 @@ export interface ImageSet {
   blobs: Descriptor[];
   store: Blobs;
 }
-

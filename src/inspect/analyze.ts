@@ -79,7 +79,8 @@ export function parseOsRelease(text: string): Record<string, string> {
     const m = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
     if (!m) continue;
     let v = m[2]!;
-    if ((v.startsWith('"') && v.endsWith('"')) || (v.startsWith("'") && v.endsWith("'"))) v = v.slice(1, -1).replace(/\\(["\\$`])/g, '$1');
+    if ((v.startsWith('"') && v.endsWith('"')) || (v.startsWith("'") && v.endsWith("'")))
+      v = v.slice(1, -1).replace(/\\(["\\$`])/g, '$1');
     out[m[1]!] = v;
   }
   return out;
@@ -107,7 +108,16 @@ export async function analyzeImage(image: OpenedImage): Promise<AnalyzedImage> {
       else if (e.type !== 'dir') other++;
     }
     const l = image.layers[i]!;
-    return { position: i + 1, digest: l.digest, mediaType: l.mediaType, compressedSize: l.size, uncompressedSize: w.uncompressedSize, entries: w.entries.length, packages: [...names].sort(), otherFiles: other };
+    return {
+      position: i + 1,
+      digest: l.digest,
+      mediaType: l.mediaType,
+      compressedSize: l.size,
+      uncompressedSize: w.uncompressedSize,
+      entries: w.entries.length,
+      packages: [...names].sort(),
+      otherFiles: other,
+    };
   });
   const files = [...fs.values()].filter((e) => e.type === 'file');
   const largestFiles = [...files]
@@ -142,7 +152,15 @@ export async function analyzeImage(image: OpenedImage): Promise<AnalyzedImage> {
       uncompressedSize: layers.reduce((n, l) => n + l.uncompressedSize, 0),
     },
     largestFiles,
-    packages: packages.map((p) => ({ name: p.name, version: p.version, architecture: p.architecture, source: p.source, layer: p.layer + 1, files: p.files.length, size: p.size })),
+    packages: packages.map((p) => ({
+      name: p.name,
+      version: p.version,
+      architecture: p.architecture,
+      source: p.source,
+      layer: p.layer + 1,
+      files: p.files.length,
+      size: p.size,
+    })),
   };
   return { report, fs, packages, walked };
 }
@@ -164,7 +182,10 @@ export function formatInspect(r: ImageReport): string {
   out.push(`platform:   ${r.platform}`);
   if (r.manifestDigest) out.push(`manifest:   ${r.manifestDigest}`);
   out.push(`config:     ${r.configDigest}`);
-  if (r.os.id) out.push(`os:         ${r.os.id}${r.os.versionId ? ` ${r.os.versionId}` : ''}${r.os.prettyName ? ` (${r.os.prettyName})` : ''}`);
+  if (r.os.id)
+    out.push(
+      `os:         ${r.os.id}${r.os.versionId ? ` ${r.os.versionId}` : ''}${r.os.prettyName ? ` (${r.os.prettyName})` : ''}`,
+    );
   out.push(`created:    ${r.config.created ?? '(none)'}`);
   out.push(`entrypoint: ${list(r.config.entrypoint)}`);
   out.push(`cmd:        ${list(r.config.cmd)}`);
@@ -180,8 +201,11 @@ export function formatInspect(r: ImageReport): string {
   }
   out.push(`layers: ${r.layers.length}`);
   for (const l of r.layers) {
-    const what = [...l.packages, ...(l.otherFiles ? [`${l.otherFiles} other file(s)`] : [])].join(', ') || '(directories only)';
-    out.push(`  ${l.position}. ${l.digest}  ${formatSize(l.compressedSize)} (${formatSize(l.uncompressedSize)} uncompressed), ${l.entries} entries: ${what}`);
+    const what =
+      [...l.packages, ...(l.otherFiles ? [`${l.otherFiles} other file(s)`] : [])].join(', ') || '(directories only)';
+    out.push(
+      `  ${l.position}. ${l.digest}  ${formatSize(l.compressedSize)} (${formatSize(l.uncompressedSize)} uncompressed), ${l.entries} entries: ${what}`,
+    );
   }
   out.push(`files: ${r.totals.files} (${formatSize(r.totals.size)}), ${r.totals.entries} entries in all`);
   out.push('largest files:');

@@ -10,8 +10,40 @@ import type { LayerEntry } from './walk.js';
 export const DENY_RULES = ['shell', 'package-manager', 'setuid', 'setgid', 'world-writable', 'root-user'] as const;
 export type DenyRule = (typeof DENY_RULES)[number];
 
-export const SHELLS = new Set(['sh', 'bash', 'dash', 'busybox', 'ash', 'zsh', 'ksh', 'mksh', 'csh', 'tcsh', 'fish', 'rbash', 'toybox']);
-export const PACKAGE_MANAGERS = new Set(['apt', 'apt-get', 'aptitude', 'dpkg', 'dpkg-deb', 'pip', 'pip3', 'easy_install', 'apk', 'yum', 'dnf', 'microdnf', 'rpm', 'zypper', 'pacman', 'gem', 'npm']);
+export const SHELLS = new Set([
+  'sh',
+  'bash',
+  'dash',
+  'busybox',
+  'ash',
+  'zsh',
+  'ksh',
+  'mksh',
+  'csh',
+  'tcsh',
+  'fish',
+  'rbash',
+  'toybox',
+]);
+export const PACKAGE_MANAGERS = new Set([
+  'apt',
+  'apt-get',
+  'aptitude',
+  'dpkg',
+  'dpkg-deb',
+  'pip',
+  'pip3',
+  'easy_install',
+  'apk',
+  'yum',
+  'dnf',
+  'microdnf',
+  'rpm',
+  'zypper',
+  'pacman',
+  'gem',
+  'npm',
+]);
 
 export interface AuditPath {
   path: string;
@@ -46,7 +78,12 @@ function inBinDir(path: string): boolean {
 
 const baseName = (p: string) => p.slice(p.lastIndexOf('/') + 1);
 const octal = (m: number) => m.toString(8).padStart(4, '0');
-const item = (e: LayerEntry): AuditPath => ({ path: `/${e.path}`, type: e.type, mode: octal(e.mode), layer: e.layer + 1 });
+const item = (e: LayerEntry): AuditPath => ({
+  path: `/${e.path}`,
+  type: e.type,
+  mode: octal(e.mode),
+  layer: e.layer + 1,
+});
 
 /** Whether a config User runs as root: empty, root, 0, or root/0 with a group. */
 export function isRootUser(user: string): boolean {
@@ -56,9 +93,13 @@ export function isRootUser(user: string): boolean {
 
 export function parseDeny(text: string | undefined, command: string): DenyRule[] {
   if (text === undefined || text.trim() === '') return [];
-  const rules = text.split(',').map((r) => r.trim()).filter(Boolean);
+  const rules = text
+    .split(',')
+    .map((r) => r.trim())
+    .filter(Boolean);
   for (const r of rules) {
-    if (!(DENY_RULES as readonly string[]).includes(r)) throw new PithError('usage', `${command}: unknown --deny rule "${r}" (rules: ${DENY_RULES.join(', ')})`);
+    if (!(DENY_RULES as readonly string[]).includes(r))
+      throw new PithError('usage', `${command}: unknown --deny rule "${r}" (rules: ${DENY_RULES.join(', ')})`);
   }
   return rules as DenyRule[];
 }
@@ -67,7 +108,9 @@ export function auditImage(image: AnalyzedImage, deny: DenyRule[], maxPackages?:
   const entries = [...image.fs.values()].sort(byKey((e) => e.path));
   const runnable = (e: LayerEntry) => e.type === 'file' || e.type === 'symlink' || e.type === 'hardlink';
   const shells = entries.filter((e) => runnable(e) && inBinDir(e.path) && SHELLS.has(baseName(e.path))).map(item);
-  const packageManagers = entries.filter((e) => runnable(e) && inBinDir(e.path) && PACKAGE_MANAGERS.has(baseName(e.path))).map(item);
+  const packageManagers = entries
+    .filter((e) => runnable(e) && inBinDir(e.path) && PACKAGE_MANAGERS.has(baseName(e.path)))
+    .map(item);
   const setuid = entries.filter((e) => e.type === 'file' && (e.mode & 0o4000) !== 0).map(item);
   const setgid = entries.filter((e) => e.type === 'file' && (e.mode & 0o2000) !== 0).map(item);
   const writable = entries.filter((e) => e.type !== 'symlink' && (e.mode & 0o002) !== 0);
@@ -88,9 +131,24 @@ export function auditImage(image: AnalyzedImage, deny: DenyRule[], maxPackages?:
   if (deny.includes('setuid')) named('setuid', setuid);
   if (deny.includes('setgid')) named('setgid', setgid);
   if (deny.includes('world-writable')) named('world-writable', worldWritable);
-  if (deny.includes('root-user') && rootUser) violations.push(`root-user: the image runs as ${user === '' ? 'root (no User set)' : `"${user}"`}`);
-  if (maxPackages !== undefined && packages > maxPackages) violations.push(`max-packages: ${packages} packages, more than ${maxPackages}`);
-  return { source: image.report.source, shells, packageManagers, setuid, setgid, worldWritable, stickyWorldWritable, executables, packages, user, rootUser, violations };
+  if (deny.includes('root-user') && rootUser)
+    violations.push(`root-user: the image runs as ${user === '' ? 'root (no User set)' : `"${user}"`}`);
+  if (maxPackages !== undefined && packages > maxPackages)
+    violations.push(`max-packages: ${packages} packages, more than ${maxPackages}`);
+  return {
+    source: image.report.source,
+    shells,
+    packageManagers,
+    setuid,
+    setgid,
+    worldWritable,
+    stickyWorldWritable,
+    executables,
+    packages,
+    user,
+    rootUser,
+    violations,
+  };
 }
 
 export function formatAudit(a: AuditReport): string {

@@ -27,7 +27,11 @@ export interface LayerDelta {
 export interface ImageDiff {
   a: string;
   b: string;
-  packages: { added: Array<{ name: string; version: string }>; removed: Array<{ name: string; version: string }>; changed: PackageChange[] };
+  packages: {
+    added: Array<{ name: string; version: string }>;
+    removed: Array<{ name: string; version: string }>;
+    changed: PackageChange[];
+  };
   files: { added: string[]; removed: string[]; changed: FileChange[] };
   layers: LayerDelta[];
   total: { compressedDelta: number; uncompressedDelta: number; filesSizeDelta: number };
@@ -51,7 +55,9 @@ export function diffImages(a: AnalyzedImage, b: AnalyzedImage): ImageDiff {
   const pb = new Map(b.report.packages.map((p) => [p.name, p]));
   const added = [...pb.values()].filter((p) => !pa.has(p.name)).map((p) => ({ name: p.name, version: p.version }));
   const removed = [...pa.values()].filter((p) => !pb.has(p.name)).map((p) => ({ name: p.name, version: p.version }));
-  const changed = [...pb.values()].filter((p) => pa.has(p.name) && pa.get(p.name)!.version !== p.version).map((p) => ({ name: p.name, from: pa.get(p.name)!.version, to: p.version }));
+  const changed = [...pb.values()]
+    .filter((p) => pa.has(p.name) && pa.get(p.name)!.version !== p.version)
+    .map((p) => ({ name: p.name, from: pa.get(p.name)!.version, to: p.version }));
 
   const paths = [...new Set([...a.fs.keys(), ...b.fs.keys()])].sort();
   const files: ImageDiff['files'] = { added: [], removed: [], changed: [] };
@@ -71,9 +77,12 @@ export function diffImages(a: AnalyzedImage, b: AnalyzedImage): ImageDiff {
   for (let i = 0; i < n; i++) {
     const la = a.report.layers[i];
     const lb = b.report.layers[i];
-    const side = (l: typeof la) => (l ? { digest: l.digest, compressedSize: l.compressedSize, uncompressedSize: l.uncompressedSize } : null);
+    const side = (l: typeof la) =>
+      l ? { digest: l.digest, compressedSize: l.compressedSize, uncompressedSize: l.uncompressedSize } : null;
     layers.push({
-      position: i + 1, a: side(la), b: side(lb),
+      position: i + 1,
+      a: side(la),
+      b: side(lb),
       compressedDelta: (lb?.compressedSize ?? 0) - (la?.compressedSize ?? 0),
       uncompressedDelta: (lb?.uncompressedSize ?? 0) - (la?.uncompressedSize ?? 0),
       same: !!la && !!lb && la.digest === lb.digest,
@@ -102,7 +111,9 @@ export function formatDiff(d: ImageDiff): string {
   for (const p of added) out.push(`  + ${p.name} ${p.version}`);
   for (const p of removed) out.push(`  - ${p.name} ${p.version}`);
   for (const p of changed) out.push(`  ~ ${p.name} ${p.from} -> ${p.to}`);
-  out.push(`files: ${d.files.added.length} added, ${d.files.removed.length} removed, ${d.files.changed.length} changed`);
+  out.push(
+    `files: ${d.files.added.length} added, ${d.files.removed.length} removed, ${d.files.changed.length} changed`,
+  );
   for (const p of d.files.added) out.push(`  + ${p}`);
   for (const p of d.files.removed) out.push(`  - ${p}`);
   for (const c of d.files.changed) out.push(`  ~ ${c.path} (${c.what.join(', ')})`);
@@ -111,6 +122,8 @@ export function formatDiff(d: ImageDiff): string {
     const state = l.same ? 'same' : !l.a ? 'added' : !l.b ? 'removed' : 'differs';
     out.push(`  ${l.position}. ${state.padEnd(8)} ${signed(l.compressedDelta)}, ${signed(l.uncompressedDelta)}`);
   }
-  out.push(`total: ${signed(d.total.compressedDelta)} compressed, ${signed(d.total.uncompressedDelta)} uncompressed, ${signed(d.total.filesSizeDelta)} of files`);
+  out.push(
+    `total: ${signed(d.total.compressedDelta)} compressed, ${signed(d.total.uncompressedDelta)} uncompressed, ${signed(d.total.filesSizeDelta)} of files`,
+  );
   return `${out.join('\n')}\n`;
 }

@@ -36,12 +36,22 @@ const HINT = 'pick one with --platform';
 export async function openImage(ref: string, options: OpenOptions): Promise<OpenedImage> {
   const { command } = options;
   const wanted = options.platform !== undefined ? parsePlatform(options.platform, command) : undefined;
-  const opened = await openAny(ref, { command, insecure: options.insecure ?? false, platformHint: HINT, ...(wanted ? { platform: wanted } : {}) });
+  const opened = await openAny(ref, {
+    command,
+    insecure: options.insecure ?? false,
+    platformHint: HINT,
+    ...(wanted ? { platform: wanted } : {}),
+  });
   // An index was chosen from; a single image is what it is.
   const p = opened.platform;
-  if (wanted && (p.os !== wanted.os || p.architecture !== wanted.architecture || (wanted.variant && p.variant !== wanted.variant))) {
+  if (
+    wanted &&
+    (p.os !== wanted.os || p.architecture !== wanted.architecture || (wanted.variant && p.variant !== wanted.variant))
+  ) {
     await opened.close();
-    throw new PithError('input', `${opened.source} has no image for ${formatPlatform(wanted)}`, { hint: `it has ${formatPlatform(p)}; ${HINT}` });
+    throw new PithError('input', `${opened.source} has no image for ${formatPlatform(wanted)}`, {
+      hint: `it has ${formatPlatform(p)}; ${HINT}`,
+    });
   }
   return opened;
 }

@@ -26,7 +26,13 @@ export interface InstalledPackage {
 
 /** Whether the walker must keep a path's content to read the package database or os-release. */
 export function isMetadataPath(path: string): boolean {
-  return path.startsWith(`${STATUS_D}/`) || path === STATUS_FILE || (path.startsWith(`${INFO_DIR}/`) && path.endsWith('.md5sums')) || path === 'etc/os-release' || path === 'usr/lib/os-release';
+  return (
+    path.startsWith(`${STATUS_D}/`) ||
+    path === STATUS_FILE ||
+    (path.startsWith(`${INFO_DIR}/`) && path.endsWith('.md5sums')) ||
+    path === 'etc/os-release' ||
+    path === 'usr/lib/os-release'
+  );
 }
 
 /** The fields of each paragraph of a deb822 text (first line of multi-line values). */
@@ -63,7 +69,13 @@ function fromParagraph(p: Record<string, string>, layer: number): Omit<Installed
   // A classic status file lists removed packages too: keep what is installed.
   const status = p['status'];
   if (status !== undefined && !/\binstalled$/.test(status)) return undefined;
-  return { name, version: p['version'] ?? '', architecture: p['architecture'] ?? '', source: (p['source'] ?? name).split(' ')[0]!, layer };
+  return {
+    name,
+    version: p['version'] ?? '',
+    architecture: p['architecture'] ?? '',
+    source: (p['source'] ?? name).split(' ')[0]!,
+    layer,
+  };
 }
 
 /** Reads the package database out of a merged filesystem; packages sorted by name. */
@@ -75,7 +87,11 @@ export function readPackages(fs: Map<string, LayerEntry>): InstalledPackage[] {
     if (base.includes('/') || base.endsWith('.md5sums')) continue;
     for (const p of parseParagraphs(e.data.toString('utf8'))) {
       const pkg = fromParagraph(p, e.layer);
-      if (pkg) found.set(pkg.name, { pkg, ...(fs.get(`${STATUS_D}/${base}.md5sums`) ? { md5: fs.get(`${STATUS_D}/${base}.md5sums`)! } : {}) });
+      if (pkg)
+        found.set(pkg.name, {
+          pkg,
+          ...(fs.get(`${STATUS_D}/${base}.md5sums`) ? { md5: fs.get(`${STATUS_D}/${base}.md5sums`)! } : {}),
+        });
     }
   }
   const status = fs.get(STATUS_FILE);
@@ -83,14 +99,19 @@ export function readPackages(fs: Map<string, LayerEntry>): InstalledPackage[] {
     for (const p of parseParagraphs(status.data.toString('utf8'))) {
       const pkg = fromParagraph(p, status.layer);
       if (!pkg || found.has(pkg.name)) continue;
-      const md5 = fs.get(`${INFO_DIR}/${pkg.name}.md5sums`) ?? fs.get(`${INFO_DIR}/${pkg.name}:${pkg.architecture}.md5sums`);
+      const md5 =
+        fs.get(`${INFO_DIR}/${pkg.name}.md5sums`) ?? fs.get(`${INFO_DIR}/${pkg.name}:${pkg.architecture}.md5sums`);
       // The package's layer: where its md5sums are, the status file being shared by all.
       found.set(pkg.name, { pkg: md5 ? { ...pkg, layer: md5.layer } : pkg, ...(md5 ? { md5 } : {}) });
     }
   }
   return [...found.values()]
     .map(({ pkg, md5 }) => {
-      const files = md5?.data ? md5sumsPaths(md5.data.toString('utf8')).filter((p) => fs.has(p)).sort(compareBytes) : [];
+      const files = md5?.data
+        ? md5sumsPaths(md5.data.toString('utf8'))
+            .filter((p) => fs.has(p))
+            .sort(compareBytes)
+        : [];
       return { ...pkg, files, size: files.reduce((n, p) => n + (fs.get(p)?.size ?? 0), 0) };
     })
     .sort(byKey((p) => p.name));
@@ -101,7 +122,13 @@ export function ownership(packages: InstalledPackage[]): Map<string, string> {
   const owner = new Map<string, string>();
   for (const p of packages) {
     for (const f of p.files) if (!owner.has(f)) owner.set(f, p.name);
-    for (const f of [`${STATUS_D}/${p.name}`, `${STATUS_D}/${p.name}.md5sums`, `${INFO_DIR}/${p.name}.md5sums`, `${INFO_DIR}/${p.name}:${p.architecture}.md5sums`]) owner.set(f, p.name);
+    for (const f of [
+      `${STATUS_D}/${p.name}`,
+      `${STATUS_D}/${p.name}.md5sums`,
+      `${INFO_DIR}/${p.name}.md5sums`,
+      `${INFO_DIR}/${p.name}:${p.architecture}.md5sums`,
+    ])
+      owner.set(f, p.name);
   }
   return owner;
 }

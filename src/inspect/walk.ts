@@ -44,8 +44,14 @@ export interface WalkedLayer {
 }
 
 const TYPES: Record<string, EntryType> = {
-  file: 'file', 'contiguous-file': 'file', directory: 'dir', symlink: 'symlink', link: 'hardlink',
-  'character-device': 'char', 'block-device': 'block', fifo: 'fifo',
+  file: 'file',
+  'contiguous-file': 'file',
+  directory: 'dir',
+  symlink: 'symlink',
+  link: 'hardlink',
+  'character-device': 'char',
+  'block-device': 'block',
+  fifo: 'fifo',
 };
 
 export { normalizePath };
@@ -54,7 +60,11 @@ export { normalizePath };
  * Reads one layer file. `keep(path)` says which regular files' contents to keep in `data`
  * (package databases, os-release); every regular file is hashed.
  */
-export async function walkLayer(path: string, index: number, keep: (path: string) => boolean = () => false): Promise<WalkedLayer> {
+export async function walkLayer(
+  path: string,
+  index: number,
+  keep: (path: string) => boolean = () => false,
+): Promise<WalkedLayer> {
   const entries: LayerEntry[] = [];
   const whiteouts: string[] = [];
   const opaqueDirs: string[] = [];
@@ -85,8 +95,16 @@ export async function walkLayer(path: string, index: number, keep: (path: string
       else if (base.startsWith('.wh.')) whiteouts.push(dir ? `${dir}/${base.slice(4)}` : base.slice(4));
       else if (p !== '') {
         entries.push({
-          path: p, type, mode: (header.mode ?? 0) & 0o7777, uid: header.uid ?? 0, gid: header.gid ?? 0, size: type === 'file' ? size : 0, layer: index,
-          ...(header.linkname ? { linkTarget: type === 'hardlink' ? normalizePath(header.linkname) : header.linkname } : {}),
+          path: p,
+          type,
+          mode: (header.mode ?? 0) & 0o7777,
+          uid: header.uid ?? 0,
+          gid: header.gid ?? 0,
+          size: type === 'file' ? size : 0,
+          layer: index,
+          ...(header.linkname
+            ? { linkTarget: type === 'hardlink' ? normalizePath(header.linkname) : header.linkname }
+            : {}),
           ...(hash ? { sha256: hash.digest('hex') } : {}),
           ...(chunks ? { data: Buffer.concat(chunks) } : {}),
         });

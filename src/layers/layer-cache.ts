@@ -37,7 +37,8 @@ export async function trustedBlob(store: BlobStore, blob: unknown): Promise<Laye
   const b = blob as Partial<LayerBlob> | null;
   if (b === null || typeof b !== 'object' || typeof b.size !== 'number') return undefined;
   const { digest, diffId } = b;
-  if (typeof digest !== 'string' || typeof diffId !== 'string' || !isDigest(digest) || !isDigest(diffId)) return undefined;
+  if (typeof digest !== 'string' || typeof diffId !== 'string' || !isDigest(digest) || !isDigest(diffId))
+    return undefined;
   if (!(await store.has(digest)) || (await store.size(digest)) !== b.size) return undefined;
   try {
     await store.verify(digest);

@@ -21,7 +21,10 @@ async function magic(path: string): Promise<Buffer> {
 
 /** A tar member name relative to the root: no leading `/` or `./`, no trailing `/` (`.` is ''). */
 export function normalizePath(name: string): string {
-  return name.replace(/^(\.\/|\/)+/, '').replace(/\/+$/, '').replace(/^\.$/, '');
+  return name
+    .replace(/^(\.\/|\/)+/, '')
+    .replace(/\/+$/, '')
+    .replace(/^\.$/, '');
 }
 
 /** The uncompressed tar of a layer file as a stream. */

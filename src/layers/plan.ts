@@ -39,8 +39,16 @@ export function planLayers(tree: FsTree, rules: readonly LayerRule[]): LayerPlan
 /** pith's default grouping after the package layers: install effects, system files, host libraries, the application. */
 export const DEFAULT_LAYER_RULES: LayerRule[] = [
   // Install effects (src/tree/effects) come right after the package layers they belong to.
-  { name: 'effects', createdBy: 'pith: install effects (accounts, directories, alternatives, trust store, locale)', match: (e) => e.origin.kind === 'effect' },
-  { name: 'system', createdBy: 'pith: accounts and system files', match: (e) => e.origin.kind === 'accounts' || e.origin.kind === 'system' },
+  {
+    name: 'effects',
+    createdBy: 'pith: install effects (accounts, directories, alternatives, trust store, locale)',
+    match: (e) => e.origin.kind === 'effect',
+  },
+  {
+    name: 'system',
+    createdBy: 'pith: accounts and system files',
+    match: (e) => e.origin.kind === 'accounts' || e.origin.kind === 'system',
+  },
   { name: 'libraries', createdBy: 'pith: shared libraries of the binaries', match: (e) => e.origin.kind === 'library' },
   { name: 'app', createdBy: 'pith: application files, binaries and paths', match: () => true },
 ];

@@ -131,7 +131,9 @@ function truncateUtf8(bytes: Buffer, max: number): Buffer {
 function paxHeaderName(name: string): Buffer {
   const trimmed = name.endsWith('/') ? name.slice(0, -1) : name;
   const base = trimmed.slice(trimmed.lastIndexOf('/') + 1);
-  const safe = Buffer.from(base, 'utf8').toString('latin1').replace(/[^\x21-\x7e]/g, '_');
+  const safe = Buffer.from(base, 'utf8')
+    .toString('latin1')
+    .replace(/[^\x21-\x7e]/g, '_');
   return Buffer.from(`PaxHeaders/${safe}`.slice(0, NAME_LEN), 'latin1');
 }
 

@@ -111,9 +111,12 @@ function indexEntries(entries: readonly TreeEntry[]): Map<string, TreeEntry> {
     const parentPath = entry.path.slice(0, Math.max(0, entry.path.lastIndexOf('/')));
     const parent = byPath.get(parentPath);
     if (parent && parent.type !== 'dir') {
-      throw buildError(`layer entry ${entry.path} is inside ${parent.path}, which is a ${parent.type}, not a directory`, {
-        where: entry.path,
-      });
+      throw buildError(
+        `layer entry ${entry.path} is inside ${parent.path}, which is a ${parent.type}, not a directory`,
+        {
+          where: entry.path,
+        },
+      );
     }
   }
   return byPath;
@@ -191,7 +194,10 @@ function checkEntry(entry: TreeEntry): void {
   if (!Number.isInteger(entry.mode) || entry.mode < 0 || entry.mode > 0o7777) {
     throw bad(`has mode ${entry.mode}, not permission bits between 0 and 0o7777`);
   }
-  for (const [name, id] of [['uid', entry.uid], ['gid', entry.gid]] as const) {
+  for (const [name, id] of [
+    ['uid', entry.uid],
+    ['gid', entry.gid],
+  ] as const) {
     if (!Number.isSafeInteger(id) || id < 0) throw bad(`has ${name} ${id}, not a non-negative integer`);
   }
   if (entry.type === 'file' && (!Number.isSafeInteger(entry.size) || entry.size < 0)) {
@@ -206,9 +212,12 @@ function checkEntry(entry: TreeEntry): void {
 async function* fileContent(entry: FileEntry, source: FileSource): AsyncGenerator<Buffer> {
   if (source.kind === 'bytes') {
     if (source.data.byteLength !== entry.size) {
-      throw buildError(`layer entry ${entry.path} has ${source.data.byteLength} bytes but declares size ${entry.size}`, {
-        where: entry.path,
-      });
+      throw buildError(
+        `layer entry ${entry.path} has ${source.data.byteLength} bytes but declares size ${entry.size}`,
+        {
+          where: entry.path,
+        },
+      );
     }
     if (entry.size > 0) yield Buffer.from(source.data.buffer, source.data.byteOffset, source.data.byteLength);
     return;
@@ -221,7 +230,12 @@ async function* fileContent(entry: FileEntry, source: FileSource): AsyncGenerato
  * Stream `entry.size` bytes of a file from `start`, checking the file still has them (and, for a
  * host file, no more: it must still have the size recorded when it was resolved).
  */
-async function* readFileRange(entry: FileEntry, hostPath: string, start: number, whole: boolean): AsyncGenerator<Buffer> {
+async function* readFileRange(
+  entry: FileEntry,
+  hostPath: string,
+  start: number,
+  whole: boolean,
+): AsyncGenerator<Buffer> {
   const changed = (actual: string) =>
     buildError(`${hostPath} changed while building (${entry.path}: expected ${entry.size} bytes, ${actual})`, {
       where: hostPath,

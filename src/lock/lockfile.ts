@@ -92,7 +92,10 @@ const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every
 
 function isLockedPackage(v: unknown): v is LockedPackage {
   if (!isRecord(v)) return false;
-  return ['name', 'version', 'architecture', 'source', 'suite', 'filename', 'sha256'].every((k) => isString(v[k])) && typeof v['size'] === 'number';
+  return (
+    ['name', 'version', 'architecture', 'source', 'suite', 'filename', 'sha256'].every((k) => isString(v[k])) &&
+    typeof v['size'] === 'number'
+  );
 }
 
 /**
@@ -104,7 +107,13 @@ function asLockfile(v: unknown): Lockfile | undefined {
   const inputs = v['inputs'];
   const packages = v['packages'];
   if (!isRecord(inputs) || !isRecord(packages) || !Array.isArray(v['indexes'])) return undefined;
-  if (!isStringArray(inputs['packages']) || !isStringArray(inputs['exclude']) || !isStringArray(inputs['archs']) || !Array.isArray(inputs['sources'])) return undefined;
+  if (
+    !isStringArray(inputs['packages']) ||
+    !isStringArray(inputs['exclude']) ||
+    !isStringArray(inputs['archs']) ||
+    !Array.isArray(inputs['sources'])
+  )
+    return undefined;
   const sources: LockInputs['sources'] = [];
   for (const s of inputs['sources']) {
     if (!isRecord(s) || !isStringArray(s['suites']) || !isStringArray(s['components'])) return undefined;
@@ -113,7 +122,16 @@ function asLockfile(v: unknown): Lockfile | undefined {
   const byArch: Lockfile['packages'] = {};
   for (const [arch, list] of Object.entries(packages)) {
     if (!Array.isArray(list) || !list.every(isLockedPackage)) return undefined;
-    byArch[arch] = list.map(({ name, version, architecture, source, suite, filename, size, sha256 }) => ({ name, version, architecture, source, suite, filename, size, sha256 }));
+    byArch[arch] = list.map(({ name, version, architecture, source, suite, filename, size, sha256 }) => ({
+      name,
+      version,
+      architecture,
+      source,
+      suite,
+      filename,
+      size,
+      sha256,
+    }));
   }
   const indexes: LockedIndex[] = [];
   for (const i of v['indexes'] as unknown[]) {
@@ -126,7 +144,8 @@ function asLockfile(v: unknown): Lockfile | undefined {
   }
   const archives: LockedArchive[] = [];
   for (const a of Array.isArray(v['archives']) ? (v['archives'] as unknown[]) : []) {
-    if (!isRecord(a) || !isString(a['suite']) || !isString(a['codename']) || !isStringArray(a['signedBy'])) return undefined;
+    if (!isRecord(a) || !isString(a['suite']) || !isString(a['codename']) || !isStringArray(a['signedBy']))
+      return undefined;
     archives.push({ suite: a['suite'], codename: a['codename'], signedBy: a['signedBy'] });
   }
   const rawBase = inputs['base'];
@@ -137,7 +156,13 @@ function asLockfile(v: unknown): Lockfile | undefined {
   }
   return {
     lockfileVersion: 2,
-    inputs: { packages: inputs['packages'], exclude: inputs['exclude'], sources, archs: inputs['archs'], ...(base ? { base } : {}) },
+    inputs: {
+      packages: inputs['packages'],
+      exclude: inputs['exclude'],
+      sources,
+      archs: inputs['archs'],
+      ...(base ? { base } : {}),
+    },
     archives,
     indexes,
     packages: byArch,
@@ -147,10 +172,25 @@ function asLockfile(v: unknown): Lockfile | undefined {
 /** Stable, diff-friendly JSON: keys in a fixed order, one package per line. */
 export function serializeLockfile(lock: Lockfile): string {
   const pkgLine = (p: LockedPackage) =>
-    JSON.stringify({ name: p.name, version: p.version, architecture: p.architecture, source: p.source, suite: p.suite, filename: p.filename, size: p.size, sha256: p.sha256 });
+    JSON.stringify({
+      name: p.name,
+      version: p.version,
+      architecture: p.architecture,
+      source: p.source,
+      suite: p.suite,
+      filename: p.filename,
+      size: p.size,
+      sha256: p.sha256,
+    });
   const archs = Object.keys(lock.packages).sort();
   const packages = archs
-    .map((a) => `    ${JSON.stringify(a)}: [\n${[...lock.packages[a]!].sort(byKey((p) => p.name)).map((p) => `      ${pkgLine(p)}`).join(',\n')}\n    ]`)
+    .map(
+      (a) =>
+        `    ${JSON.stringify(a)}: [\n${[...lock.packages[a]!]
+          .sort(byKey((p) => p.name))
+          .map((p) => `      ${pkgLine(p)}`)
+          .join(',\n')}\n    ]`,
+    )
     .join(',\n');
   const inputs = {
     packages: lock.inputs.packages,
@@ -179,7 +219,8 @@ export function lockMismatch(lock: Lockfile, inputs: LockInputs): string | undef
   const setDiff = (what: string, had: string[], want: string[]) => {
     const added = want.filter((x) => !had.includes(x));
     const removed = had.filter((x) => !want.includes(x));
-    if (added.length || removed.length) diffs.push(`${what} ${[...added.map((a) => `+${a}`), ...removed.map((r) => `-${r}`)].join(' ')}`);
+    if (added.length || removed.length)
+      diffs.push(`${what} ${[...added.map((a) => `+${a}`), ...removed.map((r) => `-${r}`)].join(' ')}`);
   };
   setDiff('packages', lock.inputs.packages, inputs.packages);
   setDiff('exclude', lock.inputs.exclude, inputs.exclude);

@@ -79,7 +79,14 @@ export function parseScope(text: string): Scope {
   const first = text.indexOf(':');
   const last = text.lastIndexOf(':');
   if (first < 0 || last === first) throw new Error(`not a scope: ${text}`);
-  return { type: text.slice(0, first), name: text.slice(first + 1, last), actions: text.slice(last + 1).split(',').filter(Boolean) };
+  return {
+    type: text.slice(0, first),
+    name: text.slice(first + 1, last),
+    actions: text
+      .slice(last + 1)
+      .split(',')
+      .filter(Boolean),
+  };
 }
 
 /** Several scopes are separated by spaces in one `scope` parameter. */
@@ -102,7 +109,11 @@ export function formatScope(s: Scope): string {
 
 export const pullScope = (repository: string): Scope => ({ type: 'repository', name: repository, actions: ['pull'] });
 /** Push and pull on the target (a push needs HEADs and mounts too). */
-export const pushScope = (repository: string): Scope => ({ type: 'repository', name: repository, actions: ['pull', 'push'] });
+export const pushScope = (repository: string): Scope => ({
+  type: 'repository',
+  name: repository,
+  actions: ['pull', 'push'],
+});
 
 /** Scopes merged by type and name, in first-seen order (so the push scope stays first). */
 export function mergeScopes(...lists: Scope[][]): Scope[] {
@@ -185,7 +196,8 @@ export class Authenticator {
     const all = parseChallenges(res.headers['www-authenticate']);
     const challenge = all.find((c) => c.scheme === 'bearer') ?? all.find((c) => c.scheme === 'basic');
     if (!challenge) return undefined;
-    const changed = this.challenge?.scheme !== challenge.scheme || this.challenge.params.realm !== challenge.params.realm;
+    const changed =
+      this.challenge?.scheme !== challenge.scheme || this.challenge.params.realm !== challenge.params.realm;
     this.challenge = challenge;
     let wanted = scopes;
     if (challenge.scheme === 'bearer') {
@@ -232,7 +244,12 @@ export class Authenticator {
       const { text: described } = describeError(res.status, text);
       const login = `log in with "podman login ${this.options.registry}" or "docker login ${this.options.registry}"`;
       throw new PithError('network', `token server ${realm.origin}: ${described}`, {
-        hint: res.status === 401 || res.status === 403 ? (creds ? `the credentials from ${creds.source} were rejected; ${login}` : login) : undefined,
+        hint:
+          res.status === 401 || res.status === 403
+            ? creds
+              ? `the credentials from ${creds.source} were rejected; ${login}`
+              : login
+            : undefined,
       });
     }
     let body: { token?: string; access_token?: string; expires_in?: number; issued_at?: string };
@@ -258,20 +275,36 @@ export class Authenticator {
     } catch {
       throw new PithError('network', `${this.options.registry}: token realm "${realmText}" is not a URL`);
     }
-    if (realm.protocol !== 'https:' && !(realm.protocol === 'http:' && (isLoopback(realm.host) || this.options.insecure))) {
-      throw new PithError('network', `${this.options.registry}: refusing to send credentials to ${realm.origin} over plain HTTP`, {
-        hint: 'use --insecure if this is intended',
-      });
+    if (
+      realm.protocol !== 'https:' &&
+      !(realm.protocol === 'http:' && (isLoopback(realm.host) || this.options.insecure))
+    ) {
+      throw new PithError(
+        'network',
+        `${this.options.registry}: refusing to send credentials to ${realm.origin} over plain HTTP`,
+        {
+          hint: 'use --insecure if this is intended',
+        },
+      );
     }
     return realm;
   }
 
   /** Asks the token server: an OAuth2 refresh (POST) with an identity token, else a GET with Basic credentials if any. */
-  private async requestToken(realm: URL, service: string | undefined, scopeTexts: string[], creds: Credentials | undefined): Promise<HttpResponse> {
+  private async requestToken(
+    realm: URL,
+    service: string | undefined,
+    scopeTexts: string[],
+    creds: Credentials | undefined,
+  ): Promise<HttpResponse> {
     const headers: Record<string, string> = { 'user-agent': this.options.userAgent, accept: 'application/json' };
     if (creds?.identityToken) {
       // OAuth2 refresh: POST grant_type=refresh_token as a form.
-      const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: creds.identityToken, client_id: 'pith' });
+      const form = new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: creds.identityToken,
+        client_id: 'pith',
+      });
       if (service) form.set('service', service);
       if (scopeTexts.length) form.set('scope', scopeTexts.join(' '));
       return this.options.transport.send({

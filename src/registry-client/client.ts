@@ -101,7 +101,8 @@ export class RegistryClient {
         if (res.status === 401) this.auth.setChallenge(res.headers['www-authenticate']);
         return;
       }
-      if (res.status === 404) throw new PithError('network', `${url.origin} is not an OCI registry (GET /v2/ answered 404)`);
+      if (res.status === 404)
+        throw new PithError('network', `${url.origin} is not an OCI registry (GET /v2/ answered 404)`);
       lastError = new RegistryError(res.status, undefined, `GET /v2/ answered ${res.status}`);
     }
     throw lastError;
@@ -120,7 +121,12 @@ export class RegistryClient {
     const headers = { 'user-agent': USER_AGENT, ...spec.headers };
     let sent = sameOrigin(url) ? await this.auth.header(spec.scopes) : undefined;
     const send = (u: URL, authorization: string | undefined, method = spec.method, body = spec.body) =>
-      this.transport.send({ method, url: u, headers: authorization ? { ...headers, authorization } : headers, ...(body !== undefined ? { body } : {}) });
+      this.transport.send({
+        method,
+        url: u,
+        headers: authorization ? { ...headers, authorization } : headers,
+        ...(body !== undefined ? { body } : {}),
+      });
     let res = await send(url, sent);
     if (res.status === 401 && sameOrigin(url)) {
       const next = await this.auth.retryHeader(res, spec.scopes, sent);
@@ -130,7 +136,11 @@ export class RegistryClient {
         res = await send(url, next);
       }
     }
-    for (let hops = 0; spec.redirect && [301, 302, 303, 307, 308].includes(res.status) && res.headers.location; hops++) {
+    for (
+      let hops = 0;
+      spec.redirect && [301, 302, 303, 307, 308].includes(res.status) && res.headers.location;
+      hops++
+    ) {
       if (hops >= 5) throw new PithError('network', `${url.href}: too many redirects`);
       res.discard();
       url = new URL(res.headers.location, url);
@@ -145,7 +155,12 @@ export class RegistryClient {
 
   /** A RegistryError for a failed response, with the login hint when it is about auth. */
   async fail(res: HttpResponse, repository: string, action: string): Promise<RegistryError> {
-    return registryError(res, { action, registry: this.registry, repository, credentials: await this.credentialsForHints() });
+    return registryError(res, {
+      action,
+      registry: this.registry,
+      repository,
+      credentials: await this.credentialsForHints(),
+    });
   }
 
   /** Resolves an upload Location (maybe relative, maybe with a query) against the registry. */
@@ -159,7 +174,13 @@ export class RegistryClient {
   }
 
   async blobExists(repository: string, digest: Digest, scopes: Scope[]): Promise<boolean> {
-    const res = await this.request({ method: 'HEAD', url: `/v2/${repository}/blobs/${digest}`, repository, scopes, redirect: true });
+    const res = await this.request({
+      method: 'HEAD',
+      url: `/v2/${repository}/blobs/${digest}`,
+      repository,
+      scopes,
+      redirect: true,
+    });
     res.discard();
     if (res.status === 200) return true;
     if (res.status === 404) return false;

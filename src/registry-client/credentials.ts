@@ -73,7 +73,9 @@ async function readAuthFile(path: string): Promise<AuthFile | undefined> {
   try {
     return JSON.parse(text) as AuthFile;
   } catch (err) {
-    throw new PithError('input', `${path} is not valid JSON: ${(err as Error).message}`, { hint: 'fix or remove the file' });
+    throw new PithError('input', `${path} is not valid JSON: ${(err as Error).message}`, {
+      hint: 'fix or remove the file',
+    });
   }
 }
 
@@ -82,7 +84,10 @@ function fromEntry(entry: AuthEntry, source: string): Credentials | undefined {
   if (entry.auth) {
     const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
-    if (colon < 0) throw new PithError('input', `${source}: an "auth" entry is not base64 of user:password`, { hint: 'log in again' });
+    if (colon < 0)
+      throw new PithError('input', `${source}: an "auth" entry is not base64 of user:password`, {
+        hint: 'log in again',
+      });
     out.username = decoded.slice(0, colon);
     out.password = decoded.slice(colon + 1);
   } else if (entry.username !== undefined && entry.password !== undefined) {
@@ -94,9 +99,18 @@ function fromEntry(entry: AuthEntry, source: string): Credentials | undefined {
 }
 
 /** Runs `docker-credential-<helper> get` with the server URL on stdin. */
-export async function runCredentialHelper(helper: string, serverUrl: string, env: NodeJS.ProcessEnv = process.env): Promise<Credentials | undefined> {
+export async function runCredentialHelper(
+  helper: string,
+  serverUrl: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Credentials | undefined> {
   const program = `docker-credential-${helper}`;
-  const { code, stdout, stderr, error } = await new Promise<{ code: number | null; stdout: string; stderr: string; error?: Error }>((resolve) => {
+  const { code, stdout, stderr, error } = await new Promise<{
+    code: number | null;
+    stdout: string;
+    stderr: string;
+    error?: Error;
+  }>((resolve) => {
     const child = spawn(program, ['get'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
@@ -108,9 +122,13 @@ export async function runCredentialHelper(helper: string, serverUrl: string, env
     child.stdin.end(serverUrl);
   });
   if (error) {
-    throw new PithError('input', `credential helper ${program} could not be run: ${(error as NodeJS.ErrnoException).code ?? error.message}`, {
-      hint: 'install it or remove it from credHelpers/credsStore in your docker config',
-    });
+    throw new PithError(
+      'input',
+      `credential helper ${program} could not be run: ${(error as NodeJS.ErrnoException).code ?? error.message}`,
+      {
+        hint: 'install it or remove it from credHelpers/credsStore in your docker config',
+      },
+    );
   }
   const message = `${stdout}${stderr}`.trim();
   if (code !== 0) {
@@ -139,12 +157,17 @@ function helperServerUrl(registry: string): string {
  * Credentials for a registry (and optionally a repository, for podman's per-repository
  * entries), or undefined for anonymous access.
  */
-export async function findCredentials(registry: string, repository?: string, env: NodeJS.ProcessEnv = process.env): Promise<Credentials | undefined> {
+export async function findCredentials(
+  registry: string,
+  repository?: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Credentials | undefined> {
   const keys = authKeys(registry, repository);
   for (const path of authFiles(env)) {
     const file = await readAuthFile(path);
     if (!file) continue;
-    const helper = file.credHelpers?.[registry] ?? (registry === DOCKER_HUB ? file.credHelpers?.['index.docker.io'] : undefined);
+    const helper =
+      file.credHelpers?.[registry] ?? (registry === DOCKER_HUB ? file.credHelpers?.['index.docker.io'] : undefined);
     if (helper) return runCredentialHelper(helper, helperServerUrl(registry), env);
     const auths = new Map<string, AuthEntry>();
     for (const [key, entry] of Object.entries(file.auths ?? {})) auths.set(normaliseKey(key), entry);

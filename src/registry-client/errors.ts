@@ -69,18 +69,31 @@ export async function registryError(res: HttpResponse, context: ErrorContext): P
   }
   const { code, text: described } = describeError(res.status, text);
   // Auth failures are about the repository, not the request that met them.
-  const message = context.action && res.status !== 401 && res.status !== 403 ? `${described}, on ${context.action}` : described;
+  const message =
+    context.action && res.status !== 401 && res.status !== 403 ? `${described}, on ${context.action}` : described;
   const challenge = String(res.headers['www-authenticate'] ?? '');
-  return new RegistryError(res.status, code, message, authHint(res.status, code, context, /insufficient_scope/.test(challenge)));
+  return new RegistryError(
+    res.status,
+    code,
+    message,
+    authHint(res.status, code, context, /insufficient_scope/.test(challenge)),
+  );
 }
 
-function authHint(status: number, code: string | undefined, context: ErrorContext, insufficientScope: boolean): { hint?: string } {
+function authHint(
+  status: number,
+  code: string | undefined,
+  context: ErrorContext,
+  insufficientScope: boolean,
+): { hint?: string } {
   const login = `log in with "podman login ${context.registry}" or "docker login ${context.registry}"`;
   if (status === 401 && insufficientScope && context.credentials) {
     return { hint: `the credentials from ${context.credentials.source} are not allowed this on ${context.repository}` };
   }
   if (status === 401) {
-    return { hint: context.credentials ? `the credentials from ${context.credentials.source} were rejected; ${login}` : login };
+    return {
+      hint: context.credentials ? `the credentials from ${context.credentials.source} were rejected; ${login}` : login,
+    };
   }
   if (status === 403 || code === 'DENIED') {
     return {

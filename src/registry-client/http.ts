@@ -53,7 +53,18 @@ export interface TransportOptions {
 }
 
 const RETRY_STATUS = new Set([408, 429, 500, 502, 503, 504]);
-const RETRY_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN', 'EHOSTDOWN']);
+const RETRY_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'ECONNABORTED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'EHOSTDOWN',
+]);
 
 /** Retry-After in milliseconds: delta-seconds or an HTTP date. */
 export function parseRetryAfter(value: string | string[] | undefined, now = Date.now()): number | undefined {
@@ -108,7 +119,12 @@ export class Transport {
       try {
         res = await this.once(req);
       } catch (err) {
-        this.options.trace?.({ method: req.method, url: req.url.href, status: (err as NodeJS.ErrnoException).code ?? 'error', attempt });
+        this.options.trace?.({
+          method: req.method,
+          url: req.url.href,
+          status: (err as NodeJS.ErrnoException).code ?? 'error',
+          attempt,
+        });
         if (attempt < this.retry.attempts && isRetryableError(err)) {
           await this.sleep(this.backoff(attempt));
           continue;
@@ -139,7 +155,9 @@ export class Transport {
         { method: req.method, headers, agent: isHttps ? this.https : this.http },
         (message) => resolve(wrap(message, req.method, url)),
       );
-      r.setTimeout(this.timeoutMs, () => r.destroy(Object.assign(new Error(`no answer within ${this.timeoutMs / 1000} s`), { code: 'ETIMEDOUT' })));
+      r.setTimeout(this.timeoutMs, () =>
+        r.destroy(Object.assign(new Error(`no answer within ${this.timeoutMs / 1000} s`), { code: 'ETIMEDOUT' })),
+      );
       r.on('error', reject);
       if (body === undefined) r.end();
       else if (body instanceof Uint8Array) r.end(body);
@@ -180,7 +198,9 @@ function wrap(message: IncomingMessage, method: string, url: URL): HttpResponse 
       });
       message.on('end', () => resolve(Buffer.concat(chunks)));
       message.on('error', reject);
-      message.on('aborted', () => reject(Object.assign(new Error('connection closed mid-response'), { code: 'ECONNRESET' })));
+      message.on('aborted', () =>
+        reject(Object.assign(new Error('connection closed mid-response'), { code: 'ECONNRESET' })),
+      );
     });
   };
   return {
@@ -203,11 +223,21 @@ function connectionError(req: HttpRequest, err: unknown): PithError {
   const e = err as NodeJS.ErrnoException;
   const code = e.code ?? '';
   const what = `${req.method} ${req.url.origin}`;
-  if (code === 'ECONNREFUSED') return new PithError('network', `${what}: connection refused`, { hint: 'is the registry running and the port right?', cause: err });
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new PithError('network', `${what}: host not found`, { cause: err });
+  if (code === 'ECONNREFUSED')
+    return new PithError('network', `${what}: connection refused`, {
+      hint: 'is the registry running and the port right?',
+      cause: err,
+    });
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
+    return new PithError('network', `${what}: host not found`, { cause: err });
   if (/CERT|SSL|TLS|self.signed|EPROTO/i.test(`${code} ${e.message}`)) {
-    return new PithError('network', `${what}: TLS failed: ${e.message}`, { hint: 'use --insecure for a registry without a valid certificate', cause: err });
+    return new PithError('network', `${what}: TLS failed: ${e.message}`, {
+      hint: 'use --insecure for a registry without a valid certificate',
+      cause: err,
+    });
   }
   if (err instanceof PithError) return err;
-  return new PithError('network', `${what}: ${e.message}${code && !e.message.includes(code) ? ` (${code})` : ''}`, { cause: err });
+  return new PithError('network', `${what}: ${e.message}${code && !e.message.includes(code) ? ` (${code})` : ''}`, {
+    cause: err,
+  });
 }

@@ -9,9 +9,26 @@ export { findCredentials, type Credentials } from './credentials.js';
 export { pullImage, type PullOptions, type PulledImage } from './pull.js';
 export { pushArtifact, type PushOptions, type PushResult, type BlobEvent, type BlobAction } from './push.js';
 export {
-  pushReferrers, listReferrers, fetchReferrerDocument, attachSboms, describeAttached, referrersTag,
-  SPDX_ARTIFACT_TYPE, CYCLONEDX_ARTIFACT_TYPE,
-  type ReferrerArtifact, type ReferrersOptions, type AttachedReferrer, type AttachedSbom, type ImageSbomDocuments,
+  pushReferrers,
+  listReferrers,
+  fetchReferrerDocument,
+  attachSboms,
+  describeAttached,
+  referrersTag,
+  SPDX_ARTIFACT_TYPE,
+  CYCLONEDX_ARTIFACT_TYPE,
+  type ReferrerArtifact,
+  type ReferrersOptions,
+  type AttachedReferrer,
+  type AttachedSbom,
+  type ImageSbomDocuments,
 } from './referrers.js';
-export { parseManifest, selectPlatform, formatPlatform, verifyDigest, MANIFEST_ACCEPT, type ParsedManifest } from './manifest.js';
+export {
+  parseManifest,
+  selectPlatform,
+  formatPlatform,
+  verifyDigest,
+  MANIFEST_ACCEPT,
+  type ParsedManifest,
+} from './manifest.js';
 export { RegistryError } from './errors.js';

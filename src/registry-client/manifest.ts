@@ -4,7 +4,12 @@ import { MediaType } from '../image/media-types.js';
 import type { Descriptor, ImageIndex, Manifest, Platform } from '../image/types.js';
 
 /** Every manifest type pith reads, for the Accept header of a manifest GET. */
-export const MANIFEST_ACCEPT = [MediaType.ociIndex, MediaType.ociManifest, MediaType.dockerManifestList, MediaType.dockerManifest];
+export const MANIFEST_ACCEPT = [
+  MediaType.ociIndex,
+  MediaType.ociManifest,
+  MediaType.dockerManifestList,
+  MediaType.dockerManifest,
+];
 
 export function isIndexMediaType(mediaType: string | undefined): boolean {
   return mediaType === MediaType.ociIndex || mediaType === MediaType.dockerManifestList;
@@ -18,14 +23,22 @@ export function isImageConfigMediaType(mediaType: string | undefined): boolean {
   return mediaType === MediaType.ociConfig || mediaType === MediaType.dockerConfig;
 }
 
-export type ParsedManifest = { kind: 'index'; mediaType: string; value: ImageIndex } | { kind: 'manifest'; mediaType: string; value: Manifest };
+export type ParsedManifest =
+  { kind: 'index'; mediaType: string; value: ImageIndex } | { kind: 'manifest'; mediaType: string; value: Manifest };
 
 function checkDescriptor(d: unknown, where: string): asserts d is Descriptor {
   const x = d as Partial<Descriptor> | null;
-  if (!x || typeof x !== 'object' || typeof x.mediaType !== 'string' || typeof x.digest !== 'string' || typeof x.size !== 'number') {
+  if (
+    !x ||
+    typeof x !== 'object' ||
+    typeof x.mediaType !== 'string' ||
+    typeof x.digest !== 'string' ||
+    typeof x.size !== 'number'
+  ) {
     throw new PithError('input', `${where}: a descriptor lacks mediaType, digest or size`);
   }
-  if (!isDigest(x.digest)) throw new PithError('input', `${where}: unsupported digest ${x.digest} (pith handles sha256 only)`);
+  if (!isDigest(x.digest))
+    throw new PithError('input', `${where}: unsupported digest ${x.digest} (pith handles sha256 only)`);
 }
 
 /**
@@ -39,10 +52,20 @@ export function parseManifest(bytes: Uint8Array, hintMediaType: string | undefin
   } catch {
     throw new PithError('input', `${where}: manifest is not valid JSON`);
   }
-  if (value === null || typeof value !== 'object') throw new PithError('input', `${where}: manifest is not a JSON object`);
-  if (value.schemaVersion === 1) throw new PithError('input', `${where}: Docker schema 1 manifests are not supported`, { hint: 'push the image again with a current client' });
+  if (value === null || typeof value !== 'object')
+    throw new PithError('input', `${where}: manifest is not a JSON object`);
+  if (value.schemaVersion === 1)
+    throw new PithError('input', `${where}: Docker schema 1 manifests are not supported`, {
+      hint: 'push the image again with a current client',
+    });
   const own = typeof value.mediaType === 'string' ? value.mediaType : undefined;
-  const mediaType = own ?? (hintMediaType && (isIndexMediaType(hintMediaType) || isManifestMediaType(hintMediaType)) ? hintMediaType : Array.isArray(value.manifests) ? MediaType.ociIndex : MediaType.ociManifest);
+  const mediaType =
+    own ??
+    (hintMediaType && (isIndexMediaType(hintMediaType) || isManifestMediaType(hintMediaType))
+      ? hintMediaType
+      : Array.isArray(value.manifests)
+        ? MediaType.ociIndex
+        : MediaType.ociManifest);
   if (isIndexMediaType(mediaType)) {
     if (!Array.isArray(value.manifests)) throw new PithError('input', `${where}: index has no manifests list`);
     for (const m of value.manifests) checkDescriptor(m, where);
@@ -79,7 +102,11 @@ function variantOf(p: Platform): string | undefined {
  */
 export function selectPlatform(index: ImageIndex, wanted: Platform, where: string): Descriptor {
   const candidates = index.manifests.filter(
-    (m) => m.platform && m.platform.os === wanted.os && m.platform.architecture === wanted.architecture && !isIndexMediaType(m.mediaType),
+    (m) =>
+      m.platform &&
+      m.platform.os === wanted.os &&
+      m.platform.architecture === wanted.architecture &&
+      !isIndexMediaType(m.mediaType),
   );
   const want = variantOf(wanted);
   const exact = candidates.find((m) => variantOf(m.platform!) === want);
@@ -87,7 +114,9 @@ export function selectPlatform(index: ImageIndex, wanted: Platform, where: strin
   if (chosen) return chosen;
   const nested = index.manifests.filter((m) => isIndexMediaType(m.mediaType));
   if (nested.length === 1 && index.manifests.length === 1) return nested[0]!;
-  const have = index.manifests.filter((m) => m.platform && m.platform.os !== 'unknown').map((m) => formatPlatform(m.platform!));
+  const have = index.manifests
+    .filter((m) => m.platform && m.platform.os !== 'unknown')
+    .map((m) => formatPlatform(m.platform!));
   throw new PithError('input', `${where} has no image for ${formatPlatform(wanted)}`, {
     hint: have.length ? `it has: ${[...new Set(have)].join(', ')}` : undefined,
   });

@@ -42,14 +42,22 @@ export interface PulledImage {
  * manifest types), the platform's manifest from an index, then config and layers into the
  * store, each verified by digest.
  */
-export async function pullImage(ref: string | Reference, platform: Platform, options: PullOptions): Promise<PulledImage> {
+export async function pullImage(
+  ref: string | Reference,
+  platform: Platform,
+  options: PullOptions,
+): Promise<PulledImage> {
   const target = typeof ref === 'string' ? parseReference(ref) : ref;
   const client = options.client ?? new RegistryClient(target.registry, options);
   try {
     return await pull(target, platform, client, options);
   } catch (err) {
     if (isPithError(err) && !err.where) {
-      throw new PithError(err.kind, err.message, { where: `pull ${repositoryName(target)}`, ...(err.hint ? { hint: err.hint } : {}), cause: err });
+      throw new PithError(err.kind, err.message, {
+        where: `pull ${repositoryName(target)}`,
+        ...(err.hint ? { hint: err.hint } : {}),
+        cause: err,
+      });
     }
     throw err;
   } finally {
@@ -57,7 +65,12 @@ export async function pullImage(ref: string | Reference, platform: Platform, opt
   }
 }
 
-async function pull(target: Reference, platform: Platform, client: RegistryClient, options: PullOptions): Promise<PulledImage> {
+async function pull(
+  target: Reference,
+  platform: Platform,
+  client: RegistryClient,
+  options: PullOptions,
+): Promise<PulledImage> {
   const repo = target.repository;
   const scopes = [pullScope(repo)];
   const { store } = options;
@@ -84,15 +97,24 @@ async function pull(target: Reference, platform: Platform, client: RegistryClien
   const configBytes = await fetchSmallBlob(client, repo, manifest.config, scopes);
   await store.putBytes(configBytes);
   const config = JSON.parse(configBytes.toString('utf8')) as { architecture?: string; os?: string; variant?: string };
-  const actual: Platform = { architecture: config.architecture ?? '', os: config.os ?? '', ...(config.variant ? { variant: config.variant } : {}) };
+  const actual: Platform = {
+    architecture: config.architecture ?? '',
+    os: config.os ?? '',
+    ...(config.variant ? { variant: config.variant } : {}),
+  };
   if (actual.architecture !== platform.architecture || actual.os !== platform.os) {
-    throw new PithError('input', `${repositoryName(target)}:${rootRef} is ${formatPlatform(actual)}, not ${formatPlatform(platform)}`);
+    throw new PithError(
+      'input',
+      `${repositoryName(target)}:${rootRef} is ${formatPlatform(actual)}, not ${formatPlatform(platform)}`,
+    );
   }
 
   if (options.layers !== false) {
     await mapLimit(manifest.layers, options.concurrency ?? 4, (layer) => fetchBlob(client, repo, layer, scopes, store));
   }
-  const locations = await BlobLocations.load(options.cacheDir ?? defaultCacheDir(options.env), target.registry).catch(() => undefined);
+  const locations = await BlobLocations.load(options.cacheDir ?? defaultCacheDir(options.env), target.registry).catch(
+    () => undefined,
+  );
   if (locations) {
     for (const d of [manifest.config, ...manifest.layers]) locations.record(d.digest, repo);
     await locations.save().catch(() => undefined);
@@ -111,22 +133,47 @@ async function pull(target: Reference, platform: Platform, client: RegistryClien
 }
 
 /** GET a manifest by tag or digest; the digest is computed from the bytes (and checked against the header). */
-export async function getManifest(client: RegistryClient, repo: string, ref: string, scopes: Scope[]): Promise<{ bytes: Buffer; mediaType: string; digest: Digest }> {
-  const res = await client.request({ method: 'GET', url: `/v2/${repo}/manifests/${ref}`, repository: repo, scopes, headers: { accept: MANIFEST_ACCEPT.join(', ') } });
-  if (res.status !== 200) throw await client.fail(res, repo, `GET manifest ${ref.startsWith('sha256:') ? ref.slice(0, 19) : ref}`);
+export async function getManifest(
+  client: RegistryClient,
+  repo: string,
+  ref: string,
+  scopes: Scope[],
+): Promise<{ bytes: Buffer; mediaType: string; digest: Digest }> {
+  const res = await client.request({
+    method: 'GET',
+    url: `/v2/${repo}/manifests/${ref}`,
+    repository: repo,
+    scopes,
+    headers: { accept: MANIFEST_ACCEPT.join(', ') },
+  });
+  if (res.status !== 200)
+    throw await client.fail(res, repo, `GET manifest ${ref.startsWith('sha256:') ? ref.slice(0, 19) : ref}`);
   const bytes = await res.bytes(8 * 1024 * 1024);
   const digest = sha256Digest(bytes);
   const header = res.headers['docker-content-digest'];
   if (typeof header === 'string' && header.startsWith('sha256:') && header !== digest) {
-    throw integrityError(`${client.registry}/${repo}: manifest ${ref} hashes to ${digest}, the registry says ${header}`);
+    throw integrityError(
+      `${client.registry}/${repo}: manifest ${ref} hashes to ${digest}, the registry says ${header}`,
+    );
   }
   const mediaType = (res.headers['content-type'] ?? '').split(';')[0]!.trim();
   return { bytes, mediaType, digest };
 }
 
 /** GET a blob of at most 16 MiB into memory, verified against its digest. */
-export async function fetchSmallBlob(client: RegistryClient, repo: string, d: Descriptor, scopes: Scope[]): Promise<Buffer> {
-  const res = await client.request({ method: 'GET', url: `/v2/${repo}/blobs/${d.digest}`, repository: repo, scopes, redirect: true });
+export async function fetchSmallBlob(
+  client: RegistryClient,
+  repo: string,
+  d: Descriptor,
+  scopes: Scope[],
+): Promise<Buffer> {
+  const res = await client.request({
+    method: 'GET',
+    url: `/v2/${repo}/blobs/${d.digest}`,
+    repository: repo,
+    scopes,
+    redirect: true,
+  });
   if (res.status !== 200) throw await client.fail(res, repo, `GET blob ${d.digest.slice(0, 19)}`);
   const bytes = await res.bytes(16 * 1024 * 1024);
   verifyDigest(bytes, d.digest, `blob ${d.digest}`);
@@ -137,7 +184,13 @@ export async function fetchSmallBlob(client: RegistryClient, repo: string, d: De
  * Streams a blob into the store while hashing it. A connection lost mid-body resumes with a
  * Range request (or starts over when the server ignores Range), up to 3 times.
  */
-export async function fetchBlob(client: RegistryClient, repo: string, d: Descriptor, scopes: Scope[], store: BlobStore): Promise<void> {
+export async function fetchBlob(
+  client: RegistryClient,
+  repo: string,
+  d: Descriptor,
+  scopes: Scope[],
+  store: BlobStore,
+): Promise<void> {
   if (await store.has(d.digest)) {
     try {
       await store.verify(d.digest);
@@ -152,7 +205,14 @@ export async function fetchBlob(client: RegistryClient, repo: string, d: Descrip
   try {
     for (let attempt = 1; ; attempt++) {
       const headers: Record<string, string> = received > 0 ? { range: `bytes=${received}-` } : {};
-      const res = await client.request({ method: 'GET', url: `/v2/${repo}/blobs/${d.digest}`, repository: repo, scopes, headers, redirect: true });
+      const res = await client.request({
+        method: 'GET',
+        url: `/v2/${repo}/blobs/${d.digest}`,
+        repository: repo,
+        scopes,
+        headers,
+        redirect: true,
+      });
       if (received > 0 && res.status === 200) {
         // Range ignored: start over.
         await writer.abort();
@@ -166,7 +226,8 @@ export async function fetchBlob(client: RegistryClient, repo: string, d: Descrip
         for await (const chunk of res.message as AsyncIterable<Buffer>) {
           hash.update(chunk);
           received += chunk.length;
-          if (received > d.size) throw integrityError(`blob ${d.digest} is larger than its descriptor's ${d.size} bytes`);
+          if (received > d.size)
+            throw integrityError(`blob ${d.digest} is larger than its descriptor's ${d.size} bytes`);
           if (!writer.stream.write(chunk)) await once(writer.stream, 'drain');
         }
         if (!res.message.complete) throw Object.assign(new Error('connection closed mid-body'), { code: 'ECONNRESET' });
@@ -177,7 +238,9 @@ export async function fetchBlob(client: RegistryClient, repo: string, d: Descrip
     }
     const actual = `sha256:${hash.digest('hex')}`;
     if (actual !== d.digest || received !== d.size) {
-      throw integrityError(`blob ${d.digest} from ${client.registry}/${repo} hashes to ${actual} (${received} bytes, expected ${d.size})`);
+      throw integrityError(
+        `blob ${d.digest} from ${client.registry}/${repo} hashes to ${actual} (${received} bytes, expected ${d.size})`,
+      );
     }
     await writer.commit(d.digest);
   } catch (err) {

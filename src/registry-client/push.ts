@@ -60,9 +60,14 @@ export interface PushResult {
  * upload), 4 at a time; then child manifests by digest, then the root by tag (or digest). The
  * manifest bytes are the stored bytes, so the digest can't change on the way.
  */
-export async function pushArtifact(set: ImageSet, ref: string | Reference, options: PushOptions = {}): Promise<PushResult> {
+export async function pushArtifact(
+  set: ImageSet,
+  ref: string | Reference,
+  options: PushOptions = {},
+): Promise<PushResult> {
   const parsed = typeof ref === 'string' ? parseReference(ref) : ref;
-  const target: Reference = parsed.tag === undefined && parsed.digest === undefined ? { ...parsed, tag: set.tag } : parsed;
+  const target: Reference =
+    parsed.tag === undefined && parsed.digest === undefined ? { ...parsed, tag: set.tag } : parsed;
   const where = `push ${repositoryName(target)}`;
   if (target.digest && target.digest !== set.root.digest) {
     throw usageError(`${where}: the reference names ${target.digest} but the image is ${set.root.digest}`);
@@ -80,10 +85,18 @@ export async function pushArtifact(set: ImageSet, ref: string | Reference, optio
   }
 }
 
-async function push(set: ImageSet, target: Reference, client: RegistryClient, options: PushOptions): Promise<PushResult> {
+async function push(
+  set: ImageSet,
+  target: Reference,
+  client: RegistryClient,
+  options: PushOptions,
+): Promise<PushResult> {
   const repo = target.repository;
   const { manifests, blobs } = await plan(set);
-  const locations = options.mount === false ? undefined : await BlobLocations.load(options.cacheDir ?? defaultCacheDir(options.env), target.registry);
+  const locations =
+    options.mount === false
+      ? undefined
+      : await BlobLocations.load(options.cacheDir ?? defaultCacheDir(options.env), target.registry);
   const scopes = [pushScope(repo)];
   const state = { preferred: options.uploadMethod ?? ('monolithic' as UploadMethod) };
   await client.ping();
@@ -120,7 +133,10 @@ async function plan(set: ImageSet): Promise<{ manifests: PlannedManifest[]; blob
   const missing: string[] = [];
   for (const b of byDigest.values()) if (!(await set.store.has(b.digest))) missing.push(b.digest);
   if (missing.length) {
-    throw new PithError('input', `${missing.length} blob(s) missing from ${set.store.root}: ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', ...' : ''}`);
+    throw new PithError(
+      'input',
+      `${missing.length} blob(s) missing from ${set.store.root}: ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', ...' : ''}`,
+    );
   }
 
   const ordered: PlannedManifest[] = [];
@@ -131,12 +147,15 @@ async function plan(set: ImageSet): Promise<{ manifests: PlannedManifest[]; blob
     const bytes = await set.store.readBytes(d.digest);
     verifyDigest(bytes, d.digest, `manifest ${d.digest}`);
     const m = parseManifest(bytes, d.mediaType, `manifest ${d.digest}`);
-    if (m.kind === 'index') for (const child of m.value.manifests) if (isIndexMediaType(child.mediaType) || isManifestMediaType(child.mediaType)) await visit(child);
+    if (m.kind === 'index')
+      for (const child of m.value.manifests)
+        if (isIndexMediaType(child.mediaType) || isManifestMediaType(child.mediaType)) await visit(child);
     ordered.push({ descriptor: d, mediaType: m.mediaType, bytes });
   };
   await visit(set.root);
   // Manifests of the set not reachable from the root (none, for pith's own) still go by digest.
-  for (const b of byDigest.values()) if (!seen.has(b.digest) && (isIndexMediaType(b.mediaType) || isManifestMediaType(b.mediaType))) await visit(b);
+  for (const b of byDigest.values())
+    if (!seen.has(b.digest) && (isIndexMediaType(b.mediaType) || isManifestMediaType(b.mediaType))) await visit(b);
   const root = ordered.findIndex((m) => m.descriptor.digest === set.root.digest);
   ordered.push(...ordered.splice(root, 1));
   const blobs = [...byDigest.values()].filter((b) => !seen.has(b.digest));
@@ -161,15 +180,34 @@ async function pushBlob(
   const started = await startMountOrUpload(client, repo, blob.digest, from, scopes);
   if (started.mounted) return { ...base, action: 'mounted', from: from! };
   const size = await set.store.size(blob.digest);
-  if (size !== blob.size) throw integrityError(`blob ${blob.digest} is ${size} bytes in ${set.store.root}, its descriptor says ${blob.size}`);
+  if (size !== blob.size)
+    throw integrityError(`blob ${blob.digest} is ${size} bytes in ${set.store.root}, its descriptor says ${blob.size}`);
   // 1 MiB reads: with the default 64 KiB, a 100 MB upload to a loopback registry takes ~1.7x as long.
   const path = set.store.pathOf(blob.digest);
-  const source = { digest: blob.digest, size, open: (range?: { start: number; end: number }) => createReadStream(path, { ...range, highWaterMark: READ_CHUNK }) };
-  const method = await uploadBlob(client, repo, pushOnly, started, source, state, options.chunkSize ? { chunkSize: options.chunkSize } : {});
+  const source = {
+    digest: blob.digest,
+    size,
+    open: (range?: { start: number; end: number }) => createReadStream(path, { ...range, highWaterMark: READ_CHUNK }),
+  };
+  const method = await uploadBlob(
+    client,
+    repo,
+    pushOnly,
+    started,
+    source,
+    state,
+    options.chunkSize ? { chunkSize: options.chunkSize } : {},
+  );
   return { ...base, action: 'uploaded', method };
 }
 
-async function startMountOrUpload(client: RegistryClient, repo: string, digest: Digest, from: string | undefined, scopes: ReturnType<typeof mergeScopes>) {
+async function startMountOrUpload(
+  client: RegistryClient,
+  repo: string,
+  digest: Digest,
+  from: string | undefined,
+  scopes: ReturnType<typeof mergeScopes>,
+) {
   if (from) {
     try {
       return await startUpload(client, repo, scopes, { digest, from });
@@ -181,9 +219,25 @@ async function startMountOrUpload(client: RegistryClient, repo: string, digest: 
   return startUpload(client, repo, [pushScope(repo)]);
 }
 
-async function putManifest(client: RegistryClient, repo: string, ref: string, mediaType: string, bytes: Buffer, digest: Digest, scopes: ReturnType<typeof pushScope>[]): Promise<void> {
-  const res = await client.request({ method: 'PUT', url: `/v2/${repo}/manifests/${ref}`, repository: repo, scopes, headers: { 'content-type': mediaType }, body: bytes });
-  if (res.status !== 201 && res.status !== 200 && res.status !== 204) throw await client.fail(res, repo, `PUT manifest ${ref.startsWith('sha256:') ? ref.slice(0, 19) : ref}`);
+async function putManifest(
+  client: RegistryClient,
+  repo: string,
+  ref: string,
+  mediaType: string,
+  bytes: Buffer,
+  digest: Digest,
+  scopes: ReturnType<typeof pushScope>[],
+): Promise<void> {
+  const res = await client.request({
+    method: 'PUT',
+    url: `/v2/${repo}/manifests/${ref}`,
+    repository: repo,
+    scopes,
+    headers: { 'content-type': mediaType },
+    body: bytes,
+  });
+  if (res.status !== 201 && res.status !== 200 && res.status !== 204)
+    throw await client.fail(res, repo, `PUT manifest ${ref.startsWith('sha256:') ? ref.slice(0, 19) : ref}`);
   const got = res.headers['docker-content-digest'];
   res.discard();
   if (typeof got === 'string' && got !== digest) throw integrityError(`registry stored manifest ${digest} as ${got}`);

@@ -21,7 +21,8 @@ export const DOCKER_HUB_API = 'registry-1.docker.io';
 
 const COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
-const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*(?::[0-9]+)?$/;
+const HOST =
+  /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*(?::[0-9]+)?$/;
 const IPV6_HOST = /^\[[0-9A-Fa-f:.]+(?:%[A-Za-z0-9]+)?\](?::[0-9]+)?$/;
 const MAX_NAME = 255;
 
@@ -61,16 +62,24 @@ export function parseReference(input: string): Reference {
   const parts = rest.split('/');
   let registry = DOCKER_HUB;
   const first = parts[0]!;
-  if (parts.length > 1 && (first.includes('.') || first.includes(':') || first === 'localhost' || first.startsWith('['))) {
+  if (
+    parts.length > 1 &&
+    (first.includes('.') || first.includes(':') || first === 'localhost' || first.startsWith('['))
+  ) {
     registry = first;
     parts.shift();
-    if (!HOST.test(registry) && !IPV6_HOST.test(registry)) bad(input, `"${registry}" is not a valid registry host[:port]`);
-    if (registry.toLowerCase() === 'index.docker.io' || registry.toLowerCase() === 'registry-1.docker.io') registry = DOCKER_HUB;
+    if (!HOST.test(registry) && !IPV6_HOST.test(registry))
+      bad(input, `"${registry}" is not a valid registry host[:port]`);
+    if (registry.toLowerCase() === 'index.docker.io' || registry.toLowerCase() === 'registry-1.docker.io')
+      registry = DOCKER_HUB;
   }
-  if (parts.length === 0 || parts.some((p) => p === '')) bad(input, 'the repository path is empty or has an empty component');
+  if (parts.length === 0 || parts.some((p) => p === ''))
+    bad(input, 'the repository path is empty or has an empty component');
   for (const p of parts) {
-    if (p !== p.toLowerCase() && COMPONENT.test(p.toLowerCase())) bad(input, `repository names must be lowercase ("${p}")`);
-    if (!COMPONENT.test(p)) bad(input, `"${p}" is not a valid path component (lowercase letters, digits, and . _ __ - between them)`);
+    if (p !== p.toLowerCase() && COMPONENT.test(p.toLowerCase()))
+      bad(input, `repository names must be lowercase ("${p}")`);
+    if (!COMPONENT.test(p))
+      bad(input, `"${p}" is not a valid path component (lowercase letters, digits, and . _ __ - between them)`);
   }
   if (registry === DOCKER_HUB && parts.length === 1) parts.unshift('library');
   const repository = parts.join('/');

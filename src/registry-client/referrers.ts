@@ -64,7 +64,12 @@ export function referrersTag(subject: Digest): string {
 }
 
 /** The artifact manifest's bytes (stable JSON: the same inputs give the same digest). */
-export function artifactManifestBytes(subject: Descriptor, artifact: ReferrerArtifact, blob: Descriptor, created: string): Uint8Array {
+export function artifactManifestBytes(
+  subject: Descriptor,
+  artifact: ReferrerArtifact,
+  blob: Descriptor,
+  created: string,
+): Uint8Array {
   return stableJsonBytes({
     schemaVersion: 2,
     mediaType: MediaType.ociManifest,
@@ -81,7 +86,10 @@ export function artifactManifestBytes(subject: Descriptor, artifact: ReferrerArt
  * fields), new digests are appended in the order given, duplicates are dropped. `changed` is
  * false when nothing was added (so the tag need not be put again).
  */
-export function mergeReferrersIndex(existing: ImageIndex | undefined, add: readonly Descriptor[]): { index: ImageIndex; changed: boolean } {
+export function mergeReferrersIndex(
+  existing: ImageIndex | undefined,
+  add: readonly Descriptor[],
+): { index: ImageIndex; changed: boolean } {
   const manifests: Descriptor[] = [...(existing?.manifests ?? [])];
   const seen = new Set(manifests.map((m) => m.digest));
   let changed = existing === undefined;
@@ -97,12 +105,18 @@ export function mergeReferrersIndex(existing: ImageIndex | undefined, add: reado
 
 type Target = RegistryClient | string;
 
-async function withClient<T>(target: Target, options: ClientOptions, where: string, fn: (client: RegistryClient) => Promise<T>): Promise<T> {
+async function withClient<T>(
+  target: Target,
+  options: ClientOptions,
+  where: string,
+  fn: (client: RegistryClient) => Promise<T>,
+): Promise<T> {
   const client = typeof target === 'string' ? new RegistryClient(target, options) : target;
   try {
     return await fn(client);
   } catch (err) {
-    if (isPithError(err) && !err.where) throw new PithError(err.kind, err.message, { where, ...(err.hint ? { hint: err.hint } : {}), cause: err });
+    if (isPithError(err) && !err.where)
+      throw new PithError(err.kind, err.message, { where, ...(err.hint ? { hint: err.hint } : {}), cause: err });
     throw err;
   } finally {
     if (typeof target === 'string') client.close();
@@ -123,45 +137,74 @@ export async function pushReferrers(
   options: ReferrersOptions,
 ): Promise<AttachedReferrer[]> {
   const registry = typeof target === 'string' ? target : target.registry;
-  return withClient(target, options, `attach referrers to ${registry}/${repository}@${subject.digest.slice(0, 19)}`, async (client) => {
-    const scopes = [pushScope(repository)];
-    const attached: AttachedReferrer[] = [];
-    const forTag: Descriptor[] = [];
-    await pushBytes(client, repository, EMPTY_CONFIG_BYTES, EMPTY_CONFIG.digest);
-    for (const artifact of artifacts) {
-      const data = Buffer.from(artifact.data);
-      const blob: Descriptor = { mediaType: artifact.artifactType, digest: sha256Digest(data), size: data.byteLength };
-      const action = await pushBytes(client, repository, data, blob.digest);
-      const bytes = Buffer.from(artifactManifestBytes(subject, artifact, blob, options.created));
-      const digest = sha256Digest(bytes);
-      const res = await client.request({
-        method: 'PUT',
-        url: `/v2/${repository}/manifests/${digest}`,
-        repository,
-        scopes,
-        headers: { 'content-type': MediaType.ociManifest },
-        body: bytes,
-      });
-      if (res.status !== 201 && res.status !== 200 && res.status !== 204) throw await client.fail(res, repository, `PUT ${artifact.artifactType} manifest ${digest.slice(0, 19)}`);
-      const got = res.headers['docker-content-digest'];
-      const ociSubject = res.headers['oci-subject'];
-      res.discard();
-      if (typeof got === 'string' && got !== digest) throw new PithError('integrity', `registry stored artifact manifest ${digest} as ${got}`);
-      const supported = typeof ociSubject === 'string' && ociSubject.trim() === subject.digest;
-      const entry: AttachedReferrer = { subject: subject.digest, artifactType: artifact.artifactType, digest, size: bytes.byteLength, blob: { digest: blob.digest, size: blob.size, action }, via: supported ? 'referrers-api' : 'tag' };
-      if (!supported) {
-        entry.tag = referrersTag(subject.digest);
-        forTag.push({ mediaType: MediaType.ociManifest, digest, size: bytes.byteLength, artifactType: artifact.artifactType, annotations: { ...artifact.annotations, [CREATED]: options.created } });
+  return withClient(
+    target,
+    options,
+    `attach referrers to ${registry}/${repository}@${subject.digest.slice(0, 19)}`,
+    async (client) => {
+      const scopes = [pushScope(repository)];
+      const attached: AttachedReferrer[] = [];
+      const forTag: Descriptor[] = [];
+      await pushBytes(client, repository, EMPTY_CONFIG_BYTES, EMPTY_CONFIG.digest);
+      for (const artifact of artifacts) {
+        const data = Buffer.from(artifact.data);
+        const blob: Descriptor = {
+          mediaType: artifact.artifactType,
+          digest: sha256Digest(data),
+          size: data.byteLength,
+        };
+        const action = await pushBytes(client, repository, data, blob.digest);
+        const bytes = Buffer.from(artifactManifestBytes(subject, artifact, blob, options.created));
+        const digest = sha256Digest(bytes);
+        const res = await client.request({
+          method: 'PUT',
+          url: `/v2/${repository}/manifests/${digest}`,
+          repository,
+          scopes,
+          headers: { 'content-type': MediaType.ociManifest },
+          body: bytes,
+        });
+        if (res.status !== 201 && res.status !== 200 && res.status !== 204)
+          throw await client.fail(res, repository, `PUT ${artifact.artifactType} manifest ${digest.slice(0, 19)}`);
+        const got = res.headers['docker-content-digest'];
+        const ociSubject = res.headers['oci-subject'];
+        res.discard();
+        if (typeof got === 'string' && got !== digest)
+          throw new PithError('integrity', `registry stored artifact manifest ${digest} as ${got}`);
+        const supported = typeof ociSubject === 'string' && ociSubject.trim() === subject.digest;
+        const entry: AttachedReferrer = {
+          subject: subject.digest,
+          artifactType: artifact.artifactType,
+          digest,
+          size: bytes.byteLength,
+          blob: { digest: blob.digest, size: blob.size, action },
+          via: supported ? 'referrers-api' : 'tag',
+        };
+        if (!supported) {
+          entry.tag = referrersTag(subject.digest);
+          forTag.push({
+            mediaType: MediaType.ociManifest,
+            digest,
+            size: bytes.byteLength,
+            artifactType: artifact.artifactType,
+            annotations: { ...artifact.annotations, [CREATED]: options.created },
+          });
+        }
+        attached.push(entry);
       }
-      attached.push(entry);
-    }
-    if (forTag.length) await updateReferrersTag(client, repository, subject.digest, forTag);
-    return attached;
-  });
+      if (forTag.length) await updateReferrersTag(client, repository, subject.digest, forTag);
+      return attached;
+    },
+  );
 }
 
 /** HEAD, then a monolithic upload (with the usual fallbacks) of small in-memory bytes. */
-async function pushBytes(client: RegistryClient, repository: string, data: Uint8Array, digest: Digest): Promise<'exists' | 'uploaded'> {
+async function pushBytes(
+  client: RegistryClient,
+  repository: string,
+  data: Uint8Array,
+  digest: Digest,
+): Promise<'exists' | 'uploaded'> {
   const scopes = [pushScope(repository)];
   if (await client.blobExists(repository, digest, scopes)) return 'exists';
   const session = await startUpload(client, repository, scopes);
@@ -169,16 +212,28 @@ async function pushBytes(client: RegistryClient, repository: string, data: Uint8
   const source = {
     digest,
     size: data.byteLength,
-    open: (range?: { start: number; end: number }) => Readable.from([Buffer.from(range ? data.subarray(range.start, range.end + 1) : data)]),
+    open: (range?: { start: number; end: number }) =>
+      Readable.from([Buffer.from(range ? data.subarray(range.start, range.end + 1) : data)]),
   };
   await uploadBlob(client, repository, scopes, session, source, { preferred: 'monolithic' });
   return 'uploaded';
 }
 
 /** The fallback index under `sha256-<hex>`, or undefined when there is none yet (404). */
-async function readReferrersTag(client: RegistryClient, repository: string, subject: Digest, scopes: ReturnType<typeof pullScope>[]): Promise<ImageIndex | undefined> {
+async function readReferrersTag(
+  client: RegistryClient,
+  repository: string,
+  subject: Digest,
+  scopes: ReturnType<typeof pullScope>[],
+): Promise<ImageIndex | undefined> {
   const tag = referrersTag(subject);
-  const res = await client.request({ method: 'GET', url: `/v2/${repository}/manifests/${tag}`, repository, scopes, headers: { accept: MediaType.ociIndex } });
+  const res = await client.request({
+    method: 'GET',
+    url: `/v2/${repository}/manifests/${tag}`,
+    repository,
+    scopes,
+    headers: { accept: MediaType.ociIndex },
+  });
   if (res.status === 404) {
     res.discard();
     return undefined;
@@ -187,12 +242,20 @@ async function readReferrersTag(client: RegistryClient, repository: string, subj
   const bytes = await res.bytes(4 * 1024 * 1024);
   const parsed = parseManifest(bytes, String(res.headers['content-type'] ?? ''), `referrers tag ${tag}`);
   if (parsed.kind !== 'index' || parsed.mediaType !== MediaType.ociIndex) {
-    throw new PithError('input', `${repository}:${tag} is not an OCI index (${parsed.mediaType}); pith will not overwrite it`);
+    throw new PithError(
+      'input',
+      `${repository}:${tag} is not an OCI index (${parsed.mediaType}); pith will not overwrite it`,
+    );
   }
   return parsed.value;
 }
 
-async function updateReferrersTag(client: RegistryClient, repository: string, subject: Digest, add: Descriptor[]): Promise<void> {
+async function updateReferrersTag(
+  client: RegistryClient,
+  repository: string,
+  subject: Digest,
+  add: Descriptor[],
+): Promise<void> {
   const scopes = [pushScope(repository)];
   const tag = referrersTag(subject);
   const existing = await readReferrersTag(client, repository, subject, scopes);
@@ -206,7 +269,8 @@ async function updateReferrersTag(client: RegistryClient, repository: string, su
     headers: { 'content-type': MediaType.ociIndex },
     body: Buffer.from(stableJsonBytes(index)),
   });
-  if (res.status !== 201 && res.status !== 200 && res.status !== 204) throw await client.fail(res, repository, `PUT referrers tag ${tag}`);
+  if (res.status !== 201 && res.status !== 200 && res.status !== 204)
+    throw await client.fail(res, repository, `PUT referrers tag ${tag}`);
   res.discard();
 }
 
@@ -221,39 +285,63 @@ export async function listReferrers(
   options: ClientOptions & { artifactType?: string } = {},
 ): Promise<Descriptor[]> {
   const registry = typeof target === 'string' ? target : target.registry;
-  return withClient(target, options, `list referrers of ${registry}/${repository}@${subject.slice(0, 19)}`, async (client) => {
-    const scopes = [pullScope(repository)];
-    const filter = (list: Descriptor[]) => (options.artifactType ? list.filter((d) => d.artifactType === options.artifactType) : list);
-    const query = options.artifactType ? `?artifactType=${encodeURIComponent(options.artifactType)}` : '';
-    const res = await client.request({ method: 'GET', url: `/v2/${repository}/referrers/${subject}${query}`, repository, scopes, headers: { accept: MediaType.ociIndex } });
-    if (res.status === 200) {
-      const bytes = await res.bytes(16 * 1024 * 1024);
-      const parsed = parseManifest(bytes, MediaType.ociIndex, `referrers of ${subject}`);
-      if (parsed.kind === 'index') return filter(parsed.value.manifests);
-    } else {
-      res.discard();
-      // 404 (or 400/405 from an older registry): no referrers API; the tag schema then.
-      if (res.status !== 404 && res.status !== 400 && res.status !== 405) throw await client.fail(res, repository, `GET referrers of ${subject.slice(0, 19)}`);
-    }
-    return filter((await readReferrersTag(client, repository, subject, scopes))?.manifests ?? []);
-  });
+  return withClient(
+    target,
+    options,
+    `list referrers of ${registry}/${repository}@${subject.slice(0, 19)}`,
+    async (client) => {
+      const scopes = [pullScope(repository)];
+      const filter = (list: Descriptor[]) =>
+        options.artifactType ? list.filter((d) => d.artifactType === options.artifactType) : list;
+      const query = options.artifactType ? `?artifactType=${encodeURIComponent(options.artifactType)}` : '';
+      const res = await client.request({
+        method: 'GET',
+        url: `/v2/${repository}/referrers/${subject}${query}`,
+        repository,
+        scopes,
+        headers: { accept: MediaType.ociIndex },
+      });
+      if (res.status === 200) {
+        const bytes = await res.bytes(16 * 1024 * 1024);
+        const parsed = parseManifest(bytes, MediaType.ociIndex, `referrers of ${subject}`);
+        if (parsed.kind === 'index') return filter(parsed.value.manifests);
+      } else {
+        res.discard();
+        // 404 (or 400/405 from an older registry): no referrers API; the tag schema then.
+        if (res.status !== 404 && res.status !== 400 && res.status !== 405)
+          throw await client.fail(res, repository, `GET referrers of ${subject.slice(0, 19)}`);
+      }
+      return filter((await readReferrersTag(client, repository, subject, scopes))?.manifests ?? []);
+    },
+  );
 }
 
 /**
  * The document an artifact (as listReferrers returns it) carries: its manifest by digest, then
  * its one layer (at most 16 MiB), each verified.
  */
-export async function fetchReferrerDocument(target: Target, repository: string, artifact: Descriptor, options: ClientOptions = {}): Promise<Buffer> {
+export async function fetchReferrerDocument(
+  target: Target,
+  repository: string,
+  artifact: Descriptor,
+  options: ClientOptions = {},
+): Promise<Buffer> {
   const registry = typeof target === 'string' ? target : target.registry;
-  return withClient(target, options, `read referrer ${registry}/${repository}@${artifact.digest.slice(0, 19)}`, async (client) => {
-    const scopes = [pullScope(repository)];
-    const got = await getManifest(client, repository, artifact.digest, scopes);
-    if (got.digest !== artifact.digest) throw new PithError('integrity', `manifest ${artifact.digest} hashes to ${got.digest}`);
-    const parsed = parseManifest(got.bytes, got.mediaType, `referrer ${artifact.digest}`);
-    const layer = parsed.kind === 'manifest' ? parsed.value.layers[0] : undefined;
-    if (!layer) throw new PithError('input', `referrer ${artifact.digest} has no document layer`);
-    return fetchSmallBlob(client, repository, layer, scopes);
-  });
+  return withClient(
+    target,
+    options,
+    `read referrer ${registry}/${repository}@${artifact.digest.slice(0, 19)}`,
+    async (client) => {
+      const scopes = [pullScope(repository)];
+      const got = await getManifest(client, repository, artifact.digest, scopes);
+      if (got.digest !== artifact.digest)
+        throw new PithError('integrity', `manifest ${artifact.digest} hashes to ${got.digest}`);
+      const parsed = parseManifest(got.bytes, got.mediaType, `referrer ${artifact.digest}`);
+      const layer = parsed.kind === 'manifest' ? parsed.value.layers[0] : undefined;
+      if (!layer) throw new PithError('input', `referrer ${artifact.digest} has no document layer`);
+      return fetchSmallBlob(client, repository, layer, scopes);
+    },
+  );
 }
 
 /** One platform image and its SBOM documents. */
@@ -293,7 +381,9 @@ export async function attachSboms(
       }
       if (!artifacts.length) continue;
       const attached = await pushReferrers(client, repository, image.manifest, artifacts, options);
-      attached.forEach((a, j) => out.push({ ...a, platform: formatPlatform(image.platform), ...(files[j] ? { file: files[j] } : {}) }));
+      attached.forEach((a, j) =>
+        out.push({ ...a, platform: formatPlatform(image.platform), ...(files[j] ? { file: files[j] } : {}) }),
+      );
     }
     return out;
   } finally {

@@ -40,18 +40,39 @@ export async function startUpload(
   mount?: { digest: Digest; from: string },
 ): Promise<{ mounted: true } | { mounted: false; location: URL; minChunk: number }> {
   const query = mount ? `?mount=${encodeURIComponent(mount.digest)}&from=${encodeURIComponent(mount.from)}` : '';
-  const res = await client.request({ method: 'POST', url: `/v2/${repository}/blobs/uploads/${query}`, repository, scopes });
+  const res = await client.request({
+    method: 'POST',
+    url: `/v2/${repository}/blobs/uploads/${query}`,
+    repository,
+    scopes,
+  });
   if (mount && res.status === 201) {
     res.discard();
     return { mounted: true };
   }
-  if (res.status !== 202) throw await client.fail(res, repository, mount ? `mount ${mount.digest.slice(0, 19)} from ${mount.from}` : 'start upload');
+  if (res.status !== 202)
+    throw await client.fail(
+      res,
+      repository,
+      mount ? `mount ${mount.digest.slice(0, 19)} from ${mount.from}` : 'start upload',
+    );
   res.discard();
   const min = Number(res.headers['oci-chunk-min-length'] ?? 0);
-  return { mounted: false, location: client.location(res, repository), minChunk: Number.isFinite(min) && min > 0 ? min : 0 };
+  return {
+    mounted: false,
+    location: client.location(res, repository),
+    minChunk: Number.isFinite(min) && min > 0 ? min : 0,
+  };
 }
 
-async function finish(client: RegistryClient, repository: string, scopes: Scope[], location: URL, blob: BlobSource, body?: Body): Promise<void> {
+async function finish(
+  client: RegistryClient,
+  repository: string,
+  scopes: Scope[],
+  location: URL,
+  blob: BlobSource,
+  body?: Body,
+): Promise<void> {
   const res = await client.request({
     method: 'PUT',
     url: withQuery(location, 'digest', blob.digest),
@@ -62,7 +83,10 @@ async function finish(client: RegistryClient, repository: string, scopes: Scope[
   });
   if (res.status !== 201 && res.status !== 204 && res.status !== 200) {
     const err = await client.fail(res, repository, `PUT blob ${blob.digest.slice(0, 19)}`);
-    if (err.code === 'DIGEST_INVALID') throw integrityError(`${client.registry}/${repository}: the registry says blob ${blob.digest} does not match its content (${err.message})`);
+    if (err.code === 'DIGEST_INVALID')
+      throw integrityError(
+        `${client.registry}/${repository}: the registry says blob ${blob.digest} does not match its content (${err.message})`,
+      );
     throw err;
   }
   const got = res.headers['docker-content-digest'];
@@ -75,14 +99,34 @@ async function finish(client: RegistryClient, repository: string, scopes: Scope[
 const whole = (blob: BlobSource): Body => ({ length: blob.size, open: () => blob.open() });
 
 /** PUT location?digest= with the whole body: one request. */
-async function monolithic(client: RegistryClient, repository: string, scopes: Scope[], location: URL, blob: BlobSource): Promise<void> {
+async function monolithic(
+  client: RegistryClient,
+  repository: string,
+  scopes: Scope[],
+  location: URL,
+  blob: BlobSource,
+): Promise<void> {
   await finish(client, repository, scopes, location, blob, whole(blob));
 }
 
 /** PATCH with the whole body (no Content-Range), then PUT ?digest= without one. */
-async function streamed(client: RegistryClient, repository: string, scopes: Scope[], location: URL, blob: BlobSource): Promise<void> {
-  const res = await client.request({ method: 'PATCH', url: location, repository, scopes, headers: { 'content-type': 'application/octet-stream' }, body: whole(blob) });
-  if (res.status !== 202 && res.status !== 201 && res.status !== 204) throw await client.fail(res, repository, `PATCH blob ${blob.digest.slice(0, 19)}`);
+async function streamed(
+  client: RegistryClient,
+  repository: string,
+  scopes: Scope[],
+  location: URL,
+  blob: BlobSource,
+): Promise<void> {
+  const res = await client.request({
+    method: 'PATCH',
+    url: location,
+    repository,
+    scopes,
+    headers: { 'content-type': 'application/octet-stream' },
+    body: whole(blob),
+  });
+  if (res.status !== 202 && res.status !== 201 && res.status !== 204)
+    throw await client.fail(res, repository, `PATCH blob ${blob.digest.slice(0, 19)}`);
   res.discard();
   await finish(client, repository, scopes, client.location(res, repository, location), blob);
 }
@@ -108,11 +152,15 @@ async function chunked(
       url: location,
       repository,
       scopes,
-      headers: { 'content-type': 'application/octet-stream', ...(length > 0 ? { 'content-range': `${offset}-${end}` } : {}) },
+      headers: {
+        'content-type': 'application/octet-stream',
+        ...(length > 0 ? { 'content-range': `${offset}-${end}` } : {}),
+      },
       body,
     });
     // ECR answers 201 where the spec says 202.
-    if (res.status !== 202 && res.status !== 201 && res.status !== 204) throw await client.fail(res, repository, `PATCH chunk ${offset}-${end} of ${blob.digest.slice(0, 19)}`);
+    if (res.status !== 202 && res.status !== 201 && res.status !== 204)
+      throw await client.fail(res, repository, `PATCH chunk ${offset}-${end} of ${blob.digest.slice(0, 19)}`);
     res.discard();
     location = client.location(res, repository, location);
     chunks++;
@@ -139,7 +187,7 @@ export async function uploadBlob(
   const order: UploadMethod[] = ['monolithic', 'streamed', 'chunked'];
   let current: { location: URL; minChunk: number } | undefined = session;
   let sessionRestarts = 0;
-  for (let i = order.indexOf(state.preferred); i < order.length; ) {
+  for (let i = order.indexOf(state.preferred); i < order.length;) {
     const method = order[i]!;
     const open: { location: URL; minChunk: number } = current ?? (await newSession(client, repository, scopes));
     current = undefined;
@@ -159,7 +207,11 @@ export async function uploadBlob(
   throw new Error('unreachable');
 }
 
-async function newSession(client: RegistryClient, repository: string, scopes: Scope[]): Promise<{ location: URL; minChunk: number }> {
+async function newSession(
+  client: RegistryClient,
+  repository: string,
+  scopes: Scope[],
+): Promise<{ location: URL; minChunk: number }> {
   const s = await startUpload(client, repository, scopes);
   if (s.mounted) throw new Error('unreachable: a plain upload start cannot mount');
   return s;

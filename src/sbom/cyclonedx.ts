@@ -6,7 +6,16 @@
  */
 import { createHash } from 'node:crypto';
 import { digestHex } from '../image/digest.js';
-import { debPurl, filesAnalyzed, ociPurl, sortedFiles, sortedPackages, sourceName, type SbomInput, type SbomPackage } from './model.js';
+import {
+  debPurl,
+  filesAnalyzed,
+  ociPurl,
+  sortedFiles,
+  sortedPackages,
+  sourceName,
+  type SbomInput,
+  type SbomPackage,
+} from './model.js';
 import { spdxDate } from './spdx.js';
 
 export const CYCLONEDX_SPEC_VERSION = '1.5';

@@ -12,7 +12,7 @@ const SHORT_NAMES: Record<string, string> = {
   'apache-1.1': 'Apache-1.1',
   'apache-2.0': 'Apache-2.0',
   'apache-2': 'Apache-2.0',
-  'artistic': 'Artistic-1.0-Perl',
+  artistic: 'Artistic-1.0-Perl',
   'artistic-1.0': 'Artistic-1.0',
   'artistic-2.0': 'Artistic-2.0',
   'bsd-2-clause': 'BSD-2-Clause',
@@ -20,21 +20,21 @@ const SHORT_NAMES: Record<string, string> = {
   'bsd-4-clause': 'BSD-4-Clause',
   'bsl-1.0': 'BSL-1.0',
   'boost-1.0': 'BSL-1.0',
-  'cc0': 'CC0-1.0',
+  cc0: 'CC0-1.0',
   'cc0-1.0': 'CC0-1.0',
   'cc-by-3.0': 'CC-BY-3.0',
   'cc-by-4.0': 'CC-BY-4.0',
   'cc-by-sa-3.0': 'CC-BY-SA-3.0',
   'cc-by-sa-4.0': 'CC-BY-SA-4.0',
-  'curl': 'curl',
-  'expat': 'MIT',
-  'mit': 'MIT',
-  'x11': 'X11',
-  'isc': 'ISC',
-  'zlib': 'Zlib',
-  'libpng': 'Libpng',
-  'ftl': 'FTL',
-  'openssl': 'OpenSSL',
+  curl: 'curl',
+  expat: 'MIT',
+  mit: 'MIT',
+  x11: 'X11',
+  isc: 'ISC',
+  zlib: 'Zlib',
+  libpng: 'Libpng',
+  ftl: 'FTL',
+  openssl: 'OpenSSL',
   'mpl-1.1': 'MPL-1.1',
   'mpl-2.0': 'MPL-2.0',
   'psf-2': 'PSF-2.0',
@@ -42,12 +42,12 @@ const SHORT_NAMES: Record<string, string> = {
   'python-2.0': 'Python-2.0',
   'unicode-dfs-2015': 'Unicode-DFS-2015',
   'unicode-dfs-2016': 'Unicode-DFS-2016',
-  'unlicense': 'Unlicense',
-  'wtfpl': 'WTFPL',
+  unlicense: 'Unlicense',
+  wtfpl: 'WTFPL',
   'zpl-2.1': 'ZPL-2.1',
   'public-domain': 'LicenseRef-public-domain',
-  'gpl': 'GPL-1.0-or-later',
-  'lgpl': 'LGPL-2.0-or-later',
+  gpl: 'GPL-1.0-or-later',
+  lgpl: 'LGPL-2.0-or-later',
 };
 
 /** (A/L)GPL and GFDL: Debian "GPL-2", "GPL-2+", "GPL-2.0+", "LGPL-2.1" -> SPDX -only / -or-later. */
@@ -55,22 +55,27 @@ const FAMILIES: Record<string, string> = { gpl: 'GPL', lgpl: 'LGPL', agpl: 'AGPL
 
 /** Debian "with X exception" names -> SPDX exception ids. */
 const EXCEPTIONS: Record<string, string> = {
-  'autoconf': 'Autoconf-exception-2.0',
+  autoconf: 'Autoconf-exception-2.0',
   'autoconf-3.0': 'Autoconf-exception-3.0',
-  'bison': 'Bison-exception-2.2',
-  'classpath': 'Classpath-exception-2.0',
-  'font': 'Font-exception-2.0',
-  'gcc': 'GCC-exception-3.1',
+  bison: 'Bison-exception-2.2',
+  classpath: 'Classpath-exception-2.0',
+  font: 'Font-exception-2.0',
+  gcc: 'GCC-exception-3.1',
   'gcc-runtime': 'GCC-exception-3.1',
   'gcc-3.1': 'GCC-exception-3.1',
-  'libtool': 'Libtool-exception',
+  libtool: 'Libtool-exception',
   'linux-syscall-note': 'Linux-syscall-note',
-  'openssl': 'OpenSSL-exception',
+  openssl: 'OpenSSL-exception',
 };
 
 /** LicenseRef-<name>, with every character SPDX does not allow in an id replaced by '-'. */
 export function licenseRef(name: string): string {
-  return `LicenseRef-${name.replace(/[^A-Za-z0-9.-]+/g, '-').replace(/-{2,}/g, '-').replace(/^-+|-+$/g, '') || 'unknown'}`;
+  return `LicenseRef-${
+    name
+      .replace(/[^A-Za-z0-9.-]+/g, '-')
+      .replace(/-{2,}/g, '-')
+      .replace(/^-+|-+$/g, '') || 'unknown'
+  }`;
 }
 
 /** One Debian short name ("GPL-2+", "Expat") -> an SPDX id or LicenseRef. */
@@ -84,7 +89,12 @@ export function spdxLicenseId(shortName: string): string {
     const family = FAMILIES[m[1]!]!;
     const version = m[2]!.includes('.') ? m[2]! : `${m[2]}.0`;
     // SPDX has no LGPL-2.0/2.1 split for "LGPL-2": Debian's LGPL-2 is the 2.0 Library GPL.
-    const known = { GPL: ['1.0', '2.0', '3.0'], LGPL: ['2.0', '2.1', '3.0'], AGPL: ['1.0', '3.0'], GFDL: ['1.1', '1.2', '1.3'] }[family]!;
+    const known = {
+      GPL: ['1.0', '2.0', '3.0'],
+      LGPL: ['2.0', '2.1', '3.0'],
+      AGPL: ['1.0', '3.0'],
+      GFDL: ['1.1', '1.2', '1.3'],
+    }[family]!;
     if (known.includes(version)) return `${family}-${version}-${m[3] ? 'or-later' : 'only'}`;
   }
   return licenseRef(name);
@@ -93,7 +103,10 @@ export function spdxLicenseId(shortName: string): string {
 /** A Debian License-field expression ("GPL-2+ or Artistic, and BSD-3-clause") -> SPDX. */
 export function spdxExpression(debian: string): string {
   // Comma-separated groups bind loosest ("A or B, and C" is "(A or B) and C").
-  const groups = debian.split(/,\s*(?=(?:and|or)\s)/i).map((g) => g.trim()).filter(Boolean);
+  const groups = debian
+    .split(/,\s*(?=(?:and|or)\s)/i)
+    .map((g) => g.trim())
+    .filter(Boolean);
   if (groups.length === 0) return 'NOASSERTION';
   const converted = groups.map((g, i) => {
     const op = i === 0 ? '' : /^(and|or)\s+/i.exec(g)![1]!.toUpperCase();
@@ -177,11 +190,17 @@ export function isDep5(text: string): boolean {
 export function licenseFromCopyright(text: string): string | undefined {
   if (!isDep5(text)) return undefined;
   const paras = paragraphs(text).slice(1);
-  const filesParas = paras.filter((p) => p['files'] !== undefined && p['license'] !== undefined && firstLine(p['license']) !== '');
+  const filesParas = paras.filter(
+    (p) => p['files'] !== undefined && p['license'] !== undefined && firstLine(p['license']) !== '',
+  );
   const star = filesParas.find((p) => p['files']!.split(/\s+/).includes('*'));
   if (star) return spdxExpression(firstLine(star['license']!));
   // Header-level License (allowed by DEP-5) when there are no Files paragraphs with one.
-  const sources = filesParas.length ? filesParas : paragraphs(text).slice(0, 1).filter((p) => p['license'] && firstLine(p['license']));
+  const sources = filesParas.length
+    ? filesParas
+    : paragraphs(text)
+        .slice(0, 1)
+        .filter((p) => p['license'] && firstLine(p['license']));
   const distinct: string[] = [];
   for (const p of sources) {
     const e = spdxExpression(firstLine(p['license']!));

@@ -91,11 +91,18 @@ export function distroQualifier(distro: SbomInput['distro']): string | undefined
 }
 
 /** pkg:deb/debian/NAME@VERSION?arch=ARCH&distro=debian-12[&upstream=SOURCE] */
-export function debPurl(pkg: Pick<SbomPackage, 'name' | 'version' | 'architecture' | 'source'>, distro?: SbomInput['distro']): string {
+export function debPurl(
+  pkg: Pick<SbomPackage, 'name' | 'version' | 'architecture' | 'source'>,
+  distro?: SbomInput['distro'],
+): string {
   const source = sourceName(pkg.source);
   return (
     `pkg:deb/debian/${purlEncode(pkg.name)}@${purlEncode(pkg.version)}` +
-    qualifiers({ arch: pkg.architecture, distro: distroQualifier(distro), upstream: source !== pkg.name ? source : undefined })
+    qualifiers({
+      arch: pkg.architecture,
+      distro: distroQualifier(distro),
+      upstream: source !== pkg.name ? source : undefined,
+    })
   );
 }
 
@@ -117,7 +124,6 @@ export function ociPurl(image: SbomInput['image']): string {
 
 // ---------------------------------------------------------------------------------------------
 // Normalisation shared by both emitters
-
 
 /** Packages sorted by name, version, architecture; each package's files sorted by path. */
 export function sortedPackages(input: SbomInput): SbomPackage[] {

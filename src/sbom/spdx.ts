@@ -99,7 +99,12 @@ function imagePackage(input: SbomInput, imageId: string, hex: string): object {
 }
 
 /** Each Debian package the image CONTAINS, with the files of a trimmed one. */
-function addDebianPackages(input: SbomInput, imageId: string, allocate: (base: string) => string, parts: SpdxParts): void {
+function addDebianPackages(
+  input: SbomInput,
+  imageId: string,
+  allocate: (base: string) => string,
+  parts: SpdxParts,
+): void {
   const { packages, files, relationships, refs } = parts;
   for (const pkg of sortedPackages(input)) {
     const id = allocate(`Package-deb-${pkg.name}-${pkg.architecture}`);
@@ -110,7 +115,9 @@ function addDebianPackages(input: SbomInput, imageId: string, allocate: (base: s
     for (const f of analyzed ? (pkg.files ?? []) : []) {
       const fileId = allocate(`File-${pkg.name}-${f.path}`);
       fileIds.push(fileId);
-      files.push(spdxFile(fileId, f.path, f.sha256, `from Debian package ${pkg.name} ${pkg.version} (${pkg.architecture})`));
+      files.push(
+        spdxFile(fileId, f.path, f.sha256, `from Debian package ${pkg.name} ${pkg.version} (${pkg.architecture})`),
+      );
       relationships.push({ spdxElementId: id, relationshipType: 'CONTAINS', relatedSpdxElement: fileId });
     }
     packages.push({
@@ -122,11 +129,14 @@ function addDebianPackages(input: SbomInput, imageId: string, allocate: (base: s
       hasFiles: analyzed ? fileIds : undefined,
       primaryPackagePurpose: 'LIBRARY',
       checksums: pkg.sha256 ? [{ algorithm: 'SHA256', checksumValue: pkg.sha256 }] : undefined,
-      externalRefs: [{ referenceCategory: 'PACKAGE-MANAGER', referenceType: 'purl', referenceLocator: debPurl(pkg, input.distro) }],
+      externalRefs: [
+        { referenceCategory: 'PACKAGE-MANAGER', referenceType: 'purl', referenceLocator: debPurl(pkg, input.distro) },
+      ],
       licenseConcluded: license,
       licenseDeclared: license,
       copyrightText: NOASSERTION,
-      sourceInfo: pkg.source && pkg.source !== pkg.name ? `built from the Debian source package ${pkg.source}` : undefined,
+      sourceInfo:
+        pkg.source && pkg.source !== pkg.name ? `built from the Debian source package ${pkg.source}` : undefined,
       comment: pkg.fromBase
         ? `from the base image ${pkg.fromBase}`
         : analyzed
@@ -141,7 +151,15 @@ function addDebianPackages(input: SbomInput, imageId: string, allocate: (base: s
 function addHostFiles(input: SbomInput, imageId: string, allocate: (base: string) => string, parts: SpdxParts): void {
   for (const f of sortedFiles(input)) {
     const id = allocate(`File-${f.path}`);
-    parts.files.push(spdxFile(id, f.path, f.sha256, `origin: ${f.origin}`, f.origin === 'binary' || f.origin === 'library' ? 'BINARY' : undefined));
+    parts.files.push(
+      spdxFile(
+        id,
+        f.path,
+        f.sha256,
+        `origin: ${f.origin}`,
+        f.origin === 'binary' || f.origin === 'library' ? 'BINARY' : undefined,
+      ),
+    );
     parts.relationships.push({ spdxElementId: imageId, relationshipType: 'CONTAINS', relatedSpdxElement: id });
   }
 }

@@ -22,10 +22,20 @@ async function run(): Promise<void> {
   // record, named in errors about the spec (`<work>/pith.yaml: packages[0]: ...`).
   const file = join(input.workDir, 'pith.yaml');
   await writeFileAtomic(file, input.specText);
-  const loaded = specFromObject(input.spec, { name: file, baseDir: input.workDir, lockFile: join(input.workDir, 'pith.lock') });
+  const loaded = specFromObject(input.spec, {
+    name: file,
+    baseDir: input.workDir,
+    lockFile: join(input.workDir, 'pith.lock'),
+  });
   const result = await build(loaded, { cacheDir: input.cacheDir, log: (message) => post({ type: 'log', message }) });
   const { artifact } = result;
-  post({ type: 'done', root: artifact.root, manifests: artifact.images.map(imageDescriptor), blobs: artifact.blobs, storeRoot: artifact.store.root });
+  post({
+    type: 'done',
+    root: artifact.root,
+    manifests: artifact.images.map(imageDescriptor),
+    blobs: artifact.blobs,
+    storeRoot: artifact.store.root,
+  });
 }
 
 run().catch((err: unknown) => {
@@ -38,7 +48,10 @@ run().catch((err: unknown) => {
     where: isPithError(err) ? err.where : undefined,
     // Our spec is generated from the name: an error located in it (the solver points at the
     // packages or preset line) is about the name.
-    aboutName: isPithError(err) && (err.kind === 'spec' || err.kind === 'build') && err.where?.startsWith(join(input.workDir, 'pith.yaml')) === true,
+    aboutName:
+      isPithError(err) &&
+      (err.kind === 'spec' || err.kind === 'build') &&
+      err.where?.startsWith(join(input.workDir, 'pith.yaml')) === true,
     stack: err instanceof Error ? err.stack : undefined,
   });
 });

@@ -35,12 +35,29 @@ export const CONNECTION_DEFAULTS: ConnectionLimits = {
   maxConnections: 2048,
 };
 
-const REASONS: Record<number, string> = { 400: 'Bad Request', 405: 'Method Not Allowed', 408: 'Request Timeout', 413: 'Content Too Large', 429: 'Too Many Requests', 431: 'Request Header Fields Too Large' };
+const REASONS: Record<number, string> = {
+  400: 'Bad Request',
+  405: 'Method Not Allowed',
+  408: 'Request Timeout',
+  413: 'Content Too Large',
+  429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
+};
 
 /** A whole HTTP/1.1 response with a registry error body, for a socket no ServerResponse owns. */
-export function rawErrorResponse(status: number, code: RegistryErrorCode, message: string, extra: Record<string, string> = {}): string {
+export function rawErrorResponse(
+  status: number,
+  code: RegistryErrorCode,
+  message: string,
+  extra: Record<string, string> = {},
+): string {
   const body = errorBody(new DistributionError(code, message, null, status));
-  const headers = { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), connection: 'close', ...extra };
+  const headers = {
+    'content-type': 'application/json',
+    'content-length': String(Buffer.byteLength(body)),
+    connection: 'close',
+    ...extra,
+  };
   const lines = Object.entries(headers).map(([k, v]) => `${k}: ${v}`);
   return `HTTP/1.1 ${status} ${REASONS[status] ?? 'Error'}\r\n${lines.join('\r\n')}\r\n\r\n${body}`;
 }
@@ -66,7 +83,10 @@ function describeClientError(err: NodeJS.ErrnoException): { status: number; mess
     case 'HPE_CLOSED_CONNECTION':
       return { status: 400, message: 'malformed request' };
     default:
-      return { status: 400, message: `malformed HTTP request${err.code ? ` (${err.code.replace(/^HPE_/, '').toLowerCase()})` : ''}` };
+      return {
+        status: 400,
+        message: `malformed HTTP request${err.code ? ` (${err.code.replace(/^HPE_/, '').toLowerCase()})` : ''}`,
+      };
   }
 }
 
@@ -93,7 +113,12 @@ export function guardConnections(server: Server, limits: ConnectionLimits, log: 
   // Without a listener Node closes these sockets without a word; a registry says what it does.
   server.on('connect', (_req, socket: Duplex) => {
     log({ event: 'client-error', code: 'CONNECT', status: 405 });
-    answerAndClose(socket, rawErrorResponse(405, 'UNSUPPORTED', 'this is a registry, not a proxy: CONNECT is not supported', { allow: 'GET, HEAD' }));
+    answerAndClose(
+      socket,
+      rawErrorResponse(405, 'UNSUPPORTED', 'this is a registry, not a proxy: CONNECT is not supported', {
+        allow: 'GET, HEAD',
+      }),
+    );
   });
 
   const perClient = new Map<string, number>();
@@ -109,7 +134,15 @@ export function guardConnections(server: Server, limits: ConnectionLimits, log: 
     if (open > limits.maxConnectionsPerClient) {
       refused.add(socket);
       log({ event: 'client-error', code: 'TOO_MANY_CONNECTIONS', status: 429, client: address });
-      answerAndClose(socket, rawErrorResponse(429, 'TOOMANYREQUESTS', `more than ${limits.maxConnectionsPerClient} connections from one client`, { 'retry-after': '1' }));
+      answerAndClose(
+        socket,
+        rawErrorResponse(
+          429,
+          'TOOMANYREQUESTS',
+          `more than ${limits.maxConnectionsPerClient} connections from one client`,
+          { 'retry-after': '1' },
+        ),
+      );
     }
   });
 }

@@ -45,8 +45,16 @@ export function createHandler(options: HandlerOptions): Handler {
       return await route(request, options, started);
     } catch (err) {
       if (err instanceof DistributionError) return errorResponse(err, head);
-      log({ event: 'error', method: request.method, url: request.url, error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
-      return errorResponse(new DistributionError('UNKNOWN', `internal error: ${err instanceof Error ? err.message : String(err)}`), head);
+      log({
+        event: 'error',
+        method: request.method,
+        url: request.url,
+        error: err instanceof Error ? (err.stack ?? err.message) : String(err),
+      });
+      return errorResponse(
+        new DistributionError('UNKNOWN', `internal error: ${err instanceof Error ? err.message : String(err)}`),
+        head,
+      );
     }
   };
 }
@@ -114,7 +122,8 @@ async function manifest(options: HandlerOptions, request: Request, name: string,
     checkName(options, name);
     const digest = digestOf(reference);
     const found = await options.images.manifestByDigest(digest);
-    if (!found) throw new DistributionError('MANIFEST_UNKNOWN', `manifest ${digest} is not known here`, { name, digest });
+    if (!found)
+      throw new DistributionError('MANIFEST_UNKNOWN', `manifest ${digest} is not known here`, { name, digest });
     return manifestResponse(found, head);
   }
   const image = parseImageName(name, reference, options.limits);
@@ -129,7 +138,12 @@ async function manifest(options: HandlerOptions, request: Request, name: string,
 async function negotiate(options: HandlerOptions, root: StoredManifest, request: Request): Promise<StoredManifest> {
   if (!INDEX_TYPES.includes(root.mediaType)) return root;
   const accepted = acceptedTypes(request.headers.get('accept'));
-  if (accepted === 'any' || accepted.some((t) => INDEX_TYPES.includes(t)) || !accepted.some((t) => MANIFEST_TYPES.includes(t))) return root;
+  if (
+    accepted === 'any' ||
+    accepted.some((t) => INDEX_TYPES.includes(t)) ||
+    !accepted.some((t) => MANIFEST_TYPES.includes(t))
+  )
+    return root;
   const index = JSON.parse(Buffer.from(root.bytes).toString('utf8')) as ImageIndex;
   const wanted = userAgentArch(request.headers.get('user-agent')) ?? options.defaultArch;
   const pick =
@@ -138,7 +152,10 @@ async function negotiate(options: HandlerOptions, root: StoredManifest, request:
     index.manifests[0];
   if (!pick) return root;
   const child = await options.images.manifestByDigest(pick.digest);
-  if (!child) throw new DistributionError('MANIFEST_UNKNOWN', `platform manifest ${pick.digest} is missing from storage`, { digest: pick.digest });
+  if (!child)
+    throw new DistributionError('MANIFEST_UNKNOWN', `platform manifest ${pick.digest} is missing from storage`, {
+      digest: pick.digest,
+    });
   return child;
 }
 
@@ -149,10 +166,15 @@ async function blob(options: HandlerOptions, request: Request, name: string, ref
   const storage = options.images.storage;
   if (storage.blobUrl) {
     const location = await storage.blobUrl(digest);
-    if (location) return new Response(null, { status: 307, headers: { ...API_HEADERS, Location: location, 'Docker-Content-Digest': digest } });
+    if (location)
+      return new Response(null, {
+        status: 307,
+        headers: { ...API_HEADERS, Location: location, 'Docker-Content-Digest': digest },
+      });
   }
   const size = await storage.statBlob(digest);
-  if (size === undefined) throw new DistributionError('BLOB_UNKNOWN', `blob ${digest} is not known here`, { name, digest });
+  if (size === undefined)
+    throw new DistributionError('BLOB_UNKNOWN', `blob ${digest} is not known here`, { name, digest });
   const headers: Record<string, string> = {
     ...API_HEADERS,
     'Content-Type': 'application/octet-stream',
@@ -162,9 +184,15 @@ async function blob(options: HandlerOptions, request: Request, name: string, ref
   };
   const range = head ? undefined : parseRange(request.headers.get('range'), size);
   if (range === 'unsatisfiable') {
-    throw new DistributionError('RANGE_INVALID', `range ${request.headers.get('range')} is outside blob ${digest} (${size} bytes)`, { digest, size }, 416, {
-      'Content-Range': `bytes */${size}`,
-    });
+    throw new DistributionError(
+      'RANGE_INVALID',
+      `range ${request.headers.get('range')} is outside blob ${digest} (${size} bytes)`,
+      { digest, size },
+      416,
+      {
+        'Content-Range': `bytes */${size}`,
+      },
+    );
   }
   if (head) return new Response(null, { status: 200, headers: { ...headers, 'Content-Length': String(size) } });
   const body = await storage.getBlob(digest, range);
@@ -186,9 +214,11 @@ function tags(options: HandlerOptions, url: URL, name: string, head: boolean): R
   const nParam = url.searchParams.get('n');
   const headers: Record<string, string> = {};
   if (nParam !== null) {
-    if (!/^\d+$/.test(nParam)) throw new DistributionError('UNSUPPORTED', `n must be a whole number, not "${nParam}"`, null, 400);
+    if (!/^\d+$/.test(nParam))
+      throw new DistributionError('UNSUPPORTED', `n must be a whole number, not "${nParam}"`, null, 400);
     const n = Number(nParam);
-    if (all.length > n && n > 0) headers.Link = `</v2/${name}/tags/list?n=${n}&last=${encodeURIComponent(all[n - 1]!)}>; rel="next"`;
+    if (all.length > n && n > 0)
+      headers.Link = `</v2/${name}/tags/list?n=${n}&last=${encodeURIComponent(all[n - 1]!)}>; rel="next"`;
     all = all.slice(0, n);
   }
   return json(200, { name, tags: all }, head, 'application/json', headers);
@@ -199,15 +229,25 @@ function readOnly(request: Request, path: string): void {
 }
 
 function unsupported(method: string, path: string): DistributionError {
-  return new DistributionError('UNSUPPORTED', `${method} ${path}: this registry builds images on demand and takes no pushes or deletes`, { method }, 405, {
-    Allow: 'GET, HEAD',
-  });
+  return new DistributionError(
+    'UNSUPPORTED',
+    `${method} ${path}: this registry builds images on demand and takes no pushes or deletes`,
+    { method },
+    405,
+    {
+      Allow: 'GET, HEAD',
+    },
+  );
 }
 
 function digestOf(reference: string): Digest {
   if (isDigest(reference)) return reference;
   if (/^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/.test(reference)) {
-    throw new DistributionError('DIGEST_INVALID', `unsupported digest ${reference}: only sha256 (64 lowercase hex digits) is served`, { digest: reference });
+    throw new DistributionError(
+      'DIGEST_INVALID',
+      `unsupported digest ${reference}: only sha256 (64 lowercase hex digits) is served`,
+      { digest: reference },
+    );
   }
   throw new DistributionError('DIGEST_INVALID', `invalid digest "${reference}"`, { digest: reference });
 }
@@ -223,7 +263,13 @@ function manifestResponse(m: StoredManifest, head: boolean): Response {
   return new Response(head ? null : m.bytes, { status: 200, headers });
 }
 
-function json(status: number, value: unknown, head: boolean, contentType = 'application/json', extra: Record<string, string> = {}): Response {
+function json(
+  status: number,
+  value: unknown,
+  head: boolean,
+  contentType = 'application/json',
+  extra: Record<string, string> = {},
+): Response {
   const bytes = Buffer.from(JSON.stringify(value));
   return new Response(head ? null : bytes, {
     status,
@@ -235,7 +281,12 @@ export function errorResponse(err: DistributionError, head: boolean): Response {
   const bytes = Buffer.from(errorBody(err));
   return new Response(head ? null : bytes, {
     status: err.status,
-    headers: { ...API_HEADERS, ...err.headers, 'Content-Type': 'application/json', 'Content-Length': String(bytes.byteLength) },
+    headers: {
+      ...API_HEADERS,
+      ...err.headers,
+      'Content-Type': 'application/json',
+      'Content-Length': String(bytes.byteLength),
+    },
   });
 }
 
@@ -266,7 +317,10 @@ function matches(platform: Platform, arch: string): boolean {
  * One `bytes=` range (RFC 9110): undefined to send the whole blob (no header, another unit, a
  * syntax error or several ranges), 'unsatisfiable' for a 416.
  */
-export function parseRange(header: string | null, size: number): { start: number; end: number } | 'unsatisfiable' | undefined {
+export function parseRange(
+  header: string | null,
+  size: number,
+): { start: number; end: number } | 'unsatisfiable' | undefined {
   if (header === null) return undefined;
   const m = header.trim().match(/^bytes\s*=\s*(\d*)\s*-\s*(\d*)$/);
   if (!m || (m[1] === '' && m[2] === '')) return undefined;

@@ -143,7 +143,10 @@ export class ImageService {
     const controller = new AbortController();
     this.running.add(controller);
     const timeoutS = this.options.buildTimeoutMs / 1000;
-    const timer = setTimeout(() => controller.abort(`the build took longer than ${timeoutS} s (--build-timeout) and was stopped`), this.options.buildTimeoutMs);
+    const timer = setTimeout(
+      () => controller.abort(`the build took longer than ${timeoutS} s (--build-timeout) and was stopped`),
+      this.options.buildTimeoutMs,
+    );
     this.log({ event: 'build-start', key: id, image: describeRequest(request), canonical: request.key.canonical });
     try {
       const artifact = await this.options.builder.build(request, {
@@ -152,15 +155,30 @@ export class ImageService {
       });
       await this.store(id, artifact);
       this.counters.succeeded += 1;
-      this.log({ event: 'build-done', key: id, image: describeRequest(request), digest: artifact.root.digest, ms: Date.now() - started });
+      this.log({
+        event: 'build-done',
+        key: id,
+        image: describeRequest(request),
+        digest: artifact.root.digest,
+        ms: Date.now() - started,
+      });
       this.remember(id, artifact.root, artifact.children);
       return artifact.root;
     } catch (err) {
       const error = this.registryErrorFor(err, request);
       if (err instanceof BuildAbortedError) this.counters.timedOut += 1;
       this.counters.failed += 1;
-      if (error.code === 'NAME_UNKNOWN') this.failures.set(id, { error, until: Date.now() + (this.options.failureTtlMs ?? 60_000) });
-      this.log({ event: 'build-failed', key: id, image: describeRequest(request), code: error.code, status: error.status, reason: error.message, ms: Date.now() - started });
+      if (error.code === 'NAME_UNKNOWN')
+        this.failures.set(id, { error, until: Date.now() + (this.options.failureTtlMs ?? 60_000) });
+      this.log({
+        event: 'build-failed',
+        key: id,
+        image: describeRequest(request),
+        code: error.code,
+        status: error.status,
+        reason: error.message,
+        ms: Date.now() - started,
+      });
       throw error;
     } finally {
       clearTimeout(timer);
@@ -180,14 +198,22 @@ export class ImageService {
   private registryErrorFor(err: unknown, request: ImageRequest): DistributionError {
     const image = describeRequest(request);
     if (err instanceof DistributionError) return err;
-    if (err instanceof BuildAbortedError) return new DistributionError('UNAVAILABLE', `${image}: ${err.reason}`, { image }, 504);
-    if (err instanceof UnsatisfiableError) return new DistributionError('NAME_UNKNOWN', err.message, { image, suite: request.suite });
+    if (err instanceof BuildAbortedError)
+      return new DistributionError('UNAVAILABLE', `${image}: ${err.reason}`, { image }, 504);
+    if (err instanceof UnsatisfiableError)
+      return new DistributionError('NAME_UNKNOWN', err.message, { image, suite: request.suite });
     if (isPithError(err)) {
       if (err.kind === 'network' || err.kind === 'integrity') {
-        return new DistributionError('UNAVAILABLE', `the Debian archive failed: ${err.message}`, { image }, 503, { 'Retry-After': '30' });
+        return new DistributionError('UNAVAILABLE', `the Debian archive failed: ${err.message}`, { image }, 503, {
+          'Retry-After': '30',
+        });
       }
       return new DistributionError('UNKNOWN', `build failed: ${err.message}`, { image });
     }
-    return new DistributionError('UNKNOWN', `build failed: internal error: ${err instanceof Error ? err.message : String(err)}`, { image });
+    return new DistributionError(
+      'UNKNOWN',
+      `build failed: internal error: ${err instanceof Error ? err.message : String(err)}`,
+      { image },
+    );
   }
 }

@@ -5,7 +5,16 @@ import { PithError, type ErrorKind } from '../errors.js';
 import type { Descriptor } from '../image/types.js';
 import { MediaType } from '../image/media-types.js';
 import { BlobStore } from '../store/blob-store.js';
-import { BuildAbortedError, specObject, specText, UnsatisfiableError, type BuildLog, type BuiltArtifact, type ImageBuilder, type ServeSpec } from './builder.js';
+import {
+  BuildAbortedError,
+  specObject,
+  specText,
+  UnsatisfiableError,
+  type BuildLog,
+  type BuiltArtifact,
+  type ImageBuilder,
+  type ServeSpec,
+} from './builder.js';
 import type { ImageRequest } from './names.js';
 import type { StoredManifest } from './storage.js';
 
@@ -20,7 +29,16 @@ export interface WorkerInput {
 export type WorkerMessage =
   | { type: 'log'; message: string }
   | { type: 'done'; root: Descriptor; manifests: Descriptor[]; blobs: Descriptor[]; storeRoot: string }
-  | { type: 'error'; pith: boolean; kind?: ErrorKind; message: string; hint?: string; where?: string; stack?: string; aboutName: boolean };
+  | {
+      type: 'error';
+      pith: boolean;
+      kind?: ErrorKind;
+      message: string;
+      hint?: string;
+      where?: string;
+      stack?: string;
+      aboutName: boolean;
+    };
 
 /**
  * Builds through pith's library: the request becomes a spec object (builder.ts), built in a
@@ -35,10 +53,19 @@ export class LibraryBuilder implements ImageBuilder {
   }
 
   async build(request: ImageRequest, options: { signal: AbortSignal; log: BuildLog }): Promise<BuiltArtifact> {
-    const input: WorkerInput = { spec: specObject(request), specText: specText(request), workDir: this.workDirOf(request), cacheDir: this.options.cacheDir };
+    const input: WorkerInput = {
+      spec: specObject(request),
+      specText: specText(request),
+      workDir: this.workDirOf(request),
+      cacheDir: this.options.cacheDir,
+    };
     const done = await runWorker(input, options);
     const store = new BlobStore(done.storeRoot);
-    const read = async (d: Descriptor): Promise<StoredManifest> => ({ digest: d.digest, mediaType: d.mediaType, bytes: await store.readBytes(d.digest) });
+    const read = async (d: Descriptor): Promise<StoredManifest> => ({
+      digest: d.digest,
+      mediaType: d.mediaType,
+      bytes: await store.readBytes(d.digest),
+    });
     const root = await read(done.root);
     const isIndex = done.root.mediaType === MediaType.ociIndex || done.root.mediaType === MediaType.dockerManifestList;
     const children = isIndex ? await Promise.all(done.manifests.map(read)) : [];
@@ -53,7 +80,10 @@ export class LibraryBuilder implements ImageBuilder {
   }
 }
 
-function runWorker(input: WorkerInput, options: { signal: AbortSignal; log: BuildLog }): Promise<Extract<WorkerMessage, { type: 'done' }>> {
+function runWorker(
+  input: WorkerInput,
+  options: { signal: AbortSignal; log: BuildLog },
+): Promise<Extract<WorkerMessage, { type: 'done' }>> {
   return new Promise((resolve, reject) => {
     if (options.signal.aborted) {
       reject(new BuildAbortedError(String(options.signal.reason ?? 'aborted')));
@@ -75,7 +105,14 @@ function runWorker(input: WorkerInput, options: { signal: AbortSignal; log: Buil
       else if (message.type === 'done') finish(() => resolve(message));
       else if (message.aboutName) finish(() => reject(new UnsatisfiableError(message.message)));
       else if (message.pith && message.kind) {
-        finish(() => reject(new PithError(message.kind!, message.message, { ...(message.hint ? { hint: message.hint } : {}), ...(message.where ? { where: message.where } : {}) })));
+        finish(() =>
+          reject(
+            new PithError(message.kind!, message.message, {
+              ...(message.hint ? { hint: message.hint } : {}),
+              ...(message.where ? { where: message.where } : {}),
+            }),
+          ),
+        );
       } else {
         const err = new Error(message.message);
         if (message.stack) err.stack = message.stack;
@@ -83,6 +120,8 @@ function runWorker(input: WorkerInput, options: { signal: AbortSignal; log: Buil
       }
     });
     worker.on('error', (err) => finish(() => reject(err)));
-    worker.on('exit', (code) => finish(() => reject(new Error(`build worker exited with code ${code} before finishing`))));
+    worker.on('exit', (code) =>
+      finish(() => reject(new Error(`build worker exited with code ${code} before finishing`))),
+    );
   });
 }

@@ -6,7 +6,14 @@ import { type Digest, isDigest } from '../image/digest.js';
 import type { Descriptor } from '../image/types.js';
 import { BlobStore } from '../store/blob-store.js';
 import { tempSibling, writeFileAtomic } from '../store/atomic.js';
-import { manifestMediaType, type BlobBody, type BlobSource, type ByteRange, type ImageStorage, type StoredManifest } from './storage.js';
+import {
+  manifestMediaType,
+  type BlobBody,
+  type BlobSource,
+  type ByteRange,
+  type ImageStorage,
+  type StoredManifest,
+} from './storage.js';
 
 /**
  * A directory: `blobs/sha256/<hex>` (layers, configs, manifests) and `keys/<key id>.json`, the
@@ -34,7 +41,9 @@ export class LocalStorage implements ImageStorage {
     } catch {
       return undefined;
     }
-    return typeof bound.digest === 'string' && isDigest(bound.digest) ? this.getManifestByDigest(bound.digest) : undefined;
+    return typeof bound.digest === 'string' && isDigest(bound.digest)
+      ? this.getManifestByDigest(bound.digest)
+      : undefined;
   }
 
   async getManifestByDigest(digest: Digest): Promise<StoredManifest | undefined> {
@@ -55,7 +64,10 @@ export class LocalStorage implements ImageStorage {
   async putManifest(manifest: StoredManifest, keyId?: string): Promise<void> {
     await this.blobs.putBytes(manifest.bytes);
     if (keyId !== undefined) {
-      await writeFileAtomic(this.keyPath(keyId), `${JSON.stringify({ digest: manifest.digest, mediaType: manifest.mediaType })}\n`);
+      await writeFileAtomic(
+        this.keyPath(keyId),
+        `${JSON.stringify({ digest: manifest.digest, mediaType: manifest.mediaType })}\n`,
+      );
     }
   }
 

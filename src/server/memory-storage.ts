@@ -1,7 +1,14 @@
 import { createHash } from 'node:crypto';
 import type { Digest } from '../image/digest.js';
 import type { Descriptor } from '../image/types.js';
-import { manifestMediaType, type BlobBody, type BlobSource, type ByteRange, type ImageStorage, type StoredManifest } from './storage.js';
+import {
+  manifestMediaType,
+  type BlobBody,
+  type BlobSource,
+  type ByteRange,
+  type ImageStorage,
+  type StoredManifest,
+} from './storage.js';
 
 /** Everything in memory: for tests, and for a server that may forget everything on restart. */
 export class MemoryStorage implements ImageStorage {

@@ -89,7 +89,11 @@ export function packageSegment(pkg: string): string {
 
 export function parseImageName(name: string, tag: string, limits: NameLimits): ImageRequest {
   if (name.length > MAX_NAME_LENGTH) {
-    throw new DistributionError('NAME_INVALID', `repository name is ${name.length} characters long, the limit is ${MAX_NAME_LENGTH}`, { name });
+    throw new DistributionError(
+      'NAME_INVALID',
+      `repository name is ${name.length} characters long, the limit is ${MAX_NAME_LENGTH}`,
+      { name },
+    );
   }
   const segments = name.split('/');
   let preset: ServePreset | undefined;
@@ -108,11 +112,12 @@ export function parseImageName(name: string, tag: string, limits: NameLimits): I
     }
     const pkg = segmentPackage(segment);
     if (pkg === undefined) {
-      const why = segment === ''
-        ? 'an empty path segment'
-        : /[A-Z]/.test(segment)
-          ? `"${segment}" has uppercase letters (Debian package names are lowercase)`
-          : `"${segment}" is not a Debian package name (lowercase letters, digits, + - . and at least two characters; write + as _)`;
+      const why =
+        segment === ''
+          ? 'an empty path segment'
+          : /[A-Z]/.test(segment)
+            ? `"${segment}" has uppercase letters (Debian package names are lowercase)`
+            : `"${segment}" is not a Debian package name (lowercase letters, digits, + - . and at least two characters; write + as _)`;
       throw new DistributionError('NAME_INVALID', `invalid repository name "${name}": ${why}`, { name, segment });
     }
     packages.add(pkg);
@@ -129,7 +134,14 @@ export function parseImageName(name: string, tag: string, limits: NameLimits): I
   const sortedVariants = [...variants].sort();
   const archs = [...limits.archs].sort();
   const chosen = preset ?? DEFAULT_PRESET;
-  const canonical = [KEY_VERSION, suite, archs.join(','), chosen, sortedVariants.join(',') || '-', sortedPackages.join(',') || '-'].join(' ');
+  const canonical = [
+    KEY_VERSION,
+    suite,
+    archs.join(','),
+    chosen,
+    sortedVariants.join(',') || '-',
+    sortedPackages.join(',') || '-',
+  ].join(' ');
   return {
     name,
     suite,
@@ -146,7 +158,11 @@ export function suiteForTag(tag: string, suites: readonly string[], name: string
   if (!TAG.test(tag)) throw new DistributionError('MANIFEST_INVALID', `invalid tag "${tag}"`, { name, tag }, 400);
   const suite = tag === 'latest' ? DEFAULT_SUITE : tag;
   if (!suites.includes(suite)) {
-    throw new DistributionError('MANIFEST_UNKNOWN', `unknown tag "${tag}": tags name a Debian suite, one of ${['latest', ...suites].join(', ')}`, { name, tag });
+    throw new DistributionError(
+      'MANIFEST_UNKNOWN',
+      `unknown tag "${tag}": tags name a Debian suite, one of ${['latest', ...suites].join(', ')}`,
+      { name, tag },
+    );
   }
   return suite;
 }

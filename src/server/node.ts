@@ -31,7 +31,11 @@ export async function listenNode(
   // Node checks header and request timeouts every connectionsCheckingInterval (30 s by default).
   // A request without Host is answered by the handler, not with Node's bare 400 (HTTP/1.1 wants
   // one, but the registry never reads it).
-  const serverOptions = { keepAliveTimeout: limits.keepAliveTimeoutMs, connectionsCheckingInterval: 1000, requireHostHeader: false };
+  const serverOptions = {
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    connectionsCheckingInterval: 1000,
+    requireHostHeader: false,
+  };
   const server = createServer(serverOptions, requestListener(handler, requests, log));
   guardConnections(server, limits, log);
   await new Promise<void>((resolve, reject) => {
@@ -61,7 +65,11 @@ interface InFlight {
 }
 
 /** Counts, serves and logs each request (refused sockets are dropped at once). */
-function requestListener(handler: Handler, requests: InFlight, log: EventLog): (req: IncomingMessage, res: ServerResponse) => void {
+function requestListener(
+  handler: Handler,
+  requests: InFlight,
+  log: EventLog,
+): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     if (isRefused(req.socket)) return void res.destroy();
     requests.active += 1;
@@ -74,15 +82,36 @@ function requestListener(handler: Handler, requests: InFlight, log: EventLog): (
       logged = true;
       requests.active -= 1;
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      log({ event: 'request', method: req.method, path: req.url, status, bytes, ms: Math.round(ms * 100) / 100, ...(res.writableFinished ? {} : { aborted: true }) });
+      log({
+        event: 'request',
+        method: req.method,
+        path: req.url,
+        status,
+        bytes,
+        ms: Math.round(ms * 100) / 100,
+        ...(res.writableFinished ? {} : { aborted: true }),
+      });
       if (requests.active === 0) requests.idle?.();
     };
     res.on('close', done);
-    serve(handler, req, res, (n) => (bytes += n), (s) => (status = s)).catch((err: unknown) => {
-      log({ event: 'error', method: req.method, path: req.url, error: err instanceof Error ? err.message : String(err) });
+    serve(
+      handler,
+      req,
+      res,
+      (n) => (bytes += n),
+      (s) => (status = s),
+    ).catch((err: unknown) => {
+      log({
+        event: 'error',
+        method: req.method,
+        path: req.url,
+        error: err instanceof Error ? err.message : String(err),
+      });
       if (!res.headersSent) {
         status = 500;
-        res.writeHead(500, { 'content-type': 'application/json' }).end('{"errors":[{"code":"UNKNOWN","message":"internal error","detail":null}]}');
+        res
+          .writeHead(500, { 'content-type': 'application/json' })
+          .end('{"errors":[{"code":"UNKNOWN","message":"internal error","detail":null}]}');
       } else {
         res.destroy();
       }
@@ -127,7 +156,13 @@ function toRequest(target: string, method: string, headers: Headers): Request | 
 }
 
 /** One request: Node's message as a fetch Request to the handler, its Response written back. */
-async function serve(handler: Handler, req: IncomingMessage, res: ServerResponse, sent: (n: number) => void, setStatus: (s: number) => void): Promise<void> {
+async function serve(
+  handler: Handler,
+  req: IncomingMessage,
+  res: ServerResponse,
+  sent: (n: number) => void,
+  setStatus: (s: number) => void,
+): Promise<void> {
   const method = req.method ?? 'GET';
   // Pushes are refused without their body: drain it so the connection stays usable.
   if (method !== 'GET' && method !== 'HEAD') req.resume();
@@ -165,7 +200,11 @@ function headersOf(req: IncomingMessage): Headers {
 }
 
 /** The body as the client takes it (backpressure), stopped when the connection closes. */
-async function writeBody(body: ReadableStream<Uint8Array>, res: ServerResponse, sent: (n: number) => void): Promise<void> {
+async function writeBody(
+  body: ReadableStream<Uint8Array>,
+  res: ServerResponse,
+  sent: (n: number) => void,
+): Promise<void> {
   const reader = body.getReader();
   const onClose = () => void reader.cancel().catch(() => undefined);
   res.once('close', onClose);
@@ -175,11 +214,16 @@ async function writeBody(body: ReadableStream<Uint8Array>, res: ServerResponse, 
       if (done) break;
       if (res.destroyed) return;
       sent(value.byteLength);
-      if (!res.write(value)) await new Promise<void>((resolve) => {
-        const go = () => { res.off('drain', go); res.off('close', go); resolve(); };
-        res.on('drain', go);
-        res.on('close', go);
-      });
+      if (!res.write(value))
+        await new Promise<void>((resolve) => {
+          const go = () => {
+            res.off('drain', go);
+            res.off('close', go);
+            resolve();
+          };
+          res.on('drain', go);
+          res.on('close', go);
+        });
     }
     res.end();
   } finally {

@@ -16,7 +16,14 @@ import { RegistryClient } from '../registry-client/client.js';
 import { MANIFEST_ACCEPT } from '../registry-client/manifest.js';
 import { parseReference } from '../registry-client/reference.js';
 import { startUpload, uploadBlob, type UploadMethod } from '../registry-client/upload.js';
-import { isManifestMediaType, type BlobBody, type BlobSource, type ByteRange, type ImageStorage, type StoredManifest } from './storage.js';
+import {
+  isManifestMediaType,
+  type BlobBody,
+  type BlobSource,
+  type ByteRange,
+  type ImageStorage,
+  type StoredManifest,
+} from './storage.js';
 
 export class RegistryStorage implements ImageStorage {
   readonly description: string;
@@ -28,11 +35,15 @@ export class RegistryStorage implements ImageStorage {
   /** `target` is `host[:port]/repo`, e.g. `127.0.0.1:5000/pith-serve`. */
   constructor(target: string, options: { insecure?: boolean; env?: NodeJS.ProcessEnv } = {}) {
     const ref = parseReference(target);
-    if (ref.tag !== undefined || ref.digest !== undefined) throw usageError(`--storage ${target}: name a repository, without a tag or digest`);
+    if (ref.tag !== undefined || ref.digest !== undefined)
+      throw usageError(`--storage ${target}: name a repository, without a tag or digest`);
     this.registry = ref.registry;
     this.repository = ref.repository;
     this.description = `registry ${ref.registry}/${ref.repository}`;
-    this.client = new RegistryClient(ref.registry, { ...(options.insecure ? { insecure: true } : {}), ...(options.env ? { env: options.env } : {}) });
+    this.client = new RegistryClient(ref.registry, {
+      ...(options.insecure ? { insecure: true } : {}),
+      ...(options.env ? { env: options.env } : {}),
+    });
   }
 
   /** Checks that the registry answers (and which scheme it speaks) before serving. */
@@ -66,7 +77,13 @@ export class RegistryStorage implements ImageStorage {
 
   private async fetchManifest(ref: string): Promise<StoredManifest | undefined> {
     const repo = this.repository;
-    const res = await this.client.request({ method: 'GET', url: `/v2/${repo}/manifests/${ref}`, repository: repo, scopes: this.pull, headers: { accept: MANIFEST_ACCEPT.join(', ') } });
+    const res = await this.client.request({
+      method: 'GET',
+      url: `/v2/${repo}/manifests/${ref}`,
+      repository: repo,
+      scopes: this.pull,
+      headers: { accept: MANIFEST_ACCEPT.join(', ') },
+    });
     if (res.status === 404) {
       res.discard();
       return undefined;
@@ -74,8 +91,11 @@ export class RegistryStorage implements ImageStorage {
     if (res.status !== 200) throw await this.client.fail(res, repo, `GET manifest ${ref.slice(0, 19)}`);
     const bytes = await res.bytes(8 * 1024 * 1024);
     const digest = sha256Digest(bytes);
-    if (ref.startsWith('sha256:') && ref !== digest) throw integrityError(`${this.description}: manifest ${ref} hashes to ${digest}`);
-    const mediaType = String(res.headers['content-type'] ?? '').split(';')[0]!.trim();
+    if (ref.startsWith('sha256:') && ref !== digest)
+      throw integrityError(`${this.description}: manifest ${ref} hashes to ${digest}`);
+    const mediaType = String(res.headers['content-type'] ?? '')
+      .split(';')[0]!
+      .trim();
     return isManifestMediaType(mediaType) ? { digest, mediaType, bytes } : undefined;
   }
 
@@ -90,15 +110,23 @@ export class RegistryStorage implements ImageStorage {
       headers: { 'content-type': manifest.mediaType },
       body: manifest.bytes,
     });
-    if (res.status !== 201 && res.status !== 200 && res.status !== 204) throw await this.client.fail(res, repo, `PUT manifest ${ref.slice(0, 19)}`);
+    if (res.status !== 201 && res.status !== 200 && res.status !== 204)
+      throw await this.client.fail(res, repo, `PUT manifest ${ref.slice(0, 19)}`);
     const got = res.headers['docker-content-digest'];
     res.discard();
-    if (typeof got === 'string' && got !== manifest.digest) throw integrityError(`${this.description} stored manifest ${manifest.digest} as ${got}`);
+    if (typeof got === 'string' && got !== manifest.digest)
+      throw integrityError(`${this.description} stored manifest ${manifest.digest} as ${got}`);
   }
 
   async statBlob(digest: Digest): Promise<number | undefined> {
     const repo = this.repository;
-    const res = await this.client.request({ method: 'HEAD', url: `/v2/${repo}/blobs/${digest}`, repository: repo, scopes: this.pull, redirect: true });
+    const res = await this.client.request({
+      method: 'HEAD',
+      url: `/v2/${repo}/blobs/${digest}`,
+      repository: repo,
+      scopes: this.pull,
+      redirect: true,
+    });
     res.discard();
     if (res.status === 404) return undefined;
     if (res.status !== 200) throw await this.client.fail(res, repo, `HEAD blob ${digest.slice(0, 19)}`);
@@ -123,7 +151,8 @@ export class RegistryStorage implements ImageStorage {
       res.discard();
       return undefined;
     }
-    if (res.status !== 200 && res.status !== 206) throw await this.client.fail(res, repo, `GET blob ${digest.slice(0, 19)}`);
+    if (res.status !== 200 && res.status !== 206)
+      throw await this.client.fail(res, repo, `GET blob ${digest.slice(0, 19)}`);
     if (range && res.status === 200) throw integrityError(`${this.description} ignored a Range request for ${digest}`);
     return { size, stream: Readable.toWeb(res.message) as ReadableStream<Uint8Array> };
   }
@@ -138,7 +167,14 @@ export class RegistryStorage implements ImageStorage {
       if (!range) return Readable.from(source.open());
       return Readable.from(slice(source.open(), range.start, range.end));
     };
-    await uploadBlob(this.client, repo, this.push, session, { digest: descriptor.digest, size: descriptor.size, open }, this.upload);
+    await uploadBlob(
+      this.client,
+      repo,
+      this.push,
+      session,
+      { digest: descriptor.digest, size: descriptor.size, open },
+      this.upload,
+    );
   }
 
   async blobUrl(digest: Digest): Promise<string | undefined> {

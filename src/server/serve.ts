@@ -57,7 +57,12 @@ export interface RunningServe {
   close(graceMs?: number): Promise<void>;
 }
 
-export function serveParts(options: Omit<ServeOptions, 'host' | 'port'>): { images: ImageService; handler: Handler; limits: NameLimits; draining: { value: boolean } } {
+export function serveParts(options: Omit<ServeOptions, 'host' | 'port'>): {
+  images: ImageService;
+  handler: Handler;
+  limits: NameLimits;
+  draining: { value: boolean };
+} {
   const log = options.log ?? (() => undefined);
   const archs = options.archs ?? [hostArch()];
   const limits: NameLimits = {
@@ -66,7 +71,9 @@ export function serveParts(options: Omit<ServeOptions, 'host' | 'port'>): { imag
     archs,
   };
   const storage = options.storage ?? new LocalStorage(join(options.cacheDir, 'serve', 'store'));
-  const builder = options.builder ?? new LibraryBuilder({ cacheDir: options.cacheDir, workRoot: join(options.cacheDir, 'serve', 'work') });
+  const builder =
+    options.builder ??
+    new LibraryBuilder({ cacheDir: options.cacheDir, workRoot: join(options.cacheDir, 'serve', 'work') });
   const images = new ImageService({
     storage,
     builder,

@@ -72,7 +72,9 @@ export function manifestMediaType(bytes: Uint8Array): string | undefined {
   if (bytes.byteLength === 0 || bytes[0] !== 0x7b || bytes.byteLength > 4 * 1024 * 1024) return undefined;
   try {
     const value = JSON.parse(Buffer.from(bytes).toString('utf8')) as { mediaType?: unknown; schemaVersion?: unknown };
-    return typeof value.mediaType === 'string' && MANIFEST_TYPES.has(value.mediaType) && value.schemaVersion === 2 ? value.mediaType : undefined;
+    return typeof value.mediaType === 'string' && MANIFEST_TYPES.has(value.mediaType) && value.schemaVersion === 2
+      ? value.mediaType
+      : undefined;
   } catch {
     return undefined;
   }

@@ -115,13 +115,20 @@ export interface PartSet {
   /** What a group's layer depends on, besides the build's mtime and compression: its cache key. */
   layerKey(group: PartGroup, links: readonly MergedUsrLink[]): Record<string, unknown>;
   /** Reads `parts` (fetched and verified first), a few at once, all started now, into `spool`. */
-  read(parts: readonly Part[], spool: Spool, log?: (m: string) => void): Promise<ReadonlyMap<string, Promise<LoadedPart>>>;
+  read(
+    parts: readonly Part[],
+    spool: Spool,
+    log?: (m: string) => void,
+  ): Promise<ReadonlyMap<string, Promise<LoadedPart>>>;
   /** Once every part (and, when trimming, the spec's entries) is in `tree`: what installing them leaves (the CA bundle). */
   finish?(tree: FsTree, parts: readonly Part[]): void;
   /** After trimming: records listing files that were dropped are rewritten (dpkg's md5sums). */
   afterTrim?(tree: FsTree, dropped: ReadonlySet<string>): void;
   /** SBOM facts of a part whose layer came from the cache (remembered when it was built). */
-  recallFacts(part: Part, ctx: { spool: Spool; links: readonly MergedUsrLink[]; log?: (m: string) => void }): Promise<PartFacts>;
+  recallFacts(
+    part: Part,
+    ctx: { spool: Spool; links: readonly MergedUsrLink[]; log?: (m: string) => void },
+  ): Promise<PartFacts>;
   rememberFacts(part: Part, facts: PartFacts): Promise<void>;
 }
 
@@ -211,7 +218,10 @@ export interface SbomPackageRecord {
 }
 
 /** The spec's own tree and config, made for given accounts. */
-export type SpecImage = (accounts: Accounts, effectUsers: ReadonlySet<string>) => Promise<{ tree: FsTree; config: ContainerConfig }>;
+export type SpecImage = (
+  accounts: Accounts,
+  effectUsers: ReadonlySet<string>,
+) => Promise<{ tree: FsTree; config: ContainerConfig }>;
 
 export interface SettleContext {
   /** The links the spec's tree starts with. */

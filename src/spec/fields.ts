@@ -71,7 +71,8 @@ export function normalizeImagePath(p: string): string | { error: string } {
   if (!p.startsWith('/')) return { error: `must be an absolute image path (start with "/"), got "${p}"` };
   if (p.includes('\0')) return { error: 'must not contain NUL bytes' };
   const parts = p.split('/').filter((part) => part !== '' && part !== '.');
-  if (parts.includes('..')) return { error: `must not contain ".." components (write the path it leads to), got "${p}"` };
+  if (parts.includes('..'))
+    return { error: `must not contain ".." components (write the path it leads to), got "${p}"` };
   return '/' + parts.join('/');
 }
 
@@ -87,8 +88,7 @@ export const imagePath = () =>
       return z.NEVER;
     });
 
-const MODE_AS_NUMBER =
-  'write modes as quoted octal strings, e.g. "0755" (a bare 0755 is read as decimal by YAML 1.2)';
+const MODE_AS_NUMBER = 'write modes as quoted octal strings, e.g. "0755" (a bare 0755 is read as decimal by YAML 1.2)';
 
 /** A file mode written as a string of octal digits: "0755", "755", "4755" -> number. */
 export const mode = () =>
@@ -201,13 +201,23 @@ const CREATED_MESSAGE = 'expected an RFC 3339 time like "2024-01-01T00:00:00Z" o
 export function rfc3339ToUnix(s: string): number | undefined {
   const m = RFC3339.exec(s);
   if (!m) return undefined;
-  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth || hour > 23 || minute > 59 || second > 60) {
     return undefined;
   }
   const zone = m[8]!;
-  const offset = zone === 'Z' || zone === 'z' ? 0 : (zone[0] === '-' ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6)));
+  const offset =
+    zone === 'Z' || zone === 'z'
+      ? 0
+      : (zone[0] === '-' ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6)));
   // A leap second (:60) is folded into the next second, which is what Unix time does anyway.
   const ms = Date.UTC(year, month - 1, day, hour, minute, second) - offset * 60_000;
   return Math.floor(ms / 1000);

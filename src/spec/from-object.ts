@@ -26,15 +26,25 @@ export interface SpecObjectOptions {
  */
 export function specFromObject(value: unknown, options: SpecObjectOptions = {}): LoadedSpec {
   const name = options.name ?? 'spec';
-  const where = (fieldPath: ReadonlyArray<string | number>) => (fieldPath.length ? `${name}: ${formatFieldPath(fieldPath)}` : name);
-  if (value === null || value === undefined) throw specError('the spec is empty', { where: name, hint: 'start with an object, e.g. { name: "myapp" }' });
+  const where = (fieldPath: ReadonlyArray<string | number>) =>
+    fieldPath.length ? `${name}: ${formatFieldPath(fieldPath)}` : name;
+  if (value === null || value === undefined)
+    throw specError('the spec is empty', { where: name, hint: 'start with an object, e.g. { name: "myapp" }' });
   if (typeof value !== 'object' || Array.isArray(value)) {
-    throw specError(`expected an object with keys like name and entrypoint, got ${Array.isArray(value) ? 'a list' : describe(value)}`, { where: name });
+    throw specError(
+      `expected an object with keys like name and entrypoint, got ${Array.isArray(value) ? 'a list' : describe(value)}`,
+      { where: name },
+    );
   }
   const data = plainCopy(value, where);
   // Problems are reported in the order the schema finds them (a value has no positions).
   const spec = checkSpec(data, () => ({ where: name, order: 0 }));
-  return loadedSpec(spec, data, { file: name, dir: path.resolve(options.baseDir ?? '.'), lockFile: options.lockFile, where });
+  return loadedSpec(spec, data, {
+    file: name,
+    dir: path.resolve(options.baseDir ?? '.'),
+    lockFile: options.lockFile,
+    where,
+  });
 }
 
 /**
@@ -50,14 +60,24 @@ function plainCopy(value: unknown, where: (fieldPath: FieldPath) => string): unk
   const copy = (v: unknown, at: FieldPath): unknown => {
     bytes += typeof v === 'string' ? Buffer.byteLength(v) + 2 : 8;
     if (bytes > maxBytes) {
-      throw specError(`the spec is larger than ${formatLimit('specBytes', maxBytes)}; refused`, { where: where([]), hint: raiseHint('specBytes') });
+      throw specError(`the spec is larger than ${formatLimit('specBytes', maxBytes)}; refused`, {
+        where: where([]),
+        hint: raiseHint('specBytes'),
+      });
     }
     if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v;
     if (v instanceof Date) return v.toISOString();
     if (typeof v !== 'object' || (!Array.isArray(v) && !isPlainObject(v))) {
-      throw specError(`${describe(v)} is not a spec value`, { where: where(at), hint: 'use strings, numbers, booleans, lists and plain objects' });
+      throw specError(`${describe(v)} is not a spec value`, {
+        where: where(at),
+        hint: 'use strings, numbers, booleans, lists and plain objects',
+      });
     }
-    if (open.has(v)) throw specError('refers back to an object that holds it (a cycle)', { where: where(at), hint: 'a spec is a tree of values' });
+    if (open.has(v))
+      throw specError('refers back to an object that holds it (a cycle)', {
+        where: where(at),
+        hint: 'a spec is a tree of values',
+      });
     if (at.length >= MAX_NESTING) throw specError(`nested more than ${MAX_NESTING} deep`, { where: where(at) });
     open.add(v);
     const out = Array.isArray(v) ? v.map((item: unknown, i) => copy(item, [...at, i])) : copyEntries(v, at, copy);

@@ -31,12 +31,21 @@ export function checkAgainst<T>(schema: z.ZodType<T>, data: unknown): Checked<T>
   return { ok: false, problems };
 }
 
-function expand(issue: z.core.$ZodIssue, prefix: FieldPath, out: Problem[], knownKeys: Map<unknown, readonly string[]>) {
+function expand(
+  issue: z.core.$ZodIssue,
+  prefix: FieldPath,
+  out: Problem[],
+  knownKeys: Map<unknown, readonly string[]>,
+) {
   const path = [...prefix, ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))];
   switch (issue.code) {
     case 'unrecognized_keys':
       for (const key of issue.keys) {
-        out.push({ path: [...path, key], message: `unknown key${suggest(key, knownKeys.get(issue.input) ?? [])}`, atKey: true });
+        out.push({
+          path: [...path, key],
+          message: `unknown key${suggest(key, knownKeys.get(issue.input) ?? [])}`,
+          atKey: true,
+        });
       }
       return;
     case 'invalid_key':
@@ -90,7 +99,9 @@ function genericMessage(iss: z.core.$ZodRawIssue, knownKeys: Map<unknown, readon
       if ((iss.origin === 'array' || iss.origin === 'string') && Number(iss.minimum) === 1) return 'must not be empty';
       return `must be at least ${String(iss.minimum)}`;
     case 'too_big':
-      return iss.origin === 'string' ? `must be at most ${String(iss.maximum)} characters` : `must be at most ${String(iss.maximum)}`;
+      return iss.origin === 'string'
+        ? `must be at most ${String(iss.maximum)} characters`
+        : `must be at most ${String(iss.maximum)}`;
     case 'invalid_value':
       return `expected ${iss.values.map((v) => JSON.stringify(v)).join(', ')}, got ${describeValue(iss.input)}`;
     case 'invalid_format':

@@ -28,7 +28,11 @@ export async function loadSpec(file: string): Promise<LoadedSpec> {
       });
     }
     if (code === 'EISDIR') {
-      throw specError('is a directory', { where: file, hint: 'pass the spec file in it, e.g. dir/pith.yaml', cause: err });
+      throw specError('is a directory', {
+        where: file,
+        hint: 'pass the spec file in it, e.g. dir/pith.yaml',
+        cause: err,
+      });
     }
     const reason = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (code ?? String(err));
     throw specError(`cannot read the spec (${reason})`, { where: file, cause: err });
@@ -41,7 +45,9 @@ export function parseSpec(text: string, file: string): LoadedSpec {
   if (text.length > maxBytes || Buffer.byteLength(text) > maxBytes) throw tooLarge(file, maxBytes);
   const deep = tooDeep(text);
   if (deep !== undefined) {
-    throw specError(`invalid YAML: collections nested more than ${MAX_NESTING} deep`, { where: `${file}:${deep.line}:${deep.col}` });
+    throw specError(`invalid YAML: collections nested more than ${MAX_NESTING} deep`, {
+      where: `${file}:${deep.line}:${deep.col}`,
+    });
   }
   const lines = new LineCounter();
   // yaml's own duplicate-key check compares every key with every other (40,000 keys: 23 s);
@@ -50,9 +56,13 @@ export function parseSpec(text: string, file: string): LoadedSpec {
   const positions = new Positions(doc, lines, file);
 
   const syntax = doc.errors[0];
-  if (syntax) throw specError(`invalid YAML: ${syntax.message.split('\n')[0]!}`, { where: positions.at(syntax.pos[0]) });
+  if (syntax)
+    throw specError(`invalid YAML: ${syntax.message.split('\n')[0]!}`, { where: positions.at(syntax.pos[0]) });
   const duplicate = duplicateKey(doc);
-  if (duplicate) throw specError(`invalid YAML: duplicate key ${JSON.stringify(duplicate.key)}`, { where: positions.at(duplicate.offset) });
+  if (duplicate)
+    throw specError(`invalid YAML: duplicate key ${JSON.stringify(duplicate.key)}`, {
+      where: positions.at(duplicate.offset),
+    });
 
   const top = doc.contents;
   if (top === null || (isScalar(top) && top.value === null)) {
@@ -80,7 +90,12 @@ export function parseSpec(text: string, file: string): LoadedSpec {
     const offset = positions.offset(problem.path, problem.atKey);
     return { where: positions.at(offset), order: offset ?? -1 };
   });
-  return loadedSpec(spec, data, { file, dir: path.dirname(file), lockFile: lockPathFor(file), where: (fieldPath) => positions.where(fieldPath) });
+  return loadedSpec(spec, data, {
+    file,
+    dir: path.dirname(file),
+    lockFile: lockPathFor(file),
+    where: (fieldPath) => positions.where(fieldPath),
+  });
 }
 
 /** The first key (in file order) that repeats an earlier key of its mapping: linear in the keys. */
@@ -139,7 +154,10 @@ function tooDeep(text: string): { line: number; col: number } | undefined {
 }
 
 function tooLarge(file: string, maxBytes: number): PithError {
-  return specError(`the spec is larger than ${formatLimit('specBytes', maxBytes)}; refused`, { where: file, hint: raiseHint('specBytes') });
+  return specError(`the spec is larger than ${formatLimit('specBytes', maxBytes)}; refused`, {
+    where: file,
+    hint: raiseHint('specBytes'),
+  });
 }
 
 /** The file's text, refused past `maxBytes` without reading more (a FIFO or /dev/zero included). */

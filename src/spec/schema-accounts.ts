@@ -19,16 +19,14 @@ const user = strict('a mapping with name: and uid:', {
     .refine(...notInPasswd)
     .optional()
     .describe('Comment field (full name); defaults to the name.'),
-}).transform(
-  (u): UserSpec => ({
-    name: u.name,
-    uid: u.uid,
-    gid: u.gid ?? u.uid,
-    home: u.home ?? (u.uid === 0 ? '/root' : `/home/${u.name}`),
-    shell: u.shell ?? '/sbin/nologin',
-    gecos: u.gecos ?? u.name,
-  }),
-);
+}).transform((u): UserSpec => ({
+  name: u.name,
+  uid: u.uid,
+  gid: u.gid ?? u.uid,
+  home: u.home ?? (u.uid === 0 ? '/root' : `/home/${u.name}`),
+  shell: u.shell ?? '/sbin/nologin',
+  gecos: u.gecos ?? u.name,
+}));
 
 const group = strict('a mapping with name: and gid:', {
   name: accountName().describe('Group name, as in /etc/group.'),
@@ -42,7 +40,8 @@ const group = strict('a mapping with name: and gid:', {
 export const accounts = strict('a mapping with preset:, users: and groups:', {
   preset: z
     .enum(['distroless', 'none'], {
-      error: (iss) => `expected "distroless" or "none", got ${typeof iss.input === 'string' ? `"${iss.input}"` : describeValue(iss.input)}`,
+      error: (iss) =>
+        `expected "distroless" or "none", got ${typeof iss.input === 'string' ? `"${iss.input}"` : describeValue(iss.input)}`,
     })
     .default('distroless')
     .describe('Base accounts: "distroless" (root, nonroot 65532, nobody) or "none".'),

@@ -6,8 +6,7 @@ import type { BinarySpec } from './types.js';
 const OWNER_EXAMPLE = '"65532", "65532:65532" or "nonroot:nonroot"';
 const owner = () =>
   userRef(OWNER_EXAMPLE).describe(`Owner in the image: a uid, uid:gid, user or user:group, e.g. ${OWNER_EXAMPLE}.`);
-const fileMode = () =>
-  mode().describe('Permission bits as a quoted octal string, e.g. "0755" or "4755" (setuid).');
+const fileMode = () => mode().describe('Permission bits as a quoted octal string, e.g. "0755" or "4755" (setuid).');
 
 export const file = strict('a mapping with src: and dest:', {
   src: hostPath().describe('Host path, absolute or relative to the directory of the spec file.'),
@@ -22,7 +21,9 @@ export const binary = z
       hostPath(),
       strict('a mapping with src: (and dest:)', {
         src: hostPath().describe('Host path of the executable, absolute or relative to the spec file.'),
-        dest: imagePath().optional().describe('Absolute path in the image; defaults to src (then src must be absolute).'),
+        dest: imagePath()
+          .optional()
+          .describe('Absolute path in the image; defaults to src (then src must be absolute).'),
       }),
     ],
     { error: typeError('a host path, or a mapping with src: and dest:') },

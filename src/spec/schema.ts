@@ -7,7 +7,19 @@
  * camelCase to `Spec` in `types.ts`. The type check at the bottom fails until both agree.
  */
 import { z } from 'zod';
-import { command, created, imagePath, list, port, signal, stringMap, strict, typeError, uniqueBy, userRef } from './fields.js';
+import {
+  command,
+  created,
+  imagePath,
+  list,
+  port,
+  signal,
+  stringMap,
+  strict,
+  typeError,
+  uniqueBy,
+  userRef,
+} from './fields.js';
 import type { Arch, Spec } from './types.js';
 import { DEFAULT_COMPRESSION } from '../image/compression.js';
 import { PRESET_NAMES, VARIANT_NAMES } from './types.js';
@@ -53,7 +65,11 @@ export const specFields = {
     })
     .describe('Image repository name (OCI syntax, lowercase), e.g. "myapp" or "acme/api".'),
   tag: z
-    .string({ error: typeError('a tag like "1.0"', (input) => (typeof input === 'number' ? 'expected a string, got a number (quote it, e.g. "1.0")' : undefined)) })
+    .string({
+      error: typeError('a tag like "1.0"', (input) =>
+        typeof input === 'number' ? 'expected a string, got a number (quote it, e.g. "1.0")' : undefined,
+      ),
+    })
     .regex(TAG, {
       error: (iss) =>
         `must be a tag of letters, digits, "_", "." and "-" (at most 128, not starting with "." or "-"), got "${String(iss.input)}"`,
@@ -68,7 +84,9 @@ export const specFields = {
     .describe(`Architectures to build (${ARCHS.join(', ')}); defaults to the host's.`),
   created: created()
     .optional()
-    .describe('Creation time: an RFC 3339 string like "2024-01-01T00:00:00Z" or unix seconds; defaults to $SOURCE_DATE_EPOCH, else 0.'),
+    .describe(
+      'Creation time: an RFC 3339 string like "2024-01-01T00:00:00Z" or unix seconds; defaults to $SOURCE_DATE_EPOCH, else 0.',
+    ),
   entrypoint: command()
     .optional()
     .describe('Entrypoint: a list of strings, or one string split like a shell would (no expansion).'),
@@ -91,8 +109,12 @@ export const specFields = {
     .superRefine(uniqueBy('volume', (v: string) => v))
     .default(() => [])
     .describe('Volume mount points (absolute).'),
-  labels: stringMap().default(() => ({})).describe('Image config labels.'),
-  annotations: stringMap().default(() => ({})).describe('Manifest annotations.'),
+  labels: stringMap()
+    .default(() => ({}))
+    .describe('Image config labels.'),
+  annotations: stringMap()
+    .default(() => ({}))
+    .describe('Manifest annotations.'),
   'stop-signal': signal().optional().describe('Signal that stops the container, e.g. "SIGTERM" or "15".'),
   accounts: accounts
     .default(() => ({ preset: 'distroless' as const, users: [], groups: [] }))
@@ -108,15 +130,24 @@ export const specFields = {
     .describe('Directories, files and symlinks created in the image.'),
   debian: suiteName()
     .optional()
-    .describe('Debian suite to take packages from, e.g. "bookworm": the suite, its -updates and -security, from the host apt mirror. Defaults to bookworm when packages or a preset are given.'),
+    .describe(
+      'Debian suite to take packages from, e.g. "bookworm": the suite, its -updates and -security, from the host apt mirror. Defaults to bookworm when packages or a preset are given.',
+    ),
   repositories: list(repository, 'a list of { url, suites, components?, keyring? } mappings')
     .default(() => [])
     .describe('Explicit apt repositories (instead of the debian: shorthand).'),
   preset: z
-    .enum(PRESET_NAMES, { error: (iss) => `unknown preset ${JSON.stringify(iss.input)} (valid: ${PRESET_NAMES.join(', ')})` })
+    .enum(PRESET_NAMES, {
+      error: (iss) => `unknown preset ${JSON.stringify(iss.input)} (valid: ${PRESET_NAMES.join(', ')})`,
+    })
     .optional()
     .describe('A distroless flavour to start from: static, base-nossl, base, cc or python3.'),
-  variants: list(z.enum(VARIANT_NAMES, { error: (iss) => `unknown variant ${JSON.stringify(iss.input)} (valid: ${VARIANT_NAMES.join(', ')})` }), 'a list like [nonroot, debug]')
+  variants: list(
+    z.enum(VARIANT_NAMES, {
+      error: (iss) => `unknown variant ${JSON.stringify(iss.input)} (valid: ${VARIANT_NAMES.join(', ')})`,
+    }),
+    'a list like [nonroot, debug]',
+  )
     .superRefine(uniqueBy('variant', (v: string) => v))
     .default(() => [])
     .describe('Preset variants: nonroot (user 65532, workdir /home/nonroot), debug (busybox shell at /busybox).'),
@@ -124,22 +155,33 @@ export const specFields = {
     .superRefine(uniqueBy('package', (p: string) => p.split(/[\s(=]/)[0]!))
     .default(() => [])
     .describe('Debian packages to install, with their Depends/Pre-Depends closure.'),
-  exclude: list(z.string({ error: typeError('a package name') }).regex(/^[a-z0-9][a-z0-9+.-]*$/), 'a list of package names')
+  exclude: list(
+    z.string({ error: typeError('a package name') }).regex(/^[a-z0-9][a-z0-9+.-]*$/),
+    'a list of package names',
+  )
     .default(() => [])
     .describe('Packages cut from the dependency closure.'),
   base: z
     .string({ error: typeError('an image reference like "registry.example/app:1.0" or "oci:dir:tag"') })
     .min(1, { error: 'must not be empty' })
     .optional()
-    .describe('Base image to build on: a registry reference (pin it with @sha256:...) or oci:DIR[:TAG]; its layers come first and its config is inherited.'),
+    .describe(
+      'Base image to build on: a registry reference (pin it with @sha256:...) or oci:DIR[:TAG]; its layers come first and its config is inherited.',
+    ),
   compression: compression.default(() => ({ ...DEFAULT_COMPRESSION })),
   trim: z
-    .enum(['docs', 'closure', 'none'], { error: (iss) => `expected "docs", "closure" or "none", got ${JSON.stringify(iss.input)}` })
+    .enum(['docs', 'closure', 'none'], {
+      error: (iss) => `expected "docs", "closure" or "none", got ${JSON.stringify(iss.input)}`,
+    })
     .default('docs')
-    .describe('What to drop from packages: docs (default: /usr/share/doc except copyright, man, info, locale, lintian), closure (everything the entrypoint cannot reach) or none.'),
+    .describe(
+      'What to drop from packages: docs (default: /usr/share/doc except copyright, man, info, locale, lintian), closure (everything the entrypoint cannot reach) or none.',
+    ),
   keep: list(z.string({ error: typeError('a path or glob') }).min(1), 'a list of paths or globs like [/etc/app/**]')
     .default(() => [])
-    .describe('With trim: closure, image paths or globs (* within a segment, ** across) kept whatever reaches them; their ELF dependencies come too.'),
+    .describe(
+      'With trim: closure, image paths or globs (* within a segment, ** across) kept whatever reaches them; their ELF dependencies come too.',
+    ),
 };
 
 /** The file as written. */
@@ -171,7 +213,9 @@ export const specSchema: z.ZodType<Spec, SpecFile> = specFileSchema.transform((f
 // both ways. These fail to compile otherwise (a key missing on one side shows up in the error).
 type OnlyInFile = Exclude<keyof FromFile, keyof Spec>;
 type OnlyInSpec = Exclude<keyof Spec, keyof FromFile>;
-const sameKeys: [OnlyInFile, OnlyInSpec] extends [never, never] ? true : { onlyInFile: OnlyInFile; onlyInSpec: OnlyInSpec } = true;
+const sameKeys: [OnlyInFile, OnlyInSpec] extends [never, never]
+  ? true
+  : { onlyInFile: OnlyInFile; onlyInSpec: OnlyInSpec } = true;
 const toSpec = (v: FromFile): Spec => v;
 const fromSpec = (v: Spec): FromFile => v;
 void sameKeys;

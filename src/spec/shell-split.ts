@@ -72,7 +72,5 @@ export function shellSplit(s: string): string[] {
 }
 
 function unterminated(kind: 'single' | 'double', at: number) {
-  return specError(
-    `unterminated ${kind} quote (opened at character ${at + 1}; close it, or write a list of strings)`,
-  );
+  return specError(`unterminated ${kind} quote (opened at character ${at + 1}; close it, or write a list of strings)`);
 }

@@ -9,7 +9,12 @@ import type { BlobStore } from './blob-store.js';
  * Copies a blob between stores (an OCI layout's blobs/ into the cache), hashing on the way: a
  * mismatch stores nothing. A copy already there and intact is kept.
  */
-export async function copyBlob(from: BlobStore, to: BlobStore, d: { digest: Digest; size: number }, where: string): Promise<void> {
+export async function copyBlob(
+  from: BlobStore,
+  to: BlobStore,
+  d: { digest: Digest; size: number },
+  where: string,
+): Promise<void> {
   if (await to.has(d.digest)) {
     try {
       await to.verify(d.digest);
@@ -34,11 +39,13 @@ export async function copyBlob(from: BlobStore, to: BlobStore, d: { digest: Dige
       writer.stream,
     );
     const actual = `sha256:${hash.digest('hex')}`;
-    if (actual !== d.digest || size !== d.size) throw integrityError(`${where}: blob ${d.digest} hashes to ${actual} (${size} bytes, descriptor says ${d.size})`);
+    if (actual !== d.digest || size !== d.size)
+      throw integrityError(`${where}: blob ${d.digest} hashes to ${actual} (${size} bytes, descriptor says ${d.size})`);
     await writer.commit(d.digest);
   } catch (err) {
     await writer.abort();
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new PithError('input', `${where}: blob ${d.digest} is missing from the layout`);
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new PithError('input', `${where}: blob ${d.digest} is missing from the layout`);
     throw err;
   }
 }

@@ -32,7 +32,8 @@ async function lastChange(path: string): Promise<number> {
   const info = await stat(path);
   let newest = info.mtimeMs;
   if (info.isDirectory()) {
-    for (const name of await readdir(path)) newest = Math.max(newest, (await stat(join(path, name)).catch(() => info)).mtimeMs);
+    for (const name of await readdir(path))
+      newest = Math.max(newest, (await stat(join(path, name)).catch(() => info)).mtimeMs);
   }
   return newest;
 }
@@ -54,7 +55,8 @@ export async function sweepStaleTemps(cacheDir: string, now = Date.now()): Promi
     }
     for (const entry of entries) {
       const path = join(dir, entry.name);
-      const match = TEMP_NAME.exec(entry.name) ?? (depth === 1 && basename(dir) === 'tmp' ? SPOOL_NAME.exec(entry.name) : null);
+      const match =
+        TEMP_NAME.exec(entry.name) ?? (depth === 1 && basename(dir) === 'tmp' ? SPOOL_NAME.exec(entry.name) : null);
       if (match) {
         try {
           if (await isStale(path, Number(match[1]), now)) {

@@ -23,7 +23,16 @@ import type { OpenedImage, OpenedImageSet, OpenImageOptions } from './types.js';
 const ARCHIVE_ORIGIN = { kind: 'system', detail: 'oci archive' } as const;
 
 function bytesEntry(path: string, data: Uint8Array): TreeEntry {
-  return { type: 'file', path, mode: 0o644, uid: 0, gid: 0, size: data.byteLength, source: { kind: 'bytes', data }, origin: ARCHIVE_ORIGIN };
+  return {
+    type: 'file',
+    path,
+    mode: 0o644,
+    uid: 0,
+    gid: 0,
+    size: data.byteLength,
+    source: { kind: 'bytes', data },
+    origin: ARCHIVE_ORIGIN,
+  };
 }
 
 /** The entries of an OCI layout as a tar (an "oci-archive"), plus any extra files. */
@@ -36,8 +45,14 @@ export function layoutArchiveEntries(set: ImageSet, extra: Record<string, Uint8A
   ];
   for (const blob of set.blobs) {
     entries.push({
-      type: 'file', path: blobPath(blob.digest), mode: 0o644, uid: 0, gid: 0, size: blob.size,
-      source: { kind: 'host', path: set.store.pathOf(blob.digest) }, origin: ARCHIVE_ORIGIN,
+      type: 'file',
+      path: blobPath(blob.digest),
+      mode: 0o644,
+      uid: 0,
+      gid: 0,
+      size: blob.size,
+      source: { kind: 'host', path: set.store.pathOf(blob.digest) },
+      origin: ARCHIVE_ORIGIN,
     });
   }
   for (const [name, data] of Object.entries(extra)) entries.push(bytesEntry(name, data));
@@ -54,7 +69,9 @@ export async function writeTarAtomic(entries: TreeEntry[], dest: string, mtime: 
     await rm(tmp, { force: true });
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EACCES' || code === 'ENOENT' || code === 'EROFS' || code === 'EISDIR') {
-      throw buildError(`cannot write ${dest}: ${code} (check that its directory exists and is writable)`, { cause: err });
+      throw buildError(`cannot write ${dest}: ${code} (check that its directory exists and is writable)`, {
+        cause: err,
+      });
     }
     throw err;
   }
@@ -92,7 +109,10 @@ async function extractTar(file: string, dest: string): Promise<void> {
     }
     mkdir(dirname(target), { recursive: true })
       .then(() => pipeline(stream, createWriteStream(target)))
-      .then(() => next(), (err: unknown) => next(err as Error));
+      .then(
+        () => next(),
+        (err: unknown) => next(err as Error),
+      );
   });
   await pipeline(createReadStream(file), ex);
 }
@@ -126,15 +146,24 @@ async function extracted(arg: string, said: string): Promise<Extracted> {
  * close() removes. Either kind of content is read whatever the prefix said: an OCI layout
  * (index.json: oci-archive, docker save since Docker 25), or docker save's older manifest.json.
  */
-export async function openArchive(arg: string, kind: 'oci-archive' | 'docker-archive', options: OpenImageOptions = {}): Promise<OpenedImage> {
+export async function openArchive(
+  arg: string,
+  kind: 'oci-archive' | 'docker-archive',
+  options: OpenImageOptions = {},
+): Promise<OpenedImage> {
   const said = options.command ? `${options.command}: ` : '';
   const { files, blobs, tag, path, close } = await extracted(arg, said);
   try {
     const source = `${kind}:${arg}`;
     const context = { kind, source, origin: { kind: 'archive' as const, file: resolve(path) }, close };
-    if (await pathKind(join(files, 'index.json'))) return await openLayout(tag ? `${files}:${tag}` : files, options, context);
-    if (await pathKind(join(files, 'manifest.json'))) return await openDockerSave(files, blobs, tag, { ...options, where: options.where ?? source }, context);
-    throw new PithError('input', `${said}${path} is neither an oci-archive nor a docker-archive (no index.json or manifest.json)`);
+    if (await pathKind(join(files, 'index.json')))
+      return await openLayout(tag ? `${files}:${tag}` : files, options, context);
+    if (await pathKind(join(files, 'manifest.json')))
+      return await openDockerSave(files, blobs, tag, { ...options, where: options.where ?? source }, context);
+    throw new PithError(
+      'input',
+      `${said}${path} is neither an oci-archive nor a docker-archive (no index.json or manifest.json)`,
+    );
   } catch (err) {
     await close();
     throw err;
@@ -145,7 +174,8 @@ export async function openArchive(arg: string, kind: 'oci-archive' | 'docker-arc
 export async function openArchiveSet(arg: string, kind: 'oci-archive' | 'docker-archive'): Promise<OpenedImageSet> {
   const { files, tag, path, close } = await extracted(arg, '');
   try {
-    if (!(await pathKind(join(files, 'index.json')))) throw new PithError('input', `${kind}:${arg} holds no OCI layout (no index.json): only its images can be read`);
+    if (!(await pathKind(join(files, 'index.json'))))
+      throw new PithError('input', `${kind}:${arg} holds no OCI layout (no index.json): only its images can be read`);
     const set = await readOciLayout(files, tag);
     return { ...set, origin: { kind: 'archive', file: resolve(path) }, close };
   } catch (err) {

@@ -28,7 +28,13 @@ interface SaveEntry {
 }
 
 /** `dir` holds the extracted archive; the layers move to a store at `blobsDir`. */
-export async function openDockerSave(dir: string, blobsDir: string, tag: string | undefined, options: OpenImageOptions, context: LayoutContext): Promise<OpenedImage> {
+export async function openDockerSave(
+  dir: string,
+  blobsDir: string,
+  tag: string | undefined,
+  options: OpenImageOptions,
+  context: LayoutContext,
+): Promise<OpenedImage> {
   const said = options.command ? `${options.command}: ` : '';
   const source = context.source ?? dir;
   let list: SaveEntry[];
@@ -41,7 +47,8 @@ export async function openDockerSave(dir: string, blobsDir: string, tag: string 
   if (!entry) throw new PithError('input', `${said}${source} has no image ${tag ? `tagged "${tag}"` : ''}`.trimEnd());
   const inside = (p: string) => {
     const full = resolve(dir, p);
-    if (!full.startsWith(resolve(dir) + sep)) throw new PithError('input', `${said}${source}: manifest.json names ${p}, outside the archive`);
+    if (!full.startsWith(resolve(dir) + sep))
+      throw new PithError('input', `${said}${source}: manifest.json names ${p}, outside the archive`);
     return full;
   };
   const rawConfig = await readFile(inside(entry.Config));
@@ -64,10 +71,22 @@ export async function openDockerSave(dir: string, blobsDir: string, tag: string 
   const rawManifest = stableJsonBytes(manifest);
   const digest = sha256Digest(rawManifest);
   return {
-    mediaType: MediaType.dockerManifest, digest, size: rawManifest.byteLength,
-    platform: { os: config.os || 'linux', architecture: config.architecture || 'unknown', ...(config.variant ? { variant: config.variant } : {}) },
-    manifest, config, layers, rawManifest, rawConfig,
-    source, kind: 'docker-archive', name: entry.RepoTags?.[0] ?? source,
+    mediaType: MediaType.dockerManifest,
+    digest,
+    size: rawManifest.byteLength,
+    platform: {
+      os: config.os || 'linux',
+      architecture: config.architecture || 'unknown',
+      ...(config.variant ? { variant: config.variant } : {}),
+    },
+    manifest,
+    config,
+    layers,
+    rawManifest,
+    rawConfig,
+    source,
+    kind: 'docker-archive',
+    name: entry.RepoTags?.[0] ?? source,
     root: { mediaType: MediaType.dockerManifest, digest, size: rawManifest.byteLength },
     origin: context.origin ?? { kind: 'archive', file: dir },
     synthesized: true,

@@ -23,14 +23,22 @@ export interface ImageBlobs {
 /** Checks the config against the manifest's digest, and the config's diff_ids against its layers. */
 export function imageFromBlobs(blobs: ImageBlobs, where: string): Image {
   const { descriptor, rawManifest, rawConfig, store } = blobs;
-  const parsed = parseManifest(rawManifest, descriptor.mediaType || undefined, `${where}: manifest ${descriptor.digest}`);
-  if (parsed.kind !== 'manifest') throw new PithError('input', `${where}: ${descriptor.digest} is an index, not an image manifest`);
+  const parsed = parseManifest(
+    rawManifest,
+    descriptor.mediaType || undefined,
+    `${where}: manifest ${descriptor.digest}`,
+  );
+  if (parsed.kind !== 'manifest')
+    throw new PithError('input', `${where}: ${descriptor.digest} is an index, not an image manifest`);
   const manifest = parsed.value;
   verifyDigest(rawConfig, manifest.config.digest, `${where}: config ${manifest.config.digest}`);
   const config = imageConfigOf(rawConfig, where);
   const diffIds = config.rootfs.diff_ids;
   if (diffIds.length !== manifest.layers.length) {
-    throw new PithError('input', `${where}: ${manifest.layers.length} layers but ${diffIds.length} diff_ids in its config`);
+    throw new PithError(
+      'input',
+      `${where}: ${manifest.layers.length} layers but ${diffIds.length} diff_ids in its config`,
+    );
   }
   const history = layerHistory(config);
   const layers = manifest.layers.map((d, i): Layer => ({
@@ -57,7 +65,8 @@ export function imageFromBlobs(blobs: ImageBlobs, where: string): Image {
 
 /** The config's own platform; the index entry's when the config names none. */
 function platformOf(config: ImageConfig, fromIndex: Platform | undefined): Platform {
-  if (config.architecture && config.os) return { architecture: config.architecture, os: config.os, ...(config.variant ? { variant: config.variant } : {}) };
+  if (config.architecture && config.os)
+    return { architecture: config.architecture, os: config.os, ...(config.variant ? { variant: config.variant } : {}) };
   return fromIndex ?? { architecture: config.architecture || 'unknown', os: config.os || 'unknown' };
 }
 

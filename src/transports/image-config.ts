@@ -36,11 +36,15 @@ export function containerConfigOf(raw: Record<string, unknown> | null | undefine
   }
   for (const k of SETS) {
     const v = raw[k];
-    if (v && typeof v === 'object' && !Array.isArray(v)) out[k] = Object.fromEntries(Object.keys(v).map((key) => [key, {}])) as Record<string, Record<string, never>>;
+    if (v && typeof v === 'object' && !Array.isArray(v))
+      out[k] = Object.fromEntries(Object.keys(v).map((key) => [key, {}])) as Record<string, Record<string, never>>;
   }
   const labels = raw.Labels;
   if (labels && typeof labels === 'object' && !Array.isArray(labels)) {
-    out.Labels = Object.fromEntries(Object.entries(labels).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+    out.Labels = Object.fromEntries(Object.entries(labels).filter(([, v]) => typeof v === 'string')) as Record<
+      string,
+      string
+    >;
   }
   return out;
 }
@@ -55,15 +59,20 @@ export function imageConfigOf(bytes: Uint8Array, where: string): ImageConfig {
   } catch {
     throw new PithError('input', `${where}: config is not valid JSON`);
   }
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new PithError('input', `${where}: config is not a JSON object`);
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    throw new PithError('input', `${where}: config is not a JSON object`);
   const diffIds = Array.isArray(raw.rootfs?.diff_ids) ? (raw.rootfs.diff_ids as unknown[]) : [];
-  for (const d of diffIds) if (typeof d !== 'string' || !isDigest(d)) throw new PithError('input', `${where}: diff_id ${String(d)} is not a sha256 digest`);
-  const history = (Array.isArray(raw.history) ? (raw.history as Array<Record<string, unknown> | null>) : []).map((h): HistoryEntry => ({
-    created: text(h?.created) ?? EPOCH,
-    created_by: text(h?.created_by) ?? '',
-    ...(text(h?.comment) ? { comment: text(h?.comment)! } : {}),
-    ...(h?.empty_layer ? { empty_layer: true } : {}),
-  }));
+  for (const d of diffIds)
+    if (typeof d !== 'string' || !isDigest(d))
+      throw new PithError('input', `${where}: diff_id ${String(d)} is not a sha256 digest`);
+  const history = (Array.isArray(raw.history) ? (raw.history as Array<Record<string, unknown> | null>) : []).map(
+    (h): HistoryEntry => ({
+      created: text(h?.created) ?? EPOCH,
+      created_by: text(h?.created_by) ?? '',
+      ...(text(h?.comment) ? { comment: text(h?.comment)! } : {}),
+      ...(h?.empty_layer ? { empty_layer: true } : {}),
+    }),
+  );
   const created = text(raw.created);
   const variant = text(raw.variant);
   return {

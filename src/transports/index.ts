@@ -5,12 +5,34 @@
  * are `sinks`. The model itself is `pith/image`.
  */
 export { openImage, openImageSet, type OpenOptions } from './open.js';
-export type { OpenedImage, OpenedImageSet, OpenImageOptions, ImageOrigin, TransportName, Sink, Transport } from './types.js';
+export type {
+  OpenedImage,
+  OpenedImageSet,
+  OpenImageOptions,
+  ImageOrigin,
+  TransportName,
+  Sink,
+  Transport,
+} from './types.js';
 export { sinks, sinkNames } from './sinks.js';
-export { readOciLayout, writeLayout, openLayout, parseLayoutArg, layoutEntry, ociLayoutTransport } from './oci-layout.js';
+export {
+  readOciLayout,
+  writeLayout,
+  openLayout,
+  parseLayoutArg,
+  layoutEntry,
+  ociLayoutTransport,
+} from './oci-layout.js';
 export { writeOciArchive, openOciArchive, ociArchiveTransport } from './oci-archive.js';
 export { writeDockerArchive, openDockerArchive, dockerArchiveTransport } from './docker-archive.js';
-export { openRegistry, pushImage, registryTransport, type PushImageOptions, type PushImageResult, type SbomDocuments } from './registry.js';
+export {
+  openRegistry,
+  pushImage,
+  registryTransport,
+  type PushImageOptions,
+  type PushImageResult,
+  type SbomDocuments,
+} from './registry.js';
 export { sbomsBesideLayout, imageCreated, type SbomsBeside } from './sbom-files.js';
 export { storeImageSet, readImage, readImages, type StoreImagesInput } from './store-images.js';
 export { imageFromBlobs, type ImageBlobs } from './image-blobs.js';

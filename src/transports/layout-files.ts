@@ -35,6 +35,8 @@ export function blobPath(digest: Digest): string {
 /** An index.json entry without the annotations that only mean something inside index.json. */
 export function withoutLayoutAnnotations(entry: Descriptor): Descriptor {
   const { annotations, ...rest } = entry;
-  const kept = Object.fromEntries(Object.entries(annotations ?? {}).filter(([k]) => k !== REF_NAME && k !== CONTAINERD_NAME));
+  const kept = Object.fromEntries(
+    Object.entries(annotations ?? {}).filter(([k]) => k !== REF_NAME && k !== CONTAINERD_NAME),
+  );
   return { ...rest, ...(Object.keys(kept).length ? { annotations: kept } : {}) };
 }

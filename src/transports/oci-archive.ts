@@ -12,4 +12,9 @@ export function openOciArchive(arg: string, options: OpenImageOptions = {}): Pro
   return openArchive(arg, 'oci-archive', options);
 }
 
-export const ociArchiveTransport: Transport = { name: 'oci-archive', description: 'an OCI image layout in a tar file', open: openOciArchive, write: writeOciArchive };
+export const ociArchiveTransport: Transport = {
+  name: 'oci-archive',
+  description: 'an OCI image layout in a tar file',
+  open: openOciArchive,
+  write: writeOciArchive,
+};

@@ -11,7 +11,14 @@ import { stableJsonBytes } from '../image/stable-json.js';
 import type { Descriptor } from '../image/types.js';
 import { tempSibling } from '../store/atomic.js';
 import { BlobStore } from '../store/blob-store.js';
-import { blobPath, CONTAINERD_NAME, layoutIndex, OCI_LAYOUT_BYTES, REF_NAME, withoutLayoutAnnotations } from './layout-files.js';
+import {
+  blobPath,
+  CONTAINERD_NAME,
+  layoutIndex,
+  OCI_LAYOUT_BYTES,
+  REF_NAME,
+  withoutLayoutAnnotations,
+} from './layout-files.js';
 import { readImage, readImages } from './store-images.js';
 import type { OpenedImage, OpenImageOptions, Transport } from './types.js';
 
@@ -22,7 +29,8 @@ import type { OpenedImage, OpenImageOptions, Transport } from './types.js';
 export async function parseLayoutArg(arg: string): Promise<{ dir: string; tag?: string }> {
   if (await isDir(arg)) return { dir: arg };
   const colon = arg.lastIndexOf(':');
-  if (colon > 0 && !arg.slice(colon + 1).includes('/') && arg.slice(colon + 1) !== '') return { dir: arg.slice(0, colon), tag: arg.slice(colon + 1) };
+  if (colon > 0 && !arg.slice(colon + 1).includes('/') && arg.slice(colon + 1) !== '')
+    return { dir: arg.slice(0, colon), tag: arg.slice(colon + 1) };
   return { dir: arg };
 }
 
@@ -55,19 +63,27 @@ export async function layoutEntry(dir: string, tag?: string): Promise<Descriptor
   const layout = await readJson<{ imageLayoutVersion?: string }>(join(dir, 'oci-layout'), where).catch(() => {
     throw new PithError('input', `${dir} is not an OCI image layout (no valid oci-layout file)`);
   });
-  if (typeof layout.imageLayoutVersion !== 'string') throw new PithError('input', `${where}: oci-layout has no imageLayoutVersion`);
+  if (typeof layout.imageLayoutVersion !== 'string')
+    throw new PithError('input', `${where}: oci-layout has no imageLayoutVersion`);
   const index = await readJson<{ manifests?: Descriptor[] }>(join(dir, 'index.json'), where);
   const entries = Array.isArray(index.manifests) ? index.manifests : [];
   if (entries.length === 0) throw new PithError('input', `${where}: index.json lists no images`);
-  const tags = [...new Set(entries.map((e) => e.annotations?.[REF_NAME]).filter((t): t is string => typeof t === 'string'))];
+  const tags = [
+    ...new Set(entries.map((e) => e.annotations?.[REF_NAME]).filter((t): t is string => typeof t === 'string')),
+  ];
   if (tag !== undefined) {
     const found = entries.filter((e) => e.annotations?.[REF_NAME] === tag);
-    if (found.length === 0) throw new PithError('input', `${where} has no image tagged "${tag}"`, { hint: tags.length ? `tags: ${tags.join(', ')}` : 'it has no tags' });
+    if (found.length === 0)
+      throw new PithError('input', `${where} has no image tagged "${tag}"`, {
+        hint: tags.length ? `tags: ${tags.join(', ')}` : 'it has no tags',
+      });
     if (found.length > 1) throw new PithError('input', `${where}: several images are tagged "${tag}"`);
     return found[0]!;
   }
   if (entries.length > 1) {
-    throw new PithError('input', `${where} holds ${entries.length} images: pick one as ${dir}:TAG`, { hint: tags.length ? `tags: ${tags.join(', ')}` : undefined });
+    throw new PithError('input', `${where} holds ${entries.length} images: pick one as ${dir}:TAG`, {
+      hint: tags.length ? `tags: ${tags.join(', ')}` : undefined,
+    });
   }
   return entries[0]!;
 }
@@ -83,13 +99,19 @@ export async function readOciLayout(dirArg: string, tag?: string): Promise<Image
   const store = new BlobStore(join(dir, 'blobs'));
   const root = withoutLayoutAnnotations(entry);
   const { images, blobs } = await readImages(store, root, where);
-  if (images.length === 0) throw new PithError('input', `${where}: the ${tag ? `image tagged "${tag}"` : 'image'} holds no container image manifest`);
+  if (images.length === 0)
+    throw new PithError(
+      'input',
+      `${where}: the ${tag ? `image tagged "${tag}"` : 'image'} holds no container image manifest`,
+    );
   const containerdName = entry.annotations?.[CONTAINERD_NAME];
   const refName = entry.annotations?.[REF_NAME];
-  const name = containerdName ? containerdName.replace(/(:[^:/]+)?(@sha256:[0-9a-f]+)?$/, '') : basename(dir).replace(/\.oci$/, '');
+  const name = containerdName
+    ? containerdName.replace(/(:[^:/]+)?(@sha256:[0-9a-f]+)?$/, '')
+    : basename(dir).replace(/\.oci$/, '');
   return {
     name,
-    tag: refName && /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(refName) ? refName : tag ?? 'latest',
+    tag: refName && /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(refName) ? refName : (tag ?? 'latest'),
     root,
     images,
     blobs,
@@ -106,9 +128,14 @@ export interface LayoutContext {
 }
 
 /** One platform's image of `DIR[:TAG]` (the layout itself read in place). */
-export async function openLayout(arg: string, options: OpenImageOptions = {}, context: LayoutContext = {}): Promise<OpenedImage> {
+export async function openLayout(
+  arg: string,
+  options: OpenImageOptions = {},
+  context: LayoutContext = {},
+): Promise<OpenedImage> {
   const { dir, tag } = await parseLayoutArg(arg);
-  if (options.command && !(await isDir(dir))) throw new PithError('input', `${options.command}: no such layout: ${dir}`);
+  if (options.command && !(await isDir(dir)))
+    throw new PithError('input', `${options.command}: no such layout: ${dir}`);
   const source = context.source ?? `oci:${arg}`;
   const where = options.where ?? source;
   const store = new BlobStore(join(resolve(dir), 'blobs'));
@@ -116,14 +143,21 @@ export async function openLayout(arg: string, options: OpenImageOptions = {}, co
   let root = withoutLayoutAnnotations(entry);
   if (options.digest) {
     if (!(await store.has(options.digest))) {
-      throw new PithError('input', `${where} no longer holds ${options.digest}, the image the lock pins`, { hint: 'run pith lock to build on the image it holds now' });
+      throw new PithError('input', `${where} no longer holds ${options.digest}, the image the lock pins`, {
+        hint: 'run pith lock to build on the image it holds now',
+      });
     }
     // A pin names the root by digest: its media type comes from the manifest's own JSON.
     root = { mediaType: '', digest: options.digest, size: await store.size(options.digest) };
   }
-  const image = await readImage(store, root, where, { ...(options.platform ? { platform: options.platform } : {}), ...(options.platformHint ? { platformHint: options.platformHint } : {}) });
+  const image = await readImage(store, root, where, {
+    ...(options.platform ? { platform: options.platform } : {}),
+    ...(options.platformHint ? { platformHint: options.platformHint } : {}),
+  });
   // A name that doesn't depend on where the layout sits, so builds on it stay reproducible.
-  const name = entry.annotations?.[CONTAINERD_NAME] ?? `${basename(resolve(dir))}:${entry.annotations?.[REF_NAME] ?? tag ?? 'latest'}`;
+  const name =
+    entry.annotations?.[CONTAINERD_NAME] ??
+    `${basename(resolve(dir))}:${entry.annotations?.[REF_NAME] ?? tag ?? 'latest'}`;
   return {
     ...image,
     source,
@@ -154,7 +188,12 @@ export async function writeLayout(set: ImageSet, dest: string): Promise<void> {
   }
 }
 
-export const ociLayoutTransport: Transport = { name: 'oci', description: 'an OCI image layout directory', open: openLayout, write: writeLayout };
+export const ociLayoutTransport: Transport = {
+  name: 'oci',
+  description: 'an OCI image layout directory',
+  open: openLayout,
+  write: writeLayout,
+};
 
 async function checkReplaceable(dest: string): Promise<void> {
   let info;
@@ -163,10 +202,13 @@ async function checkReplaceable(dest: string): Promise<void> {
   } catch {
     return;
   }
-  if (!info.isDirectory()) throw buildError(`output ${dest} exists and is not a directory (remove it or choose another -o)`);
+  if (!info.isDirectory())
+    throw buildError(`output ${dest} exists and is not a directory (remove it or choose another -o)`);
   const names = await readdir(dest);
   if (names.length > 0 && !names.includes('oci-layout')) {
-    throw buildError(`output ${dest} is a non-empty directory that is not an OCI layout (remove it or choose another -o)`);
+    throw buildError(
+      `output ${dest} is a non-empty directory that is not an OCI layout (remove it or choose another -o)`,
+    );
   }
 }
 

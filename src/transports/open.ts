@@ -18,13 +18,19 @@ export interface OpenOptions extends OpenImageOptions {
   localPaths?: boolean;
 }
 
-const looksLikePath = (arg: string) => arg.startsWith('/') || arg.startsWith('./') || arg.startsWith('../') || arg === '.' || /\.(oci|tar)(:[^/]*)?$/.test(arg);
+const looksLikePath = (arg: string) =>
+  arg.startsWith('/') ||
+  arg.startsWith('./') ||
+  arg.startsWith('../') ||
+  arg === '.' ||
+  /\.(oci|tar)(:[^/]*)?$/.test(arg);
 
 /** One platform's image of any reference; call close() when done with it. */
 export async function openImage(ref: string, options: OpenOptions = {}): Promise<OpenedImage> {
   if (ref.startsWith('oci:')) return openLayout(ref.slice('oci:'.length), options);
   if (ref.startsWith('oci-archive:')) return openArchive(ref.slice('oci-archive:'.length), 'oci-archive', options);
-  if (ref.startsWith('docker-archive:')) return openArchive(ref.slice('docker-archive:'.length), 'docker-archive', options);
+  if (ref.startsWith('docker-archive:'))
+    return openArchive(ref.slice('docker-archive:'.length), 'docker-archive', options);
   if (ref.startsWith('docker://') || options.localPaths === false) return openRegistry(ref, options);
   const { path } = await splitTag(ref);
   const kind = await pathKind(path);
@@ -48,7 +54,8 @@ async function openRegistry(ref: string, options: OpenImageOptions): Promise<Ope
 export async function openImageSet(ref: string): Promise<OpenedImageSet> {
   if (ref.startsWith('oci-archive:')) return openArchiveSet(ref.slice('oci-archive:'.length), 'oci-archive');
   if (ref.startsWith('docker-archive:')) return openArchiveSet(ref.slice('docker-archive:'.length), 'docker-archive');
-  if (ref.startsWith('docker://')) throw usageError(`${ref}: only layouts and archives can be read whole; open one image with openImage`);
+  if (ref.startsWith('docker://'))
+    throw usageError(`${ref}: only layouts and archives can be read whole; open one image with openImage`);
   const { dir, tag } = await parseLayoutArg(ref.startsWith('oci:') ? ref.slice('oci:'.length) : ref);
   const set = await readOciLayout(dir, tag);
   return { ...set, origin: { kind: 'layout', dir: resolve(dir) }, close: async () => undefined };

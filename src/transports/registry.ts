@@ -14,7 +14,12 @@ import { formatPlatform } from '../registry-client/manifest.js';
 import { pullImage } from '../registry-client/pull.js';
 import { pushArtifact, type PushOptions, type PushResult } from '../registry-client/push.js';
 import { formatReference, parseReference, type Reference } from '../registry-client/reference.js';
-import { attachSboms, describeAttached, type AttachedSbom, type ImageSbomDocuments } from '../registry-client/referrers.js';
+import {
+  attachSboms,
+  describeAttached,
+  type AttachedSbom,
+  type ImageSbomDocuments,
+} from '../registry-client/referrers.js';
 import { BlobStore } from '../store/blob-store.js';
 import { imageFromBlobs } from './image-blobs.js';
 import { imageCreated, sbomsBesideLayout } from './sbom-files.js';
@@ -29,10 +34,25 @@ export async function openRegistry(arg: string, options: OpenImageOptions = {}):
   try {
     const store = options.store ?? new BlobStore(join(tmp!, 'blobs'));
     const cacheDir = options.cacheDir ?? (tmp ? join(tmp, 'cache') : undefined);
-    const pulled = await pullImage(target, options.platform ?? platformFor(hostArch()), { ...clientOptions(options), store, ...(cacheDir ? { cacheDir } : {}) });
+    const pulled = await pullImage(target, options.platform ?? platformFor(hostArch()), {
+      ...clientOptions(options),
+      store,
+      ...(cacheDir ? { cacheDir } : {}),
+    });
     const source = formatReference(named);
-    const image = imageFromBlobs({ descriptor: pulled.manifest, rawManifest: pulled.manifestBytes, rawConfig: pulled.configBytes, store }, options.where ?? source);
-    return { ...image, source, kind: 'registry', name: source, root: pulled.root, origin: { kind: 'registry', reference: named }, close };
+    const image = imageFromBlobs(
+      { descriptor: pulled.manifest, rawManifest: pulled.manifestBytes, rawConfig: pulled.configBytes, store },
+      options.where ?? source,
+    );
+    return {
+      ...image,
+      source,
+      kind: 'registry',
+      name: source,
+      root: pulled.root,
+      origin: { kind: 'registry', reference: named },
+      close,
+    };
   } catch (err) {
     await close();
     throw err;
@@ -42,7 +62,9 @@ export async function openRegistry(arg: string, options: OpenImageOptions = {}):
 /** The registry client's part of the options. */
 function clientOptions(options: OpenImageOptions): ClientOptions {
   const { insecure, env, credentials, retry, trace, sleep, timeoutMs } = options;
-  return Object.fromEntries(Object.entries({ insecure, env, credentials, retry, trace, sleep, timeoutMs }).filter(([, v]) => v !== undefined)) as ClientOptions;
+  return Object.fromEntries(
+    Object.entries({ insecure, env, credentials, retry, trace, sleep, timeoutMs }).filter(([, v]) => v !== undefined),
+  ) as ClientOptions;
 }
 
 /** SBOM documents of one platform image; the image is the set's of the same platform when `manifest` is not given. */
@@ -67,14 +89,21 @@ export type PushImageResult = PushResult & { referrers: AttachedSbom[] };
  * Pushes a set (blobs, child manifests, the root by tag), then attaches each image's SBOMs as
  * referrers: what `pith push` and `pith build --push` do, through one client.
  */
-export async function pushImage(set: ImageSet, ref: string | Reference, options: PushImageOptions = {}): Promise<PushImageResult> {
+export async function pushImage(
+  set: ImageSet,
+  ref: string | Reference,
+  options: PushImageOptions = {},
+): Promise<PushImageResult> {
   const target = typeof ref === 'string' ? parseReference(ref) : ref;
   const client = options.client ?? new RegistryClient(target.registry, options);
   try {
     const pushed = await pushArtifact(set, target, { ...options, client });
     options.log?.(`pushed ${pushed.reference}`);
-    const beside = options.sbomsBeside !== undefined ? await sbomsBesideLayout(options.sbomsBeside, set, options.warn) : undefined;
-    const images = beside?.images ?? (options.sboms ?? []).map((s) => ({ ...s, manifest: s.manifest ?? manifestFor(set, s.platform) }));
+    const beside =
+      options.sbomsBeside !== undefined ? await sbomsBesideLayout(options.sbomsBeside, set, options.warn) : undefined;
+    const images =
+      beside?.images ??
+      (options.sboms ?? []).map((s) => ({ ...s, manifest: s.manifest ?? manifestFor(set, s.platform) }));
     const referrers = images.length
       ? await attachSboms(client, target.repository, images, {
           ...(options.insecure ? { insecure: true } : {}),

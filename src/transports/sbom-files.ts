@@ -22,7 +22,11 @@ export interface SbomsBeside {
  * A document that does not name its image's manifest digest (left from another build) is
  * skipped, with a warning.
  */
-export async function sbomsBesideLayout(outputPath: string, set: ImageSet, warn: (message: string) => void = () => undefined): Promise<SbomsBeside> {
+export async function sbomsBesideLayout(
+  outputPath: string,
+  set: ImageSet,
+  warn: (message: string) => void = () => undefined,
+): Promise<SbomsBeside> {
   const base = resolve(outputPath).replace(/\/+$/, '');
   const found: SbomsBeside = { images: [], files: [] };
   const several = set.images.length > 1;
@@ -42,7 +46,10 @@ export async function sbomsBesideLayout(outputPath: string, set: ImageSet, warn:
     const cyclonedx = await read(`${stem}.cdx.json`);
     if (!spdx.byteLength && !cyclonedx.byteLength) continue;
     found.images.push({ manifest: imageDescriptor(image), platform: p, spdx, cyclonedx });
-    found.files.push({ ...(spdx.byteLength ? { spdx: `${stem}.spdx.json` } : {}), ...(cyclonedx.byteLength ? { cyclonedx: `${stem}.cdx.json` } : {}) });
+    found.files.push({
+      ...(spdx.byteLength ? { spdx: `${stem}.spdx.json` } : {}),
+      ...(cyclonedx.byteLength ? { cyclonedx: `${stem}.cdx.json` } : {}),
+    });
   }
   return found;
 }

@@ -12,7 +12,14 @@ import { indexOf } from '../image/image-index.js';
 import { layerDescriptor } from '../image/layer.js';
 import { hostArch, platformFor } from '../image/platform.js';
 import type { Descriptor, ImageIndex, Platform } from '../image/types.js';
-import { isImageConfigMediaType, isIndexMediaType, isManifestMediaType, parseManifest, selectPlatform, verifyDigest } from '../registry-client/manifest.js';
+import {
+  isImageConfigMediaType,
+  isIndexMediaType,
+  isManifestMediaType,
+  parseManifest,
+  selectPlatform,
+  verifyDigest,
+} from '../registry-client/manifest.js';
 import type { BlobStore } from '../store/blob-store.js';
 import { copyBlob } from '../store/copy-blob.js';
 import { imageFromBlobs } from './image-blobs.js';
@@ -21,14 +28,18 @@ const MAX_DEPTH = 4;
 
 /** Throws unless the blob is in the store at its descriptor's size. */
 export async function checkBlob(store: BlobStore, d: Descriptor, where: string): Promise<void> {
-  if (!isDigest(d.digest)) throw new PithError('input', `${where}: unsupported digest ${d.digest} (pith handles sha256 only)`);
+  if (!isDigest(d.digest))
+    throw new PithError('input', `${where}: unsupported digest ${d.digest} (pith handles sha256 only)`);
   let size: number;
   try {
     size = await store.size(d.digest);
   } catch {
-    throw new PithError('input', `${where}: blob ${d.digest} is missing`, { hint: 'the layout is incomplete (a sparse copy?)' });
+    throw new PithError('input', `${where}: blob ${d.digest} is missing`, {
+      hint: 'the layout is incomplete (a sparse copy?)',
+    });
   }
-  if (size !== d.size) throw new PithError('integrity', `${where}: blob ${d.digest} is ${size} bytes, its descriptor says ${d.size}`);
+  if (size !== d.size)
+    throw new PithError('integrity', `${where}: blob ${d.digest} is ${size} bytes, its descriptor says ${d.size}`);
 }
 
 async function readManifestBlob(store: BlobStore, d: Descriptor, where: string): Promise<Buffer> {
@@ -40,7 +51,8 @@ async function readManifestBlob(store: BlobStore, d: Descriptor, where: string):
 
 async function imageAt(store: BlobStore, d: Descriptor, rawManifest: Buffer, where: string): Promise<Image> {
   const manifest = parseManifest(rawManifest, d.mediaType || undefined, `${where}: manifest ${d.digest}`);
-  if (manifest.kind !== 'manifest') throw new PithError('input', `${where}: ${d.digest} is an index, not an image manifest`);
+  if (manifest.kind !== 'manifest')
+    throw new PithError('input', `${where}: ${d.digest} is an index, not an image manifest`);
   for (const blob of [manifest.value.config, ...manifest.value.layers]) await checkBlob(store, blob, where);
   const rawConfig = await store.readBytes(manifest.value.config.digest);
   return imageFromBlobs({ descriptor: { ...d, mediaType: manifest.mediaType }, rawManifest, rawConfig, store }, where);
@@ -54,7 +66,12 @@ export interface ReadImageOptions {
 }
 
 /** One platform's image, from `root` down through any indexes. */
-export async function readImage(store: BlobStore, root: Descriptor, where: string, options: ReadImageOptions = {}): Promise<Image> {
+export async function readImage(
+  store: BlobStore,
+  root: Descriptor,
+  where: string,
+  options: ReadImageOptions = {},
+): Promise<Image> {
   let d = root;
   for (let depth = 0; depth <= MAX_DEPTH; depth++) {
     const bytes = await readManifestBlob(store, d, where);
@@ -67,7 +84,8 @@ export async function readImage(store: BlobStore, root: Descriptor, where: strin
 
 function choosePlatform(index: ImageIndex, where: string, options: ReadImageOptions): Descriptor {
   const images = index.manifests.filter((m) => isManifestMediaType(m.mediaType) && m.platform?.os !== 'unknown');
-  if (!options.platform && images.length === 1 && index.manifests.every((m) => !isIndexMediaType(m.mediaType))) return images[0]!;
+  if (!options.platform && images.length === 1 && index.manifests.every((m) => !isIndexMediaType(m.mediaType)))
+    return images[0]!;
   try {
     return selectPlatform(index, options.platform ?? platformFor(hostArch()), where);
   } catch (err) {
@@ -77,7 +95,11 @@ function choosePlatform(index: ImageIndex, where: string, options: ReadImageOpti
 }
 
 /** Every image `root` reaches (indexes followed) and every blob, checked; artifacts that are no image are blobs only. */
-export async function readImages(store: BlobStore, root: Descriptor, where: string): Promise<{ images: Image[]; blobs: Descriptor[] }> {
+export async function readImages(
+  store: BlobStore,
+  root: Descriptor,
+  where: string,
+): Promise<{ images: Image[]; blobs: Descriptor[] }> {
   const images: Image[] = [];
   const blobs = new Map<string, Descriptor>();
   const blob = async (d: Descriptor) => {
@@ -140,7 +162,14 @@ export async function storeImageSet(input: StoreImagesInput): Promise<ImageSet> 
     root = index.descriptor;
     blobs.set(root.digest, root);
   }
-  return { name: input.name, tag: input.tag, root, images: [...input.images], blobs: sortedByDigest(blobs.values()), store };
+  return {
+    name: input.name,
+    tag: input.tag,
+    root,
+    images: [...input.images],
+    blobs: sortedByDigest(blobs.values()),
+    store,
+  };
 }
 
 function sortedByDigest(descriptors: Iterable<Descriptor>): Descriptor[] {

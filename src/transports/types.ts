@@ -9,7 +9,8 @@ import type { BlobStore } from '../store/blob-store.js';
 export type TransportName = 'oci' | 'oci-archive' | 'docker-archive' | 'registry';
 
 /** Where an opened image was read from: what lies beside it (SBOM files) or refers to it (referrers). */
-export type ImageOrigin = { kind: 'layout'; dir: string } | { kind: 'archive'; file: string } | { kind: 'registry'; reference: Reference };
+export type ImageOrigin =
+  { kind: 'layout'; dir: string } | { kind: 'archive'; file: string } | { kind: 'registry'; reference: Reference };
 
 /** An image opened from a reference: the image, where it came from, and how to let go of it. */
 export interface OpenedImage extends Image {

@@ -6,10 +6,7 @@ import { ancestorsOf, baseName, parentOf, resolveLinkTarget, toImagePath } from 
 const MAX_LINK_HOPS = 40;
 
 export type NewEntry =
-  | Omit<FileEntry, 'path'>
-  | Omit<DirEntry, 'path'>
-  | Omit<SymlinkEntry, 'path'>
-  | Omit<HardlinkEntry, 'path'>;
+  Omit<FileEntry, 'path'> | Omit<DirEntry, 'path'> | Omit<SymlinkEntry, 'path'> | Omit<HardlinkEntry, 'path'>;
 
 /**
  * The image's filesystem, built in memory. Adding an entry canonicalises its parent through the

@@ -19,7 +19,11 @@ export interface MergedUsrLink {
 }
 
 /** Creates the aliasing links in the tree (root-owned 0777 symlinks, origin: the shipping package). */
-export function addMergedUsrLinks(tree: FsTree, links: readonly MergedUsrLink[], versions?: ReadonlyMap<string, string>): void {
+export function addMergedUsrLinks(
+  tree: FsTree,
+  links: readonly MergedUsrLink[],
+  versions?: ReadonlyMap<string, string>,
+): void {
   for (const link of links) {
     const version = versions?.get(link.package);
     tree.add(link.path, {
@@ -42,9 +46,15 @@ export function assertNoAliasConflicts(tree: FsTree, links: readonly Pick<Merged
     const entry = tree.get(link.path);
     if (entry === undefined) continue;
     const sameLink =
-      entry.type === 'symlink' && resolveLinkTarget(entry.path, entry.target) === resolveLinkTarget(link.path, link.target);
+      entry.type === 'symlink' &&
+      resolveLinkTarget(entry.path, entry.target) === resolveLinkTarget(link.path, link.target);
     if (sameLink) continue;
-    const what = entry.type === 'dir' ? 'a real directory' : entry.type === 'symlink' ? `a symlink to ${entry.target}` : `a ${entry.type}`;
+    const what =
+      entry.type === 'dir'
+        ? 'a real directory'
+        : entry.type === 'symlink'
+          ? `a symlink to ${entry.target}`
+          : `a ${entry.type}`;
     throw buildError(
       `/${link.path} is ${what} (from ${describe(entry.origin)}), but the image's merged /usr needs ` +
         `/${link.path} -> ${link.target}`,

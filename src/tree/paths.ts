@@ -40,7 +40,5 @@ export function ancestorsOf(path: string): string[] {
 
 /** Where a symlink at `linkPath` with `target` points, as an image path (null above the root). */
 export function resolveLinkTarget(linkPath: string, target: string): string | null {
-  return target.startsWith('/')
-    ? toImagePath(target)
-    : toImagePath(posix.join(parentOf(linkPath), target));
+  return target.startsWith('/') ? toImagePath(target) : toImagePath(posix.join(parentOf(linkPath), target));
 }

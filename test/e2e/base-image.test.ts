@@ -58,7 +58,10 @@ describe('base images', () => {
       assert.deepEqual(c.Env, ['PATH=/app:/usr/bin', 'FROM_BASE=yes', 'APP=1']);
       assert.deepEqual(c.Labels, { layer: 'app' });
       assert.deepEqual(c.ExposedPorts, { '8080/tcp': {}, '9090/tcp': {} });
-      const manifest = (await import('node:fs')).readFileSync(join(out, 'blobs', 'sha256', app!.manifestDigest.slice(7)), 'utf8');
+      const manifest = (await import('node:fs')).readFileSync(
+        join(out, 'blobs', 'sha256', app!.manifestDigest.slice(7)),
+        'utf8',
+      );
       const annotations = (JSON.parse(manifest) as { annotations: Record<string, string> }).annotations;
       assert.equal(annotations['org.opencontainers.image.base.name'], ref);
       assert.equal(annotations['org.opencontainers.image.base.digest'], base!.manifestDigest);

@@ -43,13 +43,20 @@ describe('Debian packages on a base image (real mirror)', { skip: networkTestsSk
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   test('cc as a base + jq: no package layer twice, only jq and its libraries added, runs as nonroot, SBOM lists glibc', async () => {
-    const app = build('jq', 'name: t/jq\nbase: oci:../cc/out.oci\npackages: [jq]\nentrypoint: [/usr/bin/jq]\ncmd: ["-n", "{answer: (40 + 2)} | .answer"]\n');
+    const app = build(
+      'jq',
+      'name: t/jq\nbase: oci:../cc/out.oci\npackages: [jq]\nentrypoint: [/usr/bin/jq]\ncmd: ["-n", "{answer: (40 + 2)} | .answer"]\n',
+    );
     const [base] = layoutImages(join(dir, 'cc', 'out.oci'));
     const [image] = layoutImages(app.out);
     const blobName = (l: string) => l.slice(l.lastIndexOf('/') + 1);
     const digests = image!.layers.map(blobName);
     assert.equal(new Set(digests).size, digests.length, 'no layer twice');
-    assert.deepEqual(digests.slice(0, base!.layers.length), base!.layers.map(blobName), 'the base layers first, unchanged');
+    assert.deepEqual(
+      digests.slice(0, base!.layers.length),
+      base!.layers.map(blobName),
+      'the base layers first, unchanged',
+    );
     assert.deepEqual(image!.config.rootfs.diff_ids.slice(0, base!.layers.length), base!.config.rootfs.diff_ids);
     const inBase = await statusNames(base!, base!.layers);
     const added = await statusNames(image!, image!.layers.slice(base!.layers.length));
@@ -61,7 +68,9 @@ describe('Debian packages on a base image (real mirror)', { skip: networkTestsSk
     assert.equal(run.stderr, '');
     assert.equal(run.stdout, '42\n');
 
-    const spdx = JSON.parse(readFileSync(`${app.out}.spdx.json`, 'utf8')) as { packages: Array<{ name: string; comment?: string; externalRefs?: Array<{ referenceLocator: string }> }> };
+    const spdx = JSON.parse(readFileSync(`${app.out}.spdx.json`, 'utf8')) as {
+      packages: Array<{ name: string; comment?: string; externalRefs?: Array<{ referenceLocator: string }> }>;
+    };
     const libc6 = spdx.packages.find((p) => p.name === 'libc6');
     assert.match(libc6?.comment ?? '', /^from the base image /);
     assert.match(libc6?.externalRefs?.[0]?.referenceLocator ?? '', /^pkg:deb\/debian\/libc6@2\.36-/);
@@ -69,13 +78,19 @@ describe('Debian packages on a base image (real mirror)', { skip: networkTestsSk
     for (const n of [...inBase, ...added]) assert.ok(names.includes(n), `SBOM lists ${n}`);
   });
 
-  test('trim: closure on the cc base: jq finds the base\'s libc and runs; nothing of the base is written again', async () => {
-    const app = build('jq-closure', 'name: t/jq-closure\nbase: oci:../cc/out.oci\npackages: [jq]\nentrypoint: [/usr/bin/jq]\ntrim: closure\n');
+  test("trim: closure on the cc base: jq finds the base's libc and runs; nothing of the base is written again", async () => {
+    const app = build(
+      'jq-closure',
+      'name: t/jq-closure\nbase: oci:../cc/out.oci\npackages: [jq]\nentrypoint: [/usr/bin/jq]\ntrim: closure\n',
+    );
     const [base] = layoutImages(join(dir, 'cc', 'out.oci'));
     const [image] = layoutImages(app.out);
     const files = await imageFiles({ ...image!, layers: image!.layers.slice(base!.layers.length) });
     assert.ok(files.has('usr/bin/jq'));
-    assert.ok(![...files.keys()].some((p) => /libc\.so|ld-linux|libstdc\+\+/.test(p)), 'no base library in the added layers');
+    assert.ok(
+      ![...files.keys()].some((p) => /libc\.so|ld-linux|libstdc\+\+/.test(p)),
+      'no base library in the added layers',
+    );
     const run = runWithRunc(app.out, 'latest', { uid: 65532, gid: 65532, args: ['/usr/bin/jq', '-n', '1 + 41'] });
     assert.equal(run.stderr, '');
     assert.equal(run.stdout, '42\n');

@@ -75,8 +75,14 @@ binaries:
     assert.equal(run.stdout, NONROOT_LINE);
     // The image holds the interpreter and libc, but no shell or other host binaries.
     const files = listLayoutFiles(out);
-    assert.ok(files.some((f) => /(^|\/)libc\.so\.6$/.test(f)), 'libc.so.6 in the image');
-    assert.ok(files.some((f) => /ld-linux-x86-64\.so\.2$/.test(f)), 'the ELF interpreter in the image');
+    assert.ok(
+      files.some((f) => /(^|\/)libc\.so\.6$/.test(f)),
+      'libc.so.6 in the image',
+    );
+    assert.ok(
+      files.some((f) => /ld-linux-x86-64\.so\.2$/.test(f)),
+      'the ELF interpreter in the image',
+    );
     assert.ok(!files.some((f) => /(^|\/)bin\/(ba)?sh$/.test(f)), 'no shell in the image');
   });
 
@@ -107,7 +113,16 @@ binaries:
 
   test('docker-archive loads with podman load and copies with skopeo; oci-archive copies with skopeo', () => {
     const archive = join(dir, 'static-docker.tar');
-    const r = runPith(['build', join(dir, 'static.yaml'), '-o', archive, '--format', 'docker-archive', '--cache-dir', cache]);
+    const r = runPith([
+      'build',
+      join(dir, 'static.yaml'),
+      '-o',
+      archive,
+      '--format',
+      'docker-archive',
+      '--cache-dir',
+      cache,
+    ]);
     assert.equal(r.code, 0, r.stderr);
     const copied = join(dir, 'from-docker-archive');
     sh('skopeo', ['copy', `docker-archive:${archive}`, `oci:${copied}:copied`]);
@@ -121,7 +136,16 @@ binaries:
     assert.match(images, /e2e\/static:v1/);
 
     const ociArchive = join(dir, 'static-oci.tar');
-    const r2 = runPith(['build', join(dir, 'static.yaml'), '-o', ociArchive, '--format', 'oci-archive', '--cache-dir', cache]);
+    const r2 = runPith([
+      'build',
+      join(dir, 'static.yaml'),
+      '-o',
+      ociArchive,
+      '--format',
+      'oci-archive',
+      '--cache-dir',
+      cache,
+    ]);
     assert.equal(r2.code, 0, r2.stderr);
     const inspected = JSON.parse(sh('skopeo', ['inspect', `oci-archive:${ociArchive}:v1`])) as { Digest: string };
     assert.equal(inspected.Digest, lastLine(r2.stdout));
@@ -132,19 +156,30 @@ binaries:
     assert.equal(r.code, 0, r.stderr);
     const summary = JSON.parse(r.stdout) as { digest: string; images: Array<{ layers: Array<{ name: string }> }> };
     assert.match(summary.digest, /^sha256:/);
-    assert.deepEqual(summary.images[0]!.layers.map((l) => l.name), ['system', 'app']);
+    assert.deepEqual(
+      summary.images[0]!.layers.map((l) => l.name),
+      ['system', 'app'],
+    );
   });
 });
 
 /** Every path in every layer of a single-image layout. */
 export function listLayoutFiles(layout: string): string[] {
-  const index = JSON.parse(readFileSync(join(layout, 'index.json'), 'utf8')) as { manifests: Array<{ digest: string }> };
+  const index = JSON.parse(readFileSync(join(layout, 'index.json'), 'utf8')) as {
+    manifests: Array<{ digest: string }>;
+  };
   const blob = (d: string) => join(layout, 'blobs', 'sha256', d.replace('sha256:', ''));
-  const manifest = JSON.parse(readFileSync(blob(index.manifests[0]!.digest), 'utf8')) as { layers: Array<{ digest: string }> };
+  const manifest = JSON.parse(readFileSync(blob(index.manifests[0]!.digest), 'utf8')) as {
+    layers: Array<{ digest: string }>;
+  };
   const files: string[] = [];
   for (const layer of manifest.layers) {
     assert.ok(existsSync(blob(layer.digest)));
-    files.push(...sh('tar', ['-tzf', blob(layer.digest)]).split('\n').filter(Boolean));
+    files.push(
+      ...sh('tar', ['-tzf', blob(layer.digest)])
+        .split('\n')
+        .filter(Boolean),
+    );
   }
   return files;
 }

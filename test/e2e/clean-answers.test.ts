@@ -5,7 +5,16 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readlinkSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -19,7 +28,16 @@ before(() => {
   dir = mkdtempSync(join(tmpdir(), 'pith-clean-'));
   cache = join(dir, 'cache');
   writeFileSync(join(dir, 'pith.yaml'), SPEC);
-  const r = runPith(['build', join(dir, 'pith.yaml'), '-o', join(dir, 'real.oci'), '--cache-dir', cache, '-q', '--no-sbom']);
+  const r = runPith([
+    'build',
+    join(dir, 'pith.yaml'),
+    '-o',
+    join(dir, 'real.oci'),
+    '--cache-dir',
+    cache,
+    '-q',
+    '--no-sbom',
+  ]);
   assert.equal(r.code, 0, r.stderr);
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -49,7 +67,9 @@ test('-o through a symlink is explained, and neither the link nor its target is 
 
 test('a reader that closes stdout early (inspect | head) ends pith quietly, without a stack trace', async () => {
   for (let i = 0; i < 3; i++) {
-    const child = spawn(process.execPath, [PITH_BIN, 'inspect', join(dir, 'real.oci'), '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [PITH_BIN, 'inspect', join(dir, 'real.oci'), '--json'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     child.stdout.destroy(); // the reader is gone before pith writes
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
@@ -69,7 +89,16 @@ test('temporaries and unpack spools left by a killed run are removed by the next
   writeFileSync(temp, 'partial download');
   writeFileSync(join(spool, '0.bytes'), 'unpacked');
   for (const p of [temp, join(spool, '0.bytes'), spool]) utimesSync(p, old, old);
-  const r = runPith(['build', join(dir, 'pith.yaml'), '-o', join(dir, 'again.oci'), '--cache-dir', cache, '-q', '--no-sbom']);
+  const r = runPith([
+    'build',
+    join(dir, 'pith.yaml'),
+    '-o',
+    join(dir, 'again.oci'),
+    '--cache-dir',
+    cache,
+    '-q',
+    '--no-sbom',
+  ]);
   assert.equal(r.code, 0, r.stderr);
   assert.ok(!existsSync(temp), 'the partial download is gone');
   assert.ok(!existsSync(spool), 'the spool is gone');
@@ -77,7 +106,10 @@ test('temporaries and unpack spools left by a killed run are removed by the next
 
 test('inspect and audit escape control characters in paths taken from an image', () => {
   const spec = join(dir, 'escapes.yaml');
-  writeFileSync(spec, 'name: escapes\npaths:\n  - {path: "/evil\\e]0;pwned\\a\\nname", type: file, content: "x", mode: "4755"}\n');
+  writeFileSync(
+    spec,
+    'name: escapes\npaths:\n  - {path: "/evil\\e]0;pwned\\a\\nname", type: file, content: "x", mode: "4755"}\n',
+  );
   const out = join(dir, 'escapes.oci');
   const built = runPith(['build', spec, '-o', out, '--cache-dir', cache, '-q', '--no-sbom']);
   assert.equal(built.code, 0, built.stderr);

@@ -89,7 +89,10 @@ describe('layer compression read back by the real tools', () => {
   });
   after(async () => {
     await registry?.stop();
-    spawnSync('sh', ['-c', `for d in /sys/fs/cgroup/*/${cgroupParent} /sys/fs/cgroup/${cgroupParent}; do [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} \\; ; done; true`]);
+    spawnSync('sh', [
+      '-c',
+      `for d in /sys/fs/cgroup/*/${cgroupParent} /sys/fs/cgroup/${cgroupParent}; do [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} \\; ; done; true`,
+    ]);
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -97,7 +100,10 @@ describe('layer compression read back by the real tools', () => {
     const { manifest, diffIds, blob } = layout(built.gzip.layout);
     for (const [i, layer] of manifest.layers.entries()) {
       assert.equal(layer.mediaType, 'application/vnd.oci.image.layer.v1.tar+gzip');
-      const tar = sh('sh', ['-c', `gzip -dc < ${JSON.stringify(join(built.gzip.layout, 'blobs', 'sha256', layer.digest.slice(7)))} | sha256sum`]).split(' ')[0];
+      const tar = sh('sh', [
+        '-c',
+        `gzip -dc < ${JSON.stringify(join(built.gzip.layout, 'blobs', 'sha256', layer.digest.slice(7)))} | sha256sum`,
+      ]).split(' ')[0];
       assert.equal(`sha256:${tar}`, diffIds[i]);
     }
     const app = blob(manifest.layers.at(-1)!.digest);
@@ -114,7 +120,9 @@ describe('layer compression read back by the real tools', () => {
       const tar = sh('sh', ['-c', `zstd -dc < ${JSON.stringify(path)} | sha256sum`]).split(' ')[0];
       assert.equal(`sha256:${tar}`, diffIds[i]);
     }
-    const inspect = JSON.parse(runPith(['inspect', built.zstd.layout, '--json']).stdout) as { layers?: Array<{ uncompressedSize?: number }> };
+    const inspect = JSON.parse(runPith(['inspect', built.zstd.layout, '--json']).stdout) as {
+      layers?: Array<{ uncompressedSize?: number }>;
+    };
     const sizes = JSON.stringify(inspect);
     assert.match(sizes, /9437184|noise\.bin/, 'the 9 MiB file is listed: every frame was read');
     assert.notEqual(built.zstd.digest, built.gzip.digest);
@@ -124,7 +132,17 @@ describe('layer compression read back by the real tools', () => {
     const storage = join(dir, 'podman');
     const out = sh('podman', [
       ...podmanArgs(storage),
-      'run', '--rm', '--network=none', '--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024', '--runtime', 'runc', '--cgroup-parent', cgroupParent,
+      'run',
+      '--rm',
+      '--network=none',
+      '--ulimit',
+      'nofile=1024:1024',
+      '--ulimit',
+      'nproc=1024:1024',
+      '--runtime',
+      'runc',
+      '--cgroup-parent',
+      cgroupParent,
       `oci:${built.zstd.layout}:v1`,
     ]);
     assert.equal(out, `${MESSAGE}\n`);
@@ -132,11 +150,17 @@ describe('layer compression read back by the real tools', () => {
     sh('skopeo', ['copy', `oci:${built.zstd.layout}:v1`, `oci:${copy}:v1`]);
     const copied = layout(copy);
     assert.ok(copied.manifest.layers.every((l) => l.mediaType.endsWith('+zstd')));
-    assert.deepEqual(copied.manifest.layers.map((l) => l.digest), layout(built.zstd.layout).manifest.layers.map((l) => l.digest), 'the same blobs');
+    assert.deepEqual(
+      copied.manifest.layers.map((l) => l.digest),
+      layout(built.zstd.layout).manifest.layers.map((l) => l.digest),
+      'the same blobs',
+    );
   });
 
   test('zstd: bookworm umoci (0.4.7) refuses tar+zstd layers, as the README says', () => {
-    const r = spawnSync('umoci', ['unpack', '--image', `${built.zstd.layout}:v1`, join(dir, 'umoci-bundle')], { encoding: 'utf8' });
+    const r = spawnSync('umoci', ['unpack', '--image', `${built.zstd.layout}:v1`, join(dir, 'umoci-bundle')], {
+      encoding: 'utf8',
+    });
     assert.notEqual(r.status, 0);
     assert.match(r.stderr, /not correct mediatype: application\/vnd\.oci\.image\.layer\.v1\.tar\+zstd/);
   });
@@ -146,7 +170,9 @@ describe('layer compression read back by the real tools', () => {
     const pushed = runPith(['push', `${built.zstd.layout}:v1`, ref]);
     assert.equal(pushed.code, 0, pushed.stderr);
     assert.equal(lastLine(pushed.stdout), built.zstd.digest);
-    const inspected = JSON.parse(sh('skopeo', ['inspect', '--tls-verify=false', '--raw', `docker://${ref}`])) as Manifest;
+    const inspected = JSON.parse(
+      sh('skopeo', ['inspect', '--tls-verify=false', '--raw', `docker://${ref}`]),
+    ) as Manifest;
     assert.ok(inspected.layers.every((l) => l.mediaType.endsWith('+zstd')));
     const pulled = join(dir, 'pulled.oci');
     sh('skopeo', ['copy', '--src-tls-verify=false', `docker://${ref}`, `oci:${pulled}:v1`]);
@@ -156,13 +182,33 @@ describe('layer compression read back by the real tools', () => {
     sh('podman', [...podmanArgs(storage), 'pull', '--tls-verify=false', ref]);
     const out = sh('podman', [
       ...podmanArgs(storage),
-      'run', '--rm', '--network=none', '--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024', '--runtime', 'runc', '--cgroup-parent', cgroupParent, ref,
+      'run',
+      '--rm',
+      '--network=none',
+      '--ulimit',
+      'nofile=1024:1024',
+      '--ulimit',
+      'nproc=1024:1024',
+      '--runtime',
+      'runc',
+      '--cgroup-parent',
+      cgroupParent,
+      ref,
     ]);
     assert.equal(out, `${MESSAGE}\n`);
   });
 
   test('--compression overrides the spec; bad values are one-line errors with exit 2', () => {
-    const viaFlag = runPith(['build', join(dir, 'gzip.yaml'), '-o', join(dir, 'flag.oci'), '--cache-dir', cache, '--compression', 'zstd']);
+    const viaFlag = runPith([
+      'build',
+      join(dir, 'gzip.yaml'),
+      '-o',
+      join(dir, 'flag.oci'),
+      '--cache-dir',
+      cache,
+      '--compression',
+      'zstd',
+    ]);
     assert.equal(viaFlag.code, 0, viaFlag.stderr);
     assert.equal(lastLine(viaFlag.stdout), built.zstd.digest, 'the same image as compression: zstd in the spec');
     const badFlag = runPith(['build', join(dir, 'gzip.yaml'), '-o', join(dir, 'bad.oci'), '--compression', 'zstd:99']);

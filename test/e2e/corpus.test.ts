@@ -22,7 +22,10 @@ describe('corpus of real Debian packages', () => {
     const all = loadCorpus();
     assert.deepEqual(specRuleViolations(all), []);
     const names = new Set(all.map((e) => e.name));
-    assert.deepEqual(Object.keys(known).filter((n) => !names.has(n)), []);
+    assert.deepEqual(
+      Object.keys(known).filter((n) => !names.has(n)),
+      [],
+    );
   });
 
   for (const entry of entries) {

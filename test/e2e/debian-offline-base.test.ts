@@ -10,10 +10,26 @@ import assert from 'node:assert/strict';
 import { readFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createAptRepo, createTestKey, serveDirectory, type AptRepo, type FakePackage, type ServedDirectory } from '../helpers/apt-repo.js';
+import {
+  createAptRepo,
+  createTestKey,
+  serveDirectory,
+  type AptRepo,
+  type FakePackage,
+  type ServedDirectory,
+} from '../helpers/apt-repo.js';
 import { compileC } from '../helpers/compile.js';
 import { imageFiles, layoutImages } from '../helpers/layout.js';
-import { assertBuilt, assertRefused, lockedSet, readLock, runPithAsync, specYaml, writeSpecDir, type SpecDir } from '../helpers/offline-pith.js';
+import {
+  assertBuilt,
+  assertRefused,
+  lockedSet,
+  readLock,
+  runPithAsync,
+  specYaml,
+  writeSpecDir,
+  type SpecDir,
+} from '../helpers/offline-pith.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry-server.js';
 import { runWithRunc } from '../helpers/runtime.js';
 
@@ -29,7 +45,8 @@ int main(void) {
 }
 `;
 const MESSAGE = 'hello from the base\n';
-const MIT = 'Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n\nFiles: *\nCopyright: t\nLicense: Expat\n';
+const MIT =
+  'Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n\nFiles: *\nCopyright: t\nLicense: Expat\n';
 
 function libfoo(version: string): FakePackage {
   return {
@@ -52,7 +69,8 @@ describe('packages on a base image (offline repository)', () => {
   let keyring: string;
   let cache: string;
   let baseDir: SpecDir;
-  const build = (d: SpecDir, extra: string[] = [], out = d.out) => runPithAsync(['build', d.spec, '-o', out, '--cache-dir', cache, ...extra]);
+  const build = (d: SpecDir, extra: string[] = [], out = d.out) =>
+    runPithAsync(['build', d.spec, '-o', out, '--cache-dir', cache, ...extra]);
   const appSpec = (base: string, packages: string[], extra: string[] = []) =>
     specYaml({
       name: 't/app',
@@ -77,7 +95,12 @@ describe('packages on a base image (offline repository)', () => {
             components: {
               main: [
                 libfoo('1.0-1'),
-                { name: 'foo-tool', version: '1.0-1', depends: 'libfoo1 (>= 1.0)', files: [{ path: 'usr/bin/foo-tool', content: tool, mode: 0o755 }] },
+                {
+                  name: 'foo-tool',
+                  version: '1.0-1',
+                  depends: 'libfoo1 (>= 1.0)',
+                  files: [{ path: 'usr/bin/foo-tool', content: tool, mode: 0o755 }],
+                },
                 { name: 'needs-new', version: '1.0-1', depends: 'libfoo1 (>= 2.0)' },
                 { name: 'libbar1', version: '1.0-1' },
               ],
@@ -90,7 +113,11 @@ describe('packages on a base image (offline repository)', () => {
     );
     server = await serveDirectory(repo.root);
     registry = await startRegistry();
-    baseDir = writeSpecDir(dir, 'base', specYaml({ name: 't/base', url: server.url, suites: ['stable'], keyring, packages: ['libfoo1'] }));
+    baseDir = writeSpecDir(
+      dir,
+      'base',
+      specYaml({ name: 't/base', url: server.url, suites: ['stable'], keyring, packages: ['libfoo1'] }),
+    );
     assertBuilt(await build(baseDir));
   });
   after(async () => {
@@ -103,7 +130,10 @@ describe('packages on a base image (offline repository)', () => {
     const d = writeSpecDir(dir, 'app', appSpec('oci:../base/out.oci', ['foo-tool']));
     const r = await build(d);
     const digest = assertBuilt(r);
-    assert.match(r.stderr, /amd64: base image t\/base:latest@sha256:[0-9a-f]{12}: 1 Debian packages \(from its dpkg database\)/);
+    assert.match(
+      r.stderr,
+      /amd64: base image t\/base:latest@sha256:[0-9a-f]{12}: 1 Debian packages \(from its dpkg database\)/,
+    );
     assert.match(r.stderr, /amd64: resolved 1 packages not in the base image \(which has 1\)/);
     const [base] = layoutImages(baseDir.out);
     const [app] = layoutImages(d.out);
@@ -111,12 +141,23 @@ describe('packages on a base image (offline repository)', () => {
     assert.deepEqual(app!.config.rootfs.diff_ids.slice(0, base!.layers.length), base!.config.rootfs.diff_ids);
     assert.equal(app!.layers.length, base!.layers.length + 1);
     const added = await imageFiles({ ...app!, layers: app!.layers.slice(base!.layers.length) });
-    assert.deepEqual([...added.keys()].filter((p) => /libfoo|status\.d\//.test(p)).sort(), ['var/lib/dpkg/status.d/foo-tool', 'var/lib/dpkg/status.d/foo-tool.md5sums']);
+    assert.deepEqual([...added.keys()].filter((p) => /libfoo|status\.d\//.test(p)).sort(), [
+      'var/lib/dpkg/status.d/foo-tool',
+      'var/lib/dpkg/status.d/foo-tool.md5sums',
+    ]);
     assert.deepEqual(lockedSet(d.lock), ['foo-tool 1.0-1']);
     const baseRoot = JSON.parse(readFileSync(join(baseDir.out, 'index.json'), 'utf8')).manifests[0].digest as string;
     assert.deepEqual(readLock(d.lock).inputs.base, { ref: 'oci:../base/out.oci', digest: baseRoot });
 
-    const spdx = JSON.parse(readFileSync(`${d.out}.spdx.json`, 'utf8')) as { packages: Array<{ name: string; versionInfo: string; comment?: string; licenseDeclared: string; checksums?: unknown }> };
+    const spdx = JSON.parse(readFileSync(`${d.out}.spdx.json`, 'utf8')) as {
+      packages: Array<{
+        name: string;
+        versionInfo: string;
+        comment?: string;
+        licenseDeclared: string;
+        checksums?: unknown;
+      }>;
+    };
     const libfoo1 = spdx.packages.find((p) => p.name === 'libfoo1');
     assert.equal(libfoo1?.versionInfo, '1.0-1');
     assert.equal(libfoo1?.licenseDeclared, 'MIT');
@@ -157,12 +198,17 @@ describe('packages on a base image (offline repository)', () => {
     assertRefused(r, {
       code: 1,
       out: d.out,
-      message: /^pith: .*pith\.yaml:\d+:\d+: needs-new -> libfoo1 \(>= 2\.0\): the base image has libfoo1 1\.0-1, which does not satisfy it \(packages of the base are never replaced\)$/,
+      message:
+        /^pith: .*pith\.yaml:\d+:\d+: needs-new -> libfoo1 \(>= 2\.0\): the base image has libfoo1 1\.0-1, which does not satisfy it \(packages of the base are never replaced\)$/,
     });
   });
 
   test('the lock pins the base: a rebuilt base layout fails --frozen, and a plain build resolves again on the new one', async () => {
-    const moving = writeSpecDir(dir, 'moving', specYaml({ name: 't/moving', url: server.url, suites: ['stable'], keyring, packages: ['libfoo1'] }));
+    const moving = writeSpecDir(
+      dir,
+      'moving',
+      specYaml({ name: 't/moving', url: server.url, suites: ['stable'], keyring, packages: ['libfoo1'] }),
+    );
     assertBuilt(await build(moving));
     const d = writeSpecDir(dir, 'pinned', appSpec('oci:../moving/out.oci', ['foo-tool', 'libbar1']));
     assertBuilt(await build(d));
@@ -170,27 +216,52 @@ describe('packages on a base image (offline repository)', () => {
     const firstPin = readLock(d.lock).inputs.base!.digest;
 
     // The base now has libbar1 too: another image in the same layout.
-    writeFileSync(moving.spec, specYaml({ name: 't/moving', url: server.url, suites: ['stable'], keyring, packages: ['libfoo1', 'libbar1'] }));
+    writeFileSync(
+      moving.spec,
+      specYaml({ name: 't/moving', url: server.url, suites: ['stable'], keyring, packages: ['libfoo1', 'libbar1'] }),
+    );
     assertBuilt(await build(moving));
     const frozen = await build(d, ['--frozen'], join(d.dir, 'frozen.oci'));
-    assertRefused(frozen, { code: 2, out: join(d.dir, 'frozen.oci'), message: new RegExp(`no longer holds ${firstPin}, the image the lock pins`) });
+    assertRefused(frozen, {
+      code: 2,
+      out: join(d.dir, 'frozen.oci'),
+      message: new RegExp(`no longer holds ${firstPin}, the image the lock pins`),
+    });
 
     const r = await build(d, [], join(d.dir, 'rebased.oci'));
     assertBuilt(r);
-    assert.match(r.stderr, /does not match the spec \(base image oci:.*no longer holds sha256:[0-9a-f]{64}, the image the lock pins\): resolving again/);
+    assert.match(
+      r.stderr,
+      /does not match the spec \(base image oci:.*no longer holds sha256:[0-9a-f]{64}, the image the lock pins\): resolving again/,
+    );
     assert.deepEqual(lockedSet(d.lock), ['foo-tool 1.0-1'], 'libbar1 now comes with the base');
     assert.notEqual(readLock(d.lock).inputs.base!.digest, firstPin);
   });
 
   test('a base without a dpkg database: its SBOM (beside the layout, then as a registry referrer) lists what it has; a registry tag that moves stays pinned', async () => {
-    const bare = writeSpecDir(dir, 'bare', `name: t/bare\ntag: v1\npaths:\n  - {path: /usr/share/foo/message, type: file, content: ${JSON.stringify(MESSAGE)}}\n`);
+    const bare = writeSpecDir(
+      dir,
+      'bare',
+      `name: t/bare\ntag: v1\npaths:\n  - {path: /usr/share/foo/message, type: file, content: ${JSON.stringify(MESSAGE)}}\n`,
+    );
     assertBuilt(await build(bare));
     // Add libfoo1 to the SBOM pith wrote for it (as another tool's SBOM would list it).
     const sbomPath = `${bare.out}.spdx.json`;
     const doc = JSON.parse(readFileSync(sbomPath, 'utf8')) as { packages: object[] };
     doc.packages.push({
-      SPDXID: 'SPDXRef-Package-deb-libfoo1', name: 'libfoo1', versionInfo: '1.0-1', downloadLocation: 'NOASSERTION', filesAnalyzed: false,
-      licenseDeclared: 'MIT', externalRefs: [{ referenceCategory: 'PACKAGE-MANAGER', referenceType: 'purl', referenceLocator: 'pkg:deb/debian/libfoo1@1.0-1?arch=amd64&upstream=foo' }],
+      SPDXID: 'SPDXRef-Package-deb-libfoo1',
+      name: 'libfoo1',
+      versionInfo: '1.0-1',
+      downloadLocation: 'NOASSERTION',
+      filesAnalyzed: false,
+      licenseDeclared: 'MIT',
+      externalRefs: [
+        {
+          referenceCategory: 'PACKAGE-MANAGER',
+          referenceType: 'purl',
+          referenceLocator: 'pkg:deb/debian/libfoo1@1.0-1?arch=amd64&upstream=foo',
+        },
+      ],
     });
     writeFileSync(sbomPath, JSON.stringify(doc));
 
@@ -211,13 +282,20 @@ describe('packages on a base image (offline repository)', () => {
     assert.deepEqual(lockedSet(onRegistry.lock), ['foo-tool 1.0-1']);
 
     // Another image under the same tag: the lock keeps the first, until pith lock.
-    writeFileSync(bare.spec, `name: t/bare\ntag: v1\nlabels: {moved: "yes"}\npaths:\n  - {path: /usr/share/foo/message, type: file, content: ${JSON.stringify(MESSAGE)}}\n`);
+    writeFileSync(
+      bare.spec,
+      `name: t/bare\ntag: v1\nlabels: {moved: "yes"}\npaths:\n  - {path: /usr/share/foo/message, type: file, content: ${JSON.stringify(MESSAGE)}}\n`,
+    );
     assertBuilt(await build(bare));
     const moved = await runPithAsync(['push', `${bare.out}:v1`, ref, '--cache-dir', cache, '--no-sbom']);
     assert.equal(moved.code, 0, moved.stderr);
     assert.equal(assertBuilt(await build(onRegistry, ['--frozen'], join(onRegistry.dir, 'pinned.oci'))), firstDigest);
     const relock = await runPithAsync(['lock', onRegistry.spec, '--cache-dir', cache]);
     assert.equal(relock.code, 0, relock.stderr);
-    assert.deepEqual(lockedSet(onRegistry.lock), ['foo-tool 1.0-1', 'libfoo1 2.0-1'], 'the new base has no SBOM: libfoo1 is added (the newest)');
+    assert.deepEqual(
+      lockedSet(onRegistry.lock),
+      ['foo-tool 1.0-1', 'libfoo1 2.0-1'],
+      'the new base has no SBOM: libfoo1 is added (the newest)',
+    );
   });
 });

@@ -10,7 +10,15 @@ import { createHash } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { createAptRepo, createTestKey, serveDirectory, type AptRepo, type FakeFile, type RepoLayout, type ServedDirectory } from '../helpers/apt-repo.js';
+import {
+  createAptRepo,
+  createTestKey,
+  serveDirectory,
+  type AptRepo,
+  type FakeFile,
+  type RepoLayout,
+  type ServedDirectory,
+} from '../helpers/apt-repo.js';
 import { sh } from '../helpers/cli.js';
 import { compileC } from '../helpers/compile.js';
 import { imageFiles, layoutImages } from '../helpers/layout.js';
@@ -80,7 +88,13 @@ function imageLayout(hello: Buffer): RepoLayout {
               source: 'pith-tools',
               files: [{ path: 'usr/share/pith-tools/message', content: MESSAGE }],
             },
-            { name: 'extra-bin', version: '2.0-1', source: 'extra', depends: 'libextra1 (>= 2.0)', compression: 'zstd' },
+            {
+              name: 'extra-bin',
+              version: '2.0-1',
+              source: 'extra',
+              depends: 'libextra1 (>= 2.0)',
+              compression: 'zstd',
+            },
             { name: 'libextra1', version: '2.0-1', source: 'extra', compression: 'gzip' },
             { name: 'lonely', version: '0.1-1', compression: 'none' },
           ],
@@ -123,7 +137,12 @@ describe('image contents from an offline signed repository', () => {
 
     const [image] = layoutImages(d.out);
     assert.equal(image!.config.config.User, '65532:65532');
-    const withData = new Set(['etc/pith-tools.conf', 'var/lib/dpkg/status.d/pith-tools', 'var/lib/dpkg/status.d/pith-tools.md5sums', 'usr/share/pith-tools/message']);
+    const withData = new Set([
+      'etc/pith-tools.conf',
+      'var/lib/dpkg/status.d/pith-tools',
+      'var/lib/dpkg/status.d/pith-tools.md5sums',
+      'usr/share/pith-tools/message',
+    ]);
     const files = await imageFiles(image!, (p) => withData.has(p));
     const file = (path: string) => {
       const f = files.get(path);
@@ -135,8 +154,14 @@ describe('image contents from an offline signed repository', () => {
     assert.equal(bin.type, 'file');
     assert.equal(permissions(bin), 0o755);
     assert.ok(bin.data?.equals(hello), 'the program is byte-identical to the packaged one');
-    assert.deepEqual([file('usr/bin/pith-hello-link').type, file('usr/bin/pith-hello-link').linkname], ['symlink', 'pith-hello']);
-    assert.deepEqual([file('usr/bin/pith-hello-hard').type, file('usr/bin/pith-hello-hard').linkname], ['link', 'usr/bin/pith-hello']);
+    assert.deepEqual(
+      [file('usr/bin/pith-hello-link').type, file('usr/bin/pith-hello-link').linkname],
+      ['symlink', 'pith-hello'],
+    );
+    assert.deepEqual(
+      [file('usr/bin/pith-hello-hard').type, file('usr/bin/pith-hello-hard').linkname],
+      ['link', 'usr/bin/pith-hello'],
+    );
     assert.equal(permissions(file('usr/bin/pith-suid')), 0o4755);
     assert.equal(permissions(file('usr/bin/pith-sgid')), 0o2755);
     assert.equal(file('var/spool/pith').type, 'directory');
@@ -167,9 +192,11 @@ describe('image contents from an offline signed repository', () => {
     const run = runWithRunc(d.out, 'latest', { uid: 65532 });
     assert.equal(run.stderr, '');
     assert.equal(run.code, 0);
-    assert.equal(run.stdout, `${MESSAGE}uid=65532 gid=65532\nsuid=4755 spool=1777 owned=1000:1000/640\nspool writable\n`);
+    assert.equal(
+      run.stdout,
+      `${MESSAGE}uid=65532 gid=65532\nsuid=4755 spool=1777 owned=1000:1000/640\nspool writable\n`,
+    );
   });
-
 
   describe('reproducibility and a corrupted cache', () => {
     let d: SpecDir;
@@ -200,10 +227,22 @@ describe('image contents from an offline signed repository', () => {
       d = writeSpecDir(dir, 'repro', { ...base, packages });
       digest = assertBuilt(await runPithAsync(['build', d.spec, '-o', d.out, '--cache-dir', pristine]));
       lockText = readFileSync(d.lock, 'utf8');
-      assert.deepEqual(lockedSet(d.lock), ['extra-bin 2.0-1', 'libextra1 2.0-1', 'lonely 0.1-1', 'pith-tools 1.0-1', 'pith-tools-data 1.0-1']);
+      assert.deepEqual(lockedSet(d.lock), [
+        'extra-bin 2.0-1',
+        'libextra1 2.0-1',
+        'lonely 0.1-1',
+        'pith-tools 1.0-1',
+        'pith-tools-data 1.0-1',
+      ]);
       const [image] = layoutImages(d.out);
-      assert.equal(image!.layers.length, 5, 'three package layers (extra, lonely, pith-tools), effects (/run, /var/run -> /run) and system');
-      const manifest = JSON.parse(readFileSync(join(d.out, 'blobs', 'sha256', digest.slice(7)), 'utf8')) as { config: { digest: string } };
+      assert.equal(
+        image!.layers.length,
+        5,
+        'three package layers (extra, lonely, pith-tools), effects (/run, /var/run -> /run) and system',
+      );
+      const manifest = JSON.parse(readFileSync(join(d.out, 'blobs', 'sha256', digest.slice(7)), 'utf8')) as {
+        config: { digest: string };
+      };
       imageJson = [digest.slice(7), manifest.config.digest.slice(7)];
       packageLayers = image!.layers.slice(0, 3).map((path) => basename(path));
     });
@@ -227,21 +266,22 @@ describe('image contents from an offline signed repository', () => {
       const again = await rebuild(cache);
       assert.equal(again.digest, digest);
       assertLayoutIntact(again.out, digest);
-      assert.equal(server.log.slice(from).filter((req) => req.path.startsWith('/pool/')).length, 5, 'every corrupt .deb was downloaded again');
+      assert.equal(
+        server.log.slice(from).filter((req) => req.path.startsWith('/pool/')).length,
+        5,
+        'every corrupt .deb was downloaded again',
+      );
       assert.equal(again.r.stderr.match(/^amd64: cached .* is corrupt: .*downloading again$/gm)?.length, 5);
       assert.doesNotMatch(again.r.stderr, /\(cached\)/, 'no package layer was taken from the corrupt cache');
     });
 
-    test(
-      'corrupted cached manifest and config blobs: the output still holds the right bytes',
-      async () => {
-        const cache = cacheCopy();
-        for (const path of blobFiles(cache, imageJson)) flipByte(path);
-        const again = await rebuild(cache);
-        assert.equal(again.digest, digest);
-        assertLayoutIntact(again.out, digest);
-      },
-    );
+    test('corrupted cached manifest and config blobs: the output still holds the right bytes', async () => {
+      const cache = cacheCopy();
+      for (const path of blobFiles(cache, imageJson)) flipByte(path);
+      const again = await rebuild(cache);
+      assert.equal(again.digest, digest);
+      assertLayoutIntact(again.out, digest);
+    });
 
     test('a corrupted layer cache entry (layers/*.json: a broken file, a wrong blob digest) gives the same digest', async () => {
       const broken = cacheCopy();
@@ -253,22 +293,20 @@ describe('image contents from an offline signed repository', () => {
       assertLayoutIntact(first.out, digest);
 
       const wrongDigest = cacheCopy();
-      for (const path of filesIn(join(wrongDigest, 'layers'), (name) => name.endsWith('.json'))) flipHexDigit(path, 'digest');
+      for (const path of filesIn(join(wrongDigest, 'layers'), (name) => name.endsWith('.json')))
+        flipHexDigit(path, 'digest');
       const second = await rebuild(wrongDigest);
       assert.equal(second.digest, digest, 'entries naming a blob that is not there');
       assertLayoutIntact(second.out, digest);
     });
 
-    test(
-      'a corrupted layer cache entry with a wrong diffId gives the same digest',
-      async () => {
-        const cache = cacheCopy();
-        for (const path of filesIn(join(cache, 'layers'), (name) => name.endsWith('.json'))) flipHexDigit(path, 'diffId');
-        const again = await rebuild(cache);
-        assert.equal(again.digest, digest);
-        assertLayoutIntact(again.out, digest);
-      },
-    );
+    test('a corrupted layer cache entry with a wrong diffId gives the same digest', async () => {
+      const cache = cacheCopy();
+      for (const path of filesIn(join(cache, 'layers'), (name) => name.endsWith('.json'))) flipHexDigit(path, 'diffId');
+      const again = await rebuild(cache);
+      assert.equal(again.digest, digest);
+      assertLayoutIntact(again.out, digest);
+    });
 
     test('a corrupted index cache: pith lock downloads the indexes again and writes the same lock', async () => {
       const cache = cacheCopy();
@@ -280,7 +318,10 @@ describe('image contents from an offline signed repository', () => {
       assert.equal(r.code, 0, r.stderr);
       assert.equal(readFileSync(d.lock, 'utf8'), lockText);
       assert.deepEqual(
-        server.log.slice(from).filter((req) => req.path.includes('/binary-amd64/')).map((req) => `${req.status} ${req.path.replace(/[0-9a-f]{64}$/, '<sha256>')}`),
+        server.log
+          .slice(from)
+          .filter((req) => req.path.includes('/binary-amd64/'))
+          .map((req) => `${req.status} ${req.path.replace(/[0-9a-f]{64}$/, '<sha256>')}`),
         ['200 /dists/stable/main/binary-amd64/by-hash/SHA256/<sha256>'],
         'the index was downloaded again, by hash',
       );

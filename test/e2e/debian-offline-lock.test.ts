@@ -10,7 +10,16 @@ import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createAptRepo, createTestKey, serveDirectory, type AptRepo, type FakePackage, type RepoLayout, type ServedDirectory, type TestKey } from '../helpers/apt-repo.js';
+import {
+  createAptRepo,
+  createTestKey,
+  serveDirectory,
+  type AptRepo,
+  type FakePackage,
+  type RepoLayout,
+  type ServedDirectory,
+  type TestKey,
+} from '../helpers/apt-repo.js';
 import { imageFiles, layoutImages } from '../helpers/layout.js';
 import {
   assertBuilt,
@@ -33,8 +42,17 @@ const isIndexRequest = (path: string) => /\/(InRelease|Release(\.gpg)?|Packages(
 
 function lockLayout(libappVersion: string): RepoLayout {
   const main: FakePackage[] = [
-    { name: 'app', version: '1.0-1', depends: 'libapp (>= 1.0)', files: [{ path: 'usr/bin/app', content: '#!/bin/sh\n', mode: 0o755 }] },
-    { name: 'libapp', version: libappVersion, files: [{ path: 'usr/lib/libapp.so', content: `libapp ${libappVersion}\n` }] },
+    {
+      name: 'app',
+      version: '1.0-1',
+      depends: 'libapp (>= 1.0)',
+      files: [{ path: 'usr/bin/app', content: '#!/bin/sh\n', mode: 0o755 }],
+    },
+    {
+      name: 'libapp',
+      version: libappVersion,
+      files: [{ path: 'usr/lib/libapp.so', content: `libapp ${libappVersion}\n` }],
+    },
     { name: 'extra', version: '1.0-1' },
   ];
   return { suites: { stable: { components: { main } } } };
@@ -75,9 +93,21 @@ describe('lockfile against an offline signed repository', () => {
     assert.equal(r.stdout, `amd64: 2 packages\n${d.lock}\n`);
     const lock = readLock(d.lock);
     assert.equal(lock.lockfileVersion, 2);
-    assert.deepEqual(lock.inputs, { packages: ['app'], exclude: [], sources: [{ suites: ['stable'], components: ['main'] }], archs: ['amd64'] });
+    assert.deepEqual(lock.inputs, {
+      packages: ['app'],
+      exclude: [],
+      sources: [{ suites: ['stable'], components: ['main'] }],
+      archs: ['amd64'],
+    });
     const packagesGz = join(repo.root, 'dists', 'stable', 'main', 'binary-amd64', 'Packages.gz');
-    assert.deepEqual(lock.indexes, [{ suite: 'stable', path: 'main/binary-amd64/Packages.gz', sha256: sha256File(packagesGz), size: readFileSync(packagesGz).length }]);
+    assert.deepEqual(lock.indexes, [
+      {
+        suite: 'stable',
+        path: 'main/binary-amd64/Packages.gz',
+        sha256: sha256File(packagesGz),
+        size: readFileSync(packagesGz).length,
+      },
+    ]);
     assert.deepEqual(lock.archives, [{ suite: 'stable', codename: 'stable', signedBy: [key.fingerprint] }]);
     assert.ok(!readFileSync(d.lock, 'utf8').includes(server.url), 'the lock names no mirror');
     assert.deepEqual(lockedSet(d.lock), ['app 1.0-1', 'libapp 1.0-1']);
@@ -102,7 +132,10 @@ describe('lockfile against an offline signed repository', () => {
     const from = server.log.length;
     const r = await runPithAsync(['build', d.spec, '-o', out(), '--cache-dir', cache]);
     firstDigest = assertBuilt(r);
-    assert.deepEqual(requestsSince(from).sort(), [`/${repo.debs.get('app_1.0-1_amd64')!.filename}`, `/${repo.debs.get('libapp_1.0-1_amd64')!.filename}`]);
+    assert.deepEqual(requestsSince(from).sort(), [
+      `/${repo.debs.get('app_1.0-1_amd64')!.filename}`,
+      `/${repo.debs.get('libapp_1.0-1_amd64')!.filename}`,
+    ]);
     assert.doesNotMatch(r.stderr, /resolved|wrote .*pith\.lock/);
     assert.equal(readFileSync(d.lock, 'utf8'), lockText, 'the lock is untouched');
   });
@@ -122,12 +155,19 @@ describe('lockfile against an offline signed repository', () => {
     assert.equal(relock.code, 0, relock.stderr);
     assert.deepEqual(lockedSet(d.lock), ['app 1.0-1', 'libapp 1.1-1']);
     assert.equal(lockedEntry(d.lock, 'libapp').sha256, repo.debs.get('libapp_1.1-1_amd64')!.sha256);
-    assert.equal(lockedEntry(d.lock, 'app').sha256, repo.debs.get('app_1.0-1_amd64')!.sha256, 'app itself did not change');
+    assert.equal(
+      lockedEntry(d.lock, 'app').sha256,
+      repo.debs.get('app_1.0-1_amd64')!.sha256,
+      'app itself did not change',
+    );
 
     const output = out();
     const updated = assertBuilt(await runPithAsync(['build', d.spec, '-o', output, '--cache-dir', cache, '--frozen']));
     assert.notEqual(updated, firstDigest);
-    const files = await imageFiles(layoutImages(output)[0]!, (p) => p === 'var/lib/dpkg/status.d/libapp' || p === 'usr/lib/libapp.so');
+    const files = await imageFiles(
+      layoutImages(output)[0]!,
+      (p) => p === 'var/lib/dpkg/status.d/libapp' || p === 'usr/lib/libapp.so',
+    );
     assert.match(files.get('var/lib/dpkg/status.d/libapp')!.data!.toString(), /^Version: 1\.1-1$/m);
     assert.equal(files.get('usr/lib/libapp.so')!.data!.toString(), 'libapp 1.1-1\n');
   });
@@ -143,7 +183,9 @@ describe('lockfile against an offline signed repository', () => {
       assertRefused(r, {
         code: 2,
         out: output,
-        message: new RegExp(`^pith: ${escaped(d.lock)} does not match ${escaped(d.spec)} \\(${escaped(difference)}\\) \\(run pith lock, or build without --frozen\\)$`),
+        message: new RegExp(
+          `^pith: ${escaped(d.lock)} does not match ${escaped(d.spec)} \\(${escaped(difference)}\\) \\(run pith lock, or build without --frozen\\)$`,
+        ),
       });
       assert.equal(readFileSync(d.lock, 'utf8'), lockText, 'the lock is untouched');
       assert.deepEqual(requestsSince(from), [], 'nothing fetched');
@@ -157,7 +199,11 @@ describe('lockfile against an offline signed repository', () => {
 
     const none = writeSpecDir(dir, 'no-lock', base);
     const r = await runPithAsync(['build', none.spec, '-o', none.out, '--cache-dir', cache, '--frozen']);
-    assertRefused(r, { code: 2, out: none.out, message: /^pith: .*\/no-lock\/pith\.lock: no lockfile, and --frozen never resolves \(run pith lock first\)$/ });
+    assertRefused(r, {
+      code: 2,
+      out: none.out,
+      message: /^pith: .*\/no-lock\/pith\.lock: no lockfile, and --frozen never resolves \(run pith lock first\)$/,
+    });
     assert.ok(!existsSync(none.lock));
   });
 
@@ -166,7 +212,9 @@ describe('lockfile against an offline signed repository', () => {
     // a second mirror or a snapshot service would: only the .debs are fetched from it, checked
     // against the lock's hashes.
     const lockText = readFileSync(d.lock, 'utf8');
-    const reference = assertBuilt(await runPithAsync(['build', d.spec, '-o', out(), '--cache-dir', join(dir, 'cache-mirror-a'), '--frozen']));
+    const reference = assertBuilt(
+      await runPithAsync(['build', d.spec, '-o', out(), '--cache-dir', join(dir, 'cache-mirror-a'), '--frozen']),
+    );
     const www = join(dir, 'www-mirror');
     mkdirSync(join(www, 'archive', '20250101T000000Z'), { recursive: true });
     symlinkSync(repo.root, join(www, 'archive', '20250101T000000Z', 'debian'));
@@ -175,7 +223,15 @@ describe('lockfile against an offline signed repository', () => {
       const other = `${mirror.url}/archive/20250101T000000Z/debian`;
       writeFileSync(d.spec, specYaml({ ...base, url: other }));
       const output = out();
-      const r = await runPithAsync(['build', d.spec, '-o', output, '--cache-dir', join(dir, 'cache-mirror-b'), '--frozen']);
+      const r = await runPithAsync([
+        'build',
+        d.spec,
+        '-o',
+        output,
+        '--cache-dir',
+        join(dir, 'cache-mirror-b'),
+        '--frozen',
+      ]);
       assert.equal(assertBuilt(r), reference, 'same digest from the other mirror');
       assert.equal(readFileSync(d.lock, 'utf8'), lockText, 'the lock is untouched');
       assert.deepEqual(mirror.log.map((l) => l.path).sort(), [
@@ -190,7 +246,15 @@ describe('lockfile against an offline signed repository', () => {
       const bad = await serveDirectory(tampered);
       try {
         writeFileSync(d.spec, specYaml({ ...base, url: `${bad.url}/debian` }));
-        const refused = await runPithAsync(['build', d.spec, '-o', out(), '--cache-dir', join(dir, 'cache-mirror-c'), '--frozen']);
+        const refused = await runPithAsync([
+          'build',
+          d.spec,
+          '-o',
+          out(),
+          '--cache-dir',
+          join(dir, 'cache-mirror-c'),
+          '--frozen',
+        ]);
         assert.notEqual(refused.code, 0);
         assert.match(refused.stderr, /libapp.*(sha256|size)/);
       } finally {
@@ -206,16 +270,30 @@ describe('lockfile against an offline signed repository', () => {
     const lock = readLock(d.lock);
     const v1 = {
       lockfileVersion: 1,
-      inputs: { ...lock.inputs, sources: lock.inputs.sources.map((s) => ({ url: 'http://old-mirror.invalid/debian', ...s })) },
-      indexes: lock.indexes.map((i) => ({ url: `http://old-mirror.invalid/debian/dists/${i.suite}/${i.path}`, sha256: i.sha256, size: i.size })),
-      packages: { amd64: lock.packages['amd64']!.map((p) => ({ ...p, repository: 'http://old-mirror.invalid/debian' })) },
+      inputs: {
+        ...lock.inputs,
+        sources: lock.inputs.sources.map((s) => ({ url: 'http://old-mirror.invalid/debian', ...s })),
+      },
+      indexes: lock.indexes.map((i) => ({
+        url: `http://old-mirror.invalid/debian/dists/${i.suite}/${i.path}`,
+        sha256: i.sha256,
+        size: i.size,
+      })),
+      packages: {
+        amd64: lock.packages['amd64']!.map((p) => ({ ...p, repository: 'http://old-mirror.invalid/debian' })),
+      },
     };
     const lockText = readFileSync(d.lock, 'utf8');
     writeFileSync(d.lock, JSON.stringify(v1));
     try {
-      const reference = assertBuilt(await runPithAsync(['build', d.spec, '-o', out(), '--cache-dir', cache, '--frozen']));
+      const reference = assertBuilt(
+        await runPithAsync(['build', d.spec, '-o', out(), '--cache-dir', cache, '--frozen']),
+      );
       writeFileSync(d.lock, lockText);
-      assert.equal(assertBuilt(await runPithAsync(['build', d.spec, '-o', out(), '--cache-dir', cache, '--frozen'])), reference);
+      assert.equal(
+        assertBuilt(await runPithAsync(['build', d.spec, '-o', out(), '--cache-dir', cache, '--frozen'])),
+        reference,
+      );
     } finally {
       writeFileSync(d.lock, lockText);
     }
@@ -254,8 +332,17 @@ describe('a repository URL with a snapshot-style path prefix', () => {
       join(dir, 'www', ...PREFIX.split('/').filter(Boolean)),
       {
         suites: {
-          bookworm: { components: { main: [{ name: 'snap-hello', version: '1.0-1', depends: 'snap-data' }, { name: 'snap-data', version: '1.0-1', arch: 'all' }] } },
-          'bookworm-updates': { components: { main: [{ name: 'snap-hello', version: '1.0-2', depends: 'snap-data' }] } },
+          bookworm: {
+            components: {
+              main: [
+                { name: 'snap-hello', version: '1.0-1', depends: 'snap-data' },
+                { name: 'snap-data', version: '1.0-1', arch: 'all' },
+              ],
+            },
+          },
+          'bookworm-updates': {
+            components: { main: [{ name: 'snap-hello', version: '1.0-2', depends: 'snap-data' }] },
+          },
         },
       },
       key,
@@ -269,16 +356,26 @@ describe('a repository URL with a snapshot-style path prefix', () => {
   });
 
   test('resolves, downloads and builds like any other repository, every request under the prefix', async () => {
-    const d = writeSpecDir(dir, 'snap', { url: `${url}/`, suites: ['bookworm', 'bookworm-updates'], keyring, packages: ['snap-hello'] });
+    const d = writeSpecDir(dir, 'snap', {
+      url: `${url}/`,
+      suites: ['bookworm', 'bookworm-updates'],
+      keyring,
+      packages: ['snap-hello'],
+    });
     const r = await runPithAsync(['build', d.spec, '-o', d.out, '--cache-dir', join(dir, 'cache')]);
     const digest = assertBuilt(r);
     assert.deepEqual(lockedSet(d.lock), ['snap-data 1.0-1', 'snap-hello 1.0-2']);
     const hello = lockedEntry(d.lock, 'snap-hello');
-    assert.deepEqual([hello.suite, hello.filename], ['bookworm-updates', 'pool/main/s/snap-hello/snap-hello_1.0-2_amd64.deb']);
-    assert.deepEqual(readLock(d.lock).indexes.map((i) => `${i.suite}/${i.path}`).sort(), [
-      'bookworm-updates/main/binary-amd64/Packages.gz',
-      'bookworm/main/binary-amd64/Packages.gz',
-    ]);
+    assert.deepEqual(
+      [hello.suite, hello.filename],
+      ['bookworm-updates', 'pool/main/s/snap-hello/snap-hello_1.0-2_amd64.deb'],
+    );
+    assert.deepEqual(
+      readLock(d.lock)
+        .indexes.map((i) => `${i.suite}/${i.path}`)
+        .sort(),
+      ['bookworm-updates/main/binary-amd64/Packages.gz', 'bookworm/main/binary-amd64/Packages.gz'],
+    );
     assert.ok(server.log.length >= 6, 'two InRelease, two indexes, two packages');
     for (const req of server.log) {
       assert.ok(req.path.startsWith(`${PREFIX}/dists/`) || req.path.startsWith(`${PREFIX}/pool/`), req.path);
@@ -287,7 +384,15 @@ describe('a repository URL with a snapshot-style path prefix', () => {
     const files = await imageFiles(layoutImages(d.out)[0]!, (p) => p === 'var/lib/dpkg/status.d/snap-hello');
     assert.match(files.get('var/lib/dpkg/status.d/snap-hello')!.data!.toString(), /^Version: 1\.0-2$/m);
 
-    const fresh = await runPithAsync(['build', d.spec, '-o', join(d.dir, 'fresh.oci'), '--cache-dir', join(dir, 'cache-empty'), '--frozen']);
+    const fresh = await runPithAsync([
+      'build',
+      d.spec,
+      '-o',
+      join(d.dir, 'fresh.oci'),
+      '--cache-dir',
+      join(dir, 'cache-empty'),
+      '--frozen',
+    ]);
     assert.equal(assertBuilt(fresh), digest);
     assertLayoutIntact(join(d.dir, 'fresh.oci'), digest);
   });

@@ -8,11 +8,30 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createAptRepo, createTestKey, serveDirectory, type FakePackage, type RepoLayout, type ServedDirectory } from '../helpers/apt-repo.js';
+import {
+  createAptRepo,
+  createTestKey,
+  serveDirectory,
+  type FakePackage,
+  type RepoLayout,
+  type ServedDirectory,
+} from '../helpers/apt-repo.js';
 import { imageFiles, layoutImages } from '../helpers/layout.js';
-import { assertBuilt, assertRefused, lockedEntry, lockedSet, runPithAsync, writeSpecDir, type OfflineSpec } from '../helpers/offline-pith.js';
+import {
+  assertBuilt,
+  assertRefused,
+  lockedEntry,
+  lockedSet,
+  runPithAsync,
+  writeSpecDir,
+  type OfflineSpec,
+} from '../helpers/offline-pith.js';
 
-const pkg = (name: string, version: string, more: Partial<FakePackage> = {}): FakePackage => ({ name, version, ...more });
+const pkg = (name: string, version: string, more: Partial<FakePackage> = {}): FakePackage => ({
+  name,
+  version,
+  ...more,
+});
 
 /** Every relation the cases below need, in two suites; nothing outside it is ever reachable. */
 function resolutionLayout(): RepoLayout {
@@ -116,7 +135,10 @@ describe('resolution against an offline signed repository', () => {
   test('alternatives: the first satisfiable one, past a missing package and an impossible version', async () => {
     const { lock: path, r } = await lock(['alt-user']);
     assert.deepEqual(lockedSet(path), ['alt-second 1.0-1', 'alt-user 1.0-1']);
-    assert.match(r.stderr, /alt-user -> alt-missing \| libver \(>= 5\) \| alt-second \| alt-third: chose alt-second \(alt-missing, libver \(>= 5\) cannot be satisfied\)/);
+    assert.match(
+      r.stderr,
+      /alt-user -> alt-missing \| libver \(>= 5\) \| alt-second \| alt-third: chose alt-second \(alt-missing, libver \(>= 5\) cannot be satisfied\)/,
+    );
   });
 
   test('alternatives: the first one by default, an already-selected one when there is one', async () => {
@@ -135,8 +157,14 @@ describe('resolution against an offline signed repository', () => {
   test('virtual packages with several providers: the choice is printed on stderr', async () => {
     const { lock: path, r } = await lock(['needs-shell', 'needs-editor']);
     assert.deepEqual(lockedSet(path), ['ed-a 1.0-1', 'needs-editor 1.0-1', 'needs-shell 1.0-1', 'shell-b 2.0-1']);
-    assert.match(r.stderr, /^amd64: needs-shell -> virt-shell: virt-shell is provided by shell-a, shell-b; chose shell-b \(highest version\)$/m);
-    assert.match(r.stderr, /^amd64: needs-editor -> virt-editor: virt-editor is provided by ed-a, ed-b; chose ed-a \(Priority: important\)$/m);
+    assert.match(
+      r.stderr,
+      /^amd64: needs-shell -> virt-shell: virt-shell is provided by shell-a, shell-b; chose shell-b \(highest version\)$/m,
+    );
+    assert.match(
+      r.stderr,
+      /^amd64: needs-editor -> virt-editor: virt-editor is provided by ed-a, ed-b; chose ed-a \(Priority: important\)$/m,
+    );
   });
 
   test('virtual package: a provider that is already selected is kept', async () => {
@@ -203,7 +231,11 @@ describe('resolution against an offline signed repository', () => {
   test('an unsatisfiable version: an error naming the chain, exit 1, no image, no lockfile', async () => {
     const d = writeSpecDir(dir, 'unsat', spec(['unsat-top']));
     const r = await runPithAsync(['build', d.spec, '-o', d.out, '--cache-dir', cache]);
-    const line = assertRefused(r, { code: 1, out: d.out, message: /unsat-top -> unsat-a -> unsat-b \(>= 9\): only 2\.0-1, 1\.0-1 available$/ });
+    const line = assertRefused(r, {
+      code: 1,
+      out: d.out,
+      message: /unsat-top -> unsat-a -> unsat-b \(>= 9\): only 2\.0-1, 1\.0-1 available$/,
+    });
     assert.ok(line.startsWith(`pith: ${d.spec}:`), `the error names the spec and the requirement's place: ${line}`);
     assert.ok(!existsSync(d.lock), 'no lockfile');
   });
@@ -211,7 +243,11 @@ describe('resolution against an offline signed repository', () => {
   test('an unknown package: an error naming it and the suites searched, exit 1, no image, no lockfile', async () => {
     const d = writeSpecDir(dir, 'unknown', spec(['alt-a', 'no-such-package']));
     const r = await runPithAsync(['build', d.spec, '-o', d.out, '--cache-dir', cache]);
-    assertRefused(r, { code: 1, out: d.out, message: /^pith: .*pith\.yaml:\d+:\d+: no-such-package: no such package in stable, stable-updates \(amd64\)$/ });
+    assertRefused(r, {
+      code: 1,
+      out: d.out,
+      message: /^pith: .*pith\.yaml:\d+:\d+: no-such-package: no such package in stable, stable-updates \(amd64\)$/,
+    });
     assert.ok(!existsSync(d.lock), 'no lockfile');
   });
 
@@ -235,8 +271,16 @@ describe('resolution against an offline signed repository', () => {
       'uses-data 1.0-1',
     ]);
     const files = await imageFiles(layoutImages(d.out)[0]!);
-    const installed = [...files.keys()].filter((p) => /^var\/lib\/dpkg\/status\.d\/[^.]+$/.test(p)).map((p) => p.slice('var/lib/dpkg/status.d/'.length));
-    assert.deepEqual(installed.sort(), lockedSet(d.lock).map((line) => line.split(' ')[0]));
-    assert.ok(files.has('usr/share/rec-user/data') && !files.has('usr/share/rec-target/data'), 'the recommended package is not in the image');
+    const installed = [...files.keys()]
+      .filter((p) => /^var\/lib\/dpkg\/status\.d\/[^.]+$/.test(p))
+      .map((p) => p.slice('var/lib/dpkg/status.d/'.length));
+    assert.deepEqual(
+      installed.sort(),
+      lockedSet(d.lock).map((line) => line.split(' ')[0]),
+    );
+    assert.ok(
+      files.has('usr/share/rec-user/data') && !files.has('usr/share/rec-target/data'),
+      'the recommended package is not in the image',
+    );
   });
 });

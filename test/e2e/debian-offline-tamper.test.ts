@@ -27,9 +27,22 @@ import {
   type ServedDirectory,
   type TestKey,
 } from '../helpers/apt-repo.js';
-import { assertBuilt, assertRefused, lockedEntry, runPithAsync, writeSpecDir, type SpecDir } from '../helpers/offline-pith.js';
+import {
+  assertBuilt,
+  assertRefused,
+  lockedEntry,
+  runPithAsync,
+  writeSpecDir,
+  type SpecDir,
+} from '../helpers/offline-pith.js';
 
-const KINDS: MaliciousKind[] = ['absolute-path', 'dotdot-path', 'escaping-symlink', 'symlink-then-write', 'hardlink-outside'];
+const KINDS: MaliciousKind[] = [
+  'absolute-path',
+  'dotdot-path',
+  'escaping-symlink',
+  'symlink-then-write',
+  'hardlink-outside',
+];
 
 /** What pith must say about each hostile entry, after `unsafe entry "<name>" in data.tar: `. */
 const REASONS: Record<MaliciousKind, RegExp> = {
@@ -41,7 +54,14 @@ const REASONS: Record<MaliciousKind, RegExp> = {
 };
 
 function tamperLayout(): RepoLayout {
-  const one = (name: string, depends?: string) => ({ components: { main: [{ name, version: '1.0-1', ...(depends ? { depends } : {}) }, ...(depends ? [{ name: depends, version: '1.0-1' }] : [])] } });
+  const one = (name: string, depends?: string) => ({
+    components: {
+      main: [
+        { name, version: '1.0-1', ...(depends ? { depends } : {}) },
+        ...(depends ? [{ name: depends, version: '1.0-1' }] : []),
+      ],
+    },
+  });
   return {
     suites: {
       'sig-bad': one('sig-victim'),
@@ -66,7 +86,10 @@ describe('tampered repositories are refused', () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'pith-offline-tamper-'));
     cache = join(dir, 'cache');
-    [key, untrusted] = await Promise.all([createTestKey(join(dir, 'keys')), createTestKey(join(dir, 'keys'), 'Pith Untrusted')]);
+    [key, untrusted] = await Promise.all([
+      createTestKey(join(dir, 'keys')),
+      createTestKey(join(dir, 'keys'), 'Pith Untrusted'),
+    ]);
     repo = await createAptRepo(join(dir, 'repo'), tamperLayout(), key);
     server = await serveDirectory(repo.root);
     await tamperInReleaseSignature(repo, 'sig-bad');
@@ -92,9 +115,17 @@ describe('tampered repositories are refused', () => {
     const d = specFor('sig-bad', 'sig-bad', ['sig-victim']);
     const from = server.log.length;
     const r = await build(d);
-    assertRefused(r, { code: 1, out: d.out, message: /^pith: http:\/\/127\.0\.0\.1:\d+\/dists\/sig-bad\/InRelease: no valid signature by a trusted key \(/ });
+    assertRefused(r, {
+      code: 1,
+      out: d.out,
+      message: /^pith: http:\/\/127\.0\.0\.1:\d+\/dists\/sig-bad\/InRelease: no valid signature by a trusted key \(/,
+    });
     assert.ok(!existsSync(d.lock), 'no lockfile');
-    assert.deepEqual(requestsSince(from), ['/dists/sig-bad/InRelease'], 'nothing is fetched on the word of an unverified Release');
+    assert.deepEqual(
+      requestsSince(from),
+      ['/dists/sig-bad/InRelease'],
+      'nothing is fetched on the word of an unverified Release',
+    );
   });
 
   test('an InRelease validly signed by a key that is not in the keyring', async () => {
@@ -104,9 +135,13 @@ describe('tampered repositories are refused', () => {
     const line = assertRefused(r, {
       code: 1,
       out: d.out,
-      message: /^pith: http:\/\/127\.0\.0\.1:\d+\/dists\/sig-untrusted\/InRelease: no valid signature by a trusted key \(/,
+      message:
+        /^pith: http:\/\/127\.0\.0\.1:\d+\/dists\/sig-untrusted\/InRelease: no valid signature by a trusted key \(/,
     });
-    assert.ok(line.includes(untrusted.fingerprint.slice(-16)), `the error names the signing key ${untrusted.fingerprint.slice(-16)}: ${line}`);
+    assert.ok(
+      line.includes(untrusted.fingerprint.slice(-16)),
+      `the error names the signing key ${untrusted.fingerprint.slice(-16)}: ${line}`,
+    );
     assert.ok(!existsSync(d.lock), 'no lockfile');
     assert.deepEqual(requestsSince(from), ['/dists/sig-untrusted/InRelease']);
   });
@@ -118,10 +153,14 @@ describe('tampered repositories are refused', () => {
     assertRefused(r, {
       code: 1,
       out: d.out,
-      message: /^pith: http:\/\/127\.0\.0\.1:\d+\/dists\/index-bad\/main\/binary-amd64\/(by-hash\/SHA256\/[0-9a-f]{64}|Packages\.gz): index does not match the signed Release/,
+      message:
+        /^pith: http:\/\/127\.0\.0\.1:\d+\/dists\/index-bad\/main\/binary-amd64\/(by-hash\/SHA256\/[0-9a-f]{64}|Packages\.gz): index does not match the signed Release/,
     });
     assert.ok(!existsSync(d.lock), 'no lockfile');
-    assert.ok(!requestsSince(from).some((path) => path.startsWith('/pool/')), 'no package is fetched from a tampered index');
+    assert.ok(
+      !requestsSince(from).some((path) => path.startsWith('/pool/')),
+      'no package is fetched from a tampered index',
+    );
   });
 
   test('a .deb that does not match its index entry (same size, one byte changed)', async () => {
@@ -131,7 +170,12 @@ describe('tampered repositories are refused', () => {
     await replaceDeb(repo, 'deb-victim', bytes);
     const d = specFor('deb-bad', 'deb-bad', ['deb-victim']);
     const r = await build(d);
-    const line = assertRefused(r, { code: 1, out: d.out, message: /^pith: package deb-victim: package deb-victim 1\.0-1 from http:\/\/127\.0\.0\.1:\d+\/pool\/main\/d\/deb-victim\/deb-victim_1\.0-1_amd64\.deb does not match its index: / });
+    const line = assertRefused(r, {
+      code: 1,
+      out: d.out,
+      message:
+        /^pith: package deb-victim: package deb-victim 1\.0-1 from http:\/\/127\.0\.0\.1:\d+\/pool\/main\/d\/deb-victim\/deb-victim_1\.0-1_amd64\.deb does not match its index: /,
+    });
     assert.ok(line.includes(`expected sha256 ${deb.sha256} (${deb.size} bytes)`), line);
     assert.ok(!existsSync(join(cache, 'debs', 'sha256', deb.sha256)), 'nothing cached under the expected hash');
     leftLock.set('deb-bad', existsSync(d.lock));
@@ -148,7 +192,21 @@ describe('tampered repositories are refused', () => {
     // Another valid build of locked-pkg 1.0-1, with other contents.
     const other = await createAptRepo(
       join(dir, 'other-repo'),
-      { suites: { locked: { components: { main: [{ name: 'locked-pkg', version: '1.0-1', files: [{ path: 'usr/bin/locked', content: 'replaced\n', mode: 0o755 }] }] } } } },
+      {
+        suites: {
+          locked: {
+            components: {
+              main: [
+                {
+                  name: 'locked-pkg',
+                  version: '1.0-1',
+                  files: [{ path: 'usr/bin/locked', content: 'replaced\n', mode: 0o755 }],
+                },
+              ],
+            },
+          },
+        },
+      },
       key,
     );
     const replacement = readFileSync(other.debs.get('locked-pkg_1.0-1_amd64')!.path);
@@ -156,8 +214,16 @@ describe('tampered repositories are refused', () => {
 
     const refusedWith = async (cacheDir: string) => {
       const r = await build(d, cacheDir);
-      const line = assertRefused(r, { code: 1, out: d.out, message: /^pith: package locked-pkg: package locked-pkg 1\.0-1 from http:\/\/127\.0\.0\.1:\d+\/pool\/main\/l\/locked-pkg\/locked-pkg_1\.0-1_amd64\.deb does not match its index: / });
-      assert.ok(line.includes(`expected sha256 ${pinned.sha256} (${pinned.size} bytes)`), `the lock's sha256 is what the .deb is checked against: ${line}`);
+      const line = assertRefused(r, {
+        code: 1,
+        out: d.out,
+        message:
+          /^pith: package locked-pkg: package locked-pkg 1\.0-1 from http:\/\/127\.0\.0\.1:\d+\/pool\/main\/l\/locked-pkg\/locked-pkg_1\.0-1_amd64\.deb does not match its index: /,
+      });
+      assert.ok(
+        line.includes(`expected sha256 ${pinned.sha256} (${pinned.size} bytes)`),
+        `the lock's sha256 is what the .deb is checked against: ${line}`,
+      );
       assert.equal(readFileSync(d.lock, 'utf8'), lockText, 'the lock is unchanged');
     };
 
@@ -166,9 +232,18 @@ describe('tampered repositories are refused', () => {
     await refusedWith(join(dir, 'locked-cache-2'));
     // Pool file and index agree again (as after a re-signed re-upload): the lock still pins the old bytes.
     const from = server.log.length;
-    await addRawDebToRepo(repo, 'locked', 'main', replacement, { Package: 'locked-pkg', Version: '1.0-1', Architecture: 'amd64' });
+    await addRawDebToRepo(repo, 'locked', 'main', replacement, {
+      Package: 'locked-pkg',
+      Version: '1.0-1',
+      Architecture: 'amd64',
+    });
     await refusedWith(join(dir, 'locked-cache-3'));
-    assert.ok(!requestsSince(from).some((path) => path.includes('InRelease') || path.includes('Packages') || path.includes('by-hash')), 'the lock is used, no index is read');
+    assert.ok(
+      !requestsSince(from).some(
+        (path) => path.includes('InRelease') || path.includes('Packages') || path.includes('by-hash'),
+      ),
+      'the lock is used, no index is read',
+    );
   });
 
   for (const kind of KINDS) {
@@ -180,16 +255,20 @@ describe('tampered repositories are refused', () => {
       const entry = `unsafe entry ${JSON.stringify(maliciousEntryName(kind))} in data.tar: `;
       assert.ok(line.includes(entry), `names the hostile entry (${entry}): ${line}`);
       assert.match(line.slice(line.indexOf(entry) + entry.length), REASONS[kind]);
-      assert.ok(!existsSync('/etc/pith-evil-absolute') && !existsSync('/etc/pith-evil-dotdot') && !existsSync('/etc/pith-evil-through-link'));
+      assert.ok(
+        !existsSync('/etc/pith-evil-absolute') &&
+          !existsSync('/etc/pith-evil-dotdot') &&
+          !existsSync('/etc/pith-evil-through-link'),
+      );
       leftLock.set(kind, existsSync(d.lock));
     });
   }
 
-  test(
-    'a build refused for its .debs leaves no lockfile behind',
-    () => {
-      assert.equal(leftLock.size, 1 + KINDS.length, 'every .deb case ran');
-      assert.deepEqual([...leftLock].filter(([, left]) => left).map(([name]) => name), []);
-    },
-  );
+  test('a build refused for its .debs leaves no lockfile behind', () => {
+    assert.equal(leftLock.size, 1 + KINDS.length, 'every .deb case ran');
+    assert.deepEqual(
+      [...leftLock].filter(([, left]) => left).map(([name]) => name),
+      [],
+    );
+  });
 });

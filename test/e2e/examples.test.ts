@@ -17,7 +17,9 @@ before(() => {
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 test('examples/hello: echo with its libraries, as nonroot', () => {
-  const r = runPith(['build', 'examples/hello/pith.yaml', '-o', 'hello.oci', '--cache-dir', join(dir, 'cache')], { cwd: dir });
+  const r = runPith(['build', 'examples/hello/pith.yaml', '-o', 'hello.oci', '--cache-dir', join(dir, 'cache')], {
+    cwd: dir,
+  });
   assert.equal(r.code, 0, r.stderr);
   const run = runWithRunc(join(dir, 'hello.oci'), 'latest');
   assert.equal(run.stdout, 'hello from a pith image\n', run.stderr);
@@ -25,7 +27,9 @@ test('examples/hello: echo with its libraries, as nonroot', () => {
 
 test('examples/cc: a C++ program in the cc preset, as nonroot', () => {
   sh('g++', ['-O2', '-o', 'examples/cc/hello', 'examples/cc/hello.cc'], { cwd: dir });
-  const r = runPith(['build', 'examples/cc/pith.yaml', '-o', 'cc.oci', '--cache-dir', join(dir, 'cache')], { cwd: dir });
+  const r = runPith(['build', 'examples/cc/pith.yaml', '-o', 'cc.oci', '--cache-dir', join(dir, 'cache')], {
+    cwd: dir,
+  });
   assert.equal(r.code, 0, r.stderr);
   assert.match(lastLine(r.stdout), /^sha256:/);
   const run = runWithRunc(join(dir, 'cc.oci'), 'latest');

@@ -13,7 +13,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { createAptRepo, createTestKey, serveDirectory, type FakePackage, type ServedDirectory } from '../helpers/apt-repo.js';
+import {
+  createAptRepo,
+  createTestKey,
+  serveDirectory,
+  type FakePackage,
+  type ServedDirectory,
+} from '../helpers/apt-repo.js';
 import { PITH_BIN } from '../helpers/cli.js';
 import { networkTestsSkipped } from '../helpers/debian-mirror.js';
 import { assertBuilt, runPithAsync, specYaml, writeSpecDir } from '../helpers/offline-pith.js';
@@ -86,9 +92,11 @@ const PATHS = [
 const SPECS: Record<string, (repo: string) => string> = {
   'paths-gzip': () => ['name: golden/paths', ...PATHS, ''].join('\n'),
   'paths-zstd': () => ['name: golden/paths', ...PATHS, 'compression: zstd', ''].join('\n'),
-  'paths-two-archs': () => ['name: golden/paths', ...PATHS.map((l) => (l.startsWith('archs:') ? 'archs: [amd64, arm64]' : l)), ''].join('\n'),
+  'paths-two-archs': () =>
+    ['name: golden/paths', ...PATHS.map((l) => (l.startsWith('archs:') ? 'archs: [amd64, arm64]' : l)), ''].join('\n'),
   'debian-docs-gzip': (repo) => [repo, ...PATHS, ''].join('\n'),
-  'debian-none-gzip6': (repo) => [repo, ...PATHS, 'trim: none', 'compression: {algorithm: gzip, level: 6}', ''].join('\n'),
+  'debian-none-gzip6': (repo) =>
+    [repo, ...PATHS, 'trim: none', 'compression: {algorithm: gzip, level: 6}', ''].join('\n'),
   'debian-docs-zstd9': (repo) => [repo, ...PATHS, 'compression: "zstd:9"', ''].join('\n'),
 };
 
@@ -103,9 +111,19 @@ describe('golden digests', () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'pith-golden-'));
     const key = await createTestKey(join(dir, 'keys'));
-    const repo = await createAptRepo(join(dir, 'repo'), { suites: { stable: { components: { main: PACKAGES } } } }, key);
+    const repo = await createAptRepo(
+      join(dir, 'repo'),
+      { suites: { stable: { components: { main: PACKAGES } } } },
+      key,
+    );
     server = await serveDirectory(repo.root);
-    const repoLines = specYaml({ name: 'golden/debian', url: server.url, suites: ['stable'], keyring: key.keyringPath, packages: ['golden-app'] }).trimEnd();
+    const repoLines = specYaml({
+      name: 'golden/debian',
+      url: server.url,
+      suites: ['stable'],
+      keyring: key.keyringPath,
+      packages: ['golden-app'],
+    }).trimEnd();
     for (const [name, yaml] of Object.entries(SPECS)) specs.set(name, writeSpecDir(dir, name, yaml(repoLines)).spec);
   });
   after(async () => {
@@ -113,10 +131,23 @@ describe('golden digests', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const buildAll = async (run: (args: string[]) => Promise<{ code: number; stdout: string; stderr: string }>, cache: string): Promise<Digests> => {
+  const buildAll = async (
+    run: (args: string[]) => Promise<{ code: number; stdout: string; stderr: string }>,
+    cache: string,
+  ): Promise<Digests> => {
     const digests: Digests = {};
     for (const [name, spec] of specs) {
-      digests[name] = assertBuilt(await run(['build', spec, '-o', join(dir, `${name}-${cache}.oci`), '--cache-dir', join(dir, cache), '--no-sbom']));
+      digests[name] = assertBuilt(
+        await run([
+          'build',
+          spec,
+          '-o',
+          join(dir, `${name}-${cache}.oci`),
+          '--cache-dir',
+          join(dir, cache),
+          '--no-sbom',
+        ]),
+      );
     }
     return digests;
   };
@@ -127,7 +158,11 @@ describe('golden digests', () => {
     assert.deepEqual(await buildAll((args) => runPithAsync(args), 'cache-here-again'), here);
     if (process.env.PITH_UPDATE_GOLDEN) writeFileSync(FIXTURE, `${JSON.stringify(here, null, 2)}\n`);
     const golden = JSON.parse(readFileSync(FIXTURE, 'utf8')) as Digests;
-    assert.deepEqual(here, golden, 'a golden digest moved: if intended, PITH_UPDATE_GOLDEN=1 and say why in the commit');
+    assert.deepEqual(
+      here,
+      golden,
+      'a golden digest moved: if intended, PITH_UPDATE_GOLDEN=1 and say why in the commit',
+    );
   });
 
   describe("under Debian trixie's nodejs", { skip: networkTestsSkipped() }, () => {
@@ -140,7 +175,11 @@ describe('golden digests', () => {
     test('the same digests', async () => {
       assert.ok(node);
       assert.match(node.version, /^v20\./, 'a Node 20 of another build');
-      assert.notEqual(`${node.version} ${node.zlib}`, `${process.version} ${process.versions.zlib}`, 'really another Node build');
+      assert.notEqual(
+        `${node.version} ${node.zlib}`,
+        `${process.version} ${process.versions.zlib}`,
+        'really another Node build',
+      );
       const there = await buildAll((args) => node!.run([PITH_BIN, ...args], { mounts: [dir] }), 'cache-trixie');
       const golden = JSON.parse(readFileSync(FIXTURE, 'utf8')) as Digests;
       assert.deepEqual(there, golden);

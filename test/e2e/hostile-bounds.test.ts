@@ -14,7 +14,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
-import { addRawDebToRepo, createAptRepo, createTestKey, serveDirectory, type AptRepo, type ServedDirectory, type TestKey } from '../helpers/apt-repo.js';
+import {
+  addRawDebToRepo,
+  createAptRepo,
+  createTestKey,
+  serveDirectory,
+  type AptRepo,
+  type ServedDirectory,
+  type TestKey,
+} from '../helpers/apt-repo.js';
 import { pythonTar, writeAr } from '../helpers/deb-craft.js';
 import { writeSpecDir } from '../helpers/offline-pith.js';
 import { runPithMeasured, type MeasuredRun } from '../helpers/peak-rss.js';
@@ -75,7 +83,9 @@ function assertRefusedBounded(r: MeasuredRun, out: string, code: number, message
   assert.ok(!/internal error|\n\s+at /.test(r.stderr), r.stderr);
   assert.ok(!existsSync(out), 'nothing at the output path');
   assert.ok(r.peakMiB < maxMiB, `peak RSS ${r.peakMiB.toFixed(0)} MiB (limit ${maxMiB})`);
-  console.log(`refused with peak RSS ${r.peakMiB.toFixed(0)} MiB after ${(r.ms / 1000).toFixed(1)} s: ${lines[0]!.slice(0, 100)}`);
+  console.log(
+    `refused with peak RSS ${r.peakMiB.toFixed(0)} MiB after ${(r.ms / 1000).toFixed(1)} s: ${lines[0]!.slice(0, 100)}`,
+  );
 }
 
 describe('bounded under hostile input', () => {
@@ -89,19 +99,51 @@ describe('bounded under hostile input', () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'pith-hostile-'));
     key = await createTestKey(join(dir, 'keys'));
-    repo = await createAptRepo(join(dir, 'repo'), { suites: { base: { components: { main: [{ name: 'plain', version: '1' }] } } } }, key);
+    repo = await createAptRepo(
+      join(dir, 'repo'),
+      { suites: { base: { components: { main: [{ name: 'plain', version: '1' }] } } } },
+      key,
+    );
     // A bomb: 256 MiB of zeros in 256 KB, its control claiming 4 KiB.
-    await addRawDebToRepo(repo, 'bomb', 'main', debOf(control('bomb', 4), 'data.tar.gz', zeroTarGz(256 * MiB)), { Package: 'bomb', Version: '1', Architecture: 'all' });
+    await addRawDebToRepo(repo, 'bomb', 'main', debOf(control('bomb', 4), 'data.tar.gz', zeroTarGz(256 * MiB)), {
+      Package: 'bomb',
+      Version: '1',
+      Architecture: 'all',
+    });
     // The same bytes, honestly declared, against an absolute limit lowered for the test.
-    await addRawDebToRepo(repo, 'honest', 'main', debOf(control('big-zeros', 262_148), 'data.tar.gz', zeroTarGz(256 * MiB)), { Package: 'big-zeros', Version: '1', Architecture: 'all' });
+    await addRawDebToRepo(
+      repo,
+      'honest',
+      'main',
+      debOf(control('big-zeros', 262_148), 'data.tar.gz', zeroTarGz(256 * MiB)),
+      { Package: 'big-zeros', Version: '1', Architecture: 'all' },
+    );
     // A tiny tar followed by 256 MiB of zero "padding": no entry to count it against.
-    await addRawDebToRepo(repo, 'padding', 'main', debOf(control('padded', 4), 'data.tar.gz', zeroTarGz(10, 256 * MiB)), { Package: 'padded', Version: '1', Architecture: 'all' });
+    await addRawDebToRepo(
+      repo,
+      'padding',
+      'main',
+      debOf(control('padded', 4), 'data.tar.gz', zeroTarGz(10, 256 * MiB)),
+      { Package: 'padded', Version: '1', Architecture: 'all' },
+    );
     // An honest 100 MB package of incompressible bytes: it must build under the memory goal.
     const random = randomBytes(100 * MiB);
-    const honest = new Uint8Array(Buffer.concat([Buffer.from(tarHeader('./usr/share/big/blob', random.length)), random, Buffer.alloc(1024)]));
-    await addRawDebToRepo(repo, 'large', 'main', debOf(control('large', 102_405), 'data.tar.gz', gzipSync(honest, { level: 1 })), { Package: 'large', Version: '1', Architecture: 'all' });
+    const honest = new Uint8Array(
+      Buffer.concat([Buffer.from(tarHeader('./usr/share/big/blob', random.length)), random, Buffer.alloc(1024)]),
+    );
+    await addRawDebToRepo(
+      repo,
+      'large',
+      'main',
+      debOf(control('large', 102_405), 'data.tar.gz', gzipSync(honest, { level: 1 })),
+      { Package: 'large', Version: '1', Architecture: 'all' },
+    );
     // A pool file far larger than its index entry says (replaced after signing).
-    await addRawDebToRepo(repo, 'swapped', 'main', debOf(control('swapped', 4), 'data.tar.gz', zeroTarGz(10)), { Package: 'swapped', Version: '1', Architecture: 'all' });
+    await addRawDebToRepo(repo, 'swapped', 'main', debOf(control('swapped', 4), 'data.tar.gz', zeroTarGz(10)), {
+      Package: 'swapped',
+      Version: '1',
+      Architecture: 'all',
+    });
     const swapped = repo.debs.get('swapped_1_all')!.path;
     const fd = openSync(swapped, 'r+');
     ftruncateSync(fd, 1024 * MiB); // sparse: costs no disk
@@ -136,31 +178,60 @@ describe('bounded under hostile input', () => {
   const specFor = (name: string, suite: string, packages: string[], url = served.url) =>
     writeSpecDir(dir, name, { url, suites: [suite], keyring: key.keyringPath, packages });
   const build = (d: { spec: string; out: string }, env: NodeJS.ProcessEnv = {}) =>
-    runPithMeasured(['build', d.spec, '-o', d.out, '--cache-dir', join(dir, 'cache'), '--no-sbom'], { env, heapMiB: 256 });
+    runPithMeasured(['build', d.spec, '-o', d.out, '--cache-dir', join(dir, 'cache'), '--no-sbom'], {
+      env,
+      heapMiB: 256,
+    });
 
   test('an InRelease that never ends is cut off at the limit: one line naming the URL and the limit', async () => {
     const d = specFor('endless-inrelease', 'bookworm', ['x'], mirrorUrl);
     const r = await build(d);
-    assertRefusedBounded(r, d.out, 1, new RegExp(`^pith: GET ${mirrorUrl}/dists/bookworm/InRelease: the answer is larger than 16777216 bytes, the limit for an InRelease file .*PITH_MAX_INRELEASE_BYTES`), 200);
+    assertRefusedBounded(
+      r,
+      d.out,
+      1,
+      new RegExp(
+        `^pith: GET ${mirrorUrl}/dists/bookworm/InRelease: the answer is larger than 16777216 bytes, the limit for an InRelease file .*PITH_MAX_INRELEASE_BYTES`,
+      ),
+      200,
+    );
   });
 
   test('a .deb in the pool far larger than its index entry is cut off at the indexed size', async () => {
     const d = specFor('swapped', 'swapped', ['swapped']);
     const r = await build(d);
-    assertRefusedBounded(r, d.out, 1, /the answer is larger than \d+ bytes, the size its index entry gives for it/, 200);
+    assertRefusedBounded(
+      r,
+      d.out,
+      1,
+      /the answer is larger than \d+ bytes, the size its index entry gives for it/,
+      200,
+    );
   });
 
   test('a decompression bomb (256 MiB of zeros, Installed-Size 4 KiB) is refused before it is unpacked', async () => {
     const d = specFor('bomb', 'bomb', ['bomb']);
     const r = await build(d);
-    assertRefusedBounded(r, d.out, 1, /^pith: package bomb .*data\.tar\.gz unpacks to more than 1032 KiB \(2 x its Installed-Size of 4 KiB, plus 1 MiB\); refused \(its Installed-Size understates it; raise the limit with PITH_DEB_INSTALLED_SIZE_FACTOR/, 200);
+    assertRefusedBounded(
+      r,
+      d.out,
+      1,
+      /^pith: package bomb .*data\.tar\.gz unpacks to more than 1032 KiB \(2 x its Installed-Size of 4 KiB, plus 1 MiB\); refused \(its Installed-Size understates it; raise the limit with PITH_DEB_INSTALLED_SIZE_FACTOR/,
+      200,
+    );
     assert.ok(r.ms < 20_000, `refused after ${r.ms.toFixed(0)} ms`);
   });
 
   test('an honestly declared 256 MiB package over PITH_MAX_DEB_UNPACKED_BYTES is refused, naming the variable', async () => {
     const d = specFor('honest', 'honest', ['big-zeros']);
     const r = await build(d, { PITH_MAX_DEB_UNPACKED_BYTES: '64Mi' });
-    assertRefusedBounded(r, d.out, 1, /unpacks to more than 64 MiB \(the limit for one package\); refused \(raise the limit with PITH_MAX_DEB_UNPACKED_BYTES/, 200);
+    assertRefusedBounded(
+      r,
+      d.out,
+      1,
+      /unpacks to more than 64 MiB \(the limit for one package\); refused \(raise the limit with PITH_MAX_DEB_UNPACKED_BYTES/,
+      200,
+    );
   });
 
   test('256 MiB of zero padding after a tiny tar is refused as a bomb', async () => {
@@ -170,7 +241,11 @@ describe('bounded under hostile input', () => {
   });
 
   test('a 200,000-key spec is refused by size: exit 2 at once, little memory', async () => {
-    const d = writeSpecDir(dir, 'many-keys', `name: x\nlabels:\n${Array.from({ length: 200_000 }, (_, i) => `  k${i}: v${i}`).join('\n')}\n`);
+    const d = writeSpecDir(
+      dir,
+      'many-keys',
+      `name: x\nlabels:\n${Array.from({ length: 200_000 }, (_, i) => `  k${i}: v${i}`).join('\n')}\n`,
+    );
     const r = await build(d);
     assertRefusedBounded(r, d.out, 2, /the spec is larger than 1 MiB; refused/, 120);
     assert.ok(r.ms < 5000, `refused after ${r.ms.toFixed(0)} ms`);
@@ -185,4 +260,3 @@ describe('bounded under hostile input', () => {
     console.log(`100 MB package: peak RSS ${r.peakMiB.toFixed(0)} MiB, ${(r.ms / 1000).toFixed(1)} s`);
   });
 });
-

@@ -42,7 +42,9 @@ describe('pith inspect, diff and audit on built images', () => {
     return JSON.parse(r.stdout) as T;
   };
   const manifestLayers = (layout: string) => {
-    const index = JSON.parse(readFileSync(join(layout, 'index.json'), 'utf8')) as { manifests: Array<{ digest: string }> };
+    const index = JSON.parse(readFileSync(join(layout, 'index.json'), 'utf8')) as {
+      manifests: Array<{ digest: string }>;
+    };
     return readBlobJson<{ layers: Array<{ digest: string; size: number }> }>(layout, index.manifests[0]!.digest).layers;
   };
 
@@ -61,12 +63,21 @@ describe('pith inspect, diff and audit on built images', () => {
   test('inspect static: packages match the lockfile, layers match the manifest, largest files and os-release are right', async () => {
     const { out } = built['static']!;
     const r = json<ImageReport>(['inspect', out, '--json']);
-    assert.deepEqual(r.packages.map((p) => [p.name, p.version]), lockPackages('static'));
+    assert.deepEqual(
+      r.packages.map((p) => [p.name, p.version]),
+      lockPackages('static'),
+    );
     assert.ok(r.packages.length >= 5);
     const layers = manifestLayers(out);
-    assert.deepEqual(r.layers.map((l) => [l.digest, l.compressedSize]), layers.map((l) => [l.digest, l.size]));
+    assert.deepEqual(
+      r.layers.map((l) => [l.digest, l.compressedSize]),
+      layers.map((l) => [l.digest, l.size]),
+    );
     for (const p of r.packages) {
-      assert.ok(r.layers.some((l) => l.packages.includes(p.name)), `${p.name} is in a layer`);
+      assert.ok(
+        r.layers.some((l) => l.packages.includes(p.name)),
+        `${p.name} is in a layer`,
+      );
       assert.ok(r.layers[p.layer - 1]!.packages.includes(p.name), `${p.name}'s status entry is in its layer`);
       assert.ok(p.files > 0, `${p.name} owns files`);
     }
@@ -75,15 +86,24 @@ describe('pith inspect, diff and audit on built images', () => {
     assert.equal(r.platform, `linux/${hostArch()}`);
     // The 10 largest files, computed independently from the layer tars.
     const files = await imageFiles(layoutImages(out)[0]!, () => true);
-    const sizes = [...files.values()].filter((f) => f.type === 'file').map((f) => ({ path: `/${f.path}`, size: f.data!.length }));
+    const sizes = [...files.values()]
+      .filter((f) => f.type === 'file')
+      .map((f) => ({ path: `/${f.path}`, size: f.data!.length }));
     sizes.sort((a, b) => b.size - a.size || (a.path < b.path ? -1 : 1));
-    assert.deepEqual(r.largestFiles.map((f) => [f.path, f.size]), sizes.slice(0, 10).map((f) => [f.path, f.size]));
+    assert.deepEqual(
+      r.largestFiles.map((f) => [f.path, f.size]),
+      sizes.slice(0, 10).map((f) => [f.path, f.size]),
+    );
     assert.equal(r.totals.files, sizes.length);
-    assert.equal(r.totals.size, sizes.reduce((n, f) => n + f.size, 0));
+    assert.equal(
+      r.totals.size,
+      sizes.reduce((n, f) => n + f.size, 0),
+    );
     // Text output names the same things.
     const text = runPith(['inspect', `oci:${out}:latest`]);
     assert.equal(text.code, 0, text.stderr);
-    for (const [name, version] of lockPackages('static')) assert.match(text.stdout, new RegExp(`^  ${name} ${version.replace(/[.+]/g, '\\$&')}$`, 'm'));
+    for (const [name, version] of lockPackages('static'))
+      assert.match(text.stdout, new RegExp(`^  ${name} ${version.replace(/[.+]/g, '\\$&')}$`, 'm'));
     assert.match(text.stdout, /^layers: \d+$/m);
     assert.match(text.stdout, /^os: +debian 12/m);
   });
@@ -97,16 +117,30 @@ describe('pith inspect, diff and audit on built images', () => {
     assert.ok(r.layers.every((l) => l.packages.length === 0));
     assert.ok(r.largestFiles.some((f) => f.path === '/usr/bin/echo'));
     assert.deepEqual(r.config.entrypoint, ['/usr/bin/echo', 'hi']);
-    const audit = runPith(['audit', out, '--deny', 'shell,package-manager,setuid,setgid,world-writable,root-user', '--max-packages', '0']);
+    const audit = runPith([
+      'audit',
+      out,
+      '--deny',
+      'shell,package-manager,setuid,setgid,world-writable,root-user',
+      '--max-packages',
+      '0',
+    ]);
     assert.equal(audit.code, 0, audit.stderr + audit.stdout);
   });
 
-  test('diff static cc: exactly the lockfiles\' extra packages, and the size delta per layer', () => {
+  test("diff static cc: exactly the lockfiles' extra packages, and the size delta per layer", () => {
     const d = json<ImageDiff>(['diff', built['static']!.out, built['cc']!.out, '--json']);
     const staticNames = new Set(lockPackages('static').map(([n]) => n));
     const added = lockPackages('cc').filter(([n]) => !staticNames.has(n));
-    assert.deepEqual(d.packages.added.map((p) => [p.name, p.version]), added);
-    for (const n of ['libc6', 'libssl3', 'libgcc-s1', 'gcc-12-base', 'libgomp1', 'libstdc++6']) assert.ok(d.packages.added.some((p) => p.name === n), n);
+    assert.deepEqual(
+      d.packages.added.map((p) => [p.name, p.version]),
+      added,
+    );
+    for (const n of ['libc6', 'libssl3', 'libgcc-s1', 'gcc-12-base', 'libgomp1', 'libstdc++6'])
+      assert.ok(
+        d.packages.added.some((p) => p.name === n),
+        n,
+      );
     assert.deepEqual(d.packages.removed, []);
     assert.deepEqual(d.packages.changed, []);
     assert.ok(d.files.added.includes('/var/lib/dpkg/status.d/libc6'));
@@ -114,7 +148,9 @@ describe('pith inspect, diff and audit on built images', () => {
     const a = manifestLayers(built['static']!.out);
     const b = manifestLayers(built['cc']!.out);
     assert.equal(d.layers.length, Math.max(a.length, b.length));
-    d.layers.forEach((l, i) => assert.equal(l.compressedDelta, (b[i]?.size ?? 0) - (a[i]?.size ?? 0), `layer ${i + 1}`));
+    d.layers.forEach((l, i) =>
+      assert.equal(l.compressedDelta, (b[i]?.size ?? 0) - (a[i]?.size ?? 0), `layer ${i + 1}`),
+    );
     const sum = (ls: typeof a) => ls.reduce((n, l) => n + l.size, 0);
     assert.equal(d.total.compressedDelta, sum(b) - sum(a));
     assert.ok(d.total.uncompressedDelta > 0);
@@ -126,14 +162,25 @@ describe('pith inspect, diff and audit on built images', () => {
 
   test('audit: the debug image has the busybox shell and fails --deny shell (exit 3); static passes --deny shell,setuid', () => {
     const dbg = json<AuditReport>(['audit', built['debug']!.out, '--json']);
-    assert.ok(dbg.shells.some((s) => s.path === '/busybox/sh'), JSON.stringify(dbg.shells));
-    assert.ok(dbg.shells.some((s) => s.path === '/bin/busybox' && s.type === 'file'), 'the busybox binary itself');
+    assert.ok(
+      dbg.shells.some((s) => s.path === '/busybox/sh'),
+      JSON.stringify(dbg.shells),
+    );
+    assert.ok(
+      dbg.shells.some((s) => s.path === '/bin/busybox' && s.type === 'file'),
+      'the busybox binary itself',
+    );
     assert.ok(dbg.packages > 0);
     assert.deepEqual(dbg.violations, []);
     const denied = runPith(['audit', built['debug']!.out, '--deny', 'shell']);
     assert.equal(denied.code, 3, denied.stderr);
     assert.match(denied.stderr, /^pith: audit: denied shell: \/busybox\/sh$/m);
-    assert.ok(denied.stderr.trim().split('\n').every((l) => l.startsWith('pith: audit: denied shell: ')));
+    assert.ok(
+      denied.stderr
+        .trim()
+        .split('\n')
+        .every((l) => l.startsWith('pith: audit: denied shell: ')),
+    );
     const ok = runPith(['audit', built['static']!.out, '--deny', 'shell,setuid']);
     assert.equal(ok.code, 0, ok.stderr);
     assert.match(ok.stdout, /^shells: none$/m);
@@ -154,7 +201,11 @@ describe('pith inspect, diff and audit on built images', () => {
     for (const ref of [`docker-archive:${built['static-tar']!.out}`, built['static-tar']!.out]) {
       const r = json<ImageReport>(['inspect', ref, '--json']);
       assert.deepEqual(r.packages, fromLayout.packages, ref);
-      assert.deepEqual(r.layers.map((l) => l.digest), fromLayout.layers.map((l) => l.digest), ref);
+      assert.deepEqual(
+        r.layers.map((l) => l.digest),
+        fromLayout.layers.map((l) => l.digest),
+        ref,
+      );
     }
     let registry: TestRegistry | undefined;
     try {
@@ -167,19 +218,25 @@ describe('pith inspect, diff and audit on built images', () => {
       assert.deepEqual(r.layers, fromLayout.layers);
       assert.equal(r.manifestDigest, fromLayout.manifestDigest);
       const d = json<ImageDiff>(['diff', built['static']!.out, `docker://${ref}`, '--json']);
-      assert.deepEqual([d.packages.added, d.packages.removed, d.files.added, d.files.removed, d.files.changed], [[], [], [], [], []]);
+      assert.deepEqual(
+        [d.packages.added, d.packages.removed, d.files.added, d.files.removed, d.files.changed],
+        [[], [], [], [], []],
+      );
       assert.ok(d.layers.every((l) => l.same));
     } finally {
       await registry?.stop();
     }
   });
 
-  test('a multi-platform layout: the host\'s image by default, another with --platform', () => {
+  test("a multi-platform layout: the host's image by default, another with --platform", () => {
     const lock = JSON.parse(readFileSync(built['multi']!.lock, 'utf8')) as Lockfile;
     for (const arch of ['amd64', 'arm64']) {
       const r = json<ImageReport>(['inspect', built['multi']!.out, '--json', '--platform', `linux/${arch}`]);
       assert.match(r.platform, new RegExp(`^linux/${arch}`));
-      assert.deepEqual(r.packages.map((p) => [p.name, p.version, p.architecture]), lock.packages[arch]!.map((p) => [p.name, p.version, p.architecture]).sort());
+      assert.deepEqual(
+        r.packages.map((p) => [p.name, p.version, p.architecture]),
+        lock.packages[arch]!.map((p) => [p.name, p.version, p.architecture]).sort(),
+      );
       const image = layoutImages(built['multi']!.out).find((i) => i.platform.architecture === arch)!;
       assert.equal(r.manifestDigest, image.manifestDigest);
     }
@@ -202,7 +259,13 @@ describe('pith inspect, diff and audit on built images', () => {
     assert.equal(wrongPlatform.code, 1);
     assert.match(wrongPlatform.stderr, new RegExp(`^pith: .* has no image for ${other}`));
     assert.equal(wrongPlatform.stderr.trim().split('\n').length, 1);
-    for (const args of [['inspect'], ['diff', built['static']!.out], ['audit', built['static']!.out, '--deny', 'bogus'], ['audit', built['static']!.out, '--max-packages', 'x'], ['inspect', built['static']!.out, '--nope']]) {
+    for (const args of [
+      ['inspect'],
+      ['diff', built['static']!.out],
+      ['audit', built['static']!.out, '--deny', 'bogus'],
+      ['audit', built['static']!.out, '--max-packages', 'x'],
+      ['inspect', built['static']!.out, '--nope'],
+    ]) {
       const r = runPith(args);
       assert.equal(r.code, 2, args.join(' '));
       assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);

@@ -92,21 +92,28 @@ describe('install effects with real Debian packages', () => {
     const lock = existsSync(join(d, 'pith.lock')) ? readFileSync(join(d, 'pith.lock'), 'utf8') : '';
     return { out, dir: d, stderr: r.stderr, lock };
   };
-  const passwd = async (out: string) => (await imageFiles(layoutImages(out)[0]!, (p) => p === 'etc/passwd' || p === 'etc/group'));
+  const passwd = async (out: string) =>
+    await imageFiles(layoutImages(out)[0]!, (p) => p === 'etc/passwd' || p === 'etc/group');
 
   test("nginx: Debian's nginx.conf (user www-data, /run/nginx.pid) serves the default page its postinst installs", async () => {
     const port = freePort();
     const d = join(dir, 'nginx');
     mkdirSync(d, { recursive: true });
     // The spec's own site replaces the default one (port 80) the postinst enabled.
-    writeFileSync(join(d, 'site'), `server { listen 127.0.0.1:${port}; root /var/www/html; index index.nginx-debian.html; }\n`);
+    writeFileSync(
+      join(d, 'site'),
+      `server { listen 127.0.0.1:${port}; root /var/www/html; index index.nginx-debian.html; }\n`,
+    );
     const { out, stderr } = build(
       'nginx',
       `name: t/nginx\npackages: [nginx]\nentrypoint: [/usr/sbin/nginx, -g, "daemon off;"]\nfiles:\n  - {src: site, dest: /etc/nginx/sites-available/pith}\npaths:\n  - {path: /etc/nginx/sites-enabled/default, type: symlink, target: /etc/nginx/sites-available/pith}\n`,
     );
     assert.doesNotMatch(stderr, /warning/, 'nothing nginx needs is left out');
     const files = await passwd(out);
-    assert.match(files.get('etc/passwd')!.data!.toString(), /^www-data:x:33:33:www-data:\/var\/www:\/usr\/sbin\/nologin$/m);
+    assert.match(
+      files.get('etc/passwd')!.data!.toString(),
+      /^www-data:x:33:33:www-data:\/var\/www:\/usr\/sbin\/nologin$/m,
+    );
     assert.match(files.get('etc/group')!.data!.toString(), /^adm:x:4:$/m);
     const server = startWithRunc(out, 'latest', { hostNetwork: true, dockerCapabilities: true });
     try {
@@ -128,21 +135,33 @@ describe('install effects with real Debian packages', () => {
     assert.match(stderr, /effects: redis-tools: system user redis \(uid \d+, gid \d+, home \/var\/lib\/redis\)/);
     const [image] = layoutImages(out);
     const files = await passwd(out);
-    const line = /^redis:x:(\d+):(\d+)::\/var\/lib\/redis:\/usr\/sbin\/nologin$/m.exec(files.get('etc/passwd')!.data!.toString());
+    const line = /^redis:x:(\d+):(\d+)::\/var\/lib\/redis:\/usr\/sbin\/nologin$/m.exec(
+      files.get('etc/passwd')!.data!.toString(),
+    );
     assert.ok(line, 'redis in /etc/passwd');
     assert.equal(image!.config.config.User, `${line[1]}:${line[2]}`, 'user: redis resolved through the image passwd');
     const server = startWithRunc(out, 'latest', { hostNetwork: true });
     try {
       assert.equal(await until('redis answers', () => talk(port, 'PING\r\n')), '+PONG\r\n');
-      assert.equal(await talk(port, 'SET pith works\r\nSAVE\r\n'), '+OK\r\n+OK\r\n', 'SAVE writes dump.rdb into /var/lib/redis as redis');
+      assert.equal(
+        await talk(port, 'SET pith works\r\nSAVE\r\n'),
+        '+OK\r\n+OK\r\n',
+        'SAVE writes dump.rdb into /var/lib/redis as redis',
+      );
     } finally {
       await server.stop();
     }
   });
 
   test('psql through /usr/bin/psql: the Essential perl-base its #!/usr/bin/perl needs is brought, and pinned', async () => {
-    const { out, stderr, lock } = build('psql', 'name: t/psql\npackages: [postgresql-client-15]\nentrypoint: [/usr/bin/psql]\n');
-    assert.match(stderr, /perl-base: brought \(essential, but \/usr\/share\/postgresql-common\/pg_wrapper needs \/usr\/bin\/perl, which it ships\)/);
+    const { out, stderr, lock } = build(
+      'psql',
+      'name: t/psql\npackages: [postgresql-client-15]\nentrypoint: [/usr/bin/psql]\n',
+    );
+    assert.match(
+      stderr,
+      /perl-base: brought \(essential, but \/usr\/share\/postgresql-common\/pg_wrapper needs \/usr\/bin\/perl, which it ships\)/,
+    );
     assert.match(stderr, /dpkg: not installed \(dpkg is the package manager/);
     assert.doesNotMatch(stderr, /assumed present/);
     assert.match(lock, /"name":"perl-base"/);
@@ -151,7 +170,15 @@ describe('install effects with real Debian packages', () => {
     assert.equal(run.stderr, '');
     assert.match(run.stdout, /^psql \(PostgreSQL\) 15\.\d+/);
     // The lock is the resolution: a frozen build needs no index and gives the same image.
-    const again = runPith(['build', join(dir, 'psql', 'pith.yaml'), '-o', join(dir, 'psql', 'again.oci'), '--cache-dir', cache, '--frozen']);
+    const again = runPith([
+      'build',
+      join(dir, 'psql', 'pith.yaml'),
+      '-o',
+      join(dir, 'psql', 'again.oci'),
+      '--cache-dir',
+      cache,
+      '--frozen',
+    ]);
     assert.equal(again.code, 0, again.stderr);
   });
 
@@ -159,27 +186,81 @@ describe('install effects with real Debian packages', () => {
     const d = join(dir, 'java');
     mkdirSync(d, { recursive: true });
     const o = (args: string[]) => sh('openssl', args, { cwd: d });
-    o(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=pith java test CA']);
+    o([
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.crt',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=pith java test CA',
+    ]);
     o(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'srv.key', '-out', 'srv.csr', '-subj', '/CN=localhost']);
     writeFileSync(join(d, 'san.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
-    o(['x509', '-req', '-in', 'srv.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'srv.crt', '-days', '2', '-extfile', 'san.ext']);
+    o([
+      'x509',
+      '-req',
+      '-in',
+      'srv.csr',
+      '-CA',
+      'ca.crt',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      'srv.crt',
+      '-days',
+      '2',
+      '-extfile',
+      'san.ext',
+    ]);
     writeFileSync(join(d, 'Fetch.java'), JAVA_FETCH);
     sh('javac', ['--release', '17', '-d', join(d, 'classes'), join(d, 'Fetch.java')]);
     const { out, stderr } = build(
       'java',
       `name: t/java\npackages: [openjdk-17-jre-headless]\nenv: {LANG: C.UTF-8}\nentrypoint: [/usr/bin/java]\nfiles:\n  - {src: ca.crt, dest: /usr/share/ca-certificates/pith-test/ca.crt}\n  - {src: classes/Fetch.class, dest: /app/Fetch.class}\n`,
     );
-    assert.match(stderr, /effects: openjdk-17-jre-headless: alternative java: \/usr\/bin\/java -> \/usr\/lib\/jvm\/java-17-openjdk-amd64\/bin\/java/);
-    assert.match(stderr, /effects: ca-certificates-java: Java trust store \/etc\/ssl\/certs\/java\/cacerts with \d{3} certificates/);
+    assert.match(
+      stderr,
+      /effects: openjdk-17-jre-headless: alternative java: \/usr\/bin\/java -> \/usr\/lib\/jvm\/java-17-openjdk-amd64\/bin\/java/,
+    );
+    assert.match(
+      stderr,
+      /effects: ca-certificates-java: Java trust store \/etc\/ssl\/certs\/java\/cacerts with \d{3} certificates/,
+    );
     const version = runWithRunc(out, 'latest', { uid: 65532, args: ['/usr/bin/java', '-version'] });
     assert.equal(version.code, 0, version.stderr);
     assert.match(version.stderr, /^openjdk version "17\./);
     const port = freePort();
     let server: ChildProcess | undefined;
     try {
-      server = spawn('openssl', ['s_server', '-quiet', '-www', '-accept', String(port), '-cert', join(d, 'srv.crt'), '-key', join(d, 'srv.key')], { stdio: 'ignore' });
+      server = spawn(
+        'openssl',
+        [
+          's_server',
+          '-quiet',
+          '-www',
+          '-accept',
+          String(port),
+          '-cert',
+          join(d, 'srv.crt'),
+          '-key',
+          join(d, 'srv.key'),
+        ],
+        { stdio: 'ignore' },
+      );
       await new Promise((r) => setTimeout(r, 800));
-      const fetch = runWithRunc(out, 'latest', { uid: 65532, hostNetwork: true, args: ['/usr/bin/java', '-cp', '/app', 'Fetch', `https://localhost:${port}/`] });
+      const fetch = runWithRunc(out, 'latest', {
+        uid: 65532,
+        hostNetwork: true,
+        args: ['/usr/bin/java', '-cp', '/app', 'Fetch', `https://localhost:${port}/`],
+      });
       assert.equal(fetch.code, 0, fetch.stderr + fetch.stdout);
       const [trusted, status, encoding] = fetch.stdout.trim().split(' ');
       assert.ok(Number(trusted) > 100, `${trusted} trusted CAs`);
@@ -194,7 +275,13 @@ describe('install effects with real Debian packages', () => {
     const { out, stderr, lock } = build('python3', 'name: t/python3\npreset: python3\nvariants: [nonroot]\n');
     assert.match(stderr, /libc-bin: brought \(the environment names C\.UTF-8/);
     assert.match(lock, /"name":"libc-bin"/);
-    const run = runWithRunc(out, 'latest', { args: ['/usr/bin/python3', '-c', 'import locale; print(locale.setlocale(locale.LC_ALL, ""), locale.getpreferredencoding())'] });
+    const run = runWithRunc(out, 'latest', {
+      args: [
+        '/usr/bin/python3',
+        '-c',
+        'import locale; print(locale.setlocale(locale.LC_ALL, ""), locale.getpreferredencoding())',
+      ],
+    });
     assert.equal(run.stderr, '');
     assert.equal(run.stdout, 'C.UTF-8 UTF-8\n');
   });
@@ -207,25 +294,48 @@ describe('install effects with real Debian packages', () => {
     assert.equal(warned.code, 0, warned.stderr);
     const lines = warned.stderr.trim().split('\n');
     assert.equal(lines.length, 1, warned.stderr);
-    assert.match(lines[0]!, /^pith: warning: amd64: ssl-cert: "make-ssl-cert generate-default-snakeoil" \(postinst line \d+\); pith does not emulate this: if the image needs it, add it to the spec \(files:, paths: or accounts:\)$/);
-    const strict = runPith(['build', join(d, 'pith.yaml'), '-o', join(d, 'strict.oci'), '--cache-dir', cache, '-q', '--strict']);
+    assert.match(
+      lines[0]!,
+      /^pith: warning: amd64: ssl-cert: "make-ssl-cert generate-default-snakeoil" \(postinst line \d+\); pith does not emulate this: if the image needs it, add it to the spec \(files:, paths: or accounts:\)$/,
+    );
+    const strict = runPith([
+      'build',
+      join(d, 'pith.yaml'),
+      '-o',
+      join(d, 'strict.oci'),
+      '--cache-dir',
+      cache,
+      '-q',
+      '--strict',
+    ]);
     assert.equal(strict.code, 1);
     assert.match(strict.stderr, /^pith: warning: amd64: ssl-cert: /);
-    assert.match(strict.stderr.trim().split('\n').pop()!, /^pith: --strict: amd64: ssl-cert: "make-ssl-cert generate-default-snakeoil"/);
+    assert.match(
+      strict.stderr.trim().split('\n').pop()!,
+      /^pith: --strict: amd64: ssl-cert: "make-ssl-cert generate-default-snakeoil"/,
+    );
     assert.ok(!existsSync(join(d, 'strict.oci')), 'no output');
   });
 
   test('a glibc program from binaries: resolves uid 65532 by name (the host NSS modules nsswitch.conf names come along), trimmed or not', async () => {
     const program = compileC(dir, 'who', GETPWUID_C);
     for (const trim of ['docs', 'closure']) {
-      const { out, stderr } = build(`who-${trim}`, `name: t/who\nentrypoint: [/app/who]\ntrim: ${trim}\nbinaries:\n  - {src: ${program}, dest: /app/who}\n`);
+      const { out, stderr } = build(
+        `who-${trim}`,
+        `name: t/who\nentrypoint: [/app/who]\ntrim: ${trim}\nbinaries:\n  - {src: ${program}, dest: /app/who}\n`,
+      );
       assert.match(stderr, /effects: nss: libnss_compat\.so\.2/);
       const run = runWithRunc(out, 'latest', { uid: 65532 });
       assert.equal(run.stderr, '');
       assert.equal(run.stdout, 'nonroot nonroot /home/nonroot\n', trim);
       const [image] = layoutImages(out);
-      const history = (image!.config as unknown as { history: Array<{ created_by?: string }> }).history.map((h) => h.created_by ?? '');
-      assert.ok(history.some((h) => h.startsWith('pith: install effects')), `${trim}: an effects layer (${history.join(' | ')})`);
+      const history = (image!.config as unknown as { history: Array<{ created_by?: string }> }).history.map(
+        (h) => h.created_by ?? '',
+      );
+      assert.ok(
+        history.some((h) => h.startsWith('pith: install effects')),
+        `${trim}: an effects layer (${history.join(' | ')})`,
+      );
     }
   });
 });

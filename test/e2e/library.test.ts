@@ -51,7 +51,10 @@ describe('the library through its public entry point', () => {
     assert.match(digest, /^sha256:[0-9a-f]{64}$/);
 
     const layout = join(app, 'greeting.oci');
-    const inspected = JSON.parse(sh('skopeo', ['inspect', `oci:${layout}:latest`])) as { Digest: string; Layers: string[] };
+    const inspected = JSON.parse(sh('skopeo', ['inspect', `oci:${layout}:latest`])) as {
+      Digest: string;
+      Layers: string[];
+    };
     assert.equal(inspected.Digest, digest, 'the layout holds the image build() returned');
     assert.ok(inspected.Layers.length > 0);
     const bundle = join(dir, 'bundle');

@@ -68,11 +68,44 @@ describe('language presets (real mirror)', { skip: networkTestsSkipped() }, () =
     before(async () => {
       // A CA only the spec knows, and a loopback server with a certificate it signed.
       const o = (args: string[]) => sh('openssl', args, { cwd: dir });
-      o(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=pith java test CA']);
+      o([
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        'ca.key',
+        '-out',
+        'ca.crt',
+        '-days',
+        '2',
+        '-subj',
+        '/CN=pith java test CA',
+      ]);
       o(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'srv.key', '-out', 'srv.csr', '-subj', '/CN=localhost']);
       writeFileSync(join(dir, 'san.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
-      o(['x509', '-req', '-in', 'srv.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'srv.crt', '-days', '2', '-extfile', 'san.ext']);
-      server = createServer({ key: readFileSync(join(dir, 'srv.key')), cert: readFileSync(join(dir, 'srv.crt')) }, (_req, res) => res.end('hello over TLS'));
+      o([
+        'x509',
+        '-req',
+        '-in',
+        'srv.csr',
+        '-CA',
+        'ca.crt',
+        '-CAkey',
+        'ca.key',
+        '-CAcreateserial',
+        '-out',
+        'srv.crt',
+        '-days',
+        '2',
+        '-extfile',
+        'san.ext',
+      ]);
+      server = createServer(
+        { key: readFileSync(join(dir, 'srv.key')), cert: readFileSync(join(dir, 'srv.crt')) },
+        (_req, res) => res.end('hello over TLS'),
+      );
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       port = (server.address() as AddressInfo).port;
       writeFileSync(join(dir, 'HttpsProbe.java'), HTTPS_PROBE_JAVA);
@@ -103,11 +136,19 @@ describe('language presets (real mirror)', { skip: networkTestsSkipped() }, () =
       // Waits for the Java trust store effect (/etc/ssl/certs/java/cacerts from the CA bundle, the spec's CA in it).
       const url = `https://127.0.0.1:${port}/`;
       const { out } = build('java17', javaSpec(true));
-      const ok = await startWithRunc(out, 'latest', { args: ['java', '/app/HttpsProbe.java', url], hostNetwork: true, timeoutMs: 120_000 }).done;
+      const ok = await startWithRunc(out, 'latest', {
+        args: ['java', '/app/HttpsProbe.java', url],
+        hostNetwork: true,
+        timeoutMs: 120_000,
+      }).done;
       assert.equal(ok.stderr, '');
       assert.equal(ok.stdout, '200 hello over TLS\n');
       const { out: noCa } = build('java17-no-ca', javaSpec(false));
-      const refused = await startWithRunc(noCa, 'latest', { args: ['java', '/app/HttpsProbe.java', url], hostNetwork: true, timeoutMs: 120_000 }).done;
+      const refused = await startWithRunc(noCa, 'latest', {
+        args: ['java', '/app/HttpsProbe.java', url],
+        hostNetwork: true,
+        timeoutMs: 120_000,
+      }).done;
       assert.notEqual(refused.code, 0);
       assert.match(refused.stderr, /PKIX path building failed|unable to find valid certification path/);
     });
@@ -115,12 +156,18 @@ describe('language presets (real mirror)', { skip: networkTestsSkipped() }, () =
 
   test('nodejs (bookworm): an http server in the image answers the host, as nonroot', async () => {
     writeFileSync(join(dir, 'server.js'), NODE_SERVER_JS);
-    const { out } = build('nodejs', 'name: t/nodejs\npreset: nodejs\nvariants: [nonroot]\nfiles:\n  - {src: ../server.js, dest: /app/server.js}\n');
+    const { out } = build(
+      'nodejs',
+      'name: t/nodejs\npreset: nodejs\nvariants: [nonroot]\nfiles:\n  - {src: ../server.js, dest: /app/server.js}\n',
+    );
     const [image] = layoutImages(out);
     const entrypoint = (image!.config.config as { Entrypoint?: string[] }).Entrypoint;
     assert.deepEqual(entrypoint, ['/usr/bin/node']);
     const port = await freePort();
-    const container = startWithRunc(out, 'latest', { args: [...entrypoint!, '/app/server.js', String(port)], hostNetwork: true });
+    const container = startWithRunc(out, 'latest', {
+      args: [...entrypoint!, '/app/server.js', String(port)],
+      hostNetwork: true,
+    });
     try {
       let body = '';
       for (let i = 0; i < 100 && body === ''; i++) {
@@ -139,7 +186,9 @@ describe('language presets (real mirror)', { skip: networkTestsSkipped() }, () =
 
   test('python3 (bookworm): distutils imports, as nonroot', () => {
     const { out } = build('python3', 'name: t/python3\npreset: python3\nvariants: [nonroot]\n');
-    const run = runWithRunc(out, 'latest', { args: ['/usr/bin/python3', '-W', 'ignore::DeprecationWarning', '-c', PY_DISTUTILS] });
+    const run = runWithRunc(out, 'latest', {
+      args: ['/usr/bin/python3', '-W', 'ignore::DeprecationWarning', '-c', PY_DISTUTILS],
+    });
     assert.equal(run.stderr, '');
     assert.equal(run.stdout, '/usr/lib/python3/dist-packages 65532\n');
   });
@@ -152,14 +201,22 @@ describe('language presets (real mirror)', { skip: networkTestsSkipped() }, () =
   });
 
   test('a preset the suite has no JRE for is one error naming the preset and what to use', () => {
-    for (const [suite, preset, use] of [['trixie', 'java17', 'java21'], ['bookworm', 'java21', 'java17']] as const) {
+    for (const [suite, preset, use] of [
+      ['trixie', 'java17', 'java21'],
+      ['bookworm', 'java21', 'java17'],
+    ] as const) {
       const d = join(dir, `no-${preset}`);
       mkdirSync(d, { recursive: true });
       writeFileSync(join(d, 'pith.yaml'), `name: t/x\ndebian: ${suite}\npreset: ${preset}\n`);
       const r = runPith(['build', join(d, 'pith.yaml'), '-o', join(d, 'out.oci'), '--cache-dir', cache]);
       assert.equal(r.code, 2, r.stderr);
       assert.equal(r.stderr.trimEnd().split('\n').length, 1, r.stderr);
-      assert.match(r.stderr, new RegExp(`^pith: .*pith\\.yaml:3:9: preset ${preset} is not available for ${suite} \\(.*use preset ${use} there`));
+      assert.match(
+        r.stderr,
+        new RegExp(
+          `^pith: .*pith\\.yaml:3:9: preset ${preset} is not available for ${suite} \\(.*use preset ${use} there`,
+        ),
+      );
     }
   });
 

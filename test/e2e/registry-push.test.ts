@@ -42,7 +42,10 @@ describe('pith push to a real registry, pulled back by skopeo and podman', () =>
     await registry?.stop();
     rmSync(dir, { recursive: true, force: true });
     // podman leaves the (empty) parent cgroup behind in every hierarchy.
-    spawnSync('sh', ['-c', `for d in /sys/fs/cgroup/*/${cgroupParent} /sys/fs/cgroup/${cgroupParent}; do [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} \\; ; done; true`]);
+    spawnSync('sh', [
+      '-c',
+      `for d in /sys/fs/cgroup/*/${cgroupParent} /sys/fs/cgroup/${cgroupParent}; do [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} \\; ; done; true`,
+    ]);
   });
 
   // SBOM referrers have their own test (registry-referrers): these count image requests only.
@@ -63,7 +66,9 @@ describe('pith push to a real registry, pulled back by skopeo and podman', () =>
     assert.equal(r.code, 0, r.stderr);
     assert.equal(lastLine(r.stdout), echo.digest);
     assert.equal(r.stdout, `${echo.digest}\n`, 'stdout holds only the digest');
-    const inspected = JSON.parse(sh('skopeo', ['inspect', '--tls-verify=false', `docker://${registry.host}/e2e/echo:v1`])) as { Digest: string; RepoTags: string[] };
+    const inspected = JSON.parse(
+      sh('skopeo', ['inspect', '--tls-verify=false', `docker://${registry.host}/e2e/echo:v1`]),
+    ) as { Digest: string; RepoTags: string[] };
     assert.equal(inspected.Digest, echo.digest);
     assert.deepEqual(inspected.RepoTags, ['v1']);
     const out = join(dir, 'pulled.oci');
@@ -82,7 +87,18 @@ describe('pith push to a real registry, pulled back by skopeo and podman', () =>
     assert.equal(id, echo.digest);
     const out = sh('podman', [
       ...podmanArgs(storage),
-      'run', '--rm', '--network=none', '--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024', '--runtime', 'runc', '--cgroup-parent', cgroupParent, ref,
+      'run',
+      '--rm',
+      '--network=none',
+      '--ulimit',
+      'nofile=1024:1024',
+      '--ulimit',
+      'nproc=1024:1024',
+      '--runtime',
+      'runc',
+      '--cgroup-parent',
+      cgroupParent,
+      ref,
     ]);
     assert.equal(out, `${MESSAGE}\n`);
   });
@@ -92,13 +108,19 @@ describe('pith push to a real registry, pulled back by skopeo and podman', () =>
     const result = pushJson(echo.layout, `${registry.host}/other/echo:v1`);
     assert.equal(result.digest, echo.digest);
     assert.ok(result.blobs.length >= 3);
-    assert.deepEqual(result.blobs.map((b) => b.action), result.blobs.map(() => 'mounted'));
+    assert.deepEqual(
+      result.blobs.map((b) => b.action),
+      result.blobs.map(() => 'mounted'),
+    );
     assert.ok(result.blobs.every((b) => b.from === 'e2e/echo'));
-    const reqs = (await since(mark));
+    const reqs = await since(mark);
     const mounts = reqs.filter((l) => /^POST \/v2\/other\/echo\/blobs\/uploads\/\?.*mount=sha256.*201$/.test(l));
     assert.equal(mounts.length, result.blobs.length, reqs.join('\n'));
     assert.equal(reqs.filter((l) => /^(PUT|PATCH) \/v2\/other\/echo\/blobs\/uploads\//.test(l)).length, 0, 'no upload');
-    assert.equal(JSON.parse(sh('skopeo', ['inspect', '--tls-verify=false', `docker://${registry.host}/other/echo:v1`])).Digest, echo.digest);
+    assert.equal(
+      JSON.parse(sh('skopeo', ['inspect', '--tls-verify=false', `docker://${registry.host}/other/echo:v1`])).Digest,
+      echo.digest,
+    );
   });
 
   test('pushing the same image again: blobs exist, only HEADs and the manifest PUT', async () => {
@@ -106,7 +128,14 @@ describe('pith push to a real registry, pulled back by skopeo and podman', () =>
     const result = pushJson(echo.layout, `${registry.host}/e2e/echo:v1`);
     assert.ok(result.blobs.every((b) => b.action === 'exists'));
     const reqs = (await since(mark)).filter((l) => !l.startsWith('GET /v2/ '));
-    assert.ok(reqs.every((l) => /^HEAD \/v2\/e2e\/echo\/blobs\/sha256:[0-9a-f]{64} 200$/.test(l) || /^PUT \/v2\/e2e\/echo\/manifests\/v1 201$/.test(l)), reqs.join('\n'));
+    assert.ok(
+      reqs.every(
+        (l) =>
+          /^HEAD \/v2\/e2e\/echo\/blobs\/sha256:[0-9a-f]{64} 200$/.test(l) ||
+          /^PUT \/v2\/e2e\/echo\/manifests\/v1 201$/.test(l),
+      ),
+      reqs.join('\n'),
+    );
     assert.equal(reqs.filter((l) => l.startsWith('HEAD')).length, result.blobs.length);
   });
 
@@ -114,19 +143,32 @@ describe('pith push to a real registry, pulled back by skopeo and podman', () =>
     const mark = registry.requests().length;
     const result = pushJson(multi.layout, `${registry.host}/e2e/multi:both`);
     assert.equal(result.digest, multi.digest);
-    assert.deepEqual(result.manifests.map((m) => m.ref.startsWith('sha256:')), [true, true, false]);
+    assert.deepEqual(
+      result.manifests.map((m) => m.ref.startsWith('sha256:')),
+      [true, true, false],
+    );
     assert.equal(result.manifests.at(-1)!.mediaType, 'application/vnd.oci.image.index.v1+json');
     const manifestPuts = (await since(mark)).filter((l) => l.startsWith('PUT /v2/e2e/multi/manifests/'));
     assert.equal(manifestPuts.length, 3);
     assert.match(manifestPuts[2]!, /manifests\/both 201$/, 'the tag last');
     const raw = sh('skopeo', ['inspect', '--tls-verify=false', '--raw', `docker://${registry.host}/e2e/multi:both`]);
     assert.equal(`sha256:${createHash('sha256').update(raw).digest('hex')}`, multi.digest, 'byte-identical index');
-    const index = JSON.parse(raw) as { mediaType: string; manifests: Array<{ platform: { architecture: string; variant?: string } }> };
+    const index = JSON.parse(raw) as {
+      mediaType: string;
+      manifests: Array<{ platform: { architecture: string; variant?: string } }>;
+    };
     assert.equal(index.mediaType, 'application/vnd.oci.image.index.v1+json');
     assert.deepEqual(index.manifests.map((m) => m.platform.architecture).sort(), ['amd64', 'arm64']);
     for (const arch of ['amd64', 'arm64']) {
       const config = JSON.parse(
-        sh('skopeo', ['inspect', '--tls-verify=false', '--override-arch', arch, '--config', `docker://${registry.host}/e2e/multi:both`]),
+        sh('skopeo', [
+          'inspect',
+          '--tls-verify=false',
+          '--override-arch',
+          arch,
+          '--config',
+          `docker://${registry.host}/e2e/multi:both`,
+        ]),
       ) as { architecture: string };
       assert.equal(config.architecture, arch);
     }
@@ -139,16 +181,23 @@ describe('pith push to a real registry, pulled back by skopeo and podman', () =>
     assert.equal(r.code, 0, r.stderr);
     assert.equal(lastLine(r.stdout), echo.digest);
     assert.deepEqual(readdirSync(work), [], 'no layout written without -o');
-    const tags = JSON.parse(sh('skopeo', ['inspect', '--tls-verify=false', `docker://${registry.host}/built/echo:v1`])) as { Digest: string };
+    const tags = JSON.parse(
+      sh('skopeo', ['inspect', '--tls-verify=false', `docker://${registry.host}/built/echo:v1`]),
+    ) as { Digest: string };
     assert.equal(tags.Digest, echo.digest, "the spec's tag when the reference has none");
     const out = join(work, 'both.oci');
-    const r2 = runPith(['build', spec, '-o', out, '--push', `${registry.host}/built/echo:also`, '--cache-dir', cache], { cwd: work });
+    const r2 = runPith(['build', spec, '-o', out, '--push', `${registry.host}/built/echo:also`, '--cache-dir', cache], {
+      cwd: work,
+    });
     assert.equal(r2.code, 0, r2.stderr);
     assert.ok(existsSync(join(out, 'index.json')));
-    assert.equal(JSON.parse(sh('skopeo', ['inspect', '--tls-verify=false', `docker://${registry.host}/built/echo:also`])).Digest, echo.digest);
+    assert.equal(
+      JSON.parse(sh('skopeo', ['inspect', '--tls-verify=false', `docker://${registry.host}/built/echo:also`])).Digest,
+      echo.digest,
+    );
   });
 
-  test("pith push DIR:TAG of a layout skopeo wrote, with other images in it", () => {
+  test('pith push DIR:TAG of a layout skopeo wrote, with other images in it', () => {
     const layout = join(dir, 'skopeo-written');
     sh('skopeo', ['copy', `oci:${echo.layout}:v1`, `oci:${layout}:one`]);
     sh('skopeo', ['copy', '--all', `oci:${multi.layout}:both`, `oci:${layout}:two`]);
@@ -167,22 +216,50 @@ describe('pith push to a real registry, pulled back by skopeo and podman', () =>
     const fromOci = push([`oci-archive:${ociTar}`, `${registry.host}/archives/echo:oci`]);
     assert.equal(fromOci.code, 0, fromOci.stderr);
     assert.equal(lastLine(fromOci.stdout), echo.digest);
-    const runDocker = runPith(['build', join(echo.layout, '..', 'echo.yaml'), '--format', 'docker-archive', '-o', dockerTar, '-q', '--cache-dir', cache]);
+    const runDocker = runPith([
+      'build',
+      join(echo.layout, '..', 'echo.yaml'),
+      '--format',
+      'docker-archive',
+      '-o',
+      dockerTar,
+      '-q',
+      '--cache-dir',
+      cache,
+    ]);
     assert.equal(runDocker.code, 0, runDocker.stderr);
     const fromDocker = push([`docker-archive:${dockerTar}`, `${registry.host}/archives/echo:docker`]);
     assert.equal(fromDocker.code, 0, fromDocker.stderr);
     assert.equal(lastLine(fromDocker.stdout), echo.digest);
-    const inspected = JSON.parse(sh('skopeo', ['inspect', '--tls-verify=false', `docker://${registry.host}/archives/echo:docker`])) as { Digest: string };
+    const inspected = JSON.parse(
+      sh('skopeo', ['inspect', '--tls-verify=false', `docker://${registry.host}/archives/echo:docker`]),
+    ) as { Digest: string };
     assert.equal(inspected.Digest, echo.digest);
   });
 
   test('mistakes: one line each, the right exit code, nothing on stdout', () => {
     const cases: Array<{ args: string[]; code: number; message: RegExp }> = [
-      { args: [echo.layout, 'Bad/Name'], code: 2, message: /^pith: invalid image reference "Bad\/Name": repository names must be lowercase/ },
+      {
+        args: [echo.layout, 'Bad/Name'],
+        code: 2,
+        message: /^pith: invalid image reference "Bad\/Name": repository names must be lowercase/,
+      },
       { args: [echo.layout], code: 2, message: /^pith: push: expected LAYOUT and REF/ },
-      { args: [join(dir, 'missing.oci'), `${registry.host}/x/y`], code: 1, message: /^pith: OCI layout .*missing\.oci: no such directory/ },
-      { args: [echo.layout, '127.0.0.1:1/x/y:z'], code: 1, message: /^pith: push 127\.0\.0\.1:1\/x\/y: GET http:\/\/127\.0\.0\.1:1: connection refused/ },
-      { args: [echo.layout, `${registry.host}/x/y@sha256:${'1'.repeat(64)}`], code: 2, message: /the reference names sha256:1{64} but the image is/ },
+      {
+        args: [join(dir, 'missing.oci'), `${registry.host}/x/y`],
+        code: 1,
+        message: /^pith: OCI layout .*missing\.oci: no such directory/,
+      },
+      {
+        args: [echo.layout, '127.0.0.1:1/x/y:z'],
+        code: 1,
+        message: /^pith: push 127\.0\.0\.1:1\/x\/y: GET http:\/\/127\.0\.0\.1:1: connection refused/,
+      },
+      {
+        args: [echo.layout, `${registry.host}/x/y@sha256:${'1'.repeat(64)}`],
+        code: 2,
+        message: /the reference names sha256:1{64} but the image is/,
+      },
     ];
     for (const c of cases) {
       const r = push(c.args);

@@ -34,7 +34,8 @@ function writeProject(root: string, variant: 'a' | 'b'): void {
     ['sub/c.sh', '#!/bin/sh\necho c\n'],
     ['sub/d.bin', 'x'.repeat(100_000)],
   ];
-  for (const [name, content] of variant === 'a' ? files : [...files].reverse()) writeFileSync(join(root, 'tree', name), content);
+  for (const [name, content] of variant === 'a' ? files : [...files].reverse())
+    writeFileSync(join(root, 'tree', name), content);
   symlinkSync('../a.txt', join(root, 'tree', 'sub', 'link-to-a'));
   chmodSync(join(root, 'tree', 'sub', 'c.sh'), variant === 'a' ? 0o755 : 0o700);
   chmodSync(join(root, 'tree', 'b.txt'), variant === 'a' ? 0o644 : 0o600);
@@ -58,9 +59,16 @@ describe('reproducible builds', () => {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  const build = (project: string, out: string, opts: { cwd?: string; cache?: string; env?: NodeJS.ProcessEnv } = {}) => {
+  const build = (
+    project: string,
+    out: string,
+    opts: { cwd?: string; cache?: string; env?: NodeJS.ProcessEnv } = {},
+  ) => {
     const spec = opts.cwd ? relative(opts.cwd, join(dir, project, 'pith.yaml')) : join(dir, project, 'pith.yaml');
-    const r = runPith(['build', spec, '-o', join(dir, out), '--cache-dir', opts.cache ?? join(dir, 'cache')], { cwd: opts.cwd, env: opts.env });
+    const r = runPith(['build', spec, '-o', join(dir, out), '--cache-dir', opts.cache ?? join(dir, 'cache')], {
+      cwd: opts.cwd,
+      env: opts.env,
+    });
     assert.equal(r.code, 0, r.stderr);
     return lastLine(r.stdout);
   };
@@ -87,22 +95,44 @@ describe('reproducible builds', () => {
     assert.notEqual(sde, base);
     assert.equal(build('a', 'sde2.oci', { env: { SOURCE_DATE_EPOCH: '1700000000' } }), sde);
     writeFileSync(join(dir, 'a', 'created.yaml'), `created: 2023-11-14T22:13:20Z\n${SPEC}`);
-    const r = runPith(['build', join(dir, 'a', 'created.yaml'), '-o', join(dir, 'created.oci'), '--cache-dir', join(dir, 'cache')], {
-      env: { SOURCE_DATE_EPOCH: '5' },
-    });
+    const r = runPith(
+      ['build', join(dir, 'a', 'created.yaml'), '-o', join(dir, 'created.oci'), '--cache-dir', join(dir, 'cache')],
+      {
+        env: { SOURCE_DATE_EPOCH: '5' },
+      },
+    );
     assert.equal(r.code, 0, r.stderr);
     assert.equal(lastLine(r.stdout), sde, '2023-11-14T22:13:20Z is 1700000000');
   });
 
   test('changing the application changes only the application layer', () => {
-    const r1 = runPith(['build', join(dir, 'a', 'pith.yaml'), '-o', join(dir, 'l1.oci'), '--json', '--cache-dir', join(dir, 'cache')]);
+    const r1 = runPith([
+      'build',
+      join(dir, 'a', 'pith.yaml'),
+      '-o',
+      join(dir, 'l1.oci'),
+      '--json',
+      '--cache-dir',
+      join(dir, 'cache'),
+    ]);
     writeFileSync(join(dir, 'a', 'changed.yaml'), SPEC.replace('content: "hi\\n"', 'content: "changed\\n"'));
-    const r2 = runPith(['build', join(dir, 'a', 'changed.yaml'), '-o', join(dir, 'l2.oci'), '--json', '--cache-dir', join(dir, 'cache')]);
+    const r2 = runPith([
+      'build',
+      join(dir, 'a', 'changed.yaml'),
+      '-o',
+      join(dir, 'l2.oci'),
+      '--json',
+      '--cache-dir',
+      join(dir, 'cache'),
+    ]);
     type Summary = { images: Array<{ layers: Array<{ name: string; digest: string }> }> };
     const l1 = (JSON.parse(r1.stdout) as Summary).images[0]!.layers;
     const l2 = (JSON.parse(r2.stdout) as Summary).images[0]!.layers;
     // effects: the NSS modules the host libc of `binaries:` loads at run time (install effects).
-    assert.deepEqual(l1.map((l) => l.name), ['effects', 'system', 'libraries', 'app']);
+    assert.deepEqual(
+      l1.map((l) => l.name),
+      ['effects', 'system', 'libraries', 'app'],
+    );
     assert.equal(l2[0]!.digest, l1[0]!.digest);
     assert.equal(l2[1]!.digest, l1[1]!.digest);
     assert.equal(l2[2]!.digest, l1[2]!.digest);

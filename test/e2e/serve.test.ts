@@ -12,7 +12,13 @@ import { spawnSync } from 'node:child_process';
 import { sh } from '../helpers/cli.js';
 import { podmanArgs, runWithRunc } from '../helpers/runtime.js';
 import { layoutImages } from '../helpers/layout.js';
-import { buildEvents, health, startServe, type RegistryErrorBody, type ServeProcess } from '../helpers/serve-process.js';
+import {
+  buildEvents,
+  health,
+  startServe,
+  type RegistryErrorBody,
+  type ServeProcess,
+} from '../helpers/serve-process.js';
 
 const ACCEPT = [
   'application/vnd.oci.image.index.v1+json',
@@ -20,18 +26,23 @@ const ACCEPT = [
   'application/vnd.docker.distribution.manifest.list.v2+json',
   'application/vnd.docker.distribution.manifest.v2+json',
 ].join(', ');
-const sha256 = (b: ArrayBuffer | Uint8Array) => `sha256:${createHash('sha256').update(new Uint8Array(b)).digest('hex')}`;
+const sha256 = (b: ArrayBuffer | Uint8Array) =>
+  `sha256:${createHash('sha256').update(new Uint8Array(b)).digest('hex')}`;
 
 /** The digest an OCI layout's tag points at. */
 function layoutDigest(layout: string): string {
-  const index = JSON.parse(readFileSync(join(layout, 'index.json'), 'utf8')) as { manifests: Array<{ digest: string }> };
+  const index = JSON.parse(readFileSync(join(layout, 'index.json'), 'utf8')) as {
+    manifests: Array<{ digest: string }>;
+  };
   return index.manifests[0]!.digest;
 }
 
 /** Retag the single image of an OCI layout (podman save names it HOST:PORT/...:tag, which umoci can't parse). */
 function retagLayout(layout: string, tag: string): void {
   const path = join(layout, 'index.json');
-  const index = JSON.parse(readFileSync(path, 'utf8')) as { manifests: Array<{ annotations?: Record<string, string> }> };
+  const index = JSON.parse(readFileSync(path, 'utf8')) as {
+    manifests: Array<{ annotations?: Record<string, string> }>;
+  };
   index.manifests[0]!.annotations = { 'org.opencontainers.image.ref.name': tag };
   writeFileSync(path, JSON.stringify(index));
 }
@@ -59,14 +70,33 @@ describe('pith serve with real clients', () => {
 
   test('skopeo copies busybox-static/nonroot:bookworm; busybox runs as 65532 in /home/nonroot with runc', async () => {
     const out = join(dir, 'busybox.oci');
-    sh('skopeo', ['copy', '--src-tls-verify=false', `docker://${serve.host}/busybox-static/nonroot:bookworm`, `oci:${out}:pulled`]);
+    sh('skopeo', [
+      'copy',
+      '--src-tls-verify=false',
+      `docker://${serve.host}/busybox-static/nonroot:bookworm`,
+      `oci:${out}:pulled`,
+    ]);
     const [image] = layoutImages(out);
     assert.equal(image!.config.config.User, '65532:65532');
-    const run = runWithRunc(out, 'pulled', { args: ['/bin/busybox', 'sh', '-c', 'echo "$(/bin/busybox id -u) $(/bin/busybox pwd)"; /bin/busybox ls /etc/ssl/certs'] });
+    const run = runWithRunc(out, 'pulled', {
+      args: [
+        '/bin/busybox',
+        'sh',
+        '-c',
+        'echo "$(/bin/busybox id -u) $(/bin/busybox pwd)"; /bin/busybox ls /etc/ssl/certs',
+      ],
+    });
     assert.equal(run.stderr, '');
     assert.equal(run.stdout, '65532 /home/nonroot\nca-certificates.crt\n');
-    const head = await fetch(`${serve.url}/v2/busybox-static/nonroot/manifests/bookworm`, { method: 'HEAD', headers: { accept: ACCEPT } });
-    assert.equal(head.headers.get('docker-content-digest'), layoutDigest(out), 'skopeo got the manifest the server names');
+    const head = await fetch(`${serve.url}/v2/busybox-static/nonroot/manifests/bookworm`, {
+      method: 'HEAD',
+      headers: { accept: ACCEPT },
+    });
+    assert.equal(
+      head.headers.get('docker-content-digest'),
+      layoutDigest(out),
+      'skopeo got the manifest the server names',
+    );
     assert.equal(buildEvents(serve, 'build-done').length, 1);
   });
 
@@ -74,7 +104,14 @@ describe('pith serve with real clients', () => {
     const storage = join(dir, 'podman');
     const ref = `${serve.host}/curl:latest`;
     sh('podman', [...podmanArgs(storage), 'pull', '--tls-verify=false', ref]);
-    const pulledDigest = sh('podman', [...podmanArgs(storage), 'images', '--digests', '--format', '{{.Digest}}', ref]).trim();
+    const pulledDigest = sh('podman', [
+      ...podmanArgs(storage),
+      'images',
+      '--digests',
+      '--format',
+      '{{.Digest}}',
+      ref,
+    ]).trim();
     const byTag = await fetch(`${serve.url}/v2/curl/manifests/bookworm`, { headers: { accept: ACCEPT } });
     assert.equal(byTag.status, 200);
     assert.equal(byTag.headers.get('docker-content-digest'), pulledDigest, 'latest and bookworm are the same image');
@@ -133,7 +170,9 @@ describe('pith serve with real clients', () => {
   test('20 concurrent pulls of a new image: one build, one digest', async () => {
     const before = (await health(serve)).builds.started;
     const responses = await Promise.all(
-      Array.from({ length: 20 }, () => fetch(`${serve.url}/v2/shell/nonroot/netbase/manifests/bookworm`, { headers: { accept: ACCEPT } })),
+      Array.from({ length: 20 }, () =>
+        fetch(`${serve.url}/v2/shell/nonroot/netbase/manifests/bookworm`, { headers: { accept: ACCEPT } }),
+      ),
     );
     assert.deepEqual([...new Set(responses.map((r) => r.status))], [200]);
     const digests = new Set(responses.map((r) => r.headers.get('docker-content-digest')));
@@ -145,7 +184,9 @@ describe('pith serve with real clients', () => {
     const starts = buildEvents(serve, 'build-start').filter((l) => l.image === 'static/debug/nonroot/netbase:bookworm');
     assert.equal(starts.length, 1);
     // 20 request lines, and every one answered 200
-    const requests = serve.lines.filter((l) => l.event === 'request' && l.path === '/v2/shell/nonroot/netbase/manifests/bookworm');
+    const requests = serve.lines.filter(
+      (l) => l.event === 'request' && l.path === '/v2/shell/nonroot/netbase/manifests/bookworm',
+    );
     assert.equal(requests.length, 20);
     assert.ok(requests.every((l) => l.status === 200 && typeof l.ms === 'number' && Number(l.bytes) > 0));
   });
@@ -155,7 +196,9 @@ describe('pith serve with real clients', () => {
     assert.equal(invalid.status, 400);
     assert.equal((await registryError(invalid)).code, 'NAME_INVALID');
 
-    const unknown = await fetch(`${serve.url}/v2/curl/no-such-package-pith/manifests/bookworm`, { headers: { accept: ACCEPT } });
+    const unknown = await fetch(`${serve.url}/v2/curl/no-such-package-pith/manifests/bookworm`, {
+      headers: { accept: ACCEPT },
+    });
     assert.equal(unknown.status, 404);
     const unknownError = await registryError(unknown);
     assert.equal(unknownError.code, 'NAME_UNKNOWN');
@@ -176,27 +219,43 @@ describe('pith serve with real clients', () => {
     assert.equal((await registryError(push)).code, 'UNSUPPORTED');
 
     // A real client sees the reason too.
-    const skopeo = spawnSync('skopeo', ['inspect', '--tls-verify=false', '--raw', `docker://${serve.host}/no-such-package-pith:bookworm`], { encoding: 'utf8' });
+    const skopeo = spawnSync(
+      'skopeo',
+      ['inspect', '--tls-verify=false', '--raw', `docker://${serve.host}/no-such-package-pith:bookworm`],
+      { encoding: 'utf8' },
+    );
     assert.notEqual(skopeo.status, 0);
     assert.match(skopeo.stderr, /no such package/);
 
     // Still serving: a valid pull works.
-    const raw = sh('skopeo', ['inspect', '--tls-verify=false', '--raw', `docker://${serve.host}/busybox-static/nonroot:latest`]);
+    const raw = sh('skopeo', [
+      'inspect',
+      '--tls-verify=false',
+      '--raw',
+      `docker://${serve.host}/busybox-static/nonroot:latest`,
+    ]);
     assert.equal((JSON.parse(raw) as { mediaType: string }).mediaType, 'application/vnd.oci.image.manifest.v1+json');
     assert.equal((await health(serve)).status, 'ok');
   });
 
   test('tags list and /v2/', async () => {
     assert.deepEqual(await (await fetch(`${serve.url}/v2/`)).json(), {});
-    const tags = JSON.parse(sh('skopeo', ['list-tags', '--tls-verify=false', `docker://${serve.host}/curl/jq`])) as { Tags: string[] };
+    const tags = JSON.parse(sh('skopeo', ['list-tags', '--tls-verify=false', `docker://${serve.host}/curl/jq`])) as {
+      Tags: string[];
+    };
     assert.deepEqual(tags.Tags, ['bookworm', 'latest', 'trixie']);
   });
 
   test('pinned: after a restart the name serves the same digest without a build; evicted, it rebuilds from its lock to the same digest', async () => {
     const name = '/v2/busybox-static/nonroot/manifests/bookworm';
-    const digest = (await fetch(`${serve.url}${name}`, { method: 'HEAD', headers: { accept: ACCEPT } })).headers.get('docker-content-digest');
+    const digest = (await fetch(`${serve.url}${name}`, { method: 'HEAD', headers: { accept: ACCEPT } })).headers.get(
+      'docker-content-digest',
+    );
     assert.equal(await serve.stop(), 0);
-    assert.ok(serve.lines.some((l) => l.event === 'stopped'), 'graceful stop logged');
+    assert.ok(
+      serve.lines.some((l) => l.event === 'stopped'),
+      'graceful stop logged',
+    );
 
     serve = await startServe(['--cache-dir', cache, '--max-packages', '4']);
     const again = await fetch(`${serve.url}${name}`, { method: 'HEAD', headers: { accept: ACCEPT } });
@@ -208,7 +267,8 @@ describe('pith serve with real clients', () => {
     const keys = join(cache, 'serve', 'store', 'keys');
     const work = join(cache, 'serve', 'work');
     const keyFiles = readdirSync(keys);
-    for (const f of keyFiles) assert.ok(existsSync(join(work, f.replace(/\.json$/, ''), 'pith.lock')), 'every built key has its lock');
+    for (const f of keyFiles)
+      assert.ok(existsSync(join(work, f.replace(/\.json$/, ''), 'pith.lock')), 'every built key has its lock');
     // Evict every image (the locks stay), restart, pull again.
     assert.equal(await serve.stop(), 0);
     for (const f of keyFiles) rmSync(join(keys, f));
@@ -217,7 +277,10 @@ describe('pith serve with real clients', () => {
     assert.equal(rebuilt.status, 200);
     assert.equal(rebuilt.headers.get('docker-content-digest'), digest);
     assert.equal(buildEvents(serve, 'build-done').length, 1);
-    assert.ok(!serve.lines.some((l) => l.event === 'build-progress' && /resolved \d+ packages/.test(String(l.message))), 'the lock was used: nothing resolved');
+    assert.ok(
+      !serve.lines.some((l) => l.event === 'build-progress' && /resolved \d+ packages/.test(String(l.message))),
+      'the lock was used: nothing resolved',
+    );
   });
 
   test('--max-concurrent-builds: a new image while the only slot is busy gets 429 with Retry-After', async () => {
@@ -232,7 +295,11 @@ describe('pith serve with real clients', () => {
       assert.equal(err.code, 'TOOMANYREQUESTS');
       assert.match(err.message, /--max-concurrent-builds 1/);
       assert.equal((await first).status, 200);
-      assert.equal((await fetch(`${one.url}/v2/nonroot/netbase/manifests/bookworm`, { headers: { accept: ACCEPT } })).status, 200, 'fine once the slot is free');
+      assert.equal(
+        (await fetch(`${one.url}/v2/nonroot/netbase/manifests/bookworm`, { headers: { accept: ACCEPT } })).status,
+        200,
+        'fine once the slot is free',
+      );
     } finally {
       assert.equal(await one.stop(), 0);
     }
@@ -241,18 +308,31 @@ describe('pith serve with real clients', () => {
   test('--archs amd64,arm64: an index for index-aware clients, the amd64 manifest for manifest-only ones', async () => {
     const multi = await startServe(['--cache-dir', cache, '--archs', 'amd64,arm64']);
     try {
-      const raw = JSON.parse(sh('skopeo', ['inspect', '--tls-verify=false', '--raw', `docker://${multi.host}/static:bookworm`])) as {
+      const raw = JSON.parse(
+        sh('skopeo', ['inspect', '--tls-verify=false', '--raw', `docker://${multi.host}/static:bookworm`]),
+      ) as {
         mediaType: string;
         manifests: Array<{ digest: string; platform: { architecture: string } }>;
       };
       assert.equal(raw.mediaType, 'application/vnd.oci.image.index.v1+json');
       const byArch = new Map(raw.manifests.map((m) => [m.platform.architecture, m.digest]));
       assert.deepEqual([...byArch.keys()].sort(), ['amd64', 'arm64']);
-      const only = await fetch(`${multi.url}/v2/static/manifests/bookworm`, { headers: { accept: 'application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json' } });
+      const only = await fetch(`${multi.url}/v2/static/manifests/bookworm`, {
+        headers: {
+          accept: 'application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json',
+        },
+      });
       assert.equal(only.headers.get('content-type'), 'application/vnd.oci.image.manifest.v1+json');
       assert.equal(only.headers.get('docker-content-digest'), byArch.get('amd64'));
       const out = join(dir, 'arm64.oci');
-      sh('skopeo', ['copy', '--src-tls-verify=false', '--override-arch', 'arm64', `docker://${multi.host}/static:latest`, `oci:${out}:arm`]);
+      sh('skopeo', [
+        'copy',
+        '--src-tls-verify=false',
+        '--override-arch',
+        'arm64',
+        `docker://${multi.host}/static:latest`,
+        `oci:${out}:arm`,
+      ]);
       assert.equal(layoutDigest(out), byArch.get('arm64'));
       assert.equal(layoutImages(out)[0]!.config.architecture, 'arm64');
     } finally {

@@ -60,10 +60,19 @@ describe('trim: closure and the PostgreSQL JIT provider', () => {
 
   test('without the provider: no llvmjit.so, libLLVM or perl in the image; queries run, JIT asked for is off', async () => {
     const image = await build('closure', SPEC);
-    for (const gone of ['usr/lib/postgresql/15/lib/llvmjit.so', 'usr/lib/postgresql/15/lib/bitcode', 'usr/lib/x86_64-linux-gnu/libLLVM-14.so.1', 'usr/bin/perl', 'usr/share/postgresql-common']) {
+    for (const gone of [
+      'usr/lib/postgresql/15/lib/llvmjit.so',
+      'usr/lib/postgresql/15/lib/bitcode',
+      'usr/lib/x86_64-linux-gnu/libLLVM-14.so.1',
+      'usr/bin/perl',
+      'usr/share/postgresql-common',
+    ]) {
       assert.ok(!image.files.has(gone), `${gone} is not in the image`);
     }
-    assert.ok(image.files.has('usr/lib/postgresql/15/lib/plpgsql.so') && image.files.has('usr/share/postgresql/15/postgres.bki'));
+    assert.ok(
+      image.files.has('usr/lib/postgresql/15/lib/plpgsql.so') &&
+        image.files.has('usr/share/postgresql/15/postgres.bki'),
+    );
     const out = session(image);
     assert.match(out, /^42\nf\nAggregate  \(cost=[^)]*\) \(actual rows=1 loops=1\)\n/);
     assert.match(out, /Execution Time: /);
@@ -72,7 +81,11 @@ describe('trim: closure and the PostgreSQL JIT provider', () => {
 
   test('keep: the provider, and JIT compiles the query (libLLVM, llvmjit_types.bc and the bitcode come with it)', async () => {
     const image = await build('jit', `${SPEC}keep: [${'/usr/lib/postgresql/15/lib/llvmjit.so'}]\n`);
-    for (const kept of ['usr/lib/x86_64-linux-gnu/libLLVM-14.so.1', 'usr/lib/postgresql/15/lib/llvmjit_types.bc', 'usr/lib/postgresql/15/lib/bitcode/postgres.index.bc']) {
+    for (const kept of [
+      'usr/lib/x86_64-linux-gnu/libLLVM-14.so.1',
+      'usr/lib/postgresql/15/lib/llvmjit_types.bc',
+      'usr/lib/postgresql/15/lib/bitcode/postgres.index.bc',
+    ]) {
       assert.ok(image.files.has(kept), `${kept} is in the image`);
     }
     const out = session(image);

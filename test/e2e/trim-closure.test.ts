@@ -1,7 +1,16 @@
 /** trim: closure: images keep only what the entrypoint reaches, and still work. */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runPith, sh } from '../helpers/cli.js';
@@ -41,7 +50,8 @@ const CXX = `#include <iostream>
 int main() { try { throw std::runtime_error("unwinds"); } catch (const std::exception &e) { std::cout << "c++ " << e.what() << std::endl; } }
 `;
 
-const PY = "import ssl, json, sqlite3, hashlib; print(json.dumps([sqlite3.connect(':memory:').execute('select 6*7').fetchone()[0], hashlib.sha256(b'x').hexdigest()[:6], ssl.OPENSSL_VERSION.split()[0]]))";
+const PY =
+  "import ssl, json, sqlite3, hashlib; print(json.dumps([sqlite3.connect(':memory:').execute('select 6*7').fetchone()[0], hashlib.sha256(b'x').hexdigest()[:6], ssl.OPENSSL_VERSION.split()[0]]))";
 
 describe('trim: closure', () => {
   let dir: string;
@@ -71,8 +81,13 @@ describe('trim: closure', () => {
   };
 
   test('curl: runs as nonroot; smaller than untrimmed; md5sums, status.d and SBOM agree with what is left', async () => {
-    const { trimmed, untrimmed, saving } = both('curl', 'name: t/curl\npreset: static\npackages: [curl]\nvariants: [nonroot]\nentrypoint: [/usr/bin/curl]\n');
-    console.log(`# curl: trimmed ${trimmed.size} B, untrimmed ${untrimmed.size} B, saving ${(saving * 100).toFixed(1)}%`);
+    const { trimmed, untrimmed, saving } = both(
+      'curl',
+      'name: t/curl\npreset: static\npackages: [curl]\nvariants: [nonroot]\nentrypoint: [/usr/bin/curl]\n',
+    );
+    console.log(
+      `# curl: trimmed ${trimmed.size} B, untrimmed ${untrimmed.size} B, saving ${(saving * 100).toFixed(1)}%`,
+    );
     assert.ok(saving > 0.25, `saving ${saving}`);
     const run = runWithRunc(trimmed.out, 'latest', { args: ['/usr/bin/curl', '--version'] });
     assert.equal(run.code, 0, run.stderr);
@@ -86,24 +101,41 @@ describe('trim: closure', () => {
       if (!path.endsWith('.md5sums') || !f.data) continue;
       for (const line of f.data.toString().split('\n').filter(Boolean)) {
         const listed = line.replace(/^[0-9a-f]{32} [ *]/, '');
-        assert.ok(files.has(listed) || files.has(listed.replace(/^(bin|lib|lib64|sbin)\//, 'usr/$1/')), `${path} lists ${listed}, which is not in the image`);
+        assert.ok(
+          files.has(listed) || files.has(listed.replace(/^(bin|lib|lib64|sbin)\//, 'usr/$1/')),
+          `${path} lists ${listed}, which is not in the image`,
+        );
       }
     }
-    const spdx = JSON.parse(readFileSync(`${trimmed.out}.spdx.json`, 'utf8')) as { files?: Array<{ fileName: string }> };
+    const spdx = JSON.parse(readFileSync(`${trimmed.out}.spdx.json`, 'utf8')) as {
+      files?: Array<{ fileName: string }>;
+    };
     assert.ok(spdx.files?.some((f) => f.fileName.endsWith('usr/bin/curl')));
   });
 
   test('a program resolving a user through NSS keeps libnss_files (an implicit need); keep: holds what nothing reaches', async () => {
-    const { trimmed } = both('nss', `name: t/nss\npreset: base-nossl\nentrypoint: [/app/who]\nkeep: ["/lib/*/libanl.so*"]\nfiles:\n  - {src: ${join(dir, 'who')}, dest: /app/who}\n`);
+    const { trimmed } = both(
+      'nss',
+      `name: t/nss\npreset: base-nossl\nentrypoint: [/app/who]\nkeep: ["/lib/*/libanl.so*"]\nfiles:\n  - {src: ${join(dir, 'who')}, dest: /app/who}\n`,
+    );
     const run = runWithRunc(trimmed.out, 'latest', { uid: 65532 });
     assert.equal(run.stderr, '');
     assert.equal(run.stdout, 'nonroot 65532 /home/nonroot\n');
     // keep: holds a library nothing reaches; its unreached sibling is gone.
     const files = await imageFiles(layoutImages(trimmed.out)[0]!);
-    assert.ok([...files.keys()].some((p) => /^lib\/x86_64-linux-gnu\/libanl\.so/.test(p)), 'kept by keep:');
-    assert.ok(![...files.keys()].some((p) => /^lib\/x86_64-linux-gnu\/libutil\.so/.test(p)), 'unreached libutil dropped');
+    assert.ok(
+      [...files.keys()].some((p) => /^lib\/x86_64-linux-gnu\/libanl\.so/.test(p)),
+      'kept by keep:',
+    );
+    assert.ok(
+      ![...files.keys()].some((p) => /^lib\/x86_64-linux-gnu\/libutil\.so/.test(p)),
+      'unreached libutil dropped',
+    );
     // Nothing in this image calls iconv_open(): no gconv module at all.
-    assert.deepEqual([...files.keys()].filter((p) => p.includes('/gconv/')), []);
+    assert.deepEqual(
+      [...files.keys()].filter((p) => p.includes('/gconv/')),
+      [],
+    );
   });
 
   test('a program calling iconv_open keeps the base gconv modules (ISO-8859-1 works); keep: adds others', async () => {
@@ -128,7 +160,9 @@ describe('trim: closure', () => {
 
   test('python3: a script importing ssl, json, sqlite3 and hashlib runs as nonroot', () => {
     const { trimmed, untrimmed, saving } = both('py', 'name: t/py\npreset: python3\nvariants: [nonroot]\n');
-    console.log(`# python3: trimmed ${trimmed.size} B, untrimmed ${untrimmed.size} B, saving ${(saving * 100).toFixed(1)}%`);
+    console.log(
+      `# python3: trimmed ${trimmed.size} B, untrimmed ${untrimmed.size} B, saving ${(saving * 100).toFixed(1)}%`,
+    );
     const run = runWithRunc(trimmed.out, 'latest', { args: ['/usr/bin/python3', '-c', PY] });
     assert.equal(run.stderr, '');
     assert.match(run.stdout, /^\[42, "2d7116", "OpenSSL"\]\n$/);
@@ -136,7 +170,10 @@ describe('trim: closure', () => {
   });
 
   test('cc: a C++ program runs in a trimmed cc image', () => {
-    const { trimmed, saving } = both('cxx', `name: t/cxx\npreset: cc\nentrypoint: [/app/cxx]\nfiles:\n  - {src: ${join(dir, 'cxx')}, dest: /app/cxx}\n`);
+    const { trimmed, saving } = both(
+      'cxx',
+      `name: t/cxx\npreset: cc\nentrypoint: [/app/cxx]\nfiles:\n  - {src: ${join(dir, 'cxx')}, dest: /app/cxx}\n`,
+    );
     console.log(`# cc: saving ${(saving * 100).toFixed(1)}%`);
     assert.ok(saving > 0.3, `saving ${saving}`);
     const run = runWithRunc(trimmed.out, 'latest', { uid: 65532 });
@@ -146,7 +183,8 @@ describe('trim: closure', () => {
 
   test('a warm closure build comes from the closure cache with the same digest and SBOMs; changed inputs and corrupted entries rebuild', () => {
     const warm = join(dir, 'warm-cache');
-    const spec = (keep: string) => `name: t/warm\npreset: base-nossl\nentrypoint: [/app/who]\ntrim: closure\nkeep: [${keep}]\nfiles:\n  - {src: app/who, dest: /app/who}\n`;
+    const spec = (keep: string) =>
+      `name: t/warm\npreset: base-nossl\nentrypoint: [/app/who]\ntrim: closure\nkeep: [${keep}]\nfiles:\n  - {src: app/who, dest: /app/who}\n`;
     mkdirSync(join(dir, 'app'), { recursive: true });
     copyFileSync(join(dir, 'who'), join(dir, 'app', 'who'));
     writeFileSync(join(dir, 'warm.yaml'), spec('"/lib/*/libanl.so*"'));
@@ -157,7 +195,12 @@ describe('trim: closure', () => {
       assert.match(digest, /^sha256:[0-9a-f]{64}$/);
       // The trim's own lines are printed from the cache too.
       assert.match(r.stderr, /trim: kept \d+ files \(\d+ bytes\), dropped \d+/);
-      return { digest, cached: /closure image from the cache/.test(r.stderr), spdx: readFileSync(join(dir, `${out}.spdx.json`), 'utf8'), cdx: readFileSync(join(dir, `${out}.cdx.json`), 'utf8') };
+      return {
+        digest,
+        cached: /closure image from the cache/.test(r.stderr),
+        spdx: readFileSync(join(dir, `${out}.spdx.json`), 'utf8'),
+        cdx: readFileSync(join(dir, `${out}.cdx.json`), 'utf8'),
+      };
     };
     const cold = run('w1.oci');
     assert.equal(cold.cached, false);
@@ -172,11 +215,16 @@ describe('trim: closure', () => {
     const entries = readdirSync(join(warm, 'closure')).map((n) => join(warm, 'closure', n));
     assert.equal(entries.length, 1);
     const text = readFileSync(entries[0]!, 'utf8');
-    writeFileSync(entries[0]!, text.replace(/"entries":(\d)/, (_m, d: string) => `"entries":${(Number(d) + 1) % 10}`));
+    writeFileSync(
+      entries[0]!,
+      text.replace(/"entries":(\d)/, (_m, d: string) => `"entries":${(Number(d) + 1) % 10}`),
+    );
     const afterEntry = run('w3.oci');
     assert.equal(afterEntry.cached, false, 'an entry failing its checksum is a miss');
     assert.equal(afterEntry.digest, cold.digest);
-    const entry = JSON.parse(readFileSync(entries[0]!, 'utf8')) as { value: { layers: Array<{ blob: { digest: string } }> } };
+    const entry = JSON.parse(readFileSync(entries[0]!, 'utf8')) as {
+      value: { layers: Array<{ blob: { digest: string } }> };
+    };
     const blob = join(warm, 'blobs', 'sha256', entry.value.layers[0]!.blob.digest.slice(7));
     const bytes = readFileSync(blob);
     bytes[bytes.length - 5] ^= 0xff;
@@ -201,7 +249,10 @@ describe('trim: closure', () => {
     writeFileSync(join(dir, 'noroot.yaml'), 'name: t/x\npreset: static\ntrim: closure\n');
     const r = runPith(['build', join(dir, 'noroot.yaml'), '-o', join(dir, 'noroot.oci'), '--cache-dir', cache]);
     assert.equal(r.code, 2);
-    assert.match(r.stderr.trimEnd().split('\n').pop()!, /^pith: .*noroot\.yaml:3:\d+: trim: closure needs an entrypoint/);
+    assert.match(
+      r.stderr.trimEnd().split('\n').pop()!,
+      /^pith: .*noroot\.yaml:3:\d+: trim: closure needs an entrypoint/,
+    );
   });
 });
 
@@ -216,13 +267,57 @@ describe('trim: closure with a CA the spec adds', () => {
   test('curl fetches over HTTPS from a loopback server whose CA only the spec provides', async () => {
     dir = mkdtempSync(join(tmpdir(), 'pith-closure-tls-'));
     const o = (args: string[]) => sh('openssl', args, { cwd: dir });
-    o(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=pith test CA']);
+    o([
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.crt',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=pith test CA',
+    ]);
     o(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'srv.key', '-out', 'srv.csr', '-subj', '/CN=localhost']);
     writeFileSync(join(dir, 'san.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
-    o(['x509', '-req', '-in', 'srv.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'srv.crt', '-days', '2', '-extfile', 'san.ext']);
+    o([
+      'x509',
+      '-req',
+      '-in',
+      'srv.csr',
+      '-CA',
+      'ca.crt',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      'srv.crt',
+      '-days',
+      '2',
+      '-extfile',
+      'san.ext',
+    ]);
     const port = 20000 + Math.floor(Math.random() * 20000);
     const { spawn } = await import('node:child_process');
-    server = spawn('openssl', ['s_server', '-quiet', '-www', '-accept', String(port), '-cert', join(dir, 'srv.crt'), '-key', join(dir, 'srv.key')], { stdio: 'ignore' });
+    server = spawn(
+      'openssl',
+      [
+        's_server',
+        '-quiet',
+        '-www',
+        '-accept',
+        String(port),
+        '-cert',
+        join(dir, 'srv.crt'),
+        '-key',
+        join(dir, 'srv.key'),
+      ],
+      { stdio: 'ignore' },
+    );
     await new Promise((r) => setTimeout(r, 800));
     writeFileSync(
       join(dir, 'pith.yaml'),
@@ -231,14 +326,39 @@ describe('trim: closure with a CA the spec adds', () => {
     const out = join(dir, 'tls.oci');
     const r = runPith(['build', join(dir, 'pith.yaml'), '-o', out, '--cache-dir', join(dir, 'cache')]);
     assert.equal(r.code, 0, r.stderr);
-    const run = runWithRunc(out, 'latest', { args: ['/usr/bin/curl', '-sS', '-o', '/dev/null', '-w', '%{http_code} %{ssl_verify_result}', `https://localhost:${port}/`], hostNetwork: true });
+    const run = runWithRunc(out, 'latest', {
+      args: [
+        '/usr/bin/curl',
+        '-sS',
+        '-o',
+        '/dev/null',
+        '-w',
+        '%{http_code} %{ssl_verify_result}',
+        `https://localhost:${port}/`,
+      ],
+      hostNetwork: true,
+    });
     assert.equal(run.stderr, '');
     assert.equal(run.stdout, '200 0');
     // Control: the same image without the spec's CA cannot verify the server.
-    writeFileSync(join(dir, 'noca.yaml'), `name: t/tls\npreset: static\npackages: [curl]\nentrypoint: [/usr/bin/curl]\ntrim: closure\n`);
-    const r2 = runPith(['build', join(dir, 'noca.yaml'), '-o', join(dir, 'noca.oci'), '--cache-dir', join(dir, 'cache')]);
+    writeFileSync(
+      join(dir, 'noca.yaml'),
+      `name: t/tls\npreset: static\npackages: [curl]\nentrypoint: [/usr/bin/curl]\ntrim: closure\n`,
+    );
+    const r2 = runPith([
+      'build',
+      join(dir, 'noca.yaml'),
+      '-o',
+      join(dir, 'noca.oci'),
+      '--cache-dir',
+      join(dir, 'cache'),
+    ]);
     assert.equal(r2.code, 0, r2.stderr);
-    const refused = runWithRunc(join(dir, 'noca.oci'), 'latest', { args: ['/usr/bin/curl', '-sS', `https://localhost:${port}/`], hostNetwork: true, uid: 65532 });
+    const refused = runWithRunc(join(dir, 'noca.oci'), 'latest', {
+      args: ['/usr/bin/curl', '-sS', `https://localhost:${port}/`],
+      hostNetwork: true,
+      uid: 65532,
+    });
     assert.equal(refused.code, 60, `curl exits 60 (peer certificate cannot be authenticated): ${refused.stderr}`);
   });
 });

@@ -13,7 +13,8 @@ import { Spool } from '../../src/store/spool.js';
 import { pythonTar, writeAr, type TarCompression, type TarEntrySpec } from '../helpers/deb-craft.js';
 import { assertCleanError, caseRng, FUZZ_CASES, FUZZ_SEED, mutateBytes, withinTime } from '../helpers/fuzz.js';
 
-const CONTROL = 'Package: fuzz\nVersion: 1\nArchitecture: all\nInstalled-Size: 8\nMaintainer: t <t@example.invalid>\nDescription: fuzz\n';
+const CONTROL =
+  'Package: fuzz\nVersion: 1\nArchitecture: all\nInstalled-Size: 8\nMaintainer: t <t@example.invalid>\nDescription: fuzz\n';
 const DATA: TarEntrySpec[] = [
   { name: './', type: 'dir', mode: 0o755 },
   { name: './usr/', type: 'dir', mode: 0o755 },
@@ -35,7 +36,13 @@ let dir: string;
 let spool: Spool;
 
 function seedDeb(compression: TarCompression, format: 'gnu' | 'pax'): Seed {
-  const control = pythonTar([{ name: './control', data: CONTROL }, { name: './md5sums', data: 'd41d8cd98f00b204e9800998ecf8427e  usr/bin/tool\n' }], 'gz');
+  const control = pythonTar(
+    [
+      { name: './control', data: CONTROL },
+      { name: './md5sums', data: 'd41d8cd98f00b204e9800998ecf8427e  usr/bin/tool\n' },
+    ],
+    'gz',
+  );
   const data = pythonTar(DATA, compression, format);
   const dataName = `data.tar${compression ? `.${compression}` : ''}`;
   const deb = writeAr([

@@ -8,7 +8,11 @@ import { buildElf, EM } from '../helpers/elf-build.js';
 import { assertCleanError, caseRng, FUZZ_CASES, FUZZ_SEED, mutateBytes } from '../helpers/fuzz.js';
 
 const SEEDS: Uint8Array[] = [
-  buildElf({ interpreter: '/lib64/ld-linux-x86-64.so.2', needed: ['libc.so.6', 'libm.so.6'], runpath: '$ORIGIN/../lib' }),
+  buildElf({
+    interpreter: '/lib64/ld-linux-x86-64.so.2',
+    needed: ['libc.so.6', 'libm.so.6'],
+    runpath: '$ORIGIN/../lib',
+  }),
   buildElf({ class: 32, endian: 'le', machine: EM.I386, soname: 'libx.so.1', rpath: '/opt/lib:/usr/lib' }),
   buildElf({ class: 64, endian: 'be', machine: EM.S390, interpreter: '/lib/ld64.so.1', needed: ['liba.so'] }),
   buildElf({ type: 2, noDynamic: true }),

@@ -24,20 +24,72 @@ before(async () => {
 });
 after(() => server.close(500));
 
-const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'CONNECT', 'TRACE', 'PRI', 'G\u00e9T', 'get', '', 'X'.repeat(300)];
+const METHODS = [
+  'GET',
+  'HEAD',
+  'POST',
+  'PUT',
+  'PATCH',
+  'DELETE',
+  'OPTIONS',
+  'CONNECT',
+  'TRACE',
+  'PRI',
+  'G\u00e9T',
+  'get',
+  '',
+  'X'.repeat(300),
+];
 const DIGEST = `sha256:${'ab'.repeat(32)}`;
 const TARGETS = [
-  '/v2/', '/v2', '/v2/curl/manifests/bookworm', '/v2/curl/jq/manifests/latest', `/v2/curl/blobs/${DIGEST}`, `/v2/curl/manifests/${DIGEST}`,
-  '/v2/curl/tags/list', '/v2/_catalog', '/healthz', '*', 'example.com:443', 'http://registry.example/v2/', 'https://x/v2/curl/manifests/bookworm',
-  '/v2/../../etc/passwd', '/v2/%00/manifests/x', '/v2/a%2Fb/manifests/x', `/v2/${'a/'.repeat(500)}manifests/x`, '/v2/CURL/manifests/bookworm',
-  '/v2/curl/manifests/' + 'x'.repeat(2000), '//evil/v2/', '/\u00e9', '/v2/curl/blobs/sha256:zz',
+  '/v2/',
+  '/v2',
+  '/v2/curl/manifests/bookworm',
+  '/v2/curl/jq/manifests/latest',
+  `/v2/curl/blobs/${DIGEST}`,
+  `/v2/curl/manifests/${DIGEST}`,
+  '/v2/curl/tags/list',
+  '/v2/_catalog',
+  '/healthz',
+  '*',
+  'example.com:443',
+  'http://registry.example/v2/',
+  'https://x/v2/curl/manifests/bookworm',
+  '/v2/../../etc/passwd',
+  '/v2/%00/manifests/x',
+  '/v2/a%2Fb/manifests/x',
+  `/v2/${'a/'.repeat(500)}manifests/x`,
+  '/v2/CURL/manifests/bookworm',
+  '/v2/curl/manifests/' + 'x'.repeat(2000),
+  '//evil/v2/',
+  '/\u00e9',
+  '/v2/curl/blobs/sha256:zz',
 ];
 const VERSIONS = ['HTTP/1.1', 'HTTP/1.0', 'HTTP/2.0', 'HTTP/1.2', 'HTTP/1', 'http/1.1', ''];
 const HEADERS = [
-  'Host: registry.test', 'Accept: application/vnd.oci.image.manifest.v1+json', 'Range: bytes=0-10', 'Range: bytes=-5', 'Range: bytes=99999999-',
-  'Range: lines=1-2', 'Content-Length: 5', 'Content-Length: -1', 'Content-Length: 99999999999999999999', 'Transfer-Encoding: chunked',
-  'Transfer-Encoding: gzip, chunked', 'Connection: keep-alive', 'Connection: close', 'Expect: 100-continue', 'Upgrade: h2c',
-  'Authorization: Bearer x', 'X-Bad: a\u0001b', 'X-Bad\u0000: y', ' Folded: z', 'NoColon', `X-Long: ${'v'.repeat(20_000)}`, 'Host:', 'Accept: */*;q=0.5',
+  'Host: registry.test',
+  'Accept: application/vnd.oci.image.manifest.v1+json',
+  'Range: bytes=0-10',
+  'Range: bytes=-5',
+  'Range: bytes=99999999-',
+  'Range: lines=1-2',
+  'Content-Length: 5',
+  'Content-Length: -1',
+  'Content-Length: 99999999999999999999',
+  'Transfer-Encoding: chunked',
+  'Transfer-Encoding: gzip, chunked',
+  'Connection: keep-alive',
+  'Connection: close',
+  'Expect: 100-continue',
+  'Upgrade: h2c',
+  'Authorization: Bearer x',
+  'X-Bad: a\u0001b',
+  'X-Bad\u0000: y',
+  ' Folded: z',
+  'NoColon',
+  `X-Long: ${'v'.repeat(20_000)}`,
+  'Host:',
+  'Accept: */*;q=0.5',
 ];
 
 function request(rng: Rng): Uint8Array {
@@ -59,7 +111,10 @@ test(`${FUZZ_CASES} fuzzed registry requests: registry JSON or a closed connecti
       const bytes = request(caseRng('registry', i));
       const exchange = await rawExchange(server.port, [bytes], { deadlineMs: deadline });
       const problem = judgeAnswer(exchange);
-      if (problem) failures.push(`case ${i} (PITH_FUZZ_SEED=${FUZZ_SEED}) ${JSON.stringify(new TextDecoder().decode(bytes.subarray(0, 120)))}: ${problem}`);
+      if (problem)
+        failures.push(
+          `case ${i} (PITH_FUZZ_SEED=${FUZZ_SEED}) ${JSON.stringify(new TextDecoder().decode(bytes.subarray(0, 120)))}: ${problem}`,
+        );
     }
   };
   await Promise.all(Array.from({ length: 8 }, worker));

@@ -94,7 +94,11 @@ async function generate(name: string, algorithm: TestKeyAlgorithm): Promise<Gene
  * (ed25519 unless asked otherwise), then reused. Writes `<slug>.gpg` and `<slug>.asc` into `dir`.
  * Different names give different keys, e.g. `createTestKey(dir, 'Pith Untrusted')` for re-signing.
  */
-export async function createTestKey(dir: string, name = 'Pith Test Archive', algorithm: TestKeyAlgorithm = 'ed25519'): Promise<TestKey> {
+export async function createTestKey(
+  dir: string,
+  name = 'Pith Test Archive',
+  algorithm: TestKeyAlgorithm = 'ed25519',
+): Promise<TestKey> {
   const cacheKey = `${name}\0${algorithm}`;
   let pending = generated.get(cacheKey);
   if (!pending) {
@@ -103,7 +107,12 @@ export async function createTestKey(dir: string, name = 'Pith Test Archive', alg
     pending.catch(() => generated.delete(cacheKey));
   }
   const key = await pending;
-  const slug = `${name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'key'}-${algorithm}`;
+  const slug = `${
+    name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '') || 'key'
+  }-${algorithm}`;
   await mkdir(dir, { recursive: true });
   const keyringPath = join(dir, `${slug}.gpg`);
   const armoredPath = join(dir, `${slug}.asc`);
@@ -119,5 +128,9 @@ export async function clearsign(key: TestKey, text: string): Promise<Buffer> {
 
 /** Armored detached signature (a Release.gpg). */
 export async function detachSign(key: TestKey, text: string): Promise<Buffer> {
-  return gpg(key.gnupgHome, ['--digest-algo', 'SHA512', '--local-user', key.fingerprint, '--armor', '--detach-sign'], text);
+  return gpg(
+    key.gnupgHome,
+    ['--digest-algo', 'SHA512', '--local-user', key.fingerprint, '--armor', '--detach-sign'],
+    text,
+  );
 }

@@ -149,14 +149,21 @@ function stateOf(repo: AptRepo): RepoState {
 
 function suiteOf(repo: AptRepo, suite: string): SuiteState {
   const found = stateOf(repo).suites.get(suite);
-  if (!found) throw new Error(`repository has no suite ${JSON.stringify(suite)} (has ${[...stateOf(repo).suites.keys()].join(', ')})`);
+  if (!found)
+    throw new Error(
+      `repository has no suite ${JSON.stringify(suite)} (has ${[...stateOf(repo).suites.keys()].join(', ')})`,
+    );
   return found;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Small tools.
 
-function runTool(command: string, args: string[], options: { input?: Uint8Array | string; env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<Buffer> {
+function runTool(
+  command: string,
+  args: string[],
+  options: { input?: Uint8Array | string; env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): Promise<Buffer> {
   return new Promise((done, fail) => {
     const child = execFile(
       command,
@@ -220,7 +227,9 @@ function fieldLine(field: string, value: string): string {
 function stripImagePath(path: string): string {
   const trimmed = path.replace(/^(\.\/|\/)+/, '').replace(/\/+$/, '');
   if (trimmed === '' || trimmed.split('/').some((part) => part === '..' || part === '.')) {
-    throw new Error(`FakeFile path ${JSON.stringify(path)} must be a plain relative path (use writeMaliciousDeb for hostile ones)`);
+    throw new Error(
+      `FakeFile path ${JSON.stringify(path)} must be a plain relative path (use writeMaliciousDeb for hostile ones)`,
+    );
   }
   return trimmed;
 }
@@ -240,7 +249,10 @@ interface BuiltDeb {
 
 function defaultFiles(name: string): FakeFile[] {
   return [
-    { path: `usr/share/doc/${name}/copyright`, content: `Files: *\nCopyright: none\nLicense: public-domain\n Test package ${name}.\n` },
+    {
+      path: `usr/share/doc/${name}/copyright`,
+      content: `Files: *\nCopyright: none\nLicense: public-domain\n Test package ${name}.\n`,
+    },
     { path: `usr/share/${name}/data`, content: `data of ${name}\n` },
   ];
 }
@@ -249,7 +261,12 @@ function controlFields(pkg: FakePackage, arch: string, installedSize: number): A
   const fields: Array<[string, string]> = [['Package', pkg.name]];
   const source = pkg.source?.trim();
   if (source && source !== pkg.name) fields.push(['Source', source]);
-  fields.push(['Version', pkg.version], ['Architecture', arch], ['Maintainer', MAINTAINER], ['Installed-Size', String(installedSize)]);
+  fields.push(
+    ['Version', pkg.version],
+    ['Architecture', arch],
+    ['Maintainer', MAINTAINER],
+    ['Installed-Size', String(installedSize)],
+  );
   if (pkg.preDepends) fields.push(['Pre-Depends', pkg.preDepends]);
   if (pkg.depends) fields.push(['Depends', pkg.depends]);
   if (pkg.recommends) fields.push(['Recommends', pkg.recommends]);
@@ -261,7 +278,10 @@ function controlFields(pkg: FakePackage, arch: string, installedSize: number): A
   return fields;
 }
 
-async function stageFiles(stage: string, files: FakeFile[]): Promise<{ installedKiB: number; md5sums: string; owned: boolean }> {
+async function stageFiles(
+  stage: string,
+  files: FakeFile[],
+): Promise<{ installedKiB: number; md5sums: string; owned: boolean }> {
   const explicitDirs = new Map<string, number>();
   const regular: Array<[string, Uint8Array]> = [];
   let owned = false;
@@ -315,13 +335,22 @@ async function stageFiles(stage: string, files: FakeFile[]): Promise<{ installed
   return { installedKiB, md5sums, owned };
 }
 
-async function buildDeb(root: string, work: string, component: string, pkg: FakePackage, index: number): Promise<BuiltDeb> {
+async function buildDeb(
+  root: string,
+  work: string,
+  component: string,
+  pkg: FakePackage,
+  index: number,
+): Promise<BuiltDeb> {
   const arch = pkg.arch ?? 'amd64';
   const stage = join(work, `stage-${index}`);
   await mkdir(join(stage, 'DEBIAN'), { recursive: true });
   const { installedKiB, md5sums, owned } = await stageFiles(stage, pkg.files ?? defaultFiles(pkg.name));
   const control = controlFields(pkg, arch, installedKiB);
-  await writeFile(join(stage, 'DEBIAN', 'control'), `${control.map(([field, value]) => fieldLine(field, value)).join('\n')}\n`);
+  await writeFile(
+    join(stage, 'DEBIAN', 'control'),
+    `${control.map(([field, value]) => fieldLine(field, value)).join('\n')}\n`,
+  );
   if (md5sums) await writeFile(join(stage, 'DEBIAN', 'md5sums'), md5sums);
   await chmod(join(stage, 'DEBIAN'), 0o755);
 
@@ -336,7 +365,10 @@ async function buildDeb(root: string, work: string, component: string, pkg: Fake
   return { filename, path, sha256: sha256(bytes), md5: md5(bytes), size: bytes.byteLength, control };
 }
 
-function stanzaOf(control: Array<[string, string]>, deb: { filename: string; size: number; md5: string; sha256: string }): string {
+function stanzaOf(
+  control: Array<[string, string]>,
+  deb: { filename: string; size: number; md5: string; sha256: string },
+): string {
   const lines = control.map(([field, value]) => fieldLine(field, value));
   lines.push(`Filename: ${deb.filename}`, `Size: ${deb.size}`, `MD5sum: ${deb.md5}`, `SHA256: ${deb.sha256}`);
   return lines.join('\n');
@@ -361,7 +393,13 @@ async function xz(data: Uint8Array): Promise<Buffer> {
   return runTool('xz', ['-c', '-6', '-T1', '--check=crc64'], { input: data });
 }
 
-function releaseText(suite: string, state: SuiteState, components: string[], byHash: boolean, files: Array<{ path: string; data: Uint8Array }>): string {
+function releaseText(
+  suite: string,
+  state: SuiteState,
+  components: string[],
+  byHash: boolean,
+  files: Array<{ path: string; data: Uint8Array }>,
+): string {
   const width = Math.max(...files.map((file) => String(file.data.byteLength).length));
   const list = (hash: (data: Uint8Array) => string) =>
     files.map((file) => ` ${hash(file.data)} ${String(file.data.byteLength).padStart(width)} ${file.path}`).join('\n');
@@ -411,7 +449,8 @@ async function writeSuite(root: string, state: RepoState, suite: string): Promis
           { name: 'Packages', data: plain, onDisk: state.compressions.includes('none') },
         ];
         if (state.compressions.includes('xz')) forms.push({ name: 'Packages.xz', data: await xz(plain), onDisk: true });
-        if (state.compressions.includes('gz')) forms.push({ name: 'Packages.gz', data: gzipSync(plain, { level: 9 }), onDisk: true });
+        if (state.compressions.includes('gz'))
+          forms.push({ name: 'Packages.gz', data: gzipSync(plain, { level: 9 }), onDisk: true });
         for (const form of forms) {
           listed.push({ path: `${relDir}/${form.name}`, data: form.data });
           if (!form.onDisk) continue;
@@ -425,7 +464,10 @@ async function writeSuite(root: string, state: RepoState, suite: string): Promis
     ),
   );
   listed.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  await writeFile(join(root, 'dists', suite, 'Release'), releaseText(suite, suiteState, components, state.byHash, listed));
+  await writeFile(
+    join(root, 'dists', suite, 'Release'),
+    releaseText(suite, suiteState, components, state.byHash, listed),
+  );
   await signRelease(root, suite, state.key);
 }
 
@@ -438,7 +480,12 @@ async function writeSuite(root: string, state: RepoState, suite: string): Promis
  * dists/<suite>/<component>/binary-<arch>/Packages{,.xz,.gz} (+ by-hash/SHA256/<hex>),
  * dists/<suite>/Release, InRelease and Release.gpg signed by `key`.
  */
-export async function createAptRepo(root: string, layout: RepoLayout, key: TestKey, options: AptRepoOptions = {}): Promise<AptRepo> {
+export async function createAptRepo(
+  root: string,
+  layout: RepoLayout,
+  key: TestKey,
+  options: AptRepoOptions = {},
+): Promise<AptRepo> {
   const absRoot = resolve(root);
   await mkdir(absRoot, { recursive: true });
   const repo: AptRepo = { root: absRoot, keyringPath: key.keyringPath, debs: new Map() };
@@ -473,14 +520,28 @@ export async function createAptRepo(root: string, layout: RepoLayout, key: TestK
       }
     }
     const entries = [...builds.entries()];
-    const built = await inParallel(entries.map(([, { pkg, component }], index) => () => buildDeb(absRoot, work, component, pkg, index)));
+    const built = await inParallel(
+      entries.map(
+        ([, { pkg, component }], index) =>
+          () =>
+            buildDeb(absRoot, work, component, pkg, index),
+      ),
+    );
     const byFilename = new Map(entries.map(([filename], index) => [filename, built[index]!]));
 
     for (const { suite, component, pkg, filename } of uses) {
       const deb = byFilename.get(filename)!;
       const arch = pkg.arch ?? 'amd64';
-      state.suites.get(suite)!.components.get(component)!.push({ name: pkg.name, version: pkg.version, arch, stanza: stanzaOf(deb.control, deb) });
-      repo.debs.set(`${pkg.name}_${pkg.version}_${arch}`, { path: deb.path, sha256: deb.sha256, size: deb.size, filename: deb.filename });
+      state.suites
+        .get(suite)!
+        .components.get(component)!
+        .push({ name: pkg.name, version: pkg.version, arch, stanza: stanzaOf(deb.control, deb) });
+      repo.debs.set(`${pkg.name}_${pkg.version}_${arch}`, {
+        path: deb.path,
+        sha256: deb.sha256,
+        size: deb.size,
+        filename: deb.filename,
+      });
     }
     await Promise.all([...state.suites.keys()].map((suite) => writeSuite(absRoot, state, suite)));
   } finally {
@@ -664,7 +725,13 @@ export async function replaceDeb(repo: AptRepo, name: string, bytes: Uint8Array)
  * Filename, Size, MD5sum and SHA256 are always computed. Replaces an entry with the same
  * name, version and architecture.
  */
-export async function addRawDebToRepo(repo: AptRepo, suite: string, component: string, debBytes: Uint8Array, control: Record<string, string>): Promise<void> {
+export async function addRawDebToRepo(
+  repo: AptRepo,
+  suite: string,
+  component: string,
+  debBytes: Uint8Array,
+  control: Record<string, string>,
+): Promise<void> {
   const state = stateOf(repo);
   const name = control.Package;
   const version = control.Version;
@@ -707,7 +774,8 @@ export async function addRawDebToRepo(repo: AptRepo, suite: string, component: s
 // ---------------------------------------------------------------------------------------------
 // Hostile packages, which dpkg-deb refuses to build.
 
-export type MaliciousKind = 'absolute-path' | 'dotdot-path' | 'escaping-symlink' | 'symlink-then-write' | 'hardlink-outside';
+export type MaliciousKind =
+  'absolute-path' | 'dotdot-path' | 'escaping-symlink' | 'symlink-then-write' | 'hardlink-outside';
 
 interface RawTarEntry {
   name: string;
@@ -726,9 +794,13 @@ function maliciousEntries(kind: MaliciousKind, name: string): RawTarEntry[] {
   const base = `./usr/share/${name}`;
   switch (kind) {
     case 'absolute-path':
-      return [{ name: '/etc/pith-evil-absolute', type: 'file', mode: 0o644, data: 'written by an absolute member name\n' }];
+      return [
+        { name: '/etc/pith-evil-absolute', type: 'file', mode: 0o644, data: 'written by an absolute member name\n' },
+      ];
     case 'dotdot-path':
-      return [{ name: `${base}/../../../../etc/pith-evil-dotdot`, type: 'file', mode: 0o644, data: 'written through ..\n' }];
+      return [
+        { name: `${base}/../../../../etc/pith-evil-dotdot`, type: 'file', mode: 0o644, data: 'written through ..\n' },
+      ];
     case 'escaping-symlink':
       // usr/share/<name>/ is three levels deep: the fourth '..' climbs out of the root.
       return [{ name: `${base}/escape`, type: 'symlink', mode: 0o777, linkname: '../../../../../../etc/shadow' }];
@@ -779,7 +851,13 @@ export function arArchive(members: Array<{ name: string; data: Uint8Array }>): B
     };
     parts.push(
       Buffer.from(
-        field(member.name, 16) + field(SOURCE_DATE_EPOCH, 12) + field('0', 6) + field('0', 6) + field('100644', 8) + field(String(member.data.byteLength), 10) + '`\n',
+        field(member.name, 16) +
+          field(SOURCE_DATE_EPOCH, 12) +
+          field('0', 6) +
+          field('0', 6) +
+          field('100644', 8) +
+          field(String(member.data.byteLength), 10) +
+          '`\n',
       ),
       Buffer.from(member.data),
     );
@@ -868,9 +946,29 @@ export function exampleLayout(): RepoLayout {
                 { path: 'usr/share/doc/hello/copyright', content: 'public domain\n' },
               ],
             },
-            { name: 'hello', version: '1.0-1', arch: 'arm64', preDepends: 'libc-fake (>= 2.36)', depends: 'libgreet1 (>= 1.2)' },
-            { name: 'libc-fake', version: '2.36-9', multiArch: 'same', priority: 'required', section: 'libs', compression: 'gzip' },
-            { name: 'libc-fake', version: '2.36-9', arch: 'arm64', multiArch: 'same', priority: 'required', section: 'libs' },
+            {
+              name: 'hello',
+              version: '1.0-1',
+              arch: 'arm64',
+              preDepends: 'libc-fake (>= 2.36)',
+              depends: 'libgreet1 (>= 1.2)',
+            },
+            {
+              name: 'libc-fake',
+              version: '2.36-9',
+              multiArch: 'same',
+              priority: 'required',
+              section: 'libs',
+              compression: 'gzip',
+            },
+            {
+              name: 'libc-fake',
+              version: '2.36-9',
+              arch: 'arm64',
+              multiArch: 'same',
+              priority: 'required',
+              section: 'libs',
+            },
             { name: 'libgreet1', version: '1.0-1', source: 'libgreet', multiArch: 'same', section: 'libs' },
             {
               name: 'libgreet1',
@@ -881,8 +979,22 @@ export function exampleLayout(): RepoLayout {
               depends: 'greet-data (= 1.2-1), libc-fake (>= 2.36)',
               compression: 'zstd',
             },
-            { name: 'libgreet1', version: '1.2-1', arch: 'arm64', source: 'libgreet', multiArch: 'same', depends: 'greet-data (= 1.2-1)' },
-            { name: 'greet-data', version: '1.2-1', arch: 'all', source: 'libgreet', multiArch: 'foreign', compression: 'none' },
+            {
+              name: 'libgreet1',
+              version: '1.2-1',
+              arch: 'arm64',
+              source: 'libgreet',
+              multiArch: 'same',
+              depends: 'greet-data (= 1.2-1)',
+            },
+            {
+              name: 'greet-data',
+              version: '1.2-1',
+              arch: 'all',
+              source: 'libgreet',
+              multiArch: 'foreign',
+              compression: 'none',
+            },
             {
               name: 'shell-impl',
               version: '3.0-1',
@@ -932,7 +1044,11 @@ export interface AptClient {
  */
 export async function aptClient(dir: string, sources: string[], keyringPath: string): Promise<AptClient> {
   const sub = (name: string) => join(dir, name);
-  await Promise.all(['state', 'cache', 'log', 'parts', 'sources.d', 'prefs.d', 'trusted.d', 'download'].map((name) => mkdir(sub(name), { recursive: true })));
+  await Promise.all(
+    ['state', 'cache', 'log', 'parts', 'sources.d', 'prefs.d', 'trusted.d', 'download'].map((name) =>
+      mkdir(sub(name), { recursive: true }),
+    ),
+  );
   await writeFile(sub('status'), '');
   await writeFile(sub('sources.list'), sources.map((line) => `deb [signed-by=${keyringPath}] ${line}\n`).join(''));
   const config = [
@@ -960,10 +1076,15 @@ export async function aptClient(dir: string, sources: string[], keyringPath: str
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, LC_ALL: 'C', APT_CONFIG: sub('apt.conf'), HOME: dir };
   const aptGet = (args: string[]) =>
     new Promise<AptResult>((done) => {
-      execFile('apt-get', args, { cwd: sub('download'), env, encoding: 'utf8', maxBuffer: 1 << 26 }, (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-        done({ status: code, stdout, stderr });
-      });
+      execFile(
+        'apt-get',
+        args,
+        { cwd: sub('download'), env, encoding: 'utf8', maxBuffer: 1 << 26 },
+        (error, stdout, stderr) => {
+          const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+          done({ status: code, stdout, stderr });
+        },
+      );
     });
   return { dir, aptGet, downloadDir: sub('download') };
 }

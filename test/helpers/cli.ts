@@ -22,10 +22,22 @@ export function runPith(args: string[], options: { cwd?: string; env?: NodeJS.Pr
 }
 
 /** Runs a command and throws with its output if it fails. */
-export function sh(cmd: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): string {
-  const r = spawnSync(cmd, args, { cwd: options.cwd, env: { ...process.env, ...options.env }, encoding: 'utf8', input: options.input, maxBuffer: 256 * 1024 * 1024 });
+export function sh(
+  cmd: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {},
+): string {
+  const r = spawnSync(cmd, args, {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+    encoding: 'utf8',
+    input: options.input,
+    maxBuffer: 256 * 1024 * 1024,
+  });
   if (r.status !== 0) {
-    throw new Error(`${cmd} ${args.join(' ')} exited ${r.status ?? r.signal}:\n${r.stdout}\n${r.stderr}${r.error ? String(r.error) : ''}`);
+    throw new Error(
+      `${cmd} ${args.join(' ')} exited ${r.status ?? r.signal}:\n${r.stdout}\n${r.stderr}${r.error ? String(r.error) : ''}`,
+    );
   }
   return r.stdout;
 }

@@ -18,10 +18,26 @@ import type { RunOutcome } from './runtime.js';
  * images run as a Dockerfile user's would (umoci's config gives three, as ambient ones). Root
  * keeps them; for other users execve drops them, as with Docker (no ambient capabilities).
  */
-const DOCKER_CAPABILITIES = ['CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FSETID', 'CAP_FOWNER', 'CAP_MKNOD', 'CAP_NET_RAW', 'CAP_SETGID', 'CAP_SETUID', 'CAP_SETFCAP', 'CAP_SETPCAP', 'CAP_NET_BIND_SERVICE', 'CAP_SYS_CHROOT', 'CAP_KILL', 'CAP_AUDIT_WRITE'];
+const DOCKER_CAPABILITIES = [
+  'CAP_CHOWN',
+  'CAP_DAC_OVERRIDE',
+  'CAP_FSETID',
+  'CAP_FOWNER',
+  'CAP_MKNOD',
+  'CAP_NET_RAW',
+  'CAP_SETGID',
+  'CAP_SETUID',
+  'CAP_SETFCAP',
+  'CAP_SETPCAP',
+  'CAP_NET_BIND_SERVICE',
+  'CAP_SYS_CHROOT',
+  'CAP_KILL',
+  'CAP_AUDIT_WRITE',
+];
 
 /** What Docker writes to a container's /etc/hosts (without the container's own address). */
-const ETC_HOSTS = '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n';
+const ETC_HOSTS =
+  '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n';
 
 interface RuncConfig {
   process: {
@@ -115,7 +131,10 @@ export class Bundle {
     this.config = JSON.parse(readFileSync(join(this.bundle, 'config.json'), 'utf8')) as RuncConfig;
     // The runtime's /etc/hosts, as Docker and Kubernetes mount one into every container.
     writeFileSync(join(work, 'hosts'), ETC_HOSTS);
-    this.config.mounts = [...(this.config.mounts ?? []), { destination: '/etc/hosts', type: 'bind', source: join(work, 'hosts'), options: ['rbind', 'ro'] }];
+    this.config.mounts = [
+      ...(this.config.mounts ?? []),
+      { destination: '/etc/hosts', type: 'bind', source: join(work, 'hosts'), options: ['rbind', 'ro'] },
+    ];
   }
 
   static async unpack(layout: string, tag: string, parent = tmpdir()): Promise<Bundle> {
@@ -154,10 +173,17 @@ export class Bundle {
   private writeConfig(options: RunOptions): void {
     const config = structuredClone(this.config);
     config.process.terminal = false;
-    config.process.capabilities = { bounding: DOCKER_CAPABILITIES, effective: DOCKER_CAPABILITIES, permitted: DOCKER_CAPABILITIES, inheritable: [], ambient: [] };
+    config.process.capabilities = {
+      bounding: DOCKER_CAPABILITIES,
+      effective: DOCKER_CAPABILITIES,
+      permitted: DOCKER_CAPABILITIES,
+      inheritable: [],
+      ambient: [],
+    };
     if (options.args) config.process.args = options.args;
     if (options.user) config.process.user = this.resolveUser(options.user);
-    if (options.hostNetwork && config.linux?.namespaces) config.linux.namespaces = config.linux.namespaces.filter((n) => n.type !== 'network');
+    if (options.hostNetwork && config.linux?.namespaces)
+      config.linux.namespaces = config.linux.namespaces.filter((n) => n.type !== 'network');
     writeFileSync(join(this.bundle, 'config.json'), JSON.stringify(config));
   }
 
@@ -171,7 +197,11 @@ export class Bundle {
     const id = this.newId();
     register(id, this.root);
     try {
-      return await runAsync('runc', ['--root', this.root, 'run', '--bundle', this.bundle, id], options.timeoutMs ?? 60_000);
+      return await runAsync(
+        'runc',
+        ['--root', this.root, 'run', '--bundle', this.bundle, id],
+        options.timeoutMs ?? 60_000,
+      );
     } finally {
       forget(id, this.root);
     }
@@ -186,7 +216,10 @@ export class Bundle {
     const err = openSync(logs.stderr, 'w');
     register(id, this.root);
     try {
-      const r = spawnSync('runc', ['--root', this.root, 'run', '-d', '--bundle', this.bundle, id], { stdio: ['ignore', out, err], timeout: 30_000 });
+      const r = spawnSync('runc', ['--root', this.root, 'run', '-d', '--bundle', this.bundle, id], {
+        stdio: ['ignore', out, err],
+        timeout: 30_000,
+      });
       if (r.status !== 0) {
         forget(id, this.root);
         throw new Error(`runc run -d exited ${r.status ?? r.signal}: ${readFileSync(logs.stderr, 'utf8').trim()}`);
@@ -243,7 +276,20 @@ export class Detached {
       if (pid === undefined) throw new Error(`the container exited: ${lastLines(this.output())}`);
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`nothing answered on port ${port} within ${timeoutMs} ms`);
-      const r = await runAsync('nsenter', [`--net=/proc/${pid}/ns/net`, '--', process.execPath, PROBE, String(port), Buffer.from(send, 'latin1').toString('hex'), Buffer.from(expect, 'utf8').toString('hex'), String(Math.min(left, 5_000))], Math.min(left, 5_000) + 5_000);
+      const r = await runAsync(
+        'nsenter',
+        [
+          `--net=/proc/${pid}/ns/net`,
+          '--',
+          process.execPath,
+          PROBE,
+          String(port),
+          Buffer.from(send, 'latin1').toString('hex'),
+          Buffer.from(expect, 'utf8').toString('hex'),
+          String(Math.min(left, 5_000)),
+        ],
+        Math.min(left, 5_000) + 5_000,
+      );
       if (r.code === 0) return r.stdout;
       // 3: refused (not listening yet); nsenter failing: the process is exiting. Both: look again.
       if (r.code !== 3 && !r.stderr.startsWith('nsenter:')) {
@@ -272,13 +318,19 @@ export class Detached {
 
 /** The first lines of a container's output, for an error message. */
 export function firstLines(output: { stdout: string; stderr: string }, n = 3): string {
-  const lines = `${output.stderr}\n${output.stdout}`.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = `${output.stderr}\n${output.stdout}`
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   return lines.slice(0, n).join(' | ') || '(no output)';
 }
 
 /** The first and last lines a server printed before it exited (where its fatal error is). */
 export function lastLines(output: { stdout: string; stderr: string }): string {
-  const lines = `${output.stdout}\n${output.stderr}`.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = `${output.stdout}\n${output.stderr}`
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   // The first line too: some programs say why first and then print a backtrace (node's abort).
   return (lines.length > 2 ? [lines[0], '...', ...lines.slice(-2)] : lines).join(' | ') || '(no output)';
 }

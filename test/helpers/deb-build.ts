@@ -96,7 +96,13 @@ export function buildSyntheticDeb(options: { compression: DpkgCompression; rootO
   chmodSync(join(root, 'DEBIAN'), 0o755);
 
   const path = join(work, `pith-test_${options.compression}_${options.rootOwnerGroup ? 'root' : 'owned'}.deb`);
-  const args = [`-Z${options.compression}`, ...(options.rootOwnerGroup ? ['--root-owner-group'] : []), '--build', root, path];
+  const args = [
+    `-Z${options.compression}`,
+    ...(options.rootOwnerGroup ? ['--root-owner-group'] : []),
+    '--build',
+    root,
+    path,
+  ];
   run('dpkg-deb', args);
   return { path, root, control, md5sums, contents };
 }

@@ -24,7 +24,8 @@ function arHeader(name: string, size: number): Uint8Array {
     if (text.length > width) throw new Error(`ar field too long: ${text}`);
     return text + ' '.repeat(width - text.length);
   };
-  const header = pad(name, 16) + pad('0', 12) + pad('0', 6) + pad('0', 6) + pad('100644', 8) + pad(String(size), 10) + '`\n';
+  const header =
+    pad(name, 16) + pad('0', 12) + pad('0', 6) + pad('0', 6) + pad('100644', 8) + pad(String(size), 10) + '`\n';
   return encoder.encode(header);
 }
 
@@ -106,11 +107,16 @@ sys.stdout.buffer.write(out.getvalue())
 const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 
 /** GNU format uses ././@LongLink records for long names; PAX format uses extended headers. */
-export function pythonTar(entries: TarEntrySpec[], compression: TarCompression = '', format: 'gnu' | 'pax' = 'gnu'): Uint8Array {
+export function pythonTar(
+  entries: TarEntrySpec[],
+  compression: TarCompression = '',
+  format: 'gnu' | 'pax' = 'gnu',
+): Uint8Array {
   return run(PYTHON, ['-c', PYTHON_TAR], { input: encoder.encode(JSON.stringify({ entries, compression, format })) });
 }
 
-export const MINIMAL_CONTROL = 'Package: crafted\nVersion: 1\nArchitecture: all\nMaintainer: t <t@example.invalid>\nDescription: crafted\n';
+export const MINIMAL_CONTROL =
+  'Package: crafted\nVersion: 1\nArchitecture: all\nMaintainer: t <t@example.invalid>\nDescription: crafted\n';
 
 export interface CraftOptions {
   data: TarEntrySpec[];
@@ -131,7 +137,13 @@ export function craftDebBytes(options: CraftOptions): Uint8Array {
     { name: 'debian-binary', data: options.debianBinary ?? '2.0\n' },
     {
       name: 'control.tar.gz',
-      data: pythonTar([{ name: './', type: 'dir', mode: 0o755 }, { name: './control', data: options.control ?? MINIMAL_CONTROL }], 'gz'),
+      data: pythonTar(
+        [
+          { name: './', type: 'dir', mode: 0o755 },
+          { name: './control', data: options.control ?? MINIMAL_CONTROL },
+        ],
+        'gz',
+      ),
     },
     {
       name: options.dataMemberName ?? (compression ? `data.tar.${compression}` : 'data.tar'),

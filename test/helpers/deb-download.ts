@@ -19,7 +19,11 @@ function cached(name: string): string | undefined {
 function aptDownload(name: string): void {
   const staging = mkdtempSync(join(DEB_CACHE, '.download-'));
   try {
-    execFileSync('apt-get', ['download', '-q', name], { cwd: staging, stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
+    execFileSync('apt-get', ['download', '-q', name], {
+      cwd: staging,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 120_000,
+    });
     for (const file of readdirSync(staging)) {
       if (file.endsWith('.deb')) renameSync(join(staging, file), join(DEB_CACHE, file));
     }

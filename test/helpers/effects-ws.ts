@@ -33,13 +33,30 @@ export function packageTree(packages: Record<string, CraftedFile[]>): FsTree {
       }
     }
     const status = new TextEncoder().encode(`Package: ${name}\nVersion: 1.0\n`);
-    tree.add(`/var/lib/dpkg/status.d/${name}`, { type: 'file', mode: 0o644, uid: 0, gid: 0, size: status.byteLength, source: { kind: 'bytes', data: status }, origin });
+    tree.add(`/var/lib/dpkg/status.d/${name}`, {
+      type: 'file',
+      mode: 0o644,
+      uid: 0,
+      gid: 0,
+      size: status.byteLength,
+      source: { kind: 'bytes', data: status },
+      origin,
+    });
   }
   return tree;
 }
 
-export function workspace(packages: Record<string, CraftedFile[]> = {}, options: { trimmed?: (path: string) => boolean } = {}): EffectWorkspace {
-  return new EffectWorkspace(packageTree(packages), new AccountsDb(resolveAccounts({ preset: 'distroless', users: [], groups: [] })), 'amd64', new Map(), options.trimmed);
+export function workspace(
+  packages: Record<string, CraftedFile[]> = {},
+  options: { trimmed?: (path: string) => boolean } = {},
+): EffectWorkspace {
+  return new EffectWorkspace(
+    packageTree(packages),
+    new AccountsDb(resolveAccounts({ preset: 'distroless', users: [], groups: [] })),
+    'amd64',
+    new Map(),
+    options.trimmed,
+  );
 }
 
 /** Runs one postinst for package `pkg` in the workspace. */
@@ -56,8 +73,19 @@ export function textAt(ws: EffectWorkspace, path: string): string | undefined {
 }
 
 /** The full effects pipeline (both phases) over crafted packages. */
-export function allEffects(packages: Record<string, CraftedFile[]>, scripts: PackageScripts[], env: Record<string, string> = {}) {
-  const effects = new InstallEffects({ view: packageTree(packages), deferred: new Map(), packages: scripts, accounts: resolveAccounts({ preset: 'distroless', users: [], groups: [] }), arch: 'amd64', createdSeconds: 0 });
+export function allEffects(
+  packages: Record<string, CraftedFile[]>,
+  scripts: PackageScripts[],
+  env: Record<string, string> = {},
+) {
+  const effects = new InstallEffects({
+    view: packageTree(packages),
+    deferred: new Map(),
+    packages: scripts,
+    accounts: resolveAccounts({ preset: 'distroless', users: [], groups: [] }),
+    arch: 'amd64',
+    createdSeconds: 0,
+  });
   effects.packagePhase();
   effects.imagePhase([], env);
   return { effects, result: effects.result() };

@@ -57,7 +57,8 @@ export function buildElf(spec: SyntheticElf = {}): Uint8Array {
 
   const buf = new Uint8Array(total);
   const v = new DataView(buf.buffer);
-  const word = (at: number, value: number) => (is64 ? v.setBigUint64(at, BigInt(value), le) : v.setUint32(at, value, le));
+  const word = (at: number, value: number) =>
+    is64 ? v.setBigUint64(at, BigInt(value), le) : v.setUint32(at, value, le);
 
   buf.set([0x7f, 0x45, 0x4c, 0x46, is64 ? 2 : 1, le ? 1 : 2, 1, 0], 0);
   v.setUint16(16, spec.type ?? 3, le);

@@ -20,7 +20,16 @@ import type { ContainerConfig } from '../../src/image/types.js';
 import { writeLayer } from '../../src/layers/layer.js';
 import { parseSpec, type LoadedSpec } from '../../src/spec/load.js';
 import type { BlobStore } from '../../src/store/blob-store.js';
-import type { Contribution, LoadedPart, Part, PartFacts, PartGroup, PartSet, PlatformContext, Source } from '../../src/sources/source.js';
+import type {
+  Contribution,
+  LoadedPart,
+  Part,
+  PartFacts,
+  PartGroup,
+  PartSet,
+  PlatformContext,
+  Source,
+} from '../../src/sources/source.js';
 import { resolveAccounts } from '../../src/sources/system/accounts.js';
 import type { Origin, TreeEntry } from '../../src/tree/entry.js';
 import { FsTree } from '../../src/tree/fs-tree.js';
@@ -48,7 +57,11 @@ export function planOf(loaded: LoadedSpec, sources: Source[]): SourcePlan {
 }
 
 /** Files of the spec's tree (text content), with origin `file` unless told. */
-export function entriesSource(name: string, files: Record<string, string>, extra: Omit<Contribution, 'entries'> & { kind?: Origin['kind'] } = {}): Source {
+export function entriesSource(
+  name: string,
+  files: Record<string, string>,
+  extra: Omit<Contribution, 'entries'> & { kind?: Origin['kind'] } = {},
+): Source {
   const { kind = 'file', ...rest } = extra;
   return {
     name,
@@ -57,7 +70,15 @@ export function entriesSource(name: string, files: Record<string, string>, extra
       entries: async (tree: FsTree) => {
         for (const [path, content] of Object.entries(files)) {
           const data = bytes(content);
-          tree.add(path, { type: 'file', mode: 0o644, uid: 0, gid: 0, size: data.byteLength, source: { kind: 'bytes', data }, origin: { kind, detail: `${name}: ${path}` } });
+          tree.add(path, {
+            type: 'file',
+            mode: 0o644,
+            uid: 0,
+            gid: 0,
+            size: data.byteLength,
+            source: { kind: 'bytes', data },
+            origin: { kind, detail: `${name}: ${path}` },
+          });
         }
       },
     }),
@@ -68,7 +89,16 @@ export function entriesSource(name: string, files: Record<string, string>, extra
 function baseEntries(files: Record<string, string>): TreeEntry[] {
   return Object.entries(files).map(([path, content]) => {
     const data = bytes(content);
-    return { path: path.replace(/^\//, ''), type: 'file', mode: 0o644, uid: 0, gid: 0, size: data.byteLength, source: { kind: 'bytes', data }, origin: { kind: 'base', detail: 'base' } };
+    return {
+      path: path.replace(/^\//, ''),
+      type: 'file',
+      mode: 0o644,
+      uid: 0,
+      gid: 0,
+      size: data.byteLength,
+      source: { kind: 'bytes', data },
+      origin: { kind: 'base', detail: 'base' },
+    };
   });
 }
 
@@ -76,17 +106,40 @@ function baseEntries(files: Record<string, string>): TreeEntry[] {
  * A ready layer passed through as a base image's is: written into the platform's store when asked
  * to contribute, with the image below it, its config and its packages for the SBOM.
  */
-export function readyLayerSource(files: Record<string, string>, options: { config?: ContainerConfig; packages?: Array<{ name: string; version: string }> } = {}): Source {
+export function readyLayerSource(
+  files: Record<string, string>,
+  options: { config?: ContainerConfig; packages?: Array<{ name: string; version: string }> } = {},
+): Source {
   return {
     name: 'fake base',
     contribute: async (ctx: PlatformContext) => {
       const entries = baseEntries(files);
       const blob = await writeLayer(entries, ctx.store, { mtime: 0, compression: { algorithm: 'gzip', level: 2 } });
       return {
-        layers: [{ mediaType: blob.mediaType, digest: blob.digest, size: blob.size, diffId: blob.diffId, name: 'base: 0', createdBy: 'fake base layer', store: ctx.store }],
+        layers: [
+          {
+            mediaType: blob.mediaType,
+            digest: blob.digest,
+            size: blob.size,
+            diffId: blob.diffId,
+            name: 'base: 0',
+            createdBy: 'fake base layer',
+            store: ctx.store,
+          },
+        ],
         below: { key: [blob.diffId], entries: async () => baseEntries(files) },
         ...(options.config ? { config: { image: options.config } } : {}),
-        sbom: { base: { name: 'fake-base@sha256:0', packages: (options.packages ?? []).map((p) => ({ ...p, architecture: ctx.arch, source: p.name, license: 'MIT' })) } },
+        sbom: {
+          base: {
+            name: 'fake-base@sha256:0',
+            packages: (options.packages ?? []).map((p) => ({
+              ...p,
+              architecture: ctx.arch,
+              source: p.name,
+              license: 'MIT',
+            })),
+          },
+        },
         annotations: { 'org.opencontainers.image.base.digest': blob.digest },
       };
     },
@@ -117,7 +170,10 @@ export interface PartsLog {
  * licence and, with `listFiles` (Debian lists them when trimming), its files still in the tree. `log` may be shared across runs, as Debian's
  * remembered facts live in the cache.
  */
-export function partsSource(groups: Record<string, FakePart[]>, options: { links?: readonly MergedUsrLink[]; log?: PartsLog; listFiles?: boolean } = {}): Source & { log: PartsLog } {
+export function partsSource(
+  groups: Record<string, FakePart[]>,
+  options: { links?: readonly MergedUsrLink[]; log?: PartsLog; listFiles?: boolean } = {},
+): Source & { log: PartsLog } {
   const log: PartsLog = options.log ?? { reads: [], remembered: new Map(), recalled: [] };
   const all = Object.values(groups).flat();
   const byName = new Map(all.map((p) => [p.name, p]));
@@ -132,7 +188,15 @@ export function partsSource(groups: Record<string, FakePart[]>, options: { links
     addTo: (tree) => {
       for (const [path, content] of Object.entries(p.files)) {
         const data = bytes(content);
-        tree.add(path, { type: 'file', mode: 0o644, uid: 0, gid: 0, size: data.byteLength, source: { kind: 'bytes', data }, origin: { kind: 'package', detail: p.name, package: p.name } });
+        tree.add(path, {
+          type: 'file',
+          mode: 0o644,
+          uid: 0,
+          gid: 0,
+          size: data.byteLength,
+          source: { kind: 'bytes', data },
+          origin: { kind: 'package', detail: p.name, package: p.name },
+        });
       }
       return [];
     },
@@ -140,7 +204,15 @@ export function partsSource(groups: Record<string, FakePart[]>, options: { links
     facts: (tree) => ({
       ...(p.license ? { license: p.license } : {}),
       ...(options.listFiles
-        ? { files: tree.list().flatMap((e) => (e.type === 'file' && e.origin.package === p.name && e.source.kind === 'bytes' ? [{ path: e.path, sha256: sha256(e.source.data) }] : [])) }
+        ? {
+            files: tree
+              .list()
+              .flatMap((e) =>
+                e.type === 'file' && e.origin.package === p.name && e.source.kind === 'bytes'
+                  ? [{ path: e.path, sha256: sha256(e.source.data) }]
+                  : [],
+              ),
+          }
         : {}),
     }),
   });
@@ -182,7 +254,13 @@ export function partsSource(groups: Record<string, FakePart[]>, options: { links
       parts: set,
       sbom: {
         distro: { id: 'debian', versionId: '12', codename: 'bookworm' },
-        packages: all.map((p) => ({ name: p.name, version: p.version, architecture: ctx.arch, source: p.name, sha256: keyOf(p) })),
+        packages: all.map((p) => ({
+          name: p.name,
+          version: p.version,
+          architecture: ctx.arch,
+          source: p.name,
+          sha256: keyOf(p),
+        })),
       },
     }),
   };
@@ -204,7 +282,15 @@ export function barrierSource(count: number, ms = 5000): Source & { arrived: str
       if (arrived.length >= count) open();
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`barrier: ${ctx.arch} waited ${ms} ms for ${count} platforms; only ${arrived.join(', ')} started`)), ms);
+        timer = setTimeout(
+          () =>
+            reject(
+              new Error(
+                `barrier: ${ctx.arch} waited ${ms} ms for ${count} platforms; only ${arrived.join(', ')} started`,
+              ),
+            ),
+          ms,
+        );
       });
       try {
         await Promise.race([opened, timeout]);
@@ -258,5 +344,7 @@ export async function layerMembers(store: BlobStore, digest: Digest): Promise<Ta
 
 /** The regular files of a layer, path -> content. */
 export async function layerFiles(store: BlobStore, digest: Digest): Promise<Record<string, string>> {
-  return Object.fromEntries((await layerMembers(store, digest)).filter((m) => m.type === 'file').map((m) => [m.path, m.content ?? '']));
+  return Object.fromEntries(
+    (await layerMembers(store, digest)).filter((m) => m.type === 'file').map((m) => [m.path, m.content ?? '']),
+  );
 }

@@ -60,7 +60,8 @@ async function pithCompress(file: string, compression: Compression, concurrency?
   return measure(async () => {
     let size = 0;
     const source = createReadStream(file, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>;
-    for await (const piece of compressStream(source, compression, concurrency ? { concurrency } : {})) size += piece.length;
+    for await (const piece of compressStream(source, compression, concurrency ? { concurrency } : {}))
+      size += piece.length;
     return size;
   });
 }
@@ -68,9 +69,15 @@ async function pithCompress(file: string, compression: Compression, concurrency?
 /** An external compressor's wall time, CPU time (from the shell's `times`) and output size. */
 function external(command: string): Run {
   const start = process.hrtime.bigint();
-  const lines = spawnSync('bash', ['-c', `${command} | wc -c; times`]).stdout.toString().trim().split('\n');
+  const lines = spawnSync('bash', ['-c', `${command} | wc -c; times`])
+    .stdout.toString()
+    .trim()
+    .split('\n');
   const wall = Number(process.hrtime.bigint() - start) / 1e9;
-  const cpu = [...(lines[2] ?? '').matchAll(/(\d+)m([\d.]+)s/g)].reduce((sum, m) => sum + Number(m[1]) * 60 + Number(m[2]), 0);
+  const cpu = [...(lines[2] ?? '').matchAll(/(\d+)m([\d.]+)s/g)].reduce(
+    (sum, m) => sum + Number(m[1]) * 60 + Number(m[2]),
+    0,
+  );
   return { size: Number(lines[0]), wall, cpu };
 }
 
@@ -89,24 +96,40 @@ async function main(): Promise<void> {
     await writeFile(tarFile, tar);
     const n = tar.length;
     console.log(`node ${process.version}, ${availableParallelism()} cpus`);
-    console.log(`tar of ${entries.length} entries from ${root}: ${(n / MB).toFixed(1)} MB, tar writer ${(n / MB / tarSeconds).toFixed(0)} MB/s`);
+    console.log(
+      `tar of ${entries.length} entries from ${root}: ${(n / MB).toFixed(1)} MB, tar writer ${(n / MB / tarSeconds).toFixed(0)} MB/s`,
+    );
     // Warm the page cache for the tar file so every contender reads it from memory.
     spawnSync('cat', [tarFile], { stdio: 'ignore' });
     const rounds = Number(process.env['ROUNDS'] ?? 3);
     const contenders: [string, () => Promise<Run>][] = [];
-    for (const level of [1, 4, 6]) contenders.push([`pigz -p 2 -${level}`, async () => external(`pigz -p 2 -${level} -c ${tarFile}`)]);
-    for (const level of [1, 2, 4, 6]) contenders.push([`pith gzip ${level}`, () => pithCompress(tarFile, { algorithm: 'gzip', level })]);
+    for (const level of [1, 4, 6])
+      contenders.push([`pigz -p 2 -${level}`, async () => external(`pigz -p 2 -${level} -c ${tarFile}`)]);
+    for (const level of [1, 2, 4, 6])
+      contenders.push([`pith gzip ${level}`, () => pithCompress(tarFile, { algorithm: 'gzip', level })]);
     contenders.push(['gzip -6 (1 thread)', async () => external(`gzip -6 -c ${tarFile}`)]);
     for (const level of [1, 3, 9]) {
       contenders.push([`zstd -T2 -${level}`, async () => external(`zstd -q -T2 -${level} -c ${tarFile}`)]);
       contenders.push([`pith zstd ${level}`, () => pithCompress(tarFile, { algorithm: 'zstd', level })]);
     }
     for (const concurrency of [1, 2, 8]) {
-      contenders.push([`pith gzip 2 conc ${concurrency}`, () => pithCompress(tarFile, { algorithm: 'gzip', level: 2 }, concurrency)]);
+      contenders.push([
+        `pith gzip 2 conc ${concurrency}`,
+        () => pithCompress(tarFile, { algorithm: 'gzip', level: 2 }, concurrency),
+      ]);
     }
     contenders.push([
       'writeLayer gzip 2 (files+tar+2 sha256+store)',
-      () => measure(async () => (await writeLayer(entries, new BlobStore(join(dir, 'store')), { mtime: 0, compression: { algorithm: 'gzip', level: 2 } })).size),
+      () =>
+        measure(
+          async () =>
+            (
+              await writeLayer(entries, new BlobStore(join(dir, 'store')), {
+                mtime: 0,
+                compression: { algorithm: 'gzip', level: 2 },
+              })
+            ).size,
+        ),
     ]);
 
     // ONLY=<regex> keeps a subset, e.g. ONLY='-6 ' for the level-6 rows.

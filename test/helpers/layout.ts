@@ -12,15 +12,19 @@ export interface LayoutImage {
 }
 
 const blobPath = (layout: string, digest: string) => join(layout, 'blobs', 'sha256', digest.replace('sha256:', ''));
-export const readBlobJson = <T>(layout: string, digest: string): T => JSON.parse(readFileSync(blobPath(layout, digest), 'utf8')) as T;
+export const readBlobJson = <T>(layout: string, digest: string): T =>
+  JSON.parse(readFileSync(blobPath(layout, digest), 'utf8')) as T;
 
 /** Every platform image in an OCI layout (through an index when there is one). */
 export function layoutImages(layout: string): LayoutImage[] {
-  const index = JSON.parse(readFileSync(join(layout, 'index.json'), 'utf8')) as { manifests: Array<{ digest: string; mediaType: string }> };
+  const index = JSON.parse(readFileSync(join(layout, 'index.json'), 'utf8')) as {
+    manifests: Array<{ digest: string; mediaType: string }>;
+  };
   const root = index.manifests[0]!;
   const manifests =
     root.mediaType === 'application/vnd.oci.image.index.v1+json'
-      ? readBlobJson<{ manifests: Array<{ digest: string; platform: LayoutImage['platform'] }> }>(layout, root.digest).manifests
+      ? readBlobJson<{ manifests: Array<{ digest: string; platform: LayoutImage['platform'] }> }>(layout, root.digest)
+          .manifests
       : [{ digest: root.digest, platform: undefined }];
   return manifests.map((m) => {
     const manifest = readBlobJson<{ config: { digest: string }; layers: Array<{ digest: string }> }>(layout, m.digest);
@@ -45,7 +49,10 @@ export interface LayerFile {
 }
 
 /** The merged files of an image's layers (later layers win), contents included for regular files. */
-export async function imageFiles(image: LayoutImage, withData = (_path: string) => false): Promise<Map<string, LayerFile>> {
+export async function imageFiles(
+  image: LayoutImage,
+  withData = (_path: string) => false,
+): Promise<Map<string, LayerFile>> {
   const files = new Map<string, LayerFile>();
   for (const layer of image.layers) {
     const ex = extract();

@@ -24,7 +24,9 @@ const finish = (code: number, message?: string) => {
 };
 const shown = () => JSON.stringify(reply.slice(0, 200));
 
-socket.setTimeout(Number(timeoutArg ?? 5_000), () => finish(1, `port ${portArg}: no reply matching /${expect.source}/ in time; got ${shown()}`));
+socket.setTimeout(Number(timeoutArg ?? 5_000), () =>
+  finish(1, `port ${portArg}: no reply matching /${expect.source}/ in time; got ${shown()}`),
+);
 socket.on('connect', () => {
   if (sendHex) socket.write(Buffer.from(sendHex, 'hex'));
   if (expect.test(reply)) finish(0);
@@ -33,5 +35,12 @@ socket.on('data', (chunk: Buffer) => {
   reply += chunk.toString('latin1');
   if (expect.test(reply)) finish(0);
 });
-socket.on('end', () => finish(expect.test(reply) ? 0 : 1, `port ${portArg}: connection closed; reply ${shown()} does not match /${expect.source}/`));
-socket.on('error', (e: NodeJS.ErrnoException) => finish(e.code === 'ECONNREFUSED' ? 3 : 1, `port ${portArg}: ${e.message}`));
+socket.on('end', () =>
+  finish(
+    expect.test(reply) ? 0 : 1,
+    `port ${portArg}: connection closed; reply ${shown()} does not match /${expect.source}/`,
+  ),
+);
+socket.on('error', (e: NodeJS.ErrnoException) =>
+  finish(e.code === 'ECONNREFUSED' ? 3 : 1, `port ${portArg}: ${e.message}`),
+);

@@ -19,7 +19,10 @@ import type { LockedPackage, LockInputs } from '../../src/lock/lockfile.js';
 export type { RunResult } from './cli.js';
 
 /** The CLI in a child process, without blocking this one (its HTTP server keeps answering). */
-export function runPithAsync(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
+export function runPithAsync(
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [PITH_BIN, ...args], {
       cwd: options.cwd,
@@ -31,7 +34,9 @@ export function runPithAsync(args: string[], options: { cwd?: string; env?: Node
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code: code ?? -1, stdout, stderr: signal ? `${stderr}\n(killed by ${signal})` : stderr }));
+    child.on('close', (code, signal) =>
+      resolve({ code: code ?? -1, stdout, stderr: signal ? `${stderr}\n(killed by ${signal})` : stderr }),
+    );
   });
 }
 
@@ -143,12 +148,15 @@ const sha256Hex = (data: Uint8Array) => createHash('sha256').update(data).digest
  * `digest`: then the layout holds exactly the image `digest` names, byte for byte.
  */
 export function assertLayoutIntact(layout: string, digest: string): void {
-  const index = JSON.parse(readFileSync(join(layout, 'index.json'), 'utf8')) as { manifests: Array<{ digest: string }> };
+  const index = JSON.parse(readFileSync(join(layout, 'index.json'), 'utf8')) as {
+    manifests: Array<{ digest: string }>;
+  };
   assert.equal(index.manifests[0]?.digest, digest, 'index.json names the printed digest');
   const dir = join(layout, 'blobs', 'sha256');
   const names = readdirSync(dir);
   assert.ok(names.length >= 3, 'a manifest, a config and layers');
-  for (const name of names) assert.equal(sha256Hex(readFileSync(join(dir, name))), name, `blob ${name} of ${layout} hashes to its name`);
+  for (const name of names)
+    assert.equal(sha256Hex(readFileSync(join(dir, name))), name, `blob ${name} of ${layout} hashes to its name`);
 }
 
 /** Every regular file directly in `dir` (none when it does not exist). */

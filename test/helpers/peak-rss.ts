@@ -18,7 +18,10 @@ export interface MeasuredRun {
   ms: number;
 }
 
-export async function runPithMeasured(args: string[], options: { env?: NodeJS.ProcessEnv; heapMiB?: number; timeoutMs?: number } = {}): Promise<MeasuredRun> {
+export async function runPithMeasured(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; heapMiB?: number; timeoutMs?: number } = {},
+): Promise<MeasuredRun> {
   const dir = mkdtempSync(join(tmpdir(), 'pith-rss-'));
   const out = join(dir, 'time');
   const started = performance.now();

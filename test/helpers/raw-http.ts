@@ -14,7 +14,11 @@ export interface RawExchange {
 }
 
 /** Sends `pieces` to 127.0.0.1:`port`, `gapMs` apart, and reads until close or `deadlineMs`. */
-export function rawExchange(port: number, pieces: Array<string | Uint8Array>, options: { gapMs?: number; deadlineMs?: number } = {}): Promise<RawExchange> {
+export function rawExchange(
+  port: number,
+  pieces: Array<string | Uint8Array>,
+  options: { gapMs?: number; deadlineMs?: number } = {},
+): Promise<RawExchange> {
   const deadlineMs = options.deadlineMs ?? 5000;
   const started = performance.now();
   return new Promise((resolve) => {
@@ -58,7 +62,8 @@ export function judgeAnswer(exchange: RawExchange): string | undefined {
     if (body === '' && /\r\ncontent-type: application\/json\r\n/i.test(response)) continue;
     try {
       const parsed = JSON.parse(body) as { errors?: Array<{ code?: unknown }> };
-      if (!Array.isArray(parsed.errors) || typeof parsed.errors[0]?.code !== 'string') return `no registry error in ${body.slice(0, 80)}`;
+      if (!Array.isArray(parsed.errors) || typeof parsed.errors[0]?.code !== 'string')
+        return `no registry error in ${body.slice(0, 80)}`;
     } catch {
       return `status ${status[1]} without a registry error JSON: ${JSON.stringify(response.slice(0, 120))}`;
     }

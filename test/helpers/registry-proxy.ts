@@ -69,19 +69,36 @@ export async function startProxy(target: { port: number }): Promise<RegistryProx
       }
       if (rule?.status) {
         entry.status = rule.status;
-        const body = JSON.stringify({ errors: [{ code: rule.status === 429 ? 'TOOMANYREQUESTS' : 'UNSUPPORTED', message: `injected ${rule.status}` }] });
-        res.writeHead(rule.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...rule.headers });
+        const body = JSON.stringify({
+          errors: [
+            { code: rule.status === 429 ? 'TOOMANYREQUESTS' : 'UNSUPPORTED', message: `injected ${rule.status}` },
+          ],
+        });
+        res.writeHead(rule.status, {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          ...rule.headers,
+        });
         res.end(info.method === 'HEAD' ? undefined : body);
         return;
       }
       const upstream = request(
         { host: '127.0.0.1', port: target.port, method: info.method, path: req.url, headers: req.headers },
         (up) => {
-          const answer = { status: up.statusCode ?? 502, headers: { ...up.headers } as Record<string, string | string[] | undefined> };
+          const answer = {
+            status: up.statusCode ?? 502,
+            headers: { ...up.headers } as Record<string, string | string[] | undefined>,
+          };
           rule?.rewrite?.(answer);
           if (rule?.headers) Object.assign(answer.headers, rule.headers);
           entry.status = answer.status;
-          res.writeHead(answer.status, Object.fromEntries(Object.entries(answer.headers).filter(([, v]) => v !== undefined)) as Record<string, string | string[]>);
+          res.writeHead(
+            answer.status,
+            Object.fromEntries(Object.entries(answer.headers).filter(([, v]) => v !== undefined)) as Record<
+              string,
+              string | string[]
+            >,
+          );
           up.pipe(res);
         },
       );

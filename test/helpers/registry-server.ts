@@ -50,7 +50,9 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Test
   mkdirSync(join(dir, 'data'));
   let auth = '';
   if (options.htpasswd) {
-    const lines = Object.entries(options.htpasswd).map(([user, password]) => sh('htpasswd', ['-Bbn', user, password]).trim());
+    const lines = Object.entries(options.htpasswd).map(([user, password]) =>
+      sh('htpasswd', ['-Bbn', user, password]).trim(),
+    );
     writeFileSync(join(dir, 'htpasswd'), `${lines.join('\n')}\n`);
     auth = `auth: {htpasswd: {realm: pith-test, path: ${join(dir, 'htpasswd')}}}\n`;
   } else if (options.token) {
@@ -92,7 +94,8 @@ ${auth}`,
       url: `http://127.0.0.1:${port}`,
       dir,
       log: logText,
-      requests: () => [...logText().matchAll(/"([A-Z]+) (\/v2\/[^ "]*) HTTP\/1\.1" (\d+)/g)].map((m) => `${m[1]} ${m[2]} ${m[3]}`),
+      requests: () =>
+        [...logText().matchAll(/"([A-Z]+) (\/v2\/[^ "]*) HTTP\/1\.1" (\d+)/g)].map((m) => `${m[1]} ${m[2]} ${m[3]}`),
       stop: async () => {
         await kill(child);
         rmSync(dir, { recursive: true, force: true });

@@ -87,13 +87,30 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
   const dir = mkdtempSync(join(tmpdir(), 'pith-token-'));
   const keyPath = join(dir, 'key.pem');
   const certPath = join(dir, 'cert.pem');
-  sh('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', '/CN=pith-test-token', '-days', '2', '-keyout', keyPath, '-out', certPath]);
+  sh('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-subj',
+    '/CN=pith-test-token',
+    '-days',
+    '2',
+    '-keyout',
+    keyPath,
+    '-out',
+    certPath,
+  ]);
   const privateKey = createPrivateKey(readFileSync(keyPath));
   const kid = libtrustKeyId(createPublicKey(readFileSync(certPath)));
   const service = 'pith-test-registry';
   const issuer = 'pith-test-issuer';
   const requests: TokenRequest[] = [];
-  const grant = options.grant ?? ((user: string | undefined, _name: string, actions: string[]) => (user ? actions : []));
+  const grant =
+    options.grant ?? ((user: string | undefined, _name: string, actions: string[]) => (user ? actions : []));
 
   const server = createServer((req, res) => {
     void (async () => {
@@ -130,7 +147,16 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
           user = failed ? undefined : u;
         }
       }
-      const entry: TokenRequest = { method: req.method ?? 'GET', user, grantType, scopes, service: serviceParam, clientId, granted: [], status: 0 };
+      const entry: TokenRequest = {
+        method: req.method ?? 'GET',
+        user,
+        grantType,
+        scopes,
+        service: serviceParam,
+        clientId,
+        granted: [],
+        status: 0,
+      };
       requests.push(entry);
       if (failed) {
         entry.status = 401;
@@ -144,13 +170,28 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
       entry.granted = access;
       const now = Math.floor(Date.now() / 1000);
       const header = { typ: 'JWT', alg: 'ES256', kid };
-      const claims = { iss: issuer, sub: user ?? '', aud: service, exp: now + 300, nbf: now - 10, iat: now, jti: randomBytes(8).toString('hex'), access };
+      const claims = {
+        iss: issuer,
+        sub: user ?? '',
+        aud: service,
+        exp: now + 300,
+        nbf: now - 10,
+        iat: now,
+        jti: randomBytes(8).toString('hex'),
+        access,
+      };
       const signingInput = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}`;
       const signature = sign('sha256', Buffer.from(signingInput), { key: privateKey, dsaEncoding: 'ieee-p1363' });
       const token = `${signingInput}.${b64url(signature)}`;
       entry.status = 200;
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(req.method === 'POST' ? { access_token: token, expires_in: 300, scope: scopes.join(' ') } : { token, access_token: token, expires_in: 300, issued_at: new Date().toISOString() }));
+      res.end(
+        JSON.stringify(
+          req.method === 'POST'
+            ? { access_token: token, expires_in: 300, scope: scopes.join(' ') }
+            : { token, access_token: token, expires_in: 300, issued_at: new Date().toISOString() },
+        ),
+      );
     })().catch((err: unknown) => {
       res.writeHead(500);
       res.end(String(err));

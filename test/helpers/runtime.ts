@@ -22,7 +22,22 @@ export interface RuncOptions {
 }
 
 /** What `docker run` grants by default (moby's oci/caps/defaults.go). */
-const DOCKER_CAPABILITIES = ['CHOWN', 'DAC_OVERRIDE', 'FSETID', 'FOWNER', 'MKNOD', 'NET_RAW', 'SETGID', 'SETUID', 'SETFCAP', 'SETPCAP', 'NET_BIND_SERVICE', 'SYS_CHROOT', 'KILL', 'AUDIT_WRITE'].map((c) => `CAP_${c}`);
+const DOCKER_CAPABILITIES = [
+  'CHOWN',
+  'DAC_OVERRIDE',
+  'FSETID',
+  'FOWNER',
+  'MKNOD',
+  'NET_RAW',
+  'SETGID',
+  'SETUID',
+  'SETFCAP',
+  'SETPCAP',
+  'NET_BIND_SERVICE',
+  'SYS_CHROOT',
+  'KILL',
+  'AUDIT_WRITE',
+].map((c) => `CAP_${c}`);
 
 interface Bundle {
   work: string;
@@ -41,15 +56,25 @@ function prepareBundle(layout: string, tag: string, options: RuncOptions): Bundl
     sh('umoci', ['unpack', '--image', `${layout}:${tag}`, bundle]);
     const configPath = join(bundle, 'config.json');
     const config = JSON.parse(readFileSync(configPath, 'utf8')) as {
-      process: { terminal: boolean; args: string[]; user: { uid: number; gid: number; additionalGids?: number[] }; capabilities?: Record<string, string[]> };
+      process: {
+        terminal: boolean;
+        args: string[];
+        user: { uid: number; gid: number; additionalGids?: number[] };
+        capabilities?: Record<string, string[]>;
+      };
       linux?: { namespaces?: Array<{ type: string }> };
     };
-    if (options.hostNetwork && config.linux?.namespaces) config.linux.namespaces = config.linux.namespaces.filter((n) => n.type !== 'network');
+    if (options.hostNetwork && config.linux?.namespaces)
+      config.linux.namespaces = config.linux.namespaces.filter((n) => n.type !== 'network');
     config.process.terminal = false;
     if (options.args) config.process.args = options.args;
     if (options.uid !== undefined) config.process.user = { uid: options.uid, gid: options.gid ?? options.uid };
     if (options.dockerCapabilities) {
-      config.process.capabilities = { bounding: DOCKER_CAPABILITIES, effective: DOCKER_CAPABILITIES, permitted: DOCKER_CAPABILITIES };
+      config.process.capabilities = {
+        bounding: DOCKER_CAPABILITIES,
+        effective: DOCKER_CAPABILITIES,
+        permitted: DOCKER_CAPABILITIES,
+      };
     }
     writeFileSync(configPath, JSON.stringify(config));
   } catch (err) {
@@ -71,7 +96,10 @@ function cleanUp(b: Bundle): void {
 export function runWithRunc(layout: string, tag: string, options: RuncOptions = {}): RunOutcome {
   const b = prepareBundle(layout, tag, options);
   try {
-    const r = spawnSync('runc', ['--root', b.root, 'run', '--bundle', b.bundle, b.id], { encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync('runc', ['--root', b.root, 'run', '--bundle', b.bundle, b.id], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
   } finally {
     cleanUp(b);
@@ -90,9 +118,15 @@ export interface RunningContainer {
  * talks to (with hostNetwork), or a client of a server the test process runs. `timeoutMs`
  * kills the container if it runs longer.
  */
-export function startWithRunc(layout: string, tag: string, options: RuncOptions & { timeoutMs?: number } = {}): RunningContainer {
+export function startWithRunc(
+  layout: string,
+  tag: string,
+  options: RuncOptions & { timeoutMs?: number } = {},
+): RunningContainer {
   const b = prepareBundle(layout, tag, options);
-  const child = spawn('runc', ['--root', b.root, 'run', '--bundle', b.bundle, b.id], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('runc', ['--root', b.root, 'run', '--bundle', b.bundle, b.id], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
@@ -117,5 +151,16 @@ export function startWithRunc(layout: string, tag: string, options: RuncOptions 
 
 /** podman with its own storage, so tests never touch the host's images. */
 export function podmanArgs(storage: string): string[] {
-  return ['--root', join(storage, 'root'), '--runroot', join(storage, 'runroot'), '--storage-driver', 'vfs', '--cgroup-manager', 'cgroupfs', '--events-backend', 'none'];
+  return [
+    '--root',
+    join(storage, 'root'),
+    '--runroot',
+    join(storage, 'runroot'),
+    '--storage-driver',
+    'vfs',
+    '--cgroup-manager',
+    'cgroupfs',
+    '--events-backend',
+    'none',
+  ];
 }

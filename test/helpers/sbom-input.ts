@@ -16,9 +16,28 @@ export function sampleInput(): SbomInput {
     distro: { id: 'debian', versionId: '12', codename: 'bookworm' },
     packages: [
       { name: 'libc6', version: '2.36-9+deb12u14', architecture: 'amd64', source: 'glibc', sha256: h('1') },
-      { name: 'zlib1g', version: '1:1.2.13.dfsg-1', architecture: 'amd64', source: 'zlib', sha256: h('2'), license: 'Zlib' },
-      { name: 'ca-certificates', version: '20250419~deb12u2', architecture: 'all', sha256: h('3'), license: 'GPL-2.0-or-later AND MPL-2.0' },
-      { name: 'tzdata', version: '2026f-0+deb12u1', architecture: 'all', sha256: h('4'), license: 'LicenseRef-public-domain' },
+      {
+        name: 'zlib1g',
+        version: '1:1.2.13.dfsg-1',
+        architecture: 'amd64',
+        source: 'zlib',
+        sha256: h('2'),
+        license: 'Zlib',
+      },
+      {
+        name: 'ca-certificates',
+        version: '20250419~deb12u2',
+        architecture: 'all',
+        sha256: h('3'),
+        license: 'GPL-2.0-or-later AND MPL-2.0',
+      },
+      {
+        name: 'tzdata',
+        version: '2026f-0+deb12u1',
+        architecture: 'all',
+        sha256: h('4'),
+        license: 'LicenseRef-public-domain',
+      },
       {
         name: 'libstdc++6',
         version: '12.2.0-14+deb12u1',
@@ -31,7 +50,14 @@ export function sampleInput(): SbomInput {
           { path: 'usr/lib/x86_64-linux-gnu/libstdc++.so.6', sha256: h('6') },
         ],
       },
-      { name: 'libssl3', version: '3.0.22-1~deb12u2', architecture: 'amd64', source: 'openssl', sha256: h('7'), license: 'Apache-2.0' },
+      {
+        name: 'libssl3',
+        version: '3.0.22-1~deb12u2',
+        architecture: 'amd64',
+        source: 'openssl',
+        sha256: h('7'),
+        license: 'Apache-2.0',
+      },
     ],
     files: [
       { path: 'usr/bin/app', sha256: h('a'), origin: 'binary' },

@@ -40,16 +40,133 @@ export function cyclonedxSchemaErrors(doc: unknown): ErrorObject[] {
 }
 
 const SPDX_ID = /^SPDXRef-[A-Za-z0-9.-]+$/;
-const SPDX_DATE = /^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T(([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]|23:59:60)Z$/;
-const CHECKSUM_ALGS = ['SHA1', 'BLAKE3', 'SHA3-384', 'SHA256', 'SHA384', 'BLAKE2b-512', 'BLAKE2b-256', 'SHA3-512', 'MD2', 'ADLER32', 'MD4', 'SHA3-256', 'BLAKE2b-384', 'SHA512', 'MD6', 'MD5', 'SHA224'];
+const SPDX_DATE =
+  /^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T(([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]|23:59:60)Z$/;
+const CHECKSUM_ALGS = [
+  'SHA1',
+  'BLAKE3',
+  'SHA3-384',
+  'SHA256',
+  'SHA384',
+  'BLAKE2b-512',
+  'BLAKE2b-256',
+  'SHA3-512',
+  'MD2',
+  'ADLER32',
+  'MD4',
+  'SHA3-256',
+  'BLAKE2b-384',
+  'SHA512',
+  'MD6',
+  'MD5',
+  'SHA224',
+];
 const REF_CATEGORIES = ['OTHER', 'PERSISTENT-ID', 'PERSISTENT_ID', 'SECURITY', 'PACKAGE-MANAGER', 'PACKAGE_MANAGER'];
-const PURPOSES = ['OTHER', 'INSTALL', 'ARCHIVE', 'FIRMWARE', 'APPLICATION', 'FRAMEWORK', 'LIBRARY', 'CONTAINER', 'SOURCE', 'DEVICE', 'OPERATING-SYSTEM', 'FILE'];
-const FILE_TYPES = ['OTHER', 'DOCUMENTATION', 'IMAGE', 'VIDEO', 'ARCHIVE', 'SPDX', 'APPLICATION', 'SOURCE', 'BINARY', 'TEXT', 'AUDIO'];
-const RELATIONSHIP_TYPES = ['DESCRIBES', 'DESCRIBED_BY', 'CONTAINS', 'CONTAINED_BY', 'DEPENDS_ON', 'DEPENDENCY_OF', 'GENERATED_FROM', 'GENERATES', 'OTHER'];
+const PURPOSES = [
+  'OTHER',
+  'INSTALL',
+  'ARCHIVE',
+  'FIRMWARE',
+  'APPLICATION',
+  'FRAMEWORK',
+  'LIBRARY',
+  'CONTAINER',
+  'SOURCE',
+  'DEVICE',
+  'OPERATING-SYSTEM',
+  'FILE',
+];
+const FILE_TYPES = [
+  'OTHER',
+  'DOCUMENTATION',
+  'IMAGE',
+  'VIDEO',
+  'ARCHIVE',
+  'SPDX',
+  'APPLICATION',
+  'SOURCE',
+  'BINARY',
+  'TEXT',
+  'AUDIO',
+];
+const RELATIONSHIP_TYPES = [
+  'DESCRIBES',
+  'DESCRIBED_BY',
+  'CONTAINS',
+  'CONTAINED_BY',
+  'DEPENDS_ON',
+  'DEPENDENCY_OF',
+  'GENERATED_FROM',
+  'GENERATES',
+  'OTHER',
+];
 
-const TOP_KEYS = ['SPDXID', 'spdxVersion', 'dataLicense', 'name', 'documentNamespace', 'creationInfo', 'packages', 'files', 'relationships', 'hasExtractedLicensingInfos', 'comment', 'externalDocumentRefs', 'annotations', 'documentDescribes', 'snippets', 'revieweds', '$schema'];
-const PACKAGE_KEYS = ['SPDXID', 'annotations', 'attributionTexts', 'builtDate', 'checksums', 'comment', 'copyrightText', 'description', 'downloadLocation', 'externalRefs', 'filesAnalyzed', 'hasFiles', 'homepage', 'licenseComments', 'licenseConcluded', 'licenseDeclared', 'licenseInfoFromFiles', 'name', 'originator', 'packageFileName', 'packageVerificationCode', 'primaryPackagePurpose', 'releaseDate', 'sourceInfo', 'summary', 'supplier', 'validUntilDate', 'versionInfo'];
-const FILE_KEYS = ['SPDXID', 'annotations', 'artifactOfs', 'attributionTexts', 'checksums', 'comment', 'copyrightText', 'fileContributors', 'fileDependencies', 'fileName', 'fileTypes', 'licenseComments', 'licenseConcluded', 'licenseInfoInFiles', 'noticeText'];
+const TOP_KEYS = [
+  'SPDXID',
+  'spdxVersion',
+  'dataLicense',
+  'name',
+  'documentNamespace',
+  'creationInfo',
+  'packages',
+  'files',
+  'relationships',
+  'hasExtractedLicensingInfos',
+  'comment',
+  'externalDocumentRefs',
+  'annotations',
+  'documentDescribes',
+  'snippets',
+  'revieweds',
+  '$schema',
+];
+const PACKAGE_KEYS = [
+  'SPDXID',
+  'annotations',
+  'attributionTexts',
+  'builtDate',
+  'checksums',
+  'comment',
+  'copyrightText',
+  'description',
+  'downloadLocation',
+  'externalRefs',
+  'filesAnalyzed',
+  'hasFiles',
+  'homepage',
+  'licenseComments',
+  'licenseConcluded',
+  'licenseDeclared',
+  'licenseInfoFromFiles',
+  'name',
+  'originator',
+  'packageFileName',
+  'packageVerificationCode',
+  'primaryPackagePurpose',
+  'releaseDate',
+  'sourceInfo',
+  'summary',
+  'supplier',
+  'validUntilDate',
+  'versionInfo',
+];
+const FILE_KEYS = [
+  'SPDXID',
+  'annotations',
+  'artifactOfs',
+  'attributionTexts',
+  'checksums',
+  'comment',
+  'copyrightText',
+  'fileContributors',
+  'fileDependencies',
+  'fileName',
+  'fileTypes',
+  'licenseComments',
+  'licenseConcluded',
+  'licenseInfoInFiles',
+  'noticeText',
+];
 
 /** Structural SPDX 2.3 problems of `doc` (a parsed JSON document); empty when none. */
 export function spdxStructureErrors(doc: unknown): string[] {
@@ -63,10 +180,21 @@ export function spdxStructureErrors(doc: unknown): string[] {
   check(d.dataLicense === 'CC0-1.0', 'dataLicense must be CC0-1.0');
   check(d.SPDXID === 'SPDXRef-DOCUMENT', 'SPDXID must be SPDXRef-DOCUMENT');
   check(typeof d.name === 'string' && d.name !== '', 'name required');
-  check(typeof d.documentNamespace === 'string' && /^[a-z][a-z0-9+.-]*:\/\/[^\s#]+$/.test(d.documentNamespace), 'documentNamespace must be an absolute URI without #');
+  check(
+    typeof d.documentNamespace === 'string' && /^[a-z][a-z0-9+.-]*:\/\/[^\s#]+$/.test(d.documentNamespace),
+    'documentNamespace must be an absolute URI without #',
+  );
   check(typeof d.creationInfo === 'object' && d.creationInfo !== null, 'creationInfo required');
-  check(SPDX_DATE.test(d.creationInfo?.created ?? ''), `creationInfo.created not YYYY-MM-DDThh:mm:ssZ: ${d.creationInfo?.created}`);
-  check(Array.isArray(d.creationInfo?.creators) && d.creationInfo.creators.length > 0 && d.creationInfo.creators.every((c: unknown) => typeof c === 'string' && /^(Tool|Organization|Person): \S/.test(c)), 'creators: non-empty "Tool: …" list');
+  check(
+    SPDX_DATE.test(d.creationInfo?.created ?? ''),
+    `creationInfo.created not YYYY-MM-DDThh:mm:ssZ: ${d.creationInfo?.created}`,
+  );
+  check(
+    Array.isArray(d.creationInfo?.creators) &&
+      d.creationInfo.creators.length > 0 &&
+      d.creationInfo.creators.every((c: unknown) => typeof c === 'string' && /^(Tool|Organization|Person): \S/.test(c)),
+    'creators: non-empty "Tool: …" list',
+  );
 
   const ids = new Set<string>(['SPDXRef-DOCUMENT']);
   const declare = (id: unknown, where: string) => {
@@ -79,8 +207,14 @@ export function spdxStructureErrors(doc: unknown): string[] {
     for (const c of (cs as any[]) ?? []) {
       check(CHECKSUM_ALGS.includes(c?.algorithm), `${where}: bad checksum algorithm ${c?.algorithm}`);
       check(/^[0-9a-f]+$/.test(c?.checksumValue ?? ''), `${where}: checksumValue must be lowercase hex`);
-      check(c?.algorithm !== 'SHA256' || /^[0-9a-f]{64}$/.test(c.checksumValue), `${where}: SHA256 must be 64 hex digits`);
-      check(Object.keys(c ?? {}).every((k) => k === 'algorithm' || k === 'checksumValue'), `${where}: unknown checksum field`);
+      check(
+        c?.algorithm !== 'SHA256' || /^[0-9a-f]{64}$/.test(c.checksumValue),
+        `${where}: SHA256 must be 64 hex digits`,
+      );
+      check(
+        Object.keys(c ?? {}).every((k) => k === 'algorithm' || k === 'checksumValue'),
+        `${where}: unknown checksum field`,
+      );
     }
   };
   const licenses: string[] = [];
@@ -99,15 +233,22 @@ export function spdxStructureErrors(doc: unknown): string[] {
     declare(p.SPDXID, where);
     check(typeof p.name === 'string' && p.name !== '', `${where}: name required`);
     check(typeof p.downloadLocation === 'string' && p.downloadLocation !== '', `${where}: downloadLocation required`);
-    if (p.filesAnalyzed !== undefined) check(typeof p.filesAnalyzed === 'boolean', `${where}: filesAnalyzed must be boolean`);
-    if (p.filesAnalyzed === false) check(p.hasFiles === undefined, `${where}: filesAnalyzed false but hasFiles present`);
+    if (p.filesAnalyzed !== undefined)
+      check(typeof p.filesAnalyzed === 'boolean', `${where}: filesAnalyzed must be boolean`);
+    if (p.filesAnalyzed === false)
+      check(p.hasFiles === undefined, `${where}: filesAnalyzed false but hasFiles present`);
     if (p.hasFiles !== undefined) hasFiles.set(p.SPDXID, p.hasFiles);
     if (p.checksums !== undefined) checksums(p.checksums, where);
-    if (p.primaryPackagePurpose !== undefined) check(PURPOSES.includes(p.primaryPackagePurpose), `${where}: bad primaryPackagePurpose`);
+    if (p.primaryPackagePurpose !== undefined)
+      check(PURPOSES.includes(p.primaryPackagePurpose), `${where}: bad primaryPackagePurpose`);
     for (const r of p.externalRefs ?? []) {
       check(REF_CATEGORIES.includes(r.referenceCategory), `${where}: bad referenceCategory`);
-      check(typeof r.referenceType === 'string' && typeof r.referenceLocator === 'string' && !/\s/.test(r.referenceLocator), `${where}: bad external ref`);
-      if (r.referenceType === 'purl') check(/^pkg:[a-z][a-z0-9.+-]*\/[^\s]+$/.test(r.referenceLocator), `${where}: bad purl ${r.referenceLocator}`);
+      check(
+        typeof r.referenceType === 'string' && typeof r.referenceLocator === 'string' && !/\s/.test(r.referenceLocator),
+        `${where}: bad external ref`,
+      );
+      if (r.referenceType === 'purl')
+        check(/^pkg:[a-z][a-z0-9.+-]*\/[^\s]+$/.test(r.referenceLocator), `${where}: bad purl ${r.referenceLocator}`);
     }
     license(p.licenseConcluded, where);
     license(p.licenseDeclared, where);
@@ -117,33 +258,54 @@ export function spdxStructureErrors(doc: unknown): string[] {
     const where = `files[${i}]`;
     for (const k of Object.keys(f)) check(FILE_KEYS.includes(k), `${where}: unknown field ${k}`);
     declare(f.SPDXID, where);
-    check(typeof f.fileName === 'string' && f.fileName.startsWith('./'), `${where}: fileName must be a ./relative path`);
+    check(
+      typeof f.fileName === 'string' && f.fileName.startsWith('./'),
+      `${where}: fileName must be a ./relative path`,
+    );
     checksums(f.checksums, where);
     check(Array.isArray(f.checksums) && f.checksums.length > 0, `${where}: checksums required`);
     for (const t of f.fileTypes ?? []) check(FILE_TYPES.includes(t), `${where}: bad fileType ${t}`);
     license(f.licenseConcluded, where);
   }
-  for (const [pkg, list] of hasFiles) for (const id of list) check(files.some((f) => f.SPDXID === id), `${pkg}: hasFiles ${id} is not a file`);
+  for (const [pkg, list] of hasFiles)
+    for (const id of list)
+      check(
+        files.some((f) => f.SPDXID === id),
+        `${pkg}: hasFiles ${id} is not a file`,
+      );
 
   const rels = (d.relationships ?? []) as Array<Record<string, any>>;
   for (const [i, r] of rels.entries()) {
     const where = `relationships[${i}]`;
-    check(Object.keys(r).every((k) => ['spdxElementId', 'relationshipType', 'relatedSpdxElement', 'comment'].includes(k)), `${where}: unknown field`);
+    check(
+      Object.keys(r).every((k) => ['spdxElementId', 'relationshipType', 'relatedSpdxElement', 'comment'].includes(k)),
+      `${where}: unknown field`,
+    );
     check(RELATIONSHIP_TYPES.includes(r.relationshipType), `${where}: bad relationshipType ${r.relationshipType}`);
     check(ids.has(r.spdxElementId), `${where}: unknown spdxElementId ${r.spdxElementId}`);
-    check(ids.has(r.relatedSpdxElement) || ['NONE', 'NOASSERTION'].includes(r.relatedSpdxElement), `${where}: unknown relatedSpdxElement ${r.relatedSpdxElement}`);
+    check(
+      ids.has(r.relatedSpdxElement) || ['NONE', 'NOASSERTION'].includes(r.relatedSpdxElement),
+      `${where}: unknown relatedSpdxElement ${r.relatedSpdxElement}`,
+    );
   }
-  check(rels.some((r) => r.spdxElementId === 'SPDXRef-DOCUMENT' && r.relationshipType === 'DESCRIBES'), 'the document DESCRIBES nothing');
+  check(
+    rels.some((r) => r.spdxElementId === 'SPDXRef-DOCUMENT' && r.relationshipType === 'DESCRIBES'),
+    'the document DESCRIBES nothing',
+  );
 
   const extracted = new Set<string>();
   for (const e of d.hasExtractedLicensingInfos ?? []) {
-    check(typeof e.licenseId === 'string' && /^LicenseRef-[A-Za-z0-9.-]+$/.test(e.licenseId), `bad extracted licenseId ${e.licenseId}`);
+    check(
+      typeof e.licenseId === 'string' && /^LicenseRef-[A-Za-z0-9.-]+$/.test(e.licenseId),
+      `bad extracted licenseId ${e.licenseId}`,
+    );
     check(typeof e.extractedText === 'string' && e.extractedText !== '', `${e.licenseId}: extractedText required`);
     extracted.add(e.licenseId);
   }
   for (const expr of licenses) {
     check(/^(NOASSERTION|NONE|[A-Za-z0-9.+() -]+)$/.test(expr), `bad license expression ${expr}`);
-    for (const ref of expr.match(/LicenseRef-[A-Za-z0-9.-]+/g) ?? []) check(extracted.has(ref), `${ref} used but not in hasExtractedLicensingInfos`);
+    for (const ref of expr.match(/LicenseRef-[A-Za-z0-9.-]+/g) ?? [])
+      check(extracted.has(ref), `${ref} used but not in hasExtractedLicensingInfos`);
   }
   return errors;
 }

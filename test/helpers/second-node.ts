@@ -19,7 +19,10 @@ export interface SecondNode {
    * Runs `node ARGS` inside (as root, host network, the given host paths bind-mounted read-write).
    * Asynchronous, so that servers of the calling test process keep answering meanwhile.
    */
-  run(args: string[], options?: { mounts?: string[]; timeoutMs?: number }): Promise<{ code: number; stdout: string; stderr: string }>;
+  run(
+    args: string[],
+    options?: { mounts?: string[]; timeoutMs?: number },
+  ): Promise<{ code: number; stdout: string; stderr: string }>;
   close(): void;
 }
 
@@ -30,7 +33,10 @@ export async function debianNode(suite = 'trixie'): Promise<SecondNode> {
   const work = mkdtempSync(join(tmpdir(), 'pith-second-node-'));
   const spec = join(work, 'node.yaml');
   // base-files brings the merged-/usr links (/lib64 -> usr/lib64): the loader path the binary names.
-  writeFileSync(spec, `name: t/debian-node\ndebian: ${suite}\npackages: [base-files, nodejs]\nentrypoint: [/usr/bin/node]\n`);
+  writeFileSync(
+    spec,
+    `name: t/debian-node\ndebian: ${suite}\npackages: [base-files, nodejs]\nentrypoint: [/usr/bin/node]\n`,
+  );
   const built = runPith(['build', spec, '-o', join(work, 'node.oci'), '--cache-dir', CACHE, '-q', '--no-sbom']);
   if (built.code !== 0) throw new Error(`building ${suite}'s nodejs failed: ${built.stderr}`);
   const bundle = join(work, 'bundle');
@@ -49,7 +55,9 @@ export async function debianNode(suite = 'trixie'): Promise<SecondNode> {
     // The host's network namespace: the tests' servers listen on its loopback.
     config.linux.namespaces = config.linux.namespaces.filter((n) => n.type !== 'network');
     const binds = [repo, ...(options.mounts ?? [])];
-    config.mounts.push(...binds.map((path) => ({ destination: path, source: path, type: 'bind', options: ['rbind', 'rw'] })));
+    config.mounts.push(
+      ...binds.map((path) => ({ destination: path, source: path, type: 'bind', options: ['rbind', 'rw'] })),
+    );
     config.root = { path: 'rootfs', readonly: false };
     writeFileSync(join(bundle, 'config.json'), JSON.stringify(config));
     const id = `pith-node-${randomBytes(6).toString('hex')}`;

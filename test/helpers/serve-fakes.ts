@@ -4,7 +4,12 @@
  * arch, an index for several) from the request, without touching Debian.
  */
 import { createHash } from 'node:crypto';
-import { BuildAbortedError, UnsatisfiableError, type BuiltArtifact, type ImageBuilder } from '../../src/server/builder.js';
+import {
+  BuildAbortedError,
+  UnsatisfiableError,
+  type BuiltArtifact,
+  type ImageBuilder,
+} from '../../src/server/builder.js';
 import type { ImageRequest } from '../../src/server/names.js';
 import type { StoredManifest } from '../../src/server/storage.js';
 import type { Digest } from '../../src/image/digest.js';
@@ -37,7 +42,10 @@ export class FakeBuilder implements ImageBuilder {
   builds: ImageRequest[] = [];
   constructor(private readonly options: FakeBuilderOptions = {}) {}
 
-  async build(request: ImageRequest, options: { signal: AbortSignal; log: (m: string) => void }): Promise<BuiltArtifact> {
+  async build(
+    request: ImageRequest,
+    options: { signal: AbortSignal; log: (m: string) => void },
+  ): Promise<BuiltArtifact> {
     this.builds.push(request);
     options.log(`fake build of ${request.key.canonical}`);
     const aborted = new Promise<never>((_, reject) => {
@@ -58,29 +66,67 @@ export function fakeArtifact(request: ImageRequest, layerSize: number): BuiltArt
   const blobs: BuiltArtifact['blobs'] = [];
   const add = (bytes: Buffer, mediaType: string): Descriptor => {
     const descriptor = { mediaType, digest: digestOf(bytes), size: bytes.byteLength };
-    blobs.push({ descriptor, source: { open: async function* () { yield bytes; } } });
+    blobs.push({
+      descriptor,
+      source: {
+        open: async function* () {
+          yield bytes;
+        },
+      },
+    });
     return descriptor;
   };
   const manifests: Array<StoredManifest & { platform: { architecture: string; os: string } }> = [];
   for (const arch of request.archs) {
     const layer = add(fakeBytes(`${request.key.canonical} ${arch}`, layerSize), MediaType.ociLayerGzip);
-    const config = add(Buffer.from(JSON.stringify({ architecture: arch, os: 'linux', rootfs: { type: 'layers', diff_ids: [layer.digest] }, config: {} })), MediaType.ociConfig);
-    const bytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ociManifest, config, layers: [layer] }));
-    manifests.push({ digest: digestOf(bytes), mediaType: MediaType.ociManifest, bytes, platform: { architecture: arch, os: 'linux' } });
+    const config = add(
+      Buffer.from(
+        JSON.stringify({
+          architecture: arch,
+          os: 'linux',
+          rootfs: { type: 'layers', diff_ids: [layer.digest] },
+          config: {},
+        }),
+      ),
+      MediaType.ociConfig,
+    );
+    const bytes = Buffer.from(
+      JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ociManifest, config, layers: [layer] }),
+    );
+    manifests.push({
+      digest: digestOf(bytes),
+      mediaType: MediaType.ociManifest,
+      bytes,
+      platform: { architecture: arch, os: 'linux' },
+    });
   }
   if (manifests.length === 1) return { root: manifests[0]!, children: [], blobs };
   const index = Buffer.from(
     JSON.stringify({
       schemaVersion: 2,
       mediaType: MediaType.ociIndex,
-      manifests: manifests.map((m) => ({ mediaType: m.mediaType, digest: m.digest, size: m.bytes.byteLength, platform: m.platform })),
+      manifests: manifests.map((m) => ({
+        mediaType: m.mediaType,
+        digest: m.digest,
+        size: m.bytes.byteLength,
+        platform: m.platform,
+      })),
     }),
   );
   return { root: { digest: digestOf(index), mediaType: MediaType.ociIndex, bytes: index }, children: manifests, blobs };
 }
 
 /** A handler over memory storage and the fake builder, with its parts exposed for assertions. */
-export function fakeServer(options: { archs?: string[]; maxPackages?: number; maxConcurrentBuilds?: number; buildTimeoutMs?: number; builder?: FakeBuilder; storage?: MemoryStorage } = {}) {
+export function fakeServer(
+  options: {
+    archs?: string[];
+    maxPackages?: number;
+    maxConcurrentBuilds?: number;
+    buildTimeoutMs?: number;
+    builder?: FakeBuilder;
+    storage?: MemoryStorage;
+  } = {},
+) {
   const storage = options.storage ?? new MemoryStorage();
   const builder = options.builder ?? new FakeBuilder();
   const events: LogEvent[] = [];

@@ -76,8 +76,10 @@ export async function startServe(args: string[], env: NodeJS.ProcessEnv = {}): P
     for (;;) {
       const seen = lines().find(match);
       if (seen) return seen;
-      if (exitCode !== undefined) throw new Error(`pith serve exited (${exitCode}) before the expected log line; stderr: ${read('stderr')}`);
-      if (Date.now() > deadline) throw new Error(`pith serve: no matching log line in ${timeoutMs} ms; stderr: ${read('stderr')}`);
+      if (exitCode !== undefined)
+        throw new Error(`pith serve exited (${exitCode}) before the expected log line; stderr: ${read('stderr')}`);
+      if (Date.now() > deadline)
+        throw new Error(`pith serve: no matching log line in ${timeoutMs} ms; stderr: ${read('stderr')}`);
       await new Promise((r) => setTimeout(r, 25));
     }
   };
@@ -114,7 +116,15 @@ export function buildEvents(serve: ServeProcess, event: string): ServeLogLine[] 
 
 export interface HealthBody {
   status: string;
-  builds: { started: number; succeeded: number; failed: number; timedOut: number; rejected: number; running: number; inflight: number };
+  builds: {
+    started: number;
+    succeeded: number;
+    failed: number;
+    timedOut: number;
+    rejected: number;
+    running: number;
+    inflight: number;
+  };
 }
 
 export async function health(serve: ServeProcess): Promise<HealthBody> {

@@ -41,7 +41,10 @@ export function unsatisfiedDependencies(
   const arch = universe.arch;
   const essentials = (rel: Relation) => [
     ...universe.candidates(rel.name).filter((r) => r.essential),
-    ...universe.providers(rel.name).map((p) => p.record).filter((r) => r.essential),
+    ...universe
+      .providers(rel.name)
+      .map((p) => p.record)
+      .filter((r) => r.essential),
   ];
   const out: string[] = [];
   for (const pkg of packages) {
@@ -84,7 +87,17 @@ export function aptSimulate(names: readonly string[]): AptResult {
     }
     const out = execFileSync(
       'apt-get',
-      ['install', '--simulate', '-q', '--no-install-recommends', '-o', `Dir::State::status=${status}`, '-o', 'Debug::NoLocking=1', ...names],
+      [
+        'install',
+        '--simulate',
+        '-q',
+        '--no-install-recommends',
+        '-o',
+        `Dir::State::status=${status}`,
+        '-o',
+        'Debug::NoLocking=1',
+        ...names,
+      ],
       { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000, env: { ...process.env, LC_ALL: 'C' } },
     );
     const installs = new Map<string, string>();
@@ -105,7 +118,11 @@ export function aptSimulate(names: readonly string[]): AptResult {
  * itself). Edges use the universe's record of apt's version (or the highest, if the host's lists
  * differ from the mirror's indexes).
  */
-export function expectedFromApt(apt: ReadonlyMap<string, string>, roots: readonly string[], universe: PackageUniverse): Set<string> {
+export function expectedFromApt(
+  apt: ReadonlyMap<string, string>,
+  roots: readonly string[],
+  universe: PackageUniverse,
+): Set<string> {
   const recordOf = (name: string) => {
     const all = universe.candidates(name);
     return all.find((r) => r.version === apt.get(name)) ?? all[0];

@@ -13,7 +13,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readHostAptSources, suiteSet } from '../../src/sources/debian/archive/apt-sources.js';
 import { fetchBytes } from '../../src/sources/debian/archive/fetch.js';
-import { decompressIndex, parsePackagesIndex, sha256Hex, type PackageRecord } from '../../src/sources/debian/archive/packages-index.js';
+import {
+  decompressIndex,
+  parsePackagesIndex,
+  sha256Hex,
+  type PackageRecord,
+} from '../../src/sources/debian/archive/packages-index.js';
 import { parseRelease, verifyInRelease } from '../../src/sources/debian/archive/release.js';
 import { DEBIAN_KEYRING, fetchBySha256, TEST_LIMIT } from './debian-mirror.js';
 
@@ -75,7 +80,10 @@ async function load(arch: string, component: string): Promise<LoadedIndexes> {
     let text = plain ? await cachedText(plain.sha256) : undefined;
     let how = 'cached';
     if (text === undefined) {
-      const compressed = await fetchBySha256(`${ref.uri}/dists/${ref.suite}/${dir}/by-hash/SHA256/${xz.sha256}`, xz.sha256);
+      const compressed = await fetchBySha256(
+        `${ref.uri}/dists/${ref.suite}/${dir}/by-hash/SHA256/${xz.sha256}`,
+        xz.sha256,
+      );
       if (compressed.length !== xz.size || sha256Hex(compressed) !== xz.sha256) {
         throw new Error(`${ref.suite}: ${dir}/Packages.xz does not match the InRelease`);
       }

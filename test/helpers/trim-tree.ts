@@ -35,16 +35,52 @@ export function treeOf(nodes: Record<string, TrimNode>, defaultPkg?: string): Fs
   for (const [path, node] of Object.entries(nodes)) {
     if (typeof node === 'string' || node instanceof Uint8Array) {
       const data = typeof node === 'string' ? encoder.encode(node) : node;
-      tree.add(path, { type: 'file', mode: 0o644, uid: 0, gid: 0, origin: origin(defaultPkg), size: data.byteLength, source: { kind: 'bytes', data } });
+      tree.add(path, {
+        type: 'file',
+        mode: 0o644,
+        uid: 0,
+        gid: 0,
+        origin: origin(defaultPkg),
+        size: data.byteLength,
+        source: { kind: 'bytes', data },
+      });
     } else if ('data' in node) {
       const data = typeof node.data === 'string' ? encoder.encode(node.data) : node.data;
-      tree.add(path, { type: 'file', mode: node.mode ?? 0o644, uid: 0, gid: 0, origin: node.origin ?? origin(node.pkg ?? defaultPkg), size: data.byteLength, source: { kind: 'bytes', data } });
+      tree.add(path, {
+        type: 'file',
+        mode: node.mode ?? 0o644,
+        uid: 0,
+        gid: 0,
+        origin: node.origin ?? origin(node.pkg ?? defaultPkg),
+        size: data.byteLength,
+        source: { kind: 'bytes', data },
+      });
     } else if ('symlink' in node) {
-      tree.add(path, { type: 'symlink', target: node.symlink, mode: 0o777, uid: 0, gid: 0, origin: node.origin ?? origin(node.pkg ?? defaultPkg) });
+      tree.add(path, {
+        type: 'symlink',
+        target: node.symlink,
+        mode: 0o777,
+        uid: 0,
+        gid: 0,
+        origin: node.origin ?? origin(node.pkg ?? defaultPkg),
+      });
     } else if ('hardlink' in node) {
-      tree.add(path, { type: 'hardlink', target: node.hardlink, mode: 0o644, uid: 0, gid: 0, origin: node.origin ?? origin(node.pkg ?? defaultPkg) });
+      tree.add(path, {
+        type: 'hardlink',
+        target: node.hardlink,
+        mode: 0o644,
+        uid: 0,
+        gid: 0,
+        origin: node.origin ?? origin(node.pkg ?? defaultPkg),
+      });
     } else {
-      tree.add(path, { type: 'dir', mode: node.mode ?? 0o755, uid: 0, gid: 0, origin: node.origin ?? origin(node.pkg ?? defaultPkg) });
+      tree.add(path, {
+        type: 'dir',
+        mode: node.mode ?? 0o755,
+        uid: 0,
+        gid: 0,
+        origin: node.origin ?? origin(node.pkg ?? defaultPkg),
+      });
     }
   }
   return tree;
@@ -81,11 +117,27 @@ export async function writeRootfs(tree: FsTree, dir: string): Promise<void> {
 export function dependencyClosure(name: string): string[] {
   const out = execFileSync(
     'apt-cache',
-    ['depends', '--recurse', '--no-recommends', '--no-suggests', '--no-conflicts', '--no-breaks', '--no-replaces', '--no-enhances', name],
+    [
+      'depends',
+      '--recurse',
+      '--no-recommends',
+      '--no-suggests',
+      '--no-conflicts',
+      '--no-breaks',
+      '--no-replaces',
+      '--no-enhances',
+      name,
+    ],
     { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 },
   );
-  const names = [...new Set(out.split('\n').filter((line) => line !== '' && !line.startsWith(' ') && !line.startsWith('<')))].sort();
-  const shown = execFileSync('apt-cache', ['show', '--no-all-versions', ...names], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
+  const names = [
+    ...new Set(out.split('\n').filter((line) => line !== '' && !line.startsWith(' ') && !line.startsWith('<'))),
+  ].sort();
+  const shown = execFileSync('apt-cache', ['show', '--no-all-versions', ...names], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 60_000,
+  });
   const essential = new Set<string>();
   for (const stanza of shown.split(/\n\n+/)) {
     const pkg = /^Package: (\S+)$/m.exec(stanza)?.[1];

@@ -27,7 +27,10 @@ test('limiter never runs more than its limit, even when tasks arrive as others f
 
 test('limiter passes a failure to its caller and frees the slot', async () => {
   const gate = limiter(1);
-  await assert.rejects(gate(async () => Promise.reject(new Error('no'))), /no/);
+  await assert.rejects(
+    gate(async () => Promise.reject(new Error('no'))),
+    /no/,
+  );
   assert.equal(await gate(async () => 'next'), 'next');
 });
 

@@ -26,18 +26,32 @@ Exit codes: 0 no denied rule is broken, 3 one is (each violation on its own line
   async run(args) {
     const { values, positionals } = parseOrUsage('audit', () =>
       parseArgs({
-        args, allowPositionals: true, strict: true,
-        options: { json: { type: 'boolean', default: false }, platform: { type: 'string' }, insecure: { type: 'boolean', default: false }, deny: { type: 'string', multiple: true }, 'max-packages': { type: 'string' } },
+        args,
+        allowPositionals: true,
+        strict: true,
+        options: {
+          json: { type: 'boolean', default: false },
+          platform: { type: 'string' },
+          insecure: { type: 'boolean', default: false },
+          deny: { type: 'string', multiple: true },
+          'max-packages': { type: 'string' },
+        },
       }),
     );
-    if (positionals.length !== 1) throw usageError(`audit: expected one image REF, got ${positionals.length} argument(s) (see pith help audit)`);
+    if (positionals.length !== 1)
+      throw usageError(`audit: expected one image REF, got ${positionals.length} argument(s) (see pith help audit)`);
     const deny = [...new Set((values.deny ?? []).flatMap((d) => parseDeny(d, 'audit')))];
     let maxPackages: number | undefined;
     if (values['max-packages'] !== undefined) {
-      if (!/^\d+$/.test(values['max-packages'])) throw usageError(`audit: --max-packages wants a whole number, not "${values['max-packages']}"`);
+      if (!/^\d+$/.test(values['max-packages']))
+        throw usageError(`audit: --max-packages wants a whole number, not "${values['max-packages']}"`);
       maxPackages = Number(values['max-packages']);
     }
-    const image = await loadImage(positionals[0]!, { command: 'audit', insecure: values.insecure ?? false, ...(values.platform ? { platform: values.platform } : {}) });
+    const image = await loadImage(positionals[0]!, {
+      command: 'audit',
+      insecure: values.insecure ?? false,
+      ...(values.platform ? { platform: values.platform } : {}),
+    });
     const report = auditImage(image, deny, maxPackages);
     process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatAudit(printableStrings(report)));
     for (const v of report.violations) process.stderr.write(`pith: audit: denied ${printable(v)}\n`);

@@ -28,9 +28,11 @@ Prints the manifest digest (the index digest for several archs) as its last line
 `,
   async run(args) {
     const { values, positionals } = parseBuildArgs(args);
-    if (positionals.length > 1) throw usageError(`build: expected at most one spec file, got ${positionals.length} (see pith help build)`);
+    if (positionals.length > 1)
+      throw usageError(`build: expected at most one spec file, got ${positionals.length} (see pith help build)`);
     const format = values.format ?? 'oci';
-    if (!sinkNames().includes(format)) throw usageError(`build: unknown --format "${format}" (use one of: ${sinkNames().join(', ')})`);
+    if (!sinkNames().includes(format))
+      throw usageError(`build: unknown --format "${format}" (use one of: ${sinkNames().join(', ')})`);
     const compression = values.compression === undefined ? undefined : parseCompression(values.compression);
     if (typeof compression === 'string') throw usageError(`build: --compression: ${compression}`);
     // The registry client loads only when pushing; a bad reference fails before the build.
@@ -51,7 +53,8 @@ Prints the manifest digest (the index digest for several archs) as its last line
       sbom: !values['no-sbom'],
       ...(values.explain ? { explain: (text: string) => process.stderr.write(`${text}\n`) } : {}),
     });
-    const referrers = values.push !== undefined ? await pushResult(registry!, result, values.push, values, quiet) : undefined;
+    const referrers =
+      values.push !== undefined ? await pushResult(registry!, result, values.push, values, quiet) : undefined;
     printResult(result, loaded, values.json, referrers);
     return 0;
   },
@@ -102,7 +105,12 @@ async function pushResult(
 }
 
 /** The digest as the last line, or with --json a summary. */
-function printResult(result: BuildResult, loaded: Awaited<ReturnType<typeof loadSpec>>, json: boolean, referrers: unknown[] | undefined): void {
+function printResult(
+  result: BuildResult,
+  loaded: Awaited<ReturnType<typeof loadSpec>>,
+  json: boolean,
+  referrers: unknown[] | undefined,
+): void {
   if (json) {
     const summary = {
       digest: result.digest,

@@ -18,10 +18,24 @@ Exit codes: 0 done (whether or not they differ), 1 an image cannot be read, 2 us
 `,
   async run(args) {
     const { values, positionals } = parseOrUsage('diff', () =>
-      parseArgs({ args, allowPositionals: true, strict: true, options: { json: { type: 'boolean', default: false }, platform: { type: 'string' }, insecure: { type: 'boolean', default: false } } }),
+      parseArgs({
+        args,
+        allowPositionals: true,
+        strict: true,
+        options: {
+          json: { type: 'boolean', default: false },
+          platform: { type: 'string' },
+          insecure: { type: 'boolean', default: false },
+        },
+      }),
     );
-    if (positionals.length !== 2) throw usageError(`diff: expected two images A and B, got ${positionals.length} argument(s) (see pith help diff)`);
-    const options = { command: 'diff', insecure: values.insecure ?? false, ...(values.platform ? { platform: values.platform } : {}) };
+    if (positionals.length !== 2)
+      throw usageError(`diff: expected two images A and B, got ${positionals.length} argument(s) (see pith help diff)`);
+    const options = {
+      command: 'diff',
+      insecure: values.insecure ?? false,
+      ...(values.platform ? { platform: values.platform } : {}),
+    };
     const a = await loadImage(positionals[0]!, options);
     const b = await loadImage(positionals[1]!, options);
     const d = diffImages(a, b);

@@ -6,12 +6,27 @@ import type { Command } from './command.js';
  */
 const loaders: Record<string, { summary: string; load: () => Promise<Command> }> = {
   build: { summary: 'build an image from a spec', load: async () => (await import('./build.js')).buildCommand },
-  lock: { summary: "resolve the spec's Debian packages and write the lockfile", load: async () => (await import('./lock.js')).lockCommand },
+  lock: {
+    summary: "resolve the spec's Debian packages and write the lockfile",
+    load: async () => (await import('./lock.js')).lockCommand,
+  },
   push: { summary: 'push an OCI layout to a registry', load: async () => (await import('./push.js')).pushCommand },
-  serve: { summary: 'a registry that builds images of Debian packages on first pull', load: async () => (await import('./serve.js')).serveCommand },
-  inspect: { summary: "show an image's config, layers, packages and largest files", load: async () => (await import('./inspect.js')).inspectCommand },
-  diff: { summary: 'compare two images: packages, files, size per layer', load: async () => (await import('./diff.js')).diffCommand },
-  audit: { summary: "report an image's attack surface; fail on denied findings", load: async () => (await import('./audit.js')).auditCommand },
+  serve: {
+    summary: 'a registry that builds images of Debian packages on first pull',
+    load: async () => (await import('./serve.js')).serveCommand,
+  },
+  inspect: {
+    summary: "show an image's config, layers, packages and largest files",
+    load: async () => (await import('./inspect.js')).inspectCommand,
+  },
+  diff: {
+    summary: 'compare two images: packages, files, size per layer',
+    load: async () => (await import('./diff.js')).diffCommand,
+  },
+  audit: {
+    summary: "report an image's attack surface; fail on denied findings",
+    load: async () => (await import('./audit.js')).auditCommand,
+  },
   schema: { summary: "print the spec's JSON Schema", load: async () => (await import('./schema.js')).schemaCommand },
 };
 

@@ -25,11 +25,29 @@ Exit codes: 0 done, 1 the image cannot be read, 2 usage.
 `,
   async run(args) {
     const { values, positionals } = parseOrUsage('inspect', () =>
-      parseArgs({ args, allowPositionals: true, strict: true, options: { json: { type: 'boolean', default: false }, platform: { type: 'string' }, insecure: { type: 'boolean', default: false } } }),
+      parseArgs({
+        args,
+        allowPositionals: true,
+        strict: true,
+        options: {
+          json: { type: 'boolean', default: false },
+          platform: { type: 'string' },
+          insecure: { type: 'boolean', default: false },
+        },
+      }),
     );
-    if (positionals.length !== 1) throw usageError(`inspect: expected one image REF, got ${positionals.length} argument(s) (see pith help inspect)`);
-    const image = await loadImage(positionals[0]!, { command: 'inspect', insecure: values.insecure ?? false, ...(values.platform ? { platform: values.platform } : {}) });
-    process.stdout.write(values.json ? `${JSON.stringify(image.report, null, 2)}\n` : formatInspect(printableStrings(image.report)));
+    if (positionals.length !== 1)
+      throw usageError(
+        `inspect: expected one image REF, got ${positionals.length} argument(s) (see pith help inspect)`,
+      );
+    const image = await loadImage(positionals[0]!, {
+      command: 'inspect',
+      insecure: values.insecure ?? false,
+      ...(values.platform ? { platform: values.platform } : {}),
+    });
+    process.stdout.write(
+      values.json ? `${JSON.stringify(image.report, null, 2)}\n` : formatInspect(printableStrings(image.report)),
+    );
     return 0;
   },
 };

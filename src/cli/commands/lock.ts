@@ -17,7 +17,16 @@ digest (--insecure allows plain HTTP to its registry).
 `,
   async run(args) {
     const { values, positionals } = parseOrUsage('lock', () =>
-      parseArgs({ args, allowPositionals: true, strict: true, options: { 'cache-dir': { type: 'string' }, insecure: { type: 'boolean', default: false }, quiet: { type: 'boolean', short: 'q', default: false } } }),
+      parseArgs({
+        args,
+        allowPositionals: true,
+        strict: true,
+        options: {
+          'cache-dir': { type: 'string' },
+          insecure: { type: 'boolean', default: false },
+          quiet: { type: 'boolean', short: 'q', default: false },
+        },
+      }),
     );
     if (positionals.length > 1) throw usageError(`lock: expected at most one spec file, got ${positionals.length}`);
     const loaded = await loadSpec(positionals[0] ?? 'pith.yaml');
@@ -26,7 +35,8 @@ digest (--insecure allows plain HTTP to its registry).
       ...(values.insecure ? { insecure: true } : {}),
       log: values.quiet ? undefined : (m) => process.stderr.write(`${m}\n`),
     });
-    for (const [arch, packages] of Object.entries(result.lock.packages)) process.stdout.write(`${arch}: ${packages.length} packages\n`);
+    for (const [arch, packages] of Object.entries(result.lock.packages))
+      process.stdout.write(`${arch}: ${packages.length} packages\n`);
     process.stdout.write(`${result.path}\n`);
     return 0;
   },

@@ -42,11 +42,13 @@ Prints the pushed digest as its last line.
         },
       }),
     );
-    if (positionals.length !== 2) throw usageError(`push: expected LAYOUT and REF, got ${positionals.length} argument(s) (see pith help push)`);
+    if (positionals.length !== 2)
+      throw usageError(`push: expected LAYOUT and REF, got ${positionals.length} argument(s) (see pith help push)`);
     const set = await openImageSet(positionals[0]!);
     try {
       // SBOMs pith build wrote beside the layout go along as OCI referrers of each platform manifest.
-      const beside = set.origin.kind === 'layout' ? set.origin.dir : set.origin.kind === 'archive' ? set.origin.file : undefined;
+      const beside =
+        set.origin.kind === 'layout' ? set.origin.dir : set.origin.kind === 'archive' ? set.origin.file : undefined;
       const quiet = values.quiet || values.json;
       const result = await pushImage(set, positionals[1]!, {
         insecure: values.insecure ?? false,
@@ -67,7 +69,12 @@ Prints the pushed digest as its last line.
 export function blobProgress(): ((e: BlobEvent) => void) | undefined {
   if (!process.stderr.isTTY) return undefined;
   return (e) => {
-    const what = e.action === 'mounted' ? `mounted from ${e.from}` : e.action === 'exists' ? 'already there' : `uploaded ${formatSize(e.size)}`;
+    const what =
+      e.action === 'mounted'
+        ? `mounted from ${e.from}`
+        : e.action === 'exists'
+          ? 'already there'
+          : `uploaded ${formatSize(e.size)}`;
     process.stderr.write(`${e.digest.slice(7, 19)}: ${what}\n`);
   };
 }
@@ -75,7 +82,9 @@ export function blobProgress(): ((e: BlobEvent) => void) | undefined {
 export function printPushResult(result: PushResult & { referrers?: AttachedSbom[] }, json: boolean): void {
   if (json) {
     const { reference, digest, blobs, manifests, referrers } = result;
-    process.stdout.write(`${JSON.stringify({ reference, digest, blobs, manifests, ...(referrers ? { referrers } : {}) }, null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ reference, digest, blobs, manifests, ...(referrers ? { referrers } : {}) }, null, 2)}\n`,
+    );
   } else {
     process.stdout.write(`${result.digest}\n`);
   }

@@ -64,7 +64,8 @@ build counters. SIGINT or SIGTERM shut it down gracefully.
     if (!values.listen) throw usageError('serve: --listen HOST:PORT is required (see pith help serve)');
     const { host, port, ...limits } = serveSettings(values, values.listen);
 
-    const log = (event: Record<string, unknown>) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...event })}\n`);
+    const log = (event: Record<string, unknown>) =>
+      process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...event })}\n`);
     const cacheDir = values['cache-dir'] ?? defaultCacheDir();
     const storage = values.storage !== undefined ? await connectStorage(values.storage) : undefined;
     const server = await startServe({
@@ -75,7 +76,8 @@ build counters. SIGINT or SIGTERM shut it down gracefully.
       log,
       ...limits,
     }).catch((err: NodeJS.ErrnoException) => {
-      if (err.code === 'EADDRINUSE' || err.code === 'EACCES' || err.code === 'EADDRNOTAVAIL') throw usageError(`serve: cannot listen on ${values.listen}: ${err.code}`);
+      if (err.code === 'EADDRINUSE' || err.code === 'EACCES' || err.code === 'EADDRNOTAVAIL')
+        throw usageError(`serve: cannot listen on ${values.listen}: ${err.code}`);
       throw err;
     });
     log({ event: 'listening', url: server.url, cacheDir, storage: server.images.storage.description });
@@ -89,21 +91,34 @@ type ServeOptions = Parameters<typeof startServe>[0];
 
 /** The flags' settings for startServe, each checked (in the order the usage lists them). */
 function serveSettings(
-  values: Partial<Record<'max-packages' | 'build-timeout' | 'max-concurrent-builds' | 'archs' | 'suites' | 'max-connections-per-client', string>>,
+  values: Partial<
+    Record<
+      'max-packages' | 'build-timeout' | 'max-concurrent-builds' | 'archs' | 'suites' | 'max-connections-per-client',
+      string
+    >
+  >,
   listen: string,
 ): Omit<ServeOptions, 'cacheDir' | 'log' | 'storage'> {
   const { host, port } = parseListen(listen);
   const whole = (flag: string, value: string | undefined, min: number): number | undefined => {
     if (value === undefined) return undefined;
-    if (!/^\d+$/.test(value) || Number(value) < min) throw usageError(`serve: --${flag} must be a whole number >= ${min}, not "${value}"`);
+    if (!/^\d+$/.test(value) || Number(value) < min)
+      throw usageError(`serve: --${flag} must be a whole number >= ${min}, not "${value}"`);
     return Number(value);
   };
-  const list = (value: string | undefined) => value?.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const list = (value: string | undefined) =>
+    value
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
   const archs = list(values.archs);
-  for (const a of archs ?? []) if (!ARCHS.includes(a)) throw usageError(`serve: unknown arch "${a}" in --archs (use ${ARCHS.join(', ')})`);
+  for (const a of archs ?? [])
+    if (!ARCHS.includes(a)) throw usageError(`serve: unknown arch "${a}" in --archs (use ${ARCHS.join(', ')})`);
   const suites = list(values.suites);
-  if (suites && !suites.includes('bookworm')) throw usageError('serve: --suites must include bookworm (the suite latest names)');
-  for (const s of suites ?? []) if (!/^[a-z][a-z0-9-]*$/.test(s)) throw usageError(`serve: "${s}" in --suites is not a Debian suite name`);
+  if (suites && !suites.includes('bookworm'))
+    throw usageError('serve: --suites must include bookworm (the suite latest names)');
+  for (const s of suites ?? [])
+    if (!/^[a-z][a-z0-9-]*$/.test(s)) throw usageError(`serve: "${s}" in --suites is not a Debian suite name`);
   const timeout = whole('build-timeout', values['build-timeout'], 1);
   const maxPackages = whole('max-packages', values['max-packages'], 1);
   const maxBuilds = whole('max-concurrent-builds', values['max-concurrent-builds'], 1);
@@ -130,7 +145,10 @@ async function connectStorage(reference: string): Promise<RegistryStorage> {
 }
 
 /** Serve until SIGINT or SIGTERM, then close the server (letting running builds finish). */
-function untilSignalled(server: Awaited<ReturnType<typeof startServe>>, log: (event: Record<string, unknown>) => void): Promise<void> {
+function untilSignalled(
+  server: Awaited<ReturnType<typeof startServe>>,
+  log: (event: Record<string, unknown>) => void,
+): Promise<void> {
   return new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
       process.off('SIGINT', stop);
@@ -146,7 +164,8 @@ function untilSignalled(server: Awaited<ReturnType<typeof startServe>>, log: (ev
 function parseListen(value: string): { host: string; port: number } {
   const m = value.match(/^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/);
   const port = m ? Number(m[3]) : NaN;
-  if (!m || port > 65535) throw usageError(`serve: --listen expects HOST:PORT (e.g. 127.0.0.1:5000, [::1]:5000 or :5000), not "${value}"`);
+  if (!m || port > 65535)
+    throw usageError(`serve: --listen expects HOST:PORT (e.g. 127.0.0.1:5000, [::1]:5000 or :5000), not "${value}"`);
   const host = m[1] ?? (m[2] === '' ? '0.0.0.0' : m[2]!);
   return { host, port };
 }

@@ -12,7 +12,12 @@
  */
 import { createRequire } from 'node:module';
 import zlib from 'node:zlib';
-import { COMPRESSION_LEVELS, LAYER_MEDIA_TYPES, type Compression, type CompressionAlgorithm } from '../../image/compression.js';
+import {
+  COMPRESSION_LEVELS,
+  LAYER_MEDIA_TYPES,
+  type Compression,
+  type CompressionAlgorithm,
+} from '../../image/compression.js';
 
 export type { Compression, CompressionAlgorithm } from '../../image/compression.js';
 export { DEFAULT_COMPRESSION } from '../../image/compression.js';
@@ -27,8 +32,18 @@ interface CodecInfo {
 }
 
 export const CODECS: Record<CompressionAlgorithm, CodecInfo> = {
-  gzip: { mediaType: LAYER_MEDIA_TYPES.gzip, chunkSize: 1024 * 1024, levels: COMPRESSION_LEVELS.gzip, implementation: 'libdeflate@0.1.0' },
-  zstd: { mediaType: LAYER_MEDIA_TYPES.zstd, chunkSize: 4 * 1024 * 1024, levels: COMPRESSION_LEVELS.zstd, implementation: '@bokuweb/zstd-wasm@0.0.27' },
+  gzip: {
+    mediaType: LAYER_MEDIA_TYPES.gzip,
+    chunkSize: 1024 * 1024,
+    levels: COMPRESSION_LEVELS.gzip,
+    implementation: 'libdeflate@0.1.0',
+  },
+  zstd: {
+    mediaType: LAYER_MEDIA_TYPES.zstd,
+    chunkSize: 4 * 1024 * 1024,
+    levels: COMPRESSION_LEVELS.zstd,
+    implementation: '@bokuweb/zstd-wasm@0.0.27',
+  },
 };
 
 /** What a cache key must name so cached layers never mix bytes of different compressors. */

@@ -14,7 +14,8 @@ export interface ChunkJob {
   chunk: Uint8Array;
 }
 
-export type ChunkResult = { id: number; out: Uint8Array; error?: undefined } | { id: number; error: string; out?: undefined };
+export type ChunkResult =
+  { id: number; out: Uint8Array; error?: undefined } | { id: number; error: string; out?: undefined };
 
 interface PoolWorker {
   worker: Worker;
@@ -42,7 +43,8 @@ export class CompressionPool {
       this.waiters.set(id, { resolve, reject });
       if (target.outstanding.size === 0) target.worker.ref();
       target.outstanding.add(id);
-      const whole = chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength && chunk.buffer instanceof ArrayBuffer;
+      const whole =
+        chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength && chunk.buffer instanceof ArrayBuffer;
       target.worker.postMessage(job, whole ? [chunk.buffer as ArrayBuffer] : []);
     });
   }

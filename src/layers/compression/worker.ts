@@ -11,5 +11,7 @@ port.on('message', (job: ChunkJob) => {
       const out = compress(job.chunk, job.level);
       port.postMessage({ id: job.id, out } satisfies ChunkResult, [out.buffer as ArrayBuffer]);
     })
-    .catch((err: unknown) => port.postMessage({ id: job.id, error: err instanceof Error ? err.message : String(err) } satisfies ChunkResult));
+    .catch((err: unknown) =>
+      port.postMessage({ id: job.id, error: err instanceof Error ? err.message : String(err) } satisfies ChunkResult),
+    );
 });

@@ -52,11 +52,23 @@ const LAYER_TYPES: Record<string, string> = {
  * `ref` is a registry reference (`debian:12`, `127.0.0.1:5000/acme/base@sha256:...`) or
  * `oci:DIR[:TAG]` for a local OCI layout; a reference without a prefix is never a local path.
  */
-export async function loadBaseImage(ref: string, platform: Platform, store: BlobStore, options: BaseImageOptions = {}): Promise<BaseImage> {
+export async function loadBaseImage(
+  ref: string,
+  platform: Platform,
+  store: BlobStore,
+  options: BaseImageOptions = {},
+): Promise<BaseImage> {
   const local = /^(oci|oci-archive|docker-archive):/.test(ref);
   const where = `base image ${local ? ref : formatReference(options.pin ? { ...parseReference(ref), digest: options.pin } : parseReference(ref))}`;
   const { pin, ...rest } = options;
-  const opened = await openImage(ref, { ...rest, localPaths: false, platform, where, ...(pin ? { digest: pin } : {}), ...(local ? {} : { store }) });
+  const opened = await openImage(ref, {
+    ...rest,
+    localPaths: false,
+    platform,
+    where,
+    ...(pin ? { digest: pin } : {}),
+    ...(local ? {} : { store }),
+  });
   try {
     if (local) await copyInto(opened, store, where);
     return asBase(opened, store, where, platform);
@@ -81,8 +93,14 @@ function asBase(opened: OpenedImage, store: BlobStore, where: string, wanted: Pl
   const layers = opened.layers.map((layer): Layer => {
     const mediaType = LAYER_TYPES[layer.mediaType];
     if (!mediaType) {
-      const hint = /foreign|nondistributable/.test(layer.mediaType) ? 'foreign (non-distributable) layers are not supported' : undefined;
-      throw new PithError('input', `${where}: layer ${layer.digest} has unsupported media type ${layer.mediaType}`, hint ? { hint } : {});
+      const hint = /foreign|nondistributable/.test(layer.mediaType)
+        ? 'foreign (non-distributable) layers are not supported'
+        : undefined;
+      throw new PithError(
+        'input',
+        `${where}: layer ${layer.digest} has unsupported media type ${layer.mediaType}`,
+        hint ? { hint } : {},
+      );
     }
     return { ...layer, mediaType, store };
   });

@@ -39,9 +39,16 @@ export function baseLoader(ref: string, resolvedRef: string, options: BaseLoader
       loading = (async () => {
         const { loadBaseImage } = await import('./image.js');
         const { store, cacheDir, log, ...client } = options;
-        const image = await loadBaseImage(resolvedRef, platformFor(arch), store, { ...client, cacheDir, ...(pin ? { pin } : {}) });
+        const image = await loadBaseImage(resolvedRef, platformFor(arch), store, {
+          ...client,
+          cacheDir,
+          ...(pin ? { pin } : {}),
+        });
         const inventory = await baseInventory(image, { ...client, store, cacheDir, debArch: debArch(arch) });
-        const from = inventory.from === 'none' ? 'no Debian packages found' : `${inventory.packages.length} Debian packages (from its ${inventory.from === 'dpkg' ? 'dpkg database' : 'SBOM'})`;
+        const from =
+          inventory.from === 'none'
+            ? 'no Debian packages found'
+            : `${inventory.packages.length} Debian packages (from its ${inventory.from === 'dpkg' ? 'dpkg database' : 'SBOM'})`;
         log?.(`${arch}: base image ${image.name}@${image.rootDigest.slice(0, 19)}: ${from}`);
         return { image, inventory };
       })();

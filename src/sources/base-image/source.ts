@@ -18,7 +18,10 @@ export function baseImage(ref: string, resolvedRef: string, options: BaseLoaderO
     ...loader,
     name: 'base image',
     contribute: async (ctx) => {
-      const { image, inventory } = await loader.load(ctx.arch, ctx.pins?.lock.inputs.base?.digest as Digest | undefined);
+      const { image, inventory } = await loader.load(
+        ctx.arch,
+        ctx.pins?.lock.inputs.base?.digest as Digest | undefined,
+      );
       const history = image.config.history.filter((h) => !h.empty_layer);
       return {
         layers: image.layers.map((layer, i) => ({

@@ -16,14 +16,21 @@ import { compareBytes } from '../../byte-order.js';
 
 export const BASE_TREE_LIMITS = { bytes: 2 * 2 ** 30, entries: 1_000_000 };
 
-const TYPES: Record<string, TreeEntry['type']> = { file: 'file', 'contiguous-file': 'file', directory: 'dir', symlink: 'symlink', link: 'hardlink' };
+const TYPES: Record<string, TreeEntry['type']> = {
+  file: 'file',
+  'contiguous-file': 'file',
+  directory: 'dir',
+  symlink: 'symlink',
+  link: 'hardlink',
+};
 
 /** The base image's entries, sorted by path (parents before children). */
 export async function baseTreeEntries(base: BaseImage, store: BlobStore): Promise<TreeEntry[]> {
   const origin: Origin = { kind: 'base', detail: `base image ${base.name}` };
   const fs = new Map<string, TreeEntry>();
   const budget = { bytes: 0, entries: 0 };
-  for (const layer of base.layers) await applyLayer(fs, store.pathOf(layer.digest), origin, budget, `${origin.detail}: layer ${layer.digest}`);
+  for (const layer of base.layers)
+    await applyLayer(fs, store.pathOf(layer.digest), origin, budget, `${origin.detail}: layer ${layer.digest}`);
   return [...fs.values()].sort((a, b) => compareBytes(a.path, b.path));
 }
 
@@ -32,8 +39,17 @@ function removeUnder(fs: Map<string, TreeEntry>, dir: string, includeSelf: boole
   for (const key of [...fs.keys()]) if ((includeSelf && key === dir) || key.startsWith(prefix)) fs.delete(key);
 }
 
-async function applyLayer(fs: Map<string, TreeEntry>, file: string, origin: Origin, budget: { bytes: number; entries: number }, where: string): Promise<void> {
-  const fail = (why: string) => new PithError('input', `${where}: ${why}`, { hint: 'trim: closure on a base image holds the base in memory; use trim: docs' });
+async function applyLayer(
+  fs: Map<string, TreeEntry>,
+  file: string,
+  origin: Origin,
+  budget: { bytes: number; entries: number },
+  where: string,
+): Promise<void> {
+  const fail = (why: string) =>
+    new PithError('input', `${where}: ${why}`, {
+      hint: 'trim: closure on a base image holds the base in memory; use trim: docs',
+    });
   const ex = extract();
   const opaque: string[] = [];
   const whiteouts: string[] = [];
@@ -49,7 +65,8 @@ async function applyLayer(fs: Map<string, TreeEntry>, file: string, origin: Orig
       if (type === 'file') chunks.push(data as Buffer);
     });
     stream.on('end', () => {
-      if (++budget.entries > BASE_TREE_LIMITS.entries) return next(fail(`more than ${BASE_TREE_LIMITS.entries} entries`));
+      if (++budget.entries > BASE_TREE_LIMITS.entries)
+        return next(fail(`more than ${BASE_TREE_LIMITS.entries} entries`));
       if (name === '.wh..wh..opq') opaque.push(dir);
       else if (name.startsWith('.wh.')) whiteouts.push(dir ? `${dir}/${name.slice(4)}` : name.slice(4));
       else if (path !== '' && type) {
@@ -57,10 +74,16 @@ async function applyLayer(fs: Map<string, TreeEntry>, file: string, origin: Orig
         if (type === 'file') {
           const data = Buffer.concat(chunks);
           budget.bytes += data.byteLength;
-          if (budget.bytes > BASE_TREE_LIMITS.bytes) return next(fail(`more than ${BASE_TREE_LIMITS.bytes} bytes of files`));
+          if (budget.bytes > BASE_TREE_LIMITS.bytes)
+            return next(fail(`more than ${BASE_TREE_LIMITS.bytes} bytes of files`));
           entries.push({ ...common, type, size: data.byteLength, source: { kind: 'bytes', data } });
         } else if (type === 'dir') entries.push({ ...common, type });
-        else if (header.linkname) entries.push({ ...common, type, target: type === 'hardlink' ? normalizePath(header.linkname) : header.linkname });
+        else if (header.linkname)
+          entries.push({
+            ...common,
+            type,
+            target: type === 'hardlink' ? normalizePath(header.linkname) : header.linkname,
+          });
       }
       next();
     });

@@ -19,9 +19,12 @@ export function locateLockedDebs(packages: readonly LockedPackage[], sources: re
   return packages.map((p) => {
     const source = sources.find((s) => s.suites.includes(p.suite));
     if (!source) {
-      throw specError(`the lock pins ${p.name} ${p.version} from suite ${p.suite}, which no configured repository serves`, {
-        hint: `add ${p.suite} to the spec's repositories (or debian:), or run pith lock`,
-      });
+      throw specError(
+        `the lock pins ${p.name} ${p.version} from suite ${p.suite}, which no configured repository serves`,
+        {
+          hint: `add ${p.suite} to the spec's repositories (or debian:), or run pith lock`,
+        },
+      );
     }
     return { ...p, baseUrl: source.url };
   });

@@ -19,7 +19,11 @@ export interface LockOptions extends ResolveOptions {
   update?: boolean;
 }
 
-export function lockInputs(selection: DebianSelection, archs: string[], base?: { ref: string; digest: string }): LockInputs {
+export function lockInputs(
+  selection: DebianSelection,
+  archs: string[],
+  base?: { ref: string; digest: string },
+): LockInputs {
   return {
     packages: selection.requirements,
     exclude: selection.exclude,
@@ -35,7 +39,11 @@ const DIGEST = /^sha256:[0-9a-f]{64}$/;
  * Why a lock that matches the spec can't be used as it is: its base pin is missing, or the image
  * it pins can no longer be loaded (a layout rebuilt since). Undefined when it can.
  */
-async function basePinProblem(lock: Lockfile, archs: string[], base: BaseForLock | undefined): Promise<string | undefined> {
+async function basePinProblem(
+  lock: Lockfile,
+  archs: string[],
+  base: BaseForLock | undefined,
+): Promise<string | undefined> {
   if (!base) return undefined;
   const pin = lock.inputs.base?.digest;
   if (!pin || !DIGEST.test(pin)) return 'the base image is not pinned';
@@ -65,12 +73,21 @@ export async function lockedPackages(
   // A spec object given no lockFile has no lock: resolved on every build.
   const existing = path === undefined ? undefined : await readLockfile(path);
   if (existing && !options.update) {
-    const mismatch = lockMismatch(existing, inputs) ?? localeMismatch(existing, specEnv(loaded, selection)) ?? (await basePinProblem(existing, archs, base));
+    const mismatch =
+      lockMismatch(existing, inputs) ??
+      localeMismatch(existing, specEnv(loaded, selection)) ??
+      (await basePinProblem(existing, archs, base));
     if (!mismatch) return { lock: existing, path, changed: false };
-    if (options.frozen) throw specError(`${path} does not match ${loaded.file} (${mismatch})`, { hint: 'run pith lock, or build without --frozen' });
+    if (options.frozen)
+      throw specError(`${path} does not match ${loaded.file} (${mismatch})`, {
+        hint: 'run pith lock, or build without --frozen',
+      });
     options.log?.(`${path} does not match the spec (${mismatch}): resolving again`);
   } else if (!existing && options.frozen) {
-    if (path === undefined) throw specError(`${loaded.file}: no lockFile given, and frozen never resolves`, { hint: 'pass lockFile to specFromObject' });
+    if (path === undefined)
+      throw specError(`${loaded.file}: no lockFile given, and frozen never resolves`, {
+        hint: 'pass lockFile to specFromObject',
+      });
     throw specError(`${path}: no lockfile, and --frozen never resolves`, { hint: 'run pith lock first' });
   }
 
@@ -84,7 +101,8 @@ export async function lockedPackages(
  */
 function localeMismatch(lock: Lockfile, env: Record<string, string>): string | undefined {
   if (!namesCUtf8(env)) return undefined;
-  const stale = Object.values(lock.packages).some((ps) => ps.some((p) => p.name === 'libc6') && !ps.some((p) => p.name === 'libc-bin'));
+  const stale = Object.values(lock.packages).some(
+    (ps) => ps.some((p) => p.name === 'libc6') && !ps.some((p) => p.name === 'libc-bin'),
+  );
   return stale ? 'the environment names C.UTF-8, whose locale is in libc-bin, which the lock lacks' : undefined;
 }
-

@@ -1,7 +1,14 @@
 /** What a Debian-based image says it is (os-release, the SBOM's distribution). */
 import type { OsIdentity } from '../source.js';
 
-const DEBIAN_VERSIONS: Record<string, string> = { buster: '10', bullseye: '11', bookworm: '12', trixie: '13', forky: '14', duke: '15' };
+const DEBIAN_VERSIONS: Record<string, string> = {
+  buster: '10',
+  bullseye: '11',
+  bookworm: '12',
+  trixie: '13',
+  forky: '14',
+  duke: '15',
+};
 
 /** A Debian-based image without base-files still says ID=debian and VERSION_ID, for scanners. */
 export function debianIdentity(codename: string): OsIdentity {

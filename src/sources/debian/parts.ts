@@ -49,7 +49,10 @@ export function groupPackages(packages: readonly LocatedPackage[], budget = PACK
     .sort((a, b) => size(b.packages) - size(a.packages) || byName(a, b));
   if (groups.length <= budget) return groups.sort(byName);
   const own = groups.slice(0, budget - 1).sort(byName);
-  const rest = groups.slice(budget - 1).flatMap((g) => g.packages).sort(byName);
+  const rest = groups
+    .slice(budget - 1)
+    .flatMap((g) => g.packages)
+    .sort(byName);
   return [...own, { name: 'other-packages', packages: rest }];
 }
 
@@ -66,13 +69,26 @@ export function debianParts(packages: readonly LocatedPackage[], options: Debian
     groups,
     parts: [...packages].sort((a, b) => compareBytes(a.name, b.name)).map(partOf),
     ...(options.links ? { links: options.links } : {}),
-    layerKey: (group, links) => ({ format: FORMAT, debs: group.parts.map((p) => p.key), trimDocs: options.trimDocs, mergedUsr: links }),
-    read: (parts, spool, log) => readParts(parts.map(located), { cacheDir: options.cacheDir, trimDocs: options.trimDocs, spool, ...(log ? { log } : {}) }),
+    layerKey: (group, links) => ({
+      format: FORMAT,
+      debs: group.parts.map((p) => p.key),
+      trimDocs: options.trimDocs,
+      mergedUsr: links,
+    }),
+    read: (parts, spool, log) =>
+      readParts(parts.map(located), {
+        cacheDir: options.cacheDir,
+        trimDocs: options.trimDocs,
+        spool,
+        ...(log ? { log } : {}),
+      }),
     finish: (tree, parts) => {
       if (parts.some((p) => p.name === 'ca-certificates')) caBundleEntry(tree);
     },
     afterTrim: filterStatusMd5sums,
-    recallFacts: async (part, ctx) => (await recallFacts(options.cacheDir, part.key, options.trimDocs)) ?? (await factsFromDeb(located(part), ctx, options)),
+    recallFacts: async (part, ctx) =>
+      (await recallFacts(options.cacheDir, part.key, options.trimDocs)) ??
+      (await factsFromDeb(located(part), ctx, options)),
     rememberFacts: (part, facts) => rememberFacts(options.cacheDir, part.key, options.trimDocs, facts),
   };
 }
@@ -85,7 +101,10 @@ interface ReadOptions {
 }
 
 /** The .debs fetched (verified) and then unpacked a few at once (decoding is CPU-bound), all started now. */
-async function readParts(packages: readonly LocatedPackage[], options: ReadOptions): Promise<Map<string, Promise<LoadedPart>>> {
+async function readParts(
+  packages: readonly LocatedPackage[],
+  options: ReadOptions,
+): Promise<Map<string, Promise<LoadedPart>>> {
   const out = new Map<string, Promise<LoadedPart>>();
   if (packages.length === 0) return out;
   const paths = await fetchDebs(packages, { cacheDir: options.cacheDir, ...(options.log ? { log: options.log } : {}) });
@@ -114,9 +133,12 @@ type Install = typeof import('./install/install.js').installPackage;
 function loadedPackage(p: LocatedPackage, deb: DebContents, trimDocs: boolean, installPackage: Install): LoadedPart {
   return {
     addTo: (tree) =>
-      installPackage(tree, p, deb, { trim: { docs: trimDocs } }).trimmed.map(
-        (t): LeftOut => ({ path: t.path, type: t.type, size: t.size, why: trimReason(t.path, { docs: trimDocs }) ?? 'trimmed' }),
-      ),
+      installPackage(tree, p, deb, { trim: { docs: trimDocs } }).trimmed.map((t): LeftOut => ({
+        path: t.path,
+        type: t.type,
+        size: t.size,
+        why: trimReason(t.path, { docs: trimDocs }) ?? 'trimmed',
+      })),
     facts: (tree) => packageFacts(p.name, deb, tree, trimDocs),
   };
 }
@@ -127,7 +149,14 @@ async function factsFromDeb(
   ctx: { spool: Spool; links: readonly MergedUsrLink[]; log?: (m: string) => void },
   options: DebianPartsOptions,
 ): Promise<PartFacts> {
-  const loaded = await (await readParts([p], { cacheDir: options.cacheDir, trimDocs: options.trimDocs, spool: ctx.spool, ...(ctx.log ? { log: ctx.log } : {}) })).get(p.name)!;
+  const loaded = await (
+    await readParts([p], {
+      cacheDir: options.cacheDir,
+      trimDocs: options.trimDocs,
+      spool: ctx.spool,
+      ...(ctx.log ? { log: ctx.log } : {}),
+    })
+  ).get(p.name)!;
   const tree = new FsTree();
   addMergedUsrLinks(tree, ctx.links);
   loaded.addTo(tree);
@@ -139,7 +168,13 @@ async function factsFromDeb(
 /** dpkg's status.d md5sums list only what is still there. */
 function filterStatusMd5sums(tree: FsTree, dropped: ReadonlySet<string>): void {
   for (const entry of tree.list()) {
-    if (entry.type !== 'file' || !entry.path.startsWith('var/lib/dpkg/status.d/') || !entry.path.endsWith('.md5sums') || entry.source.kind !== 'bytes') continue;
+    if (
+      entry.type !== 'file' ||
+      !entry.path.startsWith('var/lib/dpkg/status.d/') ||
+      !entry.path.endsWith('.md5sums') ||
+      entry.source.kind !== 'bytes'
+    )
+      continue;
     const text = filterMd5sums(new TextDecoder().decode(entry.source.data), (p) => dropped.has(p));
     const data = new TextEncoder().encode(text);
     tree.add(entry.path, { ...(entry as FileEntry), size: data.byteLength, source: { kind: 'bytes', data } });

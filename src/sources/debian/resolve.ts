@@ -21,7 +21,14 @@ const MAX_NEEDS_ROUNDS = 16;
 
 /** The resolver, loaded only when resolving: openpgp and the index parsers cost ~250 ms of startup. */
 async function resolver() {
-  const [{ loadPackageRecords }, { parseRequirement }, { solve }, { PackageUniverse }, { SCRIPT_ONLY_PACKAGES }, { installNeeds }] = await Promise.all([
+  const [
+    { loadPackageRecords },
+    { parseRequirement },
+    { solve },
+    { PackageUniverse },
+    { SCRIPT_ONLY_PACKAGES },
+    { installNeeds },
+  ] = await Promise.all([
     import('./archive/repository.js'),
     import('./solver/requirement.js'),
     import('./solver/solver.js'),
@@ -49,8 +56,13 @@ export interface BaseForLock {
   installed(arch: string, pin?: Digest): Promise<{ rootDigest: Digest; packages: readonly InstalledPackage[] }>;
 }
 
-
-export async function resolveLock(loaded: LoadedSpec, selection: DebianSelection, archs: readonly string[], inputs: LockInputs, options: ResolveOptions): Promise<Lockfile> {
+export async function resolveLock(
+  loaded: LoadedSpec,
+  selection: DebianSelection,
+  archs: readonly string[],
+  inputs: LockInputs,
+  options: ResolveOptions,
+): Promise<Lockfile> {
   const r = await resolver();
   const lock: Lockfile = { lockfileVersion: 2, inputs, archives: [], indexes: [], packages: {} };
   const seen = new Set<string>();
@@ -59,7 +71,10 @@ export async function resolveLock(loaded: LoadedSpec, selection: DebianSelection
     // Every architecture from the one image the reference named first (a tag may move meanwhile).
     const present = options.base ? await options.base.installed(arch, pin) : undefined;
     pin ??= present?.rootDigest;
-    const records = await r.loadPackageRecords(selection.repos, debArch(arch), { cacheDir: options.cacheDir, log: options.log });
+    const records = await r.loadPackageRecords(selection.repos, debArch(arch), {
+      cacheDir: options.cacheDir,
+      log: options.log,
+    });
     for (const { suite, path, sha256, size } of records.indexes) {
       if (!seen.has(`index ${suite}/${path}`)) lock.indexes.push({ suite, path, sha256, size });
       seen.add(`index ${suite}/${path}`);
@@ -69,7 +84,13 @@ export async function resolveLock(loaded: LoadedSpec, selection: DebianSelection
       seen.add(`archive ${archive.suite}`);
     }
     const universe = new r.PackageUniverse(records.records, debArch(arch));
-    const resolution = await solveWithNeeds(r, universe, requirementsOf(r, loaded, selection), { loaded, selection, options, arch, ...(present ? { present: present.packages } : {}) });
+    const resolution = await solveWithNeeds(r, universe, requirementsOf(r, loaded, selection), {
+      loaded,
+      selection,
+      options,
+      arch,
+      ...(present ? { present: present.packages } : {}),
+    });
     lock.packages[arch] = resolution.packages.map(lockedPackage);
     const onBase = present ? ` not in the base image (which has ${present.packages.length})` : '';
     options.log?.(`${arch}: resolved ${resolution.packages.length} packages${onBase}`);
@@ -82,7 +103,10 @@ export async function resolveLock(loaded: LoadedSpec, selection: DebianSelection
 function requirementsOf(r: Resolver, loaded: LoadedSpec, selection: DebianSelection): Requirement[] {
   return selection.requirements.map((text) => {
     const i = loaded.spec.packages.indexOf(text);
-    return r.parseRequirement(text, i >= 0 ? loaded.where(['packages', i]) : loaded.where(loaded.spec.preset ? ['preset'] : ['variants']));
+    return r.parseRequirement(
+      text,
+      i >= 0 ? loaded.where(['packages', i]) : loaded.where(loaded.spec.preset ? ['preset'] : ['variants']),
+    );
   });
 }
 
@@ -91,7 +115,13 @@ async function solveWithNeeds(
   r: Resolver,
   universe: PackageUniverse,
   requirements: Requirement[],
-  ctx: { loaded: LoadedSpec; selection: DebianSelection; options: ResolveOptions; arch: string; present?: readonly InstalledPackage[] },
+  ctx: {
+    loaded: LoadedSpec;
+    selection: DebianSelection;
+    options: ResolveOptions;
+    arch: string;
+    present?: readonly InstalledPackage[];
+  },
 ): Promise<Resolution> {
   const { selection, options } = ctx;
   const follow = new Set<string>();
@@ -99,7 +129,12 @@ async function solveWithNeeds(
   const brought: string[] = [];
   for (let round = 0; ; round++) {
     const all = [...requirements, ...extra.map((name) => r.parseRequirement(name, undefined))];
-    const resolution = r.solve(all, universe, { exclude: selection.exclude, followEssential: follow, scriptOnly: r.SCRIPT_ONLY_PACKAGES, ...(ctx.present ? { installed: ctx.present } : {}) });
+    const resolution = r.solve(all, universe, {
+      exclude: selection.exclude,
+      followEssential: follow,
+      scriptOnly: r.SCRIPT_ONLY_PACKAGES,
+      ...(ctx.present ? { installed: ctx.present } : {}),
+    });
     const needs = await r.installNeeds(resolution, (name): PackageRecord | undefined => universe.candidates(name)[0], {
       cacheDir: options.cacheDir,
       env: specEnv(ctx.loaded, selection),
@@ -107,9 +142,11 @@ async function solveWithNeeds(
       exclude: selection.exclude,
       ...(options.log ? { log: options.log } : {}),
     });
-    const fresh = needs.follow.filter((n) => !follow.has(n)).length + needs.extra.filter((n) => !extra.includes(n)).length;
+    const fresh =
+      needs.follow.filter((n) => !follow.has(n)).length + needs.extra.filter((n) => !extra.includes(n)).length;
     if (fresh === 0 || round >= MAX_NEEDS_ROUNDS) {
-      for (const note of [...resolution.notes, ...brought, ...needs.notes.filter((n) => !brought.includes(n))]) options.log?.(`${ctx.arch}: ${note}`);
+      for (const note of [...resolution.notes, ...brought, ...needs.notes.filter((n) => !brought.includes(n))])
+        options.log?.(`${ctx.arch}: ${note}`);
       return resolution;
     }
     brought.push(...needs.notes.filter((n) => / brought /.test(n) && !brought.includes(n)));
@@ -119,5 +156,14 @@ async function solveWithNeeds(
 }
 
 function lockedPackage(p: PackageRecord): LockedPackage {
-  return { name: p.name, version: p.version, architecture: p.architecture, source: p.source, suite: p.suite, filename: p.filename, size: p.size, sha256: p.sha256 };
+  return {
+    name: p.name,
+    version: p.version,
+    architecture: p.architecture,
+    source: p.source,
+    suite: p.suite,
+    filename: p.filename,
+    size: p.size,
+    sha256: p.sha256,
+  };
 }

@@ -26,19 +26,29 @@ export interface DebianSelection {
  * Undefined when the spec uses no Debian packages. The mirror comes from the host's apt sources
  * (or $PITH_DEBIAN_MIRROR), never from a built-in host name; `repositories:` replaces both.
  */
-export async function debianSelection(loaded: LoadedSpec, env: NodeJS.ProcessEnv = process.env): Promise<DebianSelection | undefined> {
+export async function debianSelection(
+  loaded: LoadedSpec,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<DebianSelection | undefined> {
   const { spec } = loaded;
   const wanted = spec.packages.length > 0 || spec.preset !== undefined || spec.variants.includes('debug');
   if (!wanted) {
     if (spec.debian || spec.repositories.length || spec.variants.length) {
-      throw specError('no packages to install: add packages: or preset: (debian:, repositories: and variants: need them)', {
-        where: loaded.where([spec.debian ? 'debian' : spec.repositories.length ? 'repositories' : 'variants']),
-      });
+      throw specError(
+        'no packages to install: add packages: or preset: (debian:, repositories: and variants: need them)',
+        {
+          where: loaded.where([spec.debian ? 'debian' : spec.repositories.length ? 'repositories' : 'variants']),
+        },
+      );
     }
     return undefined;
   }
-  const repos = spec.repositories.length > 0 ? explicitRepos(loaded) : await hostRepos(spec.debian ?? DEFAULT_SUITE, env, loaded);
-  const codename = (spec.debian ?? spec.repositories[0]?.suites[0] ?? DEFAULT_SUITE).replace(/-(updates|security|backports)$/, '');
+  const repos =
+    spec.repositories.length > 0 ? explicitRepos(loaded) : await hostRepos(spec.debian ?? DEFAULT_SUITE, env, loaded);
+  const codename = (spec.debian ?? spec.repositories[0]?.suites[0] ?? DEFAULT_SUITE).replace(
+    /-(updates|security|backports)$/,
+    '',
+  );
 
   const requirements: string[] = [];
   const exclude = new Set<string>(spec.exclude);
@@ -62,11 +72,22 @@ export async function debianSelection(loaded: LoadedSpec, env: NodeJS.ProcessEnv
   for (const p of spec.packages) {
     const name = p.split(/[\s(=]/)[0]!;
     // A spec's own requirement (maybe versioned) replaces the preset's plain one.
-    if (names.has(name)) requirements.splice(requirements.findIndex((r) => r.split(/[\s(=]/)[0] === name), 1);
+    if (names.has(name))
+      requirements.splice(
+        requirements.findIndex((r) => r.split(/[\s(=]/)[0] === name),
+        1,
+      );
     requirements.push(p);
     exclude.delete(name);
   }
-  return { codename, repos, requirements, exclude: [...exclude].sort(), defaults, busybox: spec.variants.includes('debug') };
+  return {
+    codename,
+    repos,
+    requirements,
+    exclude: [...exclude].sort(),
+    defaults,
+    busybox: spec.variants.includes('debug'),
+  };
 }
 
 function explicitRepos(loaded: LoadedSpec): RepositoryConfig[] {
@@ -98,7 +119,12 @@ async function hostRepos(codename: string, env: NodeJS.ProcessEnv, loaded: Loade
   }
   const byUri = new Map<string, RepositoryConfig>();
   for (const ref of refs) {
-    const repo = byUri.get(ref.uri) ?? { url: ref.uri, suites: [], components: ['main'], keyrings: [ref.signedBy ?? DEBIAN_KEYRING] };
+    const repo = byUri.get(ref.uri) ?? {
+      url: ref.uri,
+      suites: [],
+      components: ['main'],
+      keyrings: [ref.signedBy ?? DEBIAN_KEYRING],
+    };
     repo.suites.push(ref.suite);
     byUri.set(ref.uri, repo);
   }

@@ -24,7 +24,11 @@ export interface DebianSource extends Source {
   located(ctx: PlatformContext): LocatedPackage[];
 }
 
-export function debianSource(loaded: LoadedSpec, selection: DebianSelection, options: { trim: Spec['trim']; base?: BaseForLock }): DebianSource {
+export function debianSource(
+  loaded: LoadedSpec,
+  selection: DebianSelection,
+  options: { trim: Spec['trim']; base?: BaseForLock },
+): DebianSource {
   const located = (ctx: PlatformContext): LocatedPackage[] => {
     if (!ctx.pins) throw new Error('debian: contribute() before lock()');
     const packages = ctx.pins.lock.packages[ctx.arch];
@@ -48,18 +52,31 @@ export function debianSource(loaded: LoadedSpec, selection: DebianSelection, opt
   };
 }
 
-async function contribution(packages: LocatedPackage[], selection: DebianSelection, trim: Spec['trim'], ctx: PlatformContext): Promise<Contribution> {
+async function contribution(
+  packages: LocatedPackage[],
+  selection: DebianSelection,
+  trim: Spec['trim'],
+  ctx: PlatformContext,
+): Promise<Contribution> {
   const links = await mergedUsrOf(packages, ctx.cacheDir, ctx.log);
   // base-files decides the links (trixie's, or bookworm's none); without it, the image below does.
   const baseFiles = packages.some((p) => p.name === 'base-files');
   const identity = debianIdentity(selection.codename);
   return {
-    parts: debianParts(packages, { cacheDir: ctx.cacheDir, trimDocs: trim !== 'none', ...(baseFiles ? { links } : {}) }),
+    parts: debianParts(packages, {
+      cacheDir: ctx.cacheDir,
+      trimDocs: trim !== 'none',
+      ...(baseFiles ? { links } : {}),
+    }),
     links,
     os: baseFiles ? null : identity,
     config: { defaults: selection.defaults },
     sbom: {
-      distro: { id: 'debian', ...(identity.versionId ? { versionId: identity.versionId } : {}), codename: selection.codename },
+      distro: {
+        id: 'debian',
+        ...(identity.versionId ? { versionId: identity.versionId } : {}),
+        codename: selection.codename,
+      },
       packages,
     },
     ...(selection.busybox ? { entries: async (tree) => busyboxApplets(tree) } : {}),
@@ -69,5 +86,6 @@ async function contribution(packages: LocatedPackage[], selection: DebianSelecti
 /** The debug variant: /busybox/<applet> -> /bin/busybox. */
 function busyboxApplets(tree: FsTree): void {
   const origin = { kind: 'system' as const, detail: 'debug variant: busybox applets' };
-  for (const applet of BUSYBOX_APPLETS) tree.add(`/busybox/${applet}`, { type: 'symlink', target: '/bin/busybox', mode: 0o777, uid: 0, gid: 0, origin });
+  for (const applet of BUSYBOX_APPLETS)
+    tree.add(`/busybox/${applet}`, { type: 'symlink', target: '/bin/busybox', mode: 0o777, uid: 0, gid: 0, origin });
 }

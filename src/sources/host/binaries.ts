@@ -27,35 +27,58 @@ export async function resolveBinaries(
     try {
       closure = await resolveClosure(src, fs);
     } catch (err) {
-      if (err instanceof PithError) throw new PithError(err.kind, `binaries[${i}]: ${err.message}`, { where, hint: err.hint, cause: err });
+      if (err instanceof PithError)
+        throw new PithError(err.kind, `binaries[${i}]: ${err.message}`, { where, hint: err.hint, cause: err });
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') throw buildError(`binaries[${i}].src: ${src} does not exist`, { where });
       throw buildError(`binaries[${i}].src: ${src}: ${String(err)}`, { where, cause: err });
     }
     if (closure.binary.arch !== ctx.arch) {
-      throw buildError(`binaries[${i}].src: ${src} is built for ${closure.binary.arch ?? closure.binary.machineName}, but the image is ${ctx.arch}`, {
-        where,
-        hint: 'build the binary for that architecture or change archs',
-      });
+      throw buildError(
+        `binaries[${i}].src: ${src} is built for ${closure.binary.arch ?? closure.binary.machineName}, but the image is ${ctx.arch}`,
+        {
+          where,
+          hint: 'build the binary for that architecture or change archs',
+        },
+      );
     }
     const real = (await resolvePathChain(src, fs)).realPath;
     const info = await lstat(real);
     const origin = { kind: 'binary' as const, detail: `binaries[${i}]: ${binary.src}` };
     binaryEntries.push({
       path: binary.dest,
-      entry: { type: 'file', mode: 0o755, uid: 0, gid: 0, size: info.size, source: { kind: 'host', path: real }, origin },
+      entry: {
+        type: 'file',
+        mode: 0o755,
+        uid: 0,
+        gid: 0,
+        size: info.size,
+        source: { kind: 'host', path: real },
+        origin,
+      },
     });
     for (const object of closure.objects) {
       const libOrigin = { kind: 'library' as const, detail: `${object.path} (needed by ${object.neededBy})` };
       for (const link of object.chain.links) {
-        libraries.set(link.path, { path: link.path, entry: { type: 'symlink', target: link.target, mode: 0o777, uid: 0, gid: 0, origin: libOrigin } });
+        libraries.set(link.path, {
+          path: link.path,
+          entry: { type: 'symlink', target: link.target, mode: 0o777, uid: 0, gid: 0, origin: libOrigin },
+        });
       }
       const realPath = object.chain.realPath;
       if (!libraries.has(realPath)) {
         const st = await lstat(realPath);
         libraries.set(realPath, {
           path: realPath,
-          entry: { type: 'file', mode: normalisedFileMode(st.mode), uid: 0, gid: 0, size: st.size, source: { kind: 'host', path: realPath }, origin: libOrigin },
+          entry: {
+            type: 'file',
+            mode: normalisedFileMode(st.mode),
+            uid: 0,
+            gid: 0,
+            size: st.size,
+            source: { kind: 'host', path: realPath },
+            origin: libOrigin,
+          },
         });
       }
     }
@@ -63,7 +86,9 @@ export async function resolveBinaries(
   if (binaries.length > 0 && binaryEntries.length === 0) throw buildError('no binaries resolved');
   // Symlinks first, shortest paths first: a directory link (lib64 -> usr/lib64) must exist
   // before the files that are reached through it are placed.
-  const libs = [...libraries.values()].sort((a, b) => rank(a) - rank(b) || a.path.length - b.path.length || compareBytes(a.path, b.path));
+  const libs = [...libraries.values()].sort(
+    (a, b) => rank(a) - rank(b) || a.path.length - b.path.length || compareBytes(a.path, b.path),
+  );
   return { binaries: binaryEntries, libraries: libs };
 }
 

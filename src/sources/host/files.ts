@@ -25,25 +25,41 @@ export async function resolveHostFiles(
         info = await lstat(hostPath);
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
-        if (top && code === 'ENOENT') throw buildError(`files[${i}].src: ${src} does not exist`, { where, hint: 'fix the path; relative paths are relative to the spec file' });
+        if (top && code === 'ENOENT')
+          throw buildError(`files[${i}].src: ${src} does not exist`, {
+            where,
+            hint: 'fix the path; relative paths are relative to the spec file',
+          });
         throw buildError(`files[${i}].src: cannot read ${hostPath}: ${code ?? String(err)}`, { where });
       }
       if (info.isFile()) {
         const mode = file.mode ?? normalisedFileMode(info.mode);
-        out.push({ path: imagePath, entry: { type: 'file', mode, uid, gid, size: info.size, source: { kind: 'host', path: hostPath }, origin } });
+        out.push({
+          path: imagePath,
+          entry: { type: 'file', mode, uid, gid, size: info.size, source: { kind: 'host', path: hostPath }, origin },
+        });
       } else if (info.isSymbolicLink()) {
-        out.push({ path: imagePath, entry: { type: 'symlink', target: await readlink(hostPath), mode: 0o777, uid, gid, origin } });
+        out.push({
+          path: imagePath,
+          entry: { type: 'symlink', target: await readlink(hostPath), mode: 0o777, uid, gid, origin },
+        });
       } else if (info.isDirectory()) {
         out.push({ path: imagePath, entry: { type: 'dir', mode: 0o755, uid, gid, origin } });
         let names: string[];
         try {
           names = await readdir(hostPath);
         } catch (err) {
-          throw buildError(`files[${i}].src: cannot list ${hostPath}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { where });
+          throw buildError(
+            `files[${i}].src: cannot list ${hostPath}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+            { where },
+          );
         }
         for (const name of names.sort()) await visit(join(hostPath, name), posix.join(imagePath, name), false);
       } else {
-        throw buildError(`files[${i}].src: ${hostPath} is not a regular file, directory or symlink`, { where, hint: 'sockets, devices and fifos cannot go into an image' });
+        throw buildError(`files[${i}].src: ${hostPath} is not a regular file, directory or symlink`, {
+          where,
+          hint: 'sockets, devices and fifos cannot go into an image',
+        });
       }
     };
     try {

@@ -16,7 +16,11 @@ export function hostFiles(loaded: LoadedSpec): Source {
     contribute: async ({ arch }) => ({
       entries: async (tree, ctx) => {
         const binaries = await resolveBinaries(spec.binaries, { specDir: loaded.dir, arch, where: loaded.where });
-        const files = await resolveHostFiles(spec.files, { specDir: loaded.dir, where: loaded.where, owner: ctx.owner });
+        const files = await resolveHostFiles(spec.files, {
+          specDir: loaded.dir,
+          where: loaded.where,
+          owner: ctx.owner,
+        });
         const place = (planned: PlannedEntry[]) => {
           for (const p of planned) tree.add(p.path, p.entry);
         };

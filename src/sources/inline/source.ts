@@ -14,10 +14,19 @@ export function inlinePaths(loaded: LoadedSpec): Source {
           const origin = { kind: 'path' as const, detail: `paths[${i}]: ${p.path}` };
           const { uid, gid } = ctx.owner(p.owner, loaded.where(['paths', i, 'owner']));
           if (p.type === 'dir') tree.add(p.path, { type: 'dir', mode: p.mode ?? 0o755, uid, gid, origin });
-          else if (p.type === 'symlink') tree.add(p.path, { type: 'symlink', target: p.target, mode: 0o777, uid, gid, origin });
+          else if (p.type === 'symlink')
+            tree.add(p.path, { type: 'symlink', target: p.target, mode: 0o777, uid, gid, origin });
           else {
             const data = text(p.content);
-            tree.add(p.path, { type: 'file', mode: p.mode ?? 0o644, uid, gid, size: data.byteLength, source: { kind: 'bytes', data }, origin });
+            tree.add(p.path, {
+              type: 'file',
+              mode: p.mode ?? 0o644,
+              uid,
+              gid,
+              size: data.byteLength,
+              source: { kind: 'bytes', data },
+              origin,
+            });
           }
         }
       },

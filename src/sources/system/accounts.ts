@@ -87,7 +87,9 @@ export function resolveOwner(owner: string, accounts: Accounts): { uid: number; 
     const user = accounts.users.find((u) => u.name === userPart);
     if (!user) {
       const known = accounts.users.map((u) => u.name).join(', ') || 'none';
-      throw new AccountLookupError(`unknown user "${userPart}" (the image's users: ${known}; add it under accounts.users or use a number)`);
+      throw new AccountLookupError(
+        `unknown user "${userPart}" (the image's users: ${known}; add it under accounts.users or use a number)`,
+      );
     }
     uid = user.uid;
     gid = user.gid;

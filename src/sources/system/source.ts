@@ -9,6 +9,8 @@ import { addSystemFiles } from './system-files.js';
 export function systemFiles(): Source {
   return {
     name: 'system files',
-    contribute: async () => ({ entries: async (tree, ctx) => addSystemFiles(tree, ctx.accounts, ctx.os, ctx.effectUsers) }),
+    contribute: async () => ({
+      entries: async (tree, ctx) => addSystemFiles(tree, ctx.accounts, ctx.os, ctx.effectUsers),
+    }),
   };
 }

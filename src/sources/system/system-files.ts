@@ -11,11 +11,24 @@ const text = (s: string) => new TextEncoder().encode(s);
  * group 0 so that a platform running the image as a random UID (with gid 0, as OpenShift and
  * podman do) can still use it (distroless issue #718).
  */
-export function addSystemFiles(tree: FsTree, accounts: Accounts, os: OsIdentity | null, effectUsers: ReadonlySet<string> = new Set()): void {
+export function addSystemFiles(
+  tree: FsTree,
+  accounts: Accounts,
+  os: OsIdentity | null,
+  effectUsers: ReadonlySet<string> = new Set(),
+): void {
   const origin = (detail: string): Origin => ({ kind: 'accounts', detail });
   const file = (path: string, content: string, detail: string, mode = 0o644) => {
     const data = text(content);
-    tree.add(path, { type: 'file', mode, uid: 0, gid: 0, size: data.byteLength, source: { kind: 'bytes', data }, origin: origin(detail) });
+    tree.add(path, {
+      type: 'file',
+      mode,
+      uid: 0,
+      gid: 0,
+      size: data.byteLength,
+      source: { kind: 'bytes', data },
+      origin: origin(detail),
+    });
   };
   const dir = (path: string, mode: number, uid: number, gid: number, detail: string) =>
     tree.add(path, { type: 'dir', mode, uid, gid, origin: origin(detail) });
@@ -26,7 +39,14 @@ export function addSystemFiles(tree: FsTree, accounts: Accounts, os: OsIdentity 
   file('/etc/nsswitch.conf', NSSWITCH_CONF, 'accounts: nsswitch.conf');
   if (os) {
     file('/usr/lib/os-release', osReleaseFile(os), 'os-release');
-    tree.add('/etc/os-release', { type: 'symlink', target: '../usr/lib/os-release', mode: 0o777, uid: 0, gid: 0, origin: origin('os-release') });
+    tree.add('/etc/os-release', {
+      type: 'symlink',
+      target: '../usr/lib/os-release',
+      mode: 0o777,
+      uid: 0,
+      gid: 0,
+      origin: origin('os-release'),
+    });
   }
   dir('/tmp', 0o1777, 0, 0, '/tmp');
 

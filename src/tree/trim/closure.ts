@@ -85,11 +85,18 @@ class ClosureTrim {
   async run(): Promise<TrimResult> {
     for (const root of this.options.roots) await this.keepCommand(root);
     for (const named of this.options.named ?? []) {
-      await this.keepPath(toImagePath(named.path) ?? '', named.why, { subtree: named.subtree !== false, optional: true });
+      await this.keepPath(toImagePath(named.path) ?? '', named.why, {
+        subtree: named.subtree !== false,
+        optional: true,
+      });
     }
     for (const glob of this.options.keep ?? []) {
       const pattern = normalizePattern(glob);
-      if (isGlob(pattern)) await this.keepEach(this.entries.filter((e) => compileGlob(pattern)(e.path)), `keep: ${glob}`);
+      if (isGlob(pattern))
+        await this.keepEach(
+          this.entries.filter((e) => compileGlob(pattern)(e.path)),
+          `keep: ${glob}`,
+        );
       else await this.keepPath(pattern, `keep: ${glob}`, { subtree: true, optional: true });
     }
     const rules = this.options.rules ?? DEFAULT_RULES;
@@ -108,7 +115,8 @@ class ClosureTrim {
   private async keepCommand(root: string): Promise<void> {
     if (isGlob(root)) {
       const match = compileGlob(normalizePattern(root));
-      for (const entry of this.entries.filter((e) => match(e.path))) this.markStrict((await this.keepPath(entry.path, 'root'))!);
+      for (const entry of this.entries.filter((e) => match(e.path)))
+        this.markStrict((await this.keepPath(entry.path, 'root'))!);
       return;
     }
     let path: string | undefined = root.startsWith('/') || root.includes('/') ? normalizePattern(root) : undefined;
@@ -122,11 +130,14 @@ class ClosureTrim {
         }
       }
       if (path === undefined) {
-        throw buildError(`trim: the command "${root}" is not on the image's PATH (${dirs.join(':')})`, { hint: 'install the package that provides it, or give its absolute path' });
+        throw buildError(`trim: the command "${root}" is not on the image's PATH (${dirs.join(':')})`, {
+          hint: 'install the package that provides it, or give its absolute path',
+        });
       }
     }
     const real = await this.keepPath(path, 'root', { subtree: true, optional: true });
-    if (real === null) throw buildError(`trim: root /${path} is not in the image`, { hint: 'check the entrypoint, cmd and keep paths' });
+    if (real === null)
+      throw buildError(`trim: root /${path} is not in the image`, { hint: 'check the entrypoint, cmd and keep paths' });
     this.markStrict(real);
   }
 
@@ -147,7 +158,8 @@ class ClosureTrim {
     if (!entry) return false;
     this.kept.add(path);
     this.reasons.set(path, [reason]);
-    if (entry.type !== 'dir' && entry.origin.kind === 'package' && entry.origin.package) this.packages.add(entry.origin.package);
+    if (entry.type !== 'dir' && entry.origin.kind === 'package' && entry.origin.package)
+      this.packages.add(entry.origin.package);
     if (entry.type === 'file') this.queue.push(path);
     return true;
   }
@@ -157,7 +169,11 @@ class ClosureTrim {
    * what it points at) and the entry reached. Returns the real image path, or null when it is
    * missing (an error unless `optional`).
    */
-  private async keepPath(path: string, reason: string, opts: { subtree?: boolean; optional?: boolean } = {}): Promise<string | null> {
+  private async keepPath(
+    path: string,
+    reason: string,
+    opts: { subtree?: boolean; optional?: boolean } = {},
+  ): Promise<string | null> {
     const found = await this.lookup(path);
     if (!found?.ok) {
       if (opts.optional) return null;
@@ -196,8 +212,16 @@ class ClosureTrim {
     const ctx = this.context();
     if (!rule.when(ctx)) return;
     const reason = `rule: ${rule.name}`;
-    const patterns = rule.keep === undefined ? undefined : (typeof rule.keep === 'function' ? await rule.keep(ctx) : rule.keep).map(normalizePattern);
-    const owners = rule.from === undefined ? undefined : rule.from === 'contributing' ? new Set(this.packages) : await rule.from(ctx);
+    const patterns =
+      rule.keep === undefined
+        ? undefined
+        : (typeof rule.keep === 'function' ? await rule.keep(ctx) : rule.keep).map(normalizePattern);
+    const owners =
+      rule.from === undefined
+        ? undefined
+        : rule.from === 'contributing'
+          ? new Set(this.packages)
+          : await rule.from(ctx);
     const skip = (rule.exclude ?? []).map((glob) => compileGlob(normalizePattern(glob)));
     const admits = async (entry: TreeEntry) =>
       !skip.some((m) => m(entry.path)) &&
@@ -341,9 +365,15 @@ class ClosureTrim {
       this.unmet.push({ path: `/${path}`, kind: 'interpreter', needs });
     };
     const { interpreter, command } = shebang;
-    if (!interpreter.startsWith('/')) return missing(interpreter, `its #! interpreter ${interpreter} is a relative path`);
+    if (!interpreter.startsWith('/'))
+      return missing(interpreter, `its #! interpreter ${interpreter} is a relative path`);
     const real = await this.keepPath(toImagePath(interpreter) ?? '', `interpreter of /${path}`, { optional: true });
-    if (real === null) return missing(interpreter, `its #! interpreter ${interpreter} is not in the image`, 'install the package that provides it');
+    if (real === null)
+      return missing(
+        interpreter,
+        `its #! interpreter ${interpreter} is not in the image`,
+        'install the package that provides it',
+      );
     if (strict) this.markStrict(real);
     if (baseName(interpreter) !== 'env' || command === undefined) return;
     const candidates = command.includes('/') ? [command] : ENV_PATH.map((dir) => `${dir}/${command}`);
@@ -354,7 +384,11 @@ class ClosureTrim {
       if (strict && found !== null) this.markStrict(found);
       return;
     }
-    missing(command, `its #! line runs "env ${command}", but no ${command} is ${command.includes('/') ? 'in the image' : `on ${ENV_PATH.join(':')} in the image`}`, 'install the package that provides it');
+    missing(
+      command,
+      `its #! line runs "env ${command}", but no ${command} is ${command.includes('/') ? 'in the image' : `on ${ENV_PATH.join(':')} in the image`}`,
+      'install the package that provides it',
+    );
   }
 
   // --- result -----------------------------------------------------------------------------
@@ -371,14 +405,26 @@ class ClosureTrim {
     const dropped: TrimmedPath[] = [];
     const keptFiles: TrimmedPath[] = [];
     for (const entry of this.entries) {
-      const item: TrimmedPath = { path: entry.path, type: entry.type, size: entry.type === 'file' ? entry.size : 0, origin: entry.origin.kind };
+      const item: TrimmedPath = {
+        path: entry.path,
+        type: entry.type,
+        size: entry.type === 'file' ? entry.size : 0,
+        origin: entry.origin.kind,
+      };
       if (entry.origin.package) item.package = entry.origin.package;
       if (!this.kept.has(entry.path)) dropped.push(item);
       else if (entry.type !== 'dir') keptFiles.push(item);
     }
     // A module's DT_NEEDED that a kept object provides is found among the mapped objects at run time.
     const unmet = this.unmet.filter((u) => u.kind !== 'library' || !this.keptSonames.has(u.needs));
-    return { kept: this.kept, dropped, reasons: this.reasons, keptFiles, packages: [...this.packages].sort(), unmet: dedupe(unmet) };
+    return {
+      kept: this.kept,
+      dropped,
+      reasons: this.reasons,
+      keptFiles,
+      packages: [...this.packages].sort(),
+      unmet: dedupe(unmet),
+    };
   }
 }
 

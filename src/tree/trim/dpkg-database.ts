@@ -28,7 +28,8 @@ export function controlField(control: string, field: string): string | undefined
     const colon = line.indexOf(':');
     if (colon <= 0 || line.slice(0, colon).toLowerCase() !== wanted) continue;
     const parts = [line.slice(colon + 1).trim()];
-    while (i + 1 < lines.length && /^[ \t]/.test(lines[i + 1]!) && lines[i + 1]!.trim() !== '') parts.push(lines[++i]!.trimEnd());
+    while (i + 1 < lines.length && /^[ \t]/.test(lines[i + 1]!) && lines[i + 1]!.trim() !== '')
+      parts.push(lines[++i]!.trimEnd());
     return parts.join('\n');
   }
   return undefined;

@@ -40,7 +40,9 @@ const GROUP_OF_ORIGIN: Record<Origin['kind'], string> = {
  */
 export function explain(report: TrimReport): string {
   type Totals = ReturnType<typeof trimTotals>;
-  interface Row extends Totals { lines: string[] }
+  interface Row extends Totals {
+    lines: string[];
+  }
   const rows = new Map<string, Row>();
   const row = (key: string) => {
     let r = rows.get(key);
@@ -54,7 +56,10 @@ export function explain(report: TrimReport): string {
     r.keptFiles++;
     r.keptBytes += item.size;
     const why = report.reasons.get(item.path) ?? [];
-    const shown = why.length > MAX_REASONS_SHOWN ? [...why.slice(0, MAX_REASONS_SHOWN), `and ${why.length - MAX_REASONS_SHOWN} more`] : why;
+    const shown =
+      why.length > MAX_REASONS_SHOWN
+        ? [...why.slice(0, MAX_REASONS_SHOWN), `and ${why.length - MAX_REASONS_SHOWN} more`]
+        : why;
     r.lines.push(`  + /${item.path}  ${size(item)}  ${shown.join('; ')}`);
   }
   for (const item of report.dropped) {
@@ -71,17 +76,27 @@ export function explain(report: TrimReport): string {
     `dropped ${String(r.droppedFiles).padStart(6)} files ${String(r.droppedBytes).padStart(12)} B`;
   for (const name of [...rows.keys()].sort(compareBytes)) {
     const r = rows.get(name)!;
-    detail.push(`${name}: kept ${r.keptFiles} files (${r.keptBytes} B), dropped ${r.droppedFiles} files (${r.droppedBytes} B)`, ...r.lines);
+    detail.push(
+      `${name}: kept ${r.keptFiles} files (${r.keptBytes} B), dropped ${r.droppedFiles} files (${r.droppedBytes} B)`,
+      ...r.lines,
+    );
     table.push(fmt(name, r));
   }
   table.push(fmt('total', trimTotals(report)));
   const unmet = (report.unmet ?? []).map((u) => `  ${u.path}: ${u.kind === 'interpreter' ? `#! ${u.needs}` : u.needs}`);
-  const needs = unmet.length ? `\nneeds not in the image (of files kept as data, not of the command):\n${unmet.join('\n')}\n` : '';
+  const needs = unmet.length
+    ? `\nneeds not in the image (of files kept as data, not of the command):\n${unmet.join('\n')}\n`
+    : '';
   return `${detail.join('\n')}\n\n${table.join('\n')}\n${needs}`;
 }
 
 /** Kept and dropped files and bytes, directories left out (the figures `--explain` totals). */
-export function trimTotals(report: Pick<TrimReport, 'keptFiles' | 'dropped'>): { keptFiles: number; keptBytes: number; droppedFiles: number; droppedBytes: number } {
+export function trimTotals(report: Pick<TrimReport, 'keptFiles' | 'dropped'>): {
+  keptFiles: number;
+  keptBytes: number;
+  droppedFiles: number;
+  droppedBytes: number;
+} {
   const dropped = report.dropped.filter((d) => d.type !== 'dir');
   return {
     keptFiles: report.keptFiles.length,
@@ -106,7 +121,12 @@ export function unmetSummary(unmet: readonly Unmet[]): string | undefined {
     byNeed.set(key, [...(byNeed.get(key) ?? []), u]);
   }
   const groups = [...byNeed.entries()].sort((a, b) => b[1].length - a[1].length || compareBytes(a[0], b[0]));
-  const shown = groups.slice(0, MAX_NEEDS_SHOWN).map(([need, list]) => `${need} (${list.length === 1 ? list[0]!.path : `${list.length} files, e.g. ${list[0]!.path}`})`);
+  const shown = groups
+    .slice(0, MAX_NEEDS_SHOWN)
+    .map(
+      ([need, list]) =>
+        `${need} (${list.length === 1 ? list[0]!.path : `${list.length} files, e.g. ${list[0]!.path}`})`,
+    );
   const more = groups.length > MAX_NEEDS_SHOWN ? `, and ${groups.length - MAX_NEEDS_SHOWN} more` : '';
   const files = new Set(unmet.map((u) => u.path)).size;
   return `trim: ${files} kept file${files === 1 ? '' : 's'} would need what the image lacks; kept as data, the command does not run them: ${shown.join(', ')}${more} (--explain lists them)`;
@@ -119,8 +139,16 @@ const SPEC_ORIGINS: ReadonlySet<Origin['kind']> = new Set(['file', 'binary', 'li
  * The spec's own entries (files, binaries, paths) and the named paths (entrypoint and cmd
  * arguments...) present in `tree` that the trim dropped: none, when the roots are right.
  */
-export function droppedSpecPaths(tree: FsTree, report: Pick<TrimReport, 'dropped'> & { kept: ReadonlySet<string> }, named: readonly string[]): string[] {
-  const lost = new Set(report.dropped.filter((d) => SPEC_ORIGINS.has(d.origin) && !(d.type === 'dir' && tree.isImplicit(d.path))).map((d) => `/${d.path}`));
+export function droppedSpecPaths(
+  tree: FsTree,
+  report: Pick<TrimReport, 'dropped'> & { kept: ReadonlySet<string> },
+  named: readonly string[],
+): string[] {
+  const lost = new Set(
+    report.dropped
+      .filter((d) => SPEC_ORIGINS.has(d.origin) && !(d.type === 'dir' && tree.isImplicit(d.path)))
+      .map((d) => `/${d.path}`),
+  );
   for (const path of named) {
     const real = tree.resolve(toImagePath(path) ?? '');
     if (real !== null && real !== '' && !report.kept.has(real)) lost.add(path);

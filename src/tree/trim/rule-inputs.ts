@@ -16,7 +16,10 @@ export function nssServices(text: string | undefined): string[] {
     const line = raw.replace(/#.*/, '');
     const colon = line.indexOf(':');
     if (colon < 0) continue;
-    for (const word of line.slice(colon + 1).replace(/\[[^\]]*\]/g, ' ').split(/\s+/)) {
+    for (const word of line
+      .slice(colon + 1)
+      .replace(/\[[^\]]*\]/g, ' ')
+      .split(/\s+/)) {
       if (/^[A-Za-z0-9_-]+$/.test(word)) services.add(word);
     }
   }

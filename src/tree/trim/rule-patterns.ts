@@ -23,8 +23,26 @@ export const GIT = /^usr\/(bin\/git|lib\/git-core\/.+)$/;
 export const POSTGRESQL = /^usr\/(lib\/postgresql\/.+|share\/postgresql-common\/pg_wrapper)$/;
 export const PG_JIT_PROVIDER = /^usr\/lib\/postgresql\/[^/]+\/lib\/llvmjit\.so$/;
 export const JS_FILE = /\.(c|m)?js$|\.json$/;
-export const NODE_TREES = ['usr/share/nodejs/**', 'usr/lib/nodejs/**', 'usr/lib/*/nodejs/**', 'usr/local/lib/nodejs/**', 'usr/local/share/nodejs/**', 'usr/local/lib/node_modules/**'];
+export const NODE_TREES = [
+  'usr/share/nodejs/**',
+  'usr/lib/nodejs/**',
+  'usr/lib/*/nodejs/**',
+  'usr/local/lib/nodejs/**',
+  'usr/local/share/nodejs/**',
+  'usr/local/lib/node_modules/**',
+];
 /** What only service managers, schedulers and logins read: init scripts, cron jobs, logrotate configuration, motd scripts. */
-export const SERVICE_FILES = ['etc/init.d/**', 'etc/rc?.d/**', 'etc/cron.d/**', 'etc/cron.hourly/**', 'etc/cron.daily/**', 'etc/cron.weekly/**', 'etc/cron.monthly/**', 'etc/logrotate.d/**', 'etc/update-motd.d/**'];
+export const SERVICE_FILES = [
+  'etc/init.d/**',
+  'etc/rc?.d/**',
+  'etc/cron.d/**',
+  'etc/cron.hourly/**',
+  'etc/cron.daily/**',
+  'etc/cron.weekly/**',
+  'etc/cron.monthly/**',
+  'etc/logrotate.d/**',
+  'etc/update-motd.d/**',
+];
 /** The programs that read them: sysvinit's and systemd's init, service, cron, anacron, logrotate, and PAM's pam_motd (at login). */
-export const SERVICE_MANAGER = /^((usr\/)?(s?bin|lib\/systemd)\/(init|systemd|service|invoke-rc\.d|cron|anacron|logrotate)|(usr\/)?lib\/[^/]+\/security\/pam_motd\.so)$/;
+export const SERVICE_MANAGER =
+  /^((usr\/)?(s?bin|lib\/systemd)\/(init|systemd|service|invoke-rc\.d|cron|anacron|logrotate)|(usr\/)?lib\/[^/]+\/security\/pam_motd\.so)$/;

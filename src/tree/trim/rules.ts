@@ -128,8 +128,31 @@
 import { md5sumsPath, statusPath } from './dpkg-database.js';
 import { ancestorsOf, parentOf } from '../paths.js';
 import { gconvModuleFiles, nssServices, passwdHomes, withSameSourceDependencies } from './rule-inputs.js';
-import { C_COMPILER, COMMAND_DIRS, FONTCONFIG, GIT, JS_FILE, JVM_FILE, libDirs, LIBC, LIBSSL, MAGICK, NODE, NODE_TREES } from './rule-patterns.js';
-import { PERL, PERL_HEADERS, PG_JIT_PROVIDER, PHP, POSTGRESQL, PYTHON, RUBY, SERVICE_FILES, SERVICE_MANAGER } from './rule-patterns.js';
+import {
+  C_COMPILER,
+  COMMAND_DIRS,
+  FONTCONFIG,
+  GIT,
+  JS_FILE,
+  JVM_FILE,
+  libDirs,
+  LIBC,
+  LIBSSL,
+  MAGICK,
+  NODE,
+  NODE_TREES,
+} from './rule-patterns.js';
+import {
+  PERL,
+  PERL_HEADERS,
+  PG_JIT_PROVIDER,
+  PHP,
+  POSTGRESQL,
+  PYTHON,
+  RUBY,
+  SERVICE_FILES,
+  SERVICE_MANAGER,
+} from './rule-patterns.js';
 import { isBuiltRoot } from './origin-trim.js';
 import type { Rule } from './rule-types.js';
 
@@ -150,20 +173,32 @@ export const DEFAULT_RULES: readonly Rule[] = Object.freeze([
     name: 'system-dirs',
     why: 'programs write to /tmp, /var/tmp, /run and their home directory (curl -o /tmp/x, tempfile, git init)',
     when: always,
-    keep: async (ctx) => ['tmp', 'var/tmp', 'run', 'var/run', 'var/lock', 'root', 'home', ...passwdHomes(await ctx.readText('etc/passwd')).map((h) => h.slice(1))],
+    keep: async (ctx) => [
+      'tmp',
+      'var/tmp',
+      'run',
+      'var/run',
+      'var/lock',
+      'root',
+      'home',
+      ...passwdHomes(await ctx.readText('etc/passwd')).map((h) => h.slice(1)),
+    ],
   },
   {
     name: 'effect-links',
     why: 'a program is run by the name its alternatives link or its PATH link gives it (/usr/bin/java, python3)',
     when: always,
     select: async (entry, ctx) =>
-      entry.type === 'symlink' && (entry.origin.kind === 'effect' || COMMAND_DIRS.has(parentOf(entry.path))) && (await ctx.resolvesToKept(entry.path)),
+      entry.type === 'symlink' &&
+      (entry.origin.kind === 'effect' || COMMAND_DIRS.has(parentOf(entry.path))) &&
+      (await ctx.resolvesToKept(entry.path)),
   },
   {
     name: 'glibc-nss',
     why: 'getpwnam/getaddrinfo dlopen() the NSS modules /etc/nsswitch.conf names; without them user and host lookups fail',
     when: (ctx) => ctx.keptNamed(LIBC).length > 0,
-    keep: async (ctx) => nssServices(await ctx.readText('etc/nsswitch.conf')).flatMap((service) => libDirs(`*/libnss_${service}.so*`)),
+    keep: async (ctx) =>
+      nssServices(await ctx.readText('etc/nsswitch.conf')).flatMap((service) => libDirs(`*/libnss_${service}.so*`)),
   },
   {
     name: 'glibc-gconv',
@@ -201,7 +236,12 @@ export const DEFAULT_RULES: readonly Rule[] = Object.freeze([
     name: 'openssl',
     why: 'OpenSSL 3 loads providers (legacy, fips) and engines at run time and reads openssl.cnf',
     when: (ctx) => ctx.keptNamed(LIBSSL).length > 0,
-    keep: [...libDirs('*/ossl-modules/**'), ...libDirs('*/engines-3/**'), 'usr/lib/ssl/openssl.cnf', 'etc/ssl/openssl.cnf'],
+    keep: [
+      ...libDirs('*/ossl-modules/**'),
+      ...libDirs('*/engines-3/**'),
+      'usr/lib/ssl/openssl.cnf',
+      'etc/ssl/openssl.cnf',
+    ],
   },
   {
     name: 'ca-bundle',
@@ -299,13 +339,21 @@ export const DEFAULT_RULES: readonly Rule[] = Object.freeze([
     // exists; without it JIT is off for the session and queries run interpreted (jit.c
     // provider_init; the jit_provider documentation). keep: the provider to have JIT (postgresql-jit).
     // Man pages: read by no program.
-    exclude: ['usr/lib/postgresql/*/lib/llvmjit.so', 'usr/lib/postgresql/*/lib/llvmjit_types.bc', 'usr/lib/postgresql/*/lib/bitcode/**', 'usr/share/postgresql/*/man/**'],
+    exclude: [
+      'usr/lib/postgresql/*/lib/llvmjit.so',
+      'usr/lib/postgresql/*/lib/llvmjit_types.bc',
+      'usr/lib/postgresql/*/lib/bitcode/**',
+      'usr/share/postgresql/*/man/**',
+    ],
   },
   {
     name: 'postgresql-jit',
     why: 'the JIT provider reads llvmjit_types.bc when it starts and the bitcode of the functions it inlines',
     when: (ctx) => ctx.keptMatching(PG_JIT_PROVIDER).length > 0,
-    keep: (ctx) => ctx.keptMatching(PG_JIT_PROVIDER).flatMap((path) => [`${parentOf(path)}/llvmjit_types.bc`, `${parentOf(path)}/bitcode/**`]),
+    keep: (ctx) =>
+      ctx
+        .keptMatching(PG_JIT_PROVIDER)
+        .flatMap((path) => [`${parentOf(path)}/llvmjit_types.bc`, `${parentOf(path)}/bitcode/**`]),
   },
   {
     name: 'postgresql-common',
@@ -318,7 +366,15 @@ export const DEFAULT_RULES: readonly Rule[] = Object.freeze([
     name: 'perl',
     why: 'perl loads its modules (and their XS libraries) from the @INC directories at run time',
     when: (ctx) => ctx.keptNamed(PERL).length > 0,
-    keep: ['etc/perl/**', 'usr/lib/*/perl/**', 'usr/lib/*/perl5/**', 'usr/lib/*/perl-base/**', 'usr/share/perl/**', 'usr/share/perl5/**', 'usr/local/lib/site_perl/**'],
+    keep: [
+      'etc/perl/**',
+      'usr/lib/*/perl/**',
+      'usr/lib/*/perl5/**',
+      'usr/lib/*/perl-base/**',
+      'usr/share/perl/**',
+      'usr/share/perl5/**',
+      'usr/local/lib/site_perl/**',
+    ],
     // Read by no program at run time: documentation, and CORE/'s C headers (8 MB), which only a C
     // compiler reads when it builds an XS module or embeds perl (perl-headers keeps them then).
     exclude: ['**/*.pod', 'usr/share/perl/*/pod/**', PERL_HEADERS],
@@ -334,7 +390,9 @@ export const DEFAULT_RULES: readonly Rule[] = Object.freeze([
     why: 'a Python interpreter imports its standard library and dist-packages at run time',
     when: (ctx) => ctx.keptNamed(PYTHON).length > 0,
     keep: (ctx) => {
-      const versions = new Set(ctx.keptNamed(PYTHON).map((path) => PYTHON.exec(path.slice(path.lastIndexOf('/') + 1))![1]));
+      const versions = new Set(
+        ctx.keptNamed(PYTHON).map((path) => PYTHON.exec(path.slice(path.lastIndexOf('/') + 1))![1]),
+      );
       return [...[...versions].sort().map((v) => `usr/lib/python${v}/**`), 'usr/lib/python3/dist-packages/**'];
     },
     exclude: ['usr/lib/python3*/test/**', 'usr/lib/python3*/**/__pycache__/**'],
@@ -364,7 +422,13 @@ export const DEFAULT_RULES: readonly Rule[] = Object.freeze([
     name: 'ruby',
     why: 'ruby loads its standard library, extensions and gems from its library trees at run time',
     when: (ctx) => ctx.keptNamed(RUBY).length > 0,
-    keep: ['usr/lib/ruby/**', 'usr/lib/*/ruby/**', 'var/lib/gems/**', 'usr/share/rubygems-integration/**', 'usr/local/lib/site_ruby/**'],
+    keep: [
+      'usr/lib/ruby/**',
+      'usr/lib/*/ruby/**',
+      'var/lib/gems/**',
+      'usr/share/rubygems-integration/**',
+      'usr/local/lib/site_ruby/**',
+    ],
   },
   {
     name: 'php',

@@ -17,7 +17,10 @@ export function shebangOf(data: Uint8Array): Shebang | undefined {
   if (data[0] !== 0x23 || data[1] !== 0x21) return undefined;
   const head = Buffer.from(data.subarray(2, Math.min(data.byteLength, SHEBANG_MAX)));
   const newline = head.indexOf(0x0a);
-  const line = head.subarray(0, newline < 0 ? head.byteLength : newline).toString('utf8').trim();
+  const line = head
+    .subarray(0, newline < 0 ? head.byteLength : newline)
+    .toString('utf8')
+    .trim();
   const [interpreter, ...args] = line.split(/[ \t]+/);
   if (!interpreter) return undefined;
   if (!/(^|\/)env$/.test(interpreter)) return { interpreter };

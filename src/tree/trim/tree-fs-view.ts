@@ -31,12 +31,14 @@ export function treeFsView(tree: FsTree): FsView {
   };
 
   const imagePath = (path: string): string => {
-    if (!path.startsWith('/')) throw new Error(`FsView paths must be absolute POSIX paths, got ${JSON.stringify(path)}`);
+    if (!path.startsWith('/'))
+      throw new Error(`FsView paths must be absolute POSIX paths, got ${JSON.stringify(path)}`);
     return toImagePath(path) ?? '';
   };
   const entryAt = (path: string): TreeEntry | undefined => {
     const p = imagePath(path);
-    if (p === '') return { type: 'dir', path: '', mode: 0o755, uid: 0, gid: 0, origin: { kind: 'system', detail: 'root' } };
+    if (p === '')
+      return { type: 'dir', path: '', mode: 0o755, uid: 0, gid: 0, origin: { kind: 'system', detail: 'root' } };
     return tree.get(p);
   };
 
@@ -82,7 +84,8 @@ export async function readEntryBytes(file: FileEntry): Promise<Uint8Array> {
     return await fileBytes(file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const from = file.source.kind === 'host' ? file.source.path : file.source.kind === 'spool' ? file.source.file : 'memory';
+    const from =
+      file.source.kind === 'host' ? file.source.path : file.source.kind === 'spool' ? file.source.file : 'memory';
     throw buildError(`/${file.path}: cannot read its source ${from} (${code ?? String(error)})`, { cause: error });
   }
 }

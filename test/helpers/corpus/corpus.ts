@@ -25,9 +25,18 @@ const common = { user: z.string().optional(), timeout: z.number().positive().opt
 const command = { args: argv.optional(), cmd: z.array(z.string()).optional(), ...common };
 
 const step = z.union([
-  z.strictObject({ run: z.strictObject({ ...command, network: z.enum(['own', 'host']).optional(), expect: expectation.optional() }) }),
+  z.strictObject({
+    run: z.strictObject({ ...command, network: z.enum(['own', 'host']).optional(), expect: expectation.optional() }),
+  }),
   z.strictObject({ start: z.strictObject(command) }),
-  z.strictObject({ request: z.strictObject({ port: z.number().int().positive(), send: z.string().default(''), expect: z.string(), timeout: common.timeout }) }),
+  z.strictObject({
+    request: z.strictObject({
+      port: z.number().int().positive(),
+      send: z.string().default(''),
+      expect: z.string(),
+      timeout: common.timeout,
+    }),
+  }),
   z.strictObject({ exec: z.strictObject({ args: argv, ...common, expect: expectation.optional() }) }),
 ]);
 export type Step = z.infer<typeof step>;
@@ -51,7 +60,8 @@ export function loadCorpus(only: string[] = [], corpusDir = CORPUS_DIR): CorpusE
     .filter((d) => d.isDirectory() && existsSync(join(corpusDir, d.name, 'smoke.yaml')))
     .map((d) => d.name)
     .sort();
-  for (const name of only) if (!names.includes(name)) throw new Error(`no corpus entry ${name} (have: ${names.join(', ')})`);
+  for (const name of only)
+    if (!names.includes(name)) throw new Error(`no corpus entry ${name} (have: ${names.join(', ')})`);
   return names.filter((n) => only.length === 0 || only.includes(n)).map((name) => loadEntry(corpusDir, name));
 }
 
@@ -59,7 +69,8 @@ function loadEntry(corpusDir: string, name: string): CorpusEntry {
   const dir = join(corpusDir, name);
   const file = join(dir, 'smoke.yaml');
   const parsed = smokeSchema.safeParse(parse(readFileSync(file, 'utf8')));
-  if (!parsed.success) throw new Error(`${file}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!parsed.success)
+    throw new Error(`${file}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   return { name, dir, ...parsed.data };
 }
 
@@ -72,19 +83,25 @@ export function specRuleViolations(entries: CorpusEntry[]): string[] {
   const problems: string[] = [];
   for (const entry of entries) {
     const spec = readFileSync(join(entry.dir, 'pith.yaml'), 'utf8');
-    if (/^trim\s*:/m.test(spec)) problems.push(`${entry.name}/pith.yaml: remove trim: (the corpus builds every entry in each mode)`);
-    if (/^keep\s*:/m.test(spec)) problems.push(`${entry.name}/pith.yaml: keep: is not allowed (closure mode must find what programs need)`);
+    if (/^trim\s*:/m.test(spec))
+      problems.push(`${entry.name}/pith.yaml: remove trim: (the corpus builds every entry in each mode)`);
+    if (/^keep\s*:/m.test(spec))
+      problems.push(`${entry.name}/pith.yaml: keep: is not allowed (closure mode must find what programs need)`);
   }
   return problems;
 }
 
-const knownSchema = z.record(z.string(), z.strictObject({ docs: z.string().optional(), closure: z.string().optional() }));
+const knownSchema = z.record(
+  z.string(),
+  z.strictObject({ docs: z.string().optional(), closure: z.string().optional() }),
+);
 export type KnownFailing = z.infer<typeof knownSchema>;
 
 /** test/corpus/known-failing.yaml: entry -> mode -> why it fails today. */
 export function loadKnownFailing(corpusDir = CORPUS_DIR): KnownFailing {
   const file = join(corpusDir, 'known-failing.yaml');
   const parsed = knownSchema.safeParse(parse(readFileSync(file, 'utf8')) ?? {});
-  if (!parsed.success) throw new Error(`${file}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!parsed.success)
+    throw new Error(`${file}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   return parsed.data;
 }

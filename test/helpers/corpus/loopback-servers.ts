@@ -20,10 +20,13 @@ export interface LoopbackServers {
 }
 
 export async function startLoopbackServers(tlsDir: string): Promise<LoopbackServers> {
-  const https = createHttpsServer({ key: readFileSync(join(tlsDir, 'server.key')), cert: readFileSync(join(tlsDir, 'server.crt')) }, (_req, res) => {
-    res.writeHead(200, { 'content-type': 'text/plain' });
-    res.end(HTTPS_BODY);
-  });
+  const https = createHttpsServer(
+    { key: readFileSync(join(tlsDir, 'server.key')), cert: readFileSync(join(tlsDir, 'server.crt')) },
+    (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end(HTTPS_BODY);
+    },
+  );
   const pg = createTcpServer(servePostgres);
   const dns = createSocket('udp4');
   dns.on('message', (msg, peer) => {
@@ -105,7 +108,14 @@ function startup(socket: Socket, message: Buffer): boolean {
     ['integer_datetimes', 'on'],
     ['standard_conforming_strings', 'on'],
   ];
-  socket.write(Buffer.concat([pgMessage('R', int32(0)), ...params.map(([k, v]) => pgMessage('S', cstr(k), cstr(v))), pgMessage('K', int32(process.pid), int32(1)), pgMessage('Z', Buffer.from('I'))]));
+  socket.write(
+    Buffer.concat([
+      pgMessage('R', int32(0)),
+      ...params.map(([k, v]) => pgMessage('S', cstr(k), cstr(v))),
+      pgMessage('K', int32(process.pid), int32(1)),
+      pgMessage('Z', Buffer.from('I')),
+    ]),
+  );
   return true;
 }
 
@@ -117,13 +127,25 @@ function answer(socket: Socket, message: Buffer): boolean {
     return false;
   }
   if (type !== 'Q') {
-    socket.write(Buffer.concat([pgMessage('E', Buffer.from('SERROR\0C0A000\0Monly simple queries\0\0')), pgMessage('Z', Buffer.from('I'))]));
+    socket.write(
+      Buffer.concat([
+        pgMessage('E', Buffer.from('SERROR\0C0A000\0Monly simple queries\0\0')),
+        pgMessage('Z', Buffer.from('I')),
+      ]),
+    );
     return true;
   }
   const query = message.subarray(5, message.length - 1).toString('utf8');
   const value = Buffer.from(`pith corpus pg: ${query}`);
   const field = Buffer.concat([cstr('answer'), int32(0), int16(0), int32(25), int16(-1), int32(-1), int16(0)]);
-  socket.write(Buffer.concat([pgMessage('T', int16(1), field), pgMessage('D', int16(1), int32(value.length), value), pgMessage('C', cstr('SELECT 1')), pgMessage('Z', Buffer.from('I'))]));
+  socket.write(
+    Buffer.concat([
+      pgMessage('T', int16(1), field),
+      pgMessage('D', int16(1), int32(value.length), value),
+      pgMessage('C', cstr('SELECT 1')),
+      pgMessage('Z', Buffer.from('I')),
+    ]),
+  );
   return true;
 }
 

@@ -6,10 +6,26 @@ const mb = (bytes: number | undefined) => (bytes === undefined ? '-' : `${(bytes
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
 
 export function formatLine(r: EntryResult): string {
-  return [r.entry.padEnd(14), r.mode.padEnd(8), (r.ok ? 'pass' : 'FAIL').padEnd(5), mb(r.size).padStart(9), secs(r.buildMs + r.smokeMs).padStart(7), r.failure ?? ''].join('  ').trimEnd();
+  return [
+    r.entry.padEnd(14),
+    r.mode.padEnd(8),
+    (r.ok ? 'pass' : 'FAIL').padEnd(5),
+    mb(r.size).padStart(9),
+    secs(r.buildMs + r.smokeMs).padStart(7),
+    r.failure ?? '',
+  ]
+    .join('  ')
+    .trimEnd();
 }
 
-export const HEADER = ['entry'.padEnd(14), 'mode'.padEnd(8), 'result', 'compressed'.padStart(8), 'time'.padStart(7), 'first failure'].join('  ');
+export const HEADER = [
+  'entry'.padEnd(14),
+  'mode'.padEnd(8),
+  'result',
+  'compressed'.padStart(8),
+  'time'.padStart(7),
+  'first failure',
+].join('  ');
 
 export function median(values: number[]): number | undefined {
   if (values.length === 0) return undefined;
@@ -36,7 +52,9 @@ export function formatTotals(results: EntryResult[], elapsedMs: number): string[
   });
   const ratios = sizeRatios(results);
   const m = median([...ratios.values()]);
-  lines.push(`median closure/docs compressed size: ${m === undefined ? '-' : m.toFixed(2)} over ${ratios.size} entries built in both modes; ${secs(elapsedMs)} in all`);
+  lines.push(
+    `median closure/docs compressed size: ${m === undefined ? '-' : m.toFixed(2)} over ${ratios.size} entries built in both modes; ${secs(elapsedMs)} in all`,
+  );
   return lines;
 }
 
@@ -48,8 +66,10 @@ export function compareWithKnown(results: EntryResult[], known: KnownFailing): s
   const problems: string[] = [];
   for (const r of results) {
     const reason = known[r.entry]?.[r.mode];
-    if (r.ok && reason !== undefined) problems.push(`${r.entry} ${r.mode}: now passes; remove it from test/corpus/known-failing.yaml`);
-    if (!r.ok && reason === undefined) problems.push(`${r.entry} ${r.mode}: fails and is not in test/corpus/known-failing.yaml: ${r.failure}`);
+    if (r.ok && reason !== undefined)
+      problems.push(`${r.entry} ${r.mode}: now passes; remove it from test/corpus/known-failing.yaml`);
+    if (!r.ok && reason === undefined)
+      problems.push(`${r.entry} ${r.mode}: fails and is not in test/corpus/known-failing.yaml: ${r.failure}`);
   }
   return problems;
 }

@@ -71,8 +71,21 @@ export async function runCorpus(options: CorpusOptions): Promise<{ results: Entr
       for (const mode of options.modes ?? MODES) {
         const result =
           Date.now() > deadline
-            ? { entry: entry.name, mode, ok: false, failure: 'not run: the corpus time budget was spent', buildMs: 0, smokeMs: 0 }
-            : await runOne(entry, mode, { work, cacheDir: options.cacheDir ?? defaultCacheDir(), placeholders, buildTimeoutMs: options.buildTimeoutMs ?? 15 * 60_000, keepImages: options.keepWork ?? false });
+            ? {
+                entry: entry.name,
+                mode,
+                ok: false,
+                failure: 'not run: the corpus time budget was spent',
+                buildMs: 0,
+                smokeMs: 0,
+              }
+            : await runOne(entry, mode, {
+                work,
+                cacheDir: options.cacheDir ?? defaultCacheDir(),
+                placeholders,
+                buildTimeoutMs: options.buildTimeoutMs ?? 15 * 60_000,
+                keepImages: options.keepWork ?? false,
+              });
         results.push(result);
         options.onResult?.(result);
       }
@@ -109,12 +122,23 @@ async function runOne(entry: CorpusEntry, mode: Mode, ctx: RunContext): Promise<
   const out = join(ctx.work, 'images', `${entry.name}-${mode}.oci`);
   mkdirSync(join(ctx.work, 'images'), { recursive: true });
   const t0 = Date.now();
-  const built = await runAsync(process.execPath, [PITH_BIN, 'build', specFor(entryDir, mode), '-o', out, '--cache-dir', ctx.cacheDir, '--json'], ctx.buildTimeoutMs);
+  const built = await runAsync(
+    process.execPath,
+    [PITH_BIN, 'build', specFor(entryDir, mode), '-o', out, '--cache-dir', ctx.cacheDir, '--json'],
+    ctx.buildTimeoutMs,
+  );
   writeFileSync(join(ctx.work, 'images', `${entry.name}-${mode}.build.log`), built.stderr);
   const buildMs = Date.now() - t0;
   if (built.code !== 0) {
     const last = built.stderr.trim().split('\n').pop() ?? '';
-    return { entry: entry.name, mode, ok: false, failure: tidy(`build: ${last || `exit ${built.code}`}`, ctx.work), buildMs, smokeMs: 0 };
+    return {
+      entry: entry.name,
+      mode,
+      ok: false,
+      failure: tidy(`build: ${last || `exit ${built.code}`}`, ctx.work),
+      buildMs,
+      smokeMs: 0,
+    };
   }
   const summary = JSON.parse(built.stdout) as { images: Array<{ layers: Array<{ size: number }> }> };
   const size = summary.images[0]!.layers.reduce((n, l) => n + l.size, 0);
@@ -124,14 +148,28 @@ async function runOne(entry: CorpusEntry, mode: Mode, ctx: RunContext): Promise<
   try {
     const config = layoutImages(out)[0]!.config.config as { Entrypoint?: string[]; Cmd?: string[] };
     bundle = await Bundle.unpack(out, 'latest', ctx.work);
-    failure = await runSmoke(bundle, entry.steps, { entrypoint: config.Entrypoint ?? [], cmd: config.Cmd ?? [] }, ctx.placeholders);
+    failure = await runSmoke(
+      bundle,
+      entry.steps,
+      { entrypoint: config.Entrypoint ?? [], cmd: config.Cmd ?? [] },
+      ctx.placeholders,
+    );
   } catch (e) {
     failure = `smoke: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`;
   } finally {
     bundle?.dispose();
-    if (!ctx.keepImages) for (const p of [out, `${out}.spdx.json`, `${out}.cdx.json`]) rmSync(p, { recursive: true, force: true });
+    if (!ctx.keepImages)
+      for (const p of [out, `${out}.spdx.json`, `${out}.cdx.json`]) rmSync(p, { recursive: true, force: true });
   }
-  return { entry: entry.name, mode, ok: failure === undefined, ...(failure ? { failure: tidy(failure, ctx.work) } : {}), size, buildMs, smokeMs: Date.now() - t1 };
+  return {
+    entry: entry.name,
+    mode,
+    ok: failure === undefined,
+    ...(failure ? { failure: tidy(failure, ctx.work) } : {}),
+    size,
+    buildMs,
+    smokeMs: Date.now() - t1,
+  };
 }
 
 /** A failure line without the work directory's path and runc's log-line wrapping. */
@@ -139,5 +177,8 @@ function tidy(failure: string, work: string): string {
   return failure
     .split(`${work}/corpus/`)
     .join('test/corpus/')
-    .replace(/time="[^"]*" level=error msg="runc run failed: (.*?)"( \||$)/, (_m, msg: string, rest: string) => `runc: ${msg.replace(/\\"/g, '"')}${rest}`);
+    .replace(
+      /time="[^"]*" level=error msg="runc run failed: (.*?)"( \||$)/,
+      (_m, msg: string, rest: string) => `runc: ${msg.replace(/\\"/g, '"')}${rest}`,
+    );
 }

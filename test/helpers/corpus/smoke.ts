@@ -26,7 +26,11 @@ export function fill(text: string, placeholders: Record<string, string>): string
 }
 
 /** `docker run` semantics: args replace everything, cmd replaces the image's cmd only. */
-function argvOf(step: { args?: string[]; cmd?: string[] }, image: ImageCommand, placeholders: Record<string, string>): string[] | undefined {
+function argvOf(
+  step: { args?: string[]; cmd?: string[] },
+  image: ImageCommand,
+  placeholders: Record<string, string>,
+): string[] | undefined {
   const argv = step.args ?? (step.cmd ? [...image.entrypoint, ...step.cmd] : undefined);
   return argv?.map((a) => fill(a, placeholders));
 }
@@ -34,7 +38,8 @@ function argvOf(step: { args?: string[]; cmd?: string[] }, image: ImageCommand, 
 /** Why an outcome does not meet its expectation, or undefined when it does. */
 export function mismatch(outcome: RunOutcome, expect: Expectation = {}): string | undefined {
   const code = expect.code ?? 0;
-  if (outcome.code !== code) return `exit ${outcome.code}${code ? ` (expected ${code})` : ''}: ${firstLines(outcome, 2)}`;
+  if (outcome.code !== code)
+    return `exit ${outcome.code}${code ? ` (expected ${code})` : ''}: ${firstLines(outcome, 2)}`;
   for (const stream of ['stdout', 'stderr'] as const) {
     const pattern = expect[stream];
     if (pattern !== undefined && !new RegExp(pattern).test(outcome[stream])) {
@@ -51,17 +56,25 @@ const short = (argv: string[]) => {
 
 function label(step: Step, image: ImageCommand): string {
   if ('run' in step) return `run ${short(step.run.args ?? [...image.entrypoint, ...(step.run.cmd ?? image.cmd)])}`;
-  if ('start' in step) return `start ${short(step.start.args ?? [...image.entrypoint, ...(step.start.cmd ?? image.cmd)])}`;
+  if ('start' in step)
+    return `start ${short(step.start.args ?? [...image.entrypoint, ...(step.start.cmd ?? image.cmd)])}`;
   if ('request' in step) return `request :${step.request.port}`;
   return `exec ${short(step.exec.args)}`;
 }
 
 /** Runs the steps; undefined when all pass, else the first failure as one line. */
-export async function runSmoke(bundle: Bundle, steps: Step[], image: ImageCommand, placeholders: Record<string, string>): Promise<string | undefined> {
+export async function runSmoke(
+  bundle: Bundle,
+  steps: Step[],
+  image: ImageCommand,
+  placeholders: Record<string, string>,
+): Promise<string | undefined> {
   let server: Detached | undefined;
   try {
     for (const [i, step] of steps.entries()) {
-      const failure = await runStep(bundle, step, image, placeholders, server, (started) => (server = started)).catch((e: unknown) => (e instanceof Error ? e.message : String(e)));
+      const failure = await runStep(bundle, step, image, placeholders, server, (started) => (server = started)).catch(
+        (e: unknown) => (e instanceof Error ? e.message : String(e)),
+      );
       if (failure !== undefined) return `step ${i + 1} (${label(step, image)}): ${failure}`.split('\n')[0];
     }
     return undefined;
@@ -70,10 +83,22 @@ export async function runSmoke(bundle: Bundle, steps: Step[], image: ImageComman
   }
 }
 
-async function runStep(bundle: Bundle, step: Step, image: ImageCommand, placeholders: Record<string, string>, server: Detached | undefined, started: (d: Detached) => void): Promise<string | undefined> {
+async function runStep(
+  bundle: Bundle,
+  step: Step,
+  image: ImageCommand,
+  placeholders: Record<string, string>,
+  server: Detached | undefined,
+  started: (d: Detached) => void,
+): Promise<string | undefined> {
   if ('run' in step) {
     const s = step.run;
-    const outcome = await bundle.run({ args: argvOf(s, image, placeholders), user: s.user, hostNetwork: s.network === 'host', timeoutMs: (s.timeout ?? DEFAULT_TIMEOUT_S) * 1000 });
+    const outcome = await bundle.run({
+      args: argvOf(s, image, placeholders),
+      user: s.user,
+      hostNetwork: s.network === 'host',
+      timeoutMs: (s.timeout ?? DEFAULT_TIMEOUT_S) * 1000,
+    });
     return mismatch(outcome, s.expect);
   }
   if ('start' in step) {
@@ -88,7 +113,12 @@ async function runStep(bundle: Bundle, step: Step, image: ImageCommand, placehol
     return undefined;
   }
   const s = step.exec;
-  const outcome = await server.exec(s.args.map((a) => fill(a, placeholders)), { user: s.user, timeoutMs: (s.timeout ?? DEFAULT_TIMEOUT_S) * 1000 });
+  const outcome = await server.exec(
+    s.args.map((a) => fill(a, placeholders)),
+    { user: s.user, timeoutMs: (s.timeout ?? DEFAULT_TIMEOUT_S) * 1000 },
+  );
   const failed = mismatch(outcome, s.expect);
-  return failed && server.state()?.status !== 'running' ? `${failed}; the server exited: ${lastLines(server.output())}` : failed;
+  return failed && server.state()?.status !== 'running'
+    ? `${failed}; the server exited: ${lastLines(server.output())}`
+    : failed;
 }

@@ -5,7 +5,16 @@ import { closureRoots } from '../../../src/build/closure-roots.js';
 
 test('the command is entrypoint[0]; arguments that are paths, WorkingDir, volumes and env paths are named', () => {
   const roots = closureRoots({
-    Entrypoint: ['/usr/bin/python3', '-u', '/app/app.py', '--config=/etc/app.toml', 'static/index.html', '-m', 'http.server', 'https://example.org/x'],
+    Entrypoint: [
+      '/usr/bin/python3',
+      '-u',
+      '/app/app.py',
+      '--config=/etc/app.toml',
+      'static/index.html',
+      '-m',
+      'http.server',
+      'https://example.org/x',
+    ],
     Cmd: ['--data', '/srv/data'],
     WorkingDir: '/app',
     Volumes: { '/var/lib/app': {} },
@@ -28,7 +37,10 @@ test('the command is entrypoint[0]; arguments that are paths, WorkingDir, volume
 
 test('without an entrypoint cmd[0] is the command; a bare name is left for the PATH lookup, a relative path joins WorkingDir', () => {
   assert.deepEqual(closureRoots({ Cmd: ['node', 'server.js'], WorkingDir: '/srv' }).roots, ['node']);
-  assert.deepEqual(closureRoots({ Cmd: ['node', 'server.js'], WorkingDir: '/srv' }).named[0], { path: '/srv/server.js', why: 'cmd argument' });
+  assert.deepEqual(closureRoots({ Cmd: ['node', 'server.js'], WorkingDir: '/srv' }).named[0], {
+    path: '/srv/server.js',
+    why: 'cmd argument',
+  });
   assert.deepEqual(closureRoots({ Entrypoint: ['./run'], WorkingDir: '/srv' }).roots, ['/srv/run']);
   assert.deepEqual(closureRoots({ Env: ['PATH=/usr/bin'] }), { roots: [], path: ['/usr/bin'], named: [] });
   // "/" names everything: not a path to keep.

@@ -10,8 +10,21 @@ import type { Digest } from '../../../src/image/digest.js';
 import type { MergedUsrLink } from '../../../src/tree/merged-usr.js';
 
 const store = new BlobStore('/nonexistent/blobs');
-const layer = (c: string): Layer => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: `sha256:${c.repeat(64)}` as Digest, size: 1, diffId: `sha256:${c.repeat(64)}` as Digest, store });
-const partSet = (label: string): PartSet => ({ groups: [], parts: [], layerKey: () => ({ label }), read: async () => new Map(), recallFacts: async () => ({}), rememberFacts: async () => undefined });
+const layer = (c: string): Layer => ({
+  mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
+  digest: `sha256:${c.repeat(64)}` as Digest,
+  size: 1,
+  diffId: `sha256:${c.repeat(64)}` as Digest,
+  store,
+});
+const partSet = (label: string): PartSet => ({
+  groups: [],
+  parts: [],
+  layerKey: () => ({ label }),
+  read: async () => new Map(),
+  recallFacts: async () => ({}),
+  rememberFacts: async () => undefined,
+});
 const usrLinks: MergedUsrLink[] = [{ path: 'lib', target: 'usr/lib', package: 'base-files' }];
 const otherLinks: MergedUsrLink[] = [{ path: 'bin', target: 'usr/bin', package: 'other' }];
 
@@ -21,12 +34,37 @@ test('ready layers bottom first; each part set sees the links of what lies below
   const writeA = async () => undefined;
   const writeB = async () => undefined;
   const all: Contribution[] = [
-    { layers: [layer('1'), layer('2')], links: usrLinks, config: { image: { User: 'base' }, defaults: { env: { A: '1', B: '1' }, user: 'x' } }, sbom: { base: { name: 'b', packages: [] } } },
-    { parts: setA, entries: writeA, os: null, sbom: { distro: { id: 'debian', versionId: '12' }, packages: [{ name: 'p', version: '1', architecture: 'amd64', source: 'p' }] }, annotations: { k: 'a', only: 'a' } },
-    { layers: [layer('3')], links: otherLinks, parts: setB, entries: writeB, config: { defaults: { env: { B: '2' }, workdir: '/w' } }, sbom: { packages: [{ name: 'q', version: '2', architecture: 'amd64', source: 'q' }] }, annotations: { k: 'b' } },
+    {
+      layers: [layer('1'), layer('2')],
+      links: usrLinks,
+      config: { image: { User: 'base' }, defaults: { env: { A: '1', B: '1' }, user: 'x' } },
+      sbom: { base: { name: 'b', packages: [] } },
+    },
+    {
+      parts: setA,
+      entries: writeA,
+      os: null,
+      sbom: {
+        distro: { id: 'debian', versionId: '12' },
+        packages: [{ name: 'p', version: '1', architecture: 'amd64', source: 'p' }],
+      },
+      annotations: { k: 'a', only: 'a' },
+    },
+    {
+      layers: [layer('3')],
+      links: otherLinks,
+      parts: setB,
+      entries: writeB,
+      config: { defaults: { env: { B: '2' }, workdir: '/w' } },
+      sbom: { packages: [{ name: 'q', version: '2', architecture: 'amd64', source: 'q' }] },
+      annotations: { k: 'b' },
+    },
   ];
   const c = merge(all);
-  assert.deepEqual(c.layers.map((l) => l.digest[7]), ['1', '2', '3']);
+  assert.deepEqual(
+    c.layers.map((l) => l.digest[7]),
+    ['1', '2', '3'],
+  );
   assert.equal(c.partSets.length, 2);
   assert.equal(c.partSets[0]!.set, setA);
   assert.equal(c.partSets[0]!.linksBelow, usrLinks, 'the first parts go through the links of the source below them');
@@ -36,9 +74,16 @@ test('ready layers bottom first; each part set sees the links of what lies below
   assert.equal(c.links, otherLinks);
   assert.equal(c.os, null);
   assert.deepEqual(c.config.image, { User: 'base' });
-  assert.deepEqual(c.config.defaults, { env: { A: '1', B: '2' }, user: 'x', workdir: '/w' }, 'defaults merge field by field, env by key');
+  assert.deepEqual(
+    c.config.defaults,
+    { env: { A: '1', B: '2' }, user: 'x', workdir: '/w' },
+    'defaults merge field by field, env by key',
+  );
   assert.deepEqual(c.sbom.distro, { id: 'debian', versionId: '12' });
-  assert.deepEqual(c.sbom.packages.map((p) => p.name), ['p', 'q']);
+  assert.deepEqual(
+    c.sbom.packages.map((p) => p.name),
+    ['p', 'q'],
+  );
   assert.deepEqual(c.sbom.base, { name: 'b', packages: [] });
   assert.deepEqual(c.annotations, { k: 'b', only: 'a' });
 });

@@ -24,11 +24,20 @@ const refused = (pattern: RegExp, kind: string) => (err: unknown) => {
 };
 
 test('build --frozen of a spec object without lockFile refuses before resolving anything', async () => {
-  await assert.rejects(build(withPackages(), { frozen: true, cacheDir }), refused(/^request body: no lockFile given, and frozen never resolves \(pass lockFile to specFromObject\)$/, 'spec'));
+  await assert.rejects(
+    build(withPackages(), { frozen: true, cacheDir }),
+    refused(/^request body: no lockFile given, and frozen never resolves \(pass lockFile to specFromObject\)$/, 'spec'),
+  );
   assert.ok(!existsSync(cacheDir), 'nothing fetched or cached');
 });
 
 test('lockSpec of a spec object without lockFile says there is nowhere to write the lock', async () => {
-  await assert.rejects(lockSpec(withPackages(), { cacheDir }), refused(/^request body names no lockFile: there is nowhere to write the lock \(pass lockFile to specFromObject\)$/, 'usage'));
+  await assert.rejects(
+    lockSpec(withPackages(), { cacheDir }),
+    refused(
+      /^request body names no lockFile: there is nowhere to write the lock \(pass lockFile to specFromObject\)$/,
+      'usage',
+    ),
+  );
   assert.ok(!existsSync(cacheDir));
 });

@@ -13,7 +13,20 @@ const lockfile = (pkg: string): Lockfile => ({
   inputs: { packages: [pkg], exclude: [], sources: [{ suites: ['bookworm'], components: ['main'] }], archs: ['amd64'] },
   archives: [],
   indexes: [],
-  packages: { amd64: [{ name: pkg, version: '1', architecture: 'amd64', source: pkg, suite: 'bookworm', filename: `pool/${pkg}.deb`, size: 1, sha256: 'a'.repeat(64) }] },
+  packages: {
+    amd64: [
+      {
+        name: pkg,
+        version: '1',
+        architecture: 'amd64',
+        source: pkg,
+        suite: 'bookworm',
+        filename: `pool/${pkg}.deb`,
+        size: 1,
+        sha256: 'a'.repeat(64),
+      },
+    ],
+  },
 });
 
 function pinning(name: string, pins: Pins, asked: LockContext[]): Source {
@@ -26,14 +39,23 @@ test('no source pins: no pins; one does: its pins, asked with the run context', 
   assert.equal(await lockSources(planOf(loaded, [entriesSource('files', { '/a': 'a' })]), ctx), undefined);
   const asked: LockContext[] = [];
   const pins: Pins = { lock: lockfile('curl'), path: '/nonexistent/pith.lock', changed: false };
-  assert.equal(await lockSources(planOf(loaded, [entriesSource('files', {}), pinning('debian', pins, asked)]), ctx), pins);
+  assert.equal(
+    await lockSources(planOf(loaded, [entriesSource('files', {}), pinning('debian', pins, asked)]), ctx),
+    pins,
+  );
   assert.deepEqual(asked, [ctx]);
 });
 
 test('two sources that pin: an error naming both (pith.lock has one section)', async () => {
   const loaded = loadedSpec('name: a\n');
   const pins: Pins = { lock: lockfile('x'), path: '/nonexistent/pith.lock', changed: true };
-  await assert.rejects(lockSources(planOf(loaded, [pinning('debian', pins, []), pinning('alpine', pins, [])]), { archs: ['amd64'], cacheDir: '/nonexistent' }), /several sources pin packages \(debian, alpine\)/);
+  await assert.rejects(
+    lockSources(planOf(loaded, [pinning('debian', pins, []), pinning('alpine', pins, [])]), {
+      archs: ['amd64'],
+      cacheDir: '/nonexistent',
+    }),
+    /several sources pin packages \(debian, alpine\)/,
+  );
 });
 
 test('the lock is written only when it changed, and says so', async () => {
@@ -54,6 +76,9 @@ test('the lock is written only when it changed, and says so', async () => {
 test('pith lock on a spec without Debian packages: nothing to lock, and no file written', async () => {
   const dir = tempDir('lock');
   const loaded = loadedSpec('name: a\nfiles: []\n', dir);
-  await assert.rejects(lockSpec(loaded, { cacheDir: tempDir('lock-cache'), env: {} }), (err: Error) => err.name === 'PithError' && /uses no Debian packages: there is nothing to lock/.test(err.message));
+  await assert.rejects(
+    lockSpec(loaded, { cacheDir: tempDir('lock-cache'), env: {} }),
+    (err: Error) => err.name === 'PithError' && /uses no Debian packages: there is nothing to lock/.test(err.message),
+  );
   assert.equal(existsSync(join(dir, 'pith.lock')), false);
 });

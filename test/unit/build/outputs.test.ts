@@ -15,8 +15,16 @@ async function built(output?: { format: string; path: string }) {
   const loaded = loadedSpec(SPEC);
   const lines: string[] = [];
   const run = await testRun(loaded, { ...(output ? { output } : {}), log: (m) => lines.push(m) });
-  const platform = await buildPlatform('amd64', planOf(loaded, [entriesSource('app', { '/app/run': 'run' })]), undefined, run);
-  const artifact = await assembleArtifact({ name: 'app', tag: 'v3', images: [platform.image], annotations: run.annotations }, run.store);
+  const platform = await buildPlatform(
+    'amd64',
+    planOf(loaded, [entriesSource('app', { '/app/run': 'run' })]),
+    undefined,
+    run,
+  );
+  const artifact = await assembleArtifact(
+    { name: 'app', tag: 'v3', images: [platform.image], annotations: run.annotations },
+    run.store,
+  );
   return { run, artifact, sboms: [platform.sboms!], lines };
 }
 
@@ -35,11 +43,17 @@ for (const format of ['oci-archive', 'docker-archive']) {
     assert.deepEqual(sbomFiles, [`${path}.spdx.json`, `${path}.cdx.json`]);
     assert.deepEqual(lines.slice(-2), [`wrote ${format} to ${path}`, `wrote ${path}.spdx.json, ${path}.cdx.json`]);
     assert.ok(Buffer.from(readFileSync(`${path}.spdx.json`)).equals(Buffer.from(sboms[0]!.spdx)));
-    const inspected = JSON.parse(execFileSync('skopeo', ['inspect', `${format}:${path}`], { encoding: 'utf8' })) as { Layers: string[]; Architecture: string };
+    const inspected = JSON.parse(execFileSync('skopeo', ['inspect', `${format}:${path}`], { encoding: 'utf8' })) as {
+      Layers: string[];
+      Architecture: string;
+    };
     assert.equal(inspected.Architecture, 'amd64');
     const image = artifact.images[0]!;
     // docker-archive holds uncompressed layers: skopeo lists their diff_ids.
-    assert.deepEqual(inspected.Layers, image.layers.map((l) => (format === 'docker-archive' ? l.diffId : l.digest)));
+    assert.deepEqual(
+      inspected.Layers,
+      image.layers.map((l) => (format === 'docker-archive' ? l.diffId : l.digest)),
+    );
   });
 }
 

@@ -11,7 +11,15 @@ import { layerFiles, layerMembers, tempDir } from '../../helpers/fake-sources.js
 
 function file(tree: FsTree, path: string, content: string, origin: Origin): void {
   const data = new TextEncoder().encode(content);
-  tree.add(path, { type: 'file', mode: 0o644, uid: 0, gid: 0, size: data.byteLength, source: { kind: 'bytes', data }, origin });
+  tree.add(path, {
+    type: 'file',
+    mode: 0o644,
+    uid: 0,
+    gid: 0,
+    size: data.byteLength,
+    source: { kind: 'bytes', data },
+    origin,
+  });
 }
 
 test('effects, system, libraries, app in that order; part entries (the merged-/usr links) are left to the part layers', async () => {
@@ -25,8 +33,16 @@ test('effects, system, libraries, app in that order; part entries (the merged-/u
   file(tree, '/var/lib/x/state', 'x', { kind: 'effect', detail: 'postinst', package: 'x' });
   file(tree, '/etc/motd', 'hi', { kind: 'path', detail: 'paths[0]' });
   const lines: string[] = [];
-  const layers = await specLayers(tree, { store, mtime: 86_400, compression: { algorithm: 'gzip', level: 2 }, log: (m) => lines.push(m) });
-  assert.deepEqual(layers.map((l) => l.name), ['effects', 'system', 'libraries', 'app']);
+  const layers = await specLayers(tree, {
+    store,
+    mtime: 86_400,
+    compression: { algorithm: 'gzip', level: 2 },
+    log: (m) => lines.push(m),
+  });
+  assert.deepEqual(
+    layers.map((l) => l.name),
+    ['effects', 'system', 'libraries', 'app'],
+  );
   const files = await Promise.all(layers.map((l) => layerFiles(store, l.digest)));
   assert.deepEqual(files, [
     { 'var/lib/x/state': 'x' },
@@ -58,6 +74,13 @@ test('a tree of only part entries makes no layer; the same tree makes the same l
   };
   const one = await specLayers(make(), options);
   const two = await specLayers(make(), options);
-  assert.deepEqual(two.map((l) => l.digest), one.map((l) => l.digest));
-  assert.deepEqual((await layerMembers(store, one[0]!.digest)).map((m) => m.path), ['a', 'b'], 'sorted, whatever the order written');
+  assert.deepEqual(
+    two.map((l) => l.digest),
+    one.map((l) => l.digest),
+  );
+  assert.deepEqual(
+    (await layerMembers(store, one[0]!.digest)).map((m) => m.path),
+    ['a', 'b'],
+    'sorted, whatever the order written',
+  );
 });

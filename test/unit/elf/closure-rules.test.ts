@@ -158,7 +158,10 @@ describe('search order', () => {
         '/opt/a/libb.so': lib('libb.so'),
       }),
     );
-    await rejectsWith(resolveClosure('/usr/bin/app', withRunpathLib), /libb\.so \(needed by \/opt\/a\/liba\.so <- \/usr\/bin\/app\) not found in: \/nowhere, /);
+    await rejectsWith(
+      resolveClosure('/usr/bin/app', withRunpathLib),
+      /libb\.so \(needed by \/opt\/a\/liba\.so <- \/usr\/bin\/app\) not found in: \/nowhere, /,
+    );
   });
 
   it('an object with both DT_RPATH and DT_RUNPATH uses DT_RUNPATH only', async () => {
@@ -180,7 +183,10 @@ describe('search order', () => {
         '/opt/r/libb.so': lib('libb.so'),
       }),
     );
-    await rejectsWith(resolveClosure('/usr/bin/app', fs), /^\/usr\/bin\/app: libb\.so \(needed by \/opt\/u\/liba\.so <- \/usr\/bin\/app\) not found in: \/lib\/x86_64/);
+    await rejectsWith(
+      resolveClosure('/usr/bin/app', fs),
+      /^\/usr\/bin\/app: libb\.so \(needed by \/opt\/u\/liba\.so <- \/usr\/bin\/app\) not found in: \/lib\/x86_64/,
+    );
   });
 
   it('RPATH, then extra dirs, then RUNPATH, then ld.so.conf, then the defaults', async () => {
@@ -213,18 +219,28 @@ describe('search order', () => {
       '/usr/lib/libw.so': lib('libw.so', { class: 32, machine: EM.I386 }),
     };
     const fs = memFsView(base({ ...tree, '/usr/bin/app': exe({ needed: ['libw.so'] }) }));
-    await rejectsWith(resolveClosure('/usr/bin/app', fs), (() => {
-      const skipped = [
-        `/lib/${T}/libw.so: not an ELF file`,
-        `/usr/lib/${T}/libw.so: not an ELF file`,
-        '/lib64/libw.so: for aarch64 ELF64 LE, not x86-64 ELF64 LE',
-        '/usr/lib64/libw.so: for aarch64 ELF64 LE, not x86-64 ELF64 LE',
-        '/lib/libw.so: for i386 ELF32 LE, not x86-64 ELF64 LE',
-        '/usr/lib/libw.so: for i386 ELF32 LE, not x86-64 ELF64 LE',
-      ];
-      return `/usr/bin/app: libw.so (needed by /usr/bin/app) not found in: /lib/${T}, /usr/lib/${T}, /lib64, /usr/lib64, /lib, /usr/lib; skipped ${skipped.join('; ')}`;
-    })());
-    const ok = memFsView(base({ ...tree, '/usr/bin/app': exe({ needed: ['libw.so'], runpath: '/opt/bad:/opt/good' }), '/opt/bad/libw.so': lib('libw.so', { machine: EM.RISCV }), '/opt/good/libw.so': lib('libw.so') }));
+    await rejectsWith(
+      resolveClosure('/usr/bin/app', fs),
+      (() => {
+        const skipped = [
+          `/lib/${T}/libw.so: not an ELF file`,
+          `/usr/lib/${T}/libw.so: not an ELF file`,
+          '/lib64/libw.so: for aarch64 ELF64 LE, not x86-64 ELF64 LE',
+          '/usr/lib64/libw.so: for aarch64 ELF64 LE, not x86-64 ELF64 LE',
+          '/lib/libw.so: for i386 ELF32 LE, not x86-64 ELF64 LE',
+          '/usr/lib/libw.so: for i386 ELF32 LE, not x86-64 ELF64 LE',
+        ];
+        return `/usr/bin/app: libw.so (needed by /usr/bin/app) not found in: /lib/${T}, /usr/lib/${T}, /lib64, /usr/lib64, /lib, /usr/lib; skipped ${skipped.join('; ')}`;
+      })(),
+    );
+    const ok = memFsView(
+      base({
+        ...tree,
+        '/usr/bin/app': exe({ needed: ['libw.so'], runpath: '/opt/bad:/opt/good' }),
+        '/opt/bad/libw.so': lib('libw.so', { machine: EM.RISCV }),
+        '/opt/good/libw.so': lib('libw.so'),
+      }),
+    );
     assert.deepEqual(paths(await resolveClosure('/usr/bin/app', ok)), [LD, '/opt/good/libw.so']);
   });
 });
@@ -271,7 +287,10 @@ describe('dynamic string tokens', () => {
     );
     assert.deepEqual(paths(await resolveClosure('/opt/app/app', fs)), [LD, '/opt/app/libq.so', '/opt/p/libp.so']);
     const relative = memFsView(base({ '/opt/app/app': exe({ needed: ['sub/libr.so'] }) }));
-    await rejectsWith(resolveClosure('/opt/app/app', relative), /sub\/libr\.so \(needed by \/opt\/app\/app\) is a relative path/);
+    await rejectsWith(
+      resolveClosure('/opt/app/app', relative),
+      /sub\/libr\.so \(needed by \/opt\/app\/app\) is a relative path/,
+    );
   });
 });
 
@@ -290,7 +309,10 @@ describe('musl', () => {
     assert.deepEqual(paths(closure), [MUSL, '/usr/lib/libz.so.1']);
     assert.equal(find(closure, MUSL).kind, 'interpreter');
     const needsQ = buildElf({ type: 3, interpreter: MUSL, needed: ['libq.so'] });
-    await rejectsWith(resolveClosure('/app', memFsView({ ...tree, '/app': needsQ })), /libq\.so .* not found in: \/lib, \/usr\/local\/lib, \/usr\/lib$/);
+    await rejectsWith(
+      resolveClosure('/app', memFsView({ ...tree, '/app': needsQ })),
+      /libq\.so .* not found in: \/lib, \/usr\/local\/lib, \/usr\/lib$/,
+    );
     const withPathFile = memFsView({ ...tree, '/app': needsQ, '/etc/ld-musl-x86_64.path': '/opt/glibc\n' });
     assert.deepEqual(paths(await resolveClosure('/app', withPathFile)), [MUSL, '/opt/glibc/libq.so']);
   });
@@ -322,11 +344,22 @@ describe('closure errors', () => {
   it('a missing or foreign interpreter', async () => {
     await rejectsWith(resolveClosure('/app', memFsView({ '/app': exe() })), `/app: interpreter ${LD} not found`);
     const foreign = memFsView({ '/app': exe(), [LD]: lib('ld.so', { machine: EM.AARCH64 }) });
-    await rejectsWith(resolveClosure('/app', foreign), /^\/app: interpreter \/lib64\/ld-linux-x86-64\.so\.2 is for aarch64/);
+    await rejectsWith(
+      resolveClosure('/app', foreign),
+      /^\/app: interpreter \/lib64\/ld-linux-x86-64\.so\.2 is for aarch64/,
+    );
   });
 
   it('a symlink loop on the search path names the binary', async () => {
-    const fs = memFsView(base({ '/usr/bin/app': exe({ needed: ['libloop.so'] }), [`/usr/lib/${T}/libloop.so`]: { symlink: 'libloop.so' } }));
-    await rejectsWith(resolveClosure('/usr/bin/app', fs), /^\/usr\/bin\/app: \/lib\/x86_64-linux-gnu\/libloop\.so: too many levels of symbolic links/);
+    const fs = memFsView(
+      base({
+        '/usr/bin/app': exe({ needed: ['libloop.so'] }),
+        [`/usr/lib/${T}/libloop.so`]: { symlink: 'libloop.so' },
+      }),
+    );
+    await rejectsWith(
+      resolveClosure('/usr/bin/app', fs),
+      /^\/usr\/bin\/app: \/lib\/x86_64-linux-gnu\/libloop\.so: too many levels of symbolic links/,
+    );
   });
 });

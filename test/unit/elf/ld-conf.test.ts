@@ -83,11 +83,18 @@ describe('readMuslPath', () => {
   });
 
   it('looks for the path file under the prefix of the loader', async () => {
-    const fs = memFsView({ '/etc/ld-musl-x86_64.path': '/wrong\n', '/opt/musl/etc/ld-musl-x86_64.path': '/opt/musl/lib\n' });
+    const fs = memFsView({
+      '/etc/ld-musl-x86_64.path': '/wrong\n',
+      '/opt/musl/etc/ld-musl-x86_64.path': '/opt/musl/lib\n',
+    });
     assert.deepEqual(await readMuslPath(fs, '/opt/musl/lib/ld-musl-x86_64.so.1'), ['/opt/musl/lib']);
   });
 
   it('falls back to musl built-in dirs', async () => {
-    assert.deepEqual(await readMuslPath(memFsView({}), '/lib/ld-musl-aarch64.so.1'), ['/lib', '/usr/local/lib', '/usr/lib']);
+    assert.deepEqual(await readMuslPath(memFsView({}), '/lib/ld-musl-aarch64.so.1'), [
+      '/lib',
+      '/usr/local/lib',
+      '/usr/lib',
+    ]);
   });
 });

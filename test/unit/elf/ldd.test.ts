@@ -23,24 +23,29 @@ const CANDIDATES = [
   '/usr/bin/tar',
 ];
 
-describe('closure of host binaries matches ldd', { skip: !(process.platform === 'linux' && hasTool('ldd')) && 'needs ldd' }, () => {
-  const binaries = CANDIDATES.filter((p) => existsSync(p));
-  it('has at least two host binaries to compare', () => assert.ok(binaries.length >= 2, binaries.join(' ')));
+describe(
+  'closure of host binaries matches ldd',
+  { skip: !(process.platform === 'linux' && hasTool('ldd')) && 'needs ldd' },
+  () => {
+    const binaries = CANDIDATES.filter((p) => existsSync(p));
+    it('has at least two host binaries to compare', () => assert.ok(binaries.length >= 2, binaries.join(' ')));
 
-  for (const binary of binaries) {
-    it(binary, async (t) => {
-      const info = await readElfFile(binary);
-      if (info.isStatic) return t.skip('static binary');
-      const entries = ldd(binary);
-      if (entries.some((e) => e.path === undefined)) return t.skip(`ldd reports missing libraries: ${JSON.stringify(entries)}`);
-      const expected = [...new Set(entries.map((e) => realpathSync.native(e.path as string)))].sort();
-      const closure = await resolveClosure(binary, hostFsView());
-      const actual = [...new Set(closure.objects.map((o) => o.chain.realPath))].sort();
-      assert.deepEqual(actual, expected);
-      // The interpreter is listed under its PT_INTERP path, as ldd lists it.
-      const interp = closure.objects.find((o) => o.kind === 'interpreter');
-      assert.equal(interp?.path, info.interpreter);
-      assert.ok(entries.some((e) => e.path === info.interpreter));
-    });
-  }
-});
+    for (const binary of binaries) {
+      it(binary, async (t) => {
+        const info = await readElfFile(binary);
+        if (info.isStatic) return t.skip('static binary');
+        const entries = ldd(binary);
+        if (entries.some((e) => e.path === undefined))
+          return t.skip(`ldd reports missing libraries: ${JSON.stringify(entries)}`);
+        const expected = [...new Set(entries.map((e) => realpathSync.native(e.path as string)))].sort();
+        const closure = await resolveClosure(binary, hostFsView());
+        const actual = [...new Set(closure.objects.map((o) => o.chain.realPath))].sort();
+        assert.deepEqual(actual, expected);
+        // The interpreter is listed under its PT_INTERP path, as ldd lists it.
+        const interp = closure.objects.find((o) => o.kind === 'interpreter');
+        assert.equal(interp?.path, info.interpreter);
+        assert.ok(entries.some((e) => e.path === info.interpreter));
+      });
+    }
+  },
+);

@@ -86,7 +86,15 @@ describe('parseElf on gcc output', { skip: !(haveGcc && haveReadelf) && 'gcc or 
 
   it('shared library with SONAME and DT_RPATH (several entries)', () => {
     const out = join(dir, 'librp.so.1.0');
-    gcc(dir, 'librp', lib, ['-shared', '-fPIC', '-Wl,-soname,librp.so.1', '-Wl,--disable-new-dtags', '-Wl,-rpath,/opt/a:$ORIGIN/../lib', '-o', out]);
+    gcc(dir, 'librp', lib, [
+      '-shared',
+      '-fPIC',
+      '-Wl,-soname,librp.so.1',
+      '-Wl,--disable-new-dtags',
+      '-Wl,-rpath,/opt/a:$ORIGIN/../lib',
+      '-o',
+      out,
+    ]);
     const info = parseElf(readFileSync(out));
     assertMatchesReadelf(info, readelf(out), 'librp');
     assert.equal(info.soname, 'librp.so.1');
@@ -179,7 +187,10 @@ describe('parseElf on synthetic objects of other classes and byte orders', () =>
     for (const type of [2, 3]) {
       const data = buildElf({ type, noDynamic: true });
       new DataView(data.buffer).setUint16(56, 0, true); // e_phnum = 0
-      assert.throws(() => parseElf(data), (e: unknown) => isPithError(e) && /has no loadable segment \(0 program headers\)/.test(e.message));
+      assert.throws(
+        () => parseElf(data),
+        (e: unknown) => isPithError(e) && /has no loadable segment \(0 program headers\)/.test(e.message),
+      );
     }
   });
 
@@ -187,13 +198,19 @@ describe('parseElf on synthetic objects of other classes and byte orders', () =>
     const plain = buildElf({ type: 2, noDynamic: true });
     const noSection = new Uint8Array(plain);
     new DataView(noSection.buffer).setUint16(56, 0xffff, true);
-    assert.throws(() => parseElf(noSection), (e: unknown) => isPithError(e) && /PN_XNUM .* no section header 0/.test(e.message));
+    assert.throws(
+      () => parseElf(noSection),
+      (e: unknown) => isPithError(e) && /PN_XNUM .* no section header 0/.test(e.message),
+    );
     const zero = new Uint8Array(plain.length + 64);
     zero.set(plain);
     const view = new DataView(zero.buffer);
     view.setUint16(56, 0xffff, true);
     view.setBigUint64(40, BigInt(plain.length), true); // sh_info of section 0 stays 0
-    assert.throws(() => parseElf(zero), (e: unknown) => isPithError(e) && /has no loadable segment/.test(e.message));
+    assert.throws(
+      () => parseElf(zero),
+      (e: unknown) => isPithError(e) && /has no loadable segment/.test(e.message),
+    );
   });
 
   it('a static synthetic executable', () => {
@@ -238,7 +255,13 @@ describe('parseElf on bad input', () => {
   });
 
   it('every truncation of an object fails cleanly, never deep in DataView', () => {
-    const full = buildElf({ class: 64, interpreter: '/lib/ld.so', needed: ['liba.so', 'libb.so'], soname: 's', runpath: '/x' });
+    const full = buildElf({
+      class: 64,
+      interpreter: '/lib/ld.so',
+      needed: ['liba.so', 'libb.so'],
+      soname: 's',
+      runpath: '/x',
+    });
     for (let length = 0; length < full.length; length++) {
       const cut = full.subarray(0, length);
       let outcome: unknown;
@@ -260,7 +283,13 @@ describe('parseElf on bad input', () => {
   });
 
   it('random corruption of headers never escapes as a non-PithError', () => {
-    const base = buildElf({ class: 64, interpreter: '/lib/ld.so', needed: ['liba.so', 'libb.so'], soname: 's', rpath: '/x' });
+    const base = buildElf({
+      class: 64,
+      interpreter: '/lib/ld.so',
+      needed: ['liba.so', 'libb.so'],
+      soname: 's',
+      rpath: '/x',
+    });
     let seed = 12345;
     const random = () => {
       seed = (seed * 1103515245 + 12345) % 2147483648;
@@ -293,8 +322,14 @@ describe('parseElf on bad input', () => {
     try {
       const file = join(dir, 'script.sh');
       writeFileSync(file, '#!/bin/sh\n');
-      await assert.rejects(readElfFile(file), (error: unknown) => isPithError(error) && error.message.startsWith(`${file}: not an ELF`));
-      await assert.rejects(readElfFile(join(dir, 'missing')), (error: unknown) => isPithError(error) && /ENOENT/.test(error.message));
+      await assert.rejects(
+        readElfFile(file),
+        (error: unknown) => isPithError(error) && error.message.startsWith(`${file}: not an ELF`),
+      );
+      await assert.rejects(
+        readElfFile(join(dir, 'missing')),
+        (error: unknown) => isPithError(error) && /ENOENT/.test(error.message),
+      );
     } finally {
       cleanup();
     }

@@ -172,7 +172,8 @@ describe('resolvePathChain on the host loader', { skip: !existsSync('/lib64/ld-l
     const path = '/lib64/ld-linux-x86-64.so.2';
     const chain = await resolvePathChain(path, hostFsView());
     assert.equal(chain.realPath, realpathSync.native(path));
-    if (lstatSync('/lib64').isSymbolicLink()) assert.deepEqual(chain.links[0], { path: '/lib64', target: readlinkSync('/lib64') });
+    if (lstatSync('/lib64').isSymbolicLink())
+      assert.deepEqual(chain.links[0], { path: '/lib64', target: readlinkSync('/lib64') });
     for (const link of chain.links) assert.equal(readlinkSync(link.path), link.target);
   });
 });

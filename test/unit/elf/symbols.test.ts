@@ -13,7 +13,11 @@ const haveGcc = hasTool('gcc');
 
 /** `readelf --dyn-syms -W`: names of UND symbols bound GLOBAL or WEAK, version suffixes cut. */
 function readelfImports(path: string): Set<string> {
-  const out = execFileSync('readelf', ['--dyn-syms', '-W', path], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, env: { ...process.env, LC_ALL: 'C' } });
+  const out = execFileSync('readelf', ['--dyn-syms', '-W', path], {
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+    env: { ...process.env, LC_ALL: 'C' },
+  });
   const names = new Set<string>();
   for (const line of out.split('\n')) {
     const f = line.trim().split(/\s+/);
@@ -48,7 +52,12 @@ describe('elfImports on gcc output', { skip: !(haveGcc && haveReadelf) && 'gcc o
   after(cleanup);
 
   it('sees iconv_open only in the program that calls it', () => {
-    gcc(dir, 'conv', '#include <iconv.h>\nint main(void) { return iconv_open("UTF-8", "ISO-8859-1") == (iconv_t)-1; }\n', ['-o', 'conv']);
+    gcc(
+      dir,
+      'conv',
+      '#include <iconv.h>\nint main(void) { return iconv_open("UTF-8", "ISO-8859-1") == (iconv_t)-1; }\n',
+      ['-o', 'conv'],
+    );
     gcc(dir, 'plain', '#include <stdio.h>\nint main(void) { puts("hi"); return 0; }\n', ['-o', 'plain']);
     assert.ok(elfImports(readFileSync(join(dir, 'conv')))?.has('iconv_open'));
     const plain = elfImports(readFileSync(join(dir, 'plain')))!;
@@ -57,7 +66,10 @@ describe('elfImports on gcc output', { skip: !(haveGcc && haveReadelf) && 'gcc o
   });
 
   it('a fully stripped object (no section headers) is "unknown", not "imports nothing"', () => {
-    gcc(dir, 'bare', '#include <iconv.h>\nint main(void) { return iconv_open("UTF-8", "ASCII") == (iconv_t)-1; }\n', ['-o', 'bare']);
+    gcc(dir, 'bare', '#include <iconv.h>\nint main(void) { return iconv_open("UTF-8", "ASCII") == (iconv_t)-1; }\n', [
+      '-o',
+      'bare',
+    ]);
     const data = Buffer.from(readFileSync(join(dir, 'bare')));
     // What sstrip does: e_shoff = 0, e_shnum = 0.
     data.writeBigUInt64LE(0n, 40);

@@ -10,10 +10,18 @@ import { fakePackage, tarBytes } from '../../helpers/inspect-layers.js';
 
 test('openImage: a docker save tar from before Docker 25 (manifest.json, uncompressed layer tars)', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'pith-inspect-open-'));
-  const layer = await tarBytes([...fakePackage('zlib1g', '1:1.2.13', { 'usr/lib/libz.so.1': 'z' }), { name: 'bin/sh', content: 'sh', mode: 0o755 }]);
-  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: { User: 'root', Cmd: ['/bin/sh'] } }));
+  const layer = await tarBytes([
+    ...fakePackage('zlib1g', '1:1.2.13', { 'usr/lib/libz.so.1': 'z' }),
+    { name: 'bin/sh', content: 'sh', mode: 0o755 },
+  ]);
+  const config = Buffer.from(
+    JSON.stringify({ architecture: 'amd64', os: 'linux', config: { User: 'root', Cmd: ['/bin/sh'] } }),
+  );
   const archive = await tarBytes([
-    { name: 'manifest.json', content: JSON.stringify([{ Config: 'cfg.json', RepoTags: ['x/y:v1'], Layers: ['abc/layer.tar'] }]) },
+    {
+      name: 'manifest.json',
+      content: JSON.stringify([{ Config: 'cfg.json', RepoTags: ['x/y:v1'], Layers: ['abc/layer.tar'] }]),
+    },
     { name: 'cfg.json', content: config },
     { name: 'abc/layer.tar', content: layer },
   ]);
@@ -25,7 +33,10 @@ test('openImage: a docker save tar from before Docker 25 (manifest.json, uncompr
     assert.equal(opened.layers.length, 1);
     assert.match(opened.layers[0]!.digest, /^sha256:[0-9a-f]{64}$/);
     const { report } = await analyzeImage(opened);
-    assert.deepEqual(report.packages.map((p) => [p.name, p.version]), [['zlib1g', '1:1.2.13']]);
+    assert.deepEqual(
+      report.packages.map((p) => [p.name, p.version]),
+      [['zlib1g', '1:1.2.13']],
+    );
     assert.deepEqual(report.config.cmd, ['/bin/sh']);
     assert.equal(report.platform, 'linux/amd64');
   } finally {
@@ -39,6 +50,12 @@ test('openImage: refuses a tar that is no image, and names a missing layout or a
   const file = join(dir, 'junk.tar');
   writeFileSync(file, await tarBytes([{ name: 'hello', content: 'x' }]));
   await assert.rejects(openImage(file, { command: 'inspect' }), /neither an oci-archive nor a docker-archive/);
-  await assert.rejects(openImage(join(dir, 'none.oci'), { command: 'inspect' }), /^PithError: inspect: no such layout: /);
-  await assert.rejects(openImage(`oci-archive:${join(dir, 'none.tar')}`, { command: 'diff' }), /diff: no such archive: /);
+  await assert.rejects(
+    openImage(join(dir, 'none.oci'), { command: 'inspect' }),
+    /^PithError: inspect: no such layout: /,
+  );
+  await assert.rejects(
+    openImage(`oci-archive:${join(dir, 'none.tar')}`, { command: 'diff' }),
+    /diff: no such archive: /,
+  );
 });

@@ -6,13 +6,18 @@ import { createHash } from 'node:crypto';
 
 test('walkLayer: types, modes, owners, sizes, link targets, hashes, kept data, uncompressed size', async () => {
   for (const gzip of [true, false]) {
-    const [path] = await writeLayers([[
-      { name: './usr/', type: 'directory', mode: 0o755 },
-      { name: './usr/bin/tool', mode: 0o4755, uid: 7, gid: 8, content: 'hello' },
-      { name: 'usr/bin/sh', type: 'symlink', linkname: 'tool' },
-      { name: 'usr/bin/hl', type: 'link', linkname: './usr/bin/tool' },
-      { name: 'etc/os-release', content: 'ID=debian\n' },
-    ]], gzip);
+    const [path] = await writeLayers(
+      [
+        [
+          { name: './usr/', type: 'directory', mode: 0o755 },
+          { name: './usr/bin/tool', mode: 0o4755, uid: 7, gid: 8, content: 'hello' },
+          { name: 'usr/bin/sh', type: 'symlink', linkname: 'tool' },
+          { name: 'usr/bin/hl', type: 'link', linkname: './usr/bin/tool' },
+          { name: 'etc/os-release', content: 'ID=debian\n' },
+        ],
+      ],
+      gzip,
+    );
     const w = await walkLayer(path!, 2, (p) => p === 'etc/os-release');
     assert.equal(w.entries.length, 5);
     const byPath = new Map(w.entries.map((e) => [e.path, e]));
@@ -22,7 +27,10 @@ test('walkLayer: types, modes, owners, sizes, link targets, hashes, kept data, u
     assert.equal(tool.sha256, createHash('sha256').update('hello').digest('hex'));
     assert.equal(tool.data, undefined, 'content kept only when asked');
     assert.deepEqual([byPath.get('usr/bin/sh')!.type, byPath.get('usr/bin/sh')!.linkTarget], ['symlink', 'tool']);
-    assert.deepEqual([byPath.get('usr/bin/hl')!.type, byPath.get('usr/bin/hl')!.linkTarget], ['hardlink', 'usr/bin/tool']);
+    assert.deepEqual(
+      [byPath.get('usr/bin/hl')!.type, byPath.get('usr/bin/hl')!.linkTarget],
+      ['hardlink', 'usr/bin/tool'],
+    );
     assert.equal(byPath.get('etc/os-release')!.data!.toString(), 'ID=debian\n');
     assert.equal(w.uncompressedSize % 512, 0);
     assert.ok(w.uncompressedSize >= 512 * 8);

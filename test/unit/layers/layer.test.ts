@@ -48,7 +48,17 @@ describe('writeLayer', () => {
       assert.equal(layer.uncompressedSize, tar.length);
       assert.deepEqual(
         (await readTar(tar)).map((m) => m.header.name),
-        ['tmp/', 'usr/', 'usr/bin/', 'usr/bin/app', 'usr/bin/sh', 'usr/share/', 'usr/share/doc/', 'usr/share/doc/app/', 'usr/share/doc/app/README'],
+        [
+          'tmp/',
+          'usr/',
+          'usr/bin/',
+          'usr/bin/app',
+          'usr/bin/sh',
+          'usr/share/',
+          'usr/share/doc/',
+          'usr/share/doc/app/',
+          'usr/share/doc/app/README',
+        ],
       );
       // Exactly the composition of the two streams: nothing else gets into the blob.
       const composed = await collect(compressStream(tarStream(entries, { mtime: options.mtime }), options.compression));
@@ -64,10 +74,16 @@ describe('writeLayer', () => {
       assert.deepEqual(a, b);
       const again = await writeLayer(entries, new BlobStore(join(dir, 'a')), options);
       assert.deepEqual(again, a);
-      const other = await writeLayer(entries, new BlobStore(join(dir, 'c')), { ...options, compression: { algorithm: 'gzip', level: 1 } });
+      const other = await writeLayer(entries, new BlobStore(join(dir, 'c')), {
+        ...options,
+        compression: { algorithm: 'gzip', level: 1 },
+      });
       assert.equal(other.diffId, a.diffId, 'the level changes the blob, never the tar');
       assert.notEqual(other.digest, a.digest);
-      const zstd = await writeLayer(entries, new BlobStore(join(dir, 'd')), { ...options, compression: { algorithm: 'zstd', level: 3 } });
+      const zstd = await writeLayer(entries, new BlobStore(join(dir, 'd')), {
+        ...options,
+        compression: { algorithm: 'zstd', level: 3 },
+      });
       assert.equal(zstd.diffId, a.diffId, 'zstd changes the blob, never the tar');
       assert.equal(zstd.mediaType, MediaType.ociLayerZstd);
     });

@@ -20,7 +20,7 @@ function paxRecords(blocks: Buffer[]): string[] {
   const size = parseInt(blocks[0]!.toString('latin1', 124, 135), 8);
   const data = blocks[1]!.subarray(0, size);
   const records: string[] = [];
-  for (let offset = 0; offset < data.length; ) {
+  for (let offset = 0; offset < data.length;) {
     const space = data.indexOf(0x20, offset);
     const length = parseInt(data.toString('latin1', offset, space), 10);
     const record = data.subarray(offset, offset + length);

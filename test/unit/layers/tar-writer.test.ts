@@ -145,8 +145,17 @@ describe('tarStream: read back by GNU tar', () => {
     await withTempDir(async (dir) => {
       const root = await extractWithGnuTar(archive, dir);
       const gnu = run('tar', [
-        '--format=ustar', '--sort=name', '--numeric-owner', `--mtime=@${MTIME}`,
-        '-cf', '-', '-C', root, 'etc', 'tmp', 'usr',
+        '--format=ustar',
+        '--sort=name',
+        '--numeric-owner',
+        `--mtime=@${MTIME}`,
+        '-cf',
+        '-',
+        '-C',
+        root,
+        'etc',
+        'tmp',
+        'usr',
       ]).stdout;
       assert.equal(gnu.length % 10240, 0);
       assert.ok(gnu.subarray(archive.length).every((b) => b === 0));
@@ -304,11 +313,24 @@ describe('tarStream: hard links', () => {
 
 describe('tarStream: rejected input', () => {
   it('rejects duplicate paths, naming both origins', async () => {
-    const twice = [fileEntry('etc/hosts', 'a'), { ...dirEntry('etc/hosts'), origin: { kind: 'package', detail: 'netbase' } } as const];
+    const twice = [
+      fileEntry('etc/hosts', 'a'),
+      { ...dirEntry('etc/hosts'), origin: { kind: 'package', detail: 'netbase' } } as const,
+    ];
     await rejectsBuild(tarOf(twice), /etc\/hosts is in the layer twice \(from test and netbase\)/);
   });
 
-  for (const path of ['/etc/passwd', './etc', 'etc/./passwd', 'etc/../passwd', '..', '.', 'etc//passwd', 'etc/', 'a\0b']) {
+  for (const path of [
+    '/etc/passwd',
+    './etc',
+    'etc/./passwd',
+    'etc/../passwd',
+    '..',
+    '.',
+    'etc//passwd',
+    'etc/',
+    'a\0b',
+  ]) {
     it(`rejects the path ${JSON.stringify(path)}`, async () => {
       await rejectsBuild(tarOf([fileEntry(path, 'x')]), /layer entry/);
     });
@@ -365,7 +387,10 @@ describe('tarStream: host files', () => {
   });
 
   it('fails with a build error for a missing host file', async () => {
-    await rejectsBuild(tarOf([hostFileEntry('f', '/nonexistent/pith-test', 1)]), /cannot read \/nonexistent\/pith-test .*ENOENT/);
+    await rejectsBuild(
+      tarOf([hostFileEntry('f', '/nonexistent/pith-test', 1)]),
+      /cannot read \/nonexistent\/pith-test .*ENOENT/,
+    );
   });
 });
 
@@ -388,7 +413,9 @@ describe('tarStream: determinism', () => {
       fileEntry(veryLong, 'pax path\n'),
       fileEntry('usr/share/naïve', 'pax utf-8 path\n'),
     ]);
-    const digest = createHash('sha256').update(await tarOf(golden)).digest('hex');
+    const digest = createHash('sha256')
+      .update(await tarOf(golden))
+      .digest('hex');
     assert.equal(digest, GOLDEN_TAR_SHA256);
   });
 });

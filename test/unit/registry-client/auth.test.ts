@@ -6,16 +6,32 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Authenticator, formatScope, mergeScopes, parseChallenges, parseScope, parseScopes, pullScope, pushScope } from '../../../src/registry-client/auth.js';
+import {
+  Authenticator,
+  formatScope,
+  mergeScopes,
+  parseChallenges,
+  parseScope,
+  parseScopes,
+  pullScope,
+  pushScope,
+} from '../../../src/registry-client/auth.js';
 import { Transport, type HttpResponse } from '../../../src/registry-client/http.js';
 import { isPithError } from '../../../src/errors.js';
 import type { Credentials } from '../../../src/registry-client/credentials.js';
 
 describe('WWW-Authenticate and scopes', () => {
   test('Bearer challenge with quoted params, escapes and a host:port scope', () => {
-    const [c] = parseChallenges('Bearer realm="https://auth.example/token",service="registry.example",scope="repository:127.0.0.1:5000/ns/app:pull,push",error="insufficient_scope"');
+    const [c] = parseChallenges(
+      'Bearer realm="https://auth.example/token",service="registry.example",scope="repository:127.0.0.1:5000/ns/app:pull,push",error="insufficient_scope"',
+    );
     assert.equal(c!.scheme, 'bearer');
-    assert.deepEqual(c!.params, { realm: 'https://auth.example/token', service: 'registry.example', scope: 'repository:127.0.0.1:5000/ns/app:pull,push', error: 'insufficient_scope' });
+    assert.deepEqual(c!.params, {
+      realm: 'https://auth.example/token',
+      service: 'registry.example',
+      scope: 'repository:127.0.0.1:5000/ns/app:pull,push',
+      error: 'insufficient_scope',
+    });
     const [s] = parseScopes(c!.params.scope);
     assert.deepEqual(s, { type: 'repository', name: '127.0.0.1:5000/ns/app', actions: ['pull', 'push'] });
   });
@@ -27,7 +43,10 @@ describe('WWW-Authenticate and scopes', () => {
       { scheme: 'bearer', params: { realm: 'https://t.example/token', service: 'svc' } },
     ]);
     const two = parseChallenges('Basic realm="x", Bearer realm="y",scope="a:b:c"');
-    assert.deepEqual(two.map((c) => c.scheme), ['basic', 'bearer']);
+    assert.deepEqual(
+      two.map((c) => c.scheme),
+      ['basic', 'bearer'],
+    );
     assert.equal(parseChallenges('Bearer realm="q\\"uote"')[0]!.params.realm, 'q"uote');
   });
 
@@ -36,7 +55,11 @@ describe('WWW-Authenticate and scopes', () => {
       { type: 'repository', name: 'a/b', actions: ['pull'] },
       { type: 'registry', name: 'catalog', actions: ['*'] },
     ]);
-    assert.deepEqual(parseScope('repository:localhost:5000/x:push'), { type: 'repository', name: 'localhost:5000/x', actions: ['push'] });
+    assert.deepEqual(parseScope('repository:localhost:5000/x:push'), {
+      type: 'repository',
+      name: 'localhost:5000/x',
+      actions: ['push'],
+    });
     const merged = mergeScopes([pushScope('t/app')], [pullScope('src/app'), pullScope('t/app')]);
     assert.deepEqual(merged.map(formatScope), ['repository:t/app:pull,push', 'repository:src/app:pull']);
   });
@@ -52,7 +75,12 @@ describe('Bearer token flow', () => {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const body = Buffer.concat(chunks).toString();
-        seen.push({ method: req.method!, url: req.url!, ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}), body });
+        seen.push({
+          method: req.method!,
+          url: req.url!,
+          ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
+          body,
+        });
         if (req.headers.authorization === `Basic ${Buffer.from('bad:bad').toString('base64')}`) {
           res.writeHead(401, { 'content-type': 'application/json' });
           res.end(JSON.stringify({ errors: [{ code: 'UNAUTHORIZED', message: 'bad credentials' }] }));
@@ -70,7 +98,13 @@ describe('Bearer token flow', () => {
 
   const make = (creds: Credentials | undefined, now?: () => number) => {
     const transport = new Transport({ retry: { attempts: 1 } });
-    const auth = new Authenticator({ registry: 'reg.example', transport, userAgent: 'test', credentials: async () => creds, ...(now ? { now } : {}) });
+    const auth = new Authenticator({
+      registry: 'reg.example',
+      transport,
+      userAgent: 'test',
+      credentials: async () => creds,
+      ...(now ? { now } : {}),
+    });
     auth.setChallenge(`Bearer realm="${realm}",service="reg.example"`);
     return { auth, transport };
   };
@@ -85,7 +119,10 @@ describe('Bearer token flow', () => {
     assert.match(h1!, /^Bearer t-\d+$/);
     assert.equal(seen.length, 1, 'one token request for the same scopes');
     const url = new URL(seen[0]!.url, 'http://x');
-    assert.deepEqual(url.searchParams.getAll('scope'), ['repository:t/app:pull,push', 'repository:127.0.0.1:5000/src:pull']);
+    assert.deepEqual(url.searchParams.getAll('scope'), [
+      'repository:t/app:pull,push',
+      'repository:127.0.0.1:5000/src:pull',
+    ]);
     assert.equal(url.searchParams.get('service'), 'reg.example');
     assert.equal(url.searchParams.get('account'), 'alice');
     assert.equal(seen[0]!.authorization, `Basic ${Buffer.from('alice:pw').toString('base64')}`);
@@ -131,22 +168,36 @@ describe('Bearer token flow', () => {
     assert.equal(seen.length, 2);
     const res = {
       status: 401,
-      headers: { 'www-authenticate': `Bearer realm="${realm}",service="reg.example",scope="repository:a:pull repository:b:pull",error="insufficient_scope"` },
+      headers: {
+        'www-authenticate': `Bearer realm="${realm}",service="reg.example",scope="repository:a:pull repository:b:pull",error="insufficient_scope"`,
+      },
     } as unknown as HttpResponse;
     const retry = await auth.retryHeader(res, [pullScope('a')], second);
     assert.ok(retry && retry !== second);
-    assert.deepEqual(new URL(seen[2]!.url, 'http://x').searchParams.getAll('scope'), ['repository:a:pull', 'repository:b:pull']);
+    assert.deepEqual(new URL(seen[2]!.url, 'http://x').searchParams.getAll('scope'), [
+      'repository:a:pull',
+      'repository:b:pull',
+    ]);
     transport.close();
   });
 
   test('Basic challenge: the stored password, no token server', async () => {
     const transport = new Transport();
-    const auth = new Authenticator({ registry: 'r', transport, userAgent: 't', credentials: async () => ({ username: 'u', password: 'p', source: 's' }) });
+    const auth = new Authenticator({
+      registry: 'r',
+      transport,
+      userAgent: 't',
+      credentials: async () => ({ username: 'u', password: 'p', source: 's' }),
+    });
     assert.equal(await auth.header([]), undefined, 'nothing before a challenge');
     auth.setChallenge('Basic realm="registry"');
     assert.equal(await auth.header([pushScope('x')]), `Basic ${Buffer.from('u:p').toString('base64')}`);
     const res = { status: 401, headers: { 'www-authenticate': 'Basic realm="registry"' } } as unknown as HttpResponse;
-    assert.equal(await auth.retryHeader(res, [], `Basic ${Buffer.from('u:p').toString('base64')}`), undefined, 'no point resending refused credentials');
+    assert.equal(
+      await auth.retryHeader(res, [], `Basic ${Buffer.from('u:p').toString('base64')}`),
+      undefined,
+      'no point resending refused credentials',
+    );
     transport.close();
   });
 
@@ -154,7 +205,10 @@ describe('Bearer token flow', () => {
     const { auth, transport } = make({ username: 'bad', password: 'bad', source: '/home/x/.docker/config.json' });
     await assert.rejects(auth.header([pushScope('x')]), (err: unknown) => {
       assert.ok(isPithError(err));
-      assert.match(err.oneLine(), /token server http:\/\/127\.0\.0\.1:\d+: 401 unauthorized: bad credentials \(the credentials from \/home\/x\/\.docker\/config\.json were rejected; log in with "podman login reg\.example"/);
+      assert.match(
+        err.oneLine(),
+        /token server http:\/\/127\.0\.0\.1:\d+: 401 unauthorized: bad credentials \(the credentials from \/home\/x\/\.docker\/config\.json were rejected; log in with "podman login reg\.example"/,
+      );
       return true;
     });
     transport.close();
@@ -162,9 +216,17 @@ describe('Bearer token flow', () => {
 
   test('credentials never go to a plain-HTTP realm that is not loopback', async () => {
     const transport = new Transport();
-    const auth = new Authenticator({ registry: 'r', transport, userAgent: 't', credentials: async () => ({ username: 'u', password: 'p', source: 's' }) });
+    const auth = new Authenticator({
+      registry: 'r',
+      transport,
+      userAgent: 't',
+      credentials: async () => ({ username: 'u', password: 'p', source: 's' }),
+    });
     auth.setChallenge('Bearer realm="http://auth.example/token",service="s"');
-    await assert.rejects(auth.header([pullScope('x')]), /refusing to send credentials to http:\/\/auth\.example over plain HTTP/);
+    await assert.rejects(
+      auth.header([pullScope('x')]),
+      /refusing to send credentials to http:\/\/auth\.example over plain HTTP/,
+    );
     transport.close();
   });
 });

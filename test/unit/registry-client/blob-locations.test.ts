@@ -41,7 +41,9 @@ describe('the digest -> repositories hint map', () => {
     assert.equal(r.sourceFor(d(3), 'z'), 'q/one');
     for (const repo of ['a', 'b', 'c', 'd', 'e', 'f']) r.record(d(2), repo);
     await r.save();
-    const file = JSON.parse(readFileSync(BlobLocations.fileFor(dir, 'merge.example'), 'utf8')) as { blobs: Record<string, string[]> };
+    const file = JSON.parse(readFileSync(BlobLocations.fileFor(dir, 'merge.example'), 'utf8')) as {
+      blobs: Record<string, string[]>;
+    };
     assert.deepEqual(file.blobs[d(2)], ['f', 'e', 'd', 'c']);
   });
 

@@ -36,12 +36,16 @@ esac
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  const envFor = (name: string, files: { docker?: unknown; podman?: unknown; authFile?: unknown }): NodeJS.ProcessEnv => {
+  const envFor = (
+    name: string,
+    files: { docker?: unknown; podman?: unknown; authFile?: unknown },
+  ): NodeJS.ProcessEnv => {
     const home = join(dir, name);
     mkdirSync(join(home, 'docker'), { recursive: true });
     mkdirSync(join(home, 'run', 'containers'), { recursive: true });
     if (files.docker !== undefined) writeFileSync(join(home, 'docker', 'config.json'), JSON.stringify(files.docker));
-    if (files.podman !== undefined) writeFileSync(join(home, 'run', 'containers', 'auth.json'), JSON.stringify(files.podman));
+    if (files.podman !== undefined)
+      writeFileSync(join(home, 'run', 'containers', 'auth.json'), JSON.stringify(files.podman));
     if (files.authFile !== undefined) writeFileSync(join(home, 'auth-file.json'), JSON.stringify(files.authFile));
     return {
       HOME: home,
@@ -62,14 +66,22 @@ esac
         },
       },
     });
-    assert.deepEqual(await findCredentials('127.0.0.1:5000', 'x', env), { username: 'alice', password: 'pa:ss', source: join(env.DOCKER_CONFIG!, 'config.json') });
+    assert.deepEqual(await findCredentials('127.0.0.1:5000', 'x', env), {
+      username: 'alice',
+      password: 'pa:ss',
+      source: join(env.DOCKER_CONFIG!, 'config.json'),
+    });
     assert.equal((await findCredentials('docker.io', 'library/alpine', env))?.username, 'hubuser');
     assert.equal((await findCredentials('reg.example', undefined, env))?.password, 'p');
     assert.equal(await findCredentials('other.example', undefined, env), undefined);
   });
 
   test('identitytoken is kept as a refresh token', async () => {
-    const env = envFor('identity', { docker: { auths: { 'acr.example': { auth: b64('00000000-0000-0000-0000-000000000000:'), identitytoken: 'refresh-xyz' } } } });
+    const env = envFor('identity', {
+      docker: {
+        auths: { 'acr.example': { auth: b64('00000000-0000-0000-0000-000000000000:'), identitytoken: 'refresh-xyz' } },
+      },
+    });
     const c = await findCredentials('acr.example', undefined, env);
     assert.equal(c?.identityToken, 'refresh-xyz');
   });
@@ -82,24 +94,45 @@ esac
         credsStore: 'pithtest',
       },
     });
-    assert.deepEqual(await findCredentials('helped.example:5000', undefined, env), { username: 'hu', password: 'hs', source: 'docker-credential-pithtest' });
-    assert.deepEqual(await findCredentials('store.example', undefined, env), { identityToken: 'refresh-123', source: 'docker-credential-pithtest' });
+    assert.deepEqual(await findCredentials('helped.example:5000', undefined, env), {
+      username: 'hu',
+      password: 'hs',
+      source: 'docker-credential-pithtest',
+    });
+    assert.deepEqual(await findCredentials('store.example', undefined, env), {
+      identityToken: 'refresh-123',
+      source: 'docker-credential-pithtest',
+    });
     assert.equal((await findCredentials('docker.io', 'library/x', env))?.username, 'hub');
     assert.equal(await findCredentials('missing.example', undefined, env), undefined);
   });
 
   test('a failing helper is a one-line error naming it', async () => {
     const env = envFor('broken', { docker: { credHelpers: { 'b.example': 'broken' } } });
-    await assert.rejects(findCredentials('b.example', undefined, env), (err: unknown) => isPithError(err) && /docker-credential-broken failed: store is locked/.test(err.message));
+    await assert.rejects(
+      findCredentials('b.example', undefined, env),
+      (err: unknown) => isPithError(err) && /docker-credential-broken failed: store is locked/.test(err.message),
+    );
     const env2 = envFor('absent', { docker: { credHelpers: { 'c.example': 'does-not-exist' } } });
-    await assert.rejects(findCredentials('c.example', undefined, env2), (err: unknown) => isPithError(err) && /docker-credential-does-not-exist could not be run/.test(err.message));
+    await assert.rejects(
+      findCredentials('c.example', undefined, env2),
+      (err: unknown) => isPithError(err) && /docker-credential-does-not-exist could not be run/.test(err.message),
+    );
   });
 
   test('podman files come first: REGISTRY_AUTH_FILE, then XDG_RUNTIME_DIR, then docker; per-repository entries', async () => {
     const env = envFor('podman', {
       authFile: { auths: { 'quay.example': { auth: b64('fromauthfile:1') } } },
-      podman: { auths: { 'quay.example': { auth: b64('fromxdg:1') }, 'quay.example/team/app': { auth: b64('team:2') }, 'only-xdg.example': { auth: b64('x:3') } } },
-      docker: { auths: { 'only-xdg.example': { auth: b64('docker:4') }, 'only-docker.example': { auth: b64('docker:5') } } },
+      podman: {
+        auths: {
+          'quay.example': { auth: b64('fromxdg:1') },
+          'quay.example/team/app': { auth: b64('team:2') },
+          'only-xdg.example': { auth: b64('x:3') },
+        },
+      },
+      docker: {
+        auths: { 'only-xdg.example': { auth: b64('docker:4') }, 'only-docker.example': { auth: b64('docker:5') } },
+      },
     });
     assert.equal((await findCredentials('quay.example', 'other/app', env))?.username, 'fromauthfile');
     assert.equal((await findCredentials('only-xdg.example', undefined, env))?.username, 'x');
@@ -112,7 +145,10 @@ esac
   test('without DOCKER_CONFIG, ~/.docker/config.json', async () => {
     const home = join(dir, 'plain-home');
     mkdirSync(join(home, '.docker'), { recursive: true });
-    writeFileSync(join(home, '.docker', 'config.json'), JSON.stringify({ auths: { 'h.example': { auth: b64('home:pw') } } }));
+    writeFileSync(
+      join(home, '.docker', 'config.json'),
+      JSON.stringify({ auths: { 'h.example': { auth: b64('home:pw') } } }),
+    );
     const env = { HOME: home, PATH: process.env.PATH };
     assert.ok(authFiles(env).includes(join(home, '.docker', 'config.json')));
     assert.equal((await findCredentials('h.example', undefined, env))?.username, 'home');
@@ -121,6 +157,9 @@ esac
   test('a damaged file is a clear error', async () => {
     const env = envFor('damaged', {});
     writeFileSync(join(env.DOCKER_CONFIG!, 'config.json'), '{not json');
-    await assert.rejects(findCredentials('x.example', undefined, env), (err: unknown) => isPithError(err) && /config\.json is not valid JSON/.test(err.message));
+    await assert.rejects(
+      findCredentials('x.example', undefined, env),
+      (err: unknown) => isPithError(err) && /config\.json is not valid JSON/.test(err.message),
+    );
   });
 });

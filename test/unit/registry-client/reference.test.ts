@@ -1,6 +1,12 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { apiHost, formatReference, isLoopback, manifestRef, parseReference } from '../../../src/registry-client/reference.js';
+import {
+  apiHost,
+  formatReference,
+  isLoopback,
+  manifestRef,
+  parseReference,
+} from '../../../src/registry-client/reference.js';
 import { isPithError } from '../../../src/errors.js';
 
 const D = `sha256:${'ab'.repeat(32)}`;
@@ -21,7 +27,10 @@ describe('image references', () => {
     [`127.0.0.1:5000/x@${D}`, { registry: '127.0.0.1:5000', repository: 'x', digest: D }],
     [`127.0.0.1:5000/x:v2@${D}`, { registry: '127.0.0.1:5000', repository: 'x', tag: 'v2', digest: D }],
     ['[::1]:5000/x:y', { registry: '[::1]:5000', repository: 'x', tag: 'y' }],
-    ['ghcr.io/o/r/sub_dir/a-b.c__d:Tag_1.2-x', { registry: 'ghcr.io', repository: 'o/r/sub_dir/a-b.c__d', tag: 'Tag_1.2-x' }],
+    [
+      'ghcr.io/o/r/sub_dir/a-b.c__d:Tag_1.2-x',
+      { registry: 'ghcr.io', repository: 'o/r/sub_dir/a-b.c__d', tag: 'Tag_1.2-x' },
+    ],
     ['docker://quay.io/x/y:z', { registry: 'quay.io', repository: 'x/y', tag: 'z' }],
   ];
   for (const [input, expected] of cases) {
@@ -46,7 +55,12 @@ describe('image references', () => {
     test(`rejects ${JSON.stringify(input.slice(0, 40))}`, () => {
       assert.throws(
         () => parseReference(input),
-        (err: unknown) => isPithError(err) && err.kind === 'usage' && message.test(err.message) && /invalid image reference/.test(err.message) && !!err.hint,
+        (err: unknown) =>
+          isPithError(err) &&
+          err.kind === 'usage' &&
+          message.test(err.message) &&
+          /invalid image reference/.test(err.message) &&
+          !!err.hint,
       );
     });
   }
@@ -62,7 +76,16 @@ describe('image references', () => {
   });
 
   test('loopback hosts: localhost, 127.0.0.0/8 and ::1 only', () => {
-    for (const h of ['localhost', 'localhost:5000', '127.0.0.1:5000', '127.1.2.3', '[::1]:5000', 'x.localhost']) assert.ok(isLoopback(h), h);
-    for (const h of ['10.0.0.1:5000', 'docker.io', '128.0.0.1', 'localhost.example.com', '[::2]:5000', '127.0.0.1.nip.io']) assert.ok(!isLoopback(h), h);
+    for (const h of ['localhost', 'localhost:5000', '127.0.0.1:5000', '127.1.2.3', '[::1]:5000', 'x.localhost'])
+      assert.ok(isLoopback(h), h);
+    for (const h of [
+      '10.0.0.1:5000',
+      'docker.io',
+      '128.0.0.1',
+      'localhost.example.com',
+      '[::2]:5000',
+      '127.0.0.1.nip.io',
+    ])
+      assert.ok(!isLoopback(h), h);
   });
 });

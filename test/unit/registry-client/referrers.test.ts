@@ -20,7 +20,12 @@ import type { Descriptor, ImageIndex } from '../../../src/image/types.js';
 import type { Digest } from '../../../src/image/digest.js';
 
 const M = 'application/vnd.oci.image.manifest.v1+json';
-const d = (c: string, artifactType = 'application/spdx+json'): Descriptor => ({ mediaType: M, digest: `sha256:${c.repeat(64)}` as Digest, size: 100, artifactType });
+const d = (c: string, artifactType = 'application/spdx+json'): Descriptor => ({
+  mediaType: M,
+  digest: `sha256:${c.repeat(64)}` as Digest,
+  size: 100,
+  artifactType,
+});
 const sha = (b: Uint8Array | string) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
 describe('referrers tag schema: index merge', () => {
@@ -29,15 +34,31 @@ describe('referrers tag schema: index merge', () => {
     assert.equal(changed, true);
     assert.equal(index.schemaVersion, 2);
     assert.equal(index.mediaType, 'application/vnd.oci.image.index.v1+json');
-    assert.deepEqual(index.manifests.map((m) => m.digest[7]), ['a', 'b']);
+    assert.deepEqual(
+      index.manifests.map((m) => m.digest[7]),
+      ['a', 'b'],
+    );
   });
 
   test('existing entries keep their place and fields; new ones are appended; duplicates dropped', () => {
     const other: Descriptor = { ...d('c', 'application/vnd.example.sig'), annotations: { by: 'someone else' } };
-    const existing: ImageIndex = { schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [other, d('a')], annotations: { keep: 'me' } };
-    const { index, changed } = mergeReferrersIndex(existing, [d('b'), { ...d('a'), annotations: { changed: 'no' } }, d('b'), d('e')]);
+    const existing: ImageIndex = {
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      manifests: [other, d('a')],
+      annotations: { keep: 'me' },
+    };
+    const { index, changed } = mergeReferrersIndex(existing, [
+      d('b'),
+      { ...d('a'), annotations: { changed: 'no' } },
+      d('b'),
+      d('e'),
+    ]);
     assert.equal(changed, true);
-    assert.deepEqual(index.manifests.map((m) => m.digest[7]), ['c', 'a', 'b', 'e']);
+    assert.deepEqual(
+      index.manifests.map((m) => m.digest[7]),
+      ['c', 'a', 'b', 'e'],
+    );
     assert.deepEqual(index.manifests[0], other, "another tool's entry untouched");
     assert.equal(index.manifests[1]!.annotations, undefined, 'the first entry for a digest wins');
     assert.deepEqual(index.annotations, { keep: 'me' });
@@ -56,13 +77,29 @@ describe('referrers tag schema: index merge', () => {
 });
 
 describe('artifact manifest', () => {
-  const subject: Descriptor = { mediaType: M, digest: `sha256:${'1'.repeat(64)}` as Digest, size: 555, annotations: { x: 'y' }, platform: { os: 'linux', architecture: 'amd64' } };
+  const subject: Descriptor = {
+    mediaType: M,
+    digest: `sha256:${'1'.repeat(64)}` as Digest,
+    size: 555,
+    annotations: { x: 'y' },
+    platform: { os: 'linux', architecture: 'amd64' },
+  };
   const data = new TextEncoder().encode('{"spdxVersion":"SPDX-2.3"}');
   const blob: Descriptor = { mediaType: 'application/spdx+json', digest: sha(data) as Digest, size: data.byteLength };
 
   test('artifactType, empty config, one layer, subject, created; same inputs, same bytes', () => {
-    const bytes = artifactManifestBytes(subject, { artifactType: 'application/spdx+json', data, annotations: { a: 'b' } }, blob, '2024-01-02T03:04:05Z');
-    const again = artifactManifestBytes(subject, { artifactType: 'application/spdx+json', data, annotations: { a: 'b' } }, blob, '2024-01-02T03:04:05Z');
+    const bytes = artifactManifestBytes(
+      subject,
+      { artifactType: 'application/spdx+json', data, annotations: { a: 'b' } },
+      blob,
+      '2024-01-02T03:04:05Z',
+    );
+    const again = artifactManifestBytes(
+      subject,
+      { artifactType: 'application/spdx+json', data, annotations: { a: 'b' } },
+      blob,
+      '2024-01-02T03:04:05Z',
+    );
     assert.deepEqual(bytes, again);
     const m = JSON.parse(new TextDecoder().decode(bytes));
     assert.deepEqual(m, {
@@ -92,8 +129,10 @@ function fakeRegistry(): { server: Server; requests: string[]; manifests: Map<st
       const body = Buffer.concat(chunks);
       let m: RegExpMatchArray | null;
       if (url.pathname === '/v2/') return res.writeHead(200).end('{}');
-      if ((m = url.pathname.match(/^\/v2\/(.+)\/blobs\/(sha256:[0-9a-f]{64})$/))) return res.writeHead(blobs.has(m[2]!) ? 200 : 404).end();
-      if (req.method === 'POST' && /\/blobs\/uploads\/$/.test(url.pathname)) return res.writeHead(202, { location: `${url.pathname}u1` }).end();
+      if ((m = url.pathname.match(/^\/v2\/(.+)\/blobs\/(sha256:[0-9a-f]{64})$/)))
+        return res.writeHead(blobs.has(m[2]!) ? 200 : 404).end();
+      if (req.method === 'POST' && /\/blobs\/uploads\/$/.test(url.pathname))
+        return res.writeHead(202, { location: `${url.pathname}u1` }).end();
       if (req.method === 'PUT' && /\/blobs\/uploads\//.test(url.pathname)) {
         const digest = url.searchParams.get('digest')!;
         if (sha(body) !== digest) return res.writeHead(400).end();
@@ -104,7 +143,12 @@ function fakeRegistry(): { server: Server; requests: string[]; manifests: Map<st
         if (req.method === 'PUT') {
           manifests.set(m[2]!, body);
           const subject = (JSON.parse(body.toString()) as { subject?: { digest: string } }).subject;
-          return res.writeHead(201, { 'docker-content-digest': sha(body), ...(subject ? { 'oci-subject': subject.digest } : {}) }).end();
+          return res
+            .writeHead(201, {
+              'docker-content-digest': sha(body),
+              ...(subject ? { 'oci-subject': subject.digest } : {}),
+            })
+            .end();
         }
         const got = manifests.get(m[2]!);
         return got ? res.writeHead(200, { 'content-type': M }).end(got) : res.writeHead(404).end();
@@ -112,8 +156,17 @@ function fakeRegistry(): { server: Server; requests: string[]; manifests: Map<st
       if ((m = url.pathname.match(/^\/v2\/(.+)\/referrers\/(sha256:[0-9a-f]{64})$/))) {
         const list = [...manifests.entries()]
           .filter(([, b]) => (JSON.parse(b.toString()) as { subject?: { digest: string } }).subject?.digest === m![2])
-          .map(([digest, b]) => ({ mediaType: M, digest, size: b.byteLength, artifactType: (JSON.parse(b.toString()) as { artifactType: string }).artifactType }));
-        return res.writeHead(200, { 'content-type': 'application/vnd.oci.image.index.v1+json' }).end(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: list }));
+          .map(([digest, b]) => ({
+            mediaType: M,
+            digest,
+            size: b.byteLength,
+            artifactType: (JSON.parse(b.toString()) as { artifactType: string }).artifactType,
+          }));
+        return res
+          .writeHead(200, { 'content-type': 'application/vnd.oci.image.index.v1+json' })
+          .end(
+            JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: list }),
+          );
       }
       res.writeHead(404).end();
     });
@@ -133,14 +186,23 @@ describe('a registry with the referrers API (OCI-Subject)', () => {
   test('artifacts go by digest and no sha256-<hex> tag is written; listReferrers uses the API', async () => {
     const subject: Descriptor = { mediaType: M, digest: `sha256:${'2'.repeat(64)}` as Digest, size: 10 };
     const data = new TextEncoder().encode('{"bomFormat":"CycloneDX"}');
-    const attached = await pushReferrers(host, 'a/b', subject, [{ artifactType: 'application/vnd.cyclonedx+json', data }], { created: '1970-01-01T00:00:00Z', credentials: null });
+    const attached = await pushReferrers(
+      host,
+      'a/b',
+      subject,
+      [{ artifactType: 'application/vnd.cyclonedx+json', data }],
+      { created: '1970-01-01T00:00:00Z', credentials: null },
+    );
     assert.equal(attached.length, 1);
     assert.equal(attached[0]!.via, 'referrers-api');
     assert.equal(attached[0]!.tag, undefined);
     assert.ok(fake.manifests.has(attached[0]!.digest));
     assert.ok(!fake.requests.some((r) => r.includes('/manifests/sha256-')), fake.requests.join('\n'));
     const listed = await listReferrers(host, 'a/b', subject.digest, { credentials: null });
-    assert.deepEqual(listed.map((l) => [l.digest, l.artifactType]), [[attached[0]!.digest, 'application/vnd.cyclonedx+json']]);
+    assert.deepEqual(
+      listed.map((l) => [l.digest, l.artifactType]),
+      [[attached[0]!.digest, 'application/vnd.cyclonedx+json']],
+    );
     assert.ok(fake.requests.includes(`GET /v2/a/b/referrers/${subject.digest}`));
   });
 });

@@ -37,10 +37,12 @@ describe('retries and backoff', () => {
     return new Promise<void>((r) => server.close(() => r()));
   });
 
-  const status = (code: number, headers: Record<string, string> = {}): Step => (res) => {
-    res.writeHead(code, { 'content-type': 'application/json', ...headers });
-    res.end(JSON.stringify({ errors: [{ code: 'TOOMANYREQUESTS', message: 'slow down' }] }));
-  };
+  const status =
+    (code: number, headers: Record<string, string> = {}): Step =>
+    (res) => {
+      res.writeHead(code, { 'content-type': 'application/json', ...headers });
+      res.end(JSON.stringify({ errors: [{ code: 'TOOMANYREQUESTS', message: 'slow down' }] }));
+    };
   const reset: Step = (res) => res.socket?.destroy();
 
   test('429 with Retry-After waits that long (really), 503 backs off, then the body is sent again', async () => {
@@ -55,11 +57,19 @@ describe('retries and backoff', () => {
       },
     });
     const started = Date.now();
-    const res = await transport.send({ method: 'PUT', url: new URL(`${base}/x`), body: { length: 5, open: () => Readable.from([Buffer.from('hello')]) } });
+    const res = await transport.send({
+      method: 'PUT',
+      url: new URL(`${base}/x`),
+      body: { length: 5, open: () => Readable.from([Buffer.from('hello')]) },
+    });
     const elapsed = Date.now() - started;
     assert.equal(res.status, 200);
     assert.equal(await res.text(), 'ok:hello');
-    assert.deepEqual(got.map((g) => g.body), ['hello', 'hello', 'hello', 'hello'], 'the streamed body is re-opened for every attempt');
+    assert.deepEqual(
+      got.map((g) => g.body),
+      ['hello', 'hello', 'hello', 'hello'],
+      'the streamed body is re-opened for every attempt',
+    );
     assert.equal(waits[0], 1000, 'Retry-After: 1 is one second');
     // base * 2^(attempt-1), minus up to 25% jitter: attempt 2 -> 60-80 ms, attempt 3 -> 120-160 ms.
     assert.ok(waits[1]! >= 60 && waits[1]! <= 80, `backoff after attempt 2, got ${waits[1]}`);
@@ -117,7 +127,10 @@ describe('retries and backoff', () => {
   test('connection refused after all attempts: a one-line network error', async () => {
     const dead = new URL(`http://127.0.0.1:1/v2/`);
     const transport = new Transport({ retry: { attempts: 2, baseDelayMs: 1 } });
-    await assert.rejects(transport.send({ method: 'GET', url: dead }), (err: unknown) => isPithError(err) && /GET http:\/\/127\.0\.0\.1:1: connection refused/.test(err.message));
+    await assert.rejects(
+      transport.send({ method: 'GET', url: dead }),
+      (err: unknown) => isPithError(err) && /GET http:\/\/127\.0\.0\.1:1: connection refused/.test(err.message),
+    );
     transport.close();
   });
 });

@@ -20,7 +20,8 @@ import { startRegistry, type TestRegistry } from '../../helpers/registry-server.
 import { startProxy, type RegistryProxy } from '../../helpers/registry-proxy.js';
 import { buildEcho, buildLarge } from '../../helpers/registry-images.js';
 
-const uploadPut = (p: { method: string; path: string; query: string }) => p.method === 'PUT' && /\/blobs\/uploads\//.test(p.path);
+const uploadPut = (p: { method: string; path: string; query: string }) =>
+  p.method === 'PUT' && /\/blobs\/uploads\//.test(p.path);
 const uploadPatch = (p: { method: string; path: string }) => p.method === 'PATCH' && /\/blobs\/uploads\//.test(p.path);
 const uploadPost = (p: { method: string; path: string }) => p.method === 'POST' && /\/blobs\/uploads\/$/.test(p.path);
 
@@ -64,16 +65,28 @@ describe('blob uploads against a real registry with injected quirks', () => {
     const r = await pushArtifact(echo, `${proxy.host}/mono/echo:v1`, fresh());
     assert.equal(r.digest, echo.root.digest);
     const blobs = echo.blobs.filter((b) => b.digest !== echo.root.digest);
-    assert.deepEqual(r.blobs.map((b) => b.action), blobs.map(() => 'uploaded'));
+    assert.deepEqual(
+      r.blobs.map((b) => b.action),
+      blobs.map(() => 'uploaded'),
+    );
     assert.ok(r.blobs.every((b) => b.method === 'monolithic'));
     assert.equal(proxy.log.filter(uploadPatch).length, 0);
     const puts = proxy.log.filter(uploadPut);
     assert.equal(puts.length, blobs.length);
-    assert.deepEqual(puts.map((p) => p.bodyBytes).sort((a, b) => a - b), blobs.map((b) => b.size).sort((a, b) => a - b));
-    assert.ok(puts.every((p) => /_state=.*&digest=sha256%3A[0-9a-f]{64}$/.test(p.query)), 'digest appended to the query the Location already had');
+    assert.deepEqual(
+      puts.map((p) => p.bodyBytes).sort((a, b) => a - b),
+      blobs.map((b) => b.size).sort((a, b) => a - b),
+    );
+    assert.ok(
+      puts.every((p) => /_state=.*&digest=sha256%3A[0-9a-f]{64}$/.test(p.query)),
+      'digest appended to the query the Location already had',
+    );
     assert.equal(proxy.count('HEAD', /\/blobs\/sha256:/), blobs.length);
     const manifestPuts = proxy.log.filter((l) => l.method === 'PUT' && l.path.includes('/manifests/'));
-    assert.deepEqual(manifestPuts.map((m) => m.path), ['/v2/mono/echo/manifests/v1']);
+    assert.deepEqual(
+      manifestPuts.map((m) => m.path),
+      ['/v2/mono/echo/manifests/v1'],
+    );
     assert.equal(proxy.log.at(-1)!.path, '/v2/mono/echo/manifests/v1', 'the tag comes last');
     await pullBack('mono/echo:v1', echo);
   });
@@ -113,7 +126,11 @@ describe('blob uploads against a real registry with injected quirks', () => {
         },
       },
     );
-    const r = await pushArtifact(large, `${proxy.host}/chunked/large:big`, { ...fresh(), chunkSize: 64 * 1024, concurrency: 1 });
+    const r = await pushArtifact(large, `${proxy.host}/chunked/large:big`, {
+      ...fresh(),
+      chunkSize: 64 * 1024,
+      concurrency: 1,
+    });
     assert.ok(r.blobs.every((b) => b.method === 'chunked'));
     const layer = large.images[0]!.layers.reduce((a, b) => (a.size > b.size ? a : b));
     assert.ok(layer.size > 3 * min);
@@ -121,11 +138,17 @@ describe('blob uploads against a real registry with injected quirks', () => {
     const sizes = chunks.map((c) => c.bodyBytes);
     const big = sizes.filter((s) => s === min).length;
     assert.ok(big >= 3, `chunks of the minimum length: ${sizes.join(', ')}`);
-    assert.ok(sizes.every((s) => s <= min), 'no chunk larger than needed');
+    assert.ok(
+      sizes.every((s) => s <= min),
+      'no chunk larger than needed',
+    );
     // Content-Range is contiguous within each upload.
     const ranges = chunks.map((c) => c.contentRange!.split('-').map(Number) as [number, number]);
     for (const [start, end] of ranges) assert.ok(end >= start);
-    assert.ok(ranges.some(([start]) => start === min), 'a second chunk starts where the first ended');
+    assert.ok(
+      ranges.some(([start]) => start === min),
+      'a second chunk starts where the first ended',
+    );
     await pullBack('chunked/large:big', large);
   });
 

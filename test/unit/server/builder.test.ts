@@ -12,10 +12,18 @@ import { parseSpec } from '../../../src/spec/load.js';
 const limits = { maxPackages: 5, suites: ['bookworm', 'trixie'], archs: ['amd64', 'arm64'] };
 
 describe('serve spec', () => {
-  for (const [name, tag] of [['cc/nonroot/curl/libstdc__6', 'trixie'], ['static', 'bookworm'], ['debug/jq', 'bookworm']] as const) {
+  for (const [name, tag] of [
+    ['cc/nonroot/curl/libstdc__6', 'trixie'],
+    ['static', 'bookworm'],
+    ['debug/jq', 'bookworm'],
+  ] as const) {
     test(`${name}:${tag}: the object and the YAML record give the same spec`, () => {
       const request = parseImageName(name, tag, limits);
-      const fromObject = specFromObject(specObject(request), { name: '/tmp/w/pith.yaml', baseDir: '/tmp/w', lockFile: '/tmp/w/pith.lock' });
+      const fromObject = specFromObject(specObject(request), {
+        name: '/tmp/w/pith.yaml',
+        baseDir: '/tmp/w',
+        lockFile: '/tmp/w/pith.lock',
+      });
       const fromYaml = parseSpec(specText(request), '/tmp/w/pith.yaml');
       assert.deepStrictEqual(fromObject.spec, fromYaml.spec);
       assert.equal(fromObject.lockFile, fromYaml.lockFile, 'the same lock either way');

@@ -38,11 +38,17 @@ const MALFORMED: Array<[string, string]> = [
   ['NUL in target', 'GET /v2/\x00 HTTP/1.1\r\nHost: x\r\n\r\n'],
   ['bare LF line ends in a header', 'GET /v2/ HTTP/1.1\r\nHost: x\nX: y\r\n\r\n'],
   ['duplicate content-length', 'GET /v2/ HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab'],
-  ['content-length and chunked', 'POST /v2/ HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n'],
+  [
+    'content-length and chunked',
+    'POST /v2/ HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+  ],
   ['bad chunk size', 'POST /v2/ HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n'],
   ['negative content-length', 'GET /v2/ HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n'],
   ['huge header', `GET /v2/ HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(64 * 1024)}\r\n\r\n`],
-  ['too many headers', `GET /v2/ HTTP/1.1\r\nHost: x\r\n${Array.from({ length: 3000 }, (_, i) => `X-${i}: y\r\n`).join('')}\r\n`],
+  [
+    'too many headers',
+    `GET /v2/ HTTP/1.1\r\nHost: x\r\n${Array.from({ length: 3000 }, (_, i) => `X-${i}: y\r\n`).join('')}\r\n`,
+  ],
   ['binary noise', '\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03'],
   ['CONNECT', 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n'],
   ['TRACE', 'TRACE /v2/ HTTP/1.1\r\nHost: x\r\n\r\n'],
@@ -68,7 +74,9 @@ describe('malformed requests', () => {
   });
 
   test('an absolute-form target is served by its path', async () => {
-    const exchange = await rawExchange(server.port, ['GET http://registry.example/v2/ HTTP/1.1\r\nHost: registry.example\r\nConnection: close\r\n\r\n']);
+    const exchange = await rawExchange(server.port, [
+      'GET http://registry.example/v2/ HTTP/1.1\r\nHost: registry.example\r\nConnection: close\r\n\r\n',
+    ]);
     assert.match(exchange.response, /^HTTP\/1\.1 200 /);
     assert.match(exchange.response, /docker-distribution-api-version: registry\/2\.0/i);
   });
@@ -92,11 +100,22 @@ describe('slow and greedy clients', () => {
   test('300 slow-header sockets at once: the first few are dropped at the header timeout, the rest at once', async () => {
     const started = performance.now();
     const exchanges = await Promise.all(
-      Array.from({ length: 300 }, () => rawExchange(server.port, ['GET /v2/ HTTP/1.1\r\n', 'Host: x\r\n', 'X-A: b\r\n'], { gapMs: 400, deadlineMs: HEADERS_TIMEOUT + 4000 })),
+      Array.from({ length: 300 }, () =>
+        rawExchange(server.port, ['GET /v2/ HTTP/1.1\r\n', 'Host: x\r\n', 'X-A: b\r\n'], {
+          gapMs: 400,
+          deadlineMs: HEADERS_TIMEOUT + 4000,
+        }),
+      ),
     );
     const slowest = Math.max(...exchanges.map((e) => e.ms));
-    assert.ok(exchanges.every((e) => e.closed), 'every socket was closed by the server');
-    assert.deepEqual(exchanges.map(judgeAnswer).filter((p) => p !== undefined), []);
+    assert.ok(
+      exchanges.every((e) => e.closed),
+      'every socket was closed by the server',
+    );
+    assert.deepEqual(
+      exchanges.map(judgeAnswer).filter((p) => p !== undefined),
+      [],
+    );
     assert.ok(slowest < HEADERS_TIMEOUT + 2500, `the last socket closed after ${slowest.toFixed(0)} ms`);
     const refused = exchanges.filter((e) => /^HTTP\/1\.1 429 /.test(e.response)).length;
     const timedOut = exchanges.filter((e) => /^HTTP\/1\.1 408 /.test(e.response)).length;

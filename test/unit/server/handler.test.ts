@@ -57,7 +57,9 @@ describe('serve handler', () => {
 
   test('blobs: GET, HEAD, Range (206, suffix, open-ended), 416 when unsatisfiable, several ranges give the whole blob', async () => {
     const { request } = fakeServer();
-    const manifest = (await (await request('/v2/curl/manifests/bookworm')).json()) as { layers: Array<{ digest: string; size: number }> };
+    const manifest = (await (await request('/v2/curl/manifests/bookworm')).json()) as {
+      layers: Array<{ digest: string; size: number }>;
+    };
     const layer = manifest.layers[0]!;
     const path = `/v2/curl/blobs/${layer.digest}`;
     const full = await request(path);
@@ -120,7 +122,9 @@ describe('serve handler', () => {
 
   test('a layer digest is not a manifest', async () => {
     const { request } = fakeServer();
-    const manifest = (await (await request('/v2/curl/manifests/bookworm')).json()) as { layers: Array<{ digest: string }> };
+    const manifest = (await (await request('/v2/curl/manifests/bookworm')).json()) as {
+      layers: Array<{ digest: string }>;
+    };
     const res = await request(`/v2/curl/manifests/${manifest.layers[0]!.digest}`);
     assert.equal(res.status, 404);
     assert.equal((await errorOf(res)).code, 'MANIFEST_UNKNOWN');
@@ -192,14 +196,22 @@ describe('serve handler', () => {
 
     const noAccept = await request('/v2/curl/manifests/bookworm');
     assert.equal(noAccept.headers.get('content-type'), OCI_INDEX, 'no Accept: the stored root');
-    const only = await request('/v2/curl/manifests/bookworm', { headers: { accept: `${OCI_MANIFEST}, ${DOCKER_MANIFEST}` } });
+    const only = await request('/v2/curl/manifests/bookworm', {
+      headers: { accept: `${OCI_MANIFEST}, ${DOCKER_MANIFEST}` },
+    });
     assert.equal(only.headers.get('content-type'), OCI_MANIFEST);
     assert.equal(only.headers.get('docker-content-digest'), byArch.get('amd64'), 'the default arch');
     const arm = await request('/v2/curl/manifests/bookworm', {
-      headers: { accept: OCI_MANIFEST, 'user-agent': 'docker/24.0.7 go/go1.20 git-commit/311b9ff kernel/6.1 os/linux arch/arm64 UpstreamClient(Docker-Client/24.0.7)' },
+      headers: {
+        accept: OCI_MANIFEST,
+        'user-agent':
+          'docker/24.0.7 go/go1.20 git-commit/311b9ff kernel/6.1 os/linux arch/arm64 UpstreamClient(Docker-Client/24.0.7)',
+      },
     });
     assert.equal(arm.headers.get('docker-content-digest'), byArch.get('arm64'));
-    const q0 = await request('/v2/curl/manifests/bookworm', { headers: { accept: `${OCI_INDEX};q=0, ${OCI_MANIFEST}` } });
+    const q0 = await request('/v2/curl/manifests/bookworm', {
+      headers: { accept: `${OCI_INDEX};q=0, ${OCI_MANIFEST}` },
+    });
     assert.equal(q0.headers.get('content-type'), OCI_MANIFEST, 'q=0 refuses a type');
     const child = await request(`/v2/curl/manifests/${byArch.get('arm64')}`, { headers: { accept: ALL } });
     assert.equal(child.status, 200);
@@ -209,7 +221,9 @@ describe('serve handler', () => {
   test('a storage with blob URLs answers blob GETs with a 307', async () => {
     const storage = new MemoryStorage('http://store.test/blobs');
     const { request } = fakeServer({ storage });
-    const manifest = (await (await request('/v2/curl/manifests/bookworm')).json()) as { layers: Array<{ digest: string }> };
+    const manifest = (await (await request('/v2/curl/manifests/bookworm')).json()) as {
+      layers: Array<{ digest: string }>;
+    };
     const d = manifest.layers[0]!.digest;
     const res = await request(`/v2/curl/blobs/${d}`);
     assert.equal(res.status, 307);
@@ -224,7 +238,10 @@ describe('serve handler', () => {
     assert.equal(refs.headers.get('content-type'), OCI_INDEX);
     assert.deepEqual(((await refs.json()) as { manifests: unknown[] }).manifests, []);
     await request('/v2/curl/manifests/bookworm');
-    const health = (await (await request('/healthz')).json()) as { status: string; builds: { started: number; succeeded: number; running: number } };
+    const health = (await (await request('/healthz')).json()) as {
+      status: string;
+      builds: { started: number; succeeded: number; running: number };
+    };
     assert.equal(health.status, 'ok');
     assert.equal(health.builds.started, 1);
     assert.equal(health.builds.succeeded, 1);

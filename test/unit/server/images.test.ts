@@ -10,7 +10,9 @@ describe('serve image service', () => {
     const gate = deferred();
     const builder = new FakeBuilder({ gate: () => gate.promise });
     const { request, events, images } = fakeServer({ builder });
-    const pending = Array.from({ length: 20 }, () => request('/v2/curl/jq/manifests/bookworm', { headers: { accept: ALL } }));
+    const pending = Array.from({ length: 20 }, () =>
+      request('/v2/curl/jq/manifests/bookworm', { headers: { accept: ALL } }),
+    );
     await new Promise((r) => setTimeout(r, 20));
     assert.equal(images.inflightCount, 1);
     gate.resolve();

@@ -9,7 +9,12 @@ import type { Digest } from '../../../src/image/digest.js';
 import { fakeBytes } from '../../helpers/serve-fakes.js';
 
 const digestOf = (b: Uint8Array) => `sha256:${createHash('sha256').update(b).digest('hex')}` as Digest;
-const source = (bytes: Uint8Array, path?: string) => ({ open: async function* () { yield bytes; }, ...(path ? { path } : {}) });
+const source = (bytes: Uint8Array, path?: string) => ({
+  open: async function* () {
+    yield bytes;
+  },
+  ...(path ? { path } : {}),
+});
 const text = async (s: ReadableStream<Uint8Array>) => Buffer.from(await new Response(s).arrayBuffer());
 
 describe('LocalStorage', () => {
@@ -29,7 +34,10 @@ describe('LocalStorage', () => {
     assert.equal(part!.size, bytes.length);
     assert.deepEqual(await text(part!.stream), bytes.subarray(99_990));
     const other = fakeBytes('other', 10);
-    await assert.rejects(storage.putBlob({ mediaType: 'x', digest: d.replace(/.$/, '0') as Digest, size: 10 }, source(other)), /hashes to/);
+    await assert.rejects(
+      storage.putBlob({ mediaType: 'x', digest: d.replace(/.$/, '0') as Digest, size: 10 }, source(other)),
+      /hashes to/,
+    );
     assert.equal(await storage.getBlob(`sha256:${'f'.repeat(64)}` as Digest), undefined);
   });
 
@@ -45,7 +53,14 @@ describe('LocalStorage', () => {
 
   test('manifests: bound to a key, found by digest, and a damaged one is never served', async () => {
     const storage = new LocalStorage(join(dir, 's3'));
-    const bytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: {}, layers: [] }));
+    const bytes = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        config: {},
+        layers: [],
+      }),
+    );
     const m = { digest: digestOf(bytes), mediaType: 'application/vnd.oci.image.manifest.v1+json', bytes };
     const key = 'ab'.repeat(32);
     assert.equal(await storage.getManifest(key), undefined);

@@ -11,8 +11,12 @@ describe('node adapter', () => {
     const server = await listenNode(
       async (req) => {
         const url = new URL(req.url);
-        if (url.pathname === '/big') return new Response(new Blob([big]).stream(), { headers: { 'content-length': String(big.length) } });
-        return new Response(req.method === 'HEAD' ? null : `hello ${req.headers.get('x-name')}`, { status: 201, headers: { 'content-length': String(`hello ${req.headers.get('x-name')}`.length) } });
+        if (url.pathname === '/big')
+          return new Response(new Blob([big]).stream(), { headers: { 'content-length': String(big.length) } });
+        return new Response(req.method === 'HEAD' ? null : `hello ${req.headers.get('x-name')}`, {
+          status: 201,
+          headers: { 'content-length': String(`hello ${req.headers.get('x-name')}`.length) },
+        });
       },
       { host: '127.0.0.1', port: 0, log: (e) => events.push(e) },
     );

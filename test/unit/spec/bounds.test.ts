@@ -36,7 +36,10 @@ test('a 200,000-key mapping (3.5 MB) is refused by size in well under a second',
     const started = performance.now();
     await assert.rejects(loadSpec(file), (err: unknown) => {
       assert.ok(isPithError(err) && err.exitCode === 2);
-      assert.equal(err.oneLine(), `${file}: the spec is larger than 1 MiB; refused (raise the limit with PITH_MAX_SPEC_BYTES=... if this is expected)`);
+      assert.equal(
+        err.oneLine(),
+        `${file}: the spec is larger than 1 MiB; refused (raise the limit with PITH_MAX_SPEC_BYTES=... if this is expected)`,
+      );
       return true;
     });
     const ms = performance.now() - started;
@@ -47,7 +50,10 @@ test('a 200,000-key mapping (3.5 MB) is refused by size in well under a second',
 });
 
 test('a spec from a file that never ends (/dev/zero) is refused at the limit', async () => {
-  await assert.rejects(loadSpec('/dev/zero'), (err: unknown) => isPithError(err) && /^\/dev\/zero: the spec is larger than 1 MiB/.test(err.oneLine()));
+  await assert.rejects(
+    loadSpec('/dev/zero'),
+    (err: unknown) => isPithError(err) && /^\/dev\/zero: the spec is larger than 1 MiB/.test(err.oneLine()),
+  );
 });
 
 test('duplicate keys are found in linear time: 50,000 keys with the duplicate last', () => {
@@ -61,7 +67,9 @@ test('duplicate keys are found in linear time: 50,000 keys with the duplicate la
 });
 
 test('the first duplicate in file order is reported, in nested mappings too', () => {
-  const line = specErrorLine(() => parseSpec('name: x\nenv:\n  A: 1\n  B: 2\n  A: 3\nlabels:\n  a: b\nname: y\n', 'p.yaml'));
+  const line = specErrorLine(() =>
+    parseSpec('name: x\nenv:\n  A: 1\n  B: 2\n  A: 3\nlabels:\n  a: b\nname: y\n', 'p.yaml'),
+  );
   assert.equal(line, 'p.yaml:5:3: invalid YAML: duplicate key "A"');
 });
 
@@ -81,6 +89,8 @@ test('printable: escapes, keeps ordinary text, cuts very long lines', () => {
 });
 
 test('a NUL in a symlink target is a spec error at its position', () => {
-  const line = specErrorLine(() => parseSpec('name: x\npaths:\n  - {path: /a, type: symlink, target: "a\\0b"}\n', 'p.yaml'));
+  const line = specErrorLine(() =>
+    parseSpec('name: x\npaths:\n  - {path: /a, type: symlink, target: "a\\0b"}\n', 'p.yaml'),
+  );
   assert.equal(line, 'p.yaml:3:39: paths[0].target: must not contain NUL bytes');
 });

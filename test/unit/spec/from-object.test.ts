@@ -34,8 +34,14 @@ test('the value YAML parses to gives the same Spec as the YAML file', () => {
 });
 
 test('a hand-written object gets the same defaults as the same spec in YAML', () => {
-  const yaml = 'name: app\ncreated: 0\nentrypoint: [/app]\npaths:\n  - { path: /app, type: file, content: "hi\\n", mode: "0755" }\n';
-  const object = { name: 'app', created: 0, entrypoint: ['/app'], paths: [{ path: '/app', type: 'file', content: 'hi\n', mode: '0755' }] };
+  const yaml =
+    'name: app\ncreated: 0\nentrypoint: [/app]\npaths:\n  - { path: /app, type: file, content: "hi\\n", mode: "0755" }\n';
+  const object = {
+    name: 'app',
+    created: 0,
+    entrypoint: ['/app'],
+    paths: [{ path: '/app', type: 'file', content: 'hi\n', mode: '0755' }],
+  };
   assert.deepStrictEqual(specFromObject(object).spec, parseSpec(yaml, 'pith.yaml').spec);
 });
 
@@ -66,7 +72,10 @@ test('relative paths resolve against baseDir (default: the working directory); t
 test('where() names the field after the label', () => {
   const loaded = specFromObject({ name: 'app' }, { name: 'request body' });
   assert.equal(loaded.where(['files', 0, 'src']), 'request body: files[0].src');
-  assert.equal(loaded.where(['labels', 'org.opencontainers.image.title']), 'request body: labels["org.opencontainers.image.title"]');
+  assert.equal(
+    loaded.where(['labels', 'org.opencontainers.image.title']),
+    'request body: labels["org.opencontainers.image.title"]',
+  );
   assert.equal(loaded.where([]), 'request body');
 });
 
@@ -79,33 +88,72 @@ test('a schema problem is one line naming the field, with the message the YAML p
 });
 
 test('unknown keys, wrong types and several problems read as in a spec file', () => {
-  assert.match(errorLine(() => specFromObject({ name: 'app', entrypont: ['/app'] }, { name: 'request body' })), /^request body: entrypont: unknown key.*entrypoint/);
-  assert.match(errorLine(() => specFromObject({ name: 'app', files: [{ src: 'a', dest: '/a', mode: 'rwx' }] })), /^spec: files\[0\]\.mode: /);
-  assert.match(errorLine(() => specFromObject({ name: 7, tag: [] })), /^spec: \S+: .*\(and 1 more\)$/);
+  assert.match(
+    errorLine(() => specFromObject({ name: 'app', entrypont: ['/app'] }, { name: 'request body' })),
+    /^request body: entrypont: unknown key.*entrypoint/,
+  );
+  assert.match(
+    errorLine(() => specFromObject({ name: 'app', files: [{ src: 'a', dest: '/a', mode: 'rwx' }] })),
+    /^spec: files\[0\]\.mode: /,
+  );
+  assert.match(
+    errorLine(() => specFromObject({ name: 7, tag: [] })),
+    /^spec: \S+: .*\(and 1 more\)$/,
+  );
 });
 
 test('a value that is no spec is refused at the top', () => {
-  assert.match(errorLine(() => specFromObject(null, { name: 'request body' })), /^request body: the spec is empty/);
-  assert.match(errorLine(() => specFromObject(undefined)), /^spec: the spec is empty/);
-  assert.match(errorLine(() => specFromObject([{ name: 'app' }])), /^spec: expected an object .*got a list$/);
-  assert.match(errorLine(() => specFromObject('name: app')), /^spec: expected an object .*got a string$/);
+  assert.match(
+    errorLine(() => specFromObject(null, { name: 'request body' })),
+    /^request body: the spec is empty/,
+  );
+  assert.match(
+    errorLine(() => specFromObject(undefined)),
+    /^spec: the spec is empty/,
+  );
+  assert.match(
+    errorLine(() => specFromObject([{ name: 'app' }])),
+    /^spec: expected an object .*got a list$/,
+  );
+  assert.match(
+    errorLine(() => specFromObject('name: app')),
+    /^spec: expected an object .*got a string$/,
+  );
 });
 
 test('values YAML cannot hold are refused naming the field', () => {
-  assert.match(errorLine(() => specFromObject({ name: 'app', cmd: [() => 'x'] })), /^spec: cmd\[0\]: a function is not a spec value \(use strings/);
-  assert.match(errorLine(() => specFromObject({ name: 'app', env: new Map([['A', '1']]) })), /^spec: env: a Map instance is not a spec value/);
-  assert.match(errorLine(() => specFromObject({ name: 'app', cmd: [undefined] })), /^spec: cmd\[0\]: undefined is not a spec value/);
-  assert.match(errorLine(() => specFromObject({ name: 'app', created: 10n })), /^spec: created: a bigint is not a spec value/);
+  assert.match(
+    errorLine(() => specFromObject({ name: 'app', cmd: [() => 'x'] })),
+    /^spec: cmd\[0\]: a function is not a spec value \(use strings/,
+  );
+  assert.match(
+    errorLine(() => specFromObject({ name: 'app', env: new Map([['A', '1']]) })),
+    /^spec: env: a Map instance is not a spec value/,
+  );
+  assert.match(
+    errorLine(() => specFromObject({ name: 'app', cmd: [undefined] })),
+    /^spec: cmd\[0\]: undefined is not a spec value/,
+  );
+  assert.match(
+    errorLine(() => specFromObject({ name: 'app', created: 10n })),
+    /^spec: created: a bigint is not a spec value/,
+  );
 });
 
 test('cycles, deep nesting and oversized values are refused as a spec file would be', () => {
   const looped: Record<string, unknown> = { name: 'app' };
   looped.labels = { self: looped };
-  assert.match(errorLine(() => specFromObject(looped)), /^spec: labels\.self: refers back to an object that holds it \(a cycle\)/);
+  assert.match(
+    errorLine(() => specFromObject(looped)),
+    /^spec: labels\.self: refers back to an object that holds it \(a cycle\)/,
+  );
 
   let deep: unknown = 'x';
   for (let i = 0; i < 10_000; i++) deep = [deep];
-  assert.match(errorLine(() => specFromObject({ name: 'app', cmd: deep })), /^spec: cmd(\[0\])+: nested more than 64 deep$/);
+  assert.match(
+    errorLine(() => specFromObject({ name: 'app', cmd: deep })),
+    /^spec: cmd(\[0\])+: nested more than 64 deep$/,
+  );
 
   // Counted as it goes: the refusal comes before the last of 200,000 values is even read.
   let reads = 0;

@@ -104,14 +104,17 @@ test('JSON specs work, with positions', () => {
   assert.equal(loaded.where(['files', 0, 'mode']), 'pith.json:16:12');
 
   const bad = '{\n  "name": "app",\n  "files": [{"src": "a", "dest": "/a", "mode": 420}]\n}\n';
-  assert.throws(() => parseSpec(bad, 'pith.json'), (err: unknown) => {
-    assert.ok(isPithError(err));
-    assert.equal(
-      err.oneLine(),
-      'pith.json:3:48: files[0].mode: write modes as quoted octal strings, e.g. "0755" (a bare 0755 is read as decimal by YAML 1.2)',
-    );
-    return true;
-  });
+  assert.throws(
+    () => parseSpec(bad, 'pith.json'),
+    (err: unknown) => {
+      assert.ok(isPithError(err));
+      assert.equal(
+        err.oneLine(),
+        'pith.json:3:48: files[0].mode: write modes as quoted octal strings, e.g. "0755" (a bare 0755 is read as decimal by YAML 1.2)',
+      );
+      return true;
+    },
+  );
 });
 
 test('where() points at values, falling back to the nearest parent, then the file', () => {
@@ -165,7 +168,10 @@ test('loadSpec reads the file and resolves dir; missing and unreadable files are
     await mkdir(path.join(dir, 'sub'));
     await assert.rejects(loadSpec(path.join(dir, 'sub')), (err: unknown) => {
       assert.ok(isPithError(err));
-      assert.equal(err.oneLine(), `${path.join(dir, 'sub')}: is a directory (pass the spec file in it, e.g. dir/pith.yaml)`);
+      assert.equal(
+        err.oneLine(),
+        `${path.join(dir, 'sub')}: is a directory (pass the spec file in it, e.g. dir/pith.yaml)`,
+      );
       return true;
     });
   } finally {
@@ -180,7 +186,10 @@ test('a relative file keeps its name as given in messages', async () => {
     process.chdir(dir);
     await assert.rejects(loadSpec('pith.yaml'), (err: unknown) => {
       assert.ok(isPithError(err));
-      assert.equal(err.oneLine(), 'pith.yaml: no such file (create one, or pass the spec path: pith build path/to/pith.yaml)');
+      assert.equal(
+        err.oneLine(),
+        'pith.yaml: no such file (create one, or pass the spec path: pith build path/to/pith.yaml)',
+      );
       return true;
     });
     await writeFile('pith.yaml', 'name: app\nentripoint: [/app]\n');

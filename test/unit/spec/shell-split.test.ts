@@ -52,7 +52,13 @@ test('unterminated quotes and a trailing backslash are spec errors', () => {
     message(`echo 'abc`),
     'unterminated single quote (opened at character 6; close it, or write a list of strings)',
   );
-  assert.equal(message('a "b'), 'unterminated double quote (opened at character 3; close it, or write a list of strings)');
-  assert.equal(message('a "b\\"'), 'unterminated double quote (opened at character 3; close it, or write a list of strings)');
+  assert.equal(
+    message('a "b'),
+    'unterminated double quote (opened at character 3; close it, or write a list of strings)',
+  );
+  assert.equal(
+    message('a "b\\"'),
+    'unterminated double quote (opened at character 3; close it, or write a list of strings)',
+  );
   assert.equal(message('a b\\'), 'ends with a lone backslash (escape it as \\\\, or write a list of strings)');
 });

@@ -9,12 +9,30 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { appendLayers, emptyImage, hostArch, isoTime, platformFor, setAnnotations, setConfig, setCreated, type Image, type ImageSet } from '../../../src/image/index.js';
+import {
+  appendLayers,
+  emptyImage,
+  hostArch,
+  isoTime,
+  platformFor,
+  setAnnotations,
+  setConfig,
+  setCreated,
+  type Image,
+  type ImageSet,
+} from '../../../src/image/index.js';
 import { builtLayer } from '../../../src/build/built-layer.js';
 import { writeLayer } from '../../../src/layers/layer.js';
 import { listReferrers } from '../../../src/registry-client/index.js';
 import {
-  openImage, openImageSet, pushImage, sinks, storeImageSet, writeDockerArchive, writeLayout, writeOciArchive,
+  openImage,
+  openImageSet,
+  pushImage,
+  sinks,
+  storeImageSet,
+  writeDockerArchive,
+  writeLayout,
+  writeOciArchive,
 } from '../../../src/transports/index.js';
 import { BlobStore } from '../../../src/store/blob-store.js';
 import { isPithError } from '../../../src/errors.js';
@@ -25,17 +43,32 @@ import { startRegistry, type TestRegistry } from '../../helpers/registry-server.
 const origin = { kind: 'system', detail: 'test' } as const;
 const file = (path: string, text: string): TreeEntry => {
   const data = Buffer.from(text);
-  return { type: 'file', path, mode: 0o644, uid: 0, gid: 0, size: data.byteLength, source: { kind: 'bytes', data }, origin };
+  return {
+    type: 'file',
+    path,
+    mode: 0o644,
+    uid: 0,
+    gid: 0,
+    size: data.byteLength,
+    source: { kind: 'bytes', data },
+    origin,
+  };
 };
 const options = { mtime: 0, compression: { algorithm: 'gzip' as const, level: 2 } };
 
 /** One platform's image of two layers written to `store`. */
 async function makeImage(arch: string, store: BlobStore): Promise<Image> {
   const layers = [];
-  for (const [name, entries] of [['base', [file('etc/hello', `hello ${arch}\n`)]], ['app', [file('app/run', `#!/bin/sh\necho ${arch}\n`)]]] as const) {
+  for (const [name, entries] of [
+    ['base', [file('etc/hello', `hello ${arch}\n`)]],
+    ['app', [file('app/run', `#!/bin/sh\necho ${arch}\n`)]],
+  ] as const) {
     layers.push(builtLayer(await writeLayer(entries, store, options), name, `test: ${name}`, entries.length, store));
   }
-  const image = appendLayers(setConfig(emptyImage(platformFor(arch)), { Entrypoint: ['/app/run'], User: '65532' }), layers);
+  const image = appendLayers(
+    setConfig(emptyImage(platformFor(arch)), { Entrypoint: ['/app/run'], User: '65532' }),
+    layers,
+  );
   return setAnnotations(setCreated(image, isoTime(0)), { 'org.example.arch': arch });
 }
 
@@ -49,7 +82,13 @@ describe('transports: one image on every medium', () => {
     dir = mkdtempSync(join(tmpdir(), 'pith-transports-'));
     store = new BlobStore(join(dir, 'store'));
     single = await storeImageSet({ name: 'test/one', tag: 'v1', images: [await makeImage('amd64', store)], store });
-    multi = await storeImageSet({ name: 'test/multi', tag: 'both', images: [await makeImage('amd64', store), await makeImage('arm64', store)], annotations: { a: 'b' }, store });
+    multi = await storeImageSet({
+      name: 'test/multi',
+      tag: 'both',
+      images: [await makeImage('amd64', store), await makeImage('arm64', store)],
+      annotations: { a: 'b' },
+      store,
+    });
     registry = await startRegistry();
   });
   after(async () => {
@@ -75,11 +114,22 @@ describe('transports: one image on every medium', () => {
     await writeOciArchive(single, ociTar);
     await writeDockerArchive(single, dockerTar);
     const want = single.images[0]!;
-    for (const ref of [`oci:${layout}`, layout, `${layout}:v1`, `oci-archive:${ociTar}`, ociTar, `docker-archive:${dockerTar}`]) {
+    for (const ref of [
+      `oci:${layout}`,
+      layout,
+      `${layout}:v1`,
+      `oci-archive:${ociTar}`,
+      ociTar,
+      `docker-archive:${dockerTar}`,
+    ]) {
       const opened = await openImage(ref);
       try {
         assert.equal(opened.digest, want.digest, ref);
-        assert.deepEqual(opened.layers.map((l) => [l.digest, l.diffId, l.createdBy]), want.layers.map((l) => [l.digest, l.diffId, l.createdBy]), ref);
+        assert.deepEqual(
+          opened.layers.map((l) => [l.digest, l.diffId, l.createdBy]),
+          want.layers.map((l) => [l.digest, l.diffId, l.createdBy]),
+          ref,
+        );
         assert.deepEqual(opened.config.config, { Entrypoint: ['/app/run'], User: '65532' }, ref);
         assert.ok(Buffer.from(opened.rawConfig).equals(Buffer.from(want.rawConfig)), ref);
         assert.equal(opened.name, 'test/one:v1', ref);
@@ -92,9 +142,15 @@ describe('transports: one image on every medium', () => {
     }
     // skopeo reads a docker-archive through its manifest.json and makes a Docker manifest of its
     // own, of the uncompressed layers: the same config, layers by their diff_ids.
-    const raw = JSON.parse(sh('skopeo', ['inspect', '--raw', `docker-archive:${dockerTar}`])) as { config: { digest: string }; layers: Array<{ digest: string }> };
+    const raw = JSON.parse(sh('skopeo', ['inspect', '--raw', `docker-archive:${dockerTar}`])) as {
+      config: { digest: string };
+      layers: Array<{ digest: string }>;
+    };
     assert.equal(raw.config.digest, want.manifest.config.digest);
-    assert.deepEqual(raw.layers.map((l) => l.digest), want.layers.map((l) => l.diffId));
+    assert.deepEqual(
+      raw.layers.map((l) => l.digest),
+      want.layers.map((l) => l.diffId),
+    );
   });
 
   test('a multi-platform set: the index by openImageSet, one platform by openImage', async () => {
@@ -106,8 +162,16 @@ describe('transports: one image on every medium', () => {
       const set = await openImageSet(ref);
       try {
         assert.equal(set.root.digest, multi.root.digest, ref);
-        assert.deepEqual(set.images.map((i) => i.digest), multi.images.map((i) => i.digest), ref);
-        assert.deepEqual(set.blobs.map((b) => b.digest), multi.blobs.map((b) => b.digest), ref);
+        assert.deepEqual(
+          set.images.map((i) => i.digest),
+          multi.images.map((i) => i.digest),
+          ref,
+        );
+        assert.deepEqual(
+          set.blobs.map((b) => b.digest),
+          multi.blobs.map((b) => b.digest),
+          ref,
+        );
         assert.equal(set.name, 'test/multi');
         assert.equal(set.tag, 'both');
       } finally {
@@ -119,15 +183,18 @@ describe('transports: one image on every medium', () => {
     assert.equal(arm.root.digest, multi.root.digest);
     const host = await openImage(layout);
     assert.equal(host.platform.architecture, hostArch());
-    await assert.rejects(openImage(layout, { platform: platformFor('s390x'), platformHint: 'pick one' }), (err: unknown) => {
-      assert.ok(isPithError(err));
-      assert.match(err.message, /has no image for linux\/s390x/);
-      assert.match(err.hint ?? '', /linux\/amd64, linux\/arm64\/v8; pick one/);
-      return true;
-    });
+    await assert.rejects(
+      openImage(layout, { platform: platformFor('s390x'), platformHint: 'pick one' }),
+      (err: unknown) => {
+        assert.ok(isPithError(err));
+        assert.match(err.message, /has no image for linux\/s390x/);
+        assert.match(err.hint ?? '', /linux\/amd64, linux\/arm64\/v8; pick one/);
+        return true;
+      },
+    );
   });
 
-  test('layers in another store are copied (and checked) into the set\'s', async () => {
+  test("layers in another store are copied (and checked) into the set's", async () => {
     const other = new BlobStore(join(dir, 'other'));
     const image = await makeImage('amd64', other);
     const target = new BlobStore(join(dir, 'target'));
@@ -135,7 +202,10 @@ describe('transports: one image on every medium', () => {
     for (const b of set.blobs) await target.verify(b.digest);
     const broken = await makeImage('arm64', other);
     writeFileSync(other.pathOf(broken.layers[1]!.digest), 'tampered');
-    await assert.rejects(storeImageSet({ name: 'copy', tag: 'latest', images: [broken], store: new BlobStore(join(dir, 'target2')) }), /hashes to sha256:/);
+    await assert.rejects(
+      storeImageSet({ name: 'copy', tag: 'latest', images: [broken], store: new BlobStore(join(dir, 'target2')) }),
+      /hashes to sha256:/,
+    );
   });
 
   test('pushImage: the set and its SBOMs as referrers; openImage reads it back from the registry', async () => {
@@ -144,22 +214,38 @@ describe('transports: one image on every medium', () => {
     const lines: string[] = [];
     const result = await pushImage(multi, ref, {
       cacheDir: join(dir, 'cache'),
-      sboms: ['amd64', 'arm64'].map((arch) => ({ platform: platformFor(arch), spdx: spdx(arch), cyclonedx: new Uint8Array() })),
+      sboms: ['amd64', 'arm64'].map((arch) => ({
+        platform: platformFor(arch),
+        spdx: spdx(arch),
+        cyclonedx: new Uint8Array(),
+      })),
       created: isoTime(0),
       log: (line) => lines.push(line),
     });
     assert.equal(result.digest, multi.root.digest);
-    assert.deepEqual(result.referrers.map((r) => [r.subject, r.platform]), [[multi.images[0]!.digest, 'linux/amd64'], [multi.images[1]!.digest, 'linux/arm64/v8']]);
+    assert.deepEqual(
+      result.referrers.map((r) => [r.subject, r.platform]),
+      [
+        [multi.images[0]!.digest, 'linux/amd64'],
+        [multi.images[1]!.digest, 'linux/arm64/v8'],
+      ],
+    );
     assert.equal(lines[0], `pushed ${ref}`);
     assert.equal(lines.filter((l) => l.startsWith('attached application/spdx+json')).length, 2);
     const listed = await listReferrers(registry.host, 'test/multi', multi.images[1]!.digest);
-    assert.deepEqual(listed.map((r) => r.artifactType), ['application/spdx+json']);
+    assert.deepEqual(
+      listed.map((r) => r.artifactType),
+      ['application/spdx+json'],
+    );
     const pulled = await openImage(ref, { platform: platformFor('arm64'), cacheDir: join(dir, 'cache') });
     try {
       assert.equal(pulled.kind, 'registry');
       assert.equal(pulled.digest, multi.images[1]!.digest);
       assert.equal(pulled.root.digest, multi.root.digest);
-      assert.deepEqual(pulled.layers.map((l) => l.diffId), multi.images[1]!.layers.map((l) => l.diffId));
+      assert.deepEqual(
+        pulled.layers.map((l) => l.diffId),
+        multi.images[1]!.layers.map((l) => l.diffId),
+      );
       for (const l of pulled.layers) await l.store.verify(l.digest);
     } finally {
       await pulled.close();
@@ -168,8 +254,14 @@ describe('transports: one image on every medium', () => {
 
   test('mistakes: one line naming what is missing', async () => {
     await assert.rejects(openImage(join(dir, 'nope.oci')), /^PithError: no such layout: /);
-    await assert.rejects(openImage(join(dir, 'nope.tar'), { command: 'inspect' }), /^PithError: inspect: no such archive: /);
+    await assert.rejects(
+      openImage(join(dir, 'nope.tar'), { command: 'inspect' }),
+      /^PithError: inspect: no such archive: /,
+    );
     await assert.rejects(openImage(`oci:${join(dir, 'nope')}`), /OCI layout .*nope: no such directory/);
-    await assert.rejects(openImageSet(`docker://${registry.host}/test/multi:both`), /only layouts and archives can be read whole/);
+    await assert.rejects(
+      openImageSet(`docker://${registry.host}/test/multi:both`),
+      /only layouts and archives can be read whole/,
+    );
   });
 });

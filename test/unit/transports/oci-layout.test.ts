@@ -24,13 +24,22 @@ describe('reading OCI layouts', () => {
   test("pith's single-platform layout: root, name, tag, every blob of the directory", async () => {
     const a = await readOciLayout(echo.layout);
     assert.equal(a.root.digest, echo.digest);
-    assert.equal(a.root.annotations?.['org.opencontainers.image.ref.name'], undefined, 'layout-only annotations dropped');
+    assert.equal(
+      a.root.annotations?.['org.opencontainers.image.ref.name'],
+      undefined,
+      'layout-only annotations dropped',
+    );
     assert.equal(a.name, 'registry-test/echo');
     assert.equal(a.tag, 'v1');
     assert.equal(a.images.length, 1);
     assert.deepEqual(a.images[0]!.platform, { architecture: 'amd64', os: 'linux' });
-    const files = readdirSync(join(echo.layout, 'blobs', 'sha256')).map((h) => `sha256:${h}`).sort();
-    assert.deepEqual(a.blobs.map((b) => b.digest), files);
+    const files = readdirSync(join(echo.layout, 'blobs', 'sha256'))
+      .map((h) => `sha256:${h}`)
+      .sort();
+    assert.deepEqual(
+      a.blobs.map((b) => b.digest),
+      files,
+    );
     // Written back out by pith's own sink, it is the same layout.
     const again = join(dir, 'roundtrip.oci');
     await ociLayoutTransport.write(a, again);
@@ -55,8 +64,17 @@ describe('reading OCI layouts', () => {
     assert.equal(first.images.length, 1);
     const second = await readOciLayout(layout, 'second');
     assert.equal(second.images.length, 2);
-    await assert.rejects(readOciLayout(layout), (err: unknown) => isPithError(err) && /holds 2 images: pick one as .*:TAG/.test(err.message) && /first, second/.test(err.hint ?? ''));
-    await assert.rejects(readOciLayout(layout, 'third'), (err: unknown) => isPithError(err) && /no image tagged "third"/.test(err.message));
+    await assert.rejects(
+      readOciLayout(layout),
+      (err: unknown) =>
+        isPithError(err) &&
+        /holds 2 images: pick one as .*:TAG/.test(err.message) &&
+        /first, second/.test(err.hint ?? ''),
+    );
+    await assert.rejects(
+      readOciLayout(layout, 'third'),
+      (err: unknown) => isPithError(err) && /no image tagged "third"/.test(err.message),
+    );
     assert.deepEqual(await parseLayoutArg(`${layout}:second`), { dir: layout, tag: 'second' });
     assert.deepEqual(await parseLayoutArg(layout), { dir: layout });
     const colonDir = join(dir, 'with:colon');
@@ -79,14 +97,26 @@ describe('reading OCI layouts', () => {
     const a = await readOciLayout(sparse);
     const layer = a.images[0]!.layers[0]!;
     unlinkSync(join(sparse, 'blobs', 'sha256', layer.digest.slice(7)));
-    await assert.rejects(readOciLayout(sparse), (err: unknown) => isPithError(err) && err.message.includes(`blob ${layer.digest} is missing`));
+    await assert.rejects(
+      readOciLayout(sparse),
+      (err: unknown) => isPithError(err) && err.message.includes(`blob ${layer.digest} is missing`),
+    );
     const truncated = join(dir, 'truncated.oci');
     cpSync(echo.layout, truncated, { recursive: true });
     writeFileSync(join(truncated, 'blobs', 'sha256', a.images[0]!.manifest.config.digest.slice(7)), '{}');
-    await assert.rejects(readOciLayout(truncated), (err: unknown) => isPithError(err) && /is 2 bytes, its descriptor says/.test(err.message));
+    await assert.rejects(
+      readOciLayout(truncated),
+      (err: unknown) => isPithError(err) && /is 2 bytes, its descriptor says/.test(err.message),
+    );
     const notLayout = join(dir, 'plain');
     mkdirSync(notLayout);
-    await assert.rejects(readOciLayout(notLayout), (err: unknown) => isPithError(err) && /is not an OCI image layout/.test(err.message));
-    await assert.rejects(readOciLayout(join(dir, 'nope')), (err: unknown) => isPithError(err) && /no such directory/.test(err.message));
+    await assert.rejects(
+      readOciLayout(notLayout),
+      (err: unknown) => isPithError(err) && /is not an OCI image layout/.test(err.message),
+    );
+    await assert.rejects(
+      readOciLayout(join(dir, 'nope')),
+      (err: unknown) => isPithError(err) && /no such directory/.test(err.message),
+    );
   });
 });

@@ -4,7 +4,15 @@ import { FsTree } from '../../../src/tree/fs-tree.js';
 import type { Origin } from '../../../src/tree/entry.js';
 
 const origin: Origin = { kind: 'path', detail: 'test' };
-const file = (data = 'x') => ({ type: 'file' as const, mode: 0o644, uid: 0, gid: 0, size: data.length, source: { kind: 'bytes' as const, data: new TextEncoder().encode(data) }, origin });
+const file = (data = 'x') => ({
+  type: 'file' as const,
+  mode: 0o644,
+  uid: 0,
+  gid: 0,
+  size: data.length,
+  source: { kind: 'bytes' as const, data: new TextEncoder().encode(data) },
+  origin,
+});
 const dir = (mode = 0o755) => ({ type: 'dir' as const, mode, uid: 0, gid: 0, origin });
 const link = (target: string) => ({ type: 'symlink' as const, target, mode: 0o777, uid: 0, gid: 0, origin });
 
@@ -12,7 +20,10 @@ test('parents are created implicitly and listed sorted', () => {
   const t = new FsTree();
   t.add('/usr/bin/b', file());
   t.add('/usr/bin/a', file());
-  assert.deepEqual(t.list().map((e) => e.path), ['usr', 'usr/bin', 'usr/bin/a', 'usr/bin/b']);
+  assert.deepEqual(
+    t.list().map((e) => e.path),
+    ['usr', 'usr/bin', 'usr/bin/a', 'usr/bin/b'],
+  );
   assert.ok(t.isImplicit('usr/bin'));
   t.add('/usr/bin', dir(0o700));
   assert.ok(!t.isImplicit('usr/bin'));

@@ -155,12 +155,25 @@ export async function readHostAptSources(root = '/'): Promise<AptSource[]> {
 
 /** Debian's own suite names, to tell a Debian archive from third-party sources on the host. */
 const DEBIAN_SUITES = new Set([
-  'buster', 'bullseye', 'bookworm', 'trixie', 'forky', 'duke', 'sid', 'experimental',
-  'oldoldstable', 'oldstable', 'stable', 'testing', 'unstable',
+  'buster',
+  'bullseye',
+  'bookworm',
+  'trixie',
+  'forky',
+  'duke',
+  'sid',
+  'experimental',
+  'oldoldstable',
+  'oldstable',
+  'stable',
+  'testing',
+  'unstable',
 ]);
 
 function baseSuite(suite: string): string {
-  return suite.replace(/[-/](security|updates|backports|proposed-updates|backports-sloppy)$/, '').replace(/\/updates$/, '');
+  return suite
+    .replace(/[-/](security|updates|backports|proposed-updates|backports-sloppy)$/, '')
+    .replace(/\/updates$/, '');
 }
 
 function isSecuritySuite(suite: string): boolean {
@@ -222,5 +235,9 @@ export function suiteSet(codename: string, sources: readonly AptSource[]): Suite
     return [ref(codename, mirror.archive)];
   }
   const security = mirror.security ?? deriveSecurityUri(mirror.archive);
-  return [ref(codename, mirror.archive), ref(`${codename}-updates`, mirror.archive), ref(`${codename}-security`, security)];
+  return [
+    ref(codename, mirror.archive),
+    ref(`${codename}-updates`, mirror.archive),
+    ref(`${codename}-security`, security),
+  ];
 }

@@ -213,7 +213,14 @@ export function* iterateDeb822(text: string, options: Deb822Options = {}): Gener
  * A `Field: value` line of the paragraph at `start`: its name and value as offsets in `spans`
  * (name start, name end, value start, value end, relative to `start`).
  */
-function addField(text: string, lineStart: number, lineEnd: number, start: number, spans: number[], fail: (why: string) => Error): void {
+function addField(
+  text: string,
+  lineStart: number,
+  lineEnd: number,
+  start: number,
+  spans: number[],
+  fail: (why: string) => Error,
+): void {
   let colon = -1;
   for (let i = lineStart; i < lineEnd; i++) {
     if (text.charCodeAt(i) === 58) {
@@ -225,7 +232,8 @@ function addField(text: string, lineStart: number, lineEnd: number, start: numbe
     throw fail(`expected "Field: value", got "${text.slice(lineStart, Math.min(lineEnd, lineStart + 60))}"`);
   }
   let nameEnd = colon;
-  while (nameEnd > lineStart && (text.charCodeAt(nameEnd - 1) === SPACE || text.charCodeAt(nameEnd - 1) === TAB)) nameEnd--;
+  while (nameEnd > lineStart && (text.charCodeAt(nameEnd - 1) === SPACE || text.charCodeAt(nameEnd - 1) === TAB))
+    nameEnd--;
   if (nameEnd === lineStart) throw fail('empty field name');
   // Duplicate names are an error (deb822 forbids them and apt would pick one arbitrarily).
   const len = nameEnd - lineStart;

@@ -87,12 +87,19 @@ async function ensureDeb(hex: string, record: DebRecord, options: FetchDebsOptio
   await mkdir(dirname(path), { recursive: true });
   const tmp = tempSibling(path);
   try {
-    const got = await fetchToFile(url, tmp, { retries: 1, ...options.fetch, limit: signedSizeLimit(record.size, 'its index entry') });
+    const got = await fetchToFile(url, tmp, {
+      retries: 1,
+      ...options.fetch,
+      limit: signedSizeLimit(record.size, 'its index entry'),
+    });
     if (got.sha256 !== hex || got.size !== record.size) {
       throw integrityError(
         `package ${record.name} ${record.version} from ${url} does not match its index: expected sha256 ${hex} ` +
           `(${record.size} bytes), got sha256 ${got.sha256} (${got.size} bytes)`,
-        { where: `package ${record.name}`, hint: 'the mirror may be mid-sync or tampered with; try again later or another mirror' },
+        {
+          where: `package ${record.name}`,
+          hint: 'the mirror may be mid-sync or tampered with; try again later or another mirror',
+        },
       );
     }
     await rename(tmp, path);

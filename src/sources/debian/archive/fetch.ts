@@ -35,8 +35,16 @@ export interface BoundedFetchOptions extends FetchOptions {
 
 /** Error codes from undici/Node sockets that are worth a second try. */
 const TRANSIENT_CODES = new Set([
-  'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH',
-  'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_CLOSED',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_CLOSED',
 ]);
 
 /** The innermost `code` of an error chain (fetch wraps socket errors in `TypeError: fetch failed`). */
@@ -75,7 +83,11 @@ export async function fetchBytes(url: string, options: BoundedFetchOptions): Pro
  * arrives: memory stays at one chunk whatever the size. Returns the body's sha256 and size; the
  * caller decides whether to trust the file.
  */
-export async function fetchToFile(url: string, path: string, options: BoundedFetchOptions): Promise<{ sha256: string; size: number }> {
+export async function fetchToFile(
+  url: string,
+  path: string,
+  options: BoundedFetchOptions,
+): Promise<{ sha256: string; size: number }> {
   return fetchStreaming(url, options, async (body) => {
     const file = await open(path, 'w', 0o644);
     try {
@@ -97,7 +109,11 @@ export async function fetchToFile(url: string, path: string, options: BoundedFet
  * The request, status handling and retries; `consume` reads the body, which throws a PithError as
  * soon as it passes the limit (a Content-Length over it fails before the first byte is read).
  */
-async function fetchStreaming<T>(url: string, options: BoundedFetchOptions, consume: (body: AsyncIterable<Uint8Array>) => Promise<T>): Promise<T> {
+async function fetchStreaming<T>(
+  url: string,
+  options: BoundedFetchOptions,
+  consume: (body: AsyncIterable<Uint8Array>) => Promise<T>,
+): Promise<T> {
   const timeoutMs = options.timeoutMs ?? 120_000;
   const retries = options.retries ?? 2;
   let delay = options.backoffMs ?? 500;
@@ -106,7 +122,11 @@ async function fetchStreaming<T>(url: string, options: BoundedFetchOptions, cons
     const signal = AbortSignal.timeout(timeoutMs);
     let status: number | undefined;
     try {
-      const res = await fetch(url, { signal, redirect: 'follow', ...(options.headers ? { headers: options.headers } : {}) });
+      const res = await fetch(url, {
+        signal,
+        redirect: 'follow',
+        ...(options.headers ? { headers: options.headers } : {}),
+      });
       status = res.status;
       if (res.ok) {
         const announced = Number(res.headers.get('content-length') ?? NaN);
@@ -124,7 +144,8 @@ async function fetchStreaming<T>(url: string, options: BoundedFetchOptions, cons
       }
     } catch (err) {
       if (err instanceof PithError) throw err;
-      const timedOut = signal.aborted || (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError'));
+      const timedOut =
+        signal.aborted || (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError'));
       if (timedOut) {
         throw new PithError('network', `GET ${url}: no complete answer within ${Math.round(timeoutMs / 1000)} s`, {
           hint: 'check the network or the mirror',
@@ -135,10 +156,14 @@ async function fetchStreaming<T>(url: string, options: BoundedFetchOptions, cons
       // A body that breaks off after a 2xx status is also worth retrying (status is set then).
       const transient = code !== undefined && TRANSIENT_CODES.has(code);
       if (!transient || last) {
-        throw new PithError('network', `GET ${url} failed: ${describe(err)}${status ? ` (after HTTP ${status})` : ''}`, {
-          hint: 'check the network and the mirror URI in the apt sources',
-          cause: err,
-        });
+        throw new PithError(
+          'network',
+          `GET ${url} failed: ${describe(err)}${status ? ` (after HTTP ${status})` : ''}`,
+          {
+            hint: 'check the network and the mirror URI in the apt sources',
+            cause: err,
+          },
+        );
       }
     }
     await sleep(delay);
@@ -165,7 +190,10 @@ async function* limitedBody(res: Response, url: string, limit: BodyLimit): Async
 }
 
 function tooLarge(url: string, limit: BodyLimit, detail: string): PithError {
-  return integrityError(`GET ${url}: the answer is larger than ${limit.maxBytes} bytes, ${limit.reason} (${detail}); stopped reading`, {
-    hint: limit.hint,
-  });
+  return integrityError(
+    `GET ${url}: the answer is larger than ${limit.maxBytes} bytes, ${limit.reason} (${detail}); stopped reading`,
+    {
+      hint: limit.hint,
+    },
+  );
 }

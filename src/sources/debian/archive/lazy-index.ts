@@ -48,7 +48,11 @@ export function scanPackagesIndex(bytes: Uint8Array, source: IndexSource): Packa
   // Every record costs memory while resolving; bookworm main has ~63,000.
   const maxEntries = limit('indexEntries');
   if (starts.length > maxEntries) {
-    throw new PithError('input', `${where} has ${starts.length} stanzas, more than the limit of ${maxEntries}; refused`, { hint: raiseHint('indexEntries') });
+    throw new PithError(
+      'input',
+      `${where} has ${starts.length} stanzas, more than the limit of ${maxEntries}; refused`,
+      { hint: raiseHint('indexEntries') },
+    );
   }
   const versions = lineStarts(buffer, 'Version:');
   const archs = lineStarts(buffer, 'Architecture:');
@@ -67,16 +71,31 @@ export function scanPackagesIndex(bytes: Uint8Array, source: IndexSource): Packa
     const version = v < versions.length && versions[v]! < end ? valueAt(buffer, versions[v]!, 8) : '';
     const architecture = a < archs.length && archs[a]! < end ? valueAt(buffer, archs[a]!, 13) : '';
     if (!name || !version || !architecture) {
-      throw new PithError('input', `stanza without Package, Version or Architecture`, { where: `${where} (byte ${start})` });
+      throw new PithError('input', `stanza without Package, Version or Architecture`, {
+        where: `${where} (byte ${start})`,
+      });
     }
     const providesField = p < provides.length && provides[p]! < end ? valueAt(buffer, provides[p]!, 9) : undefined;
     const provided = providesField
-      ? parseProvides(providesField, { arch: architecture === 'all' ? source.arch : architecture, where: `${where} (${name})`, cache })
+      ? parseProvides(providesField, {
+          arch: architecture === 'all' ? source.arch : architecture,
+          where: `${where} (${name})`,
+          cache,
+        })
       : [];
     // The stanza's bytes run to the next stanza, less the blank line between them.
     let stanzaEnd = end;
     while (stanzaEnd > start && buffer[stanzaEnd - 1] === 10) stanzaEnd--;
-    out[i] = new LazyRecord(buffer, start, stanzaEnd, source, name, version, architecture, provided) as unknown as PackageRecord;
+    out[i] = new LazyRecord(
+      buffer,
+      start,
+      stanzaEnd,
+      source,
+      name,
+      version,
+      architecture,
+      provided,
+    ) as unknown as PackageRecord;
   }
   if (starts.length === 0 && buffer.toString('latin1').trim() !== '') {
     throw new PithError('input', 'no stanza starts with Package:', { where });
@@ -118,16 +137,40 @@ class LazyRecord {
     return this.#full;
   }
 
-  get depends() { return this.full.depends; }
-  get preDepends() { return this.full.preDepends; }
-  get essential() { return this.full.essential; }
-  get priority() { return this.full.priority; }
-  get section() { return this.full.section; }
-  get multiArch() { return this.full.multiArch; }
-  get filename() { return this.full.filename; }
-  get size() { return this.full.size; }
-  get sha256() { return this.full.sha256; }
-  get source() { return this.full.source; }
-  get sourceVersion() { return this.full.sourceVersion; }
-  get control() { return this.full.control; }
+  get depends() {
+    return this.full.depends;
+  }
+  get preDepends() {
+    return this.full.preDepends;
+  }
+  get essential() {
+    return this.full.essential;
+  }
+  get priority() {
+    return this.full.priority;
+  }
+  get section() {
+    return this.full.section;
+  }
+  get multiArch() {
+    return this.full.multiArch;
+  }
+  get filename() {
+    return this.full.filename;
+  }
+  get size() {
+    return this.full.size;
+  }
+  get sha256() {
+    return this.full.sha256;
+  }
+  get source() {
+    return this.full.source;
+  }
+  get sourceVersion() {
+    return this.full.sourceVersion;
+  }
+  get control() {
+    return this.full.control;
+  }
 }

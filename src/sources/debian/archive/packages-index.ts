@@ -13,7 +13,13 @@ import { integrityError, PithError } from '../../../errors.js';
 import { limit, raiseHint } from '../../../limits.js';
 import { iterateDeb822, type Deb822Paragraph } from './deb822.js';
 import { fetchBytes, type BodyLimit, type FetchOptions } from './fetch.js';
-import { parseProvides, parseRelations, type Relation, type RelationCache, type RelationOptions } from '../solver/relations.js';
+import {
+  parseProvides,
+  parseRelations,
+  type Relation,
+  type RelationCache,
+  type RelationOptions,
+} from '../solver/relations.js';
 import type { Release } from './release.js';
 
 export type MultiArch = 'same' | 'foreign' | 'allowed' | 'no';
@@ -131,7 +137,9 @@ function toRecord(p: Deb822Paragraph, source: IndexSource, indexRelOptions: Rela
   }
 
   const relOptions =
-    architecture === 'all' || architecture === indexRelOptions.arch ? indexRelOptions : { ...indexRelOptions, arch: architecture };
+    architecture === 'all' || architecture === indexRelOptions.arch
+      ? indexRelOptions
+      : { ...indexRelOptions, arch: architecture };
   const record: PackageRecord = {
     name,
     version,
@@ -221,7 +229,8 @@ function unzstd(bytes: Uint8Array, out: CappedOutput): Uint8Array {
   const decoder = new ZstdDecompress((chunk) => out.push(chunk));
   // Small pieces: one push can only expand so far before the cap is checked again.
   const PIECE = 4096;
-  for (let at = 0; at < bytes.byteLength; at += PIECE) decoder.push(bytes.subarray(at, at + PIECE), at + PIECE >= bytes.byteLength);
+  for (let at = 0; at < bytes.byteLength; at += PIECE)
+    decoder.push(bytes.subarray(at, at + PIECE), at + PIECE >= bytes.byteLength);
   return out.bytes();
 }
 
@@ -241,11 +250,21 @@ function gunzipCapped(bytes: Uint8Array, maxBytes: number, name: string): Uint8A
  * output is refused past `maxBytes` (the Release's size of the plain index when it lists one,
  * else PITH_MAX_INDEX_BYTES), so a compression bomb never reaches memory.
  */
-export async function decompressIndex(bytes: Uint8Array, name: string, maxBytes = limit('indexBytes')): Promise<Uint8Array> {
+export async function decompressIndex(
+  bytes: Uint8Array,
+  name: string,
+  maxBytes = limit('indexBytes'),
+): Promise<Uint8Array> {
   const ext = /\.(xz|gz|zst)$/.exec(name)?.[1];
   const kind =
     ext ??
-    (startsWith(bytes, XZ_MAGIC) ? 'xz' : startsWith(bytes, GZ_MAGIC) ? 'gz' : startsWith(bytes, ZSTD_MAGIC) ? 'zst' : undefined);
+    (startsWith(bytes, XZ_MAGIC)
+      ? 'xz'
+      : startsWith(bytes, GZ_MAGIC)
+        ? 'gz'
+        : startsWith(bytes, ZSTD_MAGIC)
+          ? 'zst'
+          : undefined);
   const magic = kind === 'xz' ? XZ_MAGIC : kind === 'gz' ? GZ_MAGIC : kind === 'zst' ? ZSTD_MAGIC : undefined;
   if (magic === undefined) {
     if (bytes.byteLength > maxBytes) throw indexTooLarge(name, maxBytes);
@@ -339,7 +358,11 @@ export async function fetchPackagesIndex(
 
 /** The body limit of a file whose size a signed Release (or an index, or the lock) gives. */
 export function signedSizeLimit(size: number, of = 'the signed Release'): BodyLimit {
-  return { maxBytes: size, reason: `the size ${of} gives for it`, hint: 'the mirror may be mid-sync or tampered with; try again later or another mirror' };
+  return {
+    maxBytes: size,
+    reason: `the size ${of} gives for it`,
+    hint: 'the mirror may be mid-sync or tampered with; try again later or another mirror',
+  };
 }
 
 /** The most an index of `dir` may decompress to: the plain file's size when the Release lists it. */

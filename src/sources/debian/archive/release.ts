@@ -68,7 +68,8 @@ export async function loadKeyrings(keyringPaths: readonly string[]): Promise<Key
       if (head.includes('-----BEGIN PGP PUBLIC KEY BLOCK-----')) {
         // An .asc file may hold several armored blocks one after another.
         const text = Buffer.from(bytes).toString('utf8');
-        const blocks = text.match(/-----BEGIN PGP PUBLIC KEY BLOCK-----[\s\S]*?-----END PGP PUBLIC KEY BLOCK-----/g) ?? [];
+        const blocks =
+          text.match(/-----BEGIN PGP PUBLIC KEY BLOCK-----[\s\S]*?-----END PGP PUBLIC KEY BLOCK-----/g) ?? [];
         for (const armoredKeys of blocks) keys.push(...(await (await openpgp()).readKeys({ armoredKeys })));
       } else if (head.slice(8, 12) === KEYBOX_MAGIC) {
         throw new PithError('input', 'keyring is a GnuPG keybox (.kbx), not an OpenPGP keyring', {
@@ -119,7 +120,9 @@ export async function verifyInRelease(
   const keys = await loadKeyrings(keyringPaths);
   let message;
   try {
-    message = await (await openpgp()).readCleartextMessage({ cleartextMessage: text.slice(begin, endSig + END_SIGNATURE.length) });
+    message = await (
+      await openpgp()
+    ).readCleartextMessage({ cleartextMessage: text.slice(begin, endSig + END_SIGNATURE.length) });
   } catch (err) {
     throw fail(`cannot read the signed message: ${(err as Error).message}`, err);
   }
@@ -157,7 +160,8 @@ export function parseRelease(text: string, where = 'Release'): Release {
   const p = parseDeb822Single(text, { source: where });
   const suite = p.get('Suite') ?? '';
   const codename = p.get('Codename') ?? '';
-  if (suite === '' && codename === '') throw new PithError('input', 'Release file has neither Suite nor Codename', { where });
+  if (suite === '' && codename === '')
+    throw new PithError('input', 'Release file has neither Suite nor Codename', { where });
   const dateText = p.get('Date');
   if (dateText === undefined) throw new PithError('input', 'Release file has no Date', { where });
   const words = (field: string) => (p.get(field) ?? '').split(/\s+/).filter((w) => w !== '');
@@ -210,7 +214,11 @@ export async function fetchInRelease(
   const url = `${baseUrl.replace(/\/+$/, '')}/dists/${suite}/InRelease`;
   const data = await fetchBytes(url, {
     ...fetchOptions,
-    limit: { maxBytes: limit('inReleaseBytes'), reason: `the limit for an InRelease file`, hint: raiseHint('inReleaseBytes') },
+    limit: {
+      maxBytes: limit('inReleaseBytes'),
+      reason: `the limit for an InRelease file`,
+      hint: raiseHint('inReleaseBytes'),
+    },
   });
   const verified = await verifyInRelease(data, keyringPaths, url);
   const release = parseRelease(verified.text, url);
@@ -219,4 +227,3 @@ export async function fetchInRelease(
   }
   return { ...verified, release, url };
 }
-

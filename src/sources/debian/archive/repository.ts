@@ -7,7 +7,14 @@ import { integrityError, PithError } from '../../../errors.js';
 import { tempSibling } from '../../../store/atomic.js';
 import { fetchBytes } from './fetch.js';
 import { scanPackagesIndex } from './lazy-index.js';
-import { decompressIndex, plainIndexLimit, sha256Hex, signedSizeLimit, type IndexSource, type PackageRecord } from './packages-index.js';
+import {
+  decompressIndex,
+  plainIndexLimit,
+  sha256Hex,
+  signedSizeLimit,
+  type IndexSource,
+  type PackageRecord,
+} from './packages-index.js';
 import { raiseHint } from '../../../limits.js';
 import { fetchInRelease, preloadOpenpgp } from './release.js';
 import type { Release } from './release.js';
@@ -68,7 +75,11 @@ export async function loadPackageRecords(
         (async () => {
           // Nothing else is requested from a repository whose InRelease does not verify.
           const { release, signers } = await fetchInRelease(repo.url, suite, repo.keyrings);
-          archives.push({ suite, codename: release.codename, signedBy: [...new Set(signers.map((s) => s.fingerprint))].sort() });
+          archives.push({
+            suite,
+            codename: release.codename,
+            signedBy: [...new Set(signers.map((s) => s.fingerprint))].sort(),
+          });
           return Promise.all(
             repo.components.map(async (component) => {
               const source: IndexSource = { suite, component, arch, baseUrl: repo.url };
@@ -105,7 +116,13 @@ async function indexBytes(
   }
   const listed = release.sha256.get(path)!;
   const base = `${source.baseUrl}/dists/${source.suite}`;
-  const index: IndexUse = { url: `${base}/${path}`, suite: source.suite, path, sha256: listed.sha256, size: listed.size };
+  const index: IndexUse = {
+    url: `${base}/${path}`,
+    suite: source.suite,
+    path,
+    sha256: listed.sha256,
+    size: listed.size,
+  };
   // The Release usually lists the uncompressed file too: then the cached bytes are checked against it.
   const plain = release.sha256.get(`${dir}/Packages`);
   const cached = await readCached(options.cacheDir, listed.sha256, plain?.sha256);
@@ -134,9 +151,12 @@ async function indexBytes(
     });
   }
   const maxBytes = plainIndexLimit(release, dir);
-  const bytes = path.endsWith('.gz') ? await gunzipIndex(compressed, maxBytes, url) : await decompressIndex(compressed, path, maxBytes);
+  const bytes = path.endsWith('.gz')
+    ? await gunzipIndex(compressed, maxBytes, url)
+    : await decompressIndex(compressed, path, maxBytes);
   const bytesSha256 = sha256Hex(bytes);
-  if (plain && bytesSha256 !== plain.sha256) throw integrityError(`${url}: decompressed index does not match the signed Release`);
+  if (plain && bytesSha256 !== plain.sha256)
+    throw integrityError(`${url}: decompressed index does not match the signed Release`);
   options.log?.(`fetched ${url} (${compressed.length} bytes)`);
   return { bytes, index, cacheWrite: writeCached(options.cacheDir, listed.sha256, bytes, bytesSha256) };
 }
@@ -158,7 +178,11 @@ async function gunzipIndex(compressed: Uint8Array, maxBytes: number, url: string
 
 const cachePath = (cacheDir: string, sha256: string) => join(cacheDir, 'indexes', `${sha256}.packages`);
 
-async function readCached(cacheDir: string, sha256: string, plainSha256: string | undefined): Promise<Uint8Array | undefined> {
+async function readCached(
+  cacheDir: string,
+  sha256: string,
+  plainSha256: string | undefined,
+): Promise<Uint8Array | undefined> {
   let file: Buffer;
   try {
     file = await readFile(cachePath(cacheDir, sha256));
@@ -169,7 +193,8 @@ async function readCached(cacheDir: string, sha256: string, plainSha256: string 
   const [format, sum] = file.subarray(0, headerEnd).toString('latin1').split('\n');
   const body = file.subarray(headerEnd);
   const actual = createHash('sha256').update(body).digest('hex');
-  if (format !== CACHE_FORMAT || actual !== sum || (plainSha256 !== undefined && actual !== plainSha256)) return undefined;
+  if (format !== CACHE_FORMAT || actual !== sum || (plainSha256 !== undefined && actual !== plainSha256))
+    return undefined;
   return body;
 }
 

@@ -41,7 +41,8 @@ export interface InventoryOptions extends ClientOptions {
 export async function baseInventory(base: BaseImage, options: InventoryOptions): Promise<BaseInventory> {
   const where = `base image ${base.name}`;
   const scans = [];
-  for (const layer of base.layers) scans.push(await scanBaseLayer(layer.digest, options.store, options.cacheDir, where));
+  for (const layer of base.layers)
+    scans.push(await scanBaseLayer(layer.digest, options.store, options.cacheDir, where));
   const fs = mergeScans(scans);
   const dpkg = packagesOf(fs, options.debArch, where);
   const installed = new Set(dpkg.map((p) => p.name));
@@ -59,10 +60,15 @@ function packagesOf(fs: Map<string, ScannedEntry>, arch: string, where: string):
       return installedFromControl(e.text ?? '', `/${e.path}`, arch);
     } catch (err) {
       if (!(err instanceof PithError)) throw err;
-      throw new PithError('input', `${where}: ${err.message}`, { ...(err.where ? { where: err.where } : {}), hint: 'the base image\'s dpkg database is damaged' });
+      throw new PithError('input', `${where}: ${err.message}`, {
+        ...(err.where ? { where: err.where } : {}),
+        hint: "the base image's dpkg database is damaged",
+      });
     }
   };
-  const entries = [...fs.values()].filter((e) => e.type === 'file' && e.text !== undefined).sort((a, b) => compareBytes(a.path, b.path));
+  const entries = [...fs.values()]
+    .filter((e) => e.type === 'file' && e.text !== undefined)
+    .sort((a, b) => compareBytes(a.path, b.path));
   for (const e of entries) {
     if (e.path.startsWith(`${STATUS_D}/`)) for (const p of read(e)) found.set(p.name, p);
   }
@@ -90,7 +96,8 @@ function mergedUsrOf(fs: Map<string, ScannedEntry>, owner: string): MergedUsrLin
   const links: MergedUsrLink[] = [];
   for (const e of fs.values()) {
     if (e.type !== 'symlink' || e.path.includes('/') || !e.target) continue;
-    if (resolveLinkTarget(e.path, e.target) === `usr/${e.path}`) links.push({ path: e.path, target: e.target, package: owner });
+    if (resolveLinkTarget(e.path, e.target) === `usr/${e.path}`)
+      links.push({ path: e.path, target: e.target, package: owner });
   }
   return links.sort((a, b) => compareBytes(a.path, b.path));
 }

@@ -40,7 +40,14 @@ export interface ScannedLayer {
 }
 
 /** Limits: a control file, the classic status file, all kept text of a layer, tar members. */
-export const SCAN_LIMITS = { control: 1 << 20, status: 64 << 20, kept: 128 << 20, copyright: 1 << 20, entries: 2_000_000, tarBytes: 16 * 2 ** 30 };
+export const SCAN_LIMITS = {
+  control: 1 << 20,
+  status: 64 << 20,
+  kept: 128 << 20,
+  copyright: 1 << 20,
+  entries: 2_000_000,
+  tarBytes: 16 * 2 ** 30,
+};
 
 const FORMAT = 'pith-base-layer-v1';
 
@@ -63,7 +70,12 @@ function wanted(path: string): Wanted {
 }
 
 /** The scan of one layer blob of `store`: from the cache when remembered, else read and remembered. */
-export async function scanBaseLayer(digest: Digest, store: BlobStore, cacheDir: string, where: string): Promise<ScannedLayer> {
+export async function scanBaseLayer(
+  digest: Digest,
+  store: BlobStore,
+  cacheDir: string,
+  where: string,
+): Promise<ScannedLayer> {
   const memo = join(cacheDir, 'base-layers', `${digestHex(digest)}.json`);
   const known = await readCheckedJson(memo);
   if (isScan(known)) return known.scan;
@@ -75,10 +87,20 @@ export async function scanBaseLayer(digest: Digest, store: BlobStore, cacheDir: 
 function isScan(v: unknown): v is { format: string; scan: ScannedLayer } {
   if (typeof v !== 'object' || v === null) return false;
   const r = v as { format?: unknown; scan?: Partial<ScannedLayer> };
-  return r.format === FORMAT && Array.isArray(r.scan?.entries) && Array.isArray(r.scan?.whiteouts) && Array.isArray(r.scan?.opaque);
+  return (
+    r.format === FORMAT &&
+    Array.isArray(r.scan?.entries) &&
+    Array.isArray(r.scan?.whiteouts) &&
+    Array.isArray(r.scan?.opaque)
+  );
 }
 
-const TYPES: Record<string, ScannedEntry['type']> = { file: 'file', 'contiguous-file': 'file', directory: 'dir', symlink: 'symlink' };
+const TYPES: Record<string, ScannedEntry['type']> = {
+  file: 'file',
+  'contiguous-file': 'file',
+  directory: 'dir',
+  symlink: 'symlink',
+};
 
 async function readLayer(file: string, where: string): Promise<ScannedLayer> {
   const out: ScannedLayer = { entries: [], whiteouts: [], opaque: [] };
@@ -106,7 +128,14 @@ async function readLayer(file: string, where: string): Promise<ScannedLayer> {
     else if (base.startsWith('.wh.')) out.whiteouts.push(dir ? `${dir}/${base.slice(4)}` : base.slice(4));
     const kind = base.startsWith('.wh.') || path === '' ? undefined : wanted(path);
     const type = TYPES[header.type ?? 'file'] ?? 'other';
-    const limit = kind === 'status' ? SCAN_LIMITS.status : kind === 'control' ? SCAN_LIMITS.control : kind === 'copyright' ? SCAN_LIMITS.copyright : 0;
+    const limit =
+      kind === 'status'
+        ? SCAN_LIMITS.status
+        : kind === 'control'
+          ? SCAN_LIMITS.control
+          : kind === 'copyright'
+            ? SCAN_LIMITS.copyright
+            : 0;
     const chunks: Buffer[] = [];
     let size = 0;
     stream.on('data', (data: unknown) => {
@@ -116,14 +145,19 @@ async function readLayer(file: string, where: string): Promise<ScannedLayer> {
     });
     stream.on('end', () => {
       if (kind === undefined || (kind === 'doc-dir' && type !== 'symlink')) return next();
-      const entry: ScannedEntry = { path, type, ...(type === 'symlink' && header.linkname ? { target: header.linkname } : {}) };
+      const entry: ScannedEntry = {
+        path,
+        type,
+        ...(type === 'symlink' && header.linkname ? { target: header.linkname } : {}),
+      };
       if (type === 'file' && (kind === 'control' || kind === 'status')) {
         if (size > limit) return next(fail(`/${path} is ${size} bytes (at most ${limit} are read)`));
         kept += size;
         if (kept > SCAN_LIMITS.kept) return next(fail(`more than ${SCAN_LIMITS.kept} bytes of dpkg database`));
         entry.text = Buffer.concat(chunks).toString('utf8');
       } else if (kind === 'copyright') {
-        const license = type === 'file' && size <= limit ? licenseFromCopyright(Buffer.concat(chunks).toString('utf8')) : undefined;
+        const license =
+          type === 'file' && size <= limit ? licenseFromCopyright(Buffer.concat(chunks).toString('utf8')) : undefined;
         if (license) entry.license = license;
         else if (type === 'file') return next(); // no machine-readable licence: nothing to remember
       }

@@ -9,7 +9,12 @@ import { readFile } from 'node:fs/promises';
 import { isPithError } from '../../../errors.js';
 import { digestHex } from '../../../image/digest.js';
 import type { ClientOptions } from '../../../registry-client/client.js';
-import { CYCLONEDX_ARTIFACT_TYPE, fetchReferrerDocument, listReferrers, SPDX_ARTIFACT_TYPE } from '../../../registry-client/referrers.js';
+import {
+  CYCLONEDX_ARTIFACT_TYPE,
+  fetchReferrerDocument,
+  listReferrers,
+  SPDX_ARTIFACT_TYPE,
+} from '../../../registry-client/referrers.js';
 import type { BaseImage } from '../../base-image/image.js';
 import type { InstalledPackage } from '../solver/installed.js';
 import { compareBytes } from '../../../byte-order.js';
@@ -21,8 +26,12 @@ export interface SbomPackageFact extends InstalledPackage {
 const MAX_DOCUMENT = 16 * 1024 * 1024;
 
 /** The packages the base's SBOM lists, or undefined when it has none pith can find. */
-export async function packagesFromBaseSbom(base: BaseImage, options: ClientOptions = {}): Promise<SbomPackageFact[] | undefined> {
-  const document = base.origin.kind === 'layout' ? await besideLayout(base, base.origin.dir) : await fromReferrers(base, options);
+export async function packagesFromBaseSbom(
+  base: BaseImage,
+  options: ClientOptions = {},
+): Promise<SbomPackageFact[] | undefined> {
+  const document =
+    base.origin.kind === 'layout' ? await besideLayout(base, base.origin.dir) : await fromReferrers(base, options);
   return document ? packagesFromSbomDocument(document) : undefined;
 }
 
@@ -50,7 +59,9 @@ async function fromReferrers(base: BaseImage, options: ClientOptions): Promise<B
   const { registry, repository } = base.origin.reference;
   try {
     const referrers = await listReferrers(registry, repository, base.digest, options);
-    const sbom = referrers.find((d) => d.artifactType === SPDX_ARTIFACT_TYPE) ?? referrers.find((d) => d.artifactType === CYCLONEDX_ARTIFACT_TYPE);
+    const sbom =
+      referrers.find((d) => d.artifactType === SPDX_ARTIFACT_TYPE) ??
+      referrers.find((d) => d.artifactType === CYCLONEDX_ARTIFACT_TYPE);
     return sbom ? await fetchReferrerDocument(registry, repository, sbom, options) : undefined;
   } catch (err) {
     if (isPithError(err) && err.kind !== 'integrity') return undefined;
@@ -75,12 +86,18 @@ export function packagesFromSbomDocument(bytes: Uint8Array): SbomPackageFact[] {
   };
   const d = doc as { packages?: unknown; components?: unknown };
   for (const p of Array.isArray(d.packages) ? d.packages : []) {
-    const refs = (p as { externalRefs?: Array<{ referenceType?: string; referenceLocator?: unknown }> }).externalRefs ?? [];
-    for (const r of Array.isArray(refs) ? refs : []) if (r.referenceType === 'purl') add(r.referenceLocator, (p as { licenseDeclared?: unknown }).licenseDeclared);
+    const refs =
+      (p as { externalRefs?: Array<{ referenceType?: string; referenceLocator?: unknown }> }).externalRefs ?? [];
+    for (const r of Array.isArray(refs) ? refs : [])
+      if (r.referenceType === 'purl') add(r.referenceLocator, (p as { licenseDeclared?: unknown }).licenseDeclared);
   }
   const walk = (components: unknown, depth: number) => {
     if (!Array.isArray(components) || depth > 8) return;
-    for (const c of components as Array<{ purl?: unknown; components?: unknown; licenses?: Array<{ expression?: unknown; license?: { id?: unknown } }> }>) {
+    for (const c of components as Array<{
+      purl?: unknown;
+      components?: unknown;
+      licenses?: Array<{ expression?: unknown; license?: { id?: unknown } }>;
+    }>) {
       const l = Array.isArray(c.licenses) ? c.licenses[0] : undefined;
       add(c.purl, l?.expression ?? l?.license?.id);
       walk(c.components, depth + 1);
@@ -101,7 +118,18 @@ export function parseDebPurl(purl: string): InstalledPackage | undefined {
       return s;
     }
   };
-  const qualifiers = new Map((m[3] ?? '').split('&').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), decode(kv.slice(kv.indexOf('=') + 1))] as const));
+  const qualifiers = new Map(
+    (m[3] ?? '')
+      .split('&')
+      .filter(Boolean)
+      .map((kv) => [kv.slice(0, kv.indexOf('=')), decode(kv.slice(kv.indexOf('=') + 1))] as const),
+  );
   const name = decode(m[1]!);
-  return { name, version: decode(m[2]!), architecture: qualifiers.get('arch') ?? 'all', provides: [], source: qualifiers.get('upstream')?.split(/[@ ]/)[0] ?? name };
+  return {
+    name,
+    version: decode(m[2]!),
+    architecture: qualifiers.get('arch') ?? 'all',
+    provides: [],
+    source: qualifiers.get('upstream')?.split(/[@ ]/)[0] ?? name,
+  };
 }

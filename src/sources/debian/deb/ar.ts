@@ -130,7 +130,8 @@ async function memberName(
   names: { table?: string },
   where: string,
 ): Promise<{ name?: string; offset: number; dataSize: number }> {
-  if (rawName === '/' || rawName === '/SYM64/' || rawName === '__.SYMDEF' || rawName === '__.SYMDEF SORTED') return { offset, dataSize: size };
+  if (rawName === '/' || rawName === '/SYM64/' || rawName === '__.SYMDEF' || rawName === '__.SYMDEF SORTED')
+    return { offset, dataSize: size };
   if (rawName === '//') {
     if (size > MAX_NAME_TABLE) {
       throw integrityError(`corrupt ar archive: GNU name table of ${size} bytes`, { where });
@@ -145,7 +146,11 @@ async function memberName(
       throw integrityError(`corrupt ar archive: long name reference ${rawName} without a name table`, { where });
     }
     const stop = nameTable.indexOf('/\n', index);
-    return { name: nameTable.slice(index, stop === -1 ? nameTable.indexOf('\n', index) : stop), offset, dataSize: size };
+    return {
+      name: nameTable.slice(index, stop === -1 ? nameTable.indexOf('\n', index) : stop),
+      offset,
+      dataSize: size,
+    };
   }
   if (/^#1\/[0-9]+$/.test(rawName)) {
     const nameLength = Number.parseInt(rawName.slice(3), 10);
@@ -165,7 +170,7 @@ export async function* readArMember(
   chunkSize = 1 << 20,
 ): AsyncGenerator<Uint8Array> {
   const end = member.offset + member.size;
-  for (let position = member.offset; position < end; ) {
+  for (let position = member.offset; position < end;) {
     const chunk = await source.read(position, Math.min(chunkSize, end - position));
     if (chunk.byteLength === 0) break; // listArMembers already checked the bounds
     position += chunk.byteLength;

@@ -36,7 +36,10 @@ export function installedSizeOf(control: string): number | undefined {
 }
 
 export function tooManyEntries(where: string, member: string, max: number): PithError {
-  return new PithError('input', `${member} has more than ${max} entries; refused`, { where, hint: raiseHint('debEntries') });
+  return new PithError('input', `${member} has more than ${max} entries; refused`, {
+    where,
+    hint: raiseHint('debEntries'),
+  });
 }
 
 /** Counts a package's entries and bytes as they are read, and refuses the one that passes a bound. */
@@ -52,7 +55,8 @@ export class UnpackBudget {
     private readonly limits: DebLimits,
     installedSizeKiB: number | undefined,
   ) {
-    const relative = installedSizeKiB === undefined ? Infinity : installedSizeKiB * 1024 * limits.installedSizeFactor + SLACK;
+    const relative =
+      installedSizeKiB === undefined ? Infinity : installedSizeKiB * 1024 * limits.installedSizeFactor + SLACK;
     if (relative < limits.unpackedBytes) {
       this.maxBytes = Math.floor(relative);
       this.why = {
@@ -73,10 +77,14 @@ export class UnpackBudget {
   bytes(member: string, size: number): void {
     this.total += size;
     if (this.total > this.maxBytes) {
-      throw new PithError('input', `${member} unpacks to more than ${formatBytes(this.maxBytes)} (${this.why.text}); refused`, {
-        where: this.where,
-        hint: this.why.hint,
-      });
+      throw new PithError(
+        'input',
+        `${member} unpacks to more than ${formatBytes(this.maxBytes)} (${this.why.text}); refused`,
+        {
+          where: this.where,
+          hint: this.why.hint,
+        },
+      );
     }
   }
 }

@@ -86,7 +86,11 @@ export function readDebBytes(data: Uint8Array, where: string, options: ReadDebOp
   return readDebSource(bufferByteSource(data), where, options);
 }
 
-export async function readDebSource(source: ByteSource, where: string, options: ReadDebOptions = {}): Promise<DebContents> {
+export async function readDebSource(
+  source: ByteSource,
+  where: string,
+  options: ReadDebOptions = {},
+): Promise<DebContents> {
   const archive = await openDebArchive(source, where);
   // Both checked before anything is decompressed, so an unsupported data.tar fails fast.
   const controlCompression = compressionOf(archive.control.name, where);
@@ -94,7 +98,11 @@ export async function readDebSource(source: ByteSource, where: string, options: 
   const limits = debLimits(options.limits);
 
   const members = await readControlMembers(
-    decompress(readArMember(source, archive.control), controlCompression, { where, member: archive.control.name, size: archive.control.size }),
+    decompress(readArMember(source, archive.control), controlCompression, {
+      where,
+      member: archive.control.name,
+      size: archive.control.size,
+    }),
     where,
     archive.control.name,
     limits,
@@ -105,7 +113,11 @@ export async function readDebSource(source: ByteSource, where: string, options: 
   const writer = await spool?.writer();
   try {
     const files = await readData(
-      decompress(readArMember(source, archive.data), dataCompression, { where, member: archive.data.name, size: archive.data.size }),
+      decompress(readArMember(source, archive.data), dataCompression, {
+        where,
+        member: archive.data.name,
+        size: archive.data.size,
+      }),
       where,
       archive.data.name,
       budget,
@@ -123,7 +135,12 @@ const utf8 = new TextDecoder('utf-8');
  * Every regular member of control.tar (control, md5sums, conffiles, maintainer scripts...), by
  * name without "./", bounded in count and total size.
  */
-async function readControlMembers(tarStream: AsyncIterable<Uint8Array>, where: string, member: string, limits: DebLimits): Promise<Map<string, Uint8Array>> {
+async function readControlMembers(
+  tarStream: AsyncIterable<Uint8Array>,
+  where: string,
+  member: string,
+  limits: DebLimits,
+): Promise<Map<string, Uint8Array>> {
   const members = new Map<string, Uint8Array>();
   let total = 0;
   let entries = 0;
@@ -133,14 +150,21 @@ async function readControlMembers(tarStream: AsyncIterable<Uint8Array>, where: s
     const size = header.size ?? 0;
     total += size;
     if (total > limits.controlBytes) {
-      throw new PithError('input', `${member} unpacks to more than ${formatBytes(limits.controlBytes)}; refused`, { where, hint: raiseHint('debControlBytes') });
+      throw new PithError('input', `${member} unpacks to more than ${formatBytes(limits.controlBytes)}; refused`, {
+        where,
+        hint: raiseHint('debControlBytes'),
+      });
     }
     members.set(header.name.replace(/^(\.\/)+/, ''), await collect(body, size));
   }
   return members;
 }
 
-function controlFromMembers(members: ReadonlyMap<string, Uint8Array>, where: string, member: string): Omit<DebContents, 'files'> {
+function controlFromMembers(
+  members: ReadonlyMap<string, Uint8Array>,
+  where: string,
+  member: string,
+): Omit<DebContents, 'files'> {
   const text = (name: string) => {
     const bytes = members.get(name);
     return bytes === undefined ? undefined : utf8.decode(bytes);
@@ -222,10 +246,14 @@ function entryType(header: TarHeader, rawName: string, where: string): DebFile['
     case 'character-device':
     case 'block-device':
     case 'fifo':
-      throw new PithError('input', `data.tar entry ${JSON.stringify(rawName)} is a ${header.type}, which pith does not support`, {
-        where,
-        hint: 'device nodes and fifos cannot be shipped in an image layer by pith',
-      });
+      throw new PithError(
+        'input',
+        `data.tar entry ${JSON.stringify(rawName)} is a ${header.type}, which pith does not support`,
+        {
+          where,
+          hint: 'device nodes and fifos cannot be shipped in an image layer by pith',
+        },
+      );
     default:
       throw unsafeEntryError(where, rawName, `unknown tar entry type ${JSON.stringify(header.type ?? 'unknown')}`);
   }

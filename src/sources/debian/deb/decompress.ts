@@ -67,7 +67,9 @@ export function decompress(
       return withContext(gunzip(source), context);
     case 'xz':
       return withContext(
-        nativeXz() && (context.size ?? Infinity) >= NATIVE_XZ_MIN_BYTES ? unxzNative(source, nativeXz()!) : unxz(source),
+        nativeXz() && (context.size ?? Infinity) >= NATIVE_XZ_MIN_BYTES
+          ? unxzNative(source, nativeXz()!)
+          : unxz(source),
         context,
       );
     case 'zstd':
@@ -215,7 +217,11 @@ async function* unxzNative(source: AsyncIterable<Uint8Array>, xz: string): Async
         if (chunk.byteLength === 0) continue;
         sawInput = true;
         if (child.stdin.destroyed) break;
-        if (!child.stdin.write(chunk)) await new Promise<void>((r) => { child.stdin.once('drain', r); child.stdin.once('close', r); });
+        if (!child.stdin.write(chunk))
+          await new Promise<void>((r) => {
+            child.stdin.once('drain', r);
+            child.stdin.once('close', r);
+          });
       }
     } finally {
       child.stdin.end();

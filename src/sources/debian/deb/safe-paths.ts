@@ -87,7 +87,11 @@ export class DebPathGuard {
       const ancestor = parts.slice(0, index).join('/');
       const type = this.seen.get(ancestor);
       if (type === 'symlink') {
-        throw unsafeEntryError(this.where, entryName, `its parent ${JSON.stringify(ancestor)} is a symlink of this package`);
+        throw unsafeEntryError(
+          this.where,
+          entryName,
+          `its parent ${JSON.stringify(ancestor)} is a symlink of this package`,
+        );
       }
       if (type !== undefined && type !== 'dir') {
         throw unsafeEntryError(this.where, entryName, `its parent ${JSON.stringify(ancestor)} is not a directory`);

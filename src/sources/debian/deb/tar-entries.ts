@@ -11,7 +11,10 @@ import { PithError, integrityError } from '../../../errors.js';
  * tar-stream's declared header, loosened to what it really produces: `type` is null for typeflags
  * it does not know and `linkname` is null when empty.
  */
-export type TarHeader = Omit<tar.Header, 'type' | 'linkname'> & { type: tar.Header['type'] | null; linkname: string | null };
+export type TarHeader = Omit<tar.Header, 'type' | 'linkname'> & {
+  type: tar.Header['type'] | null;
+  linkname: string | null;
+};
 
 export interface TarItem {
   header: TarHeader;
@@ -45,7 +48,10 @@ class Flow {
   /** Throws when the bytes that were not entry data pass either allowance. */
   check(): void {
     const overhead = this.fed - this.delivered;
-    if (overhead - this.overheadAtLastEntry > OVERHEAD_BASE || overhead > OVERHEAD_BASE + OVERHEAD_PER_ENTRY * this.entries) {
+    if (
+      overhead - this.overheadAtLastEntry > OVERHEAD_BASE ||
+      overhead > OVERHEAD_BASE + OVERHEAD_PER_ENTRY * this.entries
+    ) {
       throw integrityError(
         `${this.member} holds more than ${overhead} bytes of tar headers and padding for ${this.entries} entries; refused (a decompression bomb?)`,
         { where: this.where, hint: 'refusing the package: it is malformed or malicious; check where it came from' },
@@ -55,7 +61,11 @@ class Flow {
 }
 
 /** Parses a tar stream entry by entry. */
-export async function* tarEntries(source: AsyncIterable<Uint8Array>, where: string, member: string): AsyncGenerator<TarItem> {
+export async function* tarEntries(
+  source: AsyncIterable<Uint8Array>,
+  where: string,
+  member: string,
+): AsyncGenerator<TarItem> {
   const extract = tar.extract();
   const flow = new Flow(where, member);
   const feeding = feed(source, extract, flow);
@@ -80,11 +90,21 @@ export async function* tarEntries(source: AsyncIterable<Uint8Array>, where: stri
 function tarError(error: unknown, where: string, member: string): PithError {
   if (error instanceof PithError) return error;
   const detail = error instanceof Error ? error.message : String(error);
-  return integrityError(`${member} is not a valid tar archive: ${detail}`, { where, hint: 'download the package again', cause: error });
+  return integrityError(`${member} is not a valid tar archive: ${detail}`, {
+    where,
+    hint: 'download the package again',
+    cause: error,
+  });
 }
 
 /** An entry's chunks, once: a truncated entry (fewer bytes than its header says) is an error. */
-function checkedBody(entry: AsyncIterable<Uint8Array>, header: TarHeader, where: string, member: string, flow: Flow): AsyncIterable<Uint8Array> {
+function checkedBody(
+  entry: AsyncIterable<Uint8Array>,
+  header: TarHeader,
+  where: string,
+  member: string,
+  flow: Flow,
+): AsyncIterable<Uint8Array> {
   let consumed = false;
   return {
     async *[Symbol.asyncIterator]() {

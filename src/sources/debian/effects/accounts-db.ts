@@ -37,11 +37,44 @@ const STATIC_USERS: readonly UserSpec[] = [
 /** base-passwd 3.6's group.master. */
 const STATIC_GROUPS: readonly GroupSpec[] = (
   [
-    ['root', 0], ['daemon', 1], ['bin', 2], ['sys', 3], ['adm', 4], ['tty', 5], ['disk', 6], ['lp', 7], ['mail', 8],
-    ['news', 9], ['uucp', 10], ['man', 12], ['proxy', 13], ['kmem', 15], ['dialout', 20], ['fax', 21], ['voice', 22],
-    ['cdrom', 24], ['floppy', 25], ['tape', 26], ['sudo', 27], ['audio', 29], ['dip', 30], ['www-data', 33],
-    ['backup', 34], ['operator', 37], ['list', 38], ['irc', 39], ['src', 40], ['shadow', 42], ['utmp', 43],
-    ['video', 44], ['sasl', 45], ['plugdev', 46], ['staff', 50], ['games', 60], ['users', 100], ['nogroup', 65534],
+    ['root', 0],
+    ['daemon', 1],
+    ['bin', 2],
+    ['sys', 3],
+    ['adm', 4],
+    ['tty', 5],
+    ['disk', 6],
+    ['lp', 7],
+    ['mail', 8],
+    ['news', 9],
+    ['uucp', 10],
+    ['man', 12],
+    ['proxy', 13],
+    ['kmem', 15],
+    ['dialout', 20],
+    ['fax', 21],
+    ['voice', 22],
+    ['cdrom', 24],
+    ['floppy', 25],
+    ['tape', 26],
+    ['sudo', 27],
+    ['audio', 29],
+    ['dip', 30],
+    ['www-data', 33],
+    ['backup', 34],
+    ['operator', 37],
+    ['list', 38],
+    ['irc', 39],
+    ['src', 40],
+    ['shadow', 42],
+    ['utmp', 43],
+    ['video', 44],
+    ['sasl', 45],
+    ['plugdev', 46],
+    ['staff', 50],
+    ['games', 60],
+    ['users', 100],
+    ['nogroup', 65534],
   ] as const
 ).map(([name, gid]) => ({ name, gid, members: [] }));
 
@@ -123,7 +156,8 @@ export class AccountsDb {
     const existing = this.group(name, pkg);
     if (existing) return existing;
     const gid = options.gid ?? this.allocate(name, options.system);
-    if (options.gid !== undefined && this.gidTaken(gid)) throw new AccountError(`group id ${gid} for ${name} is already used`);
+    if (options.gid !== undefined && this.gidTaken(gid))
+      throw new AccountError(`group id ${gid} for ${name} is already used`);
     const group: GroupSpec = { name, gid, members: [] };
     this.groups.set(name, group);
     this.addedGroups.set(name, pkg);
@@ -137,17 +171,28 @@ export class AccountsDb {
    */
   addUser(
     pkg: string,
-    spec: { name: string; uid?: number; group: string | 'own'; home: string; shell: string; gecos: string; system: boolean },
+    spec: {
+      name: string;
+      uid?: number;
+      group: string | 'own';
+      home: string;
+      shell: string;
+      gecos: string;
+      system: boolean;
+    },
   ): { user: UserSpec; created: boolean } {
     checkName(spec.name);
     const existing = this.user(spec.name, pkg);
     if (existing) return { user: existing, created: false };
     const ownGroup = spec.group === 'own';
     const uid = spec.uid ?? this.allocate(spec.name, spec.system);
-    if (spec.uid !== undefined && this.uidTaken(uid)) throw new AccountError(`user id ${uid} for ${spec.name} is already used`);
+    if (spec.uid !== undefined && this.uidTaken(uid))
+      throw new AccountError(`user id ${uid} for ${spec.name} is already used`);
     let gid: number;
     if (ownGroup) {
-      const group = this.groups.get(spec.name) ?? this.addGroup(spec.name, pkg, { system: spec.system, ...(this.gidTaken(uid) ? {} : { gid: uid }) });
+      const group =
+        this.groups.get(spec.name) ??
+        this.addGroup(spec.name, pkg, { system: spec.system, ...(this.gidTaken(uid) ? {} : { gid: uid }) });
       gid = group.gid;
     } else {
       const group = this.group(spec.group, pkg);
@@ -204,7 +249,8 @@ export class AccountsDb {
 
 /** Debian's adduser accepts these (NAME_REGEX_SYSTEM); anything else in a passwd line would corrupt it. */
 function checkName(name: string): void {
-  if (!/^[A-Za-z_][-A-Za-z0-9_.]*\$?$/.test(name) || name.length > 32) throw new AccountError(`"${name}" is not a valid account name`);
+  if (!/^[A-Za-z_][-A-Za-z0-9_.]*\$?$/.test(name) || name.length > 32)
+    throw new AccountError(`"${name}" is not a valid account name`);
 }
 
 function fnv1a(text: string): number {

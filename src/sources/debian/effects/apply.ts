@@ -44,7 +44,13 @@ export class InstallEffects {
   readonly ws: EffectWorkspace;
 
   constructor(private readonly input: EffectsInput) {
-    this.ws = new EffectWorkspace(input.view, new AccountsDb(input.accounts), input.arch, input.deferred, input.trimmed);
+    this.ws = new EffectWorkspace(
+      input.view,
+      new AccountsDb(input.accounts),
+      input.arch,
+      input.deferred,
+      input.trimmed,
+    );
   }
 
   /** The `packages` phase; afterwards `accounts` is final. */
@@ -70,7 +76,10 @@ export class InstallEffects {
       const { path, ...rest } = entry;
       this.ws.tree.add(path, rest);
     }
-    this.run(EFFECTS.filter((e) => e.phase === 'image'), env);
+    this.run(
+      EFFECTS.filter((e) => e.phase === 'image'),
+      env,
+    );
   }
 
   result(): EffectsResult {
@@ -79,7 +88,8 @@ export class InstallEffects {
     const warnings = [...this.ws.unsupported.entries()]
       .sort(([a], [b]) => compareBytes(a, b))
       .map(([pkg, items]) => {
-        const shown = items.length > MAX_ITEMS ? [...items.slice(0, MAX_ITEMS), `${items.length - MAX_ITEMS} more`] : items;
+        const shown =
+          items.length > MAX_ITEMS ? [...items.slice(0, MAX_ITEMS), `${items.length - MAX_ITEMS} more`] : items;
         return `${pkg}: ${shown.join('; ')}; pith does not emulate ${items.length > 1 ? 'these' : 'this'}: if the image needs it, add it to the spec (files:, paths: or accounts:)`;
       });
     return { entries, warnings, notes: [...this.ws.notes], missing: new Map(this.ws.missing) };

@@ -17,11 +17,14 @@ export interface ConfigFile {
 
 export function configFiles(ws: EffectWorkspace, name: string): ConfigFile[] {
   const byName = new Map<string, ConfigFile>();
-  const all = [...ws.tree.unordered()].filter((e) => e.path.includes(`${name}/`)).sort((a, b) => compareBytes(a.path, b.path));
+  const all = [...ws.tree.unordered()]
+    .filter((e) => e.path.includes(`${name}/`))
+    .sort((a, b) => compareBytes(a.path, b.path));
   for (const dir of DIRS) {
     const prefix = `${dir}/${name}/`;
     for (const e of all) {
-      if (!e.path.startsWith(prefix) || !e.path.endsWith('.conf') || e.path.slice(prefix.length).includes('/')) continue;
+      if (!e.path.startsWith(prefix) || !e.path.endsWith('.conf') || e.path.slice(prefix.length).includes('/'))
+        continue;
       const base = e.path.slice(prefix.length);
       if (byName.has(base)) continue;
       const text = ws.text(`/${e.path}`);

@@ -41,7 +41,10 @@ export async function rememberInstallFacts(cacheDir: string, sha256: string, deb
 }
 
 /** sha256 -> facts, for every package; missing ones are read from their .debs (fetched if needed). */
-export async function installFacts(packages: readonly FactsPackage[], options: { cacheDir: string; log?: (m: string) => void }): Promise<Map<string, InstallFacts>> {
+export async function installFacts(
+  packages: readonly FactsPackage[],
+  options: { cacheDir: string; log?: (m: string) => void },
+): Promise<Map<string, InstallFacts>> {
   const out = new Map<string, InstallFacts>();
   await Promise.all(
     packages.map(async (p) => {
@@ -72,17 +75,28 @@ export async function loadContents(
   const byPackage = new Map<string, Set<string>>();
   for (const w of wanted) byPackage.set(w.package, (byPackage.get(w.package) ?? new Set()).add(w.debPath));
   const out = new Map<string, Uint8Array>();
-  await eachDeb(packages.filter((p) => byPackage.has(p.name)), options, async (p, deb) => {
-    const paths = byPackage.get(p.name)!;
-    for (const f of deb.files) {
-      if (f.data && (paths.has(f.path) || f.data.byteLength <= SMALL_FILE)) out.set(contentKey(p.name, f.path), f.data);
-    }
-  });
+  await eachDeb(
+    packages.filter((p) => byPackage.has(p.name)),
+    options,
+    async (p, deb) => {
+      const paths = byPackage.get(p.name)!;
+      for (const f of deb.files) {
+        if (f.data && (paths.has(f.path) || f.data.byteLength <= SMALL_FILE))
+          out.set(contentKey(p.name, f.path), f.data);
+      }
+    },
+  );
   return out;
 }
 
-async function eachDeb(packages: readonly FactsPackage[], options: { cacheDir: string; log?: (m: string) => void }, fn: (p: FactsPackage, deb: DebContents) => Promise<void>): Promise<void> {
+async function eachDeb(
+  packages: readonly FactsPackage[],
+  options: { cacheDir: string; log?: (m: string) => void },
+  fn: (p: FactsPackage, deb: DebContents) => Promise<void>,
+): Promise<void> {
   const paths = await fetchDebs(packages, { cacheDir: options.cacheDir, ...(options.log ? { log: options.log } : {}) });
   const { readDeb } = await import('../deb/deb-reader.js');
-  await mapLimit(packages, Math.max(2, availableParallelism()), async (p) => fn(p, await readDeb(paths.get(p.sha256.toLowerCase())!, { packageName: p.name })));
+  await mapLimit(packages, Math.max(2, availableParallelism()), async (p) =>
+    fn(p, await readDeb(paths.get(p.sha256.toLowerCase())!, { packageName: p.name })),
+  );
 }

@@ -42,15 +42,31 @@ export type { SpecImage };
 /** Runs of the effects, each after reading package files the previous one wanted. */
 const MAX_ATTEMPTS = 8;
 
-export async function installedImage(packages: readonly LocatedPackage[], spec: SpecImage, options: InstallEffectsOptions): Promise<SettledImage> {
-  const facts = packages.length ? await installFacts(packages, { cacheDir: options.cacheDir, ...(options.log ? { log: options.log } : {}) }) : new Map<string, InstallFacts>();
-  const viewPackages: ViewPackage[] = packages.map((p) => ({ name: p.name, version: p.version, architecture: p.architecture, facts: facts.get(p.sha256)! }));
+export async function installedImage(
+  packages: readonly LocatedPackage[],
+  spec: SpecImage,
+  options: InstallEffectsOptions,
+): Promise<SettledImage> {
+  const facts = packages.length
+    ? await installFacts(packages, { cacheDir: options.cacheDir, ...(options.log ? { log: options.log } : {}) })
+    : new Map<string, InstallFacts>();
+  const viewPackages: ViewPackage[] = packages.map((p) => ({
+    name: p.name,
+    version: p.version,
+    architecture: p.architecture,
+    facts: facts.get(p.sha256)!,
+  }));
   const scripts = viewPackages.map(scriptsOf);
   let loaded = new Map<string, Uint8Array>();
   // On a base, the effects of the packages added see the base's files (only when packages are added).
   const base = packages.length && options.base ? await options.base() : undefined;
   for (let attempt = 1; ; attempt++) {
-    const { view, deferred } = effectsView(viewPackages, { mergedUsr: options.mergedUsr, trimDocs: options.trimDocs, loaded, ...(base ? { base } : {}) });
+    const { view, deferred } = effectsView(viewPackages, {
+      mergedUsr: options.mergedUsr,
+      trimDocs: options.trimDocs,
+      loaded,
+      ...(base ? { base } : {}),
+    });
     const effects = new InstallEffects({
       view,
       deferred,
@@ -74,13 +90,28 @@ export async function installedImage(packages: readonly LocatedPackage[], spec: 
       loaded = new Map([...loaded, ...(await loadContents(packages, fresh, { cacheDir: options.cacheDir }))]);
       continue;
     }
-    if (!image || result.missing.size > 0) throw new Error(`install effects: package files still missing after ${attempt} attempts: ${[...result.missing.keys()].slice(0, 3).join(', ')}`);
-    const problems = rootProblems(effects.ws, rootsOf(image.config), (envOf(image.config).PATH ?? '').split(':').filter(Boolean), interpreterFromFacts(viewPackages, effects.ws.tree));
+    if (!image || result.missing.size > 0)
+      throw new Error(
+        `install effects: package files still missing after ${attempt} attempts: ${[...result.missing.keys()].slice(0, 3).join(', ')}`,
+      );
+    const problems = rootProblems(
+      effects.ws,
+      rootsOf(image.config),
+      (envOf(image.config).PATH ?? '').split(':').filter(Boolean),
+      interpreterFromFacts(viewPackages, effects.ws.tree),
+    );
     for (const entry of result.entries) {
       const { path, ...rest } = entry;
       image.tree.add(path, rest);
     }
-    return { ...image, rootProblems: problems, accounts: effects.accounts, effectUsers: effects.addedUsers, warnings: result.warnings, notes: result.notes };
+    return {
+      ...image,
+      rootProblems: problems,
+      accounts: effects.accounts,
+      effectUsers: effects.addedUsers,
+      warnings: result.warnings,
+      notes: result.notes,
+    };
   }
 }
 
@@ -92,7 +123,10 @@ function rootsOf(config: ContainerConfig): Root[] {
 }
 
 /** A package file's interpreter, from its package's facts (keyed by the package's own paths). */
-function interpreterFromFacts(packages: readonly ViewPackage[], view: FsTree): (entry: TreeEntry) => string | undefined {
+function interpreterFromFacts(
+  packages: readonly ViewPackage[],
+  view: FsTree,
+): (entry: TreeEntry) => string | undefined {
   const byPath = new Map<string, string>();
   for (const p of packages) {
     for (const [path, interpreter] of p.facts.needs.interpreters) {

@@ -37,14 +37,22 @@ export function applyJavaTrustStore(ws: EffectWorkspace, createdSeconds: number)
     return;
   }
   ws.mkdir('/etc/ssl/certs/java', owner, 'Java trust store', { parents: true });
-  ws.writeFile(`/${JAVA_CACERTS}`, jksTrustStore(certificates, createdSeconds * 1000), owner, `Java trust store: ${certificates.length} certificates`, { mode: 0o644, uid: 0, gid: 0 });
+  ws.writeFile(
+    `/${JAVA_CACERTS}`,
+    jksTrustStore(certificates, createdSeconds * 1000),
+    owner,
+    `Java trust store: ${certificates.length} certificates`,
+    { mode: 0o644, uid: 0, gid: 0 },
+  );
   ws.notes.push(`${owner}: Java trust store /${JAVA_CACERTS} with ${certificates.length} certificates`);
 }
 
 /** ca-certificates-java when installed, else the package of a JRE whose cacerts links to the store. */
 function javaStoreOwner(ws: EffectWorkspace): string | undefined {
   if (ws.tree.get('var/lib/dpkg/status.d/ca-certificates-java')) return 'ca-certificates-java';
-  const owners = [...ws.tree.unordered()].filter((e) => e.type === 'symlink' && e.target === `/${JAVA_CACERTS}` && e.origin.package).map((e) => e.origin.package!);
+  const owners = [...ws.tree.unordered()]
+    .filter((e) => e.type === 'symlink' && e.target === `/${JAVA_CACERTS}` && e.origin.package)
+    .map((e) => e.origin.package!);
   return owners.sort()[0];
 }
 

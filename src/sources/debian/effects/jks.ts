@@ -20,7 +20,11 @@ export interface TrustedCertificate {
 
 export const DEFAULT_STORE_PASSWORD = 'changeit';
 
-export function jksTrustStore(certificates: readonly TrustedCertificate[], createdMs: number, password = DEFAULT_STORE_PASSWORD): Uint8Array {
+export function jksTrustStore(
+  certificates: readonly TrustedCertificate[],
+  createdMs: number,
+  password = DEFAULT_STORE_PASSWORD,
+): Uint8Array {
   const sorted = [...certificates].sort((a, b) => compareBytes(a.alias, b.alias));
   const parts: Buffer[] = [u32(0xfeedfeed), u32(2), u32(sorted.length)];
   for (const cert of sorted) {

@@ -27,7 +27,9 @@ function isCUtf8(value: string): boolean {
 }
 
 function localeVariables(env: Readonly<Record<string, string>>): Array<[string, string]> {
-  return Object.entries(env).filter(([k, v]) => (k === 'LANG' || k.startsWith('LC_')) && v !== '' && k !== 'LC_ALL_UNUSED');
+  return Object.entries(env).filter(
+    ([k, v]) => (k === 'LANG' || k.startsWith('LC_')) && v !== '' && k !== 'LC_ALL_UNUSED',
+  );
 }
 
 /** The libc.so.6 of the image, if any (Debian's or a host one). */
@@ -39,7 +41,10 @@ export function imageLibc(ws: EffectWorkspace): TreeEntry | undefined {
 export function applyLocale(ws: EffectWorkspace, env: Readonly<Record<string, string>>): void {
   for (const [name, value] of localeVariables(env)) {
     if (!isCUtf8(value) && value !== 'C' && value !== 'POSIX') {
-      ws.unsupportedBy('locale', `${name}=${value}: only C.UTF-8 (and C, POSIX) can be provided; use C.UTF-8 or add the locale's files under /usr/lib/locale`);
+      ws.unsupportedBy(
+        'locale',
+        `${name}=${value}: only C.UTF-8 (and C, POSIX) can be provided; use C.UTF-8 or add the locale's files under /usr/lib/locale`,
+      );
     }
   }
   if (!namesCUtf8(env)) return;
@@ -50,7 +55,10 @@ export function applyLocale(ws: EffectWorkspace, env: Readonly<Record<string, st
     copyHostLocale(ws);
     return;
   }
-  ws.unsupportedBy('libc-bin', `the environment names C.UTF-8 but /${C_UTF8_DIR} is not in the image; run pith lock so that libc-bin is resolved`);
+  ws.unsupportedBy(
+    'libc-bin',
+    `the environment names C.UTF-8 but /${C_UTF8_DIR} is not in the image; run pith lock so that libc-bin is resolved`,
+  );
 }
 
 function copyHostLocale(ws: EffectWorkspace): void {
@@ -65,7 +73,16 @@ function copyHostLocale(ws: EffectWorkspace): void {
       const host = join(hostDir, name);
       const info = statSync(host);
       if (info.isDirectory()) walk(host, `${imageDir}/${name}`);
-      else if (info.isFile()) ws.tree.add(`${imageDir}/${name}`, { type: 'file', mode: 0o644, uid: 0, gid: 0, size: info.size, source: { kind: 'host', path: host }, origin });
+      else if (info.isFile())
+        ws.tree.add(`${imageDir}/${name}`, {
+          type: 'file',
+          mode: 0o644,
+          uid: 0,
+          gid: 0,
+          size: info.size,
+          source: { kind: 'host', path: host },
+          origin,
+        });
     }
   };
   walk(HOST_C_UTF8, C_UTF8_DIR);

@@ -29,7 +29,10 @@ const SCRIPT_ARGS: Record<'preinst' | 'postinst', string[]> = { preinst: ['insta
 export function runMaintainerScripts(ws: EffectWorkspace, packages: readonly PackageScripts[]): void {
   // Parsed on the first db_get only: tzdata's templates alone are large.
   let defaults: ReadonlyMap<string, string> | undefined;
-  const debconf = { get: (question: string) => (defaults ??= templateDefaults(packages.flatMap((p) => (p.templates ? [p.templates] : [])))).get(question) };
+  const debconf = {
+    get: (question: string) =>
+      (defaults ??= templateDefaults(packages.flatMap((p) => (p.templates ? [p.templates] : [])))).get(question),
+  };
   const order = configureOrder(packages);
   for (const script of ['preinst', 'postinst'] as const) {
     for (const pkg of order) {
@@ -39,11 +42,18 @@ export function runMaintainerScripts(ws: EffectWorkspace, packages: readonly Pac
   }
   applyAlternatives(ws);
   for (const [path, pkg] of ws.removed) {
-    if (ws.tree.get(path)?.origin.kind === 'package') ws.unsupportedBy(pkg, `a removal of /${path} (a later layer cannot remove another layer's file)`);
+    if (ws.tree.get(path)?.origin.kind === 'package')
+      ws.unsupportedBy(pkg, `a removal of /${path} (a later layer cannot remove another layer's file)`);
   }
 }
 
-function runOne(ws: EffectWorkspace, pkg: PackageScripts, script: 'preinst' | 'postinst', text: string, debconf: Pick<ReadonlyMap<string, string>, 'get'>): void {
+function runOne(
+  ws: EffectWorkspace,
+  pkg: PackageScripts,
+  script: 'preinst' | 'postinst',
+  text: string,
+  debconf: Pick<ReadonlyMap<string, string>, 'get'>,
+): void {
   let parsed;
   try {
     parsed = parseScript(text);
@@ -65,7 +75,11 @@ function runOne(ws: EffectWorkspace, pkg: PackageScripts, script: 'preinst' | 'p
     PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
   };
   try {
-    const { status } = runScript(parsed, scriptHost({ ws, pkg: pkg.name, script, debconf, env, depth: 0 }), { name: `/var/lib/dpkg/info/${pkg.name}.${script}`, args: SCRIPT_ARGS[script], env });
+    const { status } = runScript(parsed, scriptHost({ ws, pkg: pkg.name, script, debconf, env, depth: 0 }), {
+      name: `/var/lib/dpkg/info/${pkg.name}.${script}`,
+      args: SCRIPT_ARGS[script],
+      env,
+    });
     if (status !== 0) ws.unsupportedBy(pkg.name, `its ${script}, which exits with status ${status} as pith follows it`);
   } catch (err) {
     if (!(err instanceof ShellLimitError || err instanceof ShellRuntimeError)) throw err;

@@ -20,7 +20,10 @@ export function applyNss(ws: EffectWorkspace): void {
   const hostDir = dirname(real.source.path);
   const imageDir = dirname(real.path);
   const services = nssServices(ws.text('/etc/nsswitch.conf'));
-  const origin = { kind: 'effect' as const, detail: `NSS module of the host libc (${hostDir}), named by /etc/nsswitch.conf` };
+  const origin = {
+    kind: 'effect' as const,
+    detail: `NSS module of the host libc (${hostDir}), named by /etc/nsswitch.conf`,
+  };
   const added: string[] = [];
   const add = (soname: string, depth: number): void => {
     const imagePath = `${imageDir}/${soname}`;
@@ -29,7 +32,15 @@ export function applyNss(ws: EffectWorkspace): void {
     if (!existsSync(host)) return;
     const file = realpathSync(host);
     const data = readFileSync(file);
-    ws.tree.add(imagePath, { type: 'file', mode: 0o644, uid: 0, gid: 0, size: statSync(file).size, source: { kind: 'host', path: file }, origin });
+    ws.tree.add(imagePath, {
+      type: 'file',
+      mode: 0o644,
+      uid: 0,
+      gid: 0,
+      size: statSync(file).size,
+      source: { kind: 'host', path: file },
+      origin,
+    });
     added.push(soname);
     let needed: string[];
     try {

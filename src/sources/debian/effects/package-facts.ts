@@ -88,7 +88,15 @@ export function extractFacts(deb: DebContents): InstallFacts {
     control: deb.control,
     ...(deb.md5sums === undefined ? {} : { md5sums: deb.md5sums }),
     scripts: deb.scripts ?? {},
-    files: deb.files.map((f) => ({ path: f.path, type: f.type, mode: f.mode, uid: f.uid, gid: f.gid, size: f.data?.byteLength ?? f.spooled?.size ?? f.size, ...(f.target === undefined ? {} : { target: f.target }) })),
+    files: deb.files.map((f) => ({
+      path: f.path,
+      type: f.type,
+      mode: f.mode,
+      uid: f.uid,
+      gid: f.gid,
+      size: f.data?.byteLength ?? f.spooled?.size ?? f.size,
+      ...(f.target === undefined ? {} : { target: f.target }),
+    })),
     texts,
     needs,
   };
@@ -115,7 +123,7 @@ export function shebang(head: string): string | undefined {
 function wanted(f: DebFile, mentioned: ReadonlySet<string>): boolean {
   if (READ_GLOBS.some((m) => m(f.path))) return true;
   if (mentioned.has(f.path)) return true;
-  for (let dir = f.path; dir.includes('/'); ) {
+  for (let dir = f.path; dir.includes('/');) {
     dir = dir.slice(0, dir.lastIndexOf('/'));
     if (mentioned.has(`${dir}/`)) return true;
   }

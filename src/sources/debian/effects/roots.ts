@@ -36,10 +36,17 @@ export interface Root {
  * One message per root whose interpreter or loader is missing. `interpreterOf` answers for package
  * files (from their facts, since the view may not hold their bytes).
  */
-export function rootProblems(ws: EffectWorkspace, roots: readonly Root[], path: readonly string[], interpreterOf: (entry: TreeEntry) => string | undefined): string[] {
+export function rootProblems(
+  ws: EffectWorkspace,
+  roots: readonly Root[],
+  path: readonly string[],
+  interpreterOf: (entry: TreeEntry) => string | undefined,
+): string[] {
   const problems: string[] = [];
   for (const root of roots) {
-    const at = root.path.startsWith('/') ? root.path : path.map((d) => `${d}/${root.path}`).find((p) => ws.stat(p)?.type === 'file');
+    const at = root.path.startsWith('/')
+      ? root.path
+      : path.map((d) => `${d}/${root.path}`).find((p) => ws.stat(p)?.type === 'file');
     const entry = at === undefined ? undefined : ws.stat(at);
     if (!entry || entry.type !== 'file') continue;
     const interpreter = entry.origin.kind === 'package' ? interpreterOf(entry) : ownInterpreter(entry);
@@ -47,9 +54,13 @@ export function rootProblems(ws: EffectWorkspace, roots: readonly Root[], path: 
     const name = interpreter.startsWith('env:') ? interpreter.slice(4) : undefined;
     const found = name ? path.some((d) => isFile(ws, `${d}/${name}`)) : isFile(ws, interpreter);
     if (found) continue;
-    const what = name ? `${name} (run through #!/usr/bin/env), which is on no directory of its PATH` : `${interpreter}, which`;
+    const what = name
+      ? `${name} (run through #!/usr/bin/env), which is on no directory of its PATH`
+      : `${interpreter}, which`;
     const provider = name ? undefined : PROVIDERS[interpreter];
-    problems.push(`${root.field} ${root.path}: it needs ${what}${name ? '' : ' is not in the image'}${provider ? ` (Debian ships it in ${provider}: add ${provider} to packages:)` : ''}`);
+    problems.push(
+      `${root.field} ${root.path}: it needs ${what}${name ? '' : ' is not in the image'}${provider ? ` (Debian ships it in ${provider}: add ${provider} to packages:)` : ''}`,
+    );
   }
   return problems;
 }
@@ -65,7 +76,12 @@ function ownInterpreter(entry: TreeEntry): string | undefined {
   let data: Uint8Array;
   try {
     const source = entry.source;
-    data = source.kind === 'bytes' ? source.data : source.kind === 'host' ? new Uint8Array(readFileSync(source.path)) : readSpooledSync(source, Math.min(entry.size, 1 << 20));
+    data =
+      source.kind === 'bytes'
+        ? source.data
+        : source.kind === 'host'
+          ? new Uint8Array(readFileSync(source.path))
+          : readSpooledSync(source, Math.min(entry.size, 1 << 20));
   } catch {
     return undefined;
   }

@@ -12,8 +12,11 @@ export function applyRuntimeDirs(ws: EffectWorkspace): void {
   // Scripts make temporary files (mktemp) before the system layer's /tmp exists in this view.
   if (!ws.lstat('/tmp')) ws.put('/tmp', { type: 'dir', mode: 0o1777, uid: 0, gid: 0 }, '', detail);
   if (!ws.lstat('/run')) ws.put('/run', { type: 'dir', mode: 0o755, uid: 0, gid: 0 }, '', detail);
-  if (!ws.lstat('/run/lock') && ws.stat('/run')?.type === 'dir') ws.put('/run/lock', { type: 'dir', mode: 0o1777, uid: 0, gid: 0 }, '', detail);
+  if (!ws.lstat('/run/lock') && ws.stat('/run')?.type === 'dir')
+    ws.put('/run/lock', { type: 'dir', mode: 0o1777, uid: 0, gid: 0 }, '', detail);
   if (ws.stat('/var')?.type !== 'dir') return;
-  if (!ws.lstat('/var/run')) ws.put('/var/run', { type: 'symlink', target: '/run', mode: 0o777, uid: 0, gid: 0 }, '', detail);
-  if (!ws.lstat('/var/lock')) ws.put('/var/lock', { type: 'symlink', target: '/run/lock', mode: 0o777, uid: 0, gid: 0 }, '', detail);
+  if (!ws.lstat('/var/run'))
+    ws.put('/var/run', { type: 'symlink', target: '/run', mode: 0o777, uid: 0, gid: 0 }, '', detail);
+  if (!ws.lstat('/var/lock'))
+    ws.put('/var/lock', { type: 'symlink', target: '/run/lock', mode: 0o777, uid: 0, gid: 0 }, '', detail);
 }

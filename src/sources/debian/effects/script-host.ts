@@ -9,7 +9,14 @@ import { DECLINED, scriptPath, type ScriptCall } from './commands/call.js';
 import { SCRIPT_COMMANDS } from './commands/table.js';
 import { CONFMODULE_PATHS, CONFMODULE_STUB, DEBCONF_GET } from './debconf.js';
 import { patternToRegExp } from './shell/expand.js';
-import { runScript, ShellLimitError, ShellRuntimeError, type CommandIo, type CommandResult, type ShellHost } from './shell/interpreter.js';
+import {
+  runScript,
+  ShellLimitError,
+  ShellRuntimeError,
+  type CommandIo,
+  type CommandResult,
+  type ShellHost,
+} from './shell/interpreter.js';
 import { parseScript, ShellSyntaxError } from './shell/parser.js';
 import type { EffectWorkspace } from './workspace.js';
 
@@ -82,7 +89,8 @@ function scriptCall(ctx: ScriptContext, argv: string[], io: CommandIo): ScriptCa
 function command(ctx: ScriptContext, argv: string[], io: CommandIo): CommandResult {
   const { ws } = ctx;
   // PITH_TRACE_EFFECTS=1 lists every command scripts run, for finding out why an effect is missing.
-  if (process.env.PITH_TRACE_EFFECTS) process.stderr.write(`pith: effects: ${ctx.pkg} ${ctx.script}:${io.line} ${JSON.stringify(argv)}\n`);
+  if (process.env.PITH_TRACE_EFFECTS)
+    process.stderr.write(`pith: effects: ${ctx.pkg} ${ctx.script}:${io.line} ${JSON.stringify(argv)}\n`);
   const name = argv[0]!;
   if (name === DEBCONF_GET) {
     const value = ctx.debconf.get(argv[1] ?? '');
@@ -100,7 +108,8 @@ function command(ctx: ScriptContext, argv: string[], io: CommandIo): CommandResu
   }
   const program = ws.lookup(name);
   const text = program === undefined ? undefined : ws.text(program);
-  if (text !== undefined && /^#! ?\/bin\/(sh|dash)\b/.test(text) && ctx.depth < MAX_NESTED_SCRIPTS) return nestedScript(ctx, program!, text, argv, io);
+  if (text !== undefined && /^#! ?\/bin\/(sh|dash)\b/.test(text) && ctx.depth < MAX_NESTED_SCRIPTS)
+    return nestedScript(ctx, program!, text, argv, io);
   return { ...scriptCall(ctx, argv, io).unsupported(), ...(program ? {} : { status: 127 }) };
 }
 
@@ -151,7 +160,8 @@ function glob(ws: EffectWorkspace, pattern: string, cwd: string): string[] {
   const literal = parts.slice(0, parts.findIndex((seg) => /[*?[\\]/.test(seg)) >>> 0).join('/');
   const prefix = literal ? `${literal}/` : '';
   // As sh does: a wildcard never matches a leading dot.
-  const matches = (path: string) => path.split('/').every((name, i) => segments[i]!.re.test(name) && (segments[i]!.dot || !name.startsWith('.')));
+  const matches = (path: string) =>
+    path.split('/').every((name, i) => segments[i]!.re.test(name) && (segments[i]!.dot || !name.startsWith('.')));
   return [...ws.tree.unordered()]
     .filter((e) => e.path.startsWith(prefix) && e.path.split('/').length === segments.length && matches(e.path))
     .map((e) => `/${e.path}`)
@@ -172,8 +182,12 @@ function nestedScript(ctx: ScriptContext, program: string, text: string, argv: s
     const child = scriptHost({ ...ctx, script: label, depth: ctx.depth + 1 });
     return runScript(parsed, child, { name: program, args: argv.slice(1), env: ctx.env });
   } catch (err) {
-    if (!(err instanceof ShellSyntaxError || err instanceof ShellLimitError || err instanceof ShellRuntimeError)) throw err;
-    ctx.ws.unsupportedBy(ctx.pkg, `${program}, run by its ${ctx.script} (line ${io.line}), which stops: ${err.message}`);
+    if (!(err instanceof ShellSyntaxError || err instanceof ShellLimitError || err instanceof ShellRuntimeError))
+      throw err;
+    ctx.ws.unsupportedBy(
+      ctx.pkg,
+      `${program}, run by its ${ctx.script} (line ${io.line}), which stops: ${err.message}`,
+    );
     return DECLINED;
   }
 }

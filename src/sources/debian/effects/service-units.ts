@@ -23,7 +23,14 @@ const DIRECTORY_KEYS: Array<[key: string, base: string, owned: boolean]> = [
 ];
 /** ExecStartPre= commands that only prepare the filesystem. */
 const PREPARING = new Set(['mkdir', 'chown', 'chgrp', 'chmod', 'install', 'ln', 'touch']);
-const SPECIFIERS: Record<string, string> = { t: '/run', S: '/var/lib', C: '/var/cache', L: '/var/log', E: '/etc', '%': '%' };
+const SPECIFIERS: Record<string, string> = {
+  t: '/run',
+  S: '/var/lib',
+  C: '/var/cache',
+  L: '/var/log',
+  E: '/etc',
+  '%': '%',
+};
 
 /** The [Service] section's settings, each key with all its values in order. */
 export function serviceSettings(text: string): Map<string, string[]> {
@@ -47,7 +54,10 @@ export function serviceSettings(text: string): Map<string, string[]> {
 
 export function applyServiceUnits(ws: EffectWorkspace): void {
   const units = [...ws.tree.unordered()].filter(
-    (e) => e.type === 'file' && e.origin.kind === 'package' && /^(usr\/)?lib\/systemd\/system\/[^/@]+\.service$/.test(e.path),
+    (e) =>
+      e.type === 'file' &&
+      e.origin.kind === 'package' &&
+      /^(usr\/)?lib\/systemd\/system\/[^/@]+\.service$/.test(e.path),
   );
   for (const unit of units.sort((a, b) => compareBytes(a.path, b.path))) {
     const text = ws.text(`/${unit.path}`);
@@ -57,9 +67,16 @@ export function applyServiceUnits(ws: EffectWorkspace): void {
     const settings = serviceSettings(text);
     const last = (key: string) => settings.get(key)?.at(-1);
     const uid = last('User') ? ws.accounts.user(last('User')!, pkg)?.uid : 0;
-    const gid = last('Group') ? ws.accounts.group(last('Group')!, pkg)?.gid : last('User') ? ws.accounts.user(last('User')!, pkg)?.gid : 0;
+    const gid = last('Group')
+      ? ws.accounts.group(last('Group')!, pkg)?.gid
+      : last('User')
+        ? ws.accounts.user(last('User')!, pkg)?.gid
+        : 0;
     if (uid === undefined || gid === undefined) {
-      ws.unsupportedBy(pkg, `${name}: User=/Group= ${last('User') ?? ''}:${last('Group') ?? ''}, which no account of the image is`);
+      ws.unsupportedBy(
+        pkg,
+        `${name}: User=/Group= ${last('User') ?? ''}:${last('Group') ?? ''}, which no account of the image is`,
+      );
       continue;
     }
     for (const [key, base, owned] of DIRECTORY_KEYS) {

@@ -10,7 +10,8 @@
 import { STATIC_GROUP_NAMES, STATIC_USER_NAMES, staticGroupById, staticUserById } from './accounts-db.js';
 import type { EffectWorkspace } from './workspace.js';
 
-const DIRECTIVE = /^\s*(?:[A-Za-z_]*_)?(user|group|owner|runas|run_as|username|groupname)\s*[=:\s]\s*["']?([a-z_][-a-z0-9_]*)["']?\s*;?\s*(?:#.*)?$/i;
+const DIRECTIVE =
+  /^\s*(?:[A-Za-z_]*_)?(user|group|owner|runas|run_as|username|groupname)\s*[=:\s]\s*["']?([a-z_][-a-z0-9_]*)["']?\s*;?\s*(?:#.*)?$/i;
 
 /** Static account names a configuration file names in user/group directives. */
 export function directiveNames(text: string): { users: string[]; groups: string[] } {
@@ -44,7 +45,9 @@ export function applyStaticAccounts(ws: EffectWorkspace): void {
     const text = ws.text(`/${entry.path}`);
     if (text === undefined || text.includes('\u0000')) continue;
     const { users, groups } = directiveNames(text);
-    for (const name of users) if (ws.accounts.user(name, pkg) && !ws.notes.includes(`${pkg}: uses ${name}`)) ws.notes.push(`${pkg}: uses ${name}`);
+    for (const name of users)
+      if (ws.accounts.user(name, pkg) && !ws.notes.includes(`${pkg}: uses ${name}`))
+        ws.notes.push(`${pkg}: uses ${name}`);
     for (const name of groups) ws.accounts.group(name, pkg);
   }
 }

@@ -38,7 +38,8 @@ export function parseSysusers(text: string, bad: (line: number, why: string) => 
     if (line === '' || line.startsWith('#')) return;
     const fields = splitFields(line);
     const [type, name, id, gecos, home, shell] = fields ?? [];
-    if (!fields || !type || !name || !['u', 'g', 'm', 'r', 'u!'].includes(type)) return bad(i + 1, `cannot read "${line}"`);
+    if (!fields || !type || !name || !['u', 'g', 'm', 'r', 'u!'].includes(type))
+      return bad(i + 1, `cannot read "${line}"`);
     const dash = (v: string | undefined) => (v === undefined || v === '-' ? undefined : v);
     out.push({
       type: type.charAt(0) as SysusersLine['type'],
@@ -68,7 +69,11 @@ export function applySysusers(ws: EffectWorkspace, pkg: string, file: string, li
           continue;
         }
         let group: string | 'own' = 'own';
-        if (groupText) group = /^\d+$/.test(groupText) ? (ws.accounts.groupById(Number(groupText))?.name ?? ws.accounts.addGroup(l.name, pkg, { system: true, gid: Number(groupText) }).name) : groupText;
+        if (groupText)
+          group = /^\d+$/.test(groupText)
+            ? (ws.accounts.groupById(Number(groupText))?.name ??
+              ws.accounts.addGroup(l.name, pkg, { system: true, gid: Number(groupText) }).name)
+            : groupText;
         const { user, created } = ws.accounts.addUser(pkg, {
           name: l.name,
           ...(uidText ? { uid: Number(uidText) } : {}),
@@ -84,7 +89,15 @@ export function applySysusers(ws: EffectWorkspace, pkg: string, file: string, li
           fail(l, 'm needs a group');
           continue;
         }
-        if (!ws.accounts.peekUser(l.name)) ws.accounts.addUser(pkg, { name: l.name, group: 'own', home: '/', shell: '/usr/sbin/nologin', gecos: '', system: true });
+        if (!ws.accounts.peekUser(l.name))
+          ws.accounts.addUser(pkg, {
+            name: l.name,
+            group: 'own',
+            home: '/',
+            shell: '/usr/sbin/nologin',
+            gecos: '',
+            system: true,
+          });
         if (!ws.accounts.peekGroup(l.id)) ws.accounts.addGroup(l.id, pkg, { system: true });
         ws.accounts.addMember(l.name, l.id, pkg);
       }

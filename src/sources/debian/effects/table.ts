@@ -77,7 +77,13 @@ export const EFFECTS: readonly Effect[] = Object.freeze([
     phase: 'packages',
     reads: ['usr/lib/sysusers.d/*', 'lib/sysusers.d/*', 'etc/sysusers.d/*'],
     apply: ({ ws }) => {
-      for (const f of configFiles(ws, 'sysusers.d')) applySysusers(ws, f.package, f.path, parseSysusers(f.text, (line, why) => ws.unsupportedBy(f.package, `${f.path} line ${line}: ${why}`)));
+      for (const f of configFiles(ws, 'sysusers.d'))
+        applySysusers(
+          ws,
+          f.package,
+          f.path,
+          parseSysusers(f.text, (line, why) => ws.unsupportedBy(f.package, `${f.path} line ${line}: ${why}`)),
+        );
     },
   },
   {
@@ -100,7 +106,13 @@ export const EFFECTS: readonly Effect[] = Object.freeze([
     phase: 'packages',
     reads: ['usr/lib/tmpfiles.d/*', 'lib/tmpfiles.d/*', 'etc/tmpfiles.d/*'],
     apply: ({ ws }) => {
-      for (const f of configFiles(ws, 'tmpfiles.d')) applyTmpfiles(ws, f.package, f.path, parseTmpfiles(f.text, (line, why) => ws.unsupportedBy(f.package, `${f.path} line ${line}: ${why}`)));
+      for (const f of configFiles(ws, 'tmpfiles.d'))
+        applyTmpfiles(
+          ws,
+          f.package,
+          f.path,
+          parseTmpfiles(f.text, (line, why) => ws.unsupportedBy(f.package, `${f.path} line ${line}: ${why}`)),
+        );
     },
   },
   {

@@ -30,7 +30,17 @@ export interface TmpfilesLine {
   line: number;
 }
 
-const SPECIFIERS: Record<string, string> = { t: '/run', S: '/var/lib', C: '/var/cache', L: '/var/log', T: '/tmp', V: '/var/tmp', E: '/etc', h: '/root', '%': '%' };
+const SPECIFIERS: Record<string, string> = {
+  t: '/run',
+  S: '/var/lib',
+  C: '/var/cache',
+  L: '/var/log',
+  T: '/tmp',
+  V: '/var/tmp',
+  E: '/etc',
+  h: '/root',
+  '%': '%',
+};
 const KNOWN = 'dDvqQezZfFwLCxXrRpcbaAhHtT';
 const NOT_EMULATED = 'pcbaAhHtT';
 
@@ -56,7 +66,8 @@ export function parseTmpfiles(text: string, bad: (line: number, why: string) => 
     if (!m || !KNOWN.includes(m[1]!)) return bad(i + 1, `unknown type "${type}"`);
     if (type.includes('^')) return bad(i + 1, `credentials (${type}) are not emulated`);
     const path = expandSpecifiers(rawPath);
-    if (path === undefined || !path.startsWith('/')) return bad(i + 1, `path "${rawPath}" is not absolute or uses a specifier pith does not expand`);
+    if (path === undefined || !path.startsWith('/'))
+      return bad(i + 1, `path "${rawPath}" is not absolute or uses a specifier pith does not expand`);
     const modeText = mode === undefined || mode === '-' ? undefined : mode.replace(/^[~:]+/, '');
     if (modeText !== undefined && !/^[0-7]{3,4}$/.test(modeText)) return bad(i + 1, `bad mode "${mode}"`);
     const arg = argument.length ? argument.join(' ') : undefined;
@@ -121,7 +132,8 @@ function applyLetter(a: LineTarget): void {
     case 'v':
     case 'q':
     case 'Q':
-      if (existing?.type === 'dir') ws.change(l.path, { ...owner, ...(l.mode === undefined ? {} : { mode: l.mode }) }, pkg, detail);
+      if (existing?.type === 'dir')
+        ws.change(l.path, { ...owner, ...(l.mode === undefined ? {} : { mode: l.mode }) }, pkg, detail);
       else if (!existing) {
         ws.mkdir(l.path, pkg, detail, { parents: true, mode: l.mode ?? 0o755, ...owner });
       } else fail(`${l.path} is a ${existing.type}, not a directory`);
@@ -135,19 +147,39 @@ function applyLetter(a: LineTarget): void {
     case 'F':
       if (!existing || l.letter === 'F' || l.plus) {
         ws.mkdir(l.path.slice(0, l.path.lastIndexOf('/')) || '/', pkg, detail, { parents: true });
-        ws.writeFile(l.path, new TextEncoder().encode(unescape(l.argument ?? '')), pkg, detail, { mode: l.mode ?? 0o644, uid: uid ?? 0, gid: gid ?? 0 });
+        ws.writeFile(l.path, new TextEncoder().encode(unescape(l.argument ?? '')), pkg, detail, {
+          mode: l.mode ?? 0o644,
+          uid: uid ?? 0,
+          gid: gid ?? 0,
+        });
       }
       break;
     case 'w':
       if (existing?.type === 'file') {
         const before = l.plus ? (ws.bytes(l.path) ?? new Uint8Array(0)) : new Uint8Array(0);
-        ws.writeFile(l.path, new Uint8Array(Buffer.concat([before, new TextEncoder().encode(unescape(l.argument ?? ''))])), pkg, detail);
+        ws.writeFile(
+          l.path,
+          new Uint8Array(Buffer.concat([before, new TextEncoder().encode(unescape(l.argument ?? ''))])),
+          pkg,
+          detail,
+        );
       }
       break;
     case 'L':
       if (!existing || l.plus) {
         ws.mkdir(l.path.slice(0, l.path.lastIndexOf('/')) || '/', pkg, detail, { parents: true });
-        ws.put(l.path, { type: 'symlink', target: l.argument ?? `/usr/share/factory${l.path}`, mode: 0o777, uid: uid ?? 0, gid: gid ?? 0 }, pkg, detail);
+        ws.put(
+          l.path,
+          {
+            type: 'symlink',
+            target: l.argument ?? `/usr/share/factory${l.path}`,
+            mode: 0o777,
+            uid: uid ?? 0,
+            gid: gid ?? 0,
+          },
+          pkg,
+          detail,
+        );
       }
       break;
     case 'C': {
@@ -155,20 +187,35 @@ function applyLetter(a: LineTarget): void {
       const source = l.argument ?? `/usr/share/factory${l.path}`;
       const data = ws.bytes(source);
       if (data === undefined) fail(`C copies ${source}, which is not a file of the image`);
-      else ws.writeFile(l.path, data, pkg, detail, { mode: l.mode ?? ws.stat(source)?.mode ?? 0o644, uid: uid ?? 0, gid: gid ?? 0 });
+      else
+        ws.writeFile(l.path, data, pkg, detail, {
+          mode: l.mode ?? ws.stat(source)?.mode ?? 0o644,
+          uid: uid ?? 0,
+          gid: gid ?? 0,
+        });
       break;
     }
   }
 }
 
 /** A line's user and group as ids (numbers, or accounts of the image); undefined when not given or unknown. */
-function lineOwner(ws: EffectWorkspace, pkg: string, l: TmpfilesLine): { uid?: number | undefined; gid?: number | undefined } {
-  const uid = l.user === undefined ? undefined : /^\d+$/.test(l.user) ? Number(l.user) : ws.accounts.user(l.user, pkg)?.uid;
-  const gid = l.group === undefined ? undefined : /^\d+$/.test(l.group) ? Number(l.group) : ws.accounts.group(l.group, pkg)?.gid;
+function lineOwner(
+  ws: EffectWorkspace,
+  pkg: string,
+  l: TmpfilesLine,
+): { uid?: number | undefined; gid?: number | undefined } {
+  const uid =
+    l.user === undefined ? undefined : /^\d+$/.test(l.user) ? Number(l.user) : ws.accounts.user(l.user, pkg)?.uid;
+  const gid =
+    l.group === undefined ? undefined : /^\d+$/.test(l.group) ? Number(l.group) : ws.accounts.group(l.group, pkg)?.gid;
   return { uid, gid };
 }
 
 /** C-style escapes in f/w arguments (\n, \t, \\, \xNN). */
 function unescape(text: string): string {
-  return text.replace(/\\(x[0-9a-fA-F]{2}|.)/g, (_m, e: string) => (e.startsWith('x') && e.length === 3 ? String.fromCharCode(Number.parseInt(e.slice(1), 16)) : ({ n: '\n', t: '\t', '\\': '\\' } as Record<string, string>)[e] ?? e));
+  return text.replace(/\\(x[0-9a-fA-F]{2}|.)/g, (_m, e: string) =>
+    e.startsWith('x') && e.length === 3
+      ? String.fromCharCode(Number.parseInt(e.slice(1), 16))
+      : (({ n: '\n', t: '\t', '\\': '\\' } as Record<string, string>)[e] ?? e),
+  );
 }

@@ -27,7 +27,12 @@ export const contentKey = (pkg: string, debPath: string) => `${pkg}\u0000${debPa
 
 export function effectsView(
   packages: readonly ViewPackage[],
-  options: { mergedUsr: readonly MergedUsrLink[]; trimDocs: boolean; loaded?: LoadedContents; base?: readonly TreeEntry[] },
+  options: {
+    mergedUsr: readonly MergedUsrLink[];
+    trimDocs: boolean;
+    loaded?: LoadedContents;
+    base?: readonly TreeEntry[];
+  },
 ): { view: FsTree; deferred: Map<string, DeferredContent> } {
   const view = new FsTree();
   // A base image's files first (origin base: never written again), so scripts see the image they land in.
@@ -37,15 +42,28 @@ export function effectsView(
   for (const p of [...packages].sort((a, b) => compareBytes(a.name, b.name))) {
     const files = p.facts.files.map((f) => {
       const text = p.facts.texts[f.path];
-      const data = text !== undefined ? new Uint8Array(Buffer.from(text, 'base64')) : options.loaded?.get(contentKey(p.name, f.path));
+      const data =
+        text !== undefined
+          ? new Uint8Array(Buffer.from(text, 'base64'))
+          : options.loaded?.get(contentKey(p.name, f.path));
       return { ...f, ...(data ? { data } : {}) };
     });
-    const contents = { control: p.facts.control, files, ...(p.facts.md5sums === undefined ? {} : { md5sums: p.facts.md5sums }) };
-    const installed = installPackage(view, { name: p.name, version: p.version, ...(p.architecture ? { architecture: p.architecture } : {}) }, contents, { trim: { docs: options.trimDocs } });
+    const contents = {
+      control: p.facts.control,
+      files,
+      ...(p.facts.md5sums === undefined ? {} : { md5sums: p.facts.md5sums }),
+    };
+    const installed = installPackage(
+      view,
+      { name: p.name, version: p.version, ...(p.architecture ? { architecture: p.architecture } : {}) },
+      contents,
+      { trim: { docs: options.trimDocs } },
+    );
     // `added` lists the kept files in archive order (then the two status files).
     const kept = files.filter((f) => !isTrimmed(f.path, { docs: options.trimDocs }));
     kept.forEach((f, i) => {
-      if (f.type === 'file' && !f.data && f.size > 0) deferred.set(installed.added[i]!.path, { package: p.name, debPath: f.path });
+      if (f.type === 'file' && !f.data && f.size > 0)
+        deferred.set(installed.added[i]!.path, { package: p.name, debPath: f.path });
     });
   }
   return { view, deferred };

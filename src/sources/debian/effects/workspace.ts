@@ -113,7 +113,13 @@ export class EffectWorkspace {
   }
 
   /** Changes an existing entry's owner or mode (the entry is re-added as an effect). */
-  change(path: string, change: { uid?: number; gid?: number; mode?: number }, pkg: string, detail: string, follow = true): boolean {
+  change(
+    path: string,
+    change: { uid?: number; gid?: number; mode?: number },
+    pkg: string,
+    detail: string,
+    follow = true,
+  ): boolean {
     const entry = follow ? this.stat(path) : this.lstat(path);
     if (!entry || entry.path === '') return false;
     if (entry.type === 'file') this.bytes(`/${entry.path}`); // a changed file is written again: its bytes are needed
@@ -125,7 +131,12 @@ export class EffectWorkspace {
   }
 
   /** Creates a directory (and missing parents, as mkdir -p does) owned by root, 0755 unless given. */
-  mkdir(path: string, pkg: string, detail: string, options: { mode?: number; uid?: number; gid?: number; parents?: boolean } = {}): boolean {
+  mkdir(
+    path: string,
+    pkg: string,
+    detail: string,
+    options: { mode?: number; uid?: number; gid?: number; parents?: boolean } = {},
+  ): boolean {
     const normal = toImagePath(path);
     if (normal === null || normal === '') return normal === '';
     const parts = normal.split('/');
@@ -138,12 +149,23 @@ export class EffectWorkspace {
     }
     const existing = this.stat(normal);
     if (existing) return existing.type === 'dir';
-    const dir: Omit<DirEntry, 'path' | 'origin'> = { type: 'dir', mode: options.mode ?? 0o755, uid: options.uid ?? 0, gid: options.gid ?? 0 };
+    const dir: Omit<DirEntry, 'path' | 'origin'> = {
+      type: 'dir',
+      mode: options.mode ?? 0o755,
+      uid: options.uid ?? 0,
+      gid: options.gid ?? 0,
+    };
     this.put(normal, dir, pkg, detail);
     return true;
   }
 
-  writeFile(path: string, data: Uint8Array, pkg: string, detail: string, options: { mode?: number; uid?: number; gid?: number } = {}): boolean {
+  writeFile(
+    path: string,
+    data: Uint8Array,
+    pkg: string,
+    detail: string,
+    options: { mode?: number; uid?: number; gid?: number } = {},
+  ): boolean {
     const parent = this.stat(parentOf(toImagePath(path) ?? ''));
     if (parent?.type !== 'dir') return false;
     const existing = this.stat(path);
@@ -162,12 +184,21 @@ export class EffectWorkspace {
 
   /** Entries an effect created or changed, sorted by path; implicit parent directories left out. */
   effectEntries(): TreeEntry[] {
-    return this.tree.list().filter((e) => e.origin.kind === 'effect' && !(e.type === 'dir' && this.tree.isImplicit(e.path)));
+    return this.tree
+      .list()
+      .filter((e) => e.origin.kind === 'effect' && !(e.type === 'dir' && this.tree.isImplicit(e.path)));
   }
 }
 
 const SEARCH_PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
 
-const rootDir: DirEntry = { path: '', type: 'dir', mode: 0o755, uid: 0, gid: 0, origin: { kind: 'system', detail: '/' } };
+const rootDir: DirEntry = {
+  path: '',
+  type: 'dir',
+  mode: 0o755,
+  uid: 0,
+  gid: 0,
+  origin: { kind: 'system', detail: '/' },
+};
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

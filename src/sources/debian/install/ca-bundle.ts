@@ -79,7 +79,10 @@ export function caBundleEntry(tree: FsTree): CaBundleResult | null {
  * `usr/share/ca-certificates/**.crt` regular file (links followed) not distrusted by a `!` line.
  * The Java trust store (effects/java-trust-store.ts) is made from the same list.
  */
-export function bundleCertificates(tree: FsTree): { trusted: Array<{ path: string; data: Uint8Array; entry: TreeEntry }>; distrusted: string[] } {
+export function bundleCertificates(tree: FsTree): {
+  trusted: Array<{ path: string; data: Uint8Array; entry: TreeEntry }>;
+  distrusted: string[];
+} {
   const distrust = distrustedPaths(tree);
   const trusted: Array<{ path: string; data: Uint8Array; entry: TreeEntry }> = [];
   const distrusted: string[] = [];

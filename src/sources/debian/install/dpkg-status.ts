@@ -28,7 +28,10 @@ export function checkControlIdentity(
     if (got !== want) {
       throw integrityError(
         `the .deb of ${expected.name} ${expected.version} says ${field}: ${got ?? '(none)'}, expected ${want}`,
-        { where: `package ${expected.name}`, hint: 'the package file does not belong to this index entry; clear the cache and try again' },
+        {
+          where: `package ${expected.name}`,
+          hint: 'the package file does not belong to this index entry; clear the cache and try again',
+        },
       );
     }
   }

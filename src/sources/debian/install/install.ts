@@ -66,7 +66,10 @@ export function installPackage(
     const debPath = entry.path;
     const placed =
       entry.type === 'hardlink'
-        ? tree.add(debPath, { ...withoutPath(entry), target: canonicalOf.get(entry.target) ?? canonicalize(tree, entry.target) })
+        ? tree.add(debPath, {
+            ...withoutPath(entry),
+            target: canonicalOf.get(entry.target) ?? canonicalize(tree, entry.target),
+          })
         : tree.add(debPath, withoutPath(entry));
     canonicalOf.set(debPath, placed);
     added.push({ path: placed, type: entry.type, size: entry.type === 'file' ? entry.size : 0 });
@@ -74,7 +77,15 @@ export function installPackage(
 
   const statusFile = (path: string, text: string) => {
     const data = encoder.encode(text);
-    const placed = tree.add(path, { type: 'file', mode: 0o644, uid: 0, gid: 0, origin, size: data.byteLength, source: { kind: 'bytes', data } });
+    const placed = tree.add(path, {
+      type: 'file',
+      mode: 0o644,
+      uid: 0,
+      gid: 0,
+      origin,
+      size: data.byteLength,
+      source: { kind: 'bytes', data },
+    });
     added.push({ path: placed, type: 'file', size: data.byteLength });
   };
   // The control file is kept byte for byte: scanners parse it, and a rewritten one would no
@@ -82,7 +93,10 @@ export function installPackage(
   // files are UTF-8).
   statusFile(statusPath(pkg.name), deb.control);
   if (deb.md5sums !== undefined) {
-    statusFile(md5sumsPath(pkg.name), filterMd5sums(deb.md5sums, (path) => trimmedPaths.has(path)));
+    statusFile(
+      md5sumsPath(pkg.name),
+      filterMd5sums(deb.md5sums, (path) => trimmedPaths.has(path)),
+    );
   }
 
   return {
@@ -101,7 +115,10 @@ export function installPackage(
  * regular file with the target's bytes: the kept name must not lose its content because another
  * name of the same inode was dropped.
  */
-function trimFiles(files: readonly DebFile[], trim: TrimOptions): { kept: DebFile[]; trimmed: InstalledPath[]; trimmedPaths: Set<string> } {
+function trimFiles(
+  files: readonly DebFile[],
+  trim: TrimOptions,
+): { kept: DebFile[]; trimmed: InstalledPath[]; trimmedPaths: Set<string> } {
   const byPath = new Map<string, DebFile>();
   for (const file of files) byPath.set(file.path, file);
   const trimmedPaths = new Set<string>();
@@ -128,7 +145,10 @@ function sizeOf(file: DebFile): number {
 }
 
 /** The contents of the regular file a hard link (chain) points at: its bytes or its spool extent. */
-function hardlinkContent(file: DebFile, byPath: ReadonlyMap<string, DebFile>): Pick<DebFile, 'size' | 'data' | 'spooled'> {
+function hardlinkContent(
+  file: DebFile,
+  byPath: ReadonlyMap<string, DebFile>,
+): Pick<DebFile, 'size' | 'data' | 'spooled'> {
   let current: DebFile | undefined = file;
   for (let hops = 0; current !== undefined && current.type === 'hardlink' && hops < 64; hops++) {
     current = current.target === undefined ? undefined : byPath.get(current.target);

@@ -28,7 +28,9 @@ export function conflictNotes(selected: ReadonlyMap<string, PackageRecord>, u: P
       }
       for (const rel of groups.flat()) {
         for (const hit of selectedHits(rel, record, selected, u)) {
-          notes.push(`${name} ${field} ${formatRelation(rel)}, but ${hit.name} ${hit.version} is selected (not enforced)`);
+          notes.push(
+            `${name} ${field} ${formatRelation(rel)}, but ${hit.name} ${hit.version} is selected (not enforced)`,
+          );
         }
       }
     }
@@ -37,13 +39,19 @@ export function conflictNotes(selected: ReadonlyMap<string, PackageRecord>, u: P
 }
 
 /** The selected packages, other than `record`, that `rel` names (by name and version, or by Provides). */
-function selectedHits(rel: Relation, record: PackageRecord, selected: ReadonlyMap<string, PackageRecord>, u: PackageUniverse): PackageRecord[] {
+function selectedHits(
+  rel: Relation,
+  record: PackageRecord,
+  selected: ReadonlyMap<string, PackageRecord>,
+  u: PackageUniverse,
+): PackageRecord[] {
   const hits: PackageRecord[] = [];
   const s = selected.get(rel.name);
   if (s && s !== record && versionOk(s.version, rel)) hits.push(s);
   for (const p of u.providers(rel.name)) {
     if (selected.get(p.record.name) !== p.record || p.record === record || hits.includes(p.record)) continue;
-    if (rel.op === undefined || (p.provided.version !== undefined && versionOk(p.provided.version, rel))) hits.push(p.record);
+    if (rel.op === undefined || (p.provided.version !== undefined && versionOk(p.provided.version, rel)))
+      hits.push(p.record);
   }
   return hits;
 }

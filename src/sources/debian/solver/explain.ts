@@ -62,7 +62,9 @@ function versionMismatch(
 ): string | undefined {
   const offered = [
     ...distinct(realA.map((r) => r.version)),
-    ...provsA.filter((p) => p.provided.version !== undefined).map((p) => `${p.provided.version} (provided by ${p.record.name})`),
+    ...provsA
+      .filter((p) => p.provided.version !== undefined)
+      .map((p) => `${p.provided.version} (provided by ${p.record.name})`),
   ];
   const unversioned = distinct(provsA.filter((p) => p.provided.version === undefined).map((p) => p.record.name));
   const fits = realA.some((r) => versionOk(r.version, rel)) || provsA.some((p) => providedOk(arch, p, rel));
@@ -70,7 +72,9 @@ function versionMismatch(
   const parts: string[] = [];
   if (offered.length > 0) parts.push(`only ${distinct(offered).join(', ')} available`);
   if (unversioned.length > 0) {
-    parts.push(`${offered.length > 0 ? 'also ' : ''}provided without a version by ${unversioned.join(', ')}, which cannot satisfy a versioned dependency`);
+    parts.push(
+      `${offered.length > 0 ? 'also ' : ''}provided without a version by ${unversioned.join(', ')}, which cannot satisfy a versioned dependency`,
+    );
   }
   return parts.join('; ');
 }

@@ -33,7 +33,13 @@ const PATH_DIRS = ['usr/local/sbin', 'usr/local/bin', 'usr/sbin', 'usr/bin', 'sb
 export async function installNeeds(
   resolution: Resolution,
   recordOf: (name: string) => PackageRecord | undefined,
-  options: { cacheDir: string; env: Readonly<Record<string, string>>; scriptOnly: ReadonlyMap<string, string>; exclude?: readonly string[]; log?: (m: string) => void },
+  options: {
+    cacheDir: string;
+    env: Readonly<Record<string, string>>;
+    scriptOnly: ReadonlyMap<string, string>;
+    exclude?: readonly string[];
+    log?: (m: string) => void;
+  },
 ): Promise<InstallNeeds> {
   const out: InstallNeeds = { follow: [], extra: [], notes: [] };
   const selected = new Map(resolution.packages.map((p) => [p.name, p]));
@@ -41,20 +47,36 @@ export async function installNeeds(
     out.extra.push('libc-bin');
     out.notes.push('libc-bin: brought (the environment names C.UTF-8, whose locale /usr/lib/locale/C.utf8 it ships)');
   }
-  const candidates = [...new Set(resolution.essentialSkipped.map((e) => e.name))].filter((n) => !selected.has(n)).sort();
-  for (const name of candidates.filter((n) => options.scriptOnly.has(n))) out.notes.push(`${name}: not installed (${name} ${options.scriptOnly.get(name)})`);
+  const candidates = [...new Set(resolution.essentialSkipped.map((e) => e.name))]
+    .filter((n) => !selected.has(n))
+    .sort();
+  for (const name of candidates.filter((n) => options.scriptOnly.has(n)))
+    out.notes.push(`${name}: not installed (${name} ${options.scriptOnly.get(name)})`);
   const open = candidates.filter((n) => !options.scriptOnly.has(n) && recordOf(n));
   const requested = resolution.packages.filter((p) => resolution.reasons.get(p.name)?.length === 1);
-  const shellProvider = selected.has(SHELL_PROVIDER) || options.exclude?.includes(SHELL_PROVIDER) ? undefined : recordOf(SHELL_PROVIDER);
+  const shellProvider =
+    selected.has(SHELL_PROVIDER) || options.exclude?.includes(SHELL_PROVIDER) ? undefined : recordOf(SHELL_PROVIDER);
   if (open.length === 0 && (!shellProvider || requested.length === 0)) return out;
 
   const records = [...resolution.packages, ...open.map((n) => recordOf(n)!), ...(shellProvider ? [shellProvider] : [])];
-  const facts = await installFacts(records.map((r) => ({ name: r.name, version: r.version, sha256: r.sha256, baseUrl: r.baseUrl, filename: r.filename, size: r.size })), {
-    cacheDir: options.cacheDir,
-    ...(options.log ? { log: options.log } : {}),
-  });
+  const facts = await installFacts(
+    records.map((r) => ({
+      name: r.name,
+      version: r.version,
+      sha256: r.sha256,
+      baseUrl: r.baseUrl,
+      filename: r.filename,
+      size: r.size,
+    })),
+    {
+      cacheDir: options.cacheDir,
+      ...(options.log ? { log: options.log } : {}),
+    },
+  );
   const factsOf = (r: PackageRecord) => facts.get(r.sha256)!;
-  const canonical = mergedUsrCanonical(resolution.packages.find((p) => p.name === 'base-files') ? factsOf(selected.get('base-files')!) : undefined);
+  const canonical = mergedUsrCanonical(
+    resolution.packages.find((p) => p.name === 'base-files') ? factsOf(selected.get('base-files')!) : undefined,
+  );
   const provided = new Set<string>();
   const sonames = new Set<string>();
   for (const r of resolution.packages) {
@@ -63,12 +85,21 @@ export async function installNeeds(
   }
   // The needs of packages closest to what the spec asked for come first, so the notes name them.
   const depth = (name: string) => resolution.reasons.get(name)?.length ?? Infinity;
-  const byDepth = [...resolution.packages].sort((a, b) => depth(a.name) - depth(b.name) || compareBytes(a.name, b.name));
-  const unmet = unmetNeeds(byDepth.map((r) => ({ name: r.name, facts: factsOf(r) })), provided, sonames, canonical);
+  const byDepth = [...resolution.packages].sort(
+    (a, b) => depth(a.name) - depth(b.name) || compareBytes(a.name, b.name),
+  );
+  const unmet = unmetNeeds(
+    byDepth.map((r) => ({ name: r.name, facts: factsOf(r) })),
+    provided,
+    sonames,
+    canonical,
+  );
   for (const name of open) {
     const ships = factsOf(recordOf(name)!);
     const paths = new Set(ships.files.filter((f) => f.type !== 'dir').map((f) => canonical(f.path)));
-    const hit = unmet.find((u) => (u.kind === 'path' ? u.candidates.some((c) => paths.has(c)) : ships.needs.sonames.includes(u.what)));
+    const hit = unmet.find((u) =>
+      u.kind === 'path' ? u.candidates.some((c) => paths.has(c)) : ships.needs.sonames.includes(u.what),
+    );
     if (hit) {
       out.follow.push(name);
       out.notes.push(`${name}: brought (essential, but ${hit.by} needs ${hit.what}, which it ships)`);
@@ -81,7 +112,9 @@ export async function installNeeds(
   const shellUser = requested.flatMap((r) => factsOf(r).needs.shell.map((p) => `/${p}`))[0];
   if (shellProvider && shellUser && !['bin/sh', 'usr/bin/sh'].some((p) => provided.has(canonical(p)))) {
     out.extra.push(SHELL_PROVIDER);
-    out.notes.push(`${SHELL_PROVIDER}: brought (essential, but ${shellUser} runs /bin/sh, which it ships; exclude: [${SHELL_PROVIDER}] leaves it out)`);
+    out.notes.push(
+      `${SHELL_PROVIDER}: brought (essential, but ${shellUser} runs /bin/sh, which it ships; exclude: [${SHELL_PROVIDER}] leaves it out)`,
+    );
   }
   return out;
 }
@@ -97,14 +130,29 @@ interface Unmet {
   by: string;
 }
 
-function unmetNeeds(packages: Array<{ name: string; facts: InstallFacts }>, provided: ReadonlySet<string>, sonames: ReadonlySet<string>, canonical: (p: string) => string): Unmet[] {
+function unmetNeeds(
+  packages: Array<{ name: string; facts: InstallFacts }>,
+  provided: ReadonlySet<string>,
+  sonames: ReadonlySet<string>,
+  canonical: (p: string) => string,
+): Unmet[] {
   const out: Unmet[] = [];
   for (const { facts } of packages) {
     for (const [program, interpreter] of facts.needs.interpreters) {
-      const candidates = interpreter.startsWith('env:') ? PATH_DIRS.map((d) => canonical(`${d}/${interpreter.slice(4)}`)) : [canonical(interpreter.replace(/^\/+/, ''))];
-      if (!candidates.some((c) => provided.has(c))) out.push({ kind: 'path', what: interpreter.startsWith('env:') ? interpreter.slice(4) : interpreter, candidates, by: `/${program}` });
+      const candidates = interpreter.startsWith('env:')
+        ? PATH_DIRS.map((d) => canonical(`${d}/${interpreter.slice(4)}`))
+        : [canonical(interpreter.replace(/^\/+/, ''))];
+      if (!candidates.some((c) => provided.has(c)))
+        out.push({
+          kind: 'path',
+          what: interpreter.startsWith('env:') ? interpreter.slice(4) : interpreter,
+          candidates,
+          by: `/${program}`,
+        });
     }
-    for (const soname of facts.needs.needed) if (!sonames.has(soname)) out.push({ kind: 'soname', what: soname, candidates: [], by: 'a library of the image' });
+    for (const soname of facts.needs.needed)
+      if (!sonames.has(soname))
+        out.push({ kind: 'soname', what: soname, candidates: [], by: 'a library of the image' });
   }
   return out;
 }
@@ -113,7 +161,8 @@ function unmetNeeds(packages: Array<{ name: string; facts: InstallFacts }>, prov
 function mergedUsrCanonical(baseFiles: InstallFacts | undefined): (path: string) => string {
   const aliases = new Map<string, string>();
   for (const f of baseFiles?.files ?? []) {
-    if (f.type === 'symlink' && !f.path.includes('/') && f.target?.replace(/^\//, '') === `usr/${f.path}`) aliases.set(f.path, `usr/${f.path}`);
+    if (f.type === 'symlink' && !f.path.includes('/') && f.target?.replace(/^\//, '') === `usr/${f.path}`)
+      aliases.set(f.path, `usr/${f.path}`);
   }
   return (path) => {
     const p = path.replace(/^\/+/, '');

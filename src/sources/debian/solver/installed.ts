@@ -32,7 +32,8 @@ export function installedFromControl(text: string, where: string, arch: string):
   for (const p of iterateDeb822(text, { source: where })) {
     const name = p.get('Package');
     const version = p.get('Version');
-    if (!name || !version) throw new PithError('input', `${where}:${p.line}: a package paragraph without Package and Version`);
+    if (!name || !version)
+      throw new PithError('input', `${where}:${p.line}: a package paragraph without Package and Version`);
     const status = p.get('Status');
     if (status !== undefined && status.split(/\s+/)[2] !== 'installed') continue;
     const multiArch = p.get('Multi-Arch');

@@ -70,7 +70,10 @@ export function archMatches(arch: string, term: string): boolean {
 }
 
 function evalArchRestriction(list: string, arch: string | undefined, fail: (why: string) => Error): boolean {
-  const terms = list.trim().split(/\s+/).filter((t) => t !== '');
+  const terms = list
+    .trim()
+    .split(/\s+/)
+    .filter((t) => t !== '');
   if (terms.length === 0) throw fail('empty architecture restriction []');
   const negated = terms.map((t) => t.startsWith('!'));
   if (negated.some((x) => x !== negated[0])) throw fail(`mixed positive and negated architectures in [${list}]`);
@@ -81,7 +84,10 @@ function evalArchRestriction(list: string, arch: string | undefined, fail: (why:
 
 /** One `<...>` group: a conjunction of profile terms, each possibly negated. */
 function evalProfileGroup(group: string, profiles: readonly string[], fail: (why: string) => Error): boolean {
-  const terms = group.trim().split(/\s+/).filter((t) => t !== '');
+  const terms = group
+    .trim()
+    .split(/\s+/)
+    .filter((t) => t !== '');
   if (terms.length === 0) throw fail('empty build profile restriction <>');
   return terms.every((term) => (term.startsWith('!') ? !profiles.includes(term.slice(1)) : profiles.includes(term)));
 }
@@ -104,7 +110,9 @@ function failer(options: RelationOptions, field: string) {
   return (why: string) => {
     const folded = field.replace(/\s+/g, ' ').trim();
     const shown = folded.length > 120 ? `${folded.slice(0, 117)}...` : folded;
-    return new PithError('input', `bad relationship field "${shown}": ${why}`, { where: options.where ?? '<relations>' });
+    return new PithError('input', `bad relationship field "${shown}": ${why}`, {
+      where: options.where ?? '<relations>',
+    });
   };
 }
 
@@ -210,7 +218,11 @@ function parseVersion(c: Cursor, rel: Relation, fail: (why: string) => Error): v
   while (c.i < c.n && (s[c.i] === '<' || s[c.i] === '>' || s[c.i] === '=')) c.i++;
   const op = s.slice(o, c.i);
   switch (op) {
-    case '<<': case '<=': case '=': case '>=': case '>>':
+    case '<<':
+    case '<=':
+    case '=':
+    case '>=':
+    case '>>':
       rel.op = op;
       break;
     case '<':
@@ -268,7 +280,8 @@ export function parseProvides(field: string | undefined, options: RelationOption
   return groups.map((alts) => {
     if (alts.length !== 1) throw fail(`alternatives are not allowed in Provides: "${field?.trim()}"`);
     const rel = alts[0]!;
-    if (rel.op !== undefined && rel.op !== '=') throw fail(`Provides only takes "=" versions, got "${rel.name} (${rel.op} ${rel.version})"`);
+    if (rel.op !== undefined && rel.op !== '=')
+      throw fail(`Provides only takes "=" versions, got "${rel.name} (${rel.op} ${rel.version})"`);
     return rel;
   });
 }

@@ -63,7 +63,11 @@ export function parseRequirement(text: string, where?: string): Requirement {
   const req: Requirement = { name };
   if (op !== undefined && version !== undefined) {
     if (!OPS.has(op)) {
-      throw fail(op === '<' || op === '>' ? `use "${op}${op}" or "${op}=" instead of the ambiguous "${op}"` : `unknown operator "${op}"`);
+      throw fail(
+        op === '<' || op === '>'
+          ? `use "${op}${op}" or "${op}=" instead of the ambiguous "${op}"`
+          : `unknown operator "${op}"`,
+      );
     }
     try {
       parseVersion(version);

@@ -48,10 +48,12 @@ export class Round {
 
   run(requirements: readonly Requirement[]): Resolution {
     for (const name of this.exclude) {
-      if (!this.u.knows(name)) this.notes.push(`exclude: no package is named or provides "${name}" in ${this.u.describe()}`);
+      if (!this.u.knows(name))
+        this.notes.push(`exclude: no package is named or provides "${name}" in ${this.u.describe()}`);
     }
     for (const req of requirements) {
-      const rel: Relation = req.op && req.version !== undefined ? { name: req.name, op: req.op, version: req.version } : { name: req.name };
+      const rel: Relation =
+        req.op && req.version !== undefined ? { name: req.name, op: req.op, version: req.version } : { name: req.name };
       this.group([rel], [], req.where, true);
     }
     for (let i = 0; i < this.order.length; i++) {
@@ -83,7 +85,8 @@ export class Round {
     const s = this.selected.get(rel.name);
     if (s && realOk(this.u.arch, s, rel)) return { record: s, real: true };
     for (const p of this.u.providers(rel.name)) {
-      if (this.selected.get(p.record.name) === p.record && providedOk(this.u.arch, p, rel)) return { record: p.record, real: false };
+      if (this.selected.get(p.record.name) === p.record && providedOk(this.u.arch, p, rel))
+        return { record: p.record, real: false };
     }
     return undefined;
   }
@@ -94,7 +97,11 @@ export class Round {
     if (real && archOk(this.u.arch, real, rel) && versionOk(real.version, rel)) return real;
     for (const { pkg, provided } of this.installed.providers(rel.name)) {
       if (!archOk(this.u.arch, pkg, rel)) continue;
-      if (rel.op === undefined || (provided.op === '=' && provided.version !== undefined && versionOk(provided.version, rel))) return pkg;
+      if (
+        rel.op === undefined ||
+        (provided.op === '=' && provided.version !== undefined && versionOk(provided.version, rel))
+      )
+        return pkg;
     }
     return undefined;
   }
@@ -102,7 +109,8 @@ export class Round {
   /** The excluded package that satisfies `rel` (by its name whatever the version, or by Provides). */
   private excludedFor(rel: Relation): string | undefined {
     if (this.exclude.has(rel.name)) return rel.name;
-    return this.u.providers(rel.name).find((p) => this.exclude.has(p.record.name) && providedOk(this.u.arch, p, rel))?.record.name;
+    return this.u.providers(rel.name).find((p) => this.exclude.has(p.record.name) && providedOk(this.u.arch, p, rel))
+      ?.record.name;
   }
 
   /** An Essential package, not selected nor to be followed, that satisfies `rel` (by name or by Provides). */
@@ -110,7 +118,9 @@ export class Round {
     const skip = (name: string) => this.selected.has(name) || this.options.followEssential?.has(name) === true;
     const real = this.u.candidates(rel.name).find((r) => r.essential && !skip(r.name) && realOk(this.u.arch, r, rel));
     if (real) return real.name;
-    return this.u.providers(rel.name).find((p) => p.record.essential && !skip(p.record.name) && providedOk(this.u.arch, p, rel))?.record.name;
+    return this.u
+      .providers(rel.name)
+      .find((p) => p.record.essential && !skip(p.record.name) && providedOk(this.u.arch, p, rel))?.record.name;
   }
 
   /** A package only maintainer scripts use that satisfies `rel` (by name or by Provides). */
@@ -118,7 +128,8 @@ export class Round {
     const table = this.options.scriptOnly;
     if (!table || table.size === 0) return undefined;
     if (table.has(rel.name)) return rel.name;
-    return this.u.providers(rel.name).find((p) => table.has(p.record.name) && providedOk(this.u.arch, p, rel))?.record.name;
+    return this.u.providers(rel.name).find((p) => table.has(p.record.name) && providedOk(this.u.arch, p, rel))?.record
+      .name;
   }
 
   // --- one dependency group -----------------------------------------------------------------------
@@ -127,7 +138,12 @@ export class Round {
    * Satisfy one AND-term (`a | b`) of a package's dependencies, or a requirement (`explicit`, one
    * alternative). `parent` is the chain of the package that has the dependency (empty for requirements).
    */
-  private group(alts: readonly Relation[], parent: readonly string[], where: string | undefined, explicit: boolean): void {
+  private group(
+    alts: readonly Relation[],
+    parent: readonly string[],
+    where: string | undefined,
+    explicit: boolean,
+  ): void {
     const groupText = alts.map(formatRelation).join(' | ');
     const g: Group = {
       alts,
@@ -181,8 +197,11 @@ export class Round {
     for (const rel of alts) {
       const name = this.essentialFor(rel);
       if (name === undefined) continue;
-      this.notes.push(`${label}: not followed (essential ${name}: installed only when the image needs a file it ships)`);
-      if (!this.essentialSkipped.some((e) => e.name === name && e.chain.join() === parent.join())) this.essentialSkipped.push({ name, chain: [...parent] });
+      this.notes.push(
+        `${label}: not followed (essential ${name}: installed only when the image needs a file it ships)`,
+      );
+      if (!this.essentialSkipped.some((e) => e.name === name && e.chain.join() === parent.join()))
+        this.essentialSkipped.push({ name, chain: [...parent] });
       return true;
     }
     for (const rel of alts) {
@@ -199,7 +218,8 @@ export class Round {
     const { alts, label, parent } = g;
     const skipped: string[] = [];
     for (const [i, rel] of alts.entries()) {
-      const usable = (r: PackageRecord) => !this.selected.has(r.name) && !this.installed.has(r.name) && meets(r.version, this.forcedOn(r.name));
+      const usable = (r: PackageRecord) =>
+        !this.selected.has(r.name) && !this.installed.has(r.name) && meets(r.version, this.forcedOn(r.name));
       const real = this.u.candidates(rel.name).filter((r) => realOk(this.u.arch, r, rel) && usable(r));
       const provs = this.u.providers(rel.name).filter((p) => providedOk(this.u.arch, p, rel) && usable(p.record));
       let pick: PackageRecord | undefined = real[0];
@@ -210,7 +230,9 @@ export class Round {
       }
       if (pick) {
         if (alts.length > 1) {
-          this.notes.push(`${label}: chose ${pick.name} (${i === 0 ? 'first alternative' : `${skipped.join(', ')} cannot be satisfied`})`);
+          this.notes.push(
+            `${label}: chose ${pick.name} (${i === 0 ? 'first alternative' : `${skipped.join(', ')} cannot be satisfied`})`,
+          );
         }
         this.select(pick, [...parent, pick.name], g.where);
         return true;
@@ -228,7 +250,9 @@ export class Round {
     const { alts, label, where } = g;
     const ctx = { u: this.u, selected: this.selected, forcedOn: (name: string) => this.forcedOn(name) };
     const failures = alts.map(
-      (rel) => this.installedConflict(rel) ?? this.tryOtherVersion(rel, g.altLabel(rel), where) ?? { sep: ': ', text: explain(rel, g.explicit, ctx) },
+      (rel) =>
+        this.installedConflict(rel) ??
+        this.tryOtherVersion(rel, g.altLabel(rel), where) ?? { sep: ': ', text: explain(rel, g.explicit, ctx) },
     );
     const message =
       alts.length === 1
@@ -267,7 +291,9 @@ export class Round {
           : compareVersions(pick.version, next.version) !== 0
             ? 'highest version'
             : 'first by name';
-      this.notes.push(`${label}: ${formatRelation(rel)} is provided by ${best.map((r) => r.name).join(', ')}; chose ${pick.name} (${why})`);
+      this.notes.push(
+        `${label}: ${formatRelation(rel)} is provided by ${best.map((r) => r.name).join(', ')}; chose ${pick.name} (${why})`,
+      );
     }
     return pick;
   }
@@ -276,7 +302,10 @@ export class Round {
   private installedConflict(rel: Relation): Failure | undefined {
     const pkg = this.installed.get(rel.name);
     if (!pkg) return undefined;
-    return { sep: ': ', text: `the base image has ${pkg.name} ${pkg.version}, which does not satisfy it (packages of the base are never replaced)` };
+    return {
+      sep: ': ',
+      text: `the base image has ${pkg.name} ${pkg.version}, which does not satisfy it (packages of the base are never replaced)`,
+    };
   }
 
   /**
@@ -299,7 +328,9 @@ export class Round {
       if (learned.length > this.forcedOn(name).length) {
         const selected = this.selected.get(name);
         const by = selected ? `${name} ${selected.version} (selected by ${this.chains.get(name)!.join(' -> ')})` : name;
-        this.restarts.push(`${by} does not satisfy ${label}: solved again, keeping ${name} ${learned.map((c) => `(${c.op} ${c.version})`).join(' ')}`);
+        this.restarts.push(
+          `${by} does not satisfy ${label}: solved again, keeping ${name} ${learned.map((c) => `(${c.op} ${c.version})`).join(' ')}`,
+        );
         this.forced.set(name, learned);
         throw new Restart(name);
       }
@@ -309,7 +340,10 @@ export class Round {
     // The first constraint that, together with this relation, no version satisfies; else all of them.
     const culprit = others.find((c) => !fitting.some((r) => satisfies(r.version, c.op, c.version)));
     if (culprit) {
-      return { sep: ' ', text: `conflicts with ${culprit.label}: no version of ${name} satisfies both (available: ${available})` };
+      return {
+        sep: ' ',
+        text: `conflicts with ${culprit.label}: no version of ${name} satisfies both (available: ${available})`,
+      };
     }
     return {
       sep: ' ',

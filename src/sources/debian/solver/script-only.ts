@@ -9,7 +9,10 @@ export const SCRIPT_ONLY_PACKAGES: ReadonlyMap<string, string> = new Map([
   ['debconf-2.0', 'is debconf, used only by maintainer scripts'],
   ['cdebconf', 'is debconf, used only by maintainer scripts'],
   ['ucf', 'is used only by maintainer scripts to install configuration files, which pith emulates'],
-  ['init-system-helpers', 'is used only by maintainer scripts to register services with an init system an image does not run'],
+  [
+    'init-system-helpers',
+    'is used only by maintainer scripts to register services with an init system an image does not run',
+  ],
   ['lsb-base', 'holds only init-script helpers for an init system an image does not run'],
   ['sysvinit-utils', 'holds only init-system tools an image does not run'],
   ['dpkg', 'is the package manager: an image holds no package manager'],

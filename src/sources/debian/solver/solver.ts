@@ -72,7 +72,11 @@ export type { Resolution, SolveOptions } from './solve-types.js';
 /** Restarts allowed to settle versions (each adds a learned constraint). */
 const MAX_ROUNDS = 100;
 
-export function solve(requirements: readonly Requirement[], universe: PackageUniverse, options: SolveOptions = {}): Resolution {
+export function solve(
+  requirements: readonly Requirement[],
+  universe: PackageUniverse,
+  options: SolveOptions = {},
+): Resolution {
   const exclude = new Set(options.exclude ?? []);
   for (const req of requirements) {
     if (exclude.has(req.name)) {
@@ -96,7 +100,10 @@ export function solve(requirements: readonly Requirement[], universe: PackageUni
       lastRestart = err.name;
     }
   }
-  throw buildError(`could not settle the versions of the dependencies after ${MAX_ROUNDS} attempts (last conflict on ${lastRestart})`, {
-    hint: 'pin the versions of the packages involved in the requirements',
-  });
+  throw buildError(
+    `could not settle the versions of the dependencies after ${MAX_ROUNDS} attempts (last conflict on ${lastRestart})`,
+    {
+      hint: 'pin the versions of the packages involved in the requirements',
+    },
+  );
 }

@@ -26,7 +26,6 @@ export interface ProvidedBy {
   provided: Relation;
 }
 
-
 /**
  * Remove, in place, entries equal to their predecessor in a sorted list. Records that compare equal
  * have the same name, version, suite, architecture, Filename and SHA256: the same index given twice.
@@ -84,7 +83,13 @@ export class PackageUniverse {
   private compareRecords = (a: PackageRecord, b: PackageRecord): number =>
     compareVersions(b.version, a.version) ||
     this.suiteRank.get(a.suite)! - this.suiteRank.get(b.suite)! ||
-    (a.architecture === b.architecture ? 0 : a.architecture === this.arch ? -1 : b.architecture === this.arch ? 1 : compareBytes(a.architecture, b.architecture)) ||
+    (a.architecture === b.architecture
+      ? 0
+      : a.architecture === this.arch
+        ? -1
+        : b.architecture === this.arch
+          ? 1
+          : compareBytes(a.architecture, b.architecture)) ||
     compareBytes(a.filename, b.filename) ||
     compareBytes(a.sha256, b.sha256);
 

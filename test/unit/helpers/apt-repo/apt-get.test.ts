@@ -96,10 +96,19 @@ describe('apt-get against the served repository', () => {
     test('install --simulate follows Pre-Depends, versions, virtual packages and alternatives', async () => {
       const result = await apt.aptGet(['install', '--simulate', '--no-install-recommends', 'hello']);
       assert.equal(result.status, 0, show(result));
-      assert.deepEqual(installs(result), ['greet-data=1.2-1', 'hello=1.0-1', 'libc-fake=2.36-9', 'libgreet1=1.2-1', 'shell-impl=3.0-1']);
+      assert.deepEqual(installs(result), [
+        'greet-data=1.2-1',
+        'hello=1.0-1',
+        'libc-fake=2.36-9',
+        'libgreet1=1.2-1',
+        'shell-impl=3.0-1',
+      ]);
       // Pre-Depends is unpacked and configured before hello.
       const lines = result.stdout.split('\n');
-      assert.ok(lines.indexOf('Conf libc-fake (2.36-9 Pith Test:pith [amd64])') < lines.findIndex((line) => line.startsWith('Inst hello ')));
+      assert.ok(
+        lines.indexOf('Conf libc-fake (2.36-9 Pith Test:pith [amd64])') <
+          lines.findIndex((line) => line.startsWith('Inst hello ')),
+      );
     });
 
     test('recommends are followed unless --no-install-recommends; alternatives by explicit choice', async () => {
@@ -109,7 +118,10 @@ describe('apt-get against the served repository', () => {
       const busybox = await apt.aptGet(['install', '--simulate', '--no-install-recommends', 'hello', 'busybox-fake']);
       assert.equal(busybox.status, 0, show(busybox));
       assert.ok(installs(busybox).includes('busybox-fake=1.36-1'));
-      assert.ok(!installs(busybox).includes('shell-impl=3.0-1'), 'the virtual dependency is satisfied by the chosen provider');
+      assert.ok(
+        !installs(busybox).includes('shell-impl=3.0-1'),
+        'the virtual dependency is satisfied by the chosen provider',
+      );
       const old = await apt.aptGet(['install', '--simulate', 'libgreet1=1.0-1']);
       assert.equal(old.status, 0, show(old));
       assert.deepEqual(installs(old), ['libgreet1=1.0-1']);
@@ -226,7 +238,11 @@ describe('apt-get against the served repository', () => {
     const otherSize = await apt.aptGet(['download', 'libgreet1']);
     assert.notEqual(otherSize.status, 0, show(otherSize));
     assert.match(otherSize.stderr, /File has unexpected size \(\d+ != \d+\)/, show(otherSize));
-    assert.deepEqual(readdirSync(apt.downloadDir).filter((file) => !file.endsWith('.FAILED')), [], 'nothing accepted');
+    assert.deepEqual(
+      readdirSync(apt.downloadDir).filter((file) => !file.endsWith('.FAILED')),
+      [],
+      'nothing accepted',
+    );
   });
 
   test('a malicious .deb added with addRawDebToRepo passes every apt check', async () => {
@@ -234,7 +250,10 @@ describe('apt-get against the served repository', () => {
     const debPath = join(dir, 'symlink-then-write.deb');
     await writeMaliciousDeb(debPath, 'symlink-then-write');
     const bytes = readFileSync(debPath);
-    await addRawDebToRepo(repo, 'pith', 'main', bytes, { ...maliciousControl('symlink-then-write'), Depends: 'libc-fake (>= 2.36)' });
+    await addRawDebToRepo(repo, 'pith', 'main', bytes, {
+      ...maliciousControl('symlink-then-write'),
+      Depends: 'libc-fake (>= 2.36)',
+    });
     const update = await apt.aptGet(['update']);
     assert.equal(update.status, 0, show(update));
     const simulate = await apt.aptGet(['install', '--simulate', 'pith-evil-symlink-then-write']);
@@ -242,6 +261,9 @@ describe('apt-get against the served repository', () => {
     assert.deepEqual(installs(simulate), ['libc-fake=2.36-9', 'pith-evil-symlink-then-write=1.0']);
     const download = await apt.aptGet(['download', 'pith-evil-symlink-then-write']);
     assert.equal(download.status, 0, show(download));
-    assert.equal(sha256(readFileSync(join(apt.downloadDir, 'pith-evil-symlink-then-write_1.0_amd64.deb'))), sha256(bytes));
+    assert.equal(
+      sha256(readFileSync(join(apt.downloadDir, 'pith-evil-symlink-then-write_1.0_amd64.deb'))),
+      sha256(bytes),
+    );
   });
 });

@@ -12,7 +12,11 @@ import { after, before, describe, test } from 'node:test';
 import { serveDirectory, type ServedDirectory } from '../../../helpers/http-server.js';
 
 /** A raw request (fetch would normalize `..` away). */
-function raw(url: string, method: string, path: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+function raw(
+  url: string,
+  method: string,
+  path: string,
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
   return new Promise((resolve, reject) => {
     const target = new URL(url);
     const req = request({ host: target.hostname, port: target.port, method, path }, (res) => {
@@ -73,7 +77,15 @@ describe('serveDirectory', () => {
   });
 
   test('404 for missing files, directories and anything outside the root', async () => {
-    for (const path of ['/dists/pith/Release', '/dists/pith', '/dists/pith/', '/', '/../secret', '/%2e%2e/secret', '/dists/%2e%2e/%2e%2e/secret']) {
+    for (const path of [
+      '/dists/pith/Release',
+      '/dists/pith',
+      '/dists/pith/',
+      '/',
+      '/../secret',
+      '/%2e%2e/secret',
+      '/dists/%2e%2e/%2e%2e/secret',
+    ]) {
       const response = await raw(server.url, 'GET', path);
       assert.equal(response.status, 404, path);
       assert.doesNotMatch(response.body.toString(), /outside the root/);
@@ -96,10 +108,17 @@ describe('serveDirectory', () => {
     assert.equal((await fetch(`${server.url}/dists/pith/InRelease`)).status, 200);
     server.failNext('/dists/pith/InRelease', 500, 2);
     assert.equal((await fetch(`${server.url}/dists/pith/InRelease`)).status, 500);
-    assert.equal((await fetch(`${server.url}/pool/main/t/tzfake/tzfake_1%3a2024a-1_all.deb`)).status, 200, 'other paths unaffected');
+    assert.equal(
+      (await fetch(`${server.url}/pool/main/t/tzfake/tzfake_1%3a2024a-1_all.deb`)).status,
+      200,
+      'other paths unaffected',
+    );
     assert.equal((await fetch(`${server.url}/dists/pith/InRelease`)).status, 500);
     assert.equal((await fetch(`${server.url}/dists/pith/InRelease`)).status, 200);
-    assert.deepEqual(server.log.slice(-6).map((entry) => entry.status), [503, 200, 500, 200, 500, 200].slice(-6));
+    assert.deepEqual(
+      server.log.slice(-6).map((entry) => entry.status),
+      [503, 200, 500, 200, 500, 200].slice(-6),
+    );
   });
 
   test('close() stops the server even with idle keep-alive connections', async () => {

@@ -81,7 +81,9 @@ const unxz = (data: Uint8Array) => execFileSync('xz', ['-dc'], { input: data });
 
 /** The Packages text of a suite/component/arch, from its .xz on disk. */
 function packagesOf(repo: AptRepo, suite: string, component: string, arch: string): Array<Map<string, string>> {
-  return parseStanzas(unxz(readFileSync(join(repo.root, 'dists', suite, component, `binary-${arch}`, 'Packages.xz'))).toString());
+  return parseStanzas(
+    unxz(readFileSync(join(repo.root, 'dists', suite, component, `binary-${arch}`, 'Packages.xz'))).toString(),
+  );
 }
 
 const dpkgDeb = (...args: string[]) => execFileSync('dpkg-deb', args, { encoding: 'utf8' });
@@ -117,13 +119,23 @@ describe('apt-repo layout', () => {
       assert.equal(release.fields.get('Date'), 'Sat, 01 Jun 2024 00:00:00 UTC');
       assert.equal(release.fields.get('Acquire-By-Hash'), 'yes');
       assert.equal(release.fields.get('Valid-Until'), undefined);
-      assert.deepEqual(release.md5.map((entry) => entry.path), release.sha256.map((entry) => entry.path));
+      assert.deepEqual(
+        release.md5.map((entry) => entry.path),
+        release.sha256.map((entry) => entry.path),
+      );
       const { archs, components } =
-        suite === 'pith' ? { archs: ['amd64', 'arm64'], components: ['main', 'contrib'] } : { archs: ['amd64'], components: ['main'] };
+        suite === 'pith'
+          ? { archs: ['amd64', 'arm64'], components: ['main', 'contrib'] }
+          : { archs: ['amd64'], components: ['main'] };
       assert.equal(release.fields.get('Architectures'), archs.join(' '));
       assert.equal(release.fields.get('Components'), components.join(' '));
-      const expectedPaths = components.flatMap((c) => archs.flatMap((a) => ['', '.gz', '.xz'].map((ext) => `${c}/binary-${a}/Packages${ext}`))).sort();
-      assert.deepEqual(release.sha256.map((entry) => entry.path), expectedPaths);
+      const expectedPaths = components
+        .flatMap((c) => archs.flatMap((a) => ['', '.gz', '.xz'].map((ext) => `${c}/binary-${a}/Packages${ext}`)))
+        .sort();
+      assert.deepEqual(
+        release.sha256.map((entry) => entry.path),
+        expectedPaths,
+      );
 
       const byPath = new Map(release.sha256.map((entry) => [entry.path, entry]));
       for (const [index, entry] of release.sha256.entries()) {
@@ -131,7 +143,10 @@ describe('apt-repo layout', () => {
         if (entry.path.endsWith('/Packages')) {
           // Listed (apt checks the decompressed text against it) but not shipped, as on Debian.
           assert.equal(existsSync(path), false);
-          for (const [ext, decompress] of [['.xz', unxz], ['.gz', gunzipSync]] as const) {
+          for (const [ext, decompress] of [
+            ['.xz', unxz],
+            ['.gz', gunzipSync],
+          ] as const) {
             const plain = decompress(readFileSync(`${path}${ext}`));
             assert.equal(sha256(plain), entry.hash, `${entry.path} vs ${ext}`);
             assert.equal(plain.byteLength, entry.size);
@@ -175,7 +190,19 @@ describe('apt-repo layout', () => {
         assert.equal(deb.path, join(repo.root, deb.filename));
         // The .deb's own control agrees with the stanza.
         const inDeb = parseStanzas(execFileSync('dpkg-deb', ['--info', deb.path, 'control'], { encoding: 'utf8' }))[0]!;
-        for (const field of ['Package', 'Version', 'Architecture', 'Depends', 'Pre-Depends', 'Provides', 'Recommends', 'Multi-Arch', 'Source', 'Essential', 'Description']) {
+        for (const field of [
+          'Package',
+          'Version',
+          'Architecture',
+          'Depends',
+          'Pre-Depends',
+          'Provides',
+          'Recommends',
+          'Multi-Arch',
+          'Source',
+          'Essential',
+          'Description',
+        ]) {
           assert.equal(inDeb.get(field), stanza.get(field), `${name} ${field}`);
         }
         seen.add(`${suite}/${component}/${arch}/${name}_${version}_${stanzaArch}`);
@@ -196,12 +223,18 @@ describe('apt-repo layout', () => {
     assert.equal(repo.debs.get('libgreet1_1.2-1_amd64')!.filename, 'pool/main/l/libgreet/libgreet1_1.2-1_amd64.deb');
     assert.equal(repo.debs.get('greet-data_1.2-1_all')!.filename, 'pool/main/l/libgreet/greet-data_1.2-1_all.deb');
     assert.equal(repo.debs.get('tzfake_1:2024b-1_all')!.filename, 'pool/main/t/tzfake/tzfake_2024b-1_all.deb');
-    assert.equal(repo.debs.get('busybox-fake_1.36-1_amd64')!.filename, 'pool/contrib/b/busybox-fake/busybox-fake_1.36-1_amd64.deb');
+    assert.equal(
+      repo.debs.get('busybox-fake_1.36-1_amd64')!.filename,
+      'pool/contrib/b/busybox-fake/busybox-fake_1.36-1_amd64.deb',
+    );
     assert.match(dpkgDeb('--field', repo.debs.get('libgreet1_1.2-1_amd64')!.path, 'Source'), /^libgreet \(1\.2-1\)$/m);
   });
 
   test('dpkg-deb compression per package', () => {
-    const members = (key: string) => execFileSync('ar', ['t', repo.debs.get(key)!.path], { encoding: 'utf8' }).trim().split('\n');
+    const members = (key: string) =>
+      execFileSync('ar', ['t', repo.debs.get(key)!.path], { encoding: 'utf8' })
+        .trim()
+        .split('\n');
     assert.deepEqual(members('hello_1.0-1_amd64'), ['debian-binary', 'control.tar.xz', 'data.tar.xz']);
     assert.deepEqual(members('libc-fake_2.36-9_amd64'), ['debian-binary', 'control.tar.gz', 'data.tar.gz']);
     assert.deepEqual(members('libgreet1_1.2-1_amd64'), ['debian-binary', 'control.tar.zst', 'data.tar.zst']);
@@ -211,21 +244,27 @@ describe('apt-repo layout', () => {
   test('file entries: modes, setuid, sticky dir, symlink, hard link, owners, default files', () => {
     const listing = dpkgDeb('--contents', repo.debs.get('shell-impl_3.0-1_amd64')!.path);
     const line = (path: string) =>
-      listing.split('\n').find((entry) => entry.endsWith(` ./${path}`) || entry.includes(` ./${path} `)) ?? assert.fail(`${path} missing:\n${listing}`);
+      listing.split('\n').find((entry) => entry.endsWith(` ./${path}`) || entry.includes(` ./${path} `)) ??
+      assert.fail(`${path} missing:\n${listing}`);
     assert.match(line('usr/bin/sh-impl'), /^-rwxr-xr-x 0\/0|^-rwxr-xr-x root\/root/);
     assert.match(line('usr/bin/suid-helper'), /^-rwsr-xr-x /);
     assert.match(line('usr/bin/vsh'), /^lrwxrwxrwx .* -> sh-impl$/);
     assert.match(line('usr/bin/sh-impl-hard'), /^h.* link to \.\/usr\/bin\/sh-impl$/);
     assert.match(line('var/lib/shell-impl/'), /^drwxrwxrwt /);
     assert.match(line('var/lib/shell-impl/owned'), /^-rw-r----- \S+\/\S+ /);
-    const owners = execFileSync('tar', ['--numeric-owner', '-tvf', '-'], { input: execFileSync('dpkg-deb', ['--fsys-tarfile', repo.debs.get('shell-impl_3.0-1_amd64')!.path]), encoding: 'utf8' });
+    const owners = execFileSync('tar', ['--numeric-owner', '-tvf', '-'], {
+      input: execFileSync('dpkg-deb', ['--fsys-tarfile', repo.debs.get('shell-impl_3.0-1_amd64')!.path]),
+      encoding: 'utf8',
+    });
     if (process.getuid?.() === 0) assert.match(owners, /^-rw-r----- 1000\/1000 .* \.\/var\/lib\/shell-impl\/owned$/m);
     assert.match(owners, /^-rwxr-xr-x 0\/0 .* \.\/usr\/bin\/sh-impl$/m);
 
     const defaults = dpkgDeb('--contents', repo.debs.get('libgreet1_1.0-1_amd64')!.path);
     assert.match(defaults, / root\/root .* \.\/usr\/share\/doc\/libgreet1\/copyright$/m);
     assert.match(defaults, / \.\/usr\/share\/libgreet1\/data$/m);
-    const md5sums = execFileSync('dpkg-deb', ['--info', repo.debs.get('libgreet1_1.0-1_amd64')!.path, 'md5sums'], { encoding: 'utf8' });
+    const md5sums = execFileSync('dpkg-deb', ['--info', repo.debs.get('libgreet1_1.0-1_amd64')!.path, 'md5sums'], {
+      encoding: 'utf8',
+    });
     assert.match(md5sums, /^[0-9a-f]{32} {2}usr\/share\/libgreet1\/data$/m);
     const hello = execFileSync('dpkg-deb', ['--fsys-tarfile', repo.debs.get('hello_1.0-1_amd64')!.path]);
     const script = execFileSync('tar', ['-xOf', '-', './usr/bin/hello'], { input: hello, encoding: 'utf8' });
@@ -235,7 +274,11 @@ describe('apt-repo layout', () => {
   test('reproducible: the same layout and key give the same bytes', async () => {
     const again = await createAptRepo(join(dir, 'again'), exampleLayout(), key);
     for (const [name, deb] of repo.debs) assert.equal(again.debs.get(name)!.sha256, deb.sha256, name);
-    for (const rel of ['dists/pith/Release', 'dists/pith/main/binary-amd64/Packages.xz', 'dists/pith/main/binary-amd64/Packages.gz']) {
+    for (const rel of [
+      'dists/pith/Release',
+      'dists/pith/main/binary-amd64/Packages.xz',
+      'dists/pith/main/binary-amd64/Packages.gz',
+    ]) {
       assert.deepEqual(readFileSync(join(again.root, rel)), readFileSync(join(repo.root, rel)), rel);
     }
   });
@@ -247,7 +290,10 @@ describe('apt-repo layout', () => {
     assert.deepEqual(readdirSync(binary).sort(), ['Packages']);
     const release = parseRelease(await readRelease(plain, 's'));
     assert.equal(release.fields.get('Acquire-By-Hash'), undefined);
-    assert.deepEqual(release.sha256.map((entry) => entry.path), ['main/binary-amd64/Packages']);
+    assert.deepEqual(
+      release.sha256.map((entry) => entry.path),
+      ['main/binary-amd64/Packages'],
+    );
     assert.equal(release.sha256[0]!.hash, sha256(readFileSync(join(binary, 'Packages'))));
     assert.equal(parseStanzas(readFileSync(join(binary, 'Packages'), 'utf8'))[0]!.get('Package'), 'one');
 
@@ -278,7 +324,9 @@ describe('apt-repo layout', () => {
       assert.deepEqual(readFileSync(join(binary, 'by-hash', 'SHA256', entry.hash)), data, `by-hash ${form}`);
       const text = (form.endsWith('.xz') ? unxz(data) : gunzipSync(data)).toString();
       assert.equal(text.length, signedText.length);
-      const changed = [...text].map((char, index) => (char === signedText[index] ? -1 : index)).filter((index) => index >= 0);
+      const changed = [...text]
+        .map((char, index) => (char === signedText[index] ? -1 : index))
+        .filter((index) => index >= 0);
       assert.equal(changed.length, 1, `${form}: one character differs`);
       const lineStart = text.lastIndexOf('\n', changed[0]!) + 1;
       assert.match(text.slice(lineStart, text.indexOf('\n', changed[0]!)), /^SHA256: [0-9a-f]{64}$/);
@@ -306,8 +354,17 @@ describe('apt-repo layout', () => {
     assert.deepEqual(readFileSync(before.path), bytes);
     assert.deepEqual(readFileSync(victim.debs.get('hello_1.0-1_arm64')!.path), bytes, 'every arch of the name');
     assert.equal(victim.debs.get('hello_1.0-1_amd64')!.sha256, before.sha256);
-    assert.equal(packagesOf(victim, 'pith', 'main', 'amd64').find((s) => s.get('Package') === 'hello')!.get('SHA256'), before.sha256);
-    assert.notEqual(sha256(readFileSync(victim.debs.get('libgreet1_1.2-1_amd64')!.path)), sha256(bytes), 'other packages untouched');
+    assert.equal(
+      packagesOf(victim, 'pith', 'main', 'amd64')
+        .find((s) => s.get('Package') === 'hello')!
+        .get('SHA256'),
+      before.sha256,
+    );
+    assert.notEqual(
+      sha256(readFileSync(victim.debs.get('libgreet1_1.2-1_amd64')!.path)),
+      sha256(bytes),
+      'other packages untouched',
+    );
     await replaceDeb(victim, 'libgreet1_1.0-1_amd64', bytes);
     assert.deepEqual(readFileSync(victim.debs.get('libgreet1_1.0-1_amd64')!.path), bytes);
     assert.notDeepEqual(readFileSync(victim.debs.get('libgreet1_1.2-1_amd64')!.path), bytes, 'only the named key');
@@ -321,7 +378,9 @@ describe('apt-repo layout', () => {
     const bytes = readFileSync(debPath);
     const control = { ...maliciousControl('dotdot-path'), Depends: 'libc-fake' };
     await addRawDebToRepo(target, 'pith', 'main', bytes, control);
-    const stanza = packagesOf(target, 'pith', 'main', 'amd64').find((s) => s.get('Package') === 'pith-evil-dotdot-path');
+    const stanza = packagesOf(target, 'pith', 'main', 'amd64').find(
+      (s) => s.get('Package') === 'pith-evil-dotdot-path',
+    );
     assert.ok(stanza);
     assert.equal(stanza.get('SHA256'), sha256(bytes));
     assert.equal(stanza.get('Size'), String(bytes.byteLength));
@@ -332,16 +391,23 @@ describe('apt-repo layout', () => {
     // Release and signatures follow the new index.
     const release = parseRelease(await readRelease(target, 'pith'));
     const entry = release.sha256.find((e) => e.path === 'main/binary-amd64/Packages.xz')!;
-    assert.equal(entry.hash, sha256(readFileSync(join(target.root, 'dists', 'pith', 'main', 'binary-amd64', 'Packages.xz'))));
+    assert.equal(
+      entry.hash,
+      sha256(readFileSync(join(target.root, 'dists', 'pith', 'main', 'binary-amd64', 'Packages.xz'))),
+    );
     assert.ok(existsSync(join(target.root, 'dists', 'pith', 'main', 'binary-amd64', 'by-hash', 'SHA256', entry.hash)));
-    const gpgv = execFileSync('gpgv', ['--keyring', key.keyringPath, join(target.root, 'dists', 'pith', 'InRelease')], { stdio: 'pipe' });
+    const gpgv = execFileSync('gpgv', ['--keyring', key.keyringPath, join(target.root, 'dists', 'pith', 'InRelease')], {
+      stdio: 'pipe',
+    });
     assert.ok(gpgv);
     // Not in arm64; an 'all' one goes everywhere; same name/version/arch replaces.
     assert.ok(!packagesOf(target, 'pith', 'main', 'arm64').some((s) => s.get('Package') === 'pith-evil-dotdot-path'));
     await addRawDebToRepo(target, 'pith', 'main', bytes, { Package: 'raw-all', Version: '2', Architecture: 'all' });
     assert.ok(packagesOf(target, 'pith', 'main', 'arm64').some((s) => s.get('Package') === 'raw-all'));
     await addRawDebToRepo(target, 'pith', 'main', Buffer.from('x'), control);
-    const replaced = packagesOf(target, 'pith', 'main', 'amd64').filter((s) => s.get('Package') === 'pith-evil-dotdot-path');
+    const replaced = packagesOf(target, 'pith', 'main', 'amd64').filter(
+      (s) => s.get('Package') === 'pith-evil-dotdot-path',
+    );
     assert.equal(replaced.length, 1);
     assert.equal(replaced[0]!.get('Size'), '1');
   });

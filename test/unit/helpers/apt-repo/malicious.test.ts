@@ -9,7 +9,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { maliciousControl, maliciousEntryName, writeMaliciousDeb, type MaliciousKind } from '../../../helpers/apt-repo.js';
+import {
+  maliciousControl,
+  maliciousEntryName,
+  writeMaliciousDeb,
+  type MaliciousKind,
+} from '../../../helpers/apt-repo.js';
 
 const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 
@@ -115,18 +120,32 @@ describe('writeMaliciousDeb', () => {
       assert.equal(execFileSync('dpkg-deb', ['--field', path, 'Version'], { encoding: 'utf8' }).trim(), '1.0');
       assert.equal(execFileSync('dpkg-deb', ['--field', path, 'Architecture'], { encoding: 'utf8' }).trim(), 'amd64');
       const control = execFileSync('dpkg-deb', ['--info', path, 'control'], { encoding: 'utf8' });
-      for (const [field, value] of Object.entries(maliciousControl(kind))) assert.match(control, new RegExp(`^${field}: ${value.replace(/[()]/g, '\\$&')}$`, 'm'));
+      for (const [field, value] of Object.entries(maliciousControl(kind)))
+        assert.match(control, new RegExp(`^${field}: ${value.replace(/[()]/g, '\\$&')}$`, 'm'));
 
       const members = arMembers(deb);
-      assert.deepEqual(members.map((m) => m.name), ['debian-binary', 'control.tar.gz', 'data.tar.gz']);
+      assert.deepEqual(
+        members.map((m) => m.name),
+        ['debian-binary', 'control.tar.gz', 'data.tar.gz'],
+      );
       assert.equal(members[0]!.data.toString(), '2.0\n');
       const controlMembers = tarMembers(members[1]!.data);
       // tarfile reports directories without their trailing slash; GNU tar shows them as stored.
-      assert.deepEqual(controlMembers.map((m) => m.name), ['.', './control', './md5sums']);
+      assert.deepEqual(
+        controlMembers.map((m) => m.name),
+        ['.', './control', './md5sums'],
+      );
 
       const data = tarMembers(members[2]!.data);
-      assert.deepEqual(data.slice(0, 5).map((m) => m.name), ['.', './usr', './usr/share', `./usr/share/${name}`, `./usr/share/${name}/README`]);
-      const gnuListing = execFileSync('tar', ['-tzf', '-'], { input: members[2]!.data, encoding: 'utf8', stdio: ['pipe', 'pipe', 'ignore'] });
+      assert.deepEqual(
+        data.slice(0, 5).map((m) => m.name),
+        ['.', './usr', './usr/share', `./usr/share/${name}`, `./usr/share/${name}/README`],
+      );
+      const gnuListing = execFileSync('tar', ['-tzf', '-'], {
+        input: members[2]!.data,
+        encoding: 'utf8',
+        stdio: ['pipe', 'pipe', 'ignore'],
+      });
       assert.deepEqual(gnuListing.split('\n').slice(0, 4), ['./', './usr/', './usr/share/', `./usr/share/${name}/`]);
       for (const member of data) {
         assert.equal(member.uid, 0);
@@ -148,7 +167,11 @@ describe('writeMaliciousDeb', () => {
     await writeMaliciousDeb(second, 'escaping-symlink', 'sneaky');
     assert.deepEqual(readFileSync(first), readFileSync(second));
     assert.equal(execFileSync('dpkg-deb', ['--field', first, 'Package'], { encoding: 'utf8' }).trim(), 'sneaky');
-    assert.ok(tarMembers(execFileSync('dpkg-deb', ['--fsys-tarfile', first])).some((m) => m.name === './usr/share/sneaky/escape'));
+    assert.ok(
+      tarMembers(execFileSync('dpkg-deb', ['--fsys-tarfile', first])).some(
+        (m) => m.name === './usr/share/sneaky/escape',
+      ),
+    );
     assert.equal(maliciousControl('escaping-symlink', 'sneaky').Package, 'sneaky');
   });
 });

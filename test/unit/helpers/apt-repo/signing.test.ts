@@ -23,7 +23,12 @@ const layout: RepoLayout = {
   suites: {
     stable: {
       codename: 'pithy',
-      components: { main: [{ name: 'alpha', version: '1.0-1', depends: 'beta' }, { name: 'beta', version: '2.0-1', arch: 'all' }] },
+      components: {
+        main: [
+          { name: 'alpha', version: '1.0-1', depends: 'beta' },
+          { name: 'beta', version: '2.0-1', arch: 'all' },
+        ],
+      },
     },
   },
 };
@@ -35,7 +40,9 @@ function gpgv(keyring: string, ...files: string[]) {
 
 /** The signed text of a clear-signed message (no dash-escaped lines occur in a Release). */
 function signedText(inRelease: string): string {
-  const match = /^-----BEGIN PGP SIGNED MESSAGE-----\nHash: [^\n]+\n\n([\s\S]*)\n-----BEGIN PGP SIGNATURE-----\n/.exec(inRelease);
+  const match = /^-----BEGIN PGP SIGNED MESSAGE-----\nHash: [^\n]+\n\n([\s\S]*)\n-----BEGIN PGP SIGNATURE-----\n/.exec(
+    inRelease,
+  );
   assert.ok(match, 'InRelease is a clear-signed message');
   return `${match[1]}\n`;
 }
@@ -50,7 +57,8 @@ describe('apt-repo signing', () => {
     dir = mkdtempSync(join(tmpdir(), 'pith-apt-sign-'));
     key = await createTestKey(join(dir, 'keys'));
     other = await createTestKey(join(dir, 'keys'), 'Pith Untrusted');
-    for (const name of ['clean', 'tampered', 'resigned']) repos[name] = await createAptRepo(join(dir, name), layout, key);
+    for (const name of ['clean', 'tampered', 'resigned'])
+      repos[name] = await createAptRepo(join(dir, name), layout, key);
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -92,14 +100,23 @@ describe('apt-repo signing', () => {
     await tamperInReleaseSignature(repo, 'stable');
     const now = readFileSync(path);
     assert.equal(now.byteLength, before.byteLength);
-    const differing = [...now].map((byte, index) => (byte === before[index] ? -1 : index)).filter((index) => index >= 0);
+    const differing = [...now]
+      .map((byte, index) => (byte === before[index] ? -1 : index))
+      .filter((index) => index >= 0);
     assert.equal(differing.length, 1);
-    assert.ok(signedText(now.toString('utf8')) !== signedText(before.toString('utf8')), 'the byte is inside the signed text');
+    assert.ok(
+      signedText(now.toString('utf8')) !== signedText(before.toString('utf8')),
+      'the byte is inside the signed text',
+    );
     const result = gpgv(key.keyringPath, path);
     assert.notEqual(result.status, 0, result.out);
     assert.match(result.out, /BADSIG/);
     // Only InRelease was touched.
-    const detached = gpgv(key.keyringPath, join(repo.root, 'dists', 'stable', 'Release.gpg'), join(repo.root, 'dists', 'stable', 'Release'));
+    const detached = gpgv(
+      key.keyringPath,
+      join(repo.root, 'dists', 'stable', 'Release.gpg'),
+      join(repo.root, 'dists', 'stable', 'Release'),
+    );
     assert.equal(detached.status, 0, detached.out);
   });
 
@@ -121,6 +138,9 @@ describe('apt-repo signing', () => {
 
   test('helpers refuse unknown suites and foreign repositories', async () => {
     await assert.rejects(tamperInReleaseSignature(repos.clean!, 'nope'), /no suite "nope"/);
-    await assert.rejects(resignWithKey({ root: dir, keyringPath: '', debs: new Map() }, 'stable', other), /not a repository made by createAptRepo/);
+    await assert.rejects(
+      resignWithKey({ root: dir, keyringPath: '', debs: new Map() }, 'stable', other),
+      /not a repository made by createAptRepo/,
+    );
   });
 });

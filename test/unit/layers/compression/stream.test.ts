@@ -6,7 +6,12 @@ import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import zlib from 'node:zlib';
 import { decompress as zstdDecompress } from 'fzstd';
-import { CODECS, chunkCompressor, compressionIdentity, type Compression } from '../../../../src/layers/compression/codecs.js';
+import {
+  CODECS,
+  chunkCompressor,
+  compressionIdentity,
+  type Compression,
+} from '../../../../src/layers/compression/codecs.js';
 import { CompressionPool } from '../../../../src/layers/compression/pool.js';
 import { compressStream } from '../../../../src/layers/compression/stream.js';
 import { collect, compressibleBytes, pieces, randomBytes, run } from '../../../helpers/layers-fixtures.js';
@@ -15,7 +20,11 @@ const MiB = 1024 * 1024;
 const GZIP: Compression = { algorithm: 'gzip', level: 2 };
 const ZSTD: Compression = { algorithm: 'zstd', level: 3 };
 
-const compress = (data: Buffer, c: Compression, options: { chunkSize?: number; concurrency?: number; sizes?: number[]; pool?: CompressionPool } = {}) =>
+const compress = (
+  data: Buffer,
+  c: Compression,
+  options: { chunkSize?: number; concurrency?: number; sizes?: number[]; pool?: CompressionPool } = {},
+) =>
   collect(
     compressStream(options.sizes ? pieces(data, options.sizes) : pieces(data, [Math.max(1, data.length)]), c, {
       ...(options.chunkSize === undefined ? {} : { chunkSize: options.chunkSize }),
@@ -69,7 +78,10 @@ describe('compressStream', () => {
           assert.ok((await compress(data, c, { concurrency })).equals(reference), `concurrency ${concurrency}`);
         }
         for (const sizes of [[4093], [MiB], [1, 65_536, 700_001, 3], [MiB + 7, 10]]) {
-          assert.ok((await compress(data, c, { sizes, concurrency: 3 })).equals(reference), `pieces ${sizes.join(',')}`);
+          assert.ok(
+            (await compress(data, c, { sizes, concurrency: 3 })).equals(reference),
+            `pieces ${sizes.join(',')}`,
+          );
         }
       });
     }
@@ -80,7 +92,11 @@ describe('compressStream', () => {
     const out = await compress(data, GZIP);
     const one = await chunkCompressor('gzip');
     let offset = 0;
-    for (const [start, end] of [[0, MiB], [MiB, 2 * MiB], [2 * MiB, 2 * MiB + 5]] as const) {
+    for (const [start, end] of [
+      [0, MiB],
+      [MiB, 2 * MiB],
+      [2 * MiB, 2 * MiB + 5],
+    ] as const) {
       const member = Buffer.from(one(data.subarray(start, end), 2));
       assert.deepEqual([...member.subarray(0, 10)], [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
       assert.equal(member.readUInt32LE(member.length - 8), zlib.crc32(data.subarray(start, end)));
@@ -138,9 +154,13 @@ describe('compressStream', () => {
     for (const info of Object.values(CODECS)) {
       const name = info.implementation.slice(0, info.implementation.lastIndexOf('@'));
       const version = info.implementation.slice(name.length + 1);
-      const pkg = JSON.parse(readFileSync(join(packageDir(require, name), 'package.json'), 'utf8')) as { version: string };
+      const pkg = JSON.parse(readFileSync(join(packageDir(require, name), 'package.json'), 'utf8')) as {
+        version: string;
+      };
       assert.equal(pkg.version, version, `${name} in node_modules`);
-      const root = JSON.parse(readFileSync(join(process.cwd(), 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+      const root = JSON.parse(readFileSync(join(process.cwd(), 'package.json'), 'utf8')) as {
+        dependencies: Record<string, string>;
+      };
       assert.equal(root.dependencies[name], version, `${name} pinned exactly in package.json`);
     }
   });

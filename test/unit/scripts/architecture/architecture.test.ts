@@ -20,7 +20,10 @@ const report = checkArchitecture(graph, { layers: LAYERS, publicFaces: publicFac
 test('reads the sources and resolves every relative import', () => {
   assert.ok(graph.files.size > 100, `only ${graph.files.size} files under ${root}/src`);
   assert.ok(graph.edges.length > graph.files.size);
-  assert.deepEqual(graph.unresolved.map((e) => `${e.from}:${e.line}: ${e.to}`), []);
+  assert.deepEqual(
+    graph.unresolved.map((e) => `${e.from}:${e.line}: ${e.to}`),
+    [],
+  );
 });
 
 test('every file of src/ has a row in the layering table', () => {
@@ -28,15 +31,24 @@ test('every file of src/ has a row in the layering table', () => {
 });
 
 test('no import goes up the layering table (beyond the known, listed ones)', () => {
-  const known = (from: string, to: string) => KNOWN_BACK_EDGES.find((k) => from.startsWith(k.from) && to.startsWith(k.to));
+  const known = (from: string, to: string) =>
+    KNOWN_BACK_EDGES.find((k) => from.startsWith(k.from) && to.startsWith(k.to));
   const unexpected = report.backEdges.filter((b) => !known(b.edge.from, b.edge.to));
   assert.deepEqual(unexpected.map(describeBackEdge), []);
-  const stale = KNOWN_BACK_EDGES.filter((k) => !report.backEdges.some((b) => b.edge.from.startsWith(k.from) && b.edge.to.startsWith(k.to)));
-  assert.deepEqual(stale.map((k) => `fixed, remove from scripts/architecture/known.ts: ${k.from} -> ${k.to}`), []);
+  const stale = KNOWN_BACK_EDGES.filter(
+    (k) => !report.backEdges.some((b) => b.edge.from.startsWith(k.from) && b.edge.to.startsWith(k.to)),
+  );
+  assert.deepEqual(
+    stale.map((k) => `fixed, remove from scripts/architecture/known.ts: ${k.from} -> ${k.to}`),
+    [],
+  );
 });
 
 test('no import cycle among files', () => {
-  assert.deepEqual(report.cycles.map((c) => c.join(' -> ')), []);
+  assert.deepEqual(
+    report.cycles.map((c) => c.join(' -> ')),
+    [],
+  );
 });
 
 test('the CLI imports only public faces (src/index.ts, package.json exports) and its own files', () => {

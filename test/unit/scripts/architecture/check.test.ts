@@ -23,7 +23,8 @@ const clean: Record<string, string> = {
   'src/stage/s.ts': "import type { m } from '../model/m.js';\nexport const s = 2;\n",
   'src/peer/p.ts': "import { m } from '../model/index.js';\nexport const p = m;\n",
   'src/index.ts': "export { s } from './stage/s.js';\nexport const later = () => import('./peer/p.js');\n",
-  'src/cli/main.ts': "import { s } from '../index.js';\nimport { m } from '../model/index.js';\nimport { run } from './run.js';\n",
+  'src/cli/main.ts':
+    "import { s } from '../index.js';\nimport { m } from '../model/index.js';\nimport { run } from './run.js';\n",
   'src/cli/run.ts': 'export const run = 1;\n',
 };
 
@@ -45,23 +46,37 @@ test('finds imports of every form with their lines and kinds', () => {
     "const h = await import('./h.js');",
     "import './i.js';",
   ].join('\n');
-  assert.deepEqual(importsOf('src/x.ts', text).map((i) => `${i.line} ${i.kind} ${i.specifier}`), [
-    '1 value ./a.js', '2 type ./b.js', '3 type ./c.js', '4 value ./e.js', '5 type ./f.js',
-    '6 type ./g.js', '7 dynamic ./h.js', '8 value ./i.js',
-  ]);
+  assert.deepEqual(
+    importsOf('src/x.ts', text).map((i) => `${i.line} ${i.kind} ${i.specifier}`),
+    [
+      '1 value ./a.js',
+      '2 type ./b.js',
+      '3 type ./c.js',
+      '4 value ./e.js',
+      '5 type ./f.js',
+      '6 type ./g.js',
+      '7 dynamic ./h.js',
+      '8 value ./i.js',
+    ],
+  );
 });
 
 test('a back edge, type-only too, is named by file:line and both rows', () => {
   const report = check({
-    'src/model/m.ts': "import { x } from '../base.js';\n\nimport type { T } from '../stage/t.js';\nexport const m = x;\n",
+    'src/model/m.ts':
+      "import { x } from '../base.js';\n\nimport type { T } from '../stage/t.js';\nexport const m = x;\n",
     'src/stage/t.ts': 'export type T = 1;\n',
   });
-  assert.deepEqual(describeReport(report), ['src/model/m.ts:3: back edge (type) model (rank 1) -> stage (rank 2): src/stage/t.ts']);
+  assert.deepEqual(describeReport(report), [
+    'src/model/m.ts:3: back edge (type) model (rank 1) -> stage (rank 2): src/stage/t.ts',
+  ]);
 });
 
 test('peers of equal rank import neither way', () => {
   const report = check({ 'src/stage/s.ts': "import { p } from '../peer/p.js';\nexport const s = p;\n" });
-  assert.deepEqual(describeReport(report), ['src/stage/s.ts:1: peer (value) stage (rank 2) -> peer (rank 2): src/peer/p.ts']);
+  assert.deepEqual(describeReport(report), [
+    'src/stage/s.ts:1: peer (value) stage (rank 2) -> peer (rank 2): src/peer/p.ts',
+  ]);
 });
 
 test('a cycle is reported as its files, a dynamic import closing it too', () => {
@@ -71,7 +86,9 @@ test('a cycle is reported as its files, a dynamic import closing it too', () => 
     'src/stage/c.ts': "export type C = 1;\nexport const load = () => import('./a.js');\n",
   });
   assert.deepEqual(report.cycles, [['src/stage/a.ts', 'src/stage/b.ts', 'src/stage/c.ts']]);
-  assert.deepEqual(describeReport(report), ['cycle: src/stage/a.ts -> src/stage/b.ts -> src/stage/c.ts -> src/stage/a.ts']);
+  assert.deepEqual(describeReport(report), [
+    'cycle: src/stage/a.ts -> src/stage/b.ts -> src/stage/c.ts -> src/stage/a.ts',
+  ]);
 });
 
 test('a file importing itself is a cycle', () => {

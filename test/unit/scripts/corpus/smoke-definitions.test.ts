@@ -13,7 +13,10 @@ test('every checked-in entry loads, sets no trim: or keep:, and known-failing.ya
   assert.ok(entries.length >= 23, `${entries.length} entries`);
   assert.deepEqual(specRuleViolations(entries), []);
   const names = new Set(entries.map((e) => e.name));
-  assert.deepEqual(Object.keys(loadKnownFailing()).filter((n) => !names.has(n)), []);
+  assert.deepEqual(
+    Object.keys(loadKnownFailing()).filter((n) => !names.has(n)),
+    [],
+  );
 });
 
 test('a smoke.yaml with an unknown step or key is refused with its path; keep: in a spec is a violation', () => {
@@ -24,7 +27,9 @@ test('a smoke.yaml with an unknown step or key is refused with its path; keep: i
     writeFileSync(join(dir, 'bad', 'smoke.yaml'), 'about: x\nsteps:\n  - run: {argz: [/bin/x]}\n');
     assert.throws(() => loadCorpus([], dir), /bad\/smoke\.yaml: steps\.0/);
     writeFileSync(join(dir, 'bad', 'smoke.yaml'), 'about: x\nsteps:\n  - run: {args: [/bin/x]}\n');
-    assert.deepEqual(specRuleViolations(loadCorpus([], dir)), ['bad/pith.yaml: keep: is not allowed (closure mode must find what programs need)']);
+    assert.deepEqual(specRuleViolations(loadCorpus([], dir)), [
+      'bad/pith.yaml: keep: is not allowed (closure mode must find what programs need)',
+    ]);
     assert.throws(() => loadCorpus(['nope'], dir), /no corpus entry nope/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -34,7 +39,10 @@ test('a smoke.yaml with an unknown step or key is refused with its path; keep: i
 test('expectations: exit code first, then stdout and stderr patterns', () => {
   assert.equal(mismatch({ code: 0, stdout: '42\n', stderr: '' }, { stdout: '^42\\n$' }), undefined);
   assert.match(mismatch({ code: 2, stdout: '', stderr: 'boom\nmore' }) ?? '', /^exit 2: boom \| more$/);
-  assert.match(mismatch({ code: 0, stdout: 'x', stderr: 'why' }, { stdout: '^42' }) ?? '', /^stdout does not match \/\^42\/: "x" \(stderr: why\)$/);
+  assert.match(
+    mismatch({ code: 0, stdout: 'x', stderr: 'why' }, { stdout: '^42' }) ?? '',
+    /^stdout does not match \/\^42\/: "x" \(stderr: why\)$/,
+  );
   assert.equal(mismatch({ code: 1, stdout: '', stderr: '' }, { code: 1 }), undefined);
 });
 

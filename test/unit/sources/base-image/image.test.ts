@@ -50,8 +50,14 @@ describe('base images', () => {
   const options = () => ({ cacheDir: mkdtempSync(join(dir, 'cache-')) });
 
   const checkEcho = async (base: Awaited<ReturnType<typeof loadBaseImage>>, store: BlobStore) => {
-    assert.deepEqual(base.layers.map((l) => l.digest), echoArtifact.images[0]!.layers.map((l) => l.digest));
-    assert.deepEqual(base.layers.map((l) => l.diffId), echoConfig.rootfs.diff_ids);
+    assert.deepEqual(
+      base.layers.map((l) => l.digest),
+      echoArtifact.images[0]!.layers.map((l) => l.digest),
+    );
+    assert.deepEqual(
+      base.layers.map((l) => l.diffId),
+      echoConfig.rootfs.diff_ids,
+    );
     assert.ok(base.layers.every((l) => l.mediaType === 'application/vnd.oci.image.layer.v1.tar+gzip'));
     assert.deepEqual(base.config.rootfs.diff_ids, echoConfig.rootfs.diff_ids);
     assert.ok(base.config.config.Env?.includes('GREETING=from-the-base'));
@@ -78,19 +84,28 @@ describe('base images', () => {
 
   test('oci: multi-arch layout picks the platform; a missing platform lists those there are', async () => {
     const a = await loadBaseImage(`oci:${multi.layout}`, arm64, newStore());
-    const index = readBlobJson<{ manifests: Array<{ digest: string; platform: { architecture: string } }> }>(multi.layout, multi.digest);
+    const index = readBlobJson<{ manifests: Array<{ digest: string; platform: { architecture: string } }> }>(
+      multi.layout,
+      multi.digest,
+    );
     assert.equal(a.digest, index.manifests.find((m) => m.platform.architecture === 'arm64')!.digest);
     assert.equal(a.config.architecture, 'arm64');
     assert.equal(a.platform.variant, 'v8');
     const noVariant = await loadBaseImage(`oci:${multi.layout}`, { architecture: 'arm64', os: 'linux' }, newStore());
     assert.equal(noVariant.digest, a.digest, 'arm64 means v8');
-    await assert.rejects(loadBaseImage(`oci:${multi.layout}`, { architecture: 's390x', os: 'linux' }, newStore()), (err: unknown) => {
-      assert.ok(isPithError(err));
-      assert.match(err.message, /has no image for linux\/s390x/);
-      assert.match(err.hint ?? '', /linux\/amd64, linux\/arm64\/v8/);
-      return true;
-    });
-    await assert.rejects(loadBaseImage(`oci:${echo.layout}`, arm64, newStore()), /is linux\/amd64, not linux\/arm64\/v8/);
+    await assert.rejects(
+      loadBaseImage(`oci:${multi.layout}`, { architecture: 's390x', os: 'linux' }, newStore()),
+      (err: unknown) => {
+        assert.ok(isPithError(err));
+        assert.match(err.message, /has no image for linux\/s390x/);
+        assert.match(err.hint ?? '', /linux\/amd64, linux\/arm64\/v8/);
+        return true;
+      },
+    );
+    await assert.rejects(
+      loadBaseImage(`oci:${echo.layout}`, arm64, newStore()),
+      /is linux\/amd64, not linux\/arm64\/v8/,
+    );
   });
 
   test('a registry image pith pushed: same layers and digest, pulled and verified', async () => {
@@ -105,8 +120,17 @@ describe('base images', () => {
   });
 
   test('Docker schema2 (skopeo --format v2s2): Docker layer types become OCI ones, same blobs and diff_ids', async () => {
-    sh('skopeo', ['copy', '--dest-tls-verify=false', '--format', 'v2s2', `oci:${echo.layout}:v1`, `docker://${registry.host}/docker/echo:v1`]);
-    const raw = JSON.parse(sh('skopeo', ['inspect', '--tls-verify=false', '--raw', `docker://${registry.host}/docker/echo:v1`])) as {
+    sh('skopeo', [
+      'copy',
+      '--dest-tls-verify=false',
+      '--format',
+      'v2s2',
+      `oci:${echo.layout}:v1`,
+      `docker://${registry.host}/docker/echo:v1`,
+    ]);
+    const raw = JSON.parse(
+      sh('skopeo', ['inspect', '--tls-verify=false', '--raw', `docker://${registry.host}/docker/echo:v1`]),
+    ) as {
       mediaType: string;
       layers: Array<{ mediaType: string }>;
     };
@@ -121,22 +145,38 @@ describe('base images', () => {
   test('a pushed OCI index and a Docker manifest list: the platform is picked from either', async () => {
     const multiArtifact = await readOciLayout(multi.layout);
     await pushArtifact(multiArtifact, `${registry.host}/base/multi:both`, options());
-    sh('skopeo', ['copy', '--all', '--dest-tls-verify=false', '--format', 'v2s2', `oci:${multi.layout}:both`, `docker://${registry.host}/docker/multi:both`]);
-    const list = JSON.parse(sh('skopeo', ['inspect', '--tls-verify=false', '--raw', `docker://${registry.host}/docker/multi:both`])) as { mediaType: string };
+    sh('skopeo', [
+      'copy',
+      '--all',
+      '--dest-tls-verify=false',
+      '--format',
+      'v2s2',
+      `oci:${multi.layout}:both`,
+      `docker://${registry.host}/docker/multi:both`,
+    ]);
+    const list = JSON.parse(
+      sh('skopeo', ['inspect', '--tls-verify=false', '--raw', `docker://${registry.host}/docker/multi:both`]),
+    ) as { mediaType: string };
     assert.equal(list.mediaType, 'application/vnd.docker.distribution.manifest.list.v2+json');
     const armImage = multiArtifact.images.find((i) => i.platform.architecture === 'arm64')!;
     const fromOci = await loadBaseImage(`${registry.host}/base/multi:both`, arm64, newStore(), options());
     assert.equal(fromOci.digest, armImage.digest);
     const fromDocker = await loadBaseImage(`${registry.host}/docker/multi:both`, arm64, newStore(), options());
     assert.equal(fromDocker.config.architecture, 'arm64');
-    assert.deepEqual(fromDocker.layers.map((l) => l.diffId), fromOci.layers.map((l) => l.diffId));
+    assert.deepEqual(
+      fromDocker.layers.map((l) => l.diffId),
+      fromOci.layers.map((l) => l.diffId),
+    );
   });
 
   test('unknown tag and unknown repository: one line with the registry error', async () => {
-    await assert.rejects(loadBaseImage(`${registry.host}/base/echo:nope`, amd64, newStore(), options()), (err: unknown) => {
-      assert.ok(isPithError(err));
-      assert.match(err.oneLine(), new RegExp(`^pull ${registry.host}/base/echo: 404 manifest unknown`));
-      return true;
-    });
+    await assert.rejects(
+      loadBaseImage(`${registry.host}/base/echo:nope`, amd64, newStore(), options()),
+      (err: unknown) => {
+        assert.ok(isPithError(err));
+        assert.match(err.oneLine(), new RegExp(`^pull ${registry.host}/base/echo: 404 manifest unknown`));
+        return true;
+      },
+    );
   });
 });

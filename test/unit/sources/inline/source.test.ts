@@ -13,7 +13,13 @@ const ctx = { arch: 'amd64' } as PlatformContext;
 
 function treeContext(yaml: string): TreeContext {
   const accounts = resolveAccounts(loadedSpec(yaml).spec.accounts);
-  return { arch: 'amd64', accounts, effectUsers: new Set(), os: PITH_IDENTITY, owner: (o) => (o ? resolveOwner(o, accounts) : { uid: 0, gid: 0 }) };
+  return {
+    arch: 'amd64',
+    accounts,
+    effectUsers: new Set(),
+    os: PITH_IDENTITY,
+    owner: (o) => (o ? resolveOwner(o, accounts) : { uid: 0, gid: 0 }),
+  };
 }
 
 test('paths: directories, files and symlinks in order, with their modes and owners, origin paths[i]', async () => {
@@ -28,11 +34,20 @@ paths:
   const tree = new FsTree();
   for (const write of c.entries) await write(tree, treeContext(yaml));
   const data = tree.get('data')!;
-  assert.deepEqual([data.type, data.mode, data.uid, data.gid, data.origin.detail], ['dir', 0o700, 65532, 65532, 'paths[0]: /data']);
+  assert.deepEqual(
+    [data.type, data.mode, data.uid, data.gid, data.origin.detail],
+    ['dir', 0o700, 65532, 65532, 'paths[0]: /data'],
+  );
   const conf = tree.get('etc/app.conf')!;
   assert.equal(conf.type, 'file');
   assert.equal(conf.mode, 0o644);
-  assert.equal(conf.type === 'file' && conf.source.kind === 'bytes' ? Buffer.from(conf.source.data).toString() : '', 'k=v\n');
+  assert.equal(
+    conf.type === 'file' && conf.source.kind === 'bytes' ? Buffer.from(conf.source.data).toString() : '',
+    'k=v\n',
+  );
   const link = tree.get('usr/bin/app')!;
-  assert.deepEqual([link.type, link.type === 'symlink' ? link.target : '', link.origin.kind], ['symlink', '../lib/app/run', 'path']);
+  assert.deepEqual(
+    [link.type, link.type === 'symlink' ? link.target : '', link.origin.kind],
+    ['symlink', '../lib/app/run', 'path'],
+  );
 });

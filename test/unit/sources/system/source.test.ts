@@ -13,7 +13,13 @@ const ctx = { arch: 'amd64' } as PlatformContext;
 
 function treeContext(yaml: string): TreeContext {
   const accounts = resolveAccounts(loadedSpec(yaml).spec.accounts);
-  return { arch: 'amd64', accounts, effectUsers: new Set(), os: PITH_IDENTITY, owner: (o) => (o ? resolveOwner(o, accounts) : { uid: 0, gid: 0 }) };
+  return {
+    arch: 'amd64',
+    accounts,
+    effectUsers: new Set(),
+    os: PITH_IDENTITY,
+    owner: (o) => (o ? resolveOwner(o, accounts) : { uid: 0, gid: 0 }),
+  };
 }
 
 test('system files: the accounts, nsswitch and os-release of the image', async () => {

@@ -18,7 +18,10 @@ const exe = (needed: string[], extra: { mode?: number; pkg?: string } = {}): Tri
   mode: extra.mode ?? 0o755,
   ...(extra.pkg ? { pkg: extra.pkg } : {}),
 });
-const lib = (soname: string, needed: string[] = [], pkg?: string): TrimNode => ({ data: buildElf({ soname, needed }), ...(pkg ? { pkg } : {}) });
+const lib = (soname: string, needed: string[] = [], pkg?: string): TrimNode => ({
+  data: buildElf({ soname, needed }),
+  ...(pkg ? { pkg } : {}),
+});
 
 /** A minimal glibc: loader (through /lib64), libc, NSS modules, a gconv module, docs. */
 const glibc: Record<string, TrimNode> = {
@@ -30,8 +33,14 @@ const glibc: Record<string, TrimNode> = {
   [`${ML}/libresolv.so.2`]: lib('libresolv.so.2', ['libc.so.6'], 'libc6'),
   [`usr/${ML}/gconv/UTF-16.so`]: lib('UTF-16.so', ['libc.so.6'], 'libc6'),
   [`usr/${ML}/gconv/IBM850.so`]: lib('IBM850.so', ['libc.so.6'], 'libc6'),
-  [`usr/${ML}/gconv/gconv-modules`]: { data: '# base set\nalias UTF16// UTF-16//\nmodule UTF-16// INTERNAL UTF-16 1\nmodule INTERNAL UTF-16// UTF-16 1\n', pkg: 'libc6' },
-  [`usr/${ML}/gconv/gconv-modules.d/gconv-modules-extra.conf`]: { data: 'module IBM850// INTERNAL IBM850 1\n', pkg: 'libc6' },
+  [`usr/${ML}/gconv/gconv-modules`]: {
+    data: '# base set\nalias UTF16// UTF-16//\nmodule UTF-16// INTERNAL UTF-16 1\nmodule INTERNAL UTF-16// UTF-16 1\n',
+    pkg: 'libc6',
+  },
+  [`usr/${ML}/gconv/gconv-modules.d/gconv-modules-extra.conf`]: {
+    data: 'module IBM850// INTERNAL IBM850 1\n',
+    pkg: 'libc6',
+  },
   'etc/ld.so.conf.d/x86_64-linux-gnu.conf': { data: '/usr/local/lib/x86_64-linux-gnu\n', pkg: 'libc6' },
   'usr/share/doc/libc6/copyright': { data: 'GPL', pkg: 'libc6' },
   'usr/share/doc/libc6/changelog.Debian.gz': { data: 'x'.repeat(1000), pkg: 'libc6' },
@@ -76,9 +85,18 @@ test('a binary keeps its ELF closure with the whole symlink chain; unrelated lib
   ]) {
     assert.ok(result.kept.has(path), `${path} kept`);
   }
-  for (const path of [`usr/${ML}/libunrelated.so.1`, 'usr/share/man/man1/app.1.gz', `${ML}/libnss_files.so.2`, 'usr/share/doc/libc6/copyright', 'etc/app/app.conf']) {
+  for (const path of [
+    `usr/${ML}/libunrelated.so.1`,
+    'usr/share/man/man1/app.1.gz',
+    `${ML}/libnss_files.so.2`,
+    'usr/share/doc/libc6/copyright',
+    'etc/app/app.conf',
+  ]) {
     assert.ok(!result.kept.has(path), `${path} dropped (no rules)`);
-    assert.ok(result.dropped.some((d) => d.path === path), `${path} listed as dropped`);
+    assert.ok(
+      result.dropped.some((d) => d.path === path),
+      `${path} listed as dropped`,
+    );
   }
   assert.deepEqual(result.reasons.get('usr/bin/app'), ['root']);
   assert.deepEqual(result.reasons.get(`usr/${ML}/libfoo.so.1.2.3`), ['needed by /usr/bin/app (libfoo.so.1)']);
@@ -144,11 +162,16 @@ test('a rule fires only once its trigger is kept', async () => {
   const on = await trimToClosure(treeOf(nodes), { roots: ['/usr/bin/with'], rules: [rule] });
   assert.deepEqual(on.reasons.get('usr/lib/trigger/plugin.so'), ['rule: plugins']);
   // What a rule keeps brings its own ELF closure.
-  assert.deepEqual(on.reasons.get(`usr/${ML}/libplugdep.so.3`), ['needed by /usr/lib/trigger/plugin.so (libplugdep.so.3)']);
+  assert.deepEqual(on.reasons.get(`usr/${ML}/libplugdep.so.3`), [
+    'needed by /usr/lib/trigger/plugin.so (libplugdep.so.3)',
+  ]);
   // glibc-nss does not fire for a static binary: no libc kept.
-  const statics = await trimToClosure(treeOf({ ...glibc, 'bin/static': { data: buildElf({ type: 2, noDynamic: true }), mode: 0o755 } }), {
-    roots: ['/bin/static'],
-  });
+  const statics = await trimToClosure(
+    treeOf({ ...glibc, 'bin/static': { data: buildElf({ type: 2, noDynamic: true }), mode: 0o755 } }),
+    {
+      roots: ['/bin/static'],
+    },
+  );
   assert.ok(!statics.kept.has(`${ML}/libnss_files.so.2`));
   assert.ok(!statics.kept.has(`${ML}/libc.so.6`));
   assert.ok(statics.kept.has('etc/passwd'), 'always-rules still apply');
@@ -165,7 +188,11 @@ test('a #! script root keeps its interpreter, and a python interpreter keeps its
     'usr/bin/python3.11': exe(['libc.so.6', 'libz.so.1'], { pkg: 'python3.11-minimal' }),
     [`${ML}/libz.so.1`]: lib('libz.so.1', ['libc.so.6'], 'zlib1g'),
     'usr/lib/python3.11/os.py': { data: '#! /usr/local/bin/python\nimport sys\n', pkg: 'libpython3.11-stdlib' },
-    'usr/lib/python3.11/lib-dynload/_ssl.cpython-311-x86_64-linux-gnu.so': lib('', ['libssl.so.3'], 'libpython3.11-stdlib'),
+    'usr/lib/python3.11/lib-dynload/_ssl.cpython-311-x86_64-linux-gnu.so': lib(
+      '',
+      ['libssl.so.3'],
+      'libpython3.11-stdlib',
+    ),
     [`usr/${ML}/libssl.so.3`]: lib('libssl.so.3', ['libc.so.6'], 'libssl3'),
     [`usr/${ML}/ossl-modules/legacy.so`]: lib('legacy.so', ['libc.so.6'], 'libssl3'),
     'usr/lib/python3.11/test/test_os.py': { data: 'x', pkg: 'libpython3.11-testsuite' },
@@ -197,8 +224,11 @@ test('a #! script root keeps its interpreter, and a python interpreter keeps its
   assert.ok(!viaEnv.kept.has('usr/lib/python3.11/os.py'), 'no rules, no stdlib');
 
   await assert.rejects(
-    trimToClosure(treeOf({ ...nodes, 'usr/local/bin/bad': { data: '#!/bin/bash\n', mode: 0o755 } }), { roots: ['/usr/local/bin/bad'] }),
-    (e: unknown) => isPithError(e) && /\/usr\/local\/bin\/bad: its #! interpreter \/bin\/bash is not in the image/.test(e.message),
+    trimToClosure(treeOf({ ...nodes, 'usr/local/bin/bad': { data: '#!/bin/bash\n', mode: 0o755 } }), {
+      roots: ['/usr/local/bin/bad'],
+    }),
+    (e: unknown) =>
+      isPithError(e) && /\/usr\/local\/bin\/bad: its #! interpreter \/bin\/bash is not in the image/.test(e.message),
   );
 });
 
@@ -212,7 +242,11 @@ test('keep globs and plain keep paths (a directory keeps its subtree)', async ()
     'srv/target.txt': { data: 't' },
     'opt/other': { data: 'o' },
   });
-  const result = await trimToClosure(tree, { roots: ['/usr/bin/app'], keep: ['/usr/share/app/**/*.json', '/opt/data', '/does/not/exist'], rules: [] });
+  const result = await trimToClosure(tree, {
+    roots: ['/usr/bin/app'],
+    keep: ['/usr/share/app/**/*.json', '/opt/data', '/does/not/exist'],
+    rules: [],
+  });
   assert.ok(result.kept.has('usr/share/app/a.json'));
   assert.ok(result.kept.has('usr/share/app/sub/b.json'));
   assert.ok(!result.kept.has('usr/share/app/sub/c.txt'));
@@ -234,16 +268,24 @@ test('a library the command needs that is missing is an error naming the file an
     assert.match(e.message, /^trim: \/usr\/bin\/broken: libmissing\.so\.7 \(needed by \/usr\/bin\/broken\) not found/);
     return true;
   });
-  await assert.rejects(trimToClosure(tree, { roots: ['/usr/bin/nope'] }), /trim: root \/usr\/bin\/nope is not in the image/);
+  await assert.rejects(
+    trimToClosure(tree, { roots: ['/usr/bin/nope'] }),
+    /trim: root \/usr\/bin\/nope is not in the image/,
+  );
 });
 
 test('a module only a rule keeps is data: a DT_NEEDED the image lacks is listed in unmet, not an error', async () => {
-  const viaRule = appTree({ [`${ML}/libnss_dns.so.2`]: lib('libnss_dns.so.2', ['libgone.so.1', 'libresolv.so.2'], 'libc6') });
+  const viaRule = appTree({
+    [`${ML}/libnss_dns.so.2`]: lib('libnss_dns.so.2', ['libgone.so.1', 'libresolv.so.2'], 'libc6'),
+  });
   const result = await trimToClosure(viaRule, { roots: ['/usr/bin/app'] });
   assert.ok(result.kept.has(`${ML}/libnss_dns.so.2`));
   assert.ok(result.kept.has(`${ML}/libresolv.so.2`), 'what it needs and the image has is kept');
   assert.deepEqual(result.unmet, [{ path: `/${ML}/libnss_dns.so.2`, kind: 'library', needs: 'libgone.so.1' }]);
-  assert.match(unmetSummary(result.unmet)!, /^trim: 1 kept file would need what the image lacks; .*libgone\.so\.1 \(\/lib\/x86_64-linux-gnu\/libnss_dns\.so\.2\)/);
+  assert.match(
+    unmetSummary(result.unmet)!,
+    /^trim: 1 kept file would need what the image lacks; .*libgone\.so\.1 \(\/lib\/x86_64-linux-gnu\/libnss_dns\.so\.2\)/,
+  );
 });
 
 test('applyTrim keeps exactly the kept entries with their origins; explain sums per package', async () => {
@@ -256,7 +298,10 @@ test('applyTrim keeps exactly the kept entries with their origins; explain sums 
   const emptyImplicit = (p: string) => tree.isImplicit(p) && ![...result.kept].some((k) => k.startsWith(`${p}/`));
   assert.deepEqual(
     trimmed.list().map((e) => e.path),
-    tree.list().map((e) => e.path).filter((p) => result.kept.has(p) && !emptyImplicit(p)),
+    tree
+      .list()
+      .map((e) => e.path)
+      .filter((p) => result.kept.has(p) && !emptyImplicit(p)),
   );
   assert.ok(trimmed.get('usr/bin/app2')?.type === 'hardlink');
   for (const entry of trimmed.list()) {
@@ -277,33 +322,48 @@ test('applyTrim keeps exactly the kept entries with their origins; explain sums 
   assert.ok(DEFAULT_RULES.every((r) => r.name && r.why));
   // Per package, every kept file with its size and why, and every dropped file with its size.
   assert.match(text, /^libfoo1: kept \d+ files \(\d+ B\), dropped 0 files \(0 B\)$/m);
-  assert.match(text, new RegExp(`^  \\+ /usr/${ML}/libfoo\\.so\\.1\\.2\\.3  \\d+ B  needed by /usr/bin/app \\(libfoo\\.so\\.1\\)$`, 'm'));
+  assert.match(
+    text,
+    new RegExp(`^  \\+ /usr/${ML}/libfoo\\.so\\.1\\.2\\.3  \\d+ B  needed by /usr/bin/app \\(libfoo\\.so\\.1\\)$`, 'm'),
+  );
   assert.match(text, /^  \+ \/usr\/bin\/app2  hardlink  root$/m);
   assert.match(text, new RegExp(`^  - /usr/${ML}/libunrelated\\.so\\.1  \\d+ B$`, 'm'));
   assert.match(text, /^  - \/usr\/share\/man\/man1\/app\.1\.gz  3 B$/m);
 });
 
-test('glibc-nss keeps the modules the image\'s nsswitch.conf names (through a symlink), and files', async () => {
+test("glibc-nss keeps the modules the image's nsswitch.conf names (through a symlink), and files", async () => {
   const tree = appTree({
     [`${ML}/libnss_compat.so.2`]: lib('libnss_compat.so.2', ['libc.so.6'], 'libc6'),
     [`usr/${ML}/libnss_extrausers.so.2`]: lib('libnss_extrausers.so.2', ['libc.so.6'], 'libnss-extrausers'),
     'etc/nsswitch.conf': { symlink: 'nss/nsswitch.conf', pkg: 'base-files' },
-    'etc/nss/nsswitch.conf': { data: '# users\npasswd: compat extrausers [NOTFOUND=return]\nhosts: files # no dns\n', pkg: 'base-files' },
+    'etc/nss/nsswitch.conf': {
+      data: '# users\npasswd: compat extrausers [NOTFOUND=return]\nhosts: files # no dns\n',
+      pkg: 'base-files',
+    },
   });
   const result = await trimToClosure(tree, { roots: ['/usr/bin/app'] });
   for (const p of [`${ML}/libnss_compat.so.2`, `usr/${ML}/libnss_extrausers.so.2`, `${ML}/libnss_files.so.2`]) {
     assert.deepEqual(result.reasons.get(p), ['rule: glibc-nss'], p);
   }
   assert.ok(!result.kept.has(`${ML}/libnss_dns.so.2`), 'no service names dns');
-  assert.ok(result.kept.has('var/lib/dpkg/status.d/libnss-extrausers') || tree.get('var/lib/dpkg/status.d/libnss-extrausers') === undefined);
+  assert.ok(
+    result.kept.has('var/lib/dpkg/status.d/libnss-extrausers') ||
+      tree.get('var/lib/dpkg/status.d/libnss-extrausers') === undefined,
+  );
 });
 
 test('nssServices reads services and skips actions; glibc defaults without a file', () => {
   assert.deepEqual(nssServices(undefined), ['dns', 'files']);
-  assert.deepEqual(nssServices('passwd: compat\nhosts: mdns4_minimal [NOTFOUND=return] dns # x\n# group: nis\n'), ['compat', 'dns', 'files', 'mdns4_minimal']);
+  assert.deepEqual(nssServices('passwd: compat\nhosts: mdns4_minimal [NOTFOUND=return] dns # x\n# group: nis\n'), [
+    'compat',
+    'dns',
+    'files',
+    'mdns4_minimal',
+  ]);
 });
 
 test('gconvModuleFiles reads the module files a gconv-modules file names', () => {
-  const text = '# comment\nalias ISO-IR-100// ISO-8859-1//\nmodule ISO-8859-1// INTERNAL ISO8859-1 1\nmodule INTERNAL ISO-8859-1// ISO8859-1 1\n  module UTF-16// INTERNAL UTF-16 1 # trailing\nmodule broken\nmodule A// B// ../escape 1\n';
+  const text =
+    '# comment\nalias ISO-IR-100// ISO-8859-1//\nmodule ISO-8859-1// INTERNAL ISO8859-1 1\nmodule INTERNAL ISO-8859-1// ISO8859-1 1\n  module UTF-16// INTERNAL UTF-16 1 # trailing\nmodule broken\nmodule A// B// ../escape 1\n';
   assert.deepEqual(gconvModuleFiles(text), ['ISO8859-1', 'UTF-16']);
 });

@@ -54,7 +54,8 @@ before(async () => {
 test('curl: what it needs to run is kept', (t) => {
   if (skip) return t.skip(skip);
   assert.ok(names.includes('libcurl4') && names.includes('libssl3') && !names.includes('bash'), names.join(' '));
-  const kept = (p: string) => assert.ok(result.kept.has(p), `${p} kept (${[...(result.reasons.get(p) ?? [])].join('; ')})`);
+  const kept = (p: string) =>
+    assert.ok(result.kept.has(p), `${p} kept (${[...(result.reasons.get(p) ?? [])].join('; ')})`);
   kept('usr/bin/curl');
   // libcurl.so.4 -> libcurl.so.4.8.0 in bookworm: the link and the file.
   const link = trimmed.get(`${UML}/libcurl.so.4`);
@@ -63,7 +64,10 @@ test('curl: what it needs to run is kept', (t) => {
   const real = trimmed.resolve(`${UML}/libcurl.so.4`)!;
   assert.notEqual(real, `${UML}/libcurl.so.4`);
   kept(real);
-  assert.ok(result.reasons.get(real)!.some((r) => r.startsWith('needed by /usr/bin/curl (libcurl.so.4)')), String(result.reasons.get(real)));
+  assert.ok(
+    result.reasons.get(real)!.some((r) => r.startsWith('needed by /usr/bin/curl (libcurl.so.4)')),
+    String(result.reasons.get(real)),
+  );
   kept(`${ML}/libc.so.6`);
   kept('lib64/ld-linux-x86-64.so.2');
   kept(trimmed.resolve('lib64/ld-linux-x86-64.so.2')!);
@@ -74,7 +78,17 @@ test('curl: what it needs to run is kept', (t) => {
   kept('etc/ssl/certs/ca-certificates.crt');
   kept('etc/os-release');
   kept('etc/services'); // netbase
-  for (const pkg of ['curl', 'libcurl4', 'libc6', 'libssl3', 'libnghttp2-14', 'zlib1g', 'base-files', 'netbase', 'ca-certificates']) {
+  for (const pkg of [
+    'curl',
+    'libcurl4',
+    'libc6',
+    'libssl3',
+    'libnghttp2-14',
+    'zlib1g',
+    'base-files',
+    'netbase',
+    'ca-certificates',
+  ]) {
     kept(`var/lib/dpkg/status.d/${pkg}`);
     kept(`var/lib/dpkg/status.d/${pkg}.md5sums`);
     assert.ok(trimmed.resolve(`usr/share/doc/${pkg}/copyright`) !== null, `${pkg}'s copyright reachable`);
@@ -105,7 +119,8 @@ test('curl: docs, manuals and libraries nothing reaches are dropped', (t) => {
   assert.ok(result.kept.has('usr/share/doc/libgcc-s1') && result.kept.has('usr/share/doc/gcc-12-base/copyright'));
   assert.ok(result.kept.has('var/lib/dpkg/status.d/gcc-12-base'));
   // Every kept file's package has its status.d entry kept.
-  for (const item of result.keptFiles) if (item.package) assert.ok(result.kept.has(`var/lib/dpkg/status.d/${item.package}`), item.package);
+  for (const item of result.keptFiles)
+    if (item.package) assert.ok(result.kept.has(`var/lib/dpkg/status.d/${item.package}`), item.package);
   assert.equal(totals(trimmed).files, result.keptFiles.length);
 });
 
@@ -113,7 +128,10 @@ test('curl: sizes (untrimmed vs trimmed); glibc-gconv keeps only the base module
   if (skip) return t.skip(skip);
   const before = totals(tree);
   const after = totals(trimmed);
-  const noGconv = await trimToClosure(tree, { roots: ['/usr/bin/curl'], rules: DEFAULT_RULES.filter((r) => r.name !== 'glibc-gconv') });
+  const noGconv = await trimToClosure(tree, {
+    roots: ['/usr/bin/curl'],
+    rules: DEFAULT_RULES.filter((r) => r.name !== 'glibc-gconv'),
+  });
   const noGconvBytes = noGconv.keptFiles.reduce((sum, f) => sum + f.size, 0);
   const pct = (n: number) => `${((100 * n) / before.bytes).toFixed(1)}%`;
   const report =
@@ -121,12 +139,32 @@ test('curl: sizes (untrimmed vs trimmed); glibc-gconv keeps only the base module
     `trimmed ${after.files} files ${after.bytes} B (${pct(after.bytes)}); ` +
     `without glibc-gconv ${noGconv.keptFiles.length} files ${noGconvBytes} B (${pct(noGconvBytes)})`;
   t.diagnostic(report);
-  t.diagnostic(`unmet: ${result.unmet.map((u) => `${u.path}: ${u.needs}`).join(" / ")}`);
-  for (const line of explain(result).trimEnd().split('\n').filter((l) => !l.startsWith('  '))) t.diagnostic(line);
+  t.diagnostic(`unmet: ${result.unmet.map((u) => `${u.path}: ${u.needs}`).join(' / ')}`);
+  for (const line of explain(result)
+    .trimEnd()
+    .split('\n')
+    .filter((l) => !l.startsWith('  ')))
+    t.diagnostic(line);
   // curl's closure imports iconv_open (libidn2, libpsl, libunistring), so the rule fires, but it
   // keeps only the modules the base gconv-modules file names, not bookworm's 250 (8 MB).
-  const gconv = [...result.kept].filter((p) => /\/gconv\/[^/]+\.so$/.test(p)).map((p) => p.slice(p.lastIndexOf('/') + 1)).sort();
-  assert.deepEqual(gconv, ['ANSI_X3.110.so', 'CP1252.so', 'ISO8859-1.so', 'ISO8859-15.so', 'UNICODE.so', 'UTF-16.so', 'UTF-32.so', 'UTF-7.so'], report);
+  const gconv = [...result.kept]
+    .filter((p) => /\/gconv\/[^/]+\.so$/.test(p))
+    .map((p) => p.slice(p.lastIndexOf('/') + 1))
+    .sort();
+  assert.deepEqual(
+    gconv,
+    [
+      'ANSI_X3.110.so',
+      'CP1252.so',
+      'ISO8859-1.so',
+      'ISO8859-15.so',
+      'UNICODE.so',
+      'UTF-16.so',
+      'UTF-32.so',
+      'UTF-7.so',
+    ],
+    report,
+  );
   assert.ok(result.kept.has(`${UML}/gconv/gconv-modules.cache`));
   assert.ok(after.bytes - noGconvBytes < 300_000, report);
   // These bounds catch a trim that keeps whole packages: the ELF closure alone (libcrypto,
@@ -146,7 +184,10 @@ test('curl: the trimmed tree runs (chroot DIR /usr/bin/curl --version)', async (
     assert.match(run.stdout, /^curl \d+\.\d+/);
     assert.match(run.stdout, /OpenSSL/);
     // And it reads a file through its own libraries (file:// needs no network).
-    const get = spawnSync('chroot', [dir, '/usr/bin/curl', '-sS', 'file:///etc/os-release'], { encoding: 'utf8', timeout: 30_000 });
+    const get = spawnSync('chroot', [dir, '/usr/bin/curl', '-sS', 'file:///etc/os-release'], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     assert.equal(get.status, 0, get.stderr);
     assert.match(get.stdout, /bookworm/);
   } finally {

@@ -29,7 +29,16 @@ let trimmed: FsTree;
 
 before(async () => {
   try {
-    names = [...new Set([...dependencyClosure('python3.11-minimal'), ...dependencyClosure('libpython3.11-stdlib'), 'base-files', 'netbase', 'tzdata', 'ca-certificates'])].sort();
+    names = [
+      ...new Set([
+        ...dependencyClosure('python3.11-minimal'),
+        ...dependencyClosure('libpython3.11-stdlib'),
+        'base-files',
+        'netbase',
+        'tzdata',
+        'ca-certificates',
+      ]),
+    ].sort();
   } catch (error) {
     skip = `apt-cache cannot compute the dependencies (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`;
     return;
@@ -38,7 +47,15 @@ before(async () => {
   if (skip) return;
   caBundleEntry(tree);
   const data = new TextEncoder().encode(SCRIPT);
-  tree.add('usr/local/bin/hello', { type: 'file', mode: 0o755, uid: 0, gid: 0, origin: { kind: 'file', detail: 'files[0]' }, size: data.byteLength, source: { kind: 'bytes', data } });
+  tree.add('usr/local/bin/hello', {
+    type: 'file',
+    mode: 0o755,
+    uid: 0,
+    gid: 0,
+    origin: { kind: 'file', detail: 'files[0]' },
+    size: data.byteLength,
+    source: { kind: 'bytes', data },
+  });
   result = await trimToClosure(tree, { roots: ['/usr/local/bin/hello'] });
   trimmed = applyTrim(tree, result);
 });
@@ -56,7 +73,11 @@ test('python: interpreter, standard library and lib-dynload closures are kept; p
   assert.deepEqual(result.reasons.get(ssl), ['rule: python-stdlib']);
   kept(trimmed.resolve(`${UML}/libssl.so.3`)!);
   kept(trimmed.resolve(`${UML}/libsqlite3.so.0`)!);
-  assert.ok(result.reasons.get(trimmed.resolve(`${UML}/libsqlite3.so.0`)!)!.some((r) => r.startsWith('needed by /usr/lib/python3.11/lib-dynload/_sqlite3')));
+  assert.ok(
+    result.reasons
+      .get(trimmed.resolve(`${UML}/libsqlite3.so.0`)!)!
+      .some((r) => r.startsWith('needed by /usr/lib/python3.11/lib-dynload/_sqlite3')),
+  );
   kept(`${UML}/ossl-modules/legacy.so`); // openssl rule, triggered by _ssl's libssl
   kept('usr/share/zoneinfo/UTC');
   kept('etc/mime.types');
@@ -70,7 +91,9 @@ test('python: interpreter, standard library and lib-dynload closures are kept; p
   const sum = (list: { size: number }[]) => list.reduce((n, f) => n + f.size, 0);
   const keptBytes = sum(result.keptFiles);
   const all = keptBytes + sum(result.dropped);
-  t.diagnostic(`python: ${names.length} packages, untrimmed ${result.keptFiles.length + result.dropped.filter((d) => d.type !== 'dir').length} files ${all} B; kept ${result.keptFiles.length} files ${keptBytes} B (${((100 * keptBytes) / all).toFixed(1)}%)`);
+  t.diagnostic(
+    `python: ${names.length} packages, untrimmed ${result.keptFiles.length + result.dropped.filter((d) => d.type !== 'dir').length} files ${all} B; kept ${result.keptFiles.length} files ${keptBytes} B (${((100 * keptBytes) / all).toFixed(1)}%)`,
+  );
   assert.ok(keptBytes < all * 0.75);
 });
 
@@ -80,7 +103,11 @@ test('python: the trimmed tree runs the script (chroot)', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'pith-trim-python-'));
   try {
     await writeRootfs(trimmed, dir);
-    const run = spawnSync('chroot', [dir, '/usr/local/bin/hello'], { encoding: 'utf8', timeout: 60_000, env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8' } });
+    const run = spawnSync('chroot', [dir, '/usr/local/bin/hello'], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8' },
+    });
     assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
     assert.deepEqual(JSON.parse(run.stdout), { ok: true, ssl: 'OpenSSL', sqlite: true });
   } finally {

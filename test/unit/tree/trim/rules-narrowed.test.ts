@@ -11,7 +11,11 @@ import { treeOf, type TrimNode } from '../../../helpers/trim-tree.js';
 
 const LD = '/lib64/ld-linux-x86-64.so.2';
 const ML = 'lib/x86_64-linux-gnu';
-const exe = (needed: string[], pkg: string): TrimNode => ({ data: buildElf({ type: 2, interpreter: LD, needed }), mode: 0o755, pkg });
+const exe = (needed: string[], pkg: string): TrimNode => ({
+  data: buildElf({ type: 2, interpreter: LD, needed }),
+  mode: 0o755,
+  pkg,
+});
 const lib = (soname: string, needed: string[], pkg: string): TrimNode => ({ data: buildElf({ soname, needed }), pkg });
 const script = (interpreter: string, pkg: string): TrimNode => ({ data: `#!${interpreter}\n`, mode: 0o755, pkg });
 
@@ -49,7 +53,13 @@ const postgresql: Record<string, TrimNode> = {
 
 test('postgresql: the server keeps its bin, lib and share directories, not the JIT provider (and libLLVM), its bitcode, man pages or perl', async () => {
   const server = await trimToClosure(treeOf(postgresql), { roots: [`/${PG}/bin/postgres`] });
-  for (const p of [`${PG}/bin/initdb`, `${PG}/bin/psql`, `${PG}/lib/plpgsql.so`, 'usr/share/postgresql/15/postgres.bki']) assert.ok(server.kept.has(p), `${p} kept`);
+  for (const p of [
+    `${PG}/bin/initdb`,
+    `${PG}/bin/psql`,
+    `${PG}/lib/plpgsql.so`,
+    'usr/share/postgresql/15/postgres.bki',
+  ])
+    assert.ok(server.kept.has(p), `${p} kept`);
   for (const p of [
     `${PG}/lib/llvmjit.so`,
     `${PG}/lib/llvmjit_types.bc`,
@@ -62,12 +72,20 @@ test('postgresql: the server keeps its bin, lib and share directories, not the J
     assert.ok(!server.kept.has(p), `${p} dropped`);
   }
   // postgresql-common is for Debian's cluster tools: the server alone never reads it, so its perl scripts do not bring perl.
-  for (const p of ['usr/share/postgresql-common/pg_wrapper', 'usr/share/postgresql-common/supported-versions', 'usr/bin/perl']) assert.ok(!server.kept.has(p), `${p} dropped`);
+  for (const p of [
+    'usr/share/postgresql-common/pg_wrapper',
+    'usr/share/postgresql-common/supported-versions',
+    'usr/bin/perl',
+  ])
+    assert.ok(!server.kept.has(p), `${p} dropped`);
   assert.ok(!server.packages.includes('libllvm14') && !server.packages.includes('postgresql-common'));
 });
 
 test('postgresql-jit: keeping the provider brings libLLVM (its ELF closure), llvmjit_types.bc and the bitcode', async () => {
-  const jit = await trimToClosure(treeOf(postgresql), { roots: [`/${PG}/bin/postgres`], keep: [`/${PG}/lib/llvmjit.so`] });
+  const jit = await trimToClosure(treeOf(postgresql), {
+    roots: [`/${PG}/bin/postgres`],
+    keep: [`/${PG}/lib/llvmjit.so`],
+  });
   assert.deepEqual(jit.reasons.get(`${PG}/lib/llvmjit_types.bc`), ['rule: postgresql-jit']);
   assert.deepEqual(jit.reasons.get(`${PG}/lib/bitcode/postgres/access/heapam.bc`), ['rule: postgresql-jit']);
   assert.ok(jit.kept.has(`usr/${ML}/libLLVM-14.so.1`) && jit.kept.has(`usr/${ML}/libz3.so.4`));
@@ -76,7 +94,8 @@ test('postgresql-jit: keeping the provider brings libLLVM (its ELF closure), llv
 test('postgresql-common: psql through pg_wrapper keeps usr/share/postgresql-common, perl and the client binaries', async () => {
   const psql = await trimToClosure(treeOf(postgresql), { roots: ['/usr/bin/psql'] });
   assert.deepEqual(psql.reasons.get('usr/share/postgresql-common/supported-versions'), ['rule: postgresql-common']);
-  for (const p of ['usr/bin/perl', 'usr/share/perl5/PgCommon.pm', `${PG}/bin/psql`]) assert.ok(psql.kept.has(p), `${p} kept`);
+  for (const p of ['usr/bin/perl', 'usr/share/perl5/PgCommon.pm', `${PG}/bin/psql`])
+    assert.ok(psql.kept.has(p), `${p} kept`);
   assert.ok(!psql.kept.has(`${PG}/lib/llvmjit.so`));
 });
 
@@ -91,7 +110,8 @@ test('java: the CDS archive for heaps without compressed oops goes; the default 
     [`${jvm}/lib/ct.sym`]: { data: 'zip', pkg: 'openjdk-17-jre-headless' },
   });
   const java = await trimToClosure(tree, { roots: [`/${jvm}/bin/java`] });
-  for (const p of [`${jvm}/lib/server/classes.jsa`, `${jvm}/lib/ct.sym`]) assert.deepEqual(java.reasons.get(p), ['rule: java'], p);
+  for (const p of [`${jvm}/lib/server/classes.jsa`, `${jvm}/lib/ct.sym`])
+    assert.deepEqual(java.reasons.get(p), ['rule: java'], p);
   assert.ok(!java.kept.has(`${jvm}/lib/server/classes_nocoops.jsa`));
 });
 
@@ -109,8 +129,12 @@ test("perl: CORE's C headers go unless a C compiler is kept (perl-headers)", asy
   const plain = await trimToClosure(treeOf(nodes), { roots: ['/usr/bin/perl'] });
   assert.ok(plain.kept.has(`usr/${ML}/perl/5.36.0/Config.pm`));
   assert.ok(!plain.kept.has(`${core}/perl.h`) && !plain.kept.has(core));
-  const building = await trimToClosure(treeOf(nodes), { roots: ['/usr/bin/perl'], keep: ['/usr/lib/gcc/x86_64-linux-gnu/12/cc1'] });
-  for (const p of [`${core}/perl.h`, `${core}/XSUB.h`]) assert.deepEqual(building.reasons.get(p), ['rule: perl-headers'], p);
+  const building = await trimToClosure(treeOf(nodes), {
+    roots: ['/usr/bin/perl'],
+    keep: ['/usr/lib/gcc/x86_64-linux-gnu/12/cc1'],
+  });
+  for (const p of [`${core}/perl.h`, `${core}/XSUB.h`])
+    assert.deepEqual(building.reasons.get(p), ['rule: perl-headers'], p);
 });
 
 test('php: the extension directory stays; php.ini templates, the SAPI registry and maintainer helpers go', async () => {
@@ -127,20 +151,30 @@ test('php: the extension directory stays; php.ini templates, the SAPI registry a
     'etc/php/8.2/mods-available/ctype.ini': { data: 'extension=ctype.so', pkg: 'php8.2-common' },
   });
   const php = await trimToClosure(tree, { roots: ['/usr/bin/php8.2'] });
-  for (const p of ['usr/lib/php/20220829/ctype.so', 'usr/share/php/PEAR.php', 'etc/php/8.2/mods-available/ctype.ini']) assert.deepEqual(php.reasons.get(p), ['rule: php'], p);
-  for (const p of ['usr/lib/php/8.2/php.ini-production', 'usr/lib/php/8.2/sapi/cli', 'usr/lib/php/php-helper', 'usr/lib/php/php-maintscript-helper', 'usr/lib/php/sessionclean']) {
+  for (const p of ['usr/lib/php/20220829/ctype.so', 'usr/share/php/PEAR.php', 'etc/php/8.2/mods-available/ctype.ini'])
+    assert.deepEqual(php.reasons.get(p), ['rule: php'], p);
+  for (const p of [
+    'usr/lib/php/8.2/php.ini-production',
+    'usr/lib/php/8.2/sapi/cli',
+    'usr/lib/php/php-helper',
+    'usr/lib/php/php-maintscript-helper',
+    'usr/lib/php/sessionclean',
+  ]) {
     assert.ok(!php.kept.has(p), `${p} dropped`);
   }
   // The helpers' #!/bin/sh is no longer an unmet need of the image.
   assert.deepEqual(php.unmet, []);
 });
 
-test("package-etc leaves out init scripts, cron jobs, logrotate configuration and motd scripts unless a service manager or pam_motd is kept (service-scripts)", async () => {
+test('package-etc leaves out init scripts, cron jobs, logrotate configuration and motd scripts unless a service manager or pam_motd is kept (service-scripts)', async () => {
   const nodes: Record<string, TrimNode> = {
     ...glibc,
     'usr/sbin/nginx': exe(['libc.so.6'], 'nginx'),
     'var/lib/dpkg/status.d/nginx': { data: 'Package: nginx\nVersion: 1\nDepends: nginx-common\n', pkg: 'nginx' },
-    'var/lib/dpkg/status.d/nginx-common': { data: 'Package: nginx-common\nSource: nginx\nVersion: 1\n', pkg: 'nginx-common' },
+    'var/lib/dpkg/status.d/nginx-common': {
+      data: 'Package: nginx-common\nSource: nginx\nVersion: 1\n',
+      pkg: 'nginx-common',
+    },
     'etc/nginx/nginx.conf': { data: 'user www-data;', pkg: 'nginx-common' },
     'etc/default/nginx': { data: 'DAEMON_OPTS=', pkg: 'nginx-common' },
     'etc/init.d/nginx': script('/bin/sh', 'nginx-common'),
@@ -154,13 +188,17 @@ test("package-etc leaves out init scripts, cron jobs, logrotate configuration an
   };
   const service = ['etc/init.d/nginx', 'etc/logrotate.d/nginx', 'etc/cron.daily/nginx'];
   const nginx = await trimToClosure(treeOf(nodes), { roots: ['/usr/sbin/nginx'] });
-  for (const p of ['etc/nginx/nginx.conf', 'etc/default/nginx']) assert.deepEqual(nginx.reasons.get(p), ['rule: package-etc'], p);
+  for (const p of ['etc/nginx/nginx.conf', 'etc/default/nginx'])
+    assert.deepEqual(nginx.reasons.get(p), ['rule: package-etc'], p);
   for (const p of service) assert.ok(!nginx.kept.has(p), `${p} dropped`);
   // Their #!/bin/sh is no unmet need of the image any more.
   assert.deepEqual(nginx.unmet, []);
   const withCron = await trimToClosure(treeOf(nodes), { roots: ['/usr/sbin/nginx'], keep: ['/usr/sbin/cron'] });
   for (const p of service) assert.deepEqual(withCron.reasons.get(p), ['rule: service-scripts'], p);
   assert.ok(nginx.packages.includes('base-files') && !nginx.kept.has('etc/update-motd.d/10-uname'));
-  const withMotd = await trimToClosure(treeOf(nodes), { roots: ['/usr/sbin/nginx'], keep: [`/${ML}/security/pam_motd.so`] });
+  const withMotd = await trimToClosure(treeOf(nodes), {
+    roots: ['/usr/sbin/nginx'],
+    keep: [`/${ML}/security/pam_motd.so`],
+  });
   assert.deepEqual(withMotd.reasons.get('etc/update-motd.d/10-uname'), ['rule: service-scripts']);
 });

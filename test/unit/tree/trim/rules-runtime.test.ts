@@ -6,14 +6,23 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { trimToClosure } from '../../../../src/tree/trim/closure.js';
-import { dependencyNames, passwdHomes, sourceOf, withSameSourceDependencies } from '../../../../src/tree/trim/rule-inputs.js';
+import {
+  dependencyNames,
+  passwdHomes,
+  sourceOf,
+  withSameSourceDependencies,
+} from '../../../../src/tree/trim/rule-inputs.js';
 import { shebangOf } from '../../../../src/tree/trim/shebang.js';
 import { buildElf } from '../../../helpers/elf-build.js';
 import { treeOf, type TrimNode } from '../../../helpers/trim-tree.js';
 
 const LD = '/lib64/ld-linux-x86-64.so.2';
 const ML = 'lib/x86_64-linux-gnu';
-const exe = (needed: string[], pkg: string, extra: { runpath?: string } = {}): TrimNode => ({ data: buildElf({ type: 2, interpreter: LD, needed, ...extra }), mode: 0o755, pkg });
+const exe = (needed: string[], pkg: string, extra: { runpath?: string } = {}): TrimNode => ({
+  data: buildElf({ type: 2, interpreter: LD, needed, ...extra }),
+  mode: 0o755,
+  pkg,
+});
 const lib = (soname: string, needed: string[], pkg: string): TrimNode => ({ data: buildElf({ soname, needed }), pkg });
 const status = (pkg: string, fields: string): TrimNode => ({ data: `Package: ${pkg}\nVersion: 1\n${fields}`, pkg });
 
@@ -27,21 +36,35 @@ const glibc: Record<string, TrimNode> = {
 test('rule inputs: Source, Depends names, homes, same-source dependencies; #! lines', async () => {
   assert.equal(sourceOf('Package: nginx-common\nSource: nginx (1.22.1-9)\n', 'nginx-common'), 'nginx');
   assert.equal(sourceOf('Package: nginx\nVersion: 1\n', 'nginx'), 'nginx');
-  assert.deepEqual(dependencyNames('Package: a\nPre-Depends: dpkg (>= 1.17)\nDepends: libc6 (>= 2.34), nginx-common (<< 1.2~), foo:any | bar [amd64],\n baz\n'), ['bar', 'baz', 'dpkg', 'foo', 'libc6', 'nginx-common']);
-  assert.deepEqual(passwdHomes('root:x:0:0::/root:/bin/sh\nnobody:x:65534:65534::/nonexistent:/x\nweb:x:33:33::/var/www:/x\nbad\n'), ['/root', '/var/www']);
+  assert.deepEqual(
+    dependencyNames(
+      'Package: a\nPre-Depends: dpkg (>= 1.17)\nDepends: libc6 (>= 2.34), nginx-common (<< 1.2~), foo:any | bar [amd64],\n baz\n',
+    ),
+    ['bar', 'baz', 'dpkg', 'foo', 'libc6', 'nginx-common'],
+  );
+  assert.deepEqual(
+    passwdHomes('root:x:0:0::/root:/bin/sh\nnobody:x:65534:65534::/nonexistent:/x\nweb:x:33:33::/var/www:/x\nbad\n'),
+    ['/root', '/var/www'],
+  );
   const controls: Record<string, string> = {
     nginx: 'Package: nginx\nDepends: libc6, nginx-common (>= 1)\n',
     'nginx-common': 'Package: nginx-common\nSource: nginx\nDepends: debconf\n',
     libc6: 'Package: libc6\nSource: glibc\n',
     debconf: 'Package: debconf\n',
   };
-  assert.deepEqual([...(await withSameSourceDependencies(['nginx'], async (p) => controls[p]))].sort(), ['nginx', 'nginx-common']);
-  assert.deepEqual(shebangOf(new TextEncoder().encode('#!/usr/bin/env -S node --flag\n')), { interpreter: '/usr/bin/env', command: 'node' });
+  assert.deepEqual([...(await withSameSourceDependencies(['nginx'], async (p) => controls[p]))].sort(), [
+    'nginx',
+    'nginx-common',
+  ]);
+  assert.deepEqual(shebangOf(new TextEncoder().encode('#!/usr/bin/env -S node --flag\n')), {
+    interpreter: '/usr/bin/env',
+    command: 'node',
+  });
   assert.deepEqual(shebangOf(new TextEncoder().encode('#! /bin/sh -e\necho')), { interpreter: '/bin/sh' });
   assert.equal(shebangOf(new TextEncoder().encode('echo')), undefined);
 });
 
-test("package-etc keeps the /etc of a config-only package of the same source; package-state-dirs its /var directories", async () => {
+test('package-etc keeps the /etc of a config-only package of the same source; package-state-dirs its /var directories', async () => {
   const tree = treeOf({
     ...glibc,
     'usr/sbin/nginx': exe(['libc.so.6'], 'nginx'),
@@ -58,8 +81,10 @@ test("package-etc keeps the /etc of a config-only package of the same source; pa
     'var/lib/dpkg/status.d/iproute2': status('iproute2', ''),
   });
   const result = await trimToClosure(tree, { roots: ['/usr/sbin/nginx'] });
-  for (const p of ['etc/nginx/nginx.conf', 'etc/nginx/mime.types', 'etc/nginx/conf.d']) assert.deepEqual(result.reasons.get(p), ['rule: package-etc'], p);
-  for (const p of ['var/lib/nginx', 'var/log/nginx']) assert.deepEqual(result.reasons.get(p), ['rule: package-state-dirs'], p);
+  for (const p of ['etc/nginx/nginx.conf', 'etc/nginx/mime.types', 'etc/nginx/conf.d'])
+    assert.deepEqual(result.reasons.get(p), ['rule: package-etc'], p);
+  for (const p of ['var/lib/nginx', 'var/log/nginx'])
+    assert.deepEqual(result.reasons.get(p), ['rule: package-state-dirs'], p);
   assert.ok(result.packages.includes('nginx-common'), 'nginx-common contributes its configuration');
   assert.ok(result.kept.has('var/lib/dpkg/status.d/nginx-common'));
   assert.ok(!result.kept.has('usr/share/nginx/html/index.html'), 'its data goes: nothing reads it');
@@ -116,24 +141,35 @@ test('perl, node, ruby, php and ImageMagick keep their module trees; node the no
     'usr/share/ImageMagick-6/english.xml': { data: '<locale/>', pkg: 'imagemagick-6-common' },
   });
   const perl = await trimToClosure(tree, { roots: ['/usr/bin/perl'] });
-  for (const p of ['usr/share/perl/5.36/List/Util.pm', `usr/${ML}/perl/5.36/auto/POSIX/POSIX.so`, `usr/${ML}/perl-base/strict.pm`]) assert.deepEqual(perl.reasons.get(p), ['rule: perl'], p);
+  for (const p of [
+    'usr/share/perl/5.36/List/Util.pm',
+    `usr/${ML}/perl/5.36/auto/POSIX/POSIX.so`,
+    `usr/${ML}/perl-base/strict.pm`,
+  ])
+    assert.deepEqual(perl.reasons.get(p), ['rule: perl'], p);
   assert.ok(!perl.kept.has('usr/share/perl/5.36/pod/perlfunc.pod'), 'pod is documentation');
   assert.ok(!perl.kept.has('usr/share/nodejs/cjs-module-lexer/lexer.js'));
 
-  const node = await trimToClosure(tree, { roots: ['/usr/bin/node'], named: [{ path: '/opt/app/server.js', why: 'entrypoint argument' }] });
+  const node = await trimToClosure(tree, {
+    roots: ['/usr/bin/node'],
+    named: [{ path: '/opt/app/server.js', why: 'entrypoint argument' }],
+  });
   assert.deepEqual(node.reasons.get('usr/share/nodejs/cjs-module-lexer/lexer.js'), ['rule: node-runtime']);
   assert.ok(!node.kept.has('usr/share/nodejs/@types/node/fs.d.ts'));
   assert.deepEqual(node.reasons.get('opt/app/node_modules/express/index.js'), ['rule: node-modules']);
   assert.ok(!node.kept.has('opt/other/node_modules/x/index.js'));
   // acorn's `#!/usr/bin/env node` names an env the image lacks: listed, not an error.
-  assert.deepEqual(node.unmet, [{ path: '/usr/share/nodejs/acorn/bin/acorn', kind: 'interpreter', needs: '/usr/bin/env' }]);
+  assert.deepEqual(node.unmet, [
+    { path: '/usr/share/nodejs/acorn/bin/acorn', kind: 'interpreter', needs: '/usr/bin/env' },
+  ]);
 
   const ruby = await trimToClosure(tree, { roots: ['/usr/bin/ruby3.1'] });
   assert.deepEqual(ruby.reasons.get('usr/lib/ruby/3.1.0/json.rb'), ['rule: ruby']);
   const php = await trimToClosure(tree, { roots: ['/usr/bin/php8.2'] });
   assert.deepEqual(php.reasons.get('usr/lib/php/20220829/opcache.so'), ['rule: php']);
   const magick = await trimToClosure(tree, { roots: ['/usr/bin/convert-im6.q16'] });
-  for (const p of [`usr/${ML}/ImageMagick-6.9.11/modules-Q16/coders/png.so`, 'usr/share/ImageMagick-6/english.xml']) assert.deepEqual(magick.reasons.get(p), ['rule: imagemagick'], p);
+  for (const p of [`usr/${ML}/ImageMagick-6.9.11/modules-Q16/coders/png.so`, 'usr/share/ImageMagick-6/english.xml'])
+    assert.deepEqual(magick.reasons.get(p), ['rule: imagemagick'], p);
 });
 
 test("java keeps its JVM directory as the launcher loads it; libattach.so's libjvm.so, found among the mapped objects, is no error", async () => {
@@ -156,21 +192,35 @@ test("java keeps its JVM directory as the launcher loads it; libattach.so's libj
     'usr/share/fonts/truetype/dejavu/DejaVuSans.ttf': { data: 'ttf', pkg: 'fonts-dejavu-core' },
   });
   const result = await trimToClosure(tree, { roots: [`/${jvm}/bin/java`] });
-  for (const p of [`${jvm}/lib/libjava.so`, `${jvm}/lib/server/libjvm.so`, `${jvm}/lib/modules`, `${jvm}/lib/jvm.cfg`, 'etc/java-17-openjdk/jvm-amd64.cfg']) {
+  for (const p of [
+    `${jvm}/lib/libjava.so`,
+    `${jvm}/lib/server/libjvm.so`,
+    `${jvm}/lib/modules`,
+    `${jvm}/lib/jvm.cfg`,
+    'etc/java-17-openjdk/jvm-amd64.cfg',
+  ]) {
     assert.ok(result.kept.has(p), `${p} kept`);
   }
   assert.ok(!result.kept.has(`${jvm}/man/man1/java.1.gz`));
   // AWT dlopen()s fontconfig to draw text; fontconfig then needs its configuration and the fonts.
   assert.deepEqual(result.reasons.get(`usr/${ML}/libfontconfig.so.1`), ['rule: java']);
   assert.ok(result.kept.has(`usr/${ML}/libfontconfig.so.1.12.0`));
-  for (const p of ['etc/fonts/fonts.conf', 'usr/share/fonts/truetype/dejavu/DejaVuSans.ttf']) assert.deepEqual(result.reasons.get(p), ['rule: fonts'], p);
+  for (const p of ['etc/fonts/fonts.conf', 'usr/share/fonts/truetype/dejavu/DejaVuSans.ttf'])
+    assert.deepEqual(result.reasons.get(p), ['rule: fonts'], p);
   // libjvm.so is provided by a kept object; libcups.so.2 (dlopen()ed by AWT on printing) is not in the image.
   assert.deepEqual(result.unmet, [{ path: `/${jvm}/lib/libawt.so`, kind: 'library', needs: 'libcups.so.2' }]);
 
   // The same libraries named by keep: are data too (the issue's keep: [/usr/lib/jvm/**]).
-  const kept = await trimToClosure(tree, { roots: ['/lib64/ld-linux-x86-64.so.2'], keep: ['/usr/lib/jvm/**'], rules: [] });
+  const kept = await trimToClosure(tree, {
+    roots: ['/lib64/ld-linux-x86-64.so.2'],
+    keep: ['/usr/lib/jvm/**'],
+    rules: [],
+  });
   assert.ok(kept.kept.has(`${jvm}/lib/libattach.so`));
-  assert.deepEqual(kept.unmet.map((u) => u.needs), ['libcups.so.2']);
+  assert.deepEqual(
+    kept.unmet.map((u) => u.needs),
+    ['libcups.so.2'],
+  );
 });
 
 test('a file kept as data first and then needed by the command is checked strictly', async () => {
@@ -185,5 +235,8 @@ test('a file kept as data first and then needed by the command is checked strict
   const asData = await trimToClosure(tree, { roots: ['/lib64/ld-linux-x86-64.so.2'], keep: ['/usr/bin/helper'] });
   assert.deepEqual(asData.unmet, [{ path: '/usr/bin/helper', kind: 'library', needs: 'libgone.so.1' }]);
   // ...but as what the command runs it must load: an error, although keep: had it inspected first.
-  await assert.rejects(trimToClosure(tree, { roots: ['/usr/bin/tool'], keep: ['/usr/bin/helper'] }), /trim: \/usr\/bin\/helper: libgone\.so\.1 \(needed by \/usr\/bin\/helper\) not found/);
+  await assert.rejects(
+    trimToClosure(tree, { roots: ['/usr/bin/tool'], keep: ['/usr/bin/helper'] }),
+    /trim: \/usr\/bin\/helper: libgone\.so\.1 \(needed by \/usr\/bin\/helper\) not found/,
+  );
 });

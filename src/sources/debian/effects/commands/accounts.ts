@@ -30,11 +30,32 @@ function createHome(call: ScriptCall, home: string, uid: number, gid: number, mo
 
 const ADDUSER_OPTIONS = {
   long: {
-    system: {}, group: {}, ingroup: { value: true }, gid: { value: true }, uid: { value: true }, home: { value: true },
-    shell: { value: true }, 'no-create-home': {}, 'disabled-password': {}, 'disabled-login': {}, gecos: { value: true },
-    comment: { value: true }, quiet: { as: 'q' }, debug: {}, 'force-badname': {}, 'allow-badname': {}, 'allow-bad-names': {},
-    'allow-all-names': {}, firstuid: { value: true }, lastuid: { value: true }, firstgid: { value: true }, lastgid: { value: true },
-    'add-extra-groups': {}, 'add_extra_groups': {}, verbose: {}, conf: { value: true },
+    system: {},
+    group: {},
+    ingroup: { value: true },
+    gid: { value: true },
+    uid: { value: true },
+    home: { value: true },
+    shell: { value: true },
+    'no-create-home': {},
+    'disabled-password': {},
+    'disabled-login': {},
+    gecos: { value: true },
+    comment: { value: true },
+    quiet: { as: 'q' },
+    debug: {},
+    'force-badname': {},
+    'allow-badname': {},
+    'allow-bad-names': {},
+    'allow-all-names': {},
+    firstuid: { value: true },
+    lastuid: { value: true },
+    firstgid: { value: true },
+    lastgid: { value: true },
+    'add-extra-groups': {},
+    add_extra_groups: {},
+    verbose: {},
+    conf: { value: true },
   },
   short: 'q',
 } as const;
@@ -93,10 +114,22 @@ const useradd: CommandHandler = (call) => {
     short: 'rmMUNlof',
     withValue: 'dsgGucKpeb',
     long: {
-      system: { as: 'r' }, 'home-dir': { as: 'd', value: true }, home: { as: 'd', value: true }, 'create-home': { as: 'm' },
-      'no-create-home': { as: 'M' }, shell: { as: 's', value: true }, gid: { as: 'g', value: true }, groups: { as: 'G', value: true },
-      'user-group': { as: 'U' }, 'no-user-group': { as: 'N' }, uid: { as: 'u', value: true }, comment: { as: 'c', value: true },
-      'no-log-init': { as: 'l' }, 'non-unique': { as: 'o' }, key: { as: 'K', value: true }, password: { as: 'p', value: true },
+      system: { as: 'r' },
+      'home-dir': { as: 'd', value: true },
+      home: { as: 'd', value: true },
+      'create-home': { as: 'm' },
+      'no-create-home': { as: 'M' },
+      shell: { as: 's', value: true },
+      gid: { as: 'g', value: true },
+      groups: { as: 'G', value: true },
+      'user-group': { as: 'U' },
+      'no-user-group': { as: 'N' },
+      uid: { as: 'u', value: true },
+      comment: { as: 'c', value: true },
+      'no-log-init': { as: 'l' },
+      'non-unique': { as: 'o' },
+      key: { as: 'K', value: true },
+      password: { as: 'p', value: true },
       'base-dir': { as: 'b', value: true },
     },
   });
@@ -104,7 +137,14 @@ const useradd: CommandHandler = (call) => {
   const name = operands[0]!;
   return guarded(call, () => {
     const gidOption = options.has('g') ? String(options.get('g')) : undefined;
-    const group = gidOption === undefined ? (options.has('N') ? 'users' : 'own') : /^\d+$/.test(gidOption) ? (call.ws.accounts.groupById(Number(gidOption))?.name ?? gidOption) : gidOption;
+    const group =
+      gidOption === undefined
+        ? options.has('N')
+          ? 'users'
+          : 'own'
+        : /^\d+$/.test(gidOption)
+          ? (call.ws.accounts.groupById(Number(gidOption))?.name ?? gidOption)
+          : gidOption;
     const home = String(options.get('d') ?? `${options.has('b') ? String(options.get('b')) : '/home'}/${name}`);
     const uid = options.has('u') ? Number(options.get('u')) : undefined;
     const { user, created } = call.ws.accounts.addUser(call.pkg, {
@@ -117,28 +157,45 @@ const useradd: CommandHandler = (call) => {
       system: options.has('r'),
     });
     if (!created) return;
-    call.ws.notes.push(`${call.pkg}: ${options.has('r') ? 'system ' : ''}user ${name} (uid ${user.uid}, gid ${user.gid}, home ${home})`);
-    for (const extra of String(options.get('G') ?? '').split(',').filter(Boolean)) call.ws.accounts.addMember(name, extra, call.pkg);
+    call.ws.notes.push(
+      `${call.pkg}: ${options.has('r') ? 'system ' : ''}user ${name} (uid ${user.uid}, gid ${user.gid}, home ${home})`,
+    );
+    for (const extra of String(options.get('G') ?? '')
+      .split(',')
+      .filter(Boolean))
+      call.ws.accounts.addMember(name, extra, call.pkg);
     if (options.has('m')) createHome(call, home, user.uid, user.gid, 0o755);
   });
 };
 
 /** groupadd [-r] [-g GID] [-f] NAME */
 const groupadd: CommandHandler = (call) => {
-  const { options, operands, unknown } = parseOptions(call.argv.slice(1), { short: 'rfo', withValue: 'gKp', long: { system: { as: 'r' }, gid: { as: 'g', value: true }, force: { as: 'f' }, key: { as: 'K', value: true } } });
+  const { options, operands, unknown } = parseOptions(call.argv.slice(1), {
+    short: 'rfo',
+    withValue: 'gKp',
+    long: { system: { as: 'r' }, gid: { as: 'g', value: true }, force: { as: 'f' }, key: { as: 'K', value: true } },
+  });
   if (unknown.length || operands.length !== 1) return call.unsupported();
   return guarded(call, () => {
     const gid = options.has('g') ? Number(options.get('g')) : undefined;
-    call.ws.accounts.addGroup(operands[0]!, call.pkg, { system: options.has('r'), ...(gid === undefined ? {} : { gid }) });
+    call.ws.accounts.addGroup(operands[0]!, call.pkg, {
+      system: options.has('r'),
+      ...(gid === undefined ? {} : { gid }),
+    });
   });
 };
 
 /** usermod -a -G GROUPS USER (group memberships); other changes are declined. */
 const usermod: CommandHandler = (call) => {
-  const { options, operands, unknown } = parseOptions(call.argv.slice(1), { short: 'a', withValue: 'G', long: { append: { as: 'a' }, groups: { as: 'G', value: true } } });
+  const { options, operands, unknown } = parseOptions(call.argv.slice(1), {
+    short: 'a',
+    withValue: 'G',
+    long: { append: { as: 'a' }, groups: { as: 'G', value: true } },
+  });
   if (unknown.length || operands.length !== 1 || !options.has('G')) return call.unsupported();
   return guarded(call, () => {
-    for (const group of String(options.get('G')).split(',').filter(Boolean)) call.ws.accounts.addMember(operands[0]!, group, call.pkg);
+    for (const group of String(options.get('G')).split(',').filter(Boolean))
+      call.ws.accounts.addMember(operands[0]!, group, call.pkg);
   });
 };
 

@@ -66,12 +66,18 @@ export function applyAlternatives(ws: EffectWorkspace): void {
   for (const name of names) {
     const choices = ws.alternatives.filter((a) => a.name === name);
     const manual = ws.manualAlternatives.get(name);
-    const best = choices.find((c) => c.path === manual) ?? [...choices].sort((a, b) => b.priority - a.priority || compareBytes(a.path, b.path))[0]!;
+    const best =
+      choices.find((c) => c.path === manual) ??
+      [...choices].sort((a, b) => b.priority - a.priority || compareBytes(a.path, b.path))[0]!;
     // A manual page's alternative goes with the manual pages trim: docs drops.
     if (ws.trimmed(best.link.replace(/^\/+/, ''))) continue;
     link(ws, best, best.link, best.name, best.path);
-    for (const slave of best.slaves) if (ws.stat(slave.path) && !ws.trimmed(slave.link.replace(/^\/+/, ''))) link(ws, best, slave.link, slave.name, slave.path);
-    ws.notes.push(`${best.package}: alternative ${name}: ${best.link} -> ${best.path} (priority ${best.priority}${choices.length > 1 ? ` of ${choices.length} choices` : ''})`);
+    for (const slave of best.slaves)
+      if (ws.stat(slave.path) && !ws.trimmed(slave.link.replace(/^\/+/, '')))
+        link(ws, best, slave.link, slave.name, slave.path);
+    ws.notes.push(
+      `${best.package}: alternative ${name}: ${best.link} -> ${best.path} (priority ${best.priority}${choices.length > 1 ? ` of ${choices.length} choices` : ''})`,
+    );
   }
 }
 
@@ -79,10 +85,17 @@ function link(ws: EffectWorkspace, choice: Alternative, linkPath: string, name: 
   const detail = `update-alternatives ${name}`;
   const existing = ws.lstat(linkPath);
   if (existing && existing.type !== 'symlink') {
-    ws.notes.push(`${choice.package}: alternative ${name}: ${linkPath} is a ${existing.type} in the image, not replaced with a link`);
+    ws.notes.push(
+      `${choice.package}: alternative ${name}: ${linkPath} is a ${existing.type} in the image, not replaced with a link`,
+    );
     return;
   }
   ws.mkdir('/etc/alternatives', choice.package, detail, { parents: true });
   ws.put(`/etc/alternatives/${name}`, { type: 'symlink', target, mode: 0o777, uid: 0, gid: 0 }, choice.package, detail);
-  ws.put(linkPath, { type: 'symlink', target: `/etc/alternatives/${name}`, mode: 0o777, uid: 0, gid: 0 }, choice.package, detail);
+  ws.put(
+    linkPath,
+    { type: 'symlink', target: `/etc/alternatives/${name}`, mode: 0o777, uid: 0, gid: 0 },
+    choice.package,
+    detail,
+  );
 }

@@ -9,7 +9,11 @@ import { FAIL, OK, parseOptions, type CommandHandler, type ScriptCall } from './
 import { applyMode, groupId, ownerArgument, userId } from './owners.js';
 
 const mkdir: CommandHandler = (call) => {
-  const { options, operands, unknown } = parseOptions(call.argv.slice(1), { short: 'pv', withValue: 'm', long: { parents: { as: 'p' }, mode: { as: 'm', value: true }, verbose: { as: 'v' } } });
+  const { options, operands, unknown } = parseOptions(call.argv.slice(1), {
+    short: 'pv',
+    withValue: 'm',
+    long: { parents: { as: 'p' }, mode: { as: 'm', value: true }, verbose: { as: 'v' } },
+  });
   if (unknown.length) return call.unsupported();
   const mode = options.has('m') ? applyMode(String(options.get('m')), 0o755, true) : undefined;
   if (options.has('m') && mode === undefined) return call.unsupported();
@@ -17,7 +21,13 @@ const mkdir: CommandHandler = (call) => {
   for (const operand of operands) {
     const path = call.path(operand);
     if (path === null) continue;
-    if (!call.ws.mkdir(path, call.pkg, call.detail, { ...(mode === undefined ? {} : { mode }), parents: options.has('p') })) status = 1;
+    if (
+      !call.ws.mkdir(path, call.pkg, call.detail, {
+        ...(mode === undefined ? {} : { mode }),
+        parents: options.has('p'),
+      })
+    )
+      status = 1;
   }
   return { status };
 };
@@ -27,7 +37,15 @@ const install: CommandHandler = (call) => {
   const { options, operands, unknown } = parseOptions(call.argv.slice(1), {
     short: 'dDpvcsCbT',
     withValue: 'mogt',
-    long: { directory: { as: 'd' }, mode: { as: 'm', value: true }, owner: { as: 'o', value: true }, group: { as: 'g', value: true }, 'preserve-timestamps': { as: 'p' }, verbose: { as: 'v' }, compare: { as: 'C' } },
+    long: {
+      directory: { as: 'd' },
+      mode: { as: 'm', value: true },
+      owner: { as: 'o', value: true },
+      group: { as: 'g', value: true },
+      'preserve-timestamps': { as: 'p' },
+      verbose: { as: 'v' },
+      compare: { as: 'C' },
+    },
   });
   if (unknown.length || options.has('s') || options.has('b') || options.has('t')) return call.unsupported();
   const uid = options.has('o') ? userId(call, String(options.get('o'))) : 0;
@@ -65,7 +83,17 @@ const install: CommandHandler = (call) => {
 /** chown [-R] [-h] OWNER[:GROUP] PATH... and chgrp [-R] [-h] GROUP PATH... */
 function ownership(group: boolean): CommandHandler {
   return (call) => {
-    const { options, operands, unknown } = parseOptions(call.argv.slice(1), { short: 'RhHLPfcv', long: { recursive: { as: 'R' }, 'no-dereference': { as: 'h' }, quiet: { as: 'f' }, silent: { as: 'f' }, verbose: { as: 'v' }, changes: { as: 'c' } } });
+    const { options, operands, unknown } = parseOptions(call.argv.slice(1), {
+      short: 'RhHLPfcv',
+      long: {
+        recursive: { as: 'R' },
+        'no-dereference': { as: 'h' },
+        quiet: { as: 'f' },
+        silent: { as: 'f' },
+        verbose: { as: 'v' },
+        changes: { as: 'c' },
+      },
+    });
     if (unknown.length || operands.length < 2) return call.unsupported();
     const spec = operands[0]!;
     const owner = group ? groupOwner(call, spec) : ownerArgument(call, spec);
@@ -74,7 +102,12 @@ function ownership(group: boolean): CommandHandler {
     for (const operand of operands.slice(1)) {
       const path = call.path(operand);
       if (path === null) continue;
-      if (!eachPath(call, path, options.has('R'), (p, follow) => call.ws.change(p, owner, call.pkg, call.detail, follow && !options.has('h')))) status = 1;
+      if (
+        !eachPath(call, path, options.has('R'), (p, follow) =>
+          call.ws.change(p, owner, call.pkg, call.detail, follow && !options.has('h')),
+        )
+      )
+        status = 1;
     }
     return { status };
   };
@@ -114,20 +147,31 @@ const chmod: CommandHandler = (call) => {
 };
 
 /** Applies `fn` to a path and, with `recursive`, to everything below it (links not followed below). */
-function eachPath(call: ScriptCall, path: string, recursive: boolean, fn: (path: string, follow: boolean) => boolean): boolean {
+function eachPath(
+  call: ScriptCall,
+  path: string,
+  recursive: boolean,
+  fn: (path: string, follow: boolean) => boolean,
+): boolean {
   const entry = call.ws.stat(path);
   if (!entry) return false;
   const ok = fn(path, true);
   if (recursive && entry.type === 'dir') {
     const prefix = entry.path === '' ? '' : `${entry.path}/`;
-    const below = [...call.ws.tree.unordered()].filter((b) => b.path.startsWith(prefix) && b.path !== entry.path).map((b) => b.path);
+    const below = [...call.ws.tree.unordered()]
+      .filter((b) => b.path.startsWith(prefix) && b.path !== entry.path)
+      .map((b) => b.path);
     for (const path of below.sort()) fn(`/${path}`, false);
   }
   return ok;
 }
 
 const touch: CommandHandler = (call) => {
-  const { operands } = parseOptions(call.argv.slice(1), { short: 'acmhf', withValue: 'drt', long: { 'no-create': { as: 'c' } } });
+  const { operands } = parseOptions(call.argv.slice(1), {
+    short: 'acmhf',
+    withValue: 'drt',
+    long: { 'no-create': { as: 'c' } },
+  });
   let status = 0;
   for (const operand of operands) {
     const path = call.path(operand);
@@ -139,13 +183,26 @@ const touch: CommandHandler = (call) => {
 
 /** ln -s[f][n][T] TARGET LINK, or ln -s TARGET... DIR. Hard links become copies (layers cannot share inodes). */
 const ln: CommandHandler = (call) => {
-  const { options, operands, unknown } = parseOptions(call.argv.slice(1), { short: 'sfnTvir', long: { symbolic: { as: 's' }, force: { as: 'f' }, 'no-dereference': { as: 'n' }, 'no-target-directory': { as: 'T' }, verbose: { as: 'v' }, relative: { as: 'r' } } });
+  const { options, operands, unknown } = parseOptions(call.argv.slice(1), {
+    short: 'sfnTvir',
+    long: {
+      symbolic: { as: 's' },
+      force: { as: 'f' },
+      'no-dereference': { as: 'n' },
+      'no-target-directory': { as: 'T' },
+      verbose: { as: 'v' },
+      relative: { as: 'r' },
+    },
+  });
   if (unknown.length || options.has('r') || operands.length === 0) return call.unsupported();
   const targets = operands.length === 1 ? operands : operands.slice(0, -1);
   const last = operands.length === 1 ? baseName(operands[0]!) : operands[operands.length - 1]!;
   const linkArg = call.path(last);
   if (linkArg === null) return OK;
-  const dirTarget = !options.has('T') && targets.length >= 1 && (options.has('n') ? call.ws.lstat(linkArg) : call.ws.stat(linkArg))?.type === 'dir';
+  const dirTarget =
+    !options.has('T') &&
+    targets.length >= 1 &&
+    (options.has('n') ? call.ws.lstat(linkArg) : call.ws.stat(linkArg))?.type === 'dir';
   for (const target of targets) {
     const link = dirTarget ? `${linkArg}/${baseName(target)}` : linkArg;
     const existing = call.ws.lstat(link);
@@ -154,7 +211,11 @@ const ln: CommandHandler = (call) => {
     if (!options.has('s')) {
       const src = call.path(target);
       const data = src === null ? undefined : call.ws.bytes(src);
-      if (data === undefined || !call.ws.writeFile(link, data, call.pkg, call.detail, { mode: call.ws.stat(src!)?.mode ?? 0o644 })) return FAIL;
+      if (
+        data === undefined ||
+        !call.ws.writeFile(link, data, call.pkg, call.detail, { mode: call.ws.stat(src!)?.mode ?? 0o644 })
+      )
+        return FAIL;
       continue;
     }
     if (call.ws.stat(parentOf(toImagePath(link) ?? ''))?.type !== 'dir') return FAIL;
@@ -165,7 +226,11 @@ const ln: CommandHandler = (call) => {
 
 /** cp [-p|-a] SRC DEST for regular files (directories are declined: never seen in a maintainer script). */
 const cp: CommandHandler = (call) => {
-  const { options, operands, unknown } = parseOptions(call.argv.slice(1), { short: 'pafdvnPLHTbux', withValue: '', long: { preserve: { as: 'p' }, archive: { as: 'a' }, force: { as: 'f' }, 'no-clobber': { as: 'n' } } });
+  const { options, operands, unknown } = parseOptions(call.argv.slice(1), {
+    short: 'pafdvnPLHTbux',
+    withValue: '',
+    long: { preserve: { as: 'p' }, archive: { as: 'a' }, force: { as: 'f' }, 'no-clobber': { as: 'n' } },
+  });
   if (unknown.length || operands.length !== 2) return call.unsupported();
   const src = call.path(operands[0]!);
   let dest = call.path(operands[1]!);
@@ -179,13 +244,18 @@ const cp: CommandHandler = (call) => {
   const keep = options.has('p') || options.has('a');
   const existing = call.ws.stat(dest);
   const mode = keep ? from.mode : (existing?.mode ?? from.mode & 0o755);
-  return call.ws.writeFile(dest, data, call.pkg, call.detail, keep ? { mode, uid: from.uid, gid: from.gid } : { mode }) ? OK : FAIL;
+  return call.ws.writeFile(dest, data, call.pkg, call.detail, keep ? { mode, uid: from.uid, gid: from.gid } : { mode })
+    ? OK
+    : FAIL;
 };
 
 /** rm and rmdir: entries the effects created go away; a package's own files cannot be removed by a later layer. */
 function remove(dirsOnly: boolean): CommandHandler {
   return (call) => {
-    const { operands } = parseOptions(call.argv.slice(1), { short: 'rRfdvi', long: { recursive: { as: 'r' }, force: { as: 'f' }, 'ignore-fail-on-non-empty': {}, parents: { as: 'p' } } });
+    const { operands } = parseOptions(call.argv.slice(1), {
+      short: 'rRfdvi',
+      long: { recursive: { as: 'r' }, force: { as: 'f' }, 'ignore-fail-on-non-empty': {}, parents: { as: 'p' } },
+    });
     for (const operand of operands) {
       const path = call.path(operand);
       if (path === null) continue;
@@ -243,14 +313,24 @@ const mv: CommandHandler = (call) => {
 
 /** dpkg-statoverride --add USER GROUP MODE PATH sets an owner and mode dpkg would keep; --list finds none. */
 const statoverride: CommandHandler = (call) => {
-  const args = call.argv.slice(1).filter((a) => a !== '--quiet' && a !== '--force' && a !== '--update' && !a.startsWith('--root') && !a.startsWith('--admindir'));
+  const args = call.argv
+    .slice(1)
+    .filter(
+      (a) =>
+        a !== '--quiet' &&
+        a !== '--force' &&
+        a !== '--update' &&
+        !a.startsWith('--root') &&
+        !a.startsWith('--admindir'),
+    );
   if (args[0] === '--list') return FAIL; // no overrides exist on a fresh image
   if (args[0] === '--remove') return OK;
   if (args[0] !== '--add' || args.length !== 5) return call.unsupported();
   const [, user, group, modeText, target] = args as [string, string, string, string, string];
   const uid = userId(call, user);
   const gid = groupId(call, group);
-  if (uid === undefined || gid === undefined) return call.unsupported(`dpkg-statoverride for an account nothing creates`);
+  if (uid === undefined || gid === undefined)
+    return call.unsupported(`dpkg-statoverride for an account nothing creates`);
   const path = call.path(target);
   if (path === null || !/^0?[0-7]{1,4}$/.test(modeText)) return call.unsupported();
   call.ws.change(path, { uid, gid, mode: Number.parseInt(modeText, 8) }, call.pkg, call.detail);

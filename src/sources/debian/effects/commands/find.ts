@@ -48,7 +48,9 @@ export const find: CommandHandler = (call) => {
       continue;
     }
     const base = top.path;
-    const below = [...call.ws.tree.unordered()].filter((e) => e.path === base || (base === '' ? e.path !== '' : e.path.startsWith(`${base}/`))).sort((a, b) => compareBytes(a.path, b.path));
+    const below = [...call.ws.tree.unordered()]
+      .filter((e) => e.path === base || (base === '' ? e.path !== '' : e.path.startsWith(`${base}/`)))
+      .sort((a, b) => compareBytes(a.path, b.path));
     for (const e of below) {
       const relative = e.path === base ? '' : e.path.slice(base === '' ? 0 : base.length + 1);
       const depth = relative === '' ? 0 : relative.split('/').length;
@@ -70,7 +72,19 @@ export const find: CommandHandler = (call) => {
 function printf(format: string, shown: string, relative: string): string {
   const slash = shown.lastIndexOf('/');
   return format
-    .replace(/%([pPfh%])/g, (_m, c: string) => (c === 'p' ? shown : c === 'P' ? relative : c === 'f' ? shown.slice(slash + 1) : c === 'h' ? (slash > 0 ? shown.slice(0, slash) : '.') : '%'))
+    .replace(/%([pPfh%])/g, (_m, c: string) =>
+      c === 'p'
+        ? shown
+        : c === 'P'
+          ? relative
+          : c === 'f'
+            ? shown.slice(slash + 1)
+            : c === 'h'
+              ? slash > 0
+                ? shown.slice(0, slash)
+                : '.'
+              : '%',
+    )
     .replace(/\\([nt0\\])/g, (_m, c: string) => (c === 'n' ? '\n' : c === 't' ? '\t' : c === '0' ? '\0' : '\\'));
 }
 
@@ -159,7 +173,10 @@ class ExpressionParser {
       case '-empty': {
         this.i++;
         const { call } = this;
-        return (e) => (e.type === 'dir' ? ![...call.ws.tree.unordered()].some((c) => c.path.startsWith(`${e.path}/`)) : e.type === 'file' && e.size === 0);
+        return (e) =>
+          e.type === 'dir'
+            ? ![...call.ws.tree.unordered()].some((c) => c.path.startsWith(`${e.path}/`))
+            : e.type === 'file' && e.size === 0;
       }
       case '-print':
       case '-delete':

@@ -18,7 +18,9 @@ export function groupId(call: ScriptCall, name: string): number | undefined {
  */
 export function ownerArgument(call: ScriptCall, spec: string): { uid?: number; gid?: number } | undefined {
   const sep = spec.includes(':') ? ':' : /^[^.]+\.[^.]+$/.test(spec) && !/^\d+\.\d+$/.test(spec) ? '.' : undefined;
-  const [userPart, groupPart] = sep ? [spec.slice(0, spec.indexOf(sep)), spec.slice(spec.indexOf(sep) + 1)] : [spec, undefined];
+  const [userPart, groupPart] = sep
+    ? [spec.slice(0, spec.indexOf(sep)), spec.slice(spec.indexOf(sep) + 1)]
+    : [spec, undefined];
   const out: { uid?: number; gid?: number } = {};
   if (userPart) {
     const uid = userId(call, userPart);

@@ -26,7 +26,11 @@ const getent: CommandHandler = (call) => {
 
 /** id [-u|-g|-G] [-n] [USER] */
 const id: CommandHandler = (call) => {
-  const flags = call.argv.slice(1).filter((a) => a.startsWith('-')).join('').replace(/-/g, '');
+  const flags = call.argv
+    .slice(1)
+    .filter((a) => a.startsWith('-'))
+    .join('')
+    .replace(/-/g, '');
   const name = call.argv.slice(1).find((a) => !a.startsWith('-')) ?? 'root';
   const user = /^\d+$/.test(name) ? call.ws.accounts.userById(Number(name)) : call.ws.accounts.peekUser(name);
   if (!user) return out('', 1);
@@ -35,7 +39,9 @@ const id: CommandHandler = (call) => {
   if (flags.includes('u')) return out(`${names ? user.name : user.uid}\n`);
   if (flags.includes('G')) return out(`${groups.map((g) => (names ? g.name : g.gid)).join(' ')}\n`);
   if (flags.includes('g')) return out(`${names ? (groups[0]?.name ?? user.gid) : user.gid}\n`);
-  return out(`uid=${user.uid}(${user.name}) gid=${user.gid} groups=${groups.map((g) => `${g.gid}(${g.name})`).join(',')}\n`);
+  return out(
+    `uid=${user.uid}(${user.name}) gid=${user.gid} groups=${groups.map((g) => `${g.gid}(${g.name})`).join(',')}\n`,
+  );
 };
 
 /** dpkg --print-architecture, --compare-versions, --assert-*, -s/-l for installed packages. */
@@ -66,7 +72,8 @@ const dpkg: CommandHandler = (call) => {
 function compare(a: string, op: string, b: string): boolean {
   const empty = op.endsWith('-nl');
   const base = op.replace(/-nl$/, '');
-  const c = a === '' && b === '' ? 0 : a === '' ? (empty ? 1 : -1) : b === '' ? (empty ? -1 : 1) : compareVersions(a, b);
+  const c =
+    a === '' && b === '' ? 0 : a === '' ? (empty ? 1 : -1) : b === '' ? (empty ? -1 : 1) : compareVersions(a, b);
   switch (base) {
     case 'lt':
     case '<<':
@@ -96,8 +103,20 @@ function compare(a: string, op: string, b: string): boolean {
 function listFiles(call: ScriptCall, packages: string[]) {
   const names = new Set(packages.map((p) => p.replace(/:.*/, '')));
   if (![...names].every((n) => installed(call, n))) return out('', 1);
-  const paths = [...call.ws.tree.unordered()].filter((e) => e.origin.kind === 'package' && names.has(e.origin.package ?? '') && !e.path.startsWith('var/lib/dpkg/status.d/')).map((e) => e.path);
-  return out(`/.\n${paths.sort().map((p) => `/${p}\n`).join('')}`);
+  const paths = [...call.ws.tree.unordered()]
+    .filter(
+      (e) =>
+        e.origin.kind === 'package' &&
+        names.has(e.origin.package ?? '') &&
+        !e.path.startsWith('var/lib/dpkg/status.d/'),
+    )
+    .map((e) => e.path);
+  return out(
+    `/.\n${paths
+      .sort()
+      .map((p) => `/${p}\n`)
+      .join('')}`,
+  );
 }
 
 function installed(call: ScriptCall, name: string): boolean {
@@ -108,25 +127,66 @@ function installed(call: ScriptCall, name: string): boolean {
 const dpkgQuery: CommandHandler = (call) => {
   const args = call.argv.slice(1);
   if (args[0] === '-L' || args[0] === '--listfiles') return listFiles(call, args.slice(1));
-  const fi = args.findIndex((a) => a === '-f' || a === '--showformat' || a.startsWith('-f=') || a.startsWith('--showformat='));
-  const format = fi < 0 ? '${Package}\\t${Version}\\n' : args[fi]!.includes('=') ? args[fi]!.slice(args[fi]!.indexOf('=') + 1) : (args[fi + 1] ?? '');
-  const pkg = args.filter((a, i) => !a.startsWith('-') && !(fi >= 0 && i === fi + 1 && !args[fi]!.includes('='))).pop()?.replace(/:.*/, '');
+  const fi = args.findIndex(
+    (a) => a === '-f' || a === '--showformat' || a.startsWith('-f=') || a.startsWith('--showformat='),
+  );
+  const format =
+    fi < 0
+      ? '${Package}\\t${Version}\\n'
+      : args[fi]!.includes('=')
+        ? args[fi]!.slice(args[fi]!.indexOf('=') + 1)
+        : (args[fi + 1] ?? '');
+  const pkg = args
+    .filter((a, i) => !a.startsWith('-') && !(fi >= 0 && i === fi + 1 && !args[fi]!.includes('=')))
+    .pop()
+    ?.replace(/:.*/, '');
   const list = args.includes('-l') || args.includes('--list');
-  if (!pkg || !(list || args.includes('-s') || args.includes('--status') || args.includes('-W') || args.includes('--show') || fi >= 0)) return call.unsupported();
+  if (
+    !pkg ||
+    !(
+      list ||
+      args.includes('-s') ||
+      args.includes('--status') ||
+      args.includes('-W') ||
+      args.includes('--show') ||
+      fi >= 0
+    )
+  )
+    return call.unsupported();
   const control = call.ws.text(`/var/lib/dpkg/status.d/${pkg}`);
   if (control === undefined) return out('', 1);
   const field = (name: string) => new RegExp(`^${name}:[ \\t]*(.*)$`, 'mi').exec(control)?.[1] ?? '';
   if (list) return out(`ii  ${pkg} ${field('Version')} ${field('Architecture')} ${field('Description')}\n`);
-  if (args.includes('-s') || args.includes('--status')) return out(control.replace(/\n?$/, '\nStatus: install ok installed\n'));
-  const text = format.replace(/\$\{([^}]+)\}/g, (_m, name: string) =>
-    ({ Status: 'install ok installed', 'db:Status-Status': 'installed', 'db:Status-Want': 'install', 'db:Status-Abbrev': 'ii ', 'binary:Package': pkg } as Record<string, string>)[name] ?? field(name.replace(/^binary:/, '')),
+  if (args.includes('-s') || args.includes('--status'))
+    return out(control.replace(/\n?$/, '\nStatus: install ok installed\n'));
+  const text = format.replace(
+    /\$\{([^}]+)\}/g,
+    (_m, name: string) =>
+      (
+        ({
+          Status: 'install ok installed',
+          'db:Status-Status': 'installed',
+          'db:Status-Want': 'install',
+          'db:Status-Abbrev': 'ii ',
+          'binary:Package': pkg,
+        }) as Record<string, string>
+      )[name] ?? field(name.replace(/^binary:/, '')),
   );
   return out(text.replace(/\\n/g, '\n').replace(/\\t/g, '\t'));
 };
 
 const which: CommandHandler = (call) => {
-  const found = call.argv.slice(1).filter((a) => !a.startsWith('-')).map((n) => call.ws.lookup(n));
-  return out(found.filter(Boolean).map((f) => `${f}\n`).join(''), found.every(Boolean) && found.length > 0 ? 0 : 1);
+  const found = call.argv
+    .slice(1)
+    .filter((a) => !a.startsWith('-'))
+    .map((n) => call.ws.lookup(n));
+  return out(
+    found
+      .filter(Boolean)
+      .map((f) => `${f}\n`)
+      .join(''),
+    found.every(Boolean) && found.length > 0 ? 0 : 1,
+  );
 };
 
 const cat: CommandHandler = (call) => {
@@ -167,7 +227,11 @@ const grep: CommandHandler = (call) => {
   }
   const [pattern, ...files] = operands;
   if (pattern === undefined) return call.unsupported();
-  let source = flags.has('F') ? pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') : flags.has('E') ? pattern : basicToExtended(pattern);
+  let source = flags.has('F')
+    ? pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+    : flags.has('E')
+      ? pattern
+      : basicToExtended(pattern);
   if (flags.has('w')) source = `(?<![A-Za-z0-9_])(?:${source})(?![A-Za-z0-9_])`;
   if (flags.has('x')) source = `^(?:${source})$`;
   let re: RegExp;
@@ -192,7 +256,9 @@ const grep: CommandHandler = (call) => {
 
 /** A POSIX basic regular expression in JavaScript syntax (\( \) \{ \} \| become groups and counts). */
 function basicToExtended(pattern: string): string {
-  return pattern.replace(/\\([(){}|+?])|([(){}|+?])/g, (_m, escaped: string | undefined, plain: string | undefined) => (escaped ? escaped : `\\${plain}`));
+  return pattern.replace(/\\([(){}|+?])|([(){}|+?])/g, (_m, escaped: string | undefined, plain: string | undefined) =>
+    escaped ? escaped : `\\${plain}`,
+  );
 }
 
 /** expr: integer arithmetic and comparisons, the forms version checks use. */
@@ -205,16 +271,35 @@ const expr: CommandHandler = (call) => {
   const n = (s: string) => Number(s);
   let value: number;
   switch (op) {
-    case '+': value = n(x) + n(y); break;
-    case '-': value = n(x) - n(y); break;
-    case '*': value = n(x) * n(y); break;
-    case '/': value = n(y) === 0 ? NaN : Math.trunc(n(x) / n(y)); break;
-    case '%': value = n(y) === 0 ? NaN : n(x) % n(y); break;
-    case '=': value = (numeric ? n(x) === n(y) : x === y) ? 1 : 0; break;
-    case '!=': value = (numeric ? n(x) !== n(y) : x !== y) ? 1 : 0; break;
-    case '<': value = (numeric ? n(x) < n(y) : x < y) ? 1 : 0; break;
-    case '>': value = (numeric ? n(x) > n(y) : x > y) ? 1 : 0; break;
-    default: return call.unsupported();
+    case '+':
+      value = n(x) + n(y);
+      break;
+    case '-':
+      value = n(x) - n(y);
+      break;
+    case '*':
+      value = n(x) * n(y);
+      break;
+    case '/':
+      value = n(y) === 0 ? NaN : Math.trunc(n(x) / n(y));
+      break;
+    case '%':
+      value = n(y) === 0 ? NaN : n(x) % n(y);
+      break;
+    case '=':
+      value = (numeric ? n(x) === n(y) : x === y) ? 1 : 0;
+      break;
+    case '!=':
+      value = (numeric ? n(x) !== n(y) : x !== y) ? 1 : 0;
+      break;
+    case '<':
+      value = (numeric ? n(x) < n(y) : x < y) ? 1 : 0;
+      break;
+    case '>':
+      value = (numeric ? n(x) > n(y) : x > y) ? 1 : 0;
+      break;
+    default:
+      return call.unsupported();
   }
   if (Number.isNaN(value)) return out('', 2);
   return out(`${value}\n`, value === 0 ? 1 : 0);
@@ -223,7 +308,12 @@ const expr: CommandHandler = (call) => {
 /** tr SET1 SET2 with ranges (a-z, A-Z), and tr -d SET. */
 const tr: CommandHandler = (call) => {
   const args = call.argv.slice(1);
-  const expand = (set: string) => set.replace(/(.)-(.)/g, (_m, a: string, b: string) => String.fromCharCode(...Array.from({ length: Math.max(0, b.charCodeAt(0) - a.charCodeAt(0) + 1) }, (_, i) => a.charCodeAt(0) + i)));
+  const expand = (set: string) =>
+    set.replace(/(.)-(.)/g, (_m, a: string, b: string) =>
+      String.fromCharCode(
+        ...Array.from({ length: Math.max(0, b.charCodeAt(0) - a.charCodeAt(0) + 1) }, (_, i) => a.charCodeAt(0) + i),
+      ),
+    );
   const input = call.stdin();
   if (args[0] === '-d' && args.length === 2) {
     const del = new Set(expand(args[1]!));
@@ -232,7 +322,9 @@ const tr: CommandHandler = (call) => {
   if (args.length !== 2 || args.some((a) => a.startsWith('-') || a.includes('['))) return call.unsupported();
   const from = expand(args[0]!);
   const to = expand(args[1]!);
-  return out([...input].map((c) => (from.includes(c) ? (to[Math.min(from.indexOf(c), to.length - 1)] ?? c) : c)).join(''));
+  return out(
+    [...input].map((c) => (from.includes(c) ? (to[Math.min(from.indexOf(c), to.length - 1)] ?? c) : c)).join(''),
+  );
 };
 
 /**
@@ -241,8 +333,13 @@ const tr: CommandHandler = (call) => {
  */
 function emptyProgram(call: ScriptCall) {
   const args = call.argv.slice(1);
-  if ((args[0] === '-e' || args[0] === '-c') && args[1]?.trim() === '' && args.length === 2) return { status: call.ws.lookup(call.argv[0]!) ? 0 : 127 };
-  const compiling = args.some((a, i) => /(^|\/)(py_compile|compileall)\.py$/.test(a) || (a === '-m' && /^(py_compile|compileall)$/.test(args[i + 1] ?? '')));
+  if ((args[0] === '-e' || args[0] === '-c') && args[1]?.trim() === '' && args.length === 2)
+    return { status: call.ws.lookup(call.argv[0]!) ? 0 : 127 };
+  const compiling = args.some(
+    (a, i) =>
+      /(^|\/)(py_compile|compileall)\.py$/.test(a) ||
+      (a === '-m' && /^(py_compile|compileall)$/.test(args[i + 1] ?? '')),
+  );
   if (compiling && /python3/.test(call.argv[0]!)) return OK;
   return call.unsupported();
 }
@@ -270,12 +367,22 @@ export const QUERY_COMMANDS: Record<string, CommandHandler> = {
     return out(`${i < 0 ? '.' : i === 0 ? '/' : name.slice(0, i)}\n`);
   },
   // The kernel is the host's at run time: scripts only check it is recent (any kernel a container runs on is).
-  uname: (call) => out(`${call.argv.includes('-m') ? ({ amd64: 'x86_64', arm64: 'aarch64', i386: 'i686', armhf: 'armv7l', ppc64el: 'ppc64le' }[call.ws.arch] ?? call.ws.arch) : call.argv.includes('-r') ? '6.1.0' : 'Linux'}\n`),
+  uname: (call) =>
+    out(
+      `${call.argv.includes('-m') ? ({ amd64: 'x86_64', arm64: 'aarch64', i386: 'i686', armhf: 'armv7l', ppc64el: 'ppc64le' }[call.ws.arch] ?? call.ws.arch) : call.argv.includes('-r') ? '6.1.0' : 'Linux'}\n`,
+    ),
   // `perl -e ""` and the like only ask whether the interpreter works; a real program is not emulated.
   perl: emptyProgram,
   python3: emptyProgram,
   // The container runtime mounts /proc; nothing else is a mount point in an image.
-  mountpoint: (call) => ({ status: call.argv.slice(1).filter((a) => !a.startsWith('-')).every((p) => p === '/proc') ? 0 : 1 }),
+  mountpoint: (call) => ({
+    status: call.argv
+      .slice(1)
+      .filter((a) => !a.startsWith('-'))
+      .every((p) => p === '/proc')
+      ? 0
+      : 1,
+  }),
   ischroot: () => FAIL,
   'dpkg-realpath': (call) => readlink({ ...call, argv: ['readlink', '-f', ...call.argv.slice(1)] }),
   // Packages never carry file capabilities in an image layer; setcap is not emulated (and warned about).

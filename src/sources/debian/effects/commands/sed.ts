@@ -118,7 +118,13 @@ export function runSed(program: SedCommand[], input: string, quiet: boolean): st
   return out;
 }
 
-function matches(cmd: SedCommand, range: { active: boolean; done: boolean }, line: string, n: number, last: boolean): boolean {
+function matches(
+  cmd: SedCommand,
+  range: { active: boolean; done: boolean },
+  line: string,
+  n: number,
+  last: boolean,
+): boolean {
   const hit = (a: Address) => ('line' in a ? a.line === n : 'last' in a ? last : a.re.test(line));
   if (!cmd.from) return true;
   if (!cmd.to) return hit(cmd.from);
@@ -143,10 +149,19 @@ function substitute(line: string, cmd: SedCommand): string | undefined {
   let changed = false;
   const result = line.replace(new RegExp(re.source, `${re.flags}g`), (...m) => {
     count++;
-    if (!(cmd.global || count === (cmd.nth ?? 1)) || (cmd.global && cmd.nth !== undefined && count < cmd.nth)) return m[0] as string;
+    if (!(cmd.global || count === (cmd.nth ?? 1)) || (cmd.global && cmd.nth !== undefined && count < cmd.nth))
+      return m[0] as string;
     changed = true;
     // \1..\9 groups, & the match, \n a newline, \X any other character X.
-    return cmd.replacement!.replace(/\\(.)|&/gs, (t, c: string | undefined) => (c === undefined ? (m[0] as string) : /\d/.test(c) ? ((m[Number(c)] as string | undefined) ?? '') : c === 'n' ? '\n' : c));
+    return cmd.replacement!.replace(/\\(.)|&/gs, (t, c: string | undefined) =>
+      c === undefined
+        ? (m[0] as string)
+        : /\d/.test(c)
+          ? ((m[Number(c)] as string | undefined) ?? '')
+          : c === 'n'
+            ? '\n'
+            : c,
+    );
   });
   return changed ? result : undefined;
 }
@@ -252,8 +267,18 @@ class SedParser {
 }
 
 const CLASSES: Record<string, string> = {
-  space: '\\s', blank: ' \\t', digit: '0-9', alpha: 'A-Za-z', alnum: 'A-Za-z0-9', upper: 'A-Z', lower: 'a-z',
-  punct: '!-\\/:-@\\[-`{-~', xdigit: '0-9A-Fa-f', print: ' -~', graph: '!-~', cntrl: '\\x00-\\x1f',
+  space: '\\s',
+  blank: ' \\t',
+  digit: '0-9',
+  alpha: 'A-Za-z',
+  alnum: 'A-Za-z0-9',
+  upper: 'A-Z',
+  lower: 'a-z',
+  punct: '!-\\/:-@\\[-`{-~',
+  xdigit: '0-9A-Fa-f',
+  print: ' -~',
+  graph: '!-~',
+  cntrl: '\\x00-\\x1f',
 };
 
 /** A POSIX regular expression (basic unless `extended`) as a JavaScript one. */

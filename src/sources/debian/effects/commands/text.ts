@@ -30,12 +30,19 @@ const linesOf = (text: string) => {
 const joined = (lines: string[]) => lines.map((l) => `${l}\n`).join('');
 
 const sort: CommandHandler = (call) => {
-  const flags = call.argv.slice(1).filter((a) => /^-[urn]+$/.test(a)).join('');
+  const flags = call.argv
+    .slice(1)
+    .filter((a) => /^-[urn]+$/.test(a))
+    .join('');
   const files = call.argv.slice(1).filter((a) => !a.startsWith('-'));
   if (call.argv.slice(1).some((a) => a.startsWith('-') && !/^-[urn]+$/.test(a))) return call.unsupported();
   const text = inputOf(call, files);
   if (text === undefined) return FAIL;
-  let lines = linesOf(text).sort(flags.includes('n') ? (a, b) => Number.parseFloat(a) - Number.parseFloat(b) || compareBytes(a, b) : (a, b) => compareBytes(a, b));
+  let lines = linesOf(text).sort(
+    flags.includes('n')
+      ? (a, b) => Number.parseFloat(a) - Number.parseFloat(b) || compareBytes(a, b)
+      : (a, b) => compareBytes(a, b),
+  );
   if (flags.includes('r')) lines.reverse();
   if (flags.includes('u')) lines = lines.filter((l, i) => i === 0 || l !== lines[i - 1]);
   return out(joined(lines));
@@ -44,7 +51,10 @@ const sort: CommandHandler = (call) => {
 const uniq: CommandHandler = (call) => {
   const count = call.argv.includes('-c');
   if (call.argv.slice(1).some((a) => a.startsWith('-') && a !== '-c')) return call.unsupported();
-  const text = inputOf(call, call.argv.slice(1).filter((a) => !a.startsWith('-')));
+  const text = inputOf(
+    call,
+    call.argv.slice(1).filter((a) => !a.startsWith('-')),
+  );
   if (text === undefined) return FAIL;
   const groups: Array<[string, number]> = [];
   for (const l of linesOf(text)) {
@@ -53,7 +63,7 @@ const uniq: CommandHandler = (call) => {
     else groups.push([l, 1]);
   }
   return out(joined(groups.map(([l, n]) => (count ? `${String(n).padStart(7)} ${l}` : l))));
-}
+};
 
 function ends(first: boolean): CommandHandler {
   return (call) => {
@@ -81,7 +91,7 @@ const cut: CommandHandler = (call) => {
   const files: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
-    const value = (flag: string) => (a === flag ? args[++i] ?? '' : a.slice(flag.length));
+    const value = (flag: string) => (a === flag ? (args[++i] ?? '') : a.slice(flag.length));
     if (a.startsWith('-d')) delim = value('-d');
     else if (a.startsWith('-f')) fields = value('-f').split(',').flatMap(rangeOf);
     else if (a.startsWith('-')) return call.unsupported();
@@ -90,7 +100,18 @@ const cut: CommandHandler = (call) => {
   if (!fields) return call.unsupported();
   const text = inputOf(call, files);
   if (text === undefined) return FAIL;
-  return out(joined(linesOf(text).map((l) => (l.includes(delim) ? l.split(delim).filter((_, i) => fields!.includes(i + 1)).join(delim) : l))));
+  return out(
+    joined(
+      linesOf(text).map((l) =>
+        l.includes(delim)
+          ? l
+              .split(delim)
+              .filter((_, i) => fields!.includes(i + 1))
+              .join(delim)
+          : l,
+      ),
+    ),
+  );
 };
 
 function rangeOf(spec: string): number[] {
@@ -102,7 +123,10 @@ function rangeOf(spec: string): number[] {
 }
 
 const wc: CommandHandler = (call) => {
-  const text = inputOf(call, call.argv.slice(1).filter((a) => !a.startsWith('-')));
+  const text = inputOf(
+    call,
+    call.argv.slice(1).filter((a) => !a.startsWith('-')),
+  );
   if (text === undefined) return FAIL;
   if (call.argv.includes('-l')) return out(`${linesOf(text).length}\n`);
   if (call.argv.includes('-c')) return out(`${new TextEncoder().encode(text).byteLength}\n`);
@@ -124,7 +148,12 @@ const cmp: CommandHandler = (call) => {
 const seq: CommandHandler = (call) => {
   const nums = call.argv.slice(1).map(Number);
   if (nums.length === 0 || nums.length > 3 || nums.some((n) => !Number.isInteger(n))) return call.unsupported();
-  const [first, step, last] = nums.length === 1 ? [1, 1, nums[0]!] : nums.length === 2 ? [nums[0]!, 1, nums[1]!] : (nums as [number, number, number]);
+  const [first, step, last] =
+    nums.length === 1
+      ? [1, 1, nums[0]!]
+      : nums.length === 2
+        ? [nums[0]!, 1, nums[1]!]
+        : (nums as [number, number, number]);
   if (step === 0 || Math.abs((last - first) / step) > 100_000) return call.unsupported();
   const values: number[] = [];
   for (let v = first; step > 0 ? v <= last : v >= last; v += step) values.push(v);
@@ -136,8 +165,15 @@ const stat: CommandHandler = (call) => {
   const args = call.argv.slice(1);
   const follow = args.includes('-L');
   const fi = args.findIndex((a) => a === '-c' || a.startsWith('--format') || a.startsWith('-c'));
-  const format = fi < 0 ? undefined : args[fi] === '-c' || args[fi] === '--format' ? args[fi + 1] : args[fi]!.replace(/^(-c|--format=)/, '');
-  const paths = args.filter((a, i) => !a.startsWith('-') && !(fi >= 0 && i === fi + 1 && (args[fi] === '-c' || args[fi] === '--format')));
+  const format =
+    fi < 0
+      ? undefined
+      : args[fi] === '-c' || args[fi] === '--format'
+        ? args[fi + 1]
+        : args[fi]!.replace(/^(-c|--format=)/, '');
+  const paths = args.filter(
+    (a, i) => !a.startsWith('-') && !(fi >= 0 && i === fi + 1 && (args[fi] === '-c' || args[fi] === '--format')),
+  );
   if (format === undefined || paths.length === 0) return call.unsupported();
   let text = '';
   for (const p of paths) {
@@ -181,7 +217,8 @@ const ls: CommandHandler = (call) => {
     const path = call.path(p);
     const e = path === null ? undefined : call.ws.stat(path);
     if (!e) status = 2;
-    else if (e.type === 'dir' && !call.argv.includes('-d')) text += joined(children(call, e.path).map((c) => c.path.slice(c.path.lastIndexOf('/') + 1)));
+    else if (e.type === 'dir' && !call.argv.includes('-d'))
+      text += joined(children(call, e.path).map((c) => c.path.slice(c.path.lastIndexOf('/') + 1)));
     else text += `${p}\n`;
   }
   return out(text, status);
@@ -189,7 +226,21 @@ const ls: CommandHandler = (call) => {
 
 function children(call: ScriptCall, dir: string): TreeEntry[] {
   const prefix = dir === '' ? '' : `${dir}/`;
-  return [...call.ws.tree.unordered()].filter((e) => e.path.startsWith(prefix) && e.path !== dir && !e.path.slice(prefix.length).includes('/')).sort((a, b) => compareBytes(a.path, b.path));
+  return [...call.ws.tree.unordered()]
+    .filter((e) => e.path.startsWith(prefix) && e.path !== dir && !e.path.slice(prefix.length).includes('/'))
+    .sort((a, b) => compareBytes(a.path, b.path));
 }
 
-export const TEXT_COMMANDS: Record<string, CommandHandler> = { sort, uniq, head: ends(true), tail: ends(false), cut, wc, cmp, seq, stat, ls, find };
+export const TEXT_COMMANDS: Record<string, CommandHandler> = {
+  sort,
+  uniq,
+  head: ends(true),
+  tail: ends(false),
+  cut,
+  wc,
+  cmp,
+  seq,
+  stat,
+  ls,
+  find,
+};

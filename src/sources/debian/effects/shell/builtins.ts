@@ -6,7 +6,39 @@ import { testBuiltin } from './test-builtin.js';
 import { echoBuiltin, printfBuiltin } from './text-builtins.js';
 import { ExitSignal, LoopSignal, ReturnSignal, type Input, type Result, type ShellState } from './state.js';
 
-export const BUILTINS = new Set([':', 'true', 'false', 'echo', 'printf', 'test', '[', 'set', 'shift', 'unset', 'export', 'readonly', 'local', 'exit', 'return', 'break', 'continue', '.', 'source', 'eval', 'read', 'cd', 'command', 'type', 'exec', 'trap', 'umask', 'wait', 'hash', 'ulimit', 'getopts']);
+export const BUILTINS = new Set([
+  ':',
+  'true',
+  'false',
+  'echo',
+  'printf',
+  'test',
+  '[',
+  'set',
+  'shift',
+  'unset',
+  'export',
+  'readonly',
+  'local',
+  'exit',
+  'return',
+  'break',
+  'continue',
+  '.',
+  'source',
+  'eval',
+  'read',
+  'cd',
+  'command',
+  'type',
+  'exec',
+  'trap',
+  'umask',
+  'wait',
+  'hash',
+  'ulimit',
+  'getopts',
+]);
 
 export function builtin(sh: ShellState, argv: string[], stdin: Input, line: number): Result | undefined {
   const [name, ...args] = argv as [string, ...string[]];
@@ -57,7 +89,8 @@ export function builtin(sh: ShellState, argv: string[], stdin: Input, line: numb
       if (args.length === 0) return ok();
       throw new ExitSignal(sh.invoke(args, stdin, line).status);
     case 'trap':
-      if (args.length >= 2 && args.slice(1).some((sig) => sig === '0' || sig === 'EXIT')) sh.exitTrap = args[0] === '-' || args[0] === '' ? undefined : args[0];
+      if (args.length >= 2 && args.slice(1).some((sig) => sig === '0' || sig === 'EXIT'))
+        sh.exitTrap = args[0] === '-' || args[0] === '' ? undefined : args[0];
       return ok();
     case 'getopts':
       return getopts(sh, args);
@@ -111,10 +144,14 @@ function variableBuiltin(sh: ShellState, name: string, args: string[]): Result {
 
 /** `command CMD...` runs it (functions skipped); `command -v`/`type` say what each name would run. */
 function commandBuiltin(sh: ShellState, name: string, args: string[], stdin: Input, line: number): Result {
-  if (name === 'command' && args[0] !== '-v' && args[0] !== '-V') return args.length ? sh.invoke(args, stdin, line, true) : { status: 0, out: '' };
+  if (name === 'command' && args[0] !== '-v' && args[0] !== '-V')
+    return args.length ? sh.invoke(args, stdin, line, true) : { status: 0, out: '' };
   const names = name === 'command' ? args.slice(1) : args;
   const found = names.map((n) => (sh.functions.has(n) || BUILTINS.has(n) ? n : sh.host.lookup(n)));
-  const out = found.filter((f): f is string => f !== undefined).map((f) => `${f}\n`).join('');
+  const out = found
+    .filter((f): f is string => f !== undefined)
+    .map((f) => `${f}\n`)
+    .join('');
   return { status: found.every((f) => f !== undefined) ? 0 : 1, out };
 }
 
@@ -176,7 +213,10 @@ function read(sh: ShellState, args: string[], stdin: Input): Result {
     return { status: 1, out: '' };
   }
   const ifs = sh.vars.get('IFS') ?? ' \t\n';
-  const words = ifs === '' ? [lineText] : lineText.split(new RegExp(`[${ifs.replace(/[\]\\^-]/g, '\\$&')}]+`)).filter((w, i) => w !== '' || i > 0);
+  const words =
+    ifs === ''
+      ? [lineText]
+      : lineText.split(new RegExp(`[${ifs.replace(/[\]\\^-]/g, '\\$&')}]+`)).filter((w, i) => w !== '' || i > 0);
   names.forEach((n, i) => sh.vars.set(n, i === names.length - 1 ? words.slice(i).join(' ') : (words[i] ?? '')));
   return { status: 0, out: '' };
 }

@@ -39,7 +39,8 @@ export function expandFields(word: Word, ctx: ExpansionContext): string[] {
   const fields = splitFields(pieces, ctx.param('IFS') ?? ' \t\n');
   const out: string[] = [];
   for (const field of fields) {
-    const unquotedGlob = field.some((p) => !p.quoted && GLOB_CHARS.test(p.text)) && GLOB_CHARS.test(field.map((p) => p.text).join(''));
+    const unquotedGlob =
+      field.some((p) => !p.quoted && GLOB_CHARS.test(p.text)) && GLOB_CHARS.test(field.map((p) => p.text).join(''));
     if (unquotedGlob) {
       const matches = ctx.glob(field.map((p) => (p.quoted ? escapeGlob(p.text) : p.text)).join(''));
       if (matches.length > 0) {
@@ -92,7 +93,12 @@ function expandPart(part: WordPart, ctx: ExpansionContext, single: boolean, inQu
   }
 }
 
-function expandParameter(part: Extract<WordPart, { k: 'param' }>, ctx: ExpansionContext, single: boolean, inQuotes: boolean): Piece[] {
+function expandParameter(
+  part: Extract<WordPart, { k: 'param' }>,
+  ctx: ExpansionContext,
+  single: boolean,
+  inQuotes: boolean,
+): Piece[] {
   const { name, op } = part;
   if (name === '@' && inQuotes && !single && op === undefined && !part.length) {
     // "$@": one field per positional parameter.
@@ -142,7 +148,8 @@ function trimPattern(value: string, pattern: string, op: string): string {
   if (op === '#' || op === '##') {
     for (const n of op === '#' ? lengths : lengths.reverse()) if (re.test(value.slice(0, n))) return value.slice(n);
   } else {
-    for (const n of op === '%' ? lengths : lengths.reverse()) if (re.test(value.slice(value.length - n))) return value.slice(0, value.length - n);
+    for (const n of op === '%' ? lengths : lengths.reverse())
+      if (re.test(value.slice(value.length - n))) return value.slice(0, value.length - n);
   }
   return value;
 }
@@ -232,17 +239,28 @@ export function evaluateArithmetic(text: string, ctx: ExpansionContext): number 
   const levels = [['||'], ['&&'], ['==', '!='], ['<', '>', '<=', '>='], ['+', '-'], ['*', '/', '%']];
   const apply = (op: string, a: number, b: number): number => {
     switch (op) {
-      case '||': return a || b ? 1 : 0;
-      case '&&': return a && b ? 1 : 0;
-      case '==': return a === b ? 1 : 0;
-      case '!=': return a !== b ? 1 : 0;
-      case '<': return a < b ? 1 : 0;
-      case '>': return a > b ? 1 : 0;
-      case '<=': return a <= b ? 1 : 0;
-      case '>=': return a >= b ? 1 : 0;
-      case '+': return a + b;
-      case '-': return a - b;
-      case '*': return a * b;
+      case '||':
+        return a || b ? 1 : 0;
+      case '&&':
+        return a && b ? 1 : 0;
+      case '==':
+        return a === b ? 1 : 0;
+      case '!=':
+        return a !== b ? 1 : 0;
+      case '<':
+        return a < b ? 1 : 0;
+      case '>':
+        return a > b ? 1 : 0;
+      case '<=':
+        return a <= b ? 1 : 0;
+      case '>=':
+        return a >= b ? 1 : 0;
+      case '+':
+        return a + b;
+      case '-':
+        return a - b;
+      case '*':
+        return a * b;
       default:
         if (b === 0) ctx.fail('division by zero');
         return op === '/' ? Math.trunc(a / b) : a % b;

@@ -8,7 +8,17 @@ import type { Command, List, Pipeline, Redirect } from './ast.js';
 import { expandFields, expandPattern, expandString, type ExpansionContext } from './expand.js';
 import { parseScript, ShellSyntaxError } from './parser.js';
 import { builtin as runBuiltin } from './builtins.js';
-import { ExitSignal, Input, LoopSignal, ReturnSignal, ShellLimitError, ShellRuntimeError, type Frame, type Result, type ShellState } from './state.js';
+import {
+  ExitSignal,
+  Input,
+  LoopSignal,
+  ReturnSignal,
+  ShellLimitError,
+  ShellRuntimeError,
+  type Frame,
+  type Result,
+  type ShellState,
+} from './state.js';
 import type { ShellHost } from './host.js';
 
 export { ShellLimitError, ShellRuntimeError } from './state.js';
@@ -204,7 +214,8 @@ class Shell implements ExpansionContext, ShellState {
       case 'case': {
         const subject = expandString(command.word, this);
         for (const item of command.items) {
-          if (item.patterns.some((p) => new RegExp(`^(?:${expandPattern(p, this)})$`, 's').test(subject))) return this.list(item.body, stdin);
+          if (item.patterns.some((p) => new RegExp(`^(?:${expandPattern(p, this)})$`, 's').test(subject)))
+            return this.list(item.body, stdin);
         }
         return 0;
       }
@@ -258,8 +269,9 @@ class Shell implements ExpansionContext, ShellState {
     try {
       return this.invoke(argv, stdin, command.line).status;
     } finally {
-      for (const [k, v] of saved) if (v === undefined) this.vars.delete(k);
-      else this.vars.set(k, v);
+      for (const [k, v] of saved)
+        if (v === undefined) this.vars.delete(k);
+        else this.vars.set(k, v);
     }
   }
 
@@ -291,8 +303,9 @@ class Shell implements ExpansionContext, ShellState {
       throw err;
     } finally {
       const frame = this.frames.pop()!;
-      for (const [k, v] of frame.saved) if (v === undefined) this.vars.delete(k);
-      else this.vars.set(k, v);
+      for (const [k, v] of frame.saved)
+        if (v === undefined) this.vars.delete(k);
+        else this.vars.set(k, v);
       this.positionalArgs = savedArgs;
       this.depth--;
     }
@@ -322,7 +335,11 @@ class Shell implements ExpansionContext, ShellState {
   }
 
   /** Where the command's input comes from and its output goes; undefined if an input file is missing. */
-  private redirections(redirs: Redirect[], stdin: Input, line: number): { stdin: Input; output?: { path: string; append: boolean } | 'discard' } | undefined {
+  private redirections(
+    redirs: Redirect[],
+    stdin: Input,
+    line: number,
+  ): { stdin: Input; output?: { path: string; append: boolean } | 'discard' } | undefined {
     let input = stdin;
     let output: { path: string; append: boolean } | 'discard' | undefined;
     for (const r of redirs) {

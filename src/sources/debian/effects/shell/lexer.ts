@@ -25,7 +25,26 @@ export type Token =
   | { t: 'nl'; line: number }
   | { t: 'eof'; line: number };
 
-export const OPERATORS = ['&&', '||', ';;', '<<-', '<<', '>>', '>&', '<&', '<>', '>|', '&>', ';', '&', '|', '(', ')', '<', '>'];
+export const OPERATORS = [
+  '&&',
+  '||',
+  ';;',
+  '<<-',
+  '<<',
+  '>>',
+  '>&',
+  '<&',
+  '<>',
+  '>|',
+  '&>',
+  ';',
+  '&',
+  '|',
+  '(',
+  ')',
+  '<',
+  '>',
+];
 export const REDIRECTS = new Set(['<<-', '<<', '>>', '>&', '<&', '<>', '>|', '&>', '<', '>']);
 export const META = new Set([' ', '\t', '\n', ';', '&', '|', '<', '>', '(', ')']);
 
@@ -274,7 +293,9 @@ export abstract class Lexer {
       this.pos++;
       return { k: 'param', name, ...(length ? { length } : {}) };
     }
-    const op = ['##', '%%', ':-', ':=', ':+', ':?', '-', '=', '+', '?', '#', '%'].find((o) => this.src.startsWith(o, this.pos));
+    const op = ['##', '%%', ':-', ':=', ':+', ':?', '-', '=', '+', '?', '#', '%'].find((o) =>
+      this.src.startsWith(o, this.pos),
+    );
     if (!op || length) throw new ShellSyntaxError(`bad \${${name}...} substitution`, this.line);
     this.pos += op.length;
     const arg = this.word(true);
@@ -316,7 +337,8 @@ export abstract class Lexer {
     for (const doc of pending) {
       const lines: string[] = [];
       for (;;) {
-        if (this.pos >= this.src.length) throw new ShellSyntaxError(`here-document ended by "${doc.delimiter}" is not terminated`, this.line);
+        if (this.pos >= this.src.length)
+          throw new ShellSyntaxError(`here-document ended by "${doc.delimiter}" is not terminated`, this.line);
         const eol = this.src.indexOf('\n', this.pos);
         const end = eol < 0 ? this.src.length : eol;
         let text = this.src.slice(this.pos, end);

@@ -39,7 +39,13 @@ class Parser extends Lexer {
     for (;;) {
       this.skipNewlines();
       const token = this.peek();
-      if (token.t === 'eof' || stop(token) || this.isStopWord(token) || (token.t === 'op' && (token.v === ')' || token.v === ';;'))) break;
+      if (
+        token.t === 'eof' ||
+        stop(token) ||
+        this.isStopWord(token) ||
+        (token.t === 'op' && (token.v === ')' || token.v === ';;'))
+      )
+        break;
       out.push(this.andOr());
       const sep = this.peek();
       if (sep.t === 'op' && (sep.v === ';' || sep.v === '&')) this.next();
@@ -115,7 +121,8 @@ class Parser extends Lexer {
         return { t: 'func', name: text, body: this.command() };
       }
     }
-    if (token.t === 'word' && (STOP_WORDS.has(word ?? '') || word === 'in')) throw new ShellSyntaxError(`unexpected "${word}"`, token.line);
+    if (token.t === 'word' && (STOP_WORDS.has(word ?? '') || word === 'in'))
+      throw new ShellSyntaxError(`unexpected "${word}"`, token.line);
     return this.simple();
   }
 
@@ -139,7 +146,8 @@ class Parser extends Lexer {
     const open = this.peek();
     if (open.t === 'op' && open.v === '(' && words.length === 1 && assigns.length === 0 && redirs.length === 0) {
       const name = plainText(words[0]!);
-      if (name === undefined || !/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(name)) throw new ShellSyntaxError('bad function name', line);
+      if (name === undefined || !/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(name))
+        throw new ShellSyntaxError('bad function name', line);
       this.next();
       this.expectOp(')');
       this.skipNewlines();
@@ -192,17 +200,20 @@ class Parser extends Lexer {
       const patterns: Word[] = [];
       for (;;) {
         token = this.next();
-        if (token.t !== 'word') throw new ShellSyntaxError(`expected a case pattern, found ${describe(token)}`, token.line);
+        if (token.t !== 'word')
+          throw new ShellSyntaxError(`expected a case pattern, found ${describe(token)}`, token.line);
         patterns.push(token.word);
         const sep = this.next();
         if (sep.t === 'op' && sep.v === ')') break;
-        if (!(sep.t === 'op' && sep.v === '|')) throw new ShellSyntaxError(`expected ")" after a case pattern, found ${describe(sep)}`, sep.line);
+        if (!(sep.t === 'op' && sep.v === '|'))
+          throw new ShellSyntaxError(`expected ")" after a case pattern, found ${describe(sep)}`, sep.line);
       }
       const body = this.list(() => false);
       items.push({ patterns, body });
       const end = this.peek();
       if (end.t === 'op' && end.v === ';;') this.next();
-      else if (!(end.t === 'word' && plainText(end.word) === 'esac')) throw new ShellSyntaxError(`expected ";;" or "esac", found ${describe(end)}`, end.line);
+      else if (!(end.t === 'word' && plainText(end.word) === 'esac'))
+        throw new ShellSyntaxError(`expected ";;" or "esac", found ${describe(end)}`, end.line);
     }
     return { t: 'case', word: subject.word, items, redirs: this.redirects() };
   }
@@ -211,14 +222,16 @@ class Parser extends Lexer {
     this.next(); // for
     const nameToken = this.next();
     const name = nameToken.t === 'word' ? plainText(nameToken.word) : undefined;
-    if (name === undefined || !NAME.test(name)) throw new ShellSyntaxError('expected a variable name after "for"', nameToken.line);
+    if (name === undefined || !NAME.test(name))
+      throw new ShellSyntaxError('expected a variable name after "for"', nameToken.line);
     this.skipNewlines();
     let items: Word[] | undefined;
     const maybeIn = this.peek();
     if (maybeIn.t === 'word' && plainText(maybeIn.word) === 'in') {
       this.next();
       items = [];
-      for (let token = this.peek(); token.t === 'word'; token = this.peek()) items.push((this.next() as { word: Word }).word);
+      for (let token = this.peek(); token.t === 'word'; token = this.peek())
+        items.push((this.next() as { word: Word }).word);
     }
     const sep = this.peek();
     if (sep.t === 'op' && sep.v === ';') this.next();
@@ -240,7 +253,8 @@ class Parser extends Lexer {
 
   private redirects(): Redirect[] {
     const out: Redirect[] = [];
-    for (let token = this.peek(); token.t === 'io' || (token.t === 'op' && REDIRECTS.has(token.v)); token = this.peek()) out.push(this.redirect());
+    for (let token = this.peek(); token.t === 'io' || (token.t === 'op' && REDIRECTS.has(token.v)); token = this.peek())
+      out.push(this.redirect());
     return out;
   }
 
@@ -251,14 +265,23 @@ class Parser extends Lexer {
       fd = token.fd;
       token = this.next();
     }
-    if (token.t !== 'op' || !REDIRECTS.has(token.v)) throw new ShellSyntaxError(`expected a redirection after a file descriptor`, token.line);
+    if (token.t !== 'op' || !REDIRECTS.has(token.v))
+      throw new ShellSyntaxError(`expected a redirection after a file descriptor`, token.line);
     const op = token.v as Redirect['op'];
     const target = this.next();
     if (target.t !== 'word') throw new ShellSyntaxError(`expected a word after "${op}"`, target.line);
     const redirect: Redirect = { op, target: target.word, ...(fd === undefined ? {} : { fd }) };
     if (op === '<<' || op === '<<-') {
       const quoted = target.word.some((p) => p.k !== 'lit');
-      const delimiter = target.word.map((p) => (p.k === 'lit' || p.k === 'sq' ? p.s : p.k === 'dq' ? p.parts.map((q) => (q.k === 'lit' || q.k === 'sq' ? q.s : '')).join('') : '')).join('');
+      const delimiter = target.word
+        .map((p) =>
+          p.k === 'lit' || p.k === 'sq'
+            ? p.s
+            : p.k === 'dq'
+              ? p.parts.map((q) => (q.k === 'lit' || q.k === 'sq' ? q.s : '')).join('')
+              : '',
+        )
+        .join('');
       this.pending.push({ redirect, delimiter, quoted, stripTabs: op === '<<-' });
     }
     return redirect;
@@ -267,13 +290,15 @@ class Parser extends Lexer {
   private expectWord(text: string): void {
     this.skipNewlines();
     const token = this.next();
-    if (token.t !== 'word' || plainText(token.word) !== text) throw new ShellSyntaxError(`expected "${text}", found ${describe(token)}`, token.line);
+    if (token.t !== 'word' || plainText(token.word) !== text)
+      throw new ShellSyntaxError(`expected "${text}", found ${describe(token)}`, token.line);
   }
 
   protected expectOp(op: string): void {
     this.skipNewlines();
     const token = this.next();
-    if (token.t !== 'op' || token.v !== op) throw new ShellSyntaxError(`expected "${op}", found ${describe(token)}`, token.line);
+    if (token.t !== 'op' || token.v !== op)
+      throw new ShellSyntaxError(`expected "${op}", found ${describe(token)}`, token.line);
   }
 
   private skipNewlines(): void {
@@ -283,7 +308,6 @@ class Parser extends Lexer {
   private isStopWord(token: Token): boolean {
     return token.t === 'word' && STOP_WORDS.has(plainText(token.word) ?? '');
   }
-
 }
 
 function asAssignment(word: Word): Assignment | undefined {

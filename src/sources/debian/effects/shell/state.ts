@@ -49,7 +49,6 @@ export class Input {
   }
 }
 
-
 export type Result = { status: number; out: string };
 
 /** The part of the shell the builtins see. */

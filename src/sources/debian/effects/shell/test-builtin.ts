@@ -5,7 +5,26 @@
 
 export type FileTest = (op: string, path: string) => boolean;
 
-const UNARY_FILE = new Set(['-e', '-f', '-d', '-L', '-h', '-x', '-r', '-w', '-s', '-b', '-c', '-p', '-S', '-u', '-g', '-k', '-O', '-G']);
+const UNARY_FILE = new Set([
+  '-e',
+  '-f',
+  '-d',
+  '-L',
+  '-h',
+  '-x',
+  '-r',
+  '-w',
+  '-s',
+  '-b',
+  '-c',
+  '-p',
+  '-S',
+  '-u',
+  '-g',
+  '-k',
+  '-O',
+  '-G',
+]);
 const BINARY = new Set(['=', '==', '!=', '-eq', '-ne', '-lt', '-le', '-gt', '-ge', '<', '>', '-nt', '-ot', '-ef']);
 
 export function testBuiltin(argv: string[], fileTest: FileTest): number {

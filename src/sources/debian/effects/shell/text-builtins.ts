@@ -28,10 +28,19 @@ export function printfBuiltin(args: string[]): string {
       else if (conv === 'c') body = value.slice(0, 1);
       else {
         const n = Number.parseInt(value, 10) || 0;
-        body = conv === 'x' ? n.toString(16) : conv === 'X' ? n.toString(16).toUpperCase() : conv === 'o' ? n.toString(8) : String(n);
+        body =
+          conv === 'x'
+            ? n.toString(16)
+            : conv === 'X'
+              ? n.toString(16).toUpperCase()
+              : conv === 'o'
+                ? n.toString(8)
+                : String(n);
       }
       const width = Number(/\d+/.exec(flags.replace(/^[-+ #0]*/, ''))?.[0] ?? 0);
-      return flags.includes('-') ? body.padEnd(width) : body.padStart(width, flags.startsWith('0') && conv !== 's' ? '0' : ' ');
+      return flags.includes('-')
+        ? body.padEnd(width)
+        : body.padStart(width, flags.startsWith('0') && conv !== 's' ? '0' : ' ');
     });
     out += escapes(text, false).text;
     values = values.slice(used);
@@ -49,7 +58,17 @@ function escapes(text: string, echo: boolean): { text: string; stop: boolean } {
       continue;
     }
     const n = text[++i]!;
-    const simple: Record<string, string> = { n: '\n', t: '\t', r: '\r', a: '\x07', b: '\b', f: '\f', v: '\v', '\\': '\\', e: '\x1b' };
+    const simple: Record<string, string> = {
+      n: '\n',
+      t: '\t',
+      r: '\r',
+      a: '\x07',
+      b: '\b',
+      f: '\f',
+      v: '\v',
+      '\\': '\\',
+      e: '\x1b',
+    };
     if (n in simple) out += simple[n];
     else if (n === 'c' && echo) return { text: out, stop: true };
     else if (/[0-7]/.test(n)) {

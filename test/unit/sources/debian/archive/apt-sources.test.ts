@@ -66,8 +66,14 @@ before(async () => {
   await writeFile(join(root, 'etc/apt/sources.list.d/debian.sources'), DEBIAN_SOURCES);
   await writeFile(join(root, 'etc/apt/sources.list.d/a-vendor.list'), THIRD_PARTY_LIST);
   // Ignored like apt ignores them: wrong extension, or characters apt does not accept.
-  await writeFile(join(root, 'etc/apt/sources.list.d/old.list.disabled'), 'deb http://disabled.invalid/debian bookworm main\n');
-  await writeFile(join(root, 'etc/apt/sources.list.d/bad name.list'), 'deb http://disabled.invalid/debian bookworm main\n');
+  await writeFile(
+    join(root, 'etc/apt/sources.list.d/old.list.disabled'),
+    'deb http://disabled.invalid/debian bookworm main\n',
+  );
+  await writeFile(
+    join(root, 'etc/apt/sources.list.d/bad name.list'),
+    'deb http://disabled.invalid/debian bookworm main\n',
+  );
 });
 
 after(async () => {
@@ -122,9 +128,15 @@ describe('readHostAptSources (fixture root)', () => {
       () => parseOneLineSources('deb http://x.invalid/debian\n', '/etc/apt/sources.list'),
       (e: unknown) => isPithError(e) && e.kind === 'input' && e.where === '/etc/apt/sources.list:1',
     );
-    assert.throws(() => parseOneLineSources('\n\ndeb [arch=amd64 http://x.invalid/debian bookworm main\n', 'f'), /unterminated/);
+    assert.throws(
+      () => parseOneLineSources('\n\ndeb [arch=amd64 http://x.invalid/debian bookworm main\n', 'f'),
+      /unterminated/,
+    );
     assert.throws(() => parseOneLineSources('rpm http://x.invalid/ a b\n', 'f'), /unknown type/);
-    assert.throws(() => parseOneLineSources('deb http://x.invalid/debian bookworm\n', 'f'), /needs at least one component/);
+    assert.throws(
+      () => parseOneLineSources('deb http://x.invalid/debian bookworm\n', 'f'),
+      /needs at least one component/,
+    );
   });
 });
 
@@ -144,7 +156,10 @@ describe('defaultDebianMirror and suiteSet', () => {
   ];
 
   it('finds the archive and security URIs, ignoring third-party sources', () => {
-    assert.deepEqual(defaultDebianMirror(host), { archive: 'http://m.invalid/debian', security: 'http://m.invalid/debian-security' });
+    assert.deepEqual(defaultDebianMirror(host), {
+      archive: 'http://m.invalid/debian',
+      security: 'http://m.invalid/debian-security',
+    });
   });
 
   it('prefers the source serving the asked codename', () => {
@@ -156,7 +171,10 @@ describe('defaultDebianMirror and suiteSet', () => {
   });
 
   it('fails clearly when the host has no Debian source', () => {
-    assert.throws(() => defaultDebianMirror([src('https://vendor.invalid/apt', ['nodistro'])]), (e: unknown) => isPithError(e) && e.kind === 'input');
+    assert.throws(
+      () => defaultDebianMirror([src('https://vendor.invalid/apt', ['nodistro'])]),
+      (e: unknown) => isPithError(e) && e.kind === 'input',
+    );
   });
 
   it('builds <codename>, -updates and -security with the right URIs and keyrings', () => {
@@ -192,7 +210,10 @@ describe('the real host configuration', { skip: networkTestsSkipped() }, () => {
     const mirror = defaultDebianMirror(sources, 'bookworm');
     assert.match(mirror.archive, /^https?:\/\//);
     const suites = suiteSet('bookworm', sources);
-    assert.deepEqual(suites.map((s) => s.suite), ['bookworm', 'bookworm-updates', 'bookworm-security']);
+    assert.deepEqual(
+      suites.map((s) => s.suite),
+      ['bookworm', 'bookworm-updates', 'bookworm-security'],
+    );
     // The mirror really serves the suite: its Release names it.
     const res = await fetch(`${mirror.archive}/dists/bookworm/Release`);
     assert.equal(res.status, 200);

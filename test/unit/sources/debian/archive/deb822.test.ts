@@ -41,13 +41,19 @@ describe('parseDeb822', () => {
     assert.equal(p!.has('Multi'), false);
     assert.equal(p!.get('Multi-Arc'), undefined);
     assert.deepEqual(p!.names(), ['Multi-Arch', 'SHA256']);
-    assert.deepEqual(p!.entries(), [['Multi-Arch', 'same'], ['SHA256', 'abc']]);
+    assert.deepEqual(p!.entries(), [
+      ['Multi-Arch', 'same'],
+      ['SHA256', 'abc'],
+    ]);
     assert.equal(p!.size, 2);
   });
 
   it('joins continuation lines, turning " ." into an empty line and keeping extra indentation', () => {
     const [p] = parseDeb822(PACKAGES);
-    assert.equal(p!.get('Description'), 'GNU C Library: Shared libraries\nContains the standard libraries.\n\n  verbatim line');
+    assert.equal(
+      p!.get('Description'),
+      'GNU C Library: Shared libraries\nContains the standard libraries.\n\n  verbatim line',
+    );
     assert.equal(p!.get('Multi-Arch'), 'same', 'the field after a multi-line one is separate');
   });
 
@@ -68,12 +74,16 @@ describe('parseDeb822', () => {
 
   it('treats runs of blank and whitespace-only lines as one separator, and accepts CRLF', () => {
     const ps = parseDeb822('\n\nA: 1\n\n \n\t\n\nA: 2\r\nB: x\r\n continued\r\n\r\nA: 3');
-    assert.deepEqual(ps.map((p) => p.get('A')), ['1', '2', '3']);
+    assert.deepEqual(
+      ps.map((p) => p.get('A')),
+      ['1', '2', '3'],
+    );
     assert.equal(ps[1]!.get('B'), 'x\ncontinued');
   });
 
   it('skips comment lines only when asked (apt .sources)', () => {
-    const text = '# leading comment\nTypes: deb\n# inside\nURIs: http://example.invalid/debian\nSigned-By:\n -----BEGIN PGP PUBLIC KEY BLOCK-----\n# not part of the key\n .\n abc\n\n# only comments\n# here\n';
+    const text =
+      '# leading comment\nTypes: deb\n# inside\nURIs: http://example.invalid/debian\nSigned-By:\n -----BEGIN PGP PUBLIC KEY BLOCK-----\n# not part of the key\n .\n abc\n\n# only comments\n# here\n';
     const ps = parseDeb822(text, { comments: true });
     assert.equal(ps.length, 1);
     assert.equal(ps[0]!.get('URIs'), 'http://example.invalid/debian');
@@ -83,11 +93,14 @@ describe('parseDeb822', () => {
   });
 
   it('reports malformed input with the line number', () => {
-    assert.throws(() => parseDeb822('A: 1\nnot a field\n', { source: 'x.txt' }), (e: unknown) => {
-      assert.ok(inputError(e));
-      assert.match((e as Error & { oneLine(): string }).oneLine(), /^x\.txt:2: .*not a field/);
-      return true;
-    });
+    assert.throws(
+      () => parseDeb822('A: 1\nnot a field\n', { source: 'x.txt' }),
+      (e: unknown) => {
+        assert.ok(inputError(e));
+        assert.match((e as Error & { oneLine(): string }).oneLine(), /^x\.txt:2: .*not a field/);
+        return true;
+      },
+    );
     assert.throws(() => parseDeb822(' continuation first\n'), /continuation line before any field/);
     assert.throws(() => parseDeb822('A: 1\n\n continuation after blank\n'), /continuation line before any field/);
     assert.throws(() => parseDeb822('A: 1\na: 2\n'), /duplicate field "a"/);

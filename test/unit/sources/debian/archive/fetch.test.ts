@@ -110,14 +110,22 @@ describe('fetchBytes', () => {
       pump();
       res.on('close', () => undefined);
     });
-    await assert.rejects(fetchBytes(`${server.url}/announced`, { ...fast, limit: { ...limit, maxBytes: 1000 } }), (e: unknown) => {
-      assert.ok(isPithError(e) && e.kind === 'integrity');
-      const line = e.oneLine();
-      assert.match(line, new RegExp(`^GET ${server.url}/announced: the answer is larger than 1000 bytes, the test limit \\(it announces 4194304 bytes\\)`));
-      assert.match(line, /raise it/);
-      assert.ok(!line.includes('\n'));
-      return true;
-    });
+    await assert.rejects(
+      fetchBytes(`${server.url}/announced`, { ...fast, limit: { ...limit, maxBytes: 1000 } }),
+      (e: unknown) => {
+        assert.ok(isPithError(e) && e.kind === 'integrity');
+        const line = e.oneLine();
+        assert.match(
+          line,
+          new RegExp(
+            `^GET ${server.url}/announced: the answer is larger than 1000 bytes, the test limit \\(it announces 4194304 bytes\\)`,
+          ),
+        );
+        assert.match(line, /raise it/);
+        assert.ok(!line.includes('\n'));
+        return true;
+      },
+    );
     assert.equal(count('/announced'), 1, 'an oversized answer is not retried');
   });
 
@@ -137,11 +145,14 @@ describe('fetchBytes', () => {
         clearInterval(timer);
       });
     });
-    await assert.rejects(fetchBytes(`${server.url}/endless`, { ...fast, limit: { ...limit, maxBytes: 100_000 } }), (e: unknown) => {
-      assert.ok(isPithError(e));
-      assert.match(e.message, /larger than 100000 bytes.*more arrived/);
-      return true;
-    });
+    await assert.rejects(
+      fetchBytes(`${server.url}/endless`, { ...fast, limit: { ...limit, maxBytes: 100_000 } }),
+      (e: unknown) => {
+        assert.ok(isPithError(e));
+        assert.match(e.message, /larger than 100000 bytes.*more arrived/);
+        return true;
+      },
+    );
     // The connection is dropped: the server stops long before 64 MiB.
     await new Promise((r) => setTimeout(r, 100));
     assert.ok(sent < 8 << 20, `server sent ${sent} bytes before the client hung up`);
@@ -152,10 +163,16 @@ describe('fetchBytes', () => {
     try {
       const body = Buffer.alloc(300_000, 7);
       server.route('/file', body);
-      const got = await fetchToFile(`${server.url}/file`, join(dir, 'f'), { ...fast, limit: { ...limit, maxBytes: body.length } });
+      const got = await fetchToFile(`${server.url}/file`, join(dir, 'f'), {
+        ...fast,
+        limit: { ...limit, maxBytes: body.length },
+      });
       assert.deepEqual(got, { sha256: createHash('sha256').update(body).digest('hex'), size: body.length });
       assert.deepEqual(readFileSync(join(dir, 'f')), body);
-      await assert.rejects(fetchToFile(`${server.url}/file`, join(dir, 'g'), { ...fast, limit: { ...limit, maxBytes: body.length - 1 } }), /larger than 299999 bytes/);
+      await assert.rejects(
+        fetchToFile(`${server.url}/file`, join(dir, 'g'), { ...fast, limit: { ...limit, maxBytes: body.length - 1 } }),
+        /larger than 299999 bytes/,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -13,10 +13,28 @@ import { parseRequirement } from '../../../../../src/sources/debian/solver/requi
 
 const SOURCE = { suite: 'bookworm', component: 'main', arch: 'amd64', baseUrl: 'http://mirror.invalid/debian' };
 const FIELDS: Array<keyof PackageRecord> = [
-  'name', 'version', 'architecture', 'multiArch', 'depends', 'preDepends', 'provides', 'essential', 'priority', 'section',
-  'filename', 'size', 'sha256', 'source', 'sourceVersion', 'suite', 'component', 'baseUrl', 'control',
+  'name',
+  'version',
+  'architecture',
+  'multiArch',
+  'depends',
+  'preDepends',
+  'provides',
+  'essential',
+  'priority',
+  'section',
+  'filename',
+  'size',
+  'sha256',
+  'source',
+  'sourceVersion',
+  'suite',
+  'component',
+  'baseUrl',
+  'control',
 ];
-const plain = (r: PackageRecord) => Object.fromEntries(FIELDS.map((f) => [f, JSON.parse(JSON.stringify(r[f] ?? null))]));
+const plain = (r: PackageRecord) =>
+  Object.fromEntries(FIELDS.map((f) => [f, JSON.parse(JSON.stringify(r[f] ?? null))]));
 
 const SAMPLE = `Package: libfoo1
 Source: foo (1.2-3)
@@ -65,7 +83,12 @@ test('the real bookworm indexes: lazy records, the cache, and a corrupted cache 
   const refs = suiteSet('bookworm', await readHostAptSources());
   const byUri = new Map<string, { url: string; suites: string[]; components: string[]; keyrings: string[] }>();
   for (const ref of refs) {
-    const repo = byUri.get(ref.uri) ?? { url: ref.uri, suites: [], components: ['main'], keyrings: ['/usr/share/keyrings/debian-archive-keyring.gpg'] };
+    const repo = byUri.get(ref.uri) ?? {
+      url: ref.uri,
+      suites: [],
+      components: ['main'],
+      keyrings: ['/usr/share/keyrings/debian-archive-keyring.gpg'],
+    };
     repo.suites.push(ref.suite);
     byUri.set(ref.uri, repo);
   }
@@ -80,7 +103,9 @@ test('the real bookworm indexes: lazy records, the cache, and a corrupted cache 
 
     // Lazy records behave like fully parsed ones: compare every record of the main index.
     const files = readdirSync(join(cacheDir, 'indexes'));
-    const mainFile = files.map((f) => readFileSync(join(cacheDir, 'indexes', f))).sort((a, b) => b.length - a.length)[0]!;
+    const mainFile = files
+      .map((f) => readFileSync(join(cacheDir, 'indexes', f)))
+      .sort((a, b) => b.length - a.length)[0]!;
     const body = mainFile.subarray(mainFile.indexOf(10, mainFile.indexOf(10) + 1) + 1);
     const full = parsePackagesIndex(body.toString('utf8'), { ...SOURCE, baseUrl: repos[0]!.url });
     const lazy = scanPackagesIndex(body, { ...SOURCE, baseUrl: repos[0]!.url });
@@ -89,8 +114,14 @@ test('the real bookworm indexes: lazy records, the cache, and a corrupted cache 
 
     // The solver gives the same answer on both.
     const solveOn = (records: PackageRecord[]) =>
-      solve([parseRequirement('curl'), parseRequirement('python3')], new PackageUniverse(records, 'amd64')).packages.map((p) => `${p.name}=${p.version}`);
-    assert.deepEqual(solveOn(first.records), solveOn([...full, ...first.records.filter((r) => r.suite !== 'bookworm')]));
+      solve(
+        [parseRequirement('curl'), parseRequirement('python3')],
+        new PackageUniverse(records, 'amd64'),
+      ).packages.map((p) => `${p.name}=${p.version}`);
+    assert.deepEqual(
+      solveOn(first.records),
+      solveOn([...full, ...first.records.filter((r) => r.suite !== 'bookworm')]),
+    );
 
     // Warm: nothing downloaded. Corrupted: downloaded again, same result.
     const warmLog: string[] = [];
@@ -118,7 +149,10 @@ test('an index with more stanzas than PITH_MAX_INDEX_ENTRIES is refused, naming 
   try {
     assert.throws(
       () => scanPackagesIndex(new TextEncoder().encode(SAMPLE), SOURCE),
-      (err: unknown) => err instanceof Error && /has 3 stanzas, more than the limit of 2; refused/.test(err.message) && /PITH_MAX_INDEX_ENTRIES/.test((err as { hint?: string }).hint ?? ''),
+      (err: unknown) =>
+        err instanceof Error &&
+        /has 3 stanzas, more than the limit of 2; refused/.test(err.message) &&
+        /PITH_MAX_INDEX_ENTRIES/.test((err as { hint?: string }).hint ?? ''),
     );
   } finally {
     if (saved === undefined) delete process.env.PITH_MAX_INDEX_ENTRIES;

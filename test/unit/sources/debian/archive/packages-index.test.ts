@@ -75,27 +75,30 @@ describe('parsePackagesIndex', () => {
     const recs = parsePackagesIndex(SMALL, SOURCE);
     assert.equal(recs.length, 4);
     const [libc6, bash, dev, six] = recs as [PackageRecord, PackageRecord, PackageRecord, PackageRecord];
-    assert.deepEqual({ ...libc6, control: undefined }, {
-      name: 'libc6',
-      version: '2.36-9+deb12u14',
-      architecture: 'amd64',
-      multiArch: 'same',
-      depends: [[{ name: 'libgcc-s1' }]],
-      preDepends: [],
-      provides: [],
-      essential: false,
-      priority: 'optional',
-      section: 'libs',
-      filename: 'pool/main/g/glibc/libc6_2.36-9+deb12u14_amd64.deb',
-      size: 2759320,
-      sha256: 'ba4f88f73dbc3ae9055f3c20f4523bfdbaf1ad13ff95e258924f77d20b4fbedf',
-      source: 'glibc',
-      sourceVersion: '2.36-9+deb12u14',
-      suite: 'testy',
-      component: 'main',
-      baseUrl: 'http://mirror.invalid/debian',
-      control: undefined,
-    });
+    assert.deepEqual(
+      { ...libc6, control: undefined },
+      {
+        name: 'libc6',
+        version: '2.36-9+deb12u14',
+        architecture: 'amd64',
+        multiArch: 'same',
+        depends: [[{ name: 'libgcc-s1' }]],
+        preDepends: [],
+        provides: [],
+        essential: false,
+        priority: 'optional',
+        section: 'libs',
+        filename: 'pool/main/g/glibc/libc6_2.36-9+deb12u14_amd64.deb',
+        size: 2759320,
+        sha256: 'ba4f88f73dbc3ae9055f3c20f4523bfdbaf1ad13ff95e258924f77d20b4fbedf',
+        source: 'glibc',
+        sourceVersion: '2.36-9+deb12u14',
+        suite: 'testy',
+        component: 'main',
+        baseUrl: 'http://mirror.invalid/debian',
+        control: undefined,
+      },
+    );
     assert.equal(libc6.control, SMALL.slice(0, SMALL.indexOf('\n\n') + 1));
     assert.equal(bash.essential, true);
     assert.equal(bash.source, 'bash');
@@ -113,13 +116,19 @@ describe('parsePackagesIndex', () => {
 
   it('names the index, line and package of a bad stanza', () => {
     const bad = (text: string, re: RegExp) =>
-      assert.throws(() => parsePackagesIndex(text, SOURCE), (e: unknown) => {
-        assert.ok(inputError(e));
-        assert.match((e as Error & { oneLine(): string }).oneLine(), re);
-        return true;
-      });
+      assert.throws(
+        () => parsePackagesIndex(text, SOURCE),
+        (e: unknown) => {
+          assert.ok(inputError(e));
+          assert.match((e as Error & { oneLine(): string }).oneLine(), re);
+          return true;
+        },
+      );
     const stanza = SMALL.slice(0, SMALL.indexOf('\n\n') + 1);
-    bad(`${stanza}\n${stanza.replace('Size: 2759320\n', '')}`, /^testy\/main\/binary-amd64\/Packages:15 \(libc6\): stanza has no Size field/);
+    bad(
+      `${stanza}\n${stanza.replace('Size: 2759320\n', '')}`,
+      /^testy\/main\/binary-amd64\/Packages:15 \(libc6\): stanza has no Size field/,
+    );
     bad(stanza.replace('Multi-Arch: same', 'Multi-Arch: sometimes'), /\(libc6\): bad Multi-Arch "sometimes"/);
     bad(stanza.replace('Depends: libgcc-s1', 'Depends: libgcc-s1 (>> )'), /\(libc6\): bad relationship field/);
     bad(stanza.replace(/SHA256: .*/, 'SHA256: abc'), /bad SHA256/);
@@ -133,7 +142,11 @@ describe('decompressIndex', () => {
   const compress = (tool: string) => new Uint8Array(execFileSync(tool, ['-c'], { input: text }));
 
   it('handles .xz, .gz and .zst by name, and by magic for by-hash names', async () => {
-    for (const [ext, bytes] of [['xz', compress('xz')], ['gz', gzipSync(text)], ['zst', compress('zstd')]] as const) {
+    for (const [ext, bytes] of [
+      ['xz', compress('xz')],
+      ['gz', gzipSync(text)],
+      ['zst', compress('zstd')],
+    ] as const) {
       assert.deepEqual(await decompressIndex(bytes, `main/binary-amd64/Packages.${ext}`), text, ext);
       assert.deepEqual(await decompressIndex(bytes, `main/binary-amd64/by-hash/SHA256/${sha256Hex(bytes)}`), text, ext);
     }
@@ -141,7 +154,10 @@ describe('decompressIndex', () => {
   });
 
   it('rejects data that does not match its name', async () => {
-    await assert.rejects(decompressIndex(text, 'Packages.xz'), (e: unknown) => inputError(e) && /not xz-compressed/.test((e as Error).message));
+    await assert.rejects(
+      decompressIndex(text, 'Packages.xz'),
+      (e: unknown) => inputError(e) && /not xz-compressed/.test((e as Error).message),
+    );
     const broken = compress('xz').slice(0, 40);
     await assert.rejects(decompressIndex(broken, 'Packages.xz'), inputError);
     await assert.rejects(decompressIndex(gzipSync(text).slice(0, 30), 'Packages.gz'), inputError);
@@ -176,14 +192,20 @@ describe('fetchPackagesIndex from a fake archive signed by a test key', () => {
     const index = await fetchPackagesIndex({ ...SOURCE, baseUrl: base }, got.release);
     assert.equal(index.url, `${base}/dists/testy/main/binary-amd64/by-hash/SHA256/${sha256Hex(xz)}`);
     assert.equal(index.path, 'main/binary-amd64/Packages.xz');
-    assert.deepEqual(index.records.map((r) => r.name), ['libc6', 'bash', 'libc6-dev', 'python3-six']);
+    assert.deepEqual(
+      index.records.map((r) => r.name),
+      ['libc6', 'bash', 'libc6-dev', 'python3-six'],
+    );
     assert.equal(index.records[0]!.baseUrl, base);
   });
 
   it('falls back to the plain path when by-hash is missing', async () => {
     const release = parseRelease(releaseText(true));
     const source = { ...SOURCE, baseUrl: `${server.url}/debian` };
-    server.route(`/debian/dists/testy/main/binary-amd64/by-hash/SHA256/${sha256Hex(xz)}`, (_q, res) => void res.writeHead(404).end());
+    server.route(
+      `/debian/dists/testy/main/binary-amd64/by-hash/SHA256/${sha256Hex(xz)}`,
+      (_q, res) => void res.writeHead(404).end(),
+    );
     const index = await fetchPackagesIndex(source, release);
     assert.equal(index.url, `${server.url}/debian/dists/testy/main/binary-amd64/Packages.xz`);
   });
@@ -210,14 +232,26 @@ describe('fetchPackagesIndex from a fake archive signed by a test key', () => {
   });
 
   it('rejects an InRelease that is for another suite, or not signed by the keyring', async () => {
-    server.route('/debian/dists/other/InRelease', signer.clearsign(releaseText(false, 'trixie').replace('Suite: testy', 'Suite: stable')));
-    await assert.rejects(fetchInRelease(`${server.url}/debian`, 'other', [signer.keyringGpg]), /is for suite "stable" \(trixie\), not "other"/);
-    await assert.rejects(fetchInRelease(`${server.url}/debian`, 'testy', [DEBIAN_KEYRING]), (e: unknown) => isPithError(e) && e.kind === 'integrity');
+    server.route(
+      '/debian/dists/other/InRelease',
+      signer.clearsign(releaseText(false, 'trixie').replace('Suite: testy', 'Suite: stable')),
+    );
+    await assert.rejects(
+      fetchInRelease(`${server.url}/debian`, 'other', [signer.keyringGpg]),
+      /is for suite "stable" \(trixie\), not "other"/,
+    );
+    await assert.rejects(
+      fetchInRelease(`${server.url}/debian`, 'testy', [DEBIAN_KEYRING]),
+      (e: unknown) => isPithError(e) && e.kind === 'integrity',
+    );
   });
 
   it('says which component or architecture is missing', async () => {
     const release = parseRelease(releaseText(false));
-    await assert.rejects(fetchPackagesIndex({ ...SOURCE, arch: 'riscv64' }, release), (e: unknown) => inputError(e) && /no Packages index for main\/riscv64/.test((e as Error).message));
+    await assert.rejects(
+      fetchPackagesIndex({ ...SOURCE, arch: 'riscv64' }, release),
+      (e: unknown) => inputError(e) && /no Packages index for main\/riscv64/.test((e as Error).message),
+    );
   });
 });
 
@@ -227,12 +261,19 @@ describe('the real bookworm main amd64 Packages index', { skip: networkTestsSkip
   let timings = '';
 
   before(async () => {
-    const { text: releaseText } = await verifyInRelease(await fetchHostInRelease('bookworm'), [DEBIAN_KEYRING], 'bookworm');
+    const { text: releaseText } = await verifyInRelease(
+      await fetchHostInRelease('bookworm'),
+      [DEBIAN_KEYRING],
+      'bookworm',
+    );
     const release = parseRelease(releaseText, 'bookworm');
     const want = release.sha256.get('main/binary-amd64/Packages.xz');
     assert.ok(want, 'InRelease lists no main/binary-amd64/Packages.xz');
     const archive = await hostDebianArchive();
-    const xz = await fetchBySha256(`${archive}/dists/bookworm/main/binary-amd64/by-hash/SHA256/${want.sha256}`, want.sha256);
+    const xz = await fetchBySha256(
+      `${archive}/dists/bookworm/main/binary-amd64/by-hash/SHA256/${want.sha256}`,
+      want.sha256,
+    );
     // Checked against the InRelease before anything parses it.
     assert.equal(xz.length, want.size);
     assert.equal(sha256Hex(xz), want.sha256);
@@ -270,10 +311,17 @@ describe('the real bookworm main amd64 Packages index', { skip: networkTestsSkip
   it('has the essential set, Pre-Depends, versioned Provides and binNMU sources', () => {
     const by = new Map(records.map((r) => [r.name, r]));
     assert.ok(records.filter((r) => r.essential).length >= 15);
-    for (const name of ['base-files', 'bash', 'coreutils', 'dash', 'libc-bin']) assert.equal(by.get(name)?.essential, true, name);
-    assert.deepEqual(by.get('bash')!.preDepends.map((alts) => alts[0]!.name), ['libc6', 'libtinfo6']);
+    for (const name of ['base-files', 'bash', 'coreutils', 'dash', 'libc-bin'])
+      assert.equal(by.get(name)?.essential, true, name);
+    assert.deepEqual(
+      by.get('bash')!.preDepends.map((alts) => alts[0]!.name),
+      ['libc6', 'libtinfo6'],
+    );
     const dev = by.get('libc6-dev')!;
-    assert.deepEqual(dev.provides.find((p) => p.name === 'libc-dev'), { name: 'libc-dev', op: '=', version: dev.version });
+    assert.deepEqual(
+      dev.provides.find((p) => p.name === 'libc-dev'),
+      { name: 'libc-dev', op: '=', version: dev.version },
+    );
     assert.ok(records.some((r) => r.sourceVersion !== r.version && r.version.startsWith(r.sourceVersion)));
     assert.ok(records.every((r) => /^[0-9a-f]{64}$/.test(r.sha256) && r.size > 0 && r.filename.startsWith('pool/')));
     assert.ok(records.some((r) => r.architecture === 'all'));

@@ -20,11 +20,16 @@ after(async () => {
 });
 
 /** gpgv as the oracle: exit status, primary fingerprints of the good signatures, and the signed text. */
-async function gpgv(data: Uint8Array | string, keyring: string): Promise<{ ok: boolean; primaries: string[]; text: string }> {
+async function gpgv(
+  data: Uint8Array | string,
+  keyring: string,
+): Promise<{ ok: boolean; primaries: string[]; text: string }> {
   const file = join(work, `in-${Math.random().toString(36).slice(2)}`);
   const out = `${file}.out`;
   await writeFile(file, data);
-  const res = spawnSync('gpgv', ['--status-fd', '1', '--keyring', keyring, '--output', out, file], { encoding: 'utf8' });
+  const res = spawnSync('gpgv', ['--status-fd', '1', '--keyring', keyring, '--output', out, file], {
+    encoding: 'utf8',
+  });
   const primaries = [...res.stdout.matchAll(/^\[GNUPG:\] VALIDSIG .* ([0-9A-F]{40})$/gm)].map((m) => m[1]!);
   const text = res.status === 0 ? await readFile(out, 'utf8') : '';
   return { ok: res.status === 0, primaries, text };
@@ -63,7 +68,11 @@ describe('verifyInRelease with the real bookworm InRelease', { skip: networkTest
   it('accepts a signature when only one of the signing keys is in the keyring', async () => {
     const data = await fetchHostInRelease('bookworm');
     // The per-release keyrings hold one key each; bookworm's InRelease is signed by several of them.
-    const verified = await verifyInRelease(data, ['/usr/share/keyrings/debian-archive-bookworm-stable.gpg'], 'bookworm');
+    const verified = await verifyInRelease(
+      data,
+      ['/usr/share/keyrings/debian-archive-bookworm-stable.gpg'],
+      'bookworm',
+    );
     assert.equal(verified.signers.length, 1);
   });
 
@@ -75,11 +84,17 @@ describe('verifyInRelease with the real bookworm InRelease', { skip: networkTest
     const tampered = text.slice(0, at) + (m[1] === '0' ? '1' : '0') + text.slice(at + 1);
     assert.equal(tampered.length, text.length);
     assert.equal((await gpgv(tampered, DEBIAN_KEYRING)).ok, false);
-    await assert.rejects(verifyInRelease(tampered, [DEBIAN_KEYRING], 'http://mirror.invalid/debian/dists/bookworm/InRelease'), (e: unknown) => {
-      assert.ok(integrityError(e));
-      assert.match((e as Error).message, /^http:\/\/mirror\.invalid\/debian\/dists\/bookworm\/InRelease: no valid signature/);
-      return true;
-    });
+    await assert.rejects(
+      verifyInRelease(tampered, [DEBIAN_KEYRING], 'http://mirror.invalid/debian/dists/bookworm/InRelease'),
+      (e: unknown) => {
+        assert.ok(integrityError(e));
+        assert.match(
+          (e as Error).message,
+          /^http:\/\/mirror\.invalid\/debian\/dists\/bookworm\/InRelease: no valid signature/,
+        );
+        return true;
+      },
+    );
   });
 
   it('rejects unsigned text around the signed block', async () => {
@@ -102,7 +117,10 @@ describe('verifyInRelease with the real bookworm InRelease', { skip: networkTest
     assert.match(xz.sha256, /^[0-9a-f]{64}$/);
     assert.ok(xz.size > 5_000_000);
     // Every SHA256 line of the text is in the map.
-    const lines = text.slice(text.indexOf('\nSHA256:\n')).split('\n').filter((l) => /^ [0-9a-f]{64} /.test(l));
+    const lines = text
+      .slice(text.indexOf('\nSHA256:\n'))
+      .split('\n')
+      .filter((l) => /^ [0-9a-f]{64} /.test(l));
     assert.equal(r.sha256.size, lines.length);
   });
 });
@@ -128,7 +146,10 @@ describe('verifyInRelease with a test key', () => {
 
   it('verifies against the armored keyring, also next to other keyrings', async () => {
     assert.equal((await verifyInRelease(signed, [signer.keyringAsc], 'testy')).signer, signer.fingerprint);
-    assert.equal((await verifyInRelease(new TextEncoder().encode(signed), [DEBIAN_KEYRING, signer.keyringAsc])).signer, signer.fingerprint);
+    assert.equal(
+      (await verifyInRelease(new TextEncoder().encode(signed), [DEBIAN_KEYRING, signer.keyringAsc])).signer,
+      signer.fingerprint,
+    );
   });
 
   it("is rejected against Debian's keyring", async () => {
@@ -141,7 +162,10 @@ describe('verifyInRelease with a test key', () => {
   });
 
   it('rejects a tampered copy and data that is not clear-signed', async () => {
-    await assert.rejects(verifyInRelease(signed.replace('Codename: testy', 'Codename: testz'), [signer.keyringGpg]), integrityError);
+    await assert.rejects(
+      verifyInRelease(signed.replace('Codename: testy', 'Codename: testz'), [signer.keyringGpg]),
+      integrityError,
+    );
     await assert.rejects(verifyInRelease(SMALL_RELEASE, [signer.keyringGpg]), /not a clear-signed file/);
     const truncated = signed.slice(0, signed.indexOf('-----END PGP SIGNATURE-----'));
     await assert.rejects(verifyInRelease(truncated, [signer.keyringGpg]), integrityError);
@@ -149,7 +173,10 @@ describe('verifyInRelease with a test key', () => {
 
   it('explains unusable keyrings', async () => {
     await assert.rejects(loadKeyrings([signer.keybox]), /GnuPG keybox/);
-    await assert.rejects(loadKeyrings([join(work, 'missing.gpg')]), (e: unknown) => isPithError(e) && e.kind === 'input');
+    await assert.rejects(
+      loadKeyrings([join(work, 'missing.gpg')]),
+      (e: unknown) => isPithError(e) && e.kind === 'input',
+    );
     await assert.rejects(loadKeyrings([]), (e: unknown) => isPithError(e) && e.kind === 'input');
     const junk = join(work, 'junk.gpg');
     await writeFile(junk, 'not a key');
@@ -167,10 +194,13 @@ describe('parseRelease', () => {
     assert.deepEqual(r.architectures, ['amd64', 'arm64']);
     assert.deepEqual(r.components, ['main']);
     assert.equal(r.acquireByHash, true);
-    assert.deepEqual([...r.sha256], [
-      ['main/binary-amd64/Packages', { size: 1234, sha256: 'a'.repeat(64) }],
-      ['main/binary-amd64/Packages.xz', { size: 567, sha256: 'b'.repeat(64) }],
-    ]);
+    assert.deepEqual(
+      [...r.sha256],
+      [
+        ['main/binary-amd64/Packages', { size: 1234, sha256: 'a'.repeat(64) }],
+        ['main/binary-amd64/Packages.xz', { size: 567, sha256: 'b'.repeat(64) }],
+      ],
+    );
   });
 
   it('defaults optional fields and rejects Release files it cannot trust', () => {

@@ -41,13 +41,22 @@ async function layer(store: BlobStore, members: Member[], plain = false): Promis
   return (await store.putBytes(plain ? tar : gzipSync(tar))).digest;
 }
 
-const control = (name: string, version: string, extra = '') => `Package: ${name}\nVersion: ${version}\nArchitecture: amd64\n${extra}Maintainer: t <t@example.invalid>\nDescription: ${name}\n`;
-const DEP5 = (license: string) => `Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n\nFiles: *\nCopyright: someone\nLicense: ${license}\n`;
+const control = (name: string, version: string, extra = '') =>
+  `Package: ${name}\nVersion: ${version}\nArchitecture: amd64\n${extra}Maintainer: t <t@example.invalid>\nDescription: ${name}\n`;
+const DEP5 = (license: string) =>
+  `Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n\nFiles: *\nCopyright: someone\nLicense: ${license}\n`;
 
-function image(layers: Digest[], origin: BaseImage['origin'] = { kind: 'layout', dir: '/nonexistent/base.oci' }): BaseImage {
+function image(
+  layers: Digest[],
+  origin: BaseImage['origin'] = { kind: 'layout', dir: '/nonexistent/base.oci' },
+): BaseImage {
   // baseInventory reads the layer blobs from the store its options name.
   const blobs = new BlobStore('/nonexistent/blobs');
-  const layerDescriptors = layers.map((d) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: d, size: 1 }));
+  const layerDescriptors = layers.map((d) => ({
+    mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
+    digest: d,
+    size: 1,
+  }));
   return {
     name: 't/base:1',
     mediaType: 'application/vnd.oci.image.manifest.v1+json',
@@ -55,9 +64,25 @@ function image(layers: Digest[], origin: BaseImage['origin'] = { kind: 'layout',
     size: 0,
     rootDigest: `sha256:${'e'.repeat(64)}` as Digest,
     origin,
-    manifest: { schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${'c'.repeat(64)}` as Digest, size: 0 }, layers: layerDescriptors },
+    manifest: {
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: {
+        mediaType: 'application/vnd.oci.image.config.v1+json',
+        digest: `sha256:${'c'.repeat(64)}` as Digest,
+        size: 0,
+      },
+      layers: layerDescriptors,
+    },
     layers: layerDescriptors.map((d) => ({ ...d, diffId: d.digest, store: blobs })),
-    config: { created: '1970-01-01T00:00:00Z', architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: [] }, history: [] },
+    config: {
+      created: '1970-01-01T00:00:00Z',
+      architecture: 'amd64',
+      os: 'linux',
+      config: {},
+      rootfs: { type: 'layers', diff_ids: [] },
+      history: [],
+    },
     platform: { architecture: 'amd64', os: 'linux' },
     rawManifest: new Uint8Array(),
     rawConfig: new Uint8Array(),
@@ -85,14 +110,24 @@ describe('base image inventory', () => {
       { name: 'var/lib/dpkg/status.d/libc6', content: control('libc6', '2.36-9', 'Source: glibc\nMulti-Arch: same\n') },
       { name: 'var/lib/dpkg/status.d/libc6.md5sums', content: 'd41d8cd98f00b204e9800998ecf8427e  usr/lib/x\n' },
       { name: 'var/lib/dpkg/status.d/nested/ignored', content: 'not a control file' },
-      { name: 'var/lib/dpkg/status.d/postfix', content: control('postfix', '3.7', 'Provides: mail-transport-agent, default-mta\n') },
+      {
+        name: 'var/lib/dpkg/status.d/postfix',
+        content: control('postfix', '3.7', 'Provides: mail-transport-agent, default-mta\n'),
+      },
       { name: 'usr/share/doc/libc6/copyright', content: DEP5('LGPL-2.1+') },
       { name: 'usr/share/doc/postfix', symlink: 'libc6' },
     ]);
     const inv = await inventory(image([l1]));
     assert.equal(inv.from, 'dpkg');
     assert.deepEqual(
-      inv.packages.map((p) => [p.name, p.version, p.source, p.license, p.multiArch, p.provides.map((r) => r.name).join(',')]),
+      inv.packages.map((p) => [
+        p.name,
+        p.version,
+        p.source,
+        p.license,
+        p.multiArch,
+        p.provides.map((r) => r.name).join(','),
+      ]),
       [
         ['libc6', '2.36-9', 'glibc', 'LGPL-2.1-or-later', 'same', ''],
         ['postfix', '3.7', 'postfix', 'LGPL-2.1-or-later', undefined, 'mail-transport-agent,default-mta'],
@@ -108,14 +143,33 @@ describe('base image inventory', () => {
     const lower = await layer(store, [
       { name: 'var/lib/dpkg/status.d/a', content: control('a', '1') },
       { name: 'var/lib/dpkg/status.d/b', content: control('b', '1') },
-      { name: 'var/lib/dpkg/status', content: `${control('c', '1', 'Status: install ok installed\n')}\n${control('a', '0.9', 'Status: install ok installed\n')}\n${control('d', '1', 'Status: deinstall ok config-files\n')}` },
+      {
+        name: 'var/lib/dpkg/status',
+        content: `${control('c', '1', 'Status: install ok installed\n')}\n${control('a', '0.9', 'Status: install ok installed\n')}\n${control('d', '1', 'Status: deinstall ok config-files\n')}`,
+      },
     ]);
-    const whiteout = await layer(store, [{ name: 'var/lib/dpkg/status.d/.wh.b', content: '' }, { name: 'var/lib/dpkg/status.d/e', content: control('e', '2') }], true);
+    const whiteout = await layer(
+      store,
+      [
+        { name: 'var/lib/dpkg/status.d/.wh.b', content: '' },
+        { name: 'var/lib/dpkg/status.d/e', content: control('e', '2') },
+      ],
+      true,
+    );
     let inv = await inventory(image([lower, whiteout]));
-    assert.deepEqual(inv.packages.map((p) => `${p.name} ${p.version}`), ['a 1', 'c 1', 'e 2']);
-    const opaque = await layer(store, [{ name: 'var/lib/dpkg/status.d/.wh..wh..opq', content: '' }, { name: 'var/lib/dpkg/status.d/f', content: control('f', '3') }]);
+    assert.deepEqual(
+      inv.packages.map((p) => `${p.name} ${p.version}`),
+      ['a 1', 'c 1', 'e 2'],
+    );
+    const opaque = await layer(store, [
+      { name: 'var/lib/dpkg/status.d/.wh..wh..opq', content: '' },
+      { name: 'var/lib/dpkg/status.d/f', content: control('f', '3') },
+    ]);
     inv = await inventory(image([lower, whiteout, opaque]));
-    assert.deepEqual(inv.packages.map((p) => `${p.name} ${p.version}`), ['a 0.9', 'c 1', 'f 3']);
+    assert.deepEqual(
+      inv.packages.map((p) => `${p.name} ${p.version}`),
+      ['a 0.9', 'c 1', 'f 3'],
+    );
   });
 
   it('is cached by layer digest (no blob read the second time); a damaged cache entry is read again', async () => {
@@ -125,20 +179,36 @@ describe('base image inventory', () => {
     const bytes = (await import('node:fs')).readFileSync(blob);
     unlinkSync(blob);
     assert.deepEqual(await scanBaseLayer(l, store, cacheDir, 'test'), first, 'from the cache');
-    const entry = join(cacheDir, 'base-layers', readdirSync(join(cacheDir, 'base-layers')).find((f) => f.startsWith(l.slice(7)))!);
-    writeFileSync(entry, '{"value":{"format":"pith-base-layer-v1","scan":{"entries":[],"whiteouts":[],"opaque":[]}},"sum":"0"}');
+    const entry = join(
+      cacheDir,
+      'base-layers',
+      readdirSync(join(cacheDir, 'base-layers')).find((f) => f.startsWith(l.slice(7)))!,
+    );
+    writeFileSync(
+      entry,
+      '{"value":{"format":"pith-base-layer-v1","scan":{"entries":[],"whiteouts":[],"opaque":[]}},"sum":"0"}',
+    );
     writeFileSync(blob, bytes);
-    assert.deepEqual(await scanBaseLayer(l, store, cacheDir, 'test'), first, 'a cache entry failing its checksum is not trusted');
+    assert.deepEqual(
+      await scanBaseLayer(l, store, cacheDir, 'test'),
+      first,
+      'a cache entry failing its checksum is not trusted',
+    );
   });
 
   it('bounds what it reads: an oversized control file is one error naming the layer and path', async () => {
     const saved = SCAN_LIMITS.control;
     SCAN_LIMITS.control = 64;
     try {
-      const l = await layer(store, [{ name: 'var/lib/dpkg/status.d/huge', content: control('huge', '1', `X-Pad: ${'x'.repeat(200)}\n`) }]);
+      const l = await layer(store, [
+        { name: 'var/lib/dpkg/status.d/huge', content: control('huge', '1', `X-Pad: ${'x'.repeat(200)}\n`) },
+      ]);
       await assert.rejects(scanBaseLayer(l, store, join(dir, 'cache-limits'), 'base image t/huge'), (e: unknown) => {
         assert.ok(isPithError(e));
-        assert.match(e.message, /^base image t\/huge: layer sha256:[0-9a-f]{64}: \/var\/lib\/dpkg\/status\.d\/huge is \d+ bytes \(at most 64 are read\)$/);
+        assert.match(
+          e.message,
+          /^base image t\/huge: layer sha256:[0-9a-f]{64}: \/var\/lib\/dpkg\/status\.d\/huge is \d+ bytes \(at most 64 are read\)$/,
+        );
         return true;
       });
     } finally {
@@ -148,7 +218,10 @@ describe('base image inventory', () => {
 
   it('a layer that is not a tar is one error naming it', async () => {
     const { digest } = await store.putBytes(gzipSync(Buffer.from('not a tar archive, only text'.repeat(40))));
-    await assert.rejects(scanBaseLayer(digest, store, cacheDir, 'base image t/bad'), /base image t\/bad: layer sha256:[0-9a-f]+: not a readable tar/);
+    await assert.rejects(
+      scanBaseLayer(digest, store, cacheDir, 'base image t/bad'),
+      /base image t\/bad: layer sha256:[0-9a-f]+: not a readable tar/,
+    );
   });
 
   it('without a dpkg database, the SBOM beside the layout (naming this manifest) lists the packages', async () => {
@@ -158,16 +231,22 @@ describe('base image inventory', () => {
     writeFileSync(`${layoutDir}.spdx.json`, JSON.stringify(doc));
     const inv = await inventory(image([empty], { kind: 'layout', dir: layoutDir }));
     assert.equal(inv.from, 'sbom');
-    assert.deepEqual(inv.packages.map((p) => `${p.name} ${p.version} ${p.architecture} ${p.source}`), [
-      'ca-certificates 20250419~deb12u2 all ca-certificates',
-      'libc6 2.36-9+deb12u14 amd64 glibc',
-      'libssl3 3.0.22-1~deb12u2 amd64 openssl',
-      'libstdc++6 12.2.0-14+deb12u1 amd64 gcc-12',
-      'tzdata 2026f-0+deb12u1 all tzdata',
-      'zlib1g 1:1.2.13.dfsg-1 amd64 zlib',
-    ]);
+    assert.deepEqual(
+      inv.packages.map((p) => `${p.name} ${p.version} ${p.architecture} ${p.source}`),
+      [
+        'ca-certificates 20250419~deb12u2 all ca-certificates',
+        'libc6 2.36-9+deb12u14 amd64 glibc',
+        'libssl3 3.0.22-1~deb12u2 amd64 openssl',
+        'libstdc++6 12.2.0-14+deb12u1 amd64 gcc-12',
+        'tzdata 2026f-0+deb12u1 all tzdata',
+        'zlib1g 1:1.2.13.dfsg-1 amd64 zlib',
+      ],
+    );
     // A document about another manifest (left from another build) is not used.
-    const other = await inventory({ ...image([empty], { kind: 'layout', dir: layoutDir }), digest: `sha256:${'f'.repeat(64)}` as Digest });
+    const other = await inventory({
+      ...image([empty], { kind: 'layout', dir: layoutDir }),
+      digest: `sha256:${'f'.repeat(64)}` as Digest,
+    });
     assert.equal(other.from, 'none');
   });
 });
@@ -183,9 +262,16 @@ describe('base image SBOM documents', () => {
   });
 
   it('parses purls with epochs, escapes and qualifiers; other purls are not Debian packages', () => {
-    assert.deepEqual(parseDebPurl('pkg:deb/debian/libstdc%2B%2B6@1:12.2.0-14%2Bdeb12u1?arch=amd64&distro=debian-12&upstream=gcc-12'), {
-      name: 'libstdc++6', version: '1:12.2.0-14+deb12u1', architecture: 'amd64', provides: [], source: 'gcc-12',
-    });
+    assert.deepEqual(
+      parseDebPurl('pkg:deb/debian/libstdc%2B%2B6@1:12.2.0-14%2Bdeb12u1?arch=amd64&distro=debian-12&upstream=gcc-12'),
+      {
+        name: 'libstdc++6',
+        version: '1:12.2.0-14+deb12u1',
+        architecture: 'amd64',
+        provides: [],
+        source: 'gcc-12',
+      },
+    );
     assert.equal(parseDebPurl('pkg:npm/left-pad@1.0.0'), undefined);
     assert.deepEqual(packagesFromSbomDocument(Buffer.from('not json')), []);
   });

@@ -45,7 +45,10 @@ describe('ar reader', () => {
       const archive = writeAr(usable, style);
       const source = bufferByteSource(archive);
       const listed = await listArMembers(source, 'pkg.deb');
-      assert.deepEqual(listed.map((m) => m.name), usable.map((m) => m.name));
+      assert.deepEqual(
+        listed.map((m) => m.name),
+        usable.map((m) => m.name),
+      );
       for (const [index, member] of listed.entries()) {
         assert.equal(text(archive.subarray(member.offset, member.offset + member.size)), usable[index]!.data);
         assert.equal(text(await collect(readArMember(source, member))), usable[index]!.data);
@@ -63,7 +66,10 @@ describe('ar reader', () => {
     try {
       const source = fileByteSource(handle, (await handle.stat()).size);
       const listed = await listArMembers(source, 'pkg.deb');
-      assert.deepEqual(listed.map((m) => m.name), ['short', 'a-name-longer-than-sixteen-bytes']);
+      assert.deepEqual(
+        listed.map((m) => m.name),
+        ['short', 'a-name-longer-than-sixteen-bytes'],
+      );
       assert.equal(text(await collect(readArMember(source, listed[1]!))), 'yy');
     } finally {
       await handle.close();
@@ -74,7 +80,13 @@ describe('ar reader', () => {
     const big = randomBytes(5 * 1024 * 1024 + 3);
     const path = craftDeb({ data: [] });
     const { writeFileSync } = await import('node:fs');
-    writeFileSync(path, writeAr([{ name: 'big', data: big }, { name: 'after', data: 'z' }]));
+    writeFileSync(
+      path,
+      writeAr([
+        { name: 'big', data: big },
+        { name: 'after', data: 'z' },
+      ]),
+    );
     const handle = await open(path);
     try {
       const source = fileByteSource(handle, (await handle.stat()).size);
@@ -97,21 +109,39 @@ describe('ar reader', () => {
 
   it('tolerates a trailing newline after the last member', async () => {
     const archive = Buffer.concat([writeAr([{ name: 'x', data: 'ab' }]), Buffer.from('\n')]);
-    assert.deepEqual((await listArMembers(bufferByteSource(archive), 'pkg.deb')).map((m) => m.name), ['x']);
+    assert.deepEqual(
+      (await listArMembers(bufferByteSource(archive), 'pkg.deb')).map((m) => m.name),
+      ['x'],
+    );
   });
 
   it('refuses garbage, bad header magic, bad sizes and truncation', async () => {
-    await assert.rejects(listArMembers(bufferByteSource(Buffer.from('hello world')), 'pkg.deb'), integrity(/does not start with the ar header/));
+    await assert.rejects(
+      listArMembers(bufferByteSource(Buffer.from('hello world')), 'pkg.deb'),
+      integrity(/does not start with the ar header/),
+    );
     const good = Buffer.from(writeAr([{ name: 'x', data: 'abcd' }]));
     const badMagic = Buffer.from(good);
     badMagic[8 + 58] = 0x41;
-    await assert.rejects(listArMembers(bufferByteSource(badMagic), 'pkg.deb'), integrity(/bad member header magic at offset 8/));
+    await assert.rejects(
+      listArMembers(bufferByteSource(badMagic), 'pkg.deb'),
+      integrity(/bad member header magic at offset 8/),
+    );
     const badSize = Buffer.from(good);
     badSize.write('12x       ', 8 + 48, 'latin1');
     await assert.rejects(listArMembers(bufferByteSource(badSize), 'pkg.deb'), integrity(/member size field is "12x"/));
-    await assert.rejects(listArMembers(bufferByteSource(good.subarray(0, good.byteLength - 1)), 'pkg.deb'), integrity(/truncated package: ar member "x" declares 4 bytes but only 3 remain/));
-    await assert.rejects(listArMembers(bufferByteSource(good.subarray(0, 30)), 'pkg.deb'), integrity(/member header at offset 8 has 22 of 60 bytes/));
-    await assert.rejects(listArMembers(bufferByteSource(writeAr([{ name: '/5', data: 'x' }])), 'pkg.deb'), integrity(/long name reference \/5 without a name table/));
+    await assert.rejects(
+      listArMembers(bufferByteSource(good.subarray(0, good.byteLength - 1)), 'pkg.deb'),
+      integrity(/truncated package: ar member "x" declares 4 bytes but only 3 remain/),
+    );
+    await assert.rejects(
+      listArMembers(bufferByteSource(good.subarray(0, 30)), 'pkg.deb'),
+      integrity(/member header at offset 8 has 22 of 60 bytes/),
+    );
+    await assert.rejects(
+      listArMembers(bufferByteSource(writeAr([{ name: '/5', data: 'x' }])), 'pkg.deb'),
+      integrity(/long name reference \/5 without a name table/),
+    );
   });
 
   it('checks the .deb member layout', async () => {
@@ -125,8 +155,24 @@ describe('ar reader', () => {
     assert.equal(ok.formatVersion, '2.0');
     assert.deepEqual([ok.control.name, ok.data.name], ['control.tar.zst', 'data.tar']);
     await assert.rejects(deb([]), integrity(/first ar member is missing, expected "debian-binary"/));
-    await assert.rejects(deb([{ name: 'debian-binary', data: '2.0' }, { name: 'data.tar', data: 'd' }]), integrity(/expected control\.tar member after debian-binary, found "data\.tar"/));
-    await assert.rejects(deb([{ name: 'debian-binary', data: '1.0\n' }]), integrity(/unsupported \.deb format version "1\.0"/));
-    await assert.rejects(deb([{ name: 'debian-binary', data: '2.0\n' }, { name: 'control.tar', data: 'c' }, { name: 'junk', data: 'd' }]), integrity(/expected data\.tar member after control\.tar, found "junk"/));
+    await assert.rejects(
+      deb([
+        { name: 'debian-binary', data: '2.0' },
+        { name: 'data.tar', data: 'd' },
+      ]),
+      integrity(/expected control\.tar member after debian-binary, found "data\.tar"/),
+    );
+    await assert.rejects(
+      deb([{ name: 'debian-binary', data: '1.0\n' }]),
+      integrity(/unsupported \.deb format version "1\.0"/),
+    );
+    await assert.rejects(
+      deb([
+        { name: 'debian-binary', data: '2.0\n' },
+        { name: 'control.tar', data: 'c' },
+        { name: 'junk', data: 'd' },
+      ]),
+      integrity(/expected data\.tar member after control\.tar, found "junk"/),
+    );
   });
 });

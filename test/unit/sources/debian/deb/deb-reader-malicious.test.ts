@@ -36,7 +36,9 @@ const hardlink = (name: string, linkname: string): TarEntrySpec => ({ name, type
 
 describe('unsafe data.tar entries', () => {
   it('the crafting helper writes what we think (tar -tv of a crafted member)', () => {
-    const listing = run('tar', ['-tv', '-f', '-'], { input: pythonTar([file('/etc/x'), symlink('./a', '../../b')]) }).toString();
+    const listing = run('tar', ['-tv', '-f', '-'], {
+      input: pythonTar([file('/etc/x'), symlink('./a', '../../b')]),
+    }).toString();
     assert.match(listing, / \/etc\/x\n/);
     assert.match(listing, / \.\/a -> \.\.\/\.\.\/b\n/);
   });
@@ -49,7 +51,11 @@ describe('unsafe data.tar entries', () => {
 
   it('refuses a ../ path', async () => {
     const path = craftDeb({ data: [dir('./'), dir('./usr/'), file('./../../etc/passwd', 'root::0:0::/:/bin/sh\n')] });
-    await refused(path, 'integrity', /unsafe entry "\.\/\.\.\/\.\.\/etc\/passwd" in data\.tar: path .* has a "\.\." component/);
+    await refused(
+      path,
+      'integrity',
+      /unsafe entry "\.\/\.\.\/\.\.\/etc\/passwd" in data\.tar: path .* has a "\.\." component/,
+    );
   });
 
   it('refuses a .. hidden in the middle of a path', async () => {
@@ -58,8 +64,14 @@ describe('unsafe data.tar entries', () => {
   });
 
   it('refuses a relative symlink that climbs above the root', async () => {
-    const path = craftDeb({ data: [dir('./'), dir('./usr/'), dir('./usr/lib/'), symlink('./usr/lib/x', '../../../../etc')] });
-    await refused(path, 'integrity', /unsafe entry "\.\/usr\/lib\/x" in data\.tar: symlink target "\.\.\/\.\.\/\.\.\/\.\.\/etc" points above the image root/);
+    const path = craftDeb({
+      data: [dir('./'), dir('./usr/'), dir('./usr/lib/'), symlink('./usr/lib/x', '../../../../etc')],
+    });
+    await refused(
+      path,
+      'integrity',
+      /unsafe entry "\.\/usr\/lib\/x" in data\.tar: symlink target "\.\.\/\.\.\/\.\.\/\.\.\/etc" points above the image root/,
+    );
   });
 
   it('refuses a symlink that climbs out by exactly one level', async () => {
@@ -69,7 +81,11 @@ describe('unsafe data.tar entries', () => {
 
   it('refuses a hard link to a path outside the archive root', async () => {
     const path = craftDeb({ data: [dir('./'), hardlink('./usr-shadow', './../../etc/shadow')] });
-    await refused(path, 'integrity', /unsafe entry "\.\/usr-shadow" in data\.tar: hard link target "\.\/\.\.\/\.\.\/etc\/shadow" has a "\.\." component/);
+    await refused(
+      path,
+      'integrity',
+      /unsafe entry "\.\/usr-shadow" in data\.tar: hard link target "\.\/\.\.\/\.\.\/etc\/shadow" has a "\.\." component/,
+    );
   });
 
   it('refuses a hard link to an absolute path', async () => {
@@ -79,19 +95,40 @@ describe('unsafe data.tar entries', () => {
 
   it('refuses a hard link to a file the package does not contain', async () => {
     const path = craftDeb({ data: [dir('./'), dir('./etc/'), hardlink('./etc/copy', './etc/shadow')] });
-    await refused(path, 'integrity', /"\.\/etc\/copy".*hard link target "etc\/shadow" is not a regular file earlier in the package/);
+    await refused(
+      path,
+      'integrity',
+      /"\.\/etc\/copy".*hard link target "etc\/shadow" is not a regular file earlier in the package/,
+    );
   });
 
   it('refuses a hard link to a directory or to a later file', async () => {
-    await refused(craftDeb({ data: [dir('./etc/'), hardlink('./x', './etc/')] }), 'integrity', /hard link target "etc" is not a regular file/);
-    await refused(craftDeb({ data: [hardlink('./x', './y'), file('./y')] }), 'integrity', /hard link target "y" is not a regular file earlier/);
+    await refused(
+      craftDeb({ data: [dir('./etc/'), hardlink('./x', './etc/')] }),
+      'integrity',
+      /hard link target "etc" is not a regular file/,
+    );
+    await refused(
+      craftDeb({ data: [hardlink('./x', './y'), file('./y')] }),
+      'integrity',
+      /hard link target "y" is not a regular file earlier/,
+    );
   });
 
   it('refuses writing through a symlink created earlier in the archive', async () => {
     const path = craftDeb({
-      data: [dir('./'), dir('./usr/'), symlink('./usr/evil', '/etc'), file('./usr/evil/cron.d/backdoor', '* * * * * root sh\n')],
+      data: [
+        dir('./'),
+        dir('./usr/'),
+        symlink('./usr/evil', '/etc'),
+        file('./usr/evil/cron.d/backdoor', '* * * * * root sh\n'),
+      ],
     });
-    await refused(path, 'integrity', /unsafe entry "\.\/usr\/evil\/cron\.d\/backdoor" in data\.tar: its parent "usr\/evil" is a symlink of this package/);
+    await refused(
+      path,
+      'integrity',
+      /unsafe entry "\.\/usr\/evil\/cron\.d\/backdoor" in data\.tar: its parent "usr\/evil" is a symlink of this package/,
+    );
   });
 
   it('refuses writing through a symlink even when its target is inside the root', async () => {
@@ -105,8 +142,16 @@ describe('unsafe data.tar entries', () => {
   });
 
   it('refuses device nodes and fifos with an input error', async () => {
-    await refused(craftDeb({ data: [{ name: './dev-fifo', type: 'fifo', mode: 0o644 }] }), 'input', /"\.\/dev-fifo" is a fifo, which pith does not support/);
-    await refused(craftDeb({ data: [{ name: './null', type: 'chardev', mode: 0o666 }] }), 'input', /"\.\/null" is a character-device/);
+    await refused(
+      craftDeb({ data: [{ name: './dev-fifo', type: 'fifo', mode: 0o644 }] }),
+      'input',
+      /"\.\/dev-fifo" is a fifo, which pith does not support/,
+    );
+    await refused(
+      craftDeb({ data: [{ name: './null', type: 'chardev', mode: 0o666 }] }),
+      'input',
+      /"\.\/null" is a character-device/,
+    );
   });
 
   it('accepts absolute symlink targets and relative ones that stay inside', async () => {
@@ -143,17 +188,30 @@ describe('malformed containers', () => {
   const good = () => craftDeb({ data: [dir('./'), file('./usr/share/x', 'y'.repeat(5000))], dataCompression: 'xz' });
 
   it('refuses a wrong debian-binary version', async () => {
-    await refused(craftDeb({ data: [file('./x')], debianBinary: '3.0\n' }), 'integrity', /unsupported \.deb format version "3\.0" in debian-binary \(expected 2\.x\)/);
-    await refused(craftDeb({ data: [file('./x')], debianBinary: '!<arch>\n' }), 'integrity', /unsupported \.deb format version/);
+    await refused(
+      craftDeb({ data: [file('./x')], debianBinary: '3.0\n' }),
+      'integrity',
+      /unsupported \.deb format version "3\.0" in debian-binary \(expected 2\.x\)/,
+    );
+    await refused(
+      craftDeb({ data: [file('./x')], debianBinary: '!<arch>\n' }),
+      'integrity',
+      /unsupported \.deb format version/,
+    );
   });
 
   it('accepts any 2.x format version', async () => {
-    const contents = await readDeb(craftDeb({ data: [file('./x')], debianBinary: '2.1\nextra\n' }), { packageName: PACKAGE });
+    const contents = await readDeb(craftDeb({ data: [file('./x')], debianBinary: '2.1\nextra\n' }), {
+      packageName: PACKAGE,
+    });
     assert.equal(contents.files.length, 1);
   });
 
   it('refuses an archive whose first member is not debian-binary', async () => {
-    const path = craftDeb({ data: [], members: [{ name: 'control.tar.gz', data: pythonTar([file('./control', MINIMAL_CONTROL)], 'gz') }] });
+    const path = craftDeb({
+      data: [],
+      members: [{ name: 'control.tar.gz', data: pythonTar([file('./control', MINIMAL_CONTROL)], 'gz') }],
+    });
     await refused(path, 'integrity', /first ar member is "control\.tar\.gz", expected "debian-binary"/);
   });
 
@@ -167,7 +225,11 @@ describe('malformed containers', () => {
     const path = good();
     const bytes = readFileSync(path);
     writeFileSync(path, bytes.subarray(0, bytes.byteLength - 100));
-    await refused(path, 'integrity', /truncated package: ar member "data\.tar\.xz" declares \d+ bytes but only \d+ remain/);
+    await refused(
+      path,
+      'integrity',
+      /truncated package: ar member "data\.tar\.xz" declares \d+ bytes but only \d+ remain/,
+    );
   });
 
   it('refuses a truncated archive (cut after the control member)', async () => {
@@ -186,7 +248,10 @@ describe('malformed containers', () => {
   });
 
   it('refuses a truncated compressed data member inside a consistent ar', async () => {
-    for (const [compression, name] of [['xz', 'data.tar.xz'], ['gz', 'data.tar.gz']] as const) {
+    for (const [compression, name] of [
+      ['xz', 'data.tar.xz'],
+      ['gz', 'data.tar.gz'],
+    ] as const) {
       const data = pythonTar([dir('./'), file('./big', 'z'.repeat(200_000) + Math.random())], compression);
       const path = craftDeb({
         data: [],
@@ -229,15 +294,27 @@ describe('malformed containers', () => {
     const bz2 = craftDeb({ data: [file('./x')], dataCompression: 'bz2' }, 'bz2-pkg_1_all.deb');
     const error = await refused(bz2, 'input', /unsupported compression bzip2 of member data\.tar\.bz2/);
     assert.match(error.oneLine(), /bz2-pkg_1_all\.deb/);
-    await refused(craftDeb({ data: [file('./x')], dataMemberName: 'data.tar.lzma' }), 'input', /unsupported compression lzma of member data\.tar\.lzma/);
-    await refused(craftDeb({ data: [file('./x')], dataMemberName: 'data.tar.lz4' }), 'input', /unsupported \.deb member "data\.tar\.lz4"/);
+    await refused(
+      craftDeb({ data: [file('./x')], dataMemberName: 'data.tar.lzma' }),
+      'input',
+      /unsupported compression lzma of member data\.tar\.lzma/,
+    );
+    await refused(
+      craftDeb({ data: [file('./x')], dataMemberName: 'data.tar.lz4' }),
+      'input',
+      /unsupported \.deb member "data\.tar\.lz4"/,
+    );
   });
 
   it('tolerates GNU and BSD ar member-name variants', async () => {
     for (const style of ['gnu', 'gnu-table', 'bsd'] as const) {
       const path = craftDeb({ data: [dir('./'), file('./usr/x', 'odd')], dataCompression: 'gz', style });
       const contents = await readDeb(path, { packageName: PACKAGE });
-      assert.deepEqual(contents.files.map((f) => f.path), ['usr/x'], style);
+      assert.deepEqual(
+        contents.files.map((f) => f.path),
+        ['usr/x'],
+        style,
+      );
       assert.equal(new TextDecoder().decode(contents.files[0]!.data), 'odd');
     }
   });

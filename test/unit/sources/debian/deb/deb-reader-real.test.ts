@@ -20,7 +20,9 @@ describe('real Debian packages', () => {
       const got = downloadDeb(name);
       if ('skip' in got) return t.skip(got.skip);
       const contents = await readDeb(got.path, { packageName: name });
-      t.diagnostic(`${got.path}: ${contents.files.length} entries, members ${run('ar', ['t', got.path]).toString().trim().split('\n').join(' ')}`);
+      t.diagnostic(
+        `${got.path}: ${contents.files.length} entries, members ${run('ar', ['t', got.path]).toString().trim().split('\n').join(' ')}`,
+      );
 
       // Control, verbatim.
       assert.equal(contents.control, dpkgControl(got.path));

@@ -7,7 +7,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { type DebContents, debFilesToTreeEntries, readDeb } from '../../../../../src/sources/debian/deb/deb-reader.js';
-import { type DpkgCompression, LONG_FILE, LONG_TARGET, LONG_DIR, buildSyntheticDeb } from '../../../../helpers/deb-build.js';
+import {
+  type DpkgCompression,
+  LONG_FILE,
+  LONG_TARGET,
+  LONG_DIR,
+  buildSyntheticDeb,
+} from '../../../../helpers/deb-build.js';
 import { run, tarListing } from '../../../../helpers/deb-tools.js';
 
 const MEMBER_SUFFIX: Record<DpkgCompression, string> = { gzip: '.gz', xz: '.xz', zstd: '.zst', none: '' };
@@ -20,7 +26,11 @@ for (const compression of ['gzip', 'xz', 'zstd', 'none'] as const) {
 
       it('really uses that compression (ar members)', () => {
         const members = run('ar', ['t', deb.path]).toString().trim().split('\n');
-        assert.deepEqual(members, ['debian-binary', `control.tar${MEMBER_SUFFIX[compression]}`, `data.tar${MEMBER_SUFFIX[compression]}`]);
+        assert.deepEqual(members, [
+          'debian-binary',
+          `control.tar${MEMBER_SUFFIX[compression]}`,
+          `data.tar${MEMBER_SUFFIX[compression]}`,
+        ]);
       });
 
       it('reads the same entries as tar -tv, in archive order', async () => {
@@ -55,7 +65,15 @@ for (const compression of ['gzip', 'xz', 'zstd', 'none'] as const) {
         assert.equal(get('var/tmp/pith-sticky').mode, 0o1777);
         assert.equal(get('var/lib/pith-test/empty').type, 'dir');
         assert.equal(get('var/lib/pith-test/empty').mode, 0o700);
-        assert.deepEqual(get('usr/bin/pith-link'), { path: 'usr/bin/pith-link', type: 'symlink', mode: 0o777, uid: 0, gid: 0, size: 0, target: 'pith-tool' });
+        assert.deepEqual(get('usr/bin/pith-link'), {
+          path: 'usr/bin/pith-link',
+          type: 'symlink',
+          mode: 0o777,
+          uid: 0,
+          gid: 0,
+          size: 0,
+          target: 'pith-tool',
+        });
         assert.equal(get('usr/lib/pith-test/alt').target, '/etc/alternatives/pith');
         assert.equal(get(`${LONG_DIR}/long-target`).target, LONG_TARGET);
         assert.ok(LONG_FILE.length > 100 && LONG_TARGET.length > 100);
@@ -67,7 +85,12 @@ for (const compression of ['gzip', 'xz', 'zstd', 'none'] as const) {
         assert.deepEqual([get('usr/share/pith-test/owned').uid, get('usr/share/pith-test/owned').gid], owner);
         assert.deepEqual([get('srv/pith-owned').uid, get('srv/pith-owned').gid], owner);
         assert.equal(get('srv/pith-owned').mode, 0o750);
-        assert.ok(!contents.files.some((file) => file.path === '' || file.path.startsWith('.') || file.path.startsWith('/') || file.path.endsWith('/')));
+        assert.ok(
+          !contents.files.some(
+            (file) =>
+              file.path === '' || file.path.startsWith('.') || file.path.startsWith('/') || file.path.endsWith('/'),
+          ),
+        );
       });
 
       it('returns every regular file with its exact contents', () => {
@@ -80,7 +103,10 @@ for (const compression of ['gzip', 'xz', 'zstd', 'none'] as const) {
           assert.equal(file.size, expected.byteLength);
           assert.ok(Buffer.from(file.data).equals(Buffer.from(expected)), `contents differ: ${file.path}`);
           // And against the bytes on disk dpkg-deb packed, to be independent of the helper's map.
-          assert.ok(Buffer.from(file.data).equals(readFileSync(join(deb.root, file.path))), `disk differs: ${file.path}`);
+          assert.ok(
+            Buffer.from(file.data).equals(readFileSync(join(deb.root, file.path))),
+            `disk differs: ${file.path}`,
+          );
         }
       });
 
@@ -88,11 +114,18 @@ for (const compression of ['gzip', 'xz', 'zstd', 'none'] as const) {
         assert.equal(contents.control, deb.control);
         assert.equal(contents.md5sums, deb.md5sums);
         assert.deepEqual(contents.conffiles, ['/etc/pith-test.conf']);
-        assert.deepEqual(contents.scripts, { postinst: '#!/bin/sh\nexit 0\n' }, 'what install effects read (no preinst, no templates here)');
+        assert.deepEqual(
+          contents.scripts,
+          { postinst: '#!/bin/sh\nexit 0\n' },
+          'what install effects read (no preinst, no templates here)',
+        );
       });
 
       it('maps to tree entries with package origins', () => {
-        const entries = debFilesToTreeEntries(contents.files, { package: 'pith-test', detail: 'pith-test 1.0-1 (all)' });
+        const entries = debFilesToTreeEntries(contents.files, {
+          package: 'pith-test',
+          detail: 'pith-test 1.0-1 (all)',
+        });
         assert.equal(entries.length, contents.files.length);
         for (const [index, entry] of entries.entries()) {
           const file = contents.files[index]!;

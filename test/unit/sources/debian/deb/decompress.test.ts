@@ -65,7 +65,10 @@ describe('compressionOf', () => {
   });
 
   it('names unsupported compressions and the package file', () => {
-    for (const [member, name] of [['data.tar.bz2', 'bzip2'], ['data.tar.lzma', 'lzma']]) {
+    for (const [member, name] of [
+      ['data.tar.bz2', 'bzip2'],
+      ['data.tar.lzma', 'lzma'],
+    ]) {
       assert.throws(
         () => compressionOf(member!, 'libfoo (/cache/libfoo_1_amd64.deb)'),
         (error: unknown) =>
@@ -98,32 +101,56 @@ describe('decompress', () => {
     it(`${compression}: accepts a Node Readable`, async () => {
       const path = join(mkdtempSync(join(tmpdir(), 'pith-decompress-')), 'x');
       writeFileSync(path, compress(compression, PLAIN));
-      const out = await withTimeout(collect(decompress(createReadStream(path, { highWaterMark: 50_000 }), compression, CONTEXT)));
+      const out = await withTimeout(
+        collect(decompress(createReadStream(path, { highWaterMark: 50_000 }), compression, CONTEXT)),
+      );
       assert.ok(out.equals(PLAIN));
     });
 
     it(`${compression}: refuses truncated and corrupt data without hanging`, async () => {
       const packed = compress(compression, PLAIN);
       const truncated = packed.subarray(0, Math.floor(packed.byteLength * 0.6));
-      await assert.rejects(withTimeout(collect(decompress(chunked(truncated, 65_536), compression, CONTEXT))), corrupt(/^data\.tar\.x is corrupt or truncated: /));
+      await assert.rejects(
+        withTimeout(collect(decompress(chunked(truncated, 65_536), compression, CONTEXT))),
+        corrupt(/^data\.tar\.x is corrupt or truncated: /),
+      );
       const flipped = Buffer.from(packed);
       for (let index = 100; index < 400; index += 1) flipped[index] = flipped[index]! ^ 0x5a;
-      await assert.rejects(withTimeout(collect(decompress(chunked(flipped, 65_536), compression, CONTEXT))), corrupt(/corrupt or truncated/));
-      await assert.rejects(withTimeout(collect(decompress(chunked(Buffer.alloc(0), 1), compression, CONTEXT))), corrupt(/corrupt or truncated/));
-      await assert.rejects(withTimeout(collect(decompress(chunked(randomBytes(5000), 1000), compression, CONTEXT))), corrupt(/corrupt or truncated/));
+      await assert.rejects(
+        withTimeout(collect(decompress(chunked(flipped, 65_536), compression, CONTEXT))),
+        corrupt(/corrupt or truncated/),
+      );
+      await assert.rejects(
+        withTimeout(collect(decompress(chunked(Buffer.alloc(0), 1), compression, CONTEXT))),
+        corrupt(/corrupt or truncated/),
+      );
+      await assert.rejects(
+        withTimeout(collect(decompress(chunked(randomBytes(5000), 1000), compression, CONTEXT))),
+        corrupt(/corrupt or truncated/),
+      );
     });
   }
 
   it('xz: says what went wrong in xz terms', async () => {
     const packed = compress('xz', PLAIN);
-    await assert.rejects(collect(decompress(chunked(packed.subarray(0, 5000), 4096), 'xz', CONTEXT)), corrupt(/xz: unexpected end of data/));
-    await assert.rejects(collect(decompress(chunked(Buffer.from('not xz at all, just text'), 100), 'xz', CONTEXT)), corrupt(/xz: not in xz format/));
+    await assert.rejects(
+      collect(decompress(chunked(packed.subarray(0, 5000), 4096), 'xz', CONTEXT)),
+      corrupt(/xz: unexpected end of data/),
+    );
+    await assert.rejects(
+      collect(decompress(chunked(Buffer.from('not xz at all, just text'), 100), 'xz', CONTEXT)),
+      corrupt(/xz: not in xz format/),
+    );
   });
 
   it('zstd: decodes multi-frame streams and skippable frames', async () => {
     const half = PLAIN.byteLength / 2;
     const skippable = Buffer.concat([Buffer.from([0x50, 0x2a, 0x4d, 0x18, 4, 0, 0, 0]), Buffer.from('skip')]);
-    const multi = Buffer.concat([compress('zstd', PLAIN.subarray(0, half)), skippable, compress('zstd', PLAIN.subarray(half), ['--check'])]);
+    const multi = Buffer.concat([
+      compress('zstd', PLAIN.subarray(0, half)),
+      skippable,
+      compress('zstd', PLAIN.subarray(half), ['--check']),
+    ]);
     for (const size of [1 << 20, 10_007]) {
       assert.ok((await collect(decompress(chunked(multi, size), 'zstd', CONTEXT))).equals(PLAIN));
     }
@@ -150,7 +177,10 @@ describe('decompress', () => {
       await assert.rejects(withTimeout(collect(decompress(failing(), compression, CONTEXT))), (error: unknown) => {
         assert.ok(isPithError(error));
         // The xz/zstd/gzip decoders may notice the garbage first for non-xz; either way one clear error.
-        assert.match(error.message, compression === 'xz' || compression === 'none' ? /^source says no$/ : /source says no|corrupt or truncated/);
+        assert.match(
+          error.message,
+          compression === 'xz' || compression === 'none' ? /^source says no$/ : /source says no|corrupt or truncated/,
+        );
         return true;
       });
     }
@@ -158,7 +188,8 @@ describe('decompress', () => {
 
   it('xz: the decoder lock is released after errors and early exits', async () => {
     const packed = compress('xz', PLAIN);
-    const again = async () => assert.ok((await withTimeout(collect(decompress(chunked(packed, 65_536), 'xz', CONTEXT)), 15_000)).equals(PLAIN));
+    const again = async () =>
+      assert.ok((await withTimeout(collect(decompress(chunked(packed, 65_536), 'xz', CONTEXT)), 15_000)).equals(PLAIN));
     // 1. after a corrupt stream
     await assert.rejects(collect(decompress(chunked(packed.subarray(0, 20_000), 4096), 'xz', CONTEXT)));
     await again();
@@ -180,6 +211,9 @@ describe('decompress', () => {
     decompress(chunked(packed, 8192), 'xz', CONTEXT);
     await again();
     // 4. several streams at once all complete (serialized by the library's lock)
-    await withTimeout(Promise.all([1, 2, 3].map(() => collect(decompress(chunked(packed, 65_536), 'xz', CONTEXT)))), 30_000);
+    await withTimeout(
+      Promise.all([1, 2, 3].map(() => collect(decompress(chunked(packed, 65_536), 'xz', CONTEXT)))),
+      30_000,
+    );
   });
 });

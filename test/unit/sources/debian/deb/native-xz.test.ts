@@ -28,6 +28,9 @@ test('the host xz and the WASM decoder give the same bytes, and both refuse corr
   corrupt[Math.floor(corrupt.length / 2)] ^= 0xff;
   await assert.rejects(collect(xzDecoders.native(chunks(corrupt, 65536), xz!)), /xz: /);
   await assert.rejects(collect(xzDecoders.wasm(chunks(corrupt, 65536))), /xz/);
-  await assert.rejects(collect(xzDecoders.native(chunks(compressed.subarray(0, compressed.length - 100), 65536), xz!)), /xz: /);
+  await assert.rejects(
+    collect(xzDecoders.native(chunks(compressed.subarray(0, compressed.length - 100), 65536), xz!)),
+    /xz: /,
+  );
   await assert.rejects(collect(xzDecoders.native(chunks(Buffer.alloc(0), 1), xz!)), /empty input|xz: /);
 });

@@ -43,7 +43,10 @@ describe('normalizeMemberName', () => {
 
   it('refuses absolute names and .. components', () => {
     assert.throws(() => normalizeMemberName('/etc/x', WHERE), refusal('/etc/x', /path "\/etc\/x" is absolute/));
-    assert.throws(() => normalizeMemberName('./../../etc/passwd', WHERE), refusal('./../../etc/passwd', /has a "\.\." component/));
+    assert.throws(
+      () => normalizeMemberName('./../../etc/passwd', WHERE),
+      refusal('./../../etc/passwd', /has a "\.\." component/),
+    );
     assert.throws(() => normalizeMemberName('usr/..', WHERE), refusal('usr/..', /"\.\." component/));
     assert.throws(() => normalizeMemberName('a\0b', WHERE), refusal('a\0b', /NUL/));
     assert.throws(
@@ -72,7 +75,10 @@ describe('DebPathGuard', () => {
   });
 
   it('refuses relative symlinks that climb above the root from their directory', () => {
-    assert.throws(() => admitAll([s('usr/lib/x', '../../../../etc')]), refusal('usr/lib/x', /symlink target "\.\.\/\.\.\/\.\.\/\.\.\/etc" points above the image root/));
+    assert.throws(
+      () => admitAll([s('usr/lib/x', '../../../../etc')]),
+      refusal('usr/lib/x', /symlink target "\.\.\/\.\.\/\.\.\/\.\.\/etc" points above the image root/),
+    );
     assert.throws(() => admitAll([s('usr/lib/x', '../../../etc')]), refusal('usr/lib/x', /points above/));
     assert.throws(() => admitAll([s('x', '..')]), refusal('x', /points above/));
     // climbing out and back in still escapes on the way
@@ -89,9 +95,15 @@ describe('DebPathGuard', () => {
   });
 
   it('refuses entries below an earlier symlink or a non-directory', () => {
-    assert.throws(() => admitAll([s('usr/evil', '/etc'), f('usr/evil/cron.d/x')]), refusal('usr/evil/cron.d/x', /its parent "usr\/evil" is a symlink of this package/));
+    assert.throws(
+      () => admitAll([s('usr/evil', '/etc'), f('usr/evil/cron.d/x')]),
+      refusal('usr/evil/cron.d/x', /its parent "usr\/evil" is a symlink of this package/),
+    );
     assert.throws(() => admitAll([s('lib', 'usr/lib'), d('lib/x')]), refusal('lib/x', /parent "lib" is a symlink/));
-    assert.throws(() => admitAll([s('lib', 'usr/lib'), s('lib/y', 'z')]), refusal('lib/y', /parent "lib" is a symlink/));
+    assert.throws(
+      () => admitAll([s('lib', 'usr/lib'), s('lib/y', 'z')]),
+      refusal('lib/y', /parent "lib" is a symlink/),
+    );
     assert.throws(() => admitAll([f('a'), f('a/b')]), refusal('a/b', /parent "a" is not a directory/));
   });
 

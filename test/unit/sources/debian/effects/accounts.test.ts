@@ -3,8 +3,10 @@ import { test } from 'node:test';
 import { SYSTEM_IDS } from '../../../../../src/sources/debian/effects/accounts-db.js';
 import { entryAt, postinst, workspace } from '../../../../helpers/effects-ws.js';
 
-const user = (ws: ReturnType<typeof workspace>, name: string) => ws.accounts.toAccounts().users.find((u) => u.name === name);
-const group = (ws: ReturnType<typeof workspace>, name: string) => ws.accounts.toAccounts().groups.find((g) => g.name === name);
+const user = (ws: ReturnType<typeof workspace>, name: string) =>
+  ws.accounts.toAccounts().users.find((u) => u.name === name);
+const group = (ws: ReturnType<typeof workspace>, name: string) =>
+  ws.accounts.toAccounts().groups.find((g) => g.name === name);
 
 test('adduser --system --group --home: a system user and its group with one id, its home created and owned', () => {
   const ws = workspace({ 'redis-tools': [{ path: '/var/lib', dir: true }] });
@@ -15,7 +17,10 @@ test('adduser --system --group --home: a system user and its group with one id, 
   assert.equal(group(ws, 'redis')!.gid, redis.uid);
   assert.deepEqual([redis.home, redis.shell, redis.gecos], ['/var/lib/redis', '/usr/sbin/nologin', '']);
   const home = entryAt(ws, '/var/lib/redis')!;
-  assert.deepEqual([home.type, home.mode, home.uid, home.gid, home.origin.kind, home.origin.package], ['dir', 0o755, redis.uid, redis.uid, 'effect', 'redis-tools']);
+  assert.deepEqual(
+    [home.type, home.mode, home.uid, home.gid, home.origin.kind, home.origin.package],
+    ['dir', 0o755, redis.uid, redis.uid, 'effect', 'redis-tools'],
+  );
   assert.deepEqual(ws.unsupported, new Map());
 });
 
@@ -42,7 +47,10 @@ adduser mosquitto staff`,
   );
   assert.equal(user(ws, 'mosquitto')!.gid, group(ws, 'mosquitto')!.gid);
   assert.equal(entryAt(ws, '/var/lib/mosquitto'), undefined, 'no home made');
-  assert.deepEqual([user(ws, 'memcache')!.gid, user(ws, 'memcache')!.gecos, user(ws, 'memcache')!.home], [65534, 'Memcached', '/nonexistent']);
+  assert.deepEqual(
+    [user(ws, 'memcache')!.gid, user(ws, 'memcache')!.gecos, user(ws, 'memcache')!.home],
+    [65534, 'Memcached', '/nonexistent'],
+  );
   assert.deepEqual(group(ws, 'staff')!.members, ['mosquitto']);
 });
 
@@ -67,8 +75,19 @@ useradd -r -g svcgroup member`,
 
 test("Debian's static accounts come in when a script uses them, with their fixed ids", () => {
   const ws = workspace({ 'nginx-common': [{ path: '/var/log/nginx', dir: true }] });
-  postinst(ws, 'nginx-common', 'touch /var/log/nginx/access.log; chown www-data:adm /var/log/nginx/access.log; chmod 640 /var/log/nginx/access.log');
-  assert.deepEqual(user(ws, 'www-data'), { name: 'www-data', uid: 33, gid: 33, gecos: 'www-data', home: '/var/www', shell: '/usr/sbin/nologin' });
+  postinst(
+    ws,
+    'nginx-common',
+    'touch /var/log/nginx/access.log; chown www-data:adm /var/log/nginx/access.log; chmod 640 /var/log/nginx/access.log',
+  );
+  assert.deepEqual(user(ws, 'www-data'), {
+    name: 'www-data',
+    uid: 33,
+    gid: 33,
+    gecos: 'www-data',
+    home: '/var/www',
+    shell: '/usr/sbin/nologin',
+  });
   assert.equal(group(ws, 'adm')!.gid, 4);
   const log = entryAt(ws, '/var/log/nginx/access.log')!;
   assert.deepEqual([log.uid, log.gid, log.mode], [33, 4, 0o640]);

@@ -32,11 +32,23 @@ done`,
   assert.equal(entryAt(ws, '/usr/bin/java')!.origin.package, 'jdk');
   assert.equal(link(ws, '/usr/share/man/man1/java.1.gz'), undefined, 'manual pages are trimmed: no link either');
   assert.equal(link(ws, '/usr/bin/javaws'), undefined, 'a slave whose file is missing gets no link');
-  assert.ok(ws.notes.some((n) => n === 'jdk: alternative java: /usr/bin/java -> /usr/lib/jvm/java-17/bin/java (priority 1711 of 2 choices)'), ws.notes.join('\n'));
+  assert.ok(
+    ws.notes.some(
+      (n) => n === 'jdk: alternative java: /usr/bin/java -> /usr/lib/jvm/java-17/bin/java (priority 1711 of 2 choices)',
+    ),
+    ws.notes.join('\n'),
+  );
 });
 
 test('ties go to the first path in byte order; --set chooses; a missing path never takes part', () => {
-  const ws = workspace({ x: [{ path: '/usr/bin', dir: true }, { path: '/opt/b', text: 'b', mode: 0o755 }, { path: '/opt/a', text: 'a', mode: 0o755 }, { path: '/opt/c', text: 'c', mode: 0o755 }] });
+  const ws = workspace({
+    x: [
+      { path: '/usr/bin', dir: true },
+      { path: '/opt/b', text: 'b', mode: 0o755 },
+      { path: '/opt/a', text: 'a', mode: 0o755 },
+      { path: '/opt/c', text: 'c', mode: 0o755 },
+    ],
+  });
   postinst(
     ws,
     'x',
@@ -53,7 +65,12 @@ update-alternatives --install /usr/bin/gone gone /opt/missing 100 || echo refuse
 });
 
 test('a link path holding a real file is not replaced (noted); malformed calls are reported', () => {
-  const ws = workspace({ x: [{ path: '/usr/bin/real', text: 'real', mode: 0o755 }, { path: '/opt/alt', text: 'alt', mode: 0o755 }] });
+  const ws = workspace({
+    x: [
+      { path: '/usr/bin/real', text: 'real', mode: 0o755 },
+      { path: '/opt/alt', text: 'alt', mode: 0o755 },
+    ],
+  });
   postinst(
     ws,
     'x',
@@ -63,7 +80,10 @@ update-alternatives --install /usr/bin/three three /opt/alt 1 --slave /x || true
 update-alternatives --config three || true`,
   );
   assert.equal(entryAt(ws, '/usr/bin/real')!.type, 'file');
-  assert.ok(ws.notes.some((n) => /\/usr\/bin\/real is a file in the image, not replaced with a link/.test(n)), ws.notes.join('\n'));
+  assert.ok(
+    ws.notes.some((n) => /\/usr\/bin\/real is a file in the image, not replaced with a link/.test(n)),
+    ws.notes.join('\n'),
+  );
   const said = ws.unsupported.get('x')!.join('\n');
   assert.match(said, /update-alternatives --install \/usr\/bin\/two two \/opt\/alt notanumber/);
   assert.match(said, /update-alternatives --install \/usr\/bin\/three three \/opt\/alt 1 --slave \/x/);

@@ -17,7 +17,13 @@ test('chmod modes: octal (with a leading 0), symbolic clauses, X, s and t', () =
 });
 
 test('file commands on the image: mkdir -p -m, install -d -o -g, cp -p, ln -s into a directory, touch, > and >>', () => {
-  const ws = workspace({ pkg: [{ path: '/usr/share/pkg/default.conf', text: 'key=1\n', mode: 0o640 }, { path: '/etc', dir: true }, { path: '/var/lib', dir: true }] });
+  const ws = workspace({
+    pkg: [
+      { path: '/usr/share/pkg/default.conf', text: 'key=1\n', mode: 0o640 },
+      { path: '/etc', dir: true },
+      { path: '/var/lib', dir: true },
+    ],
+  });
   postinst(
     ws,
     'pkg',
@@ -31,7 +37,11 @@ echo first > /etc/pkg.d/notes
 echo second >> /etc/pkg.d/notes
 sed -i -e 's/^key=1$/key=2/' /etc/pkg.conf`,
   );
-  assert.deepEqual([entryAt(ws, '/var/lib/pkg')!.mode, entryAt(ws, '/var/lib/pkg/cache')!.mode], [0o755, 0o750], 'mkdir -p: parents 0755');
+  assert.deepEqual(
+    [entryAt(ws, '/var/lib/pkg')!.mode, entryAt(ws, '/var/lib/pkg/cache')!.mode],
+    [0o755, 0o750],
+    'mkdir -p: parents 0755',
+  );
   const log = entryAt(ws, '/var/log/pkg')!;
   assert.deepEqual([log.mode, log.uid, log.gid], [0o2775, 33, 4]);
   assert.deepEqual([textAt(ws, '/etc/pkg.conf'), entryAt(ws, '/etc/pkg.conf')!.mode], ['key=2\n', 0o640]);
@@ -82,7 +92,12 @@ fi`,
 });
 
 test('queries answer from the image: getent, id, dpkg --compare-versions and --print-architecture, command -v, grep', () => {
-  const ws = workspace({ tool: [{ path: '/usr/bin/tool', text: '#!/bin/sh\n', mode: 0o755 }, { path: '/etc/list', text: 'alpha\nbeta\n' }] });
+  const ws = workspace({
+    tool: [
+      { path: '/usr/bin/tool', text: '#!/bin/sh\n', mode: 0o755 },
+      { path: '/etc/list', text: 'alpha\nbeta\n' },
+    ],
+  });
   postinst(
     ws,
     'q',
@@ -96,49 +111,84 @@ command -v tool >/dev/null && touch /tmp-tool
 command -v nope >/dev/null || touch /tmp-nope
 grep -qw beta /etc/list && touch /tmp-grep`,
   );
-  for (const f of ['www-data-exists', 'nosuch-missing', 'id', 'lt', 'empty-not-lt-nl', 'arch', 'tool', 'nope', 'grep']) assert.ok(entryAt(ws, `/tmp-${f}`), f);
-  assert.equal(ws.accounts.toAccounts().users.some((u) => u.name === 'www-data'), false, 'asking about www-data does not add it');
+  for (const f of ['www-data-exists', 'nosuch-missing', 'id', 'lt', 'empty-not-lt-nl', 'arch', 'tool', 'nope', 'grep'])
+    assert.ok(entryAt(ws, `/tmp-${f}`), f);
+  assert.equal(
+    ws.accounts.toAccounts().users.some((u) => u.name === 'www-data'),
+    false,
+    'asking about www-data does not add it',
+  );
 });
 
 test('commands pith does not know are reported once per package with their script line; their output is never written', () => {
   const ws = workspace({ gdk: [{ path: '/usr/lib/loaders', dir: true }] });
-  postinst(ws, 'gdk', `set -e\n/usr/lib/gdk-pixbuf-query-loaders > /usr/lib/loaders/loaders.cache\nsetcap cap_net_raw+ep /bin/ping || true\nupdate-rc.d x defaults\nldconfig`);
-  assert.deepEqual(ws.unsupported.get('gdk'), ['"/usr/lib/gdk-pixbuf-query-loaders" (postinst line 2)', '"setcap cap_net_raw+ep /bin/ping" (postinst line 3)']);
+  postinst(
+    ws,
+    'gdk',
+    `set -e\n/usr/lib/gdk-pixbuf-query-loaders > /usr/lib/loaders/loaders.cache\nsetcap cap_net_raw+ep /bin/ping || true\nupdate-rc.d x defaults\nldconfig`,
+  );
+  assert.deepEqual(ws.unsupported.get('gdk'), [
+    '"/usr/lib/gdk-pixbuf-query-loaders" (postinst line 2)',
+    '"setcap cap_net_raw+ep /bin/ping" (postinst line 3)',
+  ]);
   assert.equal(entryAt(ws, '/usr/lib/loaders/loaders.cache'), undefined);
 });
 
 test('image shell programs a script runs are interpreted too (phpenmod-style), within a depth limit', () => {
   const ws = workspace({
     php: [
-      { path: '/usr/sbin/enmod', text: '#!/bin/sh\nset -e\nln -s /etc/php/mods-available/$1.ini /etc/php/conf.d/20-$1.ini\n', mode: 0o755 },
+      {
+        path: '/usr/sbin/enmod',
+        text: '#!/bin/sh\nset -e\nln -s /etc/php/mods-available/$1.ini /etc/php/conf.d/20-$1.ini\n',
+        mode: 0o755,
+      },
       { path: '/usr/sbin/loop', text: '#!/bin/sh\nloop\n', mode: 0o755 },
       { path: '/etc/php/mods-available/opcache.ini', text: 'x' },
       { path: '/etc/php/conf.d', dir: true },
     ],
   });
   postinst(ws, 'php', 'enmod opcache\nloop || true');
-  assert.equal((entryAt(ws, '/etc/php/conf.d/20-opcache.ini') as { target: string }).target, '/etc/php/mods-available/opcache.ini');
-  assert.match(ws.unsupported.get('php')!.join(), /"loop" \(postinst -> \/usr\/sbin\/loop -> \/usr\/sbin\/loop -> \/usr\/sbin\/loop -> \/usr\/sbin\/loop line 2\)/);
+  assert.equal(
+    (entryAt(ws, '/etc/php/conf.d/20-opcache.ini') as { target: string }).target,
+    '/etc/php/mods-available/opcache.ini',
+  );
+  assert.match(
+    ws.unsupported.get('php')!.join(),
+    /"loop" \(postinst -> \/usr\/sbin\/loop -> \/usr\/sbin\/loop -> \/usr\/sbin\/loop -> \/usr\/sbin\/loop line 2\)/,
+  );
 });
 
 test('debconf: confmodule is stubbed, db_get answers with the template default', () => {
   const ws = workspace({ p: [{ path: '/etc', dir: true }] });
-  postinst(ws, 'p', '. /usr/share/debconf/confmodule\ndb_get p/answer\necho "$RET" > /etc/answer\ndb_input high p/answer || true\ndb_go', {
-    templates: 'Template: p/answer\nType: string\nDefault: forty-two\nDescription: a question\n',
-  });
+  postinst(
+    ws,
+    'p',
+    '. /usr/share/debconf/confmodule\ndb_get p/answer\necho "$RET" > /etc/answer\ndb_input high p/answer || true\ndb_go',
+    {
+      templates: 'Template: p/answer\nType: string\nDefault: forty-two\nDescription: a question\n',
+    },
+  );
   assert.equal(textAt(ws, '/etc/answer'), 'forty-two\n');
   assert.deepEqual(ws.unsupported, new Map());
 });
 
 test('static account directives in configuration: user/group lines that name Debian static accounts', () => {
   assert.deepEqual(directiveNames('user www-data;\nworker_processes auto;\n'), { users: ['www-data'], groups: [] });
-  assert.deepEqual(directiveNames('User=proxy\nGroup=adm\n# user mail\nRUN_AS_USER="backup"'), { users: ['backup', 'proxy'], groups: ['adm'] });
+  assert.deepEqual(directiveNames('User=proxy\nGroup=adm\n# user mail\nRUN_AS_USER="backup"'), {
+    users: ['backup', 'proxy'],
+    groups: ['adm'],
+  });
   assert.deepEqual(directiveNames('user someoneelse;\nusername: root2'), { users: [], groups: [] });
 });
 
 test('effects stay in the image: .. cannot climb out, /proc and /dev are not written, host files and accounts are never used', () => {
   const canary = `/tmp/pith-effects-canary-${process.pid}`;
-  const ws = workspace({ p: [{ path: '/etc', dir: true }, { path: '/tmp', dir: true, mode: 0o1777 }] });
+  const ws = workspace({
+    p: [
+      { path: '/etc', dir: true },
+      { path: '/tmp', dir: true, mode: 0o1777 },
+    ],
+  });
   postinst(
     ws,
     'p',
@@ -159,7 +209,12 @@ adduser --system --group systemd-network`,
 });
 
 test('sed: grouped -ne, POSIX classes, \\( \\) groups and \\+, a q address', () => {
-  const ws = workspace({ php: [{ path: '/etc/mod.ini', text: '; priority=20\nextension=ctype.so\n' }, { path: '/etc/list', text: 'b\na\n' }] });
+  const ws = workspace({
+    php: [
+      { path: '/etc/mod.ini', text: '; priority=20\nextension=ctype.so\n' },
+      { path: '/etc/list', text: 'b\na\n' },
+    ],
+  });
   postinst(
     ws,
     'php',

@@ -11,17 +11,37 @@ import { sh } from '../../../../helpers/cli.js';
 
 let dir: string;
 const pem = (name: string) => readFileSync(join(dir, `${name}.crt`), 'utf8');
-const fingerprint = (name: string) => sh('openssl', ['x509', '-in', join(dir, `${name}.crt`), '-noout', '-fingerprint', '-sha256']).trim().replace(/^.*=/, '');
+const fingerprint = (name: string) =>
+  sh('openssl', ['x509', '-in', join(dir, `${name}.crt`), '-noout', '-fingerprint', '-sha256'])
+    .trim()
+    .replace(/^.*=/, '');
 
 before(() => {
   dir = mkdtempSync(join(tmpdir(), 'pith-jks-'));
   for (const name of ['one', 'two']) {
-    sh('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', join(dir, `${name}.key`), '-out', join(dir, `${name}.crt`), '-days', '2', '-subj', `/CN=pith test ${name}`]);
+    sh('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      join(dir, `${name}.key`),
+      '-out',
+      join(dir, `${name}.crt`),
+      '-days',
+      '2',
+      '-subj',
+      `/CN=pith test ${name}`,
+    ]);
   }
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-const keytool = (store: string, password: string) => spawnSync('keytool', ['-list', '-v', '-keystore', store, '-storepass', password], { encoding: 'utf8' });
+const keytool = (store: string, password: string) =>
+  spawnSync('keytool', ['-list', '-v', '-keystore', store, '-storepass', password], { encoding: 'utf8' });
 
 test('keytool reads the store (JKS), checks its integrity with "changeit", and finds each certificate by alias', () => {
   const store = jksTrustStore(
@@ -58,7 +78,11 @@ test('the same certificates give the same bytes in any order; a non-ASCII alias 
   assert.equal(listed.status, 0, listed.stderr);
   assert.match(listed.stdout, /Alias name: debian:netlock_arany_=class_gold=_főtanúsítvány\.pem/);
   assert.equal(firstPemCertificate('no certificate here'), undefined);
-  assert.equal(firstPemCertificate('-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----'), undefined, 'not a DER SEQUENCE');
+  assert.equal(
+    firstPemCertificate('-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----'),
+    undefined,
+    'not a DER SEQUENCE',
+  );
 });
 
 test('the trust-store effect: certificates of the CA bundle, distrusted ones left out, only when Java is there', () => {
@@ -75,7 +99,11 @@ test('the trust-store effect: certificates of the CA bundle, distrusted ones lef
   writeFileSync(join(dir, 'effect'), store.source.data);
   const listed = keytool(join(dir, 'effect'), 'changeit');
   assert.match(listed.stdout, /Your keystore contains 1 entry/);
-  assert.match(listed.stdout, /Alias name: debian:one_root_=g1=\.pem/, "Debian's alias: update-ca-certificates' link name, lower-cased");
+  assert.match(
+    listed.stdout,
+    /Alias name: debian:one_root_=g1=\.pem/,
+    "Debian's alias: update-ca-certificates' link name, lower-cased",
+  );
   const withoutJava = allEffects({ 'ca-certificates': certs }, []);
   assert.ok(!withoutJava.result.entries.some((e) => e.path.startsWith('etc/ssl/certs/java')));
 });
@@ -83,15 +111,28 @@ test('the trust-store effect: certificates of the CA bundle, distrusted ones lef
 test('a CA the spec adds under /usr/local/share/ca-certificates is appended to the bundle (an effect) and in the Java store', () => {
   const certs = { 'ca-certificates': [{ path: '/usr/share/ca-certificates/mozilla/One.crt', text: pem('one') }] };
   const untouched = allEffects(certs, []);
-  assert.ok(!untouched.result.entries.some((e) => e.path === 'etc/ssl/certs/ca-certificates.crt'), "the package layer's bundle is right as it is");
+  assert.ok(
+    !untouched.result.entries.some((e) => e.path === 'etc/ssl/certs/ca-certificates.crt'),
+    "the package layer's bundle is right as it is",
+  );
   const withLocal = allEffects(
-    { ...certs, 'openjdk-17-jre-headless': [{ path: '/usr/lib/jvm/x/lib/security/cacerts', target: '/etc/ssl/certs/java/cacerts' }], spec: [{ path: '/usr/local/share/ca-certificates/ours.crt', text: pem('two') }] },
+    {
+      ...certs,
+      'openjdk-17-jre-headless': [
+        { path: '/usr/lib/jvm/x/lib/security/cacerts', target: '/etc/ssl/certs/java/cacerts' },
+      ],
+      spec: [{ path: '/usr/local/share/ca-certificates/ours.crt', text: pem('two') }],
+    },
     [],
   );
   const bundle = withLocal.result.entries.find((e) => e.path === 'etc/ssl/certs/ca-certificates.crt');
   assert.ok(bundle && bundle.type === 'file' && bundle.source.kind === 'bytes');
   assert.equal(bundle.origin.package, 'ca-certificates');
-  assert.equal(Buffer.from(bundle.source.data).toString(), `${pem('one')}${pem('two')}`, 'the package certificates, then the local ones');
+  assert.equal(
+    Buffer.from(bundle.source.data).toString(),
+    `${pem('one')}${pem('two')}`,
+    'the package certificates, then the local ones',
+  );
   const store = withLocal.result.entries.find((e) => e.path === 'etc/ssl/certs/java/cacerts')!;
   writeFileSync(join(dir, 'local'), (store as { source: { data: Uint8Array } }).source.data);
   assert.match(keytool(join(dir, 'local'), 'changeit').stdout, /Alias name: debian:ours\.pem/);

@@ -4,12 +4,14 @@ import { applyServiceUnits, serviceSettings } from '../../../../../src/sources/d
 import { entryAt, workspace } from '../../../../helpers/effects-ws.js';
 
 test('serviceSettings: the [Service] section, repeated keys in order, continuation lines', () => {
-  const s = serviceSettings('[Unit]\nUser=nope\n[Service]\nUser=svc\nExecStartPre=/bin/mkdir -p \\\n  /run/x\nExecStartPre=-/bin/chown svc /run/x\n# comment\n');
+  const s = serviceSettings(
+    '[Unit]\nUser=nope\n[Service]\nUser=svc\nExecStartPre=/bin/mkdir -p \\\n  /run/x\nExecStartPre=-/bin/chown svc /run/x\n# comment\n',
+  );
   assert.deepEqual(s.get('User'), ['svc']);
   assert.deepEqual(s.get('ExecStartPre'), ['/bin/mkdir -p    /run/x', '-/bin/chown svc /run/x']);
 });
 
-test('a unit\'s *Directory= settings and ExecStartPre= mkdir/chown lines make directories as systemd would; other lines are left to the start', () => {
+test("a unit's *Directory= settings and ExecStartPre= mkdir/chown lines make directories as systemd would; other lines are left to the start", () => {
   const ws = workspace({
     mosquitto: [
       {
@@ -31,7 +33,14 @@ ExecStartPre=/bin/mkdir -p $HOME/x
       { path: '/var/log', dir: true },
     ],
   });
-  ws.accounts.addUser('mosquitto', { name: 'mosquitto', group: 'own', home: '/var/lib/mosquitto', shell: '/usr/sbin/nologin', gecos: '', system: true });
+  ws.accounts.addUser('mosquitto', {
+    name: 'mosquitto',
+    group: 'own',
+    home: '/var/lib/mosquitto',
+    shell: '/usr/sbin/nologin',
+    gecos: '',
+    system: true,
+  });
   const m = ws.accounts.toAccounts().users.find((u) => u.name === 'mosquitto')!;
   applyServiceUnits(ws);
   const at = (p: string) => {

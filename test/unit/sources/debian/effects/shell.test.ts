@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { runScript, ShellLimitError, ShellRuntimeError, type ShellHost } from '../../../../../src/sources/debian/effects/shell/interpreter.js';
+import {
+  runScript,
+  ShellLimitError,
+  ShellRuntimeError,
+  type ShellHost,
+} from '../../../../../src/sources/debian/effects/shell/interpreter.js';
 import { parseScript, ShellSyntaxError } from '../../../../../src/sources/debian/effects/shell/parser.js';
 
 /** Records every non-builtin command; `files` answers file tests, `<` and `.`. */
@@ -19,7 +24,10 @@ function recorder(files: Record<string, string> = {}) {
     readFile: (path) => files[path],
     writeFile: (path, data, append) => void writes.push([path, data, append]),
     fileTest: (op, path) => (op === '-e' || op === '-f' ? path in files : false),
-    glob: (pattern) => Object.keys(files).filter((f) => new RegExp(`^${pattern.replace(/\./g, '\\.').replace(/\*/g, '[^/]*')}$`).test(f)).sort(),
+    glob: (pattern) =>
+      Object.keys(files)
+        .filter((f) => new RegExp(`^${pattern.replace(/\./g, '\\.').replace(/\*/g, '[^/]*')}$`).test(f))
+        .sort(),
     lookup: (name) => (name === 'present' ? '/usr/bin/present' : undefined),
   };
   return { host, calls, writes };
@@ -76,7 +84,10 @@ test('case, elif, && and ||, ! and exit status', () => {
   *) say other ;;
 esac
 exit 3`);
-  assert.deepEqual(calls.map((c) => c.join(' ')), ['say fresh', 'status 1', 'say fallback', 'status 0', 'say negated']);
+  assert.deepEqual(
+    calls.map((c) => c.join(' ')),
+    ['say fresh', 'status 1', 'say fallback', 'status 0', 'say negated'],
+  );
   assert.equal(status, 3);
 });
 
@@ -89,18 +100,21 @@ for arg in "$@"; do say "[$arg]"; done
 for arg in $*; do say "<$arg>"; done
 words="one   two"
 say $words "$words" "\${DPKG_ROOT:+root}"`);
-  assert.deepEqual(calls.filter((c) => c[0] === 'say').map((c) => c.slice(1)), [
-    ['foo.so.1', '/usr/lib/foo.so', '17', 'dflt', 'set', 'assigned', 'assigned'],
-    ['inner'],
-    ['back'],
-    ['inner', 'back', '14'],
-    ['[a b]'],
-    ['[c]'],
-    ['<a>'],
-    ['<b>'],
-    ['<c>'],
-    ['one', 'two', 'one   two', ''],
-  ]);
+  assert.deepEqual(
+    calls.filter((c) => c[0] === 'say').map((c) => c.slice(1)),
+    [
+      ['foo.so.1', '/usr/lib/foo.so', '17', 'dflt', 'set', 'assigned', 'assigned'],
+      ['inner'],
+      ['back'],
+      ['inner', 'back', '14'],
+      ['[a b]'],
+      ['[c]'],
+      ['<a>'],
+      ['<b>'],
+      ['<c>'],
+      ['one', 'two', 'one   two', ''],
+    ],
+  );
 });
 
 test('here-documents and redirections write image files; >/dev/null and >&2 discard', () => {
@@ -133,7 +147,10 @@ for f in /nothing/*.conf; do say "$f"; done`,
     [],
     { '/etc/list': 'k1 v1\nk2 v2 more\n', '/etc/x/b.conf': '', '/etc/x/a.conf': '' },
   );
-  assert.deepEqual(calls.map((c) => c.slice(1).join(' ')), ['k1:v1', 'k2:v2 more', '/etc/x/a.conf', '/etc/x/b.conf', '/nothing/*.conf']);
+  assert.deepEqual(
+    calls.map((c) => c.slice(1).join(' ')),
+    ['k1:v1', 'k2:v2 more', '/etc/x/a.conf', '/etc/x/b.conf', '/nothing/*.conf'],
+  );
 });
 
 test('. sources image files; local restores; command -v asks the image; subshells restore variables', () => {
@@ -149,11 +166,17 @@ helper`,
     [],
     { '/usr/share/lib.sh': 'helper() { say from-lib; }\n' },
   );
-  assert.deepEqual(calls.map((c) => c.slice(1).join(' ')), ['inner', 'outer', 'sub', 'outer', 'has', 'lacks', 'from-lib']);
+  assert.deepEqual(
+    calls.map((c) => c.slice(1).join(' ')),
+    ['inner', 'outer', 'sub', 'outer', 'has', 'lacks', 'from-lib'],
+  );
 });
 
 test('bad scripts: a syntax error names its line; endless loops and recursion hit the budgets', () => {
-  assert.throws(() => parseScript('if true; then\n  echo x\n'), (e: unknown) => e instanceof ShellSyntaxError && /expected "fi"/.test(e.message));
+  assert.throws(
+    () => parseScript('if true; then\n  echo x\n'),
+    (e: unknown) => e instanceof ShellSyntaxError && /expected "fi"/.test(e.message),
+  );
   assert.throws(() => parseScript('echo "unterminated\n'), ShellSyntaxError);
   assert.throws(() => parseScript('case x in\n a) echo ;;\n'), ShellSyntaxError);
   assert.throws(() => parseScript('cat <<EOF\nno end\n'), /here-document/);
@@ -181,7 +204,10 @@ shift $(($OPTIND - 1))
 say "rest $*"`,
     ['-sq', '-v', '8.2', '-x', 'mod'],
   );
-  assert.deepEqual(calls.map((c) => c.slice(1).join(' ')), ['silent', 'quiet', 'version 8.2', 'unknown', 'rest mod']);
+  assert.deepEqual(
+    calls.map((c) => c.slice(1).join(' ')),
+    ['silent', 'quiet', 'version 8.2', 'unknown', 'rest mod'],
+  );
 });
 
 test('output: a function prints what it echoed before `return`; loops keep their order; pipes and $(...) capture', () => {
@@ -206,5 +232,8 @@ test('local: a name declared again without a value keeps its value (dash), and i
 f() { local v="$1"; local v; say "in $v"; }
 f inner
 say "out $v"`);
-  assert.deepEqual(calls.map((c) => c.slice(1).join(' ')), ['in inner', 'out outer']);
+  assert.deepEqual(
+    calls.map((c) => c.slice(1).join(' ')),
+    ['in inner', 'out outer'],
+  );
 });

@@ -4,7 +4,16 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { test } from 'node:test';
@@ -21,7 +30,15 @@ import { downloadDebVersion } from '../../../../helpers/packages-debs.js';
 const origin: Origin = { kind: 'file', detail: 'test' };
 const addFile = (tree: FsTree, path: string, data: string | Uint8Array) => {
   const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
-  tree.add(path, { type: 'file', mode: 0o644, uid: 0, gid: 0, origin, size: bytes.byteLength, source: { kind: 'bytes', data: bytes } });
+  tree.add(path, {
+    type: 'file',
+    mode: 0o644,
+    uid: 0,
+    gid: 0,
+    origin,
+    size: bytes.byteLength,
+    source: { kind: 'bytes', data: bytes },
+  });
 };
 const bundleText = (tree: FsTree): Buffer => {
   const entry = tree.get('etc/ssl/certs/ca-certificates.crt') as FileEntry | undefined;
@@ -33,7 +50,9 @@ const bundleText = (tree: FsTree): Buffer => {
 async function treeWithPackage(debPath: string): Promise<FsTree> {
   const deb = await readDeb(debPath, { packageName: 'ca-certificates' });
   const tree = new FsTree();
-  installPackage(tree, { name: 'ca-certificates', version: controlField(deb.control, 'Version')! }, deb, { trim: { docs: true } });
+  installPackage(tree, { name: 'ca-certificates', version: controlField(deb.control, 'Version')! }, deb, {
+    trim: { docs: true },
+  });
   return tree;
 }
 
@@ -53,7 +72,10 @@ function crtFiles(dir: string): string[] {
 }
 
 /** Runs the package's own update-ca-certificates on its files with `conf`; returns the bundle. */
-function realUpdateCaCertificates(debPath: string, conf: (names: string[]) => string): { bundle: Buffer; conf: string } {
+function realUpdateCaCertificates(
+  debPath: string,
+  conf: (names: string[]) => string,
+): { bundle: Buffer; conf: string } {
   const work = mkdtempSync(join(tmpdir(), 'pith-ca-'));
   try {
     const root = join(work, 'root');
@@ -67,11 +89,16 @@ function realUpdateCaCertificates(debPath: string, conf: (names: string[]) => st
       'sh',
       [
         join(root, 'usr/sbin/update-ca-certificates'),
-        '--certsconf', join(work, 'ca-certificates.conf'),
-        '--certsdir', certsDir,
-        '--localcertsdir', join(work, 'no-local-certs'),
-        '--etccertsdir', join(work, 'etc-certs'),
-        '--hooksdir', join(work, 'no-hooks'),
+        '--certsconf',
+        join(work, 'ca-certificates.conf'),
+        '--certsdir',
+        certsDir,
+        '--localcertsdir',
+        join(work, 'no-local-certs'),
+        '--etccertsdir',
+        join(work, 'etc-certs'),
+        '--hooksdir',
+        join(work, 'no-hooks'),
       ],
       { env: { ...process.env, TMPDIR: join(work, 'tmp'), LC_ALL: 'C' }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
@@ -107,7 +134,10 @@ test('`!` lines of /etc/ca-certificates.conf distrust certificates, as update-ca
   addFile(tree, 'etc/ca-certificates.conf', oracle.conf);
   const result = caBundleEntry(tree);
   assert.ok(result);
-  assert.deepEqual(result.distrusted, distrusted.map((n) => `usr/share/ca-certificates/${n}`));
+  assert.deepEqual(
+    result.distrusted,
+    distrusted.map((n) => `usr/share/ca-certificates/${n}`),
+  );
   assert.ok(bundleText(tree).equals(oracle.bundle), 'identical bytes');
   for (const n of distrusted) assert.ok(!result.certificates.includes(`usr/share/ca-certificates/${n}`));
 });
@@ -116,11 +146,14 @@ test("this host's bundle: the same certificates as the installed package version
   const hostBundle = '/etc/ssl/certs/ca-certificates.crt';
   let version: string;
   try {
-    version = execFileSync('dpkg-query', ['-W', '-f=${Version}', 'ca-certificates'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString();
+    version = execFileSync('dpkg-query', ['-W', '-f=${Version}', 'ca-certificates'], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).toString();
   } catch {
     return t.skip('ca-certificates is not installed on this host');
   }
-  if (!existsSync(hostBundle) || !existsSync('/etc/ca-certificates.conf')) return t.skip('no host bundle to compare with');
+  if (!existsSync(hostBundle) || !existsSync('/etc/ca-certificates.conf'))
+    return t.skip('no host bundle to compare with');
   const got = downloadDebVersion('ca-certificates', version);
   if ('skip' in got) return t.skip(got.skip);
   const tree = await treeWithPackage(got.path);
@@ -136,9 +169,13 @@ test("this host's bundle: the same certificates as the installed package version
     }),
   );
   const host = readFileSync(hostBundle);
-  const listed = hostConf.toString('utf8').split('\n').filter((l) => l !== '' && !l.startsWith('#') && !l.startsWith('!'));
+  const listed = hostConf
+    .toString('utf8')
+    .split('\n')
+    .filter((l) => l !== '' && !l.startsWith('#') && !l.startsWith('!'));
   const sorted = [...listed].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
-  const blocks = (b: Buffer) => b.toString('utf8').match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
+  const blocks = (b: Buffer) =>
+    b.toString('utf8').match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
   if (listed.join('\n') === sorted.join('\n')) {
     // A freshly configured system lists the certificates sorted: then the bytes agree exactly.
     assert.ok(host.equals(Buffer.concat([ours, local])), 'host bundle = pith bundle + local certificates');
@@ -156,9 +193,30 @@ test('synthetic: sorted paths, missing final newlines added, links followed, oth
   addFile(tree, 'usr/share/ca-certificates/a/notes.txt', 'not a certificate\n');
   addFile(tree, 'usr/local/share/ca-certificates/local.crt', 'LOCAL\n');
   addFile(tree, 'opt/certs/three.pem', 'THREE');
-  tree.add('usr/share/ca-certificates/c/three.crt', { type: 'symlink', mode: 0o777, uid: 0, gid: 0, origin, target: '/opt/certs/three.pem' });
-  tree.add('usr/share/ca-certificates/c/dangling.crt', { type: 'symlink', mode: 0o777, uid: 0, gid: 0, origin, target: 'nowhere.crt' });
-  tree.add('usr/share/ca-certificates/d/hard.crt', { type: 'hardlink', mode: 0o644, uid: 0, gid: 0, origin, target: 'usr/share/ca-certificates/a/one.crt' });
+  tree.add('usr/share/ca-certificates/c/three.crt', {
+    type: 'symlink',
+    mode: 0o777,
+    uid: 0,
+    gid: 0,
+    origin,
+    target: '/opt/certs/three.pem',
+  });
+  tree.add('usr/share/ca-certificates/c/dangling.crt', {
+    type: 'symlink',
+    mode: 0o777,
+    uid: 0,
+    gid: 0,
+    origin,
+    target: 'nowhere.crt',
+  });
+  tree.add('usr/share/ca-certificates/d/hard.crt', {
+    type: 'hardlink',
+    mode: 0o644,
+    uid: 0,
+    gid: 0,
+    origin,
+    target: 'usr/share/ca-certificates/a/one.crt',
+  });
   // sed '/^!/' needs the '!' first; `read` then trims blanks around the name.
   addFile(tree, 'etc/ca-certificates.conf', 'a/one.crt\n  !b/two.crt\n!  a/empty.crt  \n!\n!x/absent.crt\n');
   const result = caBundleEntry(tree);
@@ -178,7 +236,11 @@ test('synthetic: sorted paths, missing final newlines added, links followed, oth
   assert.equal(bundleText(tree).toString(), 'ONE\nTWO\nTHREE\nONE\nLOCAL\n');
   const entry = tree.get('etc/ssl/certs/ca-certificates.crt')!;
   assert.deepEqual([entry.mode, entry.uid, entry.gid], [0o644, 0, 0]);
-  assert.deepEqual(entry.origin, { kind: 'package', package: 'ca-certificates', detail: 'CA bundle (update-ca-certificates emulated)' });
+  assert.deepEqual(entry.origin, {
+    kind: 'package',
+    package: 'ca-certificates',
+    detail: 'CA bundle (update-ca-certificates emulated)',
+  });
 });
 
 test('no certificates: no bundle', () => {

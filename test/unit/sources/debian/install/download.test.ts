@@ -107,8 +107,14 @@ test('debPathFor: <cacheDir>/debs/sha256/<hex>; refuses what is not a sha256', (
   const hex = 'ab'.repeat(32);
   assert.equal(debPathFor('/c', hex), join('/c', 'debs', 'sha256', hex));
   assert.equal(debPathFor('/c', hex.toUpperCase()), join('/c', 'debs', 'sha256', hex));
-  assert.throws(() => debPathFor('/c', '../../etc/passwd'), (e: unknown) => isPithError(e));
-  assert.throws(() => debPathFor('/c', 'ab'.repeat(31)), (e: unknown) => isPithError(e));
+  assert.throws(
+    () => debPathFor('/c', '../../etc/passwd'),
+    (e: unknown) => isPithError(e),
+  );
+  assert.throws(
+    () => debPathFor('/c', 'ab'.repeat(31)),
+    (e: unknown) => isPithError(e),
+  );
 });
 
 test('a good download lands in the cache; a second call makes no request', async () => {
@@ -121,7 +127,10 @@ test('a good download lands in the cache; a second call makes no request', async
   assert.equal(result.get(hex), debPathFor(cacheDir, hex));
   assert.deepEqual(new Uint8Array(readFileSync(result.get(hex)!)), debBytes);
   assert.equal(archive.count(FILENAME), before + 1);
-  assert.ok(logs.some((m) => m.includes('pith-hello 1.0')), logs.join('\n'));
+  assert.ok(
+    logs.some((m) => m.includes('pith-hello 1.0')),
+    logs.join('\n'),
+  );
   // Only the verified file, no temporaries left behind.
   assert.deepEqual(readdirSync(join(cacheDir, 'debs', 'sha256')), [hex]);
 
@@ -152,7 +161,8 @@ test('a size mismatch with the index is an integrity error too', async () => {
   const cacheDir = newCache();
   await assert.rejects(
     fetchDebs([record({ size: debBytes.byteLength + 1 })], { cacheDir, ...quick }),
-    (error: unknown) => isPithError(error) && error.kind === 'integrity' && error.message.includes(String(debBytes.byteLength + 1)),
+    (error: unknown) =>
+      isPithError(error) && error.kind === 'integrity' && error.message.includes(String(debBytes.byteLength + 1)),
   );
   const dir = join(cacheDir, 'debs', 'sha256');
   assert.deepEqual(existsSync(dir) ? readdirSync(dir) : [], []);
@@ -173,7 +183,10 @@ test('a corrupted cache entry is re-hashed, removed, reported and downloaded aga
   assert.equal(result.get(hex), path);
   assert.deepEqual(new Uint8Array(readFileSync(path)), debBytes);
   assert.equal(archive.count(FILENAME), before + 1);
-  assert.ok(logs.some((m) => /corrupt/.test(m) && m.includes('pith-hello')), logs.join('\n'));
+  assert.ok(
+    logs.some((m) => /corrupt/.test(m) && m.includes('pith-hello')),
+    logs.join('\n'),
+  );
   rmSync(cacheDir, { recursive: true, force: true });
 });
 
@@ -205,7 +218,14 @@ test('parallelism is bounded by `concurrency` and every package is fetched once'
     const data = new TextEncoder().encode(`package ${i}\n`);
     const filename = `pool/main/p/p${i}/p${i}_1_all.deb`;
     archive.files.set(filename, data);
-    records.push({ name: `p${i}`, version: '1', baseUrl: archive.baseUrl, filename, sha256: sha256(data), size: data.byteLength });
+    records.push({
+      name: `p${i}`,
+      version: '1',
+      baseUrl: archive.baseUrl,
+      filename,
+      sha256: sha256(data),
+      size: data.byteLength,
+    });
   }
   archive.delayMs = 40;
   archive.maxInFlight = 0;
@@ -213,7 +233,11 @@ test('parallelism is bounded by `concurrency` and every package is fetched once'
   try {
     const result = await fetchDebs([...records, ...records], { cacheDir, concurrency: 3, ...quick });
     assert.equal(result.size, 9);
-    assert.deepEqual([...result.keys()], records.map((r) => r.sha256), 'keys follow the order of the records');
+    assert.deepEqual(
+      [...result.keys()],
+      records.map((r) => r.sha256),
+      'keys follow the order of the records',
+    );
     assert.equal(archive.total() - totalBefore, 9);
     assert.ok(archive.maxInFlight <= 3, `at most 3 at once, saw ${archive.maxInFlight}`);
     assert.ok(archive.maxInFlight >= 2, `downloads overlap, saw ${archive.maxInFlight}`);
@@ -230,11 +254,19 @@ test('a .deb larger than its index says is cut off at that size, naming the URL 
   const filename = 'pool/main/b/big/big_1_all.deb';
   archive.files.set(filename, big);
   await assert.rejects(
-    fetchDebs([record({ name: 'big', filename, size: 1000, sha256: sha256(big.subarray(0, 1000)) })], { cacheDir, ...quick }),
+    fetchDebs([record({ name: 'big', filename, size: 1000, sha256: sha256(big.subarray(0, 1000)) })], {
+      cacheDir,
+      ...quick,
+    }),
     (error: unknown) => {
       assert.ok(isPithError(error));
       assert.equal(error.kind, 'integrity');
-      assert.match(error.oneLine(), new RegExp(`GET ${archive.baseUrl}${filename}: the answer is larger than 1000 bytes, the size its index entry gives`));
+      assert.match(
+        error.oneLine(),
+        new RegExp(
+          `GET ${archive.baseUrl}${filename}: the answer is larger than 1000 bytes, the size its index entry gives`,
+        ),
+      );
       return true;
     },
   );

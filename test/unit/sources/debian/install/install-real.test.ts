@@ -43,7 +43,11 @@ before(async () => {
   }
   const debs = new Map<string, DebContents>();
   for (const name of NAMES) debs.set(name, await readDeb(paths.get(name)!, { packageName: name }));
-  assert.deepEqual(mergedUsrLinks(NAMES.map((name) => ({ name, files: debs.get(name)!.files }))), [], 'bookworm ships no aliasing links');
+  assert.deepEqual(
+    mergedUsrLinks(NAMES.map((name) => ({ name, files: debs.get(name)!.files }))),
+    [],
+    'bookworm ships no aliasing links',
+  );
   for (const name of NAMES) {
     const deb = debs.get(name)!;
     const version = controlField(deb.control, 'Version')!;
@@ -90,7 +94,10 @@ test('status.d/<name>.md5sums is the md5sums minus the trimmed files, and matche
       assert.equal(entry, undefined, pkg.name);
       continue;
     }
-    const lines = original.toString('utf8').split('\n').filter((l) => l !== '');
+    const lines = original
+      .toString('utf8')
+      .split('\n')
+      .filter((l) => l !== '');
     const expected = lines.filter((line) => !expectTrimmed(line.slice(34)));
     dropped += lines.length - expected.length;
     const text = fileText(entry).toString('utf8');
@@ -99,7 +106,13 @@ test('status.d/<name>.md5sums is the md5sums minus the trimmed files, and matche
     // Every line still listed names a file in the tree with those very bytes.
     for (const line of expected) {
       const [sum, path] = [line.slice(0, 32), line.slice(34)];
-      assert.equal(createHash('md5').update(fileText(tree.get(path))).digest('hex'), sum, path);
+      assert.equal(
+        createHash('md5')
+          .update(fileText(tree.get(path)))
+          .digest('hex'),
+        sum,
+        path,
+      );
     }
   }
   assert.ok(dropped > 20, `docs were listed and dropped (${dropped} lines)`);
@@ -130,7 +143,9 @@ test('every entry not trimmed is in the tree with its type, mode, owner and link
     const result = pkg.result;
     assert.equal(result.trimmed.length, trimmed, `${pkg.name} trimmed count`);
     assert.equal(result.added.length, kept + (pkg.deb.md5sums === undefined ? 1 : 2), `${pkg.name} added count`);
-    const trimmedBytes = pkg.listing.filter((l) => expectTrimmed(l.path) && l.type === 'file').reduce((s, l) => s + l.size, 0);
+    const trimmedBytes = pkg.listing
+      .filter((l) => expectTrimmed(l.path) && l.type === 'file')
+      .reduce((s, l) => s + l.size, 0);
     assert.equal(result.trimmedBytes, trimmedBytes, pkg.name);
   }
 });
@@ -165,10 +180,19 @@ test('copyright files are kept and reachable for every package; docs, man pages 
     assert.equal(tree.resolve(`usr/share/doc/${name}/copyright`), 'usr/share/doc/gcc-12-base/copyright');
   }
   const leftovers = tree.list().filter((e) => expectTrimmed(e.path));
-  assert.deepEqual(leftovers.map((e) => e.path), []);
-  assert.ok(tree.list().some((e) => e.path.startsWith('usr/share/zoneinfo/')), 'tzdata is not documentation');
+  assert.deepEqual(
+    leftovers.map((e) => e.path),
+    [],
+  );
+  assert.ok(
+    tree.list().some((e) => e.path.startsWith('usr/share/zoneinfo/')),
+    'tzdata is not documentation',
+  );
   const all = [...installed.values()].flatMap((p) => p.result.trimmed.map((x) => x.path));
-  for (const expected of ['usr/share/doc/libc6/changelog.Debian.gz', 'usr/share/man/man8/update-ca-certificates.8.gz']) {
+  for (const expected of [
+    'usr/share/doc/libc6/changelog.Debian.gz',
+    'usr/share/man/man8/update-ca-certificates.8.gz',
+  ]) {
     assert.ok(all.includes(expected), expected);
   }
   assert.ok(all.includes('usr/share/lintian/overrides/libc6'));
@@ -177,9 +201,11 @@ test('copyright files are kept and reachable for every package; docs, man pages 
 
 test('the CA bundle holds one certificate per .crt the package ships', (t) => {
   if (skip) return t.skip(skip);
-  const crts = installed.get('ca-certificates')!.listing.filter(
-    (l) => l.type === 'file' && l.path.startsWith('usr/share/ca-certificates/') && l.path.endsWith('.crt'),
-  );
+  const crts = installed
+    .get('ca-certificates')!
+    .listing.filter(
+      (l) => l.type === 'file' && l.path.startsWith('usr/share/ca-certificates/') && l.path.endsWith('.crt'),
+    );
   assert.ok(crts.length > 100, `${crts.length} certificates`);
   const result = caBundleEntry(tree);
   assert.ok(result !== null);
@@ -195,7 +221,10 @@ test('the CA bundle holds one certificate per .crt the package ships', (t) => {
   assert.ok(text.endsWith('-----END CERTIFICATE-----\n'));
   // No hash links and no per-certificate files next to the bundle.
   assert.deepEqual(
-    tree.list().filter((e) => e.path.startsWith('etc/ssl/certs/')).map((e) => e.path),
+    tree
+      .list()
+      .filter((e) => e.path.startsWith('etc/ssl/certs/'))
+      .map((e) => e.path),
     ['etc/ssl/certs/ca-certificates.crt'],
   );
 });

@@ -30,20 +30,31 @@ test('a hard link whose target is trimmed becomes a regular file with its bytes'
   const deb = await readDeb(built.path);
   assert.deepEqual(
     deb.files.filter((f) => f.type === 'hardlink').map((f) => [f.path, f.target]),
-    [['usr/bin/tool2', 'usr/bin/tool'], ['usr/share/tool/data.txt', 'usr/share/doc/tool/data.txt']],
+    [
+      ['usr/bin/tool2', 'usr/bin/tool'],
+      ['usr/share/tool/data.txt', 'usr/share/doc/tool/data.txt'],
+    ],
     'the fixture has the shape this test needs',
   );
   const tree = new FsTree();
-  const result = installPackage(tree, { name: 'tool', version: '1.0', architecture: 'amd64' }, deb, { trim: { docs: true } });
+  const result = installPackage(tree, { name: 'tool', version: '1.0', architecture: 'amd64' }, deb, {
+    trim: { docs: true },
+  });
   assert.equal(tree.get('usr/share/doc/tool/data.txt'), undefined);
   const promoted = tree.get('usr/share/tool/data.txt') as FileEntry;
   assert.equal(bytesOf(promoted), 'shared inode\n');
   assert.equal(promoted.size, 13);
   assert.equal(promoted.mode, 0o640);
   const kept = tree.get('usr/bin/tool2');
-  assert.deepEqual(kept && { type: kept.type, target: (kept as { target?: string }).target }, { type: 'hardlink', target: 'usr/bin/tool' });
+  assert.deepEqual(kept && { type: kept.type, target: (kept as { target?: string }).target }, {
+    type: 'hardlink',
+    target: 'usr/bin/tool',
+  });
   assert.equal(tree.get('usr/bin/tool')?.mode, 0o2755, 'setgid kept');
-  assert.deepEqual(result.trimmed.map((x) => [x.path, x.size]), [['usr/share/doc/tool/data.txt', 13]]);
+  assert.deepEqual(
+    result.trimmed.map((x) => [x.path, x.size]),
+    [['usr/share/doc/tool/data.txt', 13]],
+  );
   assert.equal(result.trimmedBytes, 13);
   assert.ok(result.added.some((x) => x.path === 'usr/share/tool/data.txt' && x.type === 'file' && x.size === 13));
   // md5sums: the trimmed name goes, the promoted one stays.
@@ -63,9 +74,15 @@ test('docs: false keeps every file and the whole md5sums', async () => {
     ],
   });
   const tree = new FsTree();
-  const result = installPackage(tree, { name: 'docs', version: '1.0' }, await readDeb(built.path), { trim: { docs: false } });
+  const result = installPackage(tree, { name: 'docs', version: '1.0' }, await readDeb(built.path), {
+    trim: { docs: false },
+  });
   assert.deepEqual(result.trimmed, []);
-  for (const p of ['usr/share/man/man1/docs.1.gz', 'usr/share/doc/docs/changelog.gz', 'usr/share/locale/de/LC_MESSAGES/docs.mo']) {
+  for (const p of [
+    'usr/share/man/man1/docs.1.gz',
+    'usr/share/doc/docs/changelog.gz',
+    'usr/share/locale/de/LC_MESSAGES/docs.mo',
+  ]) {
     assert.equal(tree.get(p)?.type, 'file', p);
   }
   assert.equal(bytesOf(tree.get('var/lib/dpkg/status.d/docs.md5sums')), built.md5sums);
@@ -73,7 +90,11 @@ test('docs: false keeps every file and the whole md5sums', async () => {
 });
 
 test('a package without md5sums gets no .md5sums file; the control file keeps non-ASCII text', async () => {
-  const built = buildPackage({ name: 'plain', md5sums: false, items: [{ path: 'etc/plain.conf', type: 'file', data: 'x\n' }] });
+  const built = buildPackage({
+    name: 'plain',
+    md5sums: false,
+    items: [{ path: 'etc/plain.conf', type: 'file', data: 'x\n' }],
+  });
   const deb = await readDeb(built.path);
   const control = deb.control.replace('synthetic plain', 'synthetic plain — Größe ✓');
   const tree = new FsTree();
@@ -112,8 +133,14 @@ test('filterMd5sums drops exactly the listed paths and keeps every other byte', 
     filterMd5sums(text, (p) => p.startsWith('usr/share/')),
     `${'a'.repeat(32)}  usr/bin/x\n`,
   );
-  assert.equal(filterMd5sums(text, () => false), text);
-  assert.equal(filterMd5sums('', () => true), '');
+  assert.equal(
+    filterMd5sums(text, () => false),
+    text,
+  );
+  assert.equal(
+    filterMd5sums('', () => true),
+    '',
+  );
   assert.equal(md5sumsLinePath(`${'d'.repeat(32)}  path with spaces/f`), 'path with spaces/f');
   assert.equal(md5sumsLinePath('garbage'), null);
 });

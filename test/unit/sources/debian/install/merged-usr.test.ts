@@ -59,33 +59,65 @@ test('mergedUsrLinks finds the top-level links into usr/ and nothing else', () =
     { path: 'lib', target: 'usr/lib', package: 'base-files' },
   ]);
   assert.deepEqual(mergedUsrLinks([{ name: 'foo', files: foo.files }]), []);
-  const absolute = [{ name: 'x', files: [{ path: 'sbin', type: 'symlink' as const, mode: 0o777, uid: 0, gid: 0, size: 0, target: '/usr/sbin' }] }];
+  const absolute = [
+    {
+      name: 'x',
+      files: [{ path: 'sbin', type: 'symlink' as const, mode: 0o777, uid: 0, gid: 0, size: 0, target: '/usr/sbin' }],
+    },
+  ];
   assert.deepEqual(mergedUsrLinks(absolute), [{ path: 'sbin', target: '/usr/sbin', package: 'x' }]);
-  const notAlias = [{ name: 'y', files: [{ path: 'lib64', type: 'symlink' as const, mode: 0o777, uid: 0, gid: 0, size: 0, target: 'usr/lib' }] }];
+  const notAlias = [
+    {
+      name: 'y',
+      files: [{ path: 'lib64', type: 'symlink' as const, mode: 0o777, uid: 0, gid: 0, size: 0, target: 'usr/lib' }],
+    },
+  ];
   assert.deepEqual(mergedUsrLinks(notAlias), []);
 });
 
 test('a link shipped by several packages is reported once, from the first', () => {
-  const link = (target: string) => [{ path: 'bin', type: 'symlink' as const, mode: 0o777, uid: 0, gid: 0, size: 0, target }];
-  assert.deepEqual(mergedUsrLinks([{ name: 'a', files: link('usr/bin') }, { name: 'b', files: link('/usr/bin') }, { name: 'c', files: link('./usr/bin/') }]), [
-    { path: 'bin', target: 'usr/bin', package: 'a' },
-  ]);
+  const link = (target: string) => [
+    { path: 'bin', type: 'symlink' as const, mode: 0o777, uid: 0, gid: 0, size: 0, target },
+  ];
+  assert.deepEqual(
+    mergedUsrLinks([
+      { name: 'a', files: link('usr/bin') },
+      { name: 'b', files: link('/usr/bin') },
+      { name: 'c', files: link('./usr/bin/') },
+    ]),
+    [{ path: 'bin', target: 'usr/bin', package: 'a' }],
+  );
 });
 
-for (const order of [['base-files', 'foo'], ['foo', 'base-files']]) {
+for (const order of [
+  ['base-files', 'foo'],
+  ['foo', 'base-files'],
+]) {
   test(`with the links pre-created, /bin and /lib files land under /usr (install order ${order.join(', ')})`, () => {
     const tree = new FsTree();
     const links = mergedUsrLinks(debs());
     addMergedUsrLinks(tree, links, new Map([['base-files', '13.8']]));
     for (const name of order) {
-      installPackage(tree, { name, version: name === 'foo' ? '2.0-1' : '13.8' }, name === 'foo' ? foo : baseFiles, trim);
+      installPackage(
+        tree,
+        { name, version: name === 'foo' ? '2.0-1' : '13.8' },
+        name === 'foo' ? foo : baseFiles,
+        trim,
+      );
     }
     const bin = tree.get('bin');
-    assert.deepEqual(bin && { type: bin.type, target: (bin as { target?: string }).target }, { type: 'symlink', target: 'usr/bin' });
+    assert.deepEqual(bin && { type: bin.type, target: (bin as { target?: string }).target }, {
+      type: 'symlink',
+      target: 'usr/bin',
+    });
     assert.equal(bin?.origin.package, 'base-files');
     assert.equal(tree.get('lib')?.type, 'symlink');
     const paths = tree.list().map((e) => e.path);
-    assert.deepEqual(paths.filter((p) => p.startsWith('bin/') || p.startsWith('lib/')), [], 'nothing below the links');
+    assert.deepEqual(
+      paths.filter((p) => p.startsWith('bin/') || p.startsWith('lib/')),
+      [],
+      'nothing below the links',
+    );
 
     const fooFile = tree.get('usr/bin/foo') as FileEntry | undefined;
     assert.equal(fooFile?.type, 'file');
@@ -93,10 +125,14 @@ for (const order of [['base-files', 'foo'], ['foo', 'base-files']]) {
     assert.equal(fooFile.origin.package, 'foo');
     assert.equal(fooFile.origin.detail, 'foo 2.0-1');
     const again = tree.get('usr/bin/foo-again');
-    assert.deepEqual(again && { type: again.type, target: (again as { target?: string }).target }, {
-      type: 'hardlink',
-      target: 'usr/bin/foo',
-    }, 'the hard link target is canonicalised like the path');
+    assert.deepEqual(
+      again && { type: again.type, target: (again as { target?: string }).target },
+      {
+        type: 'hardlink',
+        target: 'usr/bin/foo',
+      },
+      'the hard link target is canonicalised like the path',
+    );
     assert.equal(tree.get('usr/bin/foo-link')?.type, 'symlink');
     assert.equal(tree.get('usr/lib/x/libfoo.so')?.type, 'file');
     assert.equal(tree.resolve('lib/x/libfoo.so'), 'usr/lib/x/libfoo.so');
@@ -106,9 +142,13 @@ for (const order of [['base-files', 'foo'], ['foo', 'base-files']]) {
     assert.equal(tree.get('usr/share/doc/base-files/copyright')?.type, 'file');
     assert.equal(tree.get('usr/share/doc/base-files/README'), undefined);
     // md5sums keep the package's own paths, minus trimmed files.
-    const md5 = Buffer.from(((tree.get('var/lib/dpkg/status.d/foo.md5sums') as FileEntry).source as { data: Uint8Array }).data).toString();
+    const md5 = Buffer.from(
+      ((tree.get('var/lib/dpkg/status.d/foo.md5sums') as FileEntry).source as { data: Uint8Array }).data,
+    ).toString();
     assert.match(md5, /  bin\/foo\n/);
-    const baseMd5 = Buffer.from(((tree.get('var/lib/dpkg/status.d/base-files.md5sums') as FileEntry).source as { data: Uint8Array }).data).toString();
+    const baseMd5 = Buffer.from(
+      ((tree.get('var/lib/dpkg/status.d/base-files.md5sums') as FileEntry).source as { data: Uint8Array }).data,
+    ).toString();
     assert.match(baseMd5, /usr\/share\/doc\/base-files\/copyright/);
     assert.doesNotMatch(baseMd5, /README/);
     assertNoAliasConflicts(tree, links);
@@ -124,15 +164,29 @@ test('assertNoAliasConflicts fails on a real /bin directory where the image has 
   assert.throws(
     () => assertNoAliasConflicts(tree, links),
     (e: unknown) =>
-      isPithError(e) && e.message.includes('/bin is a real directory') && e.message.includes('package foo') && e.message.includes('/bin -> usr/bin'),
+      isPithError(e) &&
+      e.message.includes('/bin is a real directory') &&
+      e.message.includes('package foo') &&
+      e.message.includes('/bin -> usr/bin'),
   );
 });
 
 test('assertNoAliasConflicts fails on a file or a different link at the alias path', () => {
   const origin = { kind: 'file' as const, detail: 'files[0]' };
   const file = new FsTree();
-  file.add('lib', { type: 'file', mode: 0o644, uid: 0, gid: 0, origin, size: 0, source: { kind: 'bytes', data: new Uint8Array() } });
-  assert.throws(() => assertNoAliasConflicts(file, [{ path: 'lib', target: 'usr/lib' }]), /\/lib is a file \(from files\[0\]\)/);
+  file.add('lib', {
+    type: 'file',
+    mode: 0o644,
+    uid: 0,
+    gid: 0,
+    origin,
+    size: 0,
+    source: { kind: 'bytes', data: new Uint8Array() },
+  });
+  assert.throws(
+    () => assertNoAliasConflicts(file, [{ path: 'lib', target: 'usr/lib' }]),
+    /\/lib is a file \(from files\[0\]\)/,
+  );
   const other = new FsTree();
   other.add('lib', { type: 'symlink', mode: 0o777, uid: 0, gid: 0, origin, target: 'opt/lib' });
   assert.throws(() => assertNoAliasConflicts(other, [{ path: 'lib', target: 'usr/lib' }]), /symlink to opt\/lib/);
@@ -145,5 +199,8 @@ test('assertNoAliasConflicts fails on a file or a different link at the alias pa
 test('without pre-created links, a package /bin directory blocks the later link (why the caller creates them first)', () => {
   const tree = new FsTree();
   installPackage(tree, { name: 'foo', version: '2.0-1' }, foo, trim);
-  assert.throws(() => installPackage(tree, { name: 'base-files', version: '13.8' }, baseFiles, trim), /\/bin is a directory/);
+  assert.throws(
+    () => installPackage(tree, { name: 'base-files', version: '13.8' }, baseFiles, trim),
+    /\/bin is a directory/,
+  );
 });

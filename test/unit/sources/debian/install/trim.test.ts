@@ -63,7 +63,12 @@ test('docs: false keeps everything', () => {
 
 test('every listed directory is dropped with its content', () => {
   assert.deepEqual([...TRIMMED_DIRS].sort(), [
-    'usr/share/bug', 'usr/share/doc-base', 'usr/share/info', 'usr/share/lintian', 'usr/share/locale', 'usr/share/man',
+    'usr/share/bug',
+    'usr/share/doc-base',
+    'usr/share/info',
+    'usr/share/lintian',
+    'usr/share/locale',
+    'usr/share/man',
   ]);
   for (const dir of TRIMMED_DIRS) {
     assert.equal(isTrimmed(dir, docs), true, dir);

@@ -9,7 +9,11 @@ import { installNeeds } from '../../../../../src/sources/debian/solver/install-n
 import type { PackageRecord } from '../../../../../src/sources/debian/archive/packages-index.js';
 import type { Resolution } from '../../../../../src/sources/debian/solver/solver.js';
 import { writeCheckedJson } from '../../../../../src/store/checked-json.js';
-import { FACTS_FORMAT, type FactsEntry, type InstallFacts } from '../../../../../src/sources/debian/effects/package-facts.js';
+import {
+  FACTS_FORMAT,
+  type FactsEntry,
+  type InstallFacts,
+} from '../../../../../src/sources/debian/effects/package-facts.js';
 
 const cache = mkdtempSync(join(tmpdir(), 'pith-needs-'));
 after(() => rmSync(cache, { recursive: true, force: true }));
@@ -27,17 +31,29 @@ async function pkg(name: string, files: string[], needs: Partial<InstallFacts['n
     needs: { interpreters: [], needed: [], sonames: [], shell: [], ...needs },
   };
   await writeCheckedJson(join(cache, 'install-facts', `${sha(name)}.json`), facts);
-  return { name, version: '1', sha256: sha(name), baseUrl: 'http://unused.invalid/debian', filename: `pool/${name}.deb`, size: 1 } as PackageRecord;
+  return {
+    name,
+    version: '1',
+    sha256: sha(name),
+    baseUrl: 'http://unused.invalid/debian',
+    filename: `pool/${name}.deb`,
+    size: 1,
+  } as PackageRecord;
 }
 
 const SCRIPT_ONLY = new Map([['dpkg', 'is the package manager']]);
 
 test('an Essential package is followed when a program needs its interpreter or a library needs its soname; not otherwise', async () => {
   const app = await pkg('app', ['usr/bin/app', 'usr/share/app/tool'], {
-    interpreters: [['usr/share/app/tool', '/usr/bin/perl'], ['usr/bin/app', '/lib64/ld-linux-x86-64.so.2']],
+    interpreters: [
+      ['usr/share/app/tool', '/usr/bin/perl'],
+      ['usr/bin/app', '/lib64/ld-linux-x86-64.so.2'],
+    ],
     needed: ['libc.so.6', 'libess.so.1'],
   });
-  const libc = await pkg('libc6', ['lib64/ld-linux-x86-64.so.2', 'lib/x86_64-linux-gnu/libc.so.6'], { sonames: ['libc.so.6'] });
+  const libc = await pkg('libc6', ['lib64/ld-linux-x86-64.so.2', 'lib/x86_64-linux-gnu/libc.so.6'], {
+    sonames: ['libc.so.6'],
+  });
   const records = new Map([
     ['perl-base', await pkg('perl-base', ['usr/bin/perl'])],
     ['dash', await pkg('dash', ['bin/dash', 'bin/sh'])],
@@ -46,11 +62,18 @@ test('an Essential package is followed when a program needs its interpreter or a
   ]);
   const resolution: Resolution = {
     packages: [app, libc],
-    reasons: new Map([['app', ['app']], ['libc6', ['app', 'libc6']]]),
+    reasons: new Map([
+      ['app', ['app']],
+      ['libc6', ['app', 'libc6']],
+    ]),
     notes: [],
     essentialSkipped: ['perl-base', 'dash', 'libess', 'dpkg'].map((name) => ({ name, chain: ['app'] })),
   };
-  const needs = await installNeeds(resolution, (n) => records.get(n), { cacheDir: cache, env: {}, scriptOnly: SCRIPT_ONLY });
+  const needs = await installNeeds(resolution, (n) => records.get(n), {
+    cacheDir: cache,
+    env: {},
+    scriptOnly: SCRIPT_ONLY,
+  });
   assert.deepEqual(needs.follow, ['libess', 'perl-base']);
   assert.deepEqual(needs.extra, []);
   assert.deepEqual(needs.notes, [
@@ -62,7 +85,12 @@ test('an Essential package is followed when a program needs its interpreter or a
 });
 
 test('#!/usr/bin/env looks on the PATH; merged /usr makes /bin/sh and /usr/bin/sh one file; C.UTF-8 brings libc-bin', async () => {
-  const app = await pkg('app2', ['usr/bin/app2', 'usr/bin/app3'], { interpreters: [['usr/bin/app2', 'env:python3'], ['usr/bin/app3', '/bin/sh']] });
+  const app = await pkg('app2', ['usr/bin/app2', 'usr/bin/app3'], {
+    interpreters: [
+      ['usr/bin/app2', 'env:python3'],
+      ['usr/bin/app3', '/bin/sh'],
+    ],
+  });
   const baseFiles: PackageRecord = await pkg('base-files', ['etc/debian_version']);
   // base-files of trixie ships the merged-/usr links.
   await writeCheckedJson(join(cache, 'install-facts', `${sha('base-files')}.json`), {
@@ -82,25 +110,58 @@ test('#!/usr/bin/env looks on the PATH; merged /usr makes /bin/sh and /usr/bin/s
     packages: [app, baseFiles, libc],
     reasons: new Map(),
     notes: [],
-    essentialSkipped: [{ name: 'python3-ess', chain: ['app2'] }, { name: 'dash', chain: ['app2'] }],
+    essentialSkipped: [
+      { name: 'python3-ess', chain: ['app2'] },
+      { name: 'dash', chain: ['app2'] },
+    ],
   };
-  const needs = await installNeeds(resolution, (n) => records.get(n), { cacheDir: cache, env: { LANG: 'C.UTF-8' }, scriptOnly: SCRIPT_ONLY });
+  const needs = await installNeeds(resolution, (n) => records.get(n), {
+    cacheDir: cache,
+    env: { LANG: 'C.UTF-8' },
+    scriptOnly: SCRIPT_ONLY,
+  });
   assert.deepEqual(needs.follow, ['dash', 'python3-ess']);
   assert.deepEqual(needs.extra, ['libc-bin']);
   assert.match(needs.notes[0]!, /^libc-bin: brought \(the environment names C\.UTF-8/);
 });
 
-test('a program of a package the spec names that runs /bin/sh brings dash, unless excluded; a dependency\'s does not', async () => {
+test("a program of a package the spec names that runs /bin/sh brings dash, unless excluded; a dependency's does not", async () => {
   const git = await pkg('git', ['usr/bin/git'], { shell: ['usr/bin/git'] });
   const lib = await pkg('libshelly', ['usr/bin/helper'], { shell: ['usr/bin/helper'] });
   const dash = await pkg('dash', ['bin/dash', 'bin/sh']);
-  const resolution = (packages: PackageRecord[], reasons: Array<[string, string[]]>): Resolution => ({ packages, reasons: new Map(reasons), notes: [], essentialSkipped: [] });
+  const resolution = (packages: PackageRecord[], reasons: Array<[string, string[]]>): Resolution => ({
+    packages,
+    reasons: new Map(reasons),
+    notes: [],
+    essentialSkipped: [],
+  });
   const records = new Map([['dash', dash]]);
-  const needs = await installNeeds(resolution([git], [['git', ['git']]]), (n) => records.get(n), { cacheDir: cache, env: {}, scriptOnly: SCRIPT_ONLY });
+  const needs = await installNeeds(resolution([git], [['git', ['git']]]), (n) => records.get(n), {
+    cacheDir: cache,
+    env: {},
+    scriptOnly: SCRIPT_ONLY,
+  });
   assert.deepEqual(needs.extra, ['dash']);
-  assert.deepEqual(needs.notes, ['dash: brought (essential, but /usr/bin/git runs /bin/sh, which it ships; exclude: [dash] leaves it out)']);
-  const excluded = await installNeeds(resolution([git], [['git', ['git']]]), (n) => records.get(n), { cacheDir: cache, env: {}, scriptOnly: SCRIPT_ONLY, exclude: ['dash'] });
+  assert.deepEqual(needs.notes, [
+    'dash: brought (essential, but /usr/bin/git runs /bin/sh, which it ships; exclude: [dash] leaves it out)',
+  ]);
+  const excluded = await installNeeds(resolution([git], [['git', ['git']]]), (n) => records.get(n), {
+    cacheDir: cache,
+    env: {},
+    scriptOnly: SCRIPT_ONLY,
+    exclude: ['dash'],
+  });
   assert.deepEqual(excluded.extra, []);
-  const indirect = await installNeeds(resolution([git, lib], [['git', ['other', 'git']], ['libshelly', ['other', 'libshelly']]]), (n) => records.get(n), { cacheDir: cache, env: {}, scriptOnly: SCRIPT_ONLY });
+  const indirect = await installNeeds(
+    resolution(
+      [git, lib],
+      [
+        ['git', ['other', 'git']],
+        ['libshelly', ['other', 'libshelly']],
+      ],
+    ),
+    (n) => records.get(n),
+    { cacheDir: cache, env: {}, scriptOnly: SCRIPT_ONLY },
+  );
   assert.deepEqual(indirect.extra, [], 'only programs of the packages the spec names');
 });

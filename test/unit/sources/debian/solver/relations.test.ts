@@ -13,7 +13,10 @@ const inputError = (e: unknown) => isPithError(e) && e.kind === 'input';
 describe('parseRelations', () => {
   it('parses the example from the brief', () => {
     assert.deepEqual(parseRelations('a (>= 1.2) | b:any, c [amd64] <!nocheck>', { arch: 'amd64' }), [
-      [{ name: 'a', op: '>=', version: '1.2' }, { name: 'b', arch: 'any' }],
+      [
+        { name: 'a', op: '>=', version: '1.2' },
+        { name: 'b', arch: 'any' },
+      ],
       [{ name: 'c' }],
     ]);
   });
@@ -48,11 +51,10 @@ describe('parseRelations', () => {
   });
 
   it('accepts real-world names with + . - and digits', () => {
-    assert.deepEqual(parseRelations('libstdc++6 (>= 13.1), gir1.2-glib-2.0, 0ad-data').map(([r]) => r!.name), [
-      'libstdc++6',
-      'gir1.2-glib-2.0',
-      '0ad-data',
-    ]);
+    assert.deepEqual(
+      parseRelations('libstdc++6 (>= 13.1), gir1.2-glib-2.0, 0ad-data').map(([r]) => r!.name),
+      ['libstdc++6', 'gir1.2-glib-2.0', '0ad-data'],
+    );
   });
 
   it('gives [] for absent, empty and blank fields', () => {
@@ -84,16 +86,39 @@ describe('parseRelations', () => {
   it('drops an alternative that does not apply, and the requirement when none is left', () => {
     assert.deepEqual(parseRelations('a [i386] | b, c [i386]', { arch: 'amd64' }), [[{ name: 'b' }]]);
     assert.deepEqual(parseRelations('a [i386] | b [i386]', { arch: 'amd64' }), []);
-    assert.throws(() => parseRelations('a [amd64] (>= 1)', { arch: 'amd64' }), inputError, 'restriction before version');
+    assert.throws(
+      () => parseRelations('a [amd64] (>= 1)', { arch: 'amd64' }),
+      inputError,
+      'restriction before version',
+    );
   });
 
   it('rejects malformed fields with an input error naming the field', () => {
-    for (const bad of ['a,', ',a', 'a,,b', 'a | | b', 'a (>= )', 'a (=> 1)', 'a (>= 1', 'a b', 'A', 'a:', 'a [amd64 !i386]', 'a []', 'a <>', 'a [amd64']) {
-      assert.throws(() => parseRelations(bad, { where: 'foo Depends' }), (e: unknown) => {
-        assert.ok(inputError(e), bad);
-        assert.match((e as Error & { oneLine(): string }).oneLine(), /^foo Depends: /);
-        return true;
-      }, bad);
+    for (const bad of [
+      'a,',
+      ',a',
+      'a,,b',
+      'a | | b',
+      'a (>= )',
+      'a (=> 1)',
+      'a (>= 1',
+      'a b',
+      'A',
+      'a:',
+      'a [amd64 !i386]',
+      'a []',
+      'a <>',
+      'a [amd64',
+    ]) {
+      assert.throws(
+        () => parseRelations(bad, { where: 'foo Depends' }),
+        (e: unknown) => {
+          assert.ok(inputError(e), bad);
+          assert.match((e as Error & { oneLine(): string }).oneLine(), /^foo Depends: /);
+          return true;
+        },
+        bad,
+      );
     }
   });
 });

@@ -13,7 +13,12 @@ describe('parseRequirement', () => {
     assert.deepEqual(parseRequirement('curl (<< 8)'), { name: 'curl', op: '<<', version: '8' });
     assert.deepEqual(parseRequirement('curl(<=8)'), { name: 'curl', op: '<=', version: '8' });
     assert.deepEqual(parseRequirement('curl ( = 8 )'), { name: 'curl', op: '=', version: '8' });
-    assert.deepEqual(parseRequirement('curl (>> 8)', 'pith.yaml:7:5'), { name: 'curl', op: '>>', version: '8', where: 'pith.yaml:7:5' });
+    assert.deepEqual(parseRequirement('curl (>> 8)', 'pith.yaml:7:5'), {
+      name: 'curl',
+      op: '>>',
+      version: '8',
+      where: 'pith.yaml:7:5',
+    });
   });
 
   it('formats back to relation syntax', () => {
@@ -25,17 +30,35 @@ describe('parseRequirement', () => {
   const cases: Array<[string, string]> = [
     ['', 'bad package requirement "": it is empty'],
     ['Curl', 'bad package requirement "Curl": Debian package names are lower case'],
-    ['c', 'bad package requirement "c": "c" is not a Debian package name (lower case letters, digits, + - . ; at least two characters)'],
-    ['-curl', 'bad package requirement "-curl": "-curl" is not a Debian package name (lower case letters, digits, + - . ; at least two characters)'],
-    ['curl:amd64', 'bad package requirement "curl:amd64": architecture qualifiers are not supported (the image has one architecture)'],
+    [
+      'c',
+      'bad package requirement "c": "c" is not a Debian package name (lower case letters, digits, + - . ; at least two characters)',
+    ],
+    [
+      '-curl',
+      'bad package requirement "-curl": "-curl" is not a Debian package name (lower case letters, digits, + - . ; at least two characters)',
+    ],
+    [
+      'curl:amd64',
+      'bad package requirement "curl:amd64": architecture qualifiers are not supported (the image has one architecture)',
+    ],
     ['curl|wget', 'bad package requirement "curl|wget": alternatives are not supported: name the package you want'],
     ['curl (> 7)', 'bad package requirement "curl (> 7)": use ">>" or ">=" instead of the ambiguous ">"'],
     ['curl (< 7)', 'bad package requirement "curl (< 7)": use "<<" or "<=" instead of the ambiguous "<"'],
     ['curl (=> 7)', 'bad package requirement "curl (=> 7)": unknown operator "=>"'],
-    ['curl (>= 7', 'bad package requirement "curl (>= 7": expected a package name, optionally followed by "=version" or "(op version)"'],
-    ['curl wget', 'bad package requirement "curl wget": expected a package name, optionally followed by "=version" or "(op version)"'],
-    ['curl=', 'bad package requirement "curl=": expected a package name, optionally followed by "=version" or "(op version)"'],
-    ['curl=a:1', "bad package requirement \"curl=a:1\": version 'a:1' has bad syntax: epoch in version is not number"],
+    [
+      'curl (>= 7',
+      'bad package requirement "curl (>= 7": expected a package name, optionally followed by "=version" or "(op version)"',
+    ],
+    [
+      'curl wget',
+      'bad package requirement "curl wget": expected a package name, optionally followed by "=version" or "(op version)"',
+    ],
+    [
+      'curl=',
+      'bad package requirement "curl=": expected a package name, optionally followed by "=version" or "(op version)"',
+    ],
+    ['curl=a:1', 'bad package requirement "curl=a:1": version \'a:1\' has bad syntax: epoch in version is not number'],
   ];
   for (const [text, message] of cases) {
     it(`rejects ${JSON.stringify(text)} with a spec error naming where`, () => {
@@ -54,6 +77,9 @@ describe('parseRequirement', () => {
   }
 
   it('leaves where out when not given', () => {
-    assert.throws(() => parseRequirement('Curl'), (e: unknown) => isPithError(e) && e.where === undefined);
+    assert.throws(
+      () => parseRequirement('Curl'),
+      (e: unknown) => isPithError(e) && e.where === undefined,
+    );
   });
 });

@@ -35,12 +35,20 @@ function base(text: string): InstalledPackage[] {
     .flatMap((line) => {
       const [name, version, ...rest] = line.trim().split(/\s+/);
       const provides = rest.length ? `Provides: ${rest.join(' ')}\n` : '';
-      return installedFromControl(`Package: ${name}\nVersion: ${version}\nArchitecture: amd64\n${provides}`, `status.d/${name}`, 'amd64');
+      return installedFromControl(
+        `Package: ${name}\nVersion: ${version}\nArchitecture: amd64\n${provides}`,
+        `status.d/${name}`,
+        'amd64',
+      );
     });
 }
 
 const run = (requirements: string[], installed: InstalledPackage[]): Resolution =>
-  solve(requirements.map((r, i) => parseRequirement(r, `pith.yaml:${i + 1}:3`)), u, { installed });
+  solve(
+    requirements.map((r, i) => parseRequirement(r, `pith.yaml:${i + 1}:3`)),
+    u,
+    { installed },
+  );
 const picked = (r: Resolution) => r.packages.map((p) => `${p.name}=${p.version}`);
 
 describe('solve on a base image', () => {
@@ -67,10 +75,14 @@ describe('solve on a base image', () => {
       () => run(['newtool'], cc),
       (e: unknown) =>
         isPithError(e) &&
-        e.message === 'newtool -> libc6 (>= 2.38): the base image has libc6 2.36, which does not satisfy it (packages of the base are never replaced)' &&
+        e.message ===
+          'newtool -> libc6 (>= 2.38): the base image has libc6 2.36, which does not satisfy it (packages of the base are never replaced)' &&
         e.where === 'pith.yaml:1:3',
     );
-    assert.throws(() => run(['libc6 (>= 2.40)'], cc), (e: unknown) => isPithError(e) && e.message.startsWith('libc6 (>= 2.40): the base image has libc6 2.36,'));
+    assert.throws(
+      () => run(['libc6 (>= 2.40)'], cc),
+      (e: unknown) => isPithError(e) && e.message.startsWith('libc6 (>= 2.40): the base image has libc6 2.36,'),
+    );
   });
 
   it('without the base the same request adds the newer version (the check is the base, not the archive)', () => {
@@ -93,14 +105,21 @@ describe('solve on a base image', () => {
       'Package: libonig5\nStatus: deinstall ok config-files\nVersion: 6.9.8\nArchitecture: amd64\n',
     ].join('\n');
     const installed = installedFromControl(status, 'var/lib/dpkg/status', 'amd64');
-    assert.deepEqual(installed.map((p) => p.name), ['libc6']);
+    assert.deepEqual(
+      installed.map((p) => p.name),
+      ['libc6'],
+    );
     assert.ok(picked(run(['jq'], installed)).includes('libonig5=6.9.8'));
   });
 
   it('packages of another architecture count only when Multi-Arch: foreign', () => {
     const i386 = installedFromControl('Package: libonig5\nVersion: 6.9.8\nArchitecture: i386\n', 's', 'amd64');
     assert.ok(picked(run(['jq'], [...cc, ...i386])).includes('libonig5=6.9.8'));
-    const foreign = installedFromControl('Package: libonig5\nVersion: 6.9.8\nArchitecture: i386\nMulti-Arch: foreign\n', 's', 'amd64');
+    const foreign = installedFromControl(
+      'Package: libonig5\nVersion: 6.9.8\nArchitecture: i386\nMulti-Arch: foreign\n',
+      's',
+      'amd64',
+    );
     assert.ok(!picked(run(['jq'], [...cc, ...foreign])).includes('libonig5=6.9.8'));
   });
 });

@@ -13,7 +13,11 @@ function universe(text: string, more: PackageRecord[] = []): PackageUniverse {
 }
 
 function run(u: PackageUniverse, requirements: string[], options?: SolveOptions): Resolution {
-  return solve(requirements.map((r, i) => parseRequirement(r, `pith.yaml:${i + 1}:3`)), u, options);
+  return solve(
+    requirements.map((r, i) => parseRequirement(r, `pith.yaml:${i + 1}:3`)),
+    u,
+    options,
+  );
 }
 
 /** `name=version` of each selected package, in result order. */
@@ -44,7 +48,15 @@ describe('solve: basics', () => {
 
   it('follows Pre-Depends and Depends only, breadth-first, with reasons', () => {
     const r = run(u, ['curl']);
-    assert.deepEqual(picked(r), ['curl=7.88', 'gcc-12-base=12.2', 'libc6=2.36', 'libcurl4=7.88', 'libgcc-s1=12.2', 'libssl3=3.0.9', 'zlib1g=1:1.2.13']);
+    assert.deepEqual(picked(r), [
+      'curl=7.88',
+      'gcc-12-base=12.2',
+      'libc6=2.36',
+      'libcurl4=7.88',
+      'libgcc-s1=12.2',
+      'libssl3=3.0.9',
+      'zlib1g=1:1.2.13',
+    ]);
     assert.deepEqual(Object.fromEntries(r.reasons), {
       curl: ['curl'],
       libcurl4: ['curl', 'libcurl4'],
@@ -120,8 +132,16 @@ describe('solve: versions', () => {
     it(`lib (${rel}) -> ${want}, as a dependency and as a requirement`, () => {
       const v = universe(`app 1 | Depends: lib (${rel})`, u.candidates('lib'));
       if (want === '-') {
-        assertBuildError(() => run(v, ['app']), `app -> lib (${rel}): only 3.0, 2.0, 2.0~rc1, 1.0 available`, 'pith.yaml:1:3');
-        assertBuildError(() => run(v, [`lib (${rel})`]), `lib (${rel}): only 3.0, 2.0, 2.0~rc1, 1.0 available`, 'pith.yaml:1:3');
+        assertBuildError(
+          () => run(v, ['app']),
+          `app -> lib (${rel}): only 3.0, 2.0, 2.0~rc1, 1.0 available`,
+          'pith.yaml:1:3',
+        );
+        assertBuildError(
+          () => run(v, [`lib (${rel})`]),
+          `lib (${rel}): only 3.0, 2.0, 2.0~rc1, 1.0 available`,
+          'pith.yaml:1:3',
+        );
         return;
       }
       assert.deepEqual(picked(run(v, ['app'])), ['app=1', `lib=${want}`]);
@@ -144,9 +164,15 @@ describe('solve: versions', () => {
       'amd64',
     );
     const hi = run(v, ['app', 'tie']);
-    assert.deepEqual(hi.packages.map((p) => `${p.name}=${p.version}@${p.suite}`), ['app=1@bookworm', 'libssl3=3.0.11@bookworm-security', 'tie=1.0@bookworm']);
+    assert.deepEqual(
+      hi.packages.map((p) => `${p.name}=${p.version}@${p.suite}`),
+      ['app=1@bookworm', 'libssl3=3.0.11@bookworm-security', 'tie=1.0@bookworm'],
+    );
     const pinned = run(v, ['libssl3=3.0.2', 'app']);
-    assert.deepEqual(pinned.packages.map((p) => `${p.name}=${p.version}@${p.suite}`), ['app=1@bookworm', 'libssl3=3.0.2@bookworm']);
+    assert.deepEqual(
+      pinned.packages.map((p) => `${p.name}=${p.version}@${p.suite}`),
+      ['app=1@bookworm', 'libssl3=3.0.2@bookworm'],
+    );
     assert.deepEqual(picked(run(v, ['app', 'libssl3 (<< 3.0.10)'])), ['app=1', 'libssl3=3.0.9']);
   });
 
@@ -164,7 +190,9 @@ describe('solve: versions', () => {
     assert.deepEqual(picked(r), ['helper=1', 'lib=2', 'pa=1', 'pb=1']);
     assert.deepEqual(unsatisfiedDependencies(r.packages, v), []);
     assert.deepEqual(r.reasons.get('lib'), ['pa', 'lib']);
-    assert.deepEqual(r.notes, ['lib 3 (selected by pa -> lib) does not satisfy pa -> pb -> lib (<< 3): solved again, keeping lib (<< 3)']);
+    assert.deepEqual(r.notes, [
+      'lib 3 (selected by pa -> lib) does not satisfy pa -> pb -> lib (<< 3): solved again, keeping lib (<< 3)',
+    ]);
   });
 
   it('names both chains when no version satisfies both constraints', () => {
@@ -185,7 +213,10 @@ describe('solve: versions', () => {
       'pa -> lib (>= 2) conflicts with lib (= 1): no version of lib satisfies both (available: 2, 1)',
       'pith.yaml:2:3',
     );
-    assertBuildError(() => run(v, ['lib=1', 'lib (>= 2)']), 'lib (>= 2) conflicts with lib (= 1): no version of lib satisfies both (available: 2, 1)');
+    assertBuildError(
+      () => run(v, ['lib=1', 'lib (>= 2)']),
+      'lib (>= 2) conflicts with lib (= 1): no version of lib satisfies both (available: 2, 1)',
+    );
   });
 
   it('names every constraint when only their combination conflicts', () => {
@@ -233,7 +264,10 @@ describe('solve: alternatives', () => {
     assert.deepEqual(r.notes, ['app3 -> liba | libb: libb already selected']);
     const r2 = run(u, ['app', 'app3']);
     assert.deepEqual(picked(r2), ['app=1', 'app3=1', 'libb=1']);
-    assert.deepEqual(r2.notes, ['app -> missing | libb | libc: chose libb (missing cannot be satisfied)', 'app3 -> liba | libb: libb already selected']);
+    assert.deepEqual(r2.notes, [
+      'app -> missing | libb | libc: chose libb (missing cannot be satisfied)',
+      'app3 -> liba | libb: libb already selected',
+    ]);
   });
 
   it('tries a real package before a provider for each alternative, left to right', () => {
@@ -269,7 +303,9 @@ describe('solve: virtual packages', () => {
     `);
     const r = run(byPrio, ['app']);
     assert.deepEqual(picked(r), ['app=1', 'mawk=1.3']);
-    assert.deepEqual(r.notes, ['app -> awk: awk is provided by gawk, mawk, original-awk; chose mawk (Priority: required)']);
+    assert.deepEqual(r.notes, [
+      'app -> awk: awk is provided by gawk, mawk, original-awk; chose mawk (Priority: required)',
+    ]);
 
     const byVersion = universe(`
       app 1 | Depends: awk
@@ -326,7 +362,9 @@ describe('solve: virtual packages', () => {
     assert.deepEqual(r.notes, []);
     const any = run(v, ['app-any']);
     assert.deepEqual(picked(any), ['app-any=1', 'loose=9']);
-    assert.deepEqual(any.notes, ['app-any -> libfoo-abi: libfoo-abi is provided by loose, new, old; chose loose (highest version)']);
+    assert.deepEqual(any.notes, [
+      'app-any -> libfoo-abi: libfoo-abi is provided by loose, new, old; chose loose (highest version)',
+    ]);
 
     const onlyLoose = universe(`
       app 1 | Depends: libfoo-abi (>= 2)
@@ -378,24 +416,33 @@ describe('solve: architectures', () => {
 
   it('uses the image architecture and all, ignores other architectures', () => {
     const r = run(u, ['app']);
-    assert.deepEqual(r.packages.map((p) => `${p.name}=${p.version}/${p.architecture}`), [
-      'app=1/amd64',
-      'data=1/all',
-      'lib=1/amd64',
-      'perl=5.36/amd64',
-      'plain=1/amd64',
-      'tool=1/amd64',
-    ]);
+    assert.deepEqual(
+      r.packages.map((p) => `${p.name}=${p.version}/${p.architecture}`),
+      ['app=1/amd64', 'data=1/all', 'lib=1/amd64', 'perl=5.36/amd64', 'plain=1/amd64', 'tool=1/amd64'],
+    );
   });
 
   it('says when a package exists for other architectures only', () => {
-    assertBuildError(() => run(u, ['needs-arm']), 'needs-arm -> armonly: no package provides "armonly"; it exists for arm64 only', 'pith.yaml:1:3');
-    assertBuildError(() => run(u, ['armonly']), 'armonly: no such package in bookworm (amd64); it exists for arm64 only');
+    assertBuildError(
+      () => run(u, ['needs-arm']),
+      'needs-arm -> armonly: no package provides "armonly"; it exists for arm64 only',
+      'pith.yaml:1:3',
+    );
+    assertBuildError(
+      () => run(u, ['armonly']),
+      'armonly: no such package in bookworm (amd64); it exists for arm64 only',
+    );
   });
 
   it('needs Multi-Arch: allowed or foreign for :any, and refuses other architectures', () => {
-    assertBuildError(() => run(u, ['needs-any']), 'needs-any -> plain:any: no package named or providing "plain" is Multi-Arch: allowed or foreign, as plain:any requires');
-    assertBuildError(() => run(u, ['needs-i386']), 'needs-i386 -> lib:i386: cross-architecture dependencies are not supported (the image is amd64)');
+    assertBuildError(
+      () => run(u, ['needs-any']),
+      'needs-any -> plain:any: no package named or providing "plain" is Multi-Arch: allowed or foreign, as plain:any requires',
+    );
+    assertBuildError(
+      () => run(u, ['needs-i386']),
+      'needs-i386 -> lib:i386: cross-architecture dependencies are not supported (the image is amd64)',
+    );
   });
 });
 
@@ -425,7 +472,12 @@ describe('solve: packages only maintainer scripts use', () => {
   });
 
   it('installs them when requested', () => {
-    assert.deepEqual(picked(run(u, ['svc', 'adduser'], { scriptOnly })), ['adduser=3', 'libsvc=1', 'passwd=1', 'svc=1']);
+    assert.deepEqual(picked(run(u, ['svc', 'adduser'], { scriptOnly })), [
+      'adduser=3',
+      'libsvc=1',
+      'passwd=1',
+      'svc=1',
+    ]);
   });
 });
 
@@ -461,7 +513,11 @@ describe('solve: Essential packages', () => {
     const r = run(u, ['app', 'dpkg']);
     assert.deepEqual(picked(r), ['app=1', 'dpkg=1.21', 'lib=1']);
     assert.ok(!r.notes.some((n) => n.includes('essential dpkg')));
-    assert.ok(r.notes.includes('dpkg -> tar: not followed (essential tar: installed only when the image needs a file it ships)'));
+    assert.ok(
+      r.notes.includes(
+        'dpkg -> tar: not followed (essential tar: installed only when the image needs a file it ships)',
+      ),
+    );
     assert.deepEqual(picked(run(u, ['dpkg', 'tar'])), ['dpkg=1.21', 'tar=1.34']);
   });
 
@@ -477,7 +533,12 @@ describe('solve: Essential packages', () => {
     const r = run(u, ['app'], { followEssential: new Set(['dpkg', 'dash']) });
     assert.deepEqual(picked(r), ['app=1', 'dash=0.5', 'dpkg=1.21', 'lib=1']);
     assert.equal(r.reasons.get('dash')!.join(' -> '), 'app -> dash');
-    assert.ok(r.notes.includes('app -> dpkg -> tar: not followed (essential tar: installed only when the image needs a file it ships)'), r.notes.join('\n'));
+    assert.ok(
+      r.notes.includes(
+        'app -> dpkg -> tar: not followed (essential tar: installed only when the image needs a file it ships)',
+      ),
+      r.notes.join('\n'),
+    );
   });
 
   it('still fails when the Essential package is too old', () => {
@@ -498,7 +559,10 @@ describe('solve: exclude', () => {
   it('treats excluded packages as present and cuts them from the closure', () => {
     const r = run(u, ['app'], { exclude: ['debconf', 'perl'] });
     assert.deepEqual(picked(r), ['app=1', 'libc6=2.36']);
-    assert.deepEqual(r.notes, ['app -> debconf (>= 0.5) | debconf-2.0: satisfied by excluded debconf', 'app -> perl: satisfied by excluded perl']);
+    assert.deepEqual(r.notes, [
+      'app -> debconf (>= 0.5) | debconf-2.0: satisfied by excluded debconf',
+      'app -> perl: satisfied by excluded perl',
+    ]);
     assert.deepEqual(unsatisfiedDependencies(r.packages, u, ['debconf', 'perl']), []);
   });
 
@@ -516,7 +580,11 @@ describe('solve: exclude', () => {
   it('refuses to exclude a requested package, and notes unknown exclusions', () => {
     assert.throws(
       () => run(u, ['libc6', 'app'], { exclude: ['app'] }),
-      (e: unknown) => isPithError(e) && e.kind === 'spec' && e.message === 'app is both requested and excluded' && e.where === 'pith.yaml:2:3',
+      (e: unknown) =>
+        isPithError(e) &&
+        e.kind === 'spec' &&
+        e.message === 'app is both requested and excluded' &&
+        e.where === 'pith.yaml:2:3',
     );
     const r = run(u, ['libc6'], { exclude: ['no-such'] });
     assert.deepEqual(r.notes, ['exclude: no package is named or provides "no-such" in bookworm (amd64)']);
@@ -541,12 +609,20 @@ describe('solve: errors', () => {
   );
 
   it('names the chain and what is available', () => {
-    assertBuildError(() => run(u, ['curl']), 'curl -> libcurl4 -> libssl3 (>= 3.0.9): only 3.0.2, 3.0.1 available', 'pith.yaml:1:3');
+    assertBuildError(
+      () => run(u, ['curl']),
+      'curl -> libcurl4 -> libssl3 (>= 3.0.9): only 3.0.2, 3.0.1 available',
+      'pith.yaml:1:3',
+    );
     assertBuildError(() => run(u, ['zlib1g', 'bar']), 'bar -> baz: no package provides "baz"', 'pith.yaml:2:3');
   });
 
   it('names the suites and the architecture for a missing requirement', () => {
-    assertBuildError(() => run(u, ['foo']), 'foo: no such package in bookworm, bookworm-updates, bookworm-security (amd64)', 'pith.yaml:1:3');
+    assertBuildError(
+      () => run(u, ['foo']),
+      'foo: no such package in bookworm, bookworm-updates, bookworm-security (amd64)',
+      'pith.yaml:1:3',
+    );
     assertBuildError(() => run(u, ['curl (>= 8)']), 'curl (>= 8): only 7.88 available');
   });
 
@@ -559,7 +635,10 @@ describe('solve: errors', () => {
   });
 
   it('leaves where out when the requirement has none', () => {
-    assert.throws(() => solve([parseRequirement('foo')], u), (e: unknown) => isPithError(e) && e.where === undefined);
+    assert.throws(
+      () => solve([parseRequirement('foo')], u),
+      (e: unknown) => isPithError(e) && e.where === undefined,
+    );
   });
 });
 

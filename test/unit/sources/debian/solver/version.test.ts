@@ -1,7 +1,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { compareVersions, parseVersion, satisfies, formatVersion } from '../../../../../src/sources/debian/solver/version.js';
+import {
+  compareVersions,
+  parseVersion,
+  satisfies,
+  formatVersion,
+} from '../../../../../src/sources/debian/solver/version.js';
 import { isPithError } from '../../../../../src/errors.js';
 
 /** Hand-written pairs that exercise each rule of policy 5.6.12 and dpkg's quirks. */
@@ -101,7 +106,31 @@ function rng(seed: number): () => number {
   };
 }
 
-const PIECES = ['0', '00', '1', '2', '9', '10', '01', '99', '123456789012345678901234', '~', '~~', '.', '+', 'a', 'b', 'z', 'A', 'Z', 'rc', '~rc', 'dfsg', 'deb12u', '+b'];
+const PIECES = [
+  '0',
+  '00',
+  '1',
+  '2',
+  '9',
+  '10',
+  '01',
+  '99',
+  '123456789012345678901234',
+  '~',
+  '~~',
+  '.',
+  '+',
+  'a',
+  'b',
+  'z',
+  'A',
+  'Z',
+  'rc',
+  '~rc',
+  'dfsg',
+  'deb12u',
+  '+b',
+];
 
 function randomVersion(next: () => number): string {
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(next() * xs.length)]!;
@@ -151,7 +180,10 @@ function dpkgOracle(pairs: Array<[string, string]>): number[] {
 
 describe('compareVersions against dpkg --compare-versions', () => {
   it('agrees on hand-written tricky pairs, both ways round', () => {
-    const pairs = TRICKY.flatMap(([a, b]): Array<[string, string]> => [[a, b], [b, a]]);
+    const pairs = TRICKY.flatMap(([a, b]): Array<[string, string]> => [
+      [a, b],
+      [b, a],
+    ]);
     const expected = dpkgOracle(pairs);
     const mismatches = pairs
       .map(([a, b], i) => ({ a, b, dpkg: expected[i], ours: compareVersions(a, b) }))
@@ -210,7 +242,11 @@ describe('parseVersion', () => {
   });
   it('rejects what dpkg rejects, with an input error', () => {
     for (const bad of ['', ' ', '1.0 1', ':1', 'a:1', '1:', '1.0-', '-1', '99999999999:1', '2147483648:1']) {
-      assert.throws(() => parseVersion(bad), (e: unknown) => isPithError(e) && e.kind === 'input', bad);
+      assert.throws(
+        () => parseVersion(bad),
+        (e: unknown) => isPithError(e) && e.kind === 'input',
+        bad,
+      );
     }
     assert.equal(parseVersion('2147483647:1').epoch, 2147483647);
   });
