@@ -38,7 +38,7 @@ export function planLayers(tree: FsTree, rules: readonly LayerRule[]): LayerPlan
 
 /** pith's default grouping after the package layers: install effects, system files, host libraries, the application. */
 export const DEFAULT_LAYER_RULES: LayerRule[] = [
-  // Install effects (src/tree/effects) come right after the package layers they belong to.
+  // Install effects (src/sources/debian/effects) come right after the package layers they belong to.
   {
     name: 'effects',
     createdBy: 'pith: install effects (accounts, directories, alternatives, trust store, locale)',

@@ -1,5 +1,5 @@
 /**
- * An FsView (src/resolve/elf/fs-view.ts) over an in-memory FsTree, so the ELF closure code
+ * An FsView (src/elf/fs-view.ts) over an in-memory FsTree, so the ELF closure code
  * resolves libraries inside the image being built rather than on the host. View path `/usr/lib/x`
  * is image path `usr/lib/x`. Like lstat(2), nothing here follows a final symlink; FsTree stores
  * every entry under its canonical parent, so a view path whose directory components are real

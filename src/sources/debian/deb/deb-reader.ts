@@ -45,7 +45,7 @@ export interface DebContents {
   conffiles?: string[];
   /**
    * The install-time maintainer scripts and debconf templates, verbatim, when the package has them:
-   * pith never runs them, install effects (src/tree/effects) read them.
+   * pith never runs them, install effects (src/sources/debian/effects) read them.
    */
   scripts?: MaintainerScripts;
   files: DebFile[];

@@ -1,6 +1,6 @@
 /**
  * Packages that only maintainer scripts use. pith runs no maintainer script (it emulates what they
- * do, src/tree/effects), so a dependency on one of these is not followed unless the spec asks for
+ * do, src/sources/debian/effects), so a dependency on one of these is not followed unless the spec asks for
  * the package by name. Each entry says why; add one here rather than excluding it per spec.
  */
 export const SCRIPT_ONLY_PACKAGES: ReadonlyMap<string, string> = new Map([
