@@ -94,12 +94,9 @@ function osRelease(fs: Map<string, LayerEntry>): Record<string, string> {
   return {};
 }
 
-export async function analyzeImage(image: OpenedImage): Promise<AnalyzedImage> {
-  const walked = await Promise.all(image.layers.map((l, i) => walkLayer(layerPath(l), i, isMetadataPath)));
-  const fs = mergeLayers(walked);
-  const packages = readPackages(fs);
-  const owner = ownership(packages);
-  const layers: LayerReport[] = walked.map((w, i) => {
+/** One report per layer: what it holds and which packages own it. */
+function layerReports(image: OpenedImage, walked: WalkedLayer[], owner: Map<string, string>): LayerReport[] {
+  return walked.map((w, i) => {
     const names = new Set<string>();
     let other = 0;
     for (const e of w.entries) {
@@ -119,28 +116,51 @@ export async function analyzeImage(image: OpenedImage): Promise<AnalyzedImage> {
       otherFiles: other,
     };
   });
+}
+
+function configReport(image: OpenedImage): ImageReport['config'] {
+  const c = image.config.config ?? {};
+  return {
+    entrypoint: c.Entrypoint ?? null,
+    cmd: c.Cmd ?? null,
+    user: c.User ?? '',
+    env: c.Env ?? [],
+    workdir: c.WorkingDir ?? '',
+    ports: Object.keys(c.ExposedPorts ?? {}).sort(),
+    created: image.config.created ?? null,
+    labels: c.Labels ?? {},
+  };
+}
+
+function packageReports(packages: InstalledPackage[]): PackageReport[] {
+  return packages.map((p) => ({
+    name: p.name,
+    version: p.version,
+    architecture: p.architecture,
+    source: p.source,
+    layer: p.layer + 1,
+    files: p.files.length,
+    size: p.size,
+  }));
+}
+
+export async function analyzeImage(image: OpenedImage): Promise<AnalyzedImage> {
+  const walked = await Promise.all(image.layers.map((l, i) => walkLayer(layerPath(l), i, isMetadataPath)));
+  const fs = mergeLayers(walked);
+  const packages = readPackages(fs);
+  const layers = layerReports(image, walked, ownership(packages));
   const files = [...fs.values()].filter((e) => e.type === 'file');
   const largestFiles = [...files]
     .sort((a, b) => b.size - a.size || compareBytes(a.path, b.path))
     .slice(0, 10)
     .map((e) => ({ path: `/${e.path}`, size: e.size, layer: e.layer + 1 }));
-  const c = image.config.config ?? {};
   const os = osRelease(fs);
   const report: ImageReport = {
     source: image.source,
     platform: formatPlatform(image.platform),
     manifestDigest: image.synthesized ? null : image.digest,
     configDigest: image.manifest.config.digest,
-    config: {
-      entrypoint: c.Entrypoint ?? null,
-      cmd: c.Cmd ?? null,
-      user: c.User ?? '',
-      env: c.Env ?? [],
-      workdir: c.WorkingDir ?? '',
-      ports: Object.keys(c.ExposedPorts ?? {}).sort(),
-      created: image.config.created ?? null,
-      labels: c.Labels ?? {},
-    },
+    config: configReport(image),
     annotations: { ...image.root.annotations, ...image.manifest.annotations },
     os: { id: os['ID'] ?? null, versionId: os['VERSION_ID'] ?? null, prettyName: os['PRETTY_NAME'] ?? null },
     layers,
@@ -152,15 +172,7 @@ export async function analyzeImage(image: OpenedImage): Promise<AnalyzedImage> {
       uncompressedSize: layers.reduce((n, l) => n + l.uncompressedSize, 0),
     },
     largestFiles,
-    packages: packages.map((p) => ({
-      name: p.name,
-      version: p.version,
-      architecture: p.architecture,
-      source: p.source,
-      layer: p.layer + 1,
-      files: p.files.length,
-      size: p.size,
-    })),
+    packages: packageReports(packages),
   };
   return { report, fs, packages, walked };
 }

@@ -98,6 +98,65 @@ function isLockedPackage(v: unknown): v is LockedPackage {
   );
 }
 
+function asSources(list: unknown[]): LockInputs['sources'] | undefined {
+  const sources: LockInputs['sources'] = [];
+  for (const s of list) {
+    if (!isRecord(s) || !isStringArray(s['suites']) || !isStringArray(s['components'])) return undefined;
+    sources.push({ suites: s['suites'], components: s['components'] });
+  }
+  return sources;
+}
+
+/** Each architecture's packages with exactly the LockedPackage fields (a version 1 mirror dropped). */
+function asPackagesByArch(packages: Record<string, unknown>): Lockfile['packages'] | undefined {
+  const byArch: Lockfile['packages'] = {};
+  for (const [arch, list] of Object.entries(packages)) {
+    if (!Array.isArray(list) || !list.every(isLockedPackage)) return undefined;
+    byArch[arch] = list.map(({ name, version, architecture, source, suite, filename, size, sha256 }) => ({
+      name,
+      version,
+      architecture,
+      source,
+      suite,
+      filename,
+      size,
+      sha256,
+    }));
+  }
+  return byArch;
+}
+
+/** Indexes by suite and path; a version 1 entry's URL gives both from what follows /dists/. */
+function asIndexes(list: unknown[]): LockedIndex[] | undefined {
+  const indexes: LockedIndex[] = [];
+  for (const i of list) {
+    if (!isRecord(i) || !isString(i['sha256']) || typeof i['size'] !== 'number') return undefined;
+    const where = isString(i['url']) ? /\/dists\/([^/]+)\/(.+)$/.exec(i['url']) : null;
+    const suite = isString(i['suite']) ? i['suite'] : where?.[1];
+    const path = isString(i['path']) ? i['path'] : where?.[2];
+    if (suite === undefined || path === undefined) return undefined;
+    indexes.push({ suite, path, sha256: i['sha256'], size: i['size'] });
+  }
+  return indexes;
+}
+
+function asArchives(value: unknown): LockedArchive[] | undefined {
+  const archives: LockedArchive[] = [];
+  for (const a of Array.isArray(value) ? (value as unknown[]) : []) {
+    if (!isRecord(a) || !isString(a['suite']) || !isString(a['codename']) || !isStringArray(a['signedBy']))
+      return undefined;
+    archives.push({ suite: a['suite'], codename: a['codename'], signedBy: a['signedBy'] });
+  }
+  return archives;
+}
+
+/** The inputs' base: undefined when absent, null when malformed. */
+function asBase(value: unknown): LockInputs['base'] | null {
+  if (value === undefined) return undefined;
+  if (!isRecord(value) || !isString(value['ref']) || !isString(value['digest'])) return null;
+  return { ref: value['ref'], digest: value['digest'] };
+}
+
 /**
  * A version 2 lock, or a version 1 lock read as one: version 1 also named the mirror (per package
  * and in the inputs), which is dropped; its indexes keep only what is under dists/<suite>/.
@@ -114,46 +173,16 @@ function asLockfile(v: unknown): Lockfile | undefined {
     !Array.isArray(inputs['sources'])
   )
     return undefined;
-  const sources: LockInputs['sources'] = [];
-  for (const s of inputs['sources']) {
-    if (!isRecord(s) || !isStringArray(s['suites']) || !isStringArray(s['components'])) return undefined;
-    sources.push({ suites: s['suites'], components: s['components'] });
-  }
-  const byArch: Lockfile['packages'] = {};
-  for (const [arch, list] of Object.entries(packages)) {
-    if (!Array.isArray(list) || !list.every(isLockedPackage)) return undefined;
-    byArch[arch] = list.map(({ name, version, architecture, source, suite, filename, size, sha256 }) => ({
-      name,
-      version,
-      architecture,
-      source,
-      suite,
-      filename,
-      size,
-      sha256,
-    }));
-  }
-  const indexes: LockedIndex[] = [];
-  for (const i of v['indexes'] as unknown[]) {
-    if (!isRecord(i) || !isString(i['sha256']) || typeof i['size'] !== 'number') return undefined;
-    const where = isString(i['url']) ? /\/dists\/([^/]+)\/(.+)$/.exec(i['url']) : null;
-    const suite = isString(i['suite']) ? i['suite'] : where?.[1];
-    const path = isString(i['path']) ? i['path'] : where?.[2];
-    if (suite === undefined || path === undefined) return undefined;
-    indexes.push({ suite, path, sha256: i['sha256'], size: i['size'] });
-  }
-  const archives: LockedArchive[] = [];
-  for (const a of Array.isArray(v['archives']) ? (v['archives'] as unknown[]) : []) {
-    if (!isRecord(a) || !isString(a['suite']) || !isString(a['codename']) || !isStringArray(a['signedBy']))
-      return undefined;
-    archives.push({ suite: a['suite'], codename: a['codename'], signedBy: a['signedBy'] });
-  }
-  const rawBase = inputs['base'];
-  let base: LockInputs['base'];
-  if (rawBase !== undefined) {
-    if (!isRecord(rawBase) || !isString(rawBase['ref']) || !isString(rawBase['digest'])) return undefined;
-    base = { ref: rawBase['ref'], digest: rawBase['digest'] };
-  }
+  const sources = asSources(inputs['sources']);
+  if (!sources) return undefined;
+  const byArch = asPackagesByArch(packages);
+  if (!byArch) return undefined;
+  const indexes = asIndexes(v['indexes']);
+  if (!indexes) return undefined;
+  const archives = asArchives(v['archives']);
+  if (!archives) return undefined;
+  const base = asBase(inputs['base']);
+  if (base === null) return undefined;
   return {
     lockfileVersion: 2,
     inputs: {

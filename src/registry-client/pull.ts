@@ -1,13 +1,14 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { once } from 'node:events';
 import { isPithError, PithError, integrityError } from '../errors.js';
 import { type Digest, sha256Digest } from '../image/digest.js';
 import type { Descriptor, Manifest, Platform } from '../image/types.js';
-import type { BlobStore } from '../store/blob-store.js';
+import type { BlobStore, BlobWriter } from '../store/blob-store.js';
 import { defaultCacheDir } from '../store/cache-dir.js';
 import { pullScope, type Scope } from './auth.js';
 import { BlobLocations } from './blob-locations.js';
 import { type ClientOptions, RegistryClient } from './client.js';
+import type { HttpResponse } from './http.js';
 import { formatPlatform, MANIFEST_ACCEPT, parseManifest, selectPlatform, verifyDigest } from './manifest.js';
 import { mapLimit } from '../concurrency.js';
 import { manifestRef, parseReference, type Reference, repositoryName } from './reference.js';
@@ -79,46 +80,26 @@ async function pull(
   if (target.digest) verifyDigest(root.bytes, target.digest, `manifest ${target.digest}`);
   await store.putBytes(root.bytes);
   const rootDescriptor: Descriptor = { mediaType: root.mediaType, digest: root.digest, size: root.bytes.byteLength };
-
-  let current = { ...root, descriptor: rootDescriptor };
-  let parsed = parseManifest(root.bytes, root.mediaType, `${repositoryName(target)}:${rootRef}`);
-  let chosen: Descriptor | undefined;
-  for (let depth = 0; parsed.kind === 'index'; depth++) {
-    if (depth > 3) throw new PithError('input', `${repositoryName(target)}: indexes nested too deep`);
-    chosen = selectPlatform(parsed.value, platform, `${repositoryName(target)}:${rootRef}`);
-    const child = await getManifest(client, repo, chosen.digest, scopes);
-    verifyDigest(child.bytes, chosen.digest, `manifest ${chosen.digest}`);
-    await store.putBytes(child.bytes);
-    current = { ...child, descriptor: { ...chosen, mediaType: child.mediaType } };
-    parsed = parseManifest(child.bytes, chosen.mediaType, `manifest ${chosen.digest}`);
-  }
-  const manifest = parsed.value;
-
+  const { current, manifest, chosen } = await platformManifest(
+    client,
+    target,
+    { ...root, descriptor: rootDescriptor },
+    platform,
+    store,
+  );
   const configBytes = await fetchSmallBlob(client, repo, manifest.config, scopes);
   await store.putBytes(configBytes);
-  const config = JSON.parse(configBytes.toString('utf8')) as { architecture?: string; os?: string; variant?: string };
-  const actual: Platform = {
-    architecture: config.architecture ?? '',
-    os: config.os ?? '',
-    ...(config.variant ? { variant: config.variant } : {}),
-  };
+  const actual = configPlatform(configBytes);
   if (actual.architecture !== platform.architecture || actual.os !== platform.os) {
     throw new PithError(
       'input',
       `${repositoryName(target)}:${rootRef} is ${formatPlatform(actual)}, not ${formatPlatform(platform)}`,
     );
   }
-
   if (options.layers !== false) {
     await mapLimit(manifest.layers, options.concurrency ?? 4, (layer) => fetchBlob(client, repo, layer, scopes, store));
   }
-  const locations = await BlobLocations.load(options.cacheDir ?? defaultCacheDir(options.env), target.registry).catch(
-    () => undefined,
-  );
-  if (locations) {
-    for (const d of [manifest.config, ...manifest.layers]) locations.record(d.digest, repo);
-    await locations.save().catch(() => undefined);
-  }
+  await recordLocations(target, manifest, options);
   return {
     reference: target,
     root: rootDescriptor,
@@ -130,6 +111,59 @@ async function pull(
     layers: manifest.layers,
     platform: actual,
   };
+}
+
+interface FetchedManifest {
+  bytes: Buffer;
+  mediaType: string;
+  descriptor: Descriptor;
+}
+
+/** From the root down through (at most 4 levels of) indexes to the platform's image manifest, each stored. */
+async function platformManifest(
+  client: RegistryClient,
+  target: Reference,
+  root: FetchedManifest,
+  platform: Platform,
+  store: BlobStore,
+): Promise<{ current: FetchedManifest; manifest: Manifest; chosen: Descriptor | undefined }> {
+  const repo = target.repository;
+  const scopes = [pullScope(repo)];
+  const rootRef = manifestRef(target);
+  let current = root;
+  let parsed = parseManifest(root.bytes, root.mediaType, `${repositoryName(target)}:${rootRef}`);
+  let chosen: Descriptor | undefined;
+  for (let depth = 0; parsed.kind === 'index'; depth++) {
+    if (depth > 3) throw new PithError('input', `${repositoryName(target)}: indexes nested too deep`);
+    chosen = selectPlatform(parsed.value, platform, `${repositoryName(target)}:${rootRef}`);
+    const child = await getManifest(client, repo, chosen.digest, scopes);
+    verifyDigest(child.bytes, chosen.digest, `manifest ${chosen.digest}`);
+    await store.putBytes(child.bytes);
+    current = { ...child, descriptor: { ...chosen, mediaType: child.mediaType } };
+    parsed = parseManifest(child.bytes, chosen.mediaType, `manifest ${chosen.digest}`);
+  }
+  return { current, manifest: parsed.value, chosen };
+}
+
+/** The platform an image config says it is for. */
+function configPlatform(configBytes: Buffer): Platform {
+  const config = JSON.parse(configBytes.toString('utf8')) as { architecture?: string; os?: string; variant?: string };
+  return {
+    architecture: config.architecture ?? '',
+    os: config.os ?? '',
+    ...(config.variant ? { variant: config.variant } : {}),
+  };
+}
+
+/** Notes which repository the blobs came from (for cross-repository mounts later); best effort. */
+async function recordLocations(target: Reference, manifest: Manifest, options: PullOptions): Promise<void> {
+  const locations = await BlobLocations.load(options.cacheDir ?? defaultCacheDir(options.env), target.registry).catch(
+    () => undefined,
+  );
+  if (locations) {
+    for (const d of [manifest.config, ...manifest.layers]) locations.record(d.digest, target.repository);
+    await locations.save().catch(() => undefined);
+  }
 }
 
 /** GET a manifest by tag or digest; the digest is computed from the bytes (and checked against the header). */
@@ -180,6 +214,25 @@ export async function fetchSmallBlob(
   return bytes;
 }
 
+/** A download in progress: where the bytes go, their hash so far and how many arrived. */
+interface BlobDownload {
+  writer: BlobWriter;
+  hash: Hash;
+  received: number;
+}
+
+/** True when the store already holds the blob intact (a corrupt copy is removed by verify()). */
+async function haveVerified(store: BlobStore, digest: Digest): Promise<boolean> {
+  if (!(await store.has(digest))) return false;
+  try {
+    await store.verify(digest);
+    return true;
+  } catch {
+    // Corrupt copy removed by verify(): fetch it again.
+    return false;
+  }
+}
+
 /**
  * Streams a blob into the store while hashing it. A connection lost mid-body resumes with a
  * Range request (or starts over when the server ignores Range), up to 3 times.
@@ -191,60 +244,55 @@ export async function fetchBlob(
   scopes: Scope[],
   store: BlobStore,
 ): Promise<void> {
-  if (await store.has(d.digest)) {
-    try {
-      await store.verify(d.digest);
-      return;
-    } catch {
-      // Corrupt copy removed by verify(): fetch it again.
-    }
-  }
-  let writer = await store.createWriter();
-  let hash = createHash('sha256');
-  let received = 0;
+  if (await haveVerified(store, d.digest)) return;
+  const download: BlobDownload = { writer: await store.createWriter(), hash: createHash('sha256'), received: 0 };
   try {
     for (let attempt = 1; ; attempt++) {
-      const headers: Record<string, string> = received > 0 ? { range: `bytes=${received}-` } : {};
       const res = await client.request({
         method: 'GET',
         url: `/v2/${repo}/blobs/${d.digest}`,
         repository: repo,
         scopes,
-        headers,
+        headers: download.received > 0 ? { range: `bytes=${download.received}-` } : {},
         redirect: true,
       });
-      if (received > 0 && res.status === 200) {
+      if (download.received > 0 && res.status === 200) {
         // Range ignored: start over.
-        await writer.abort();
-        writer = await store.createWriter();
-        hash = createHash('sha256');
-        received = 0;
+        await download.writer.abort();
+        download.writer = await store.createWriter();
+        download.hash = createHash('sha256');
+        download.received = 0;
       } else if (res.status !== 200 && res.status !== 206) {
         throw await client.fail(res, repo, `GET blob ${d.digest.slice(0, 19)}`);
       }
       try {
-        for await (const chunk of res.message as AsyncIterable<Buffer>) {
-          hash.update(chunk);
-          received += chunk.length;
-          if (received > d.size)
-            throw integrityError(`blob ${d.digest} is larger than its descriptor's ${d.size} bytes`);
-          if (!writer.stream.write(chunk)) await once(writer.stream, 'drain');
-        }
-        if (!res.message.complete) throw Object.assign(new Error('connection closed mid-body'), { code: 'ECONNRESET' });
+        await receiveBody(res, d, download);
         break;
       } catch (err) {
         if (isPithError(err) || attempt >= 3) throw err;
       }
     }
-    const actual = `sha256:${hash.digest('hex')}`;
-    if (actual !== d.digest || received !== d.size) {
+    const actual = `sha256:${download.hash.digest('hex')}`;
+    if (actual !== d.digest || download.received !== d.size) {
       throw integrityError(
-        `blob ${d.digest} from ${client.registry}/${repo} hashes to ${actual} (${received} bytes, expected ${d.size})`,
+        `blob ${d.digest} from ${client.registry}/${repo} hashes to ${actual} (${download.received} bytes, expected ${d.size})`,
       );
     }
-    await writer.commit(d.digest);
+    await download.writer.commit(d.digest);
   } catch (err) {
-    await writer.abort();
+    await download.writer.abort();
     throw err;
   }
+}
+
+/** Writes a response body on into the download; a body cut short throws ECONNRESET (retried). */
+async function receiveBody(res: HttpResponse, d: Descriptor, download: BlobDownload): Promise<void> {
+  for await (const chunk of res.message as AsyncIterable<Buffer>) {
+    download.hash.update(chunk);
+    download.received += chunk.length;
+    if (download.received > d.size)
+      throw integrityError(`blob ${d.digest} is larger than its descriptor's ${d.size} bytes`);
+    if (!download.writer.stream.write(chunk)) await once(download.writer.stream, 'drain');
+  }
+  if (!res.message.complete) throw Object.assign(new Error('connection closed mid-body'), { code: 'ECONNRESET' });
 }

@@ -142,50 +142,17 @@ export async function pushReferrers(
     options,
     `attach referrers to ${registry}/${repository}@${subject.digest.slice(0, 19)}`,
     async (client) => {
-      const scopes = [pushScope(repository)];
       const attached: AttachedReferrer[] = [];
       const forTag: Descriptor[] = [];
       await pushBytes(client, repository, EMPTY_CONFIG_BYTES, EMPTY_CONFIG.digest);
       for (const artifact of artifacts) {
-        const data = Buffer.from(artifact.data);
-        const blob: Descriptor = {
-          mediaType: artifact.artifactType,
-          digest: sha256Digest(data),
-          size: data.byteLength,
-        };
-        const action = await pushBytes(client, repository, data, blob.digest);
-        const bytes = Buffer.from(artifactManifestBytes(subject, artifact, blob, options.created));
-        const digest = sha256Digest(bytes);
-        const res = await client.request({
-          method: 'PUT',
-          url: `/v2/${repository}/manifests/${digest}`,
-          repository,
-          scopes,
-          headers: { 'content-type': MediaType.ociManifest },
-          body: bytes,
-        });
-        if (res.status !== 201 && res.status !== 200 && res.status !== 204)
-          throw await client.fail(res, repository, `PUT ${artifact.artifactType} manifest ${digest.slice(0, 19)}`);
-        const got = res.headers['docker-content-digest'];
-        const ociSubject = res.headers['oci-subject'];
-        res.discard();
-        if (typeof got === 'string' && got !== digest)
-          throw new PithError('integrity', `registry stored artifact manifest ${digest} as ${got}`);
-        const supported = typeof ociSubject === 'string' && ociSubject.trim() === subject.digest;
-        const entry: AttachedReferrer = {
-          subject: subject.digest,
-          artifactType: artifact.artifactType,
-          digest,
-          size: bytes.byteLength,
-          blob: { digest: blob.digest, size: blob.size, action },
-          via: supported ? 'referrers-api' : 'tag',
-        };
-        if (!supported) {
+        const entry = await putArtifact(client, repository, subject, artifact, options.created);
+        if (entry.via === 'tag') {
           entry.tag = referrersTag(subject.digest);
           forTag.push({
             mediaType: MediaType.ociManifest,
-            digest,
-            size: bytes.byteLength,
+            digest: entry.digest,
+            size: entry.size,
             artifactType: artifact.artifactType,
             annotations: { ...artifact.annotations, [CREATED]: options.created },
           });
@@ -196,6 +163,45 @@ export async function pushReferrers(
       return attached;
     },
   );
+}
+
+/** Pushes one artifact's document blob and PUTs its manifest by digest; `via` says if the registry indexed it. */
+async function putArtifact(
+  client: RegistryClient,
+  repository: string,
+  subject: Descriptor,
+  artifact: ReferrerArtifact,
+  created: string,
+): Promise<AttachedReferrer> {
+  const data = Buffer.from(artifact.data);
+  const blob: Descriptor = { mediaType: artifact.artifactType, digest: sha256Digest(data), size: data.byteLength };
+  const action = await pushBytes(client, repository, data, blob.digest);
+  const bytes = Buffer.from(artifactManifestBytes(subject, artifact, blob, created));
+  const digest = sha256Digest(bytes);
+  const res = await client.request({
+    method: 'PUT',
+    url: `/v2/${repository}/manifests/${digest}`,
+    repository,
+    scopes: [pushScope(repository)],
+    headers: { 'content-type': MediaType.ociManifest },
+    body: bytes,
+  });
+  if (res.status !== 201 && res.status !== 200 && res.status !== 204)
+    throw await client.fail(res, repository, `PUT ${artifact.artifactType} manifest ${digest.slice(0, 19)}`);
+  const got = res.headers['docker-content-digest'];
+  const ociSubject = res.headers['oci-subject'];
+  res.discard();
+  if (typeof got === 'string' && got !== digest)
+    throw new PithError('integrity', `registry stored artifact manifest ${digest} as ${got}`);
+  const supported = typeof ociSubject === 'string' && ociSubject.trim() === subject.digest;
+  return {
+    subject: subject.digest,
+    artifactType: artifact.artifactType,
+    digest,
+    size: bytes.byteLength,
+    blob: { digest: blob.digest, size: blob.size, action },
+    via: supported ? 'referrers-api' : 'tag',
+  };
 }
 
 /** HEAD, then a monolithic upload (with the usual fallbacks) of small in-memory bytes. */

@@ -123,12 +123,22 @@ export class ImageService {
     }
     const failure = this.failures.get(id);
     if (failure && failure.until > Date.now()) throw failure.error;
+    this.admitBuild(request);
+    return this.build(request);
+  }
 
+  /** Refuses a build over the limit (429) or counts it as running. */
+  private admitBuild(request: ImageRequest): void {
     // Checked and counted with no await in between, so the limit holds under any interleaving.
     if (this.counters.running >= this.options.maxConcurrentBuilds) {
       this.counters.rejected += 1;
       const retry = this.options.retryAfterSeconds ?? 10;
-      this.log({ event: 'build-rejected', key: id, image: describeRequest(request), running: this.counters.running });
+      this.log({
+        event: 'build-rejected',
+        key: request.key.id,
+        image: describeRequest(request),
+        running: this.counters.running,
+      });
       throw new DistributionError(
         'TOOMANYREQUESTS',
         `${this.counters.running} images are being built (--max-concurrent-builds ${this.options.maxConcurrentBuilds}); retry in ${retry} s`,
@@ -139,6 +149,11 @@ export class ImageService {
     }
     this.counters.running += 1;
     this.counters.started += 1;
+  }
+
+  /** Builds an admitted request under its timeout, stores and remembers it; always releases its slot. */
+  private async build(request: ImageRequest): Promise<StoredManifest> {
+    const id = request.key.id;
     const started = Date.now();
     const controller = new AbortController();
     this.running.add(controller);
@@ -165,26 +180,32 @@ export class ImageService {
       this.remember(id, artifact.root, artifact.children);
       return artifact.root;
     } catch (err) {
-      const error = this.registryErrorFor(err, request);
-      if (err instanceof BuildAbortedError) this.counters.timedOut += 1;
-      this.counters.failed += 1;
-      if (error.code === 'NAME_UNKNOWN')
-        this.failures.set(id, { error, until: Date.now() + (this.options.failureTtlMs ?? 60_000) });
-      this.log({
-        event: 'build-failed',
-        key: id,
-        image: describeRequest(request),
-        code: error.code,
-        status: error.status,
-        reason: error.message,
-        ms: Date.now() - started,
-      });
-      throw error;
+      throw this.buildFailed(err, request, started);
     } finally {
       clearTimeout(timer);
       this.running.delete(controller);
       this.counters.running -= 1;
     }
+  }
+
+  /** Counts and logs a failed build, remembers a name that can't be built; returns the error to answer. */
+  private buildFailed(err: unknown, request: ImageRequest, started: number): DistributionError {
+    const id = request.key.id;
+    const error = this.registryErrorFor(err, request);
+    if (err instanceof BuildAbortedError) this.counters.timedOut += 1;
+    this.counters.failed += 1;
+    if (error.code === 'NAME_UNKNOWN')
+      this.failures.set(id, { error, until: Date.now() + (this.options.failureTtlMs ?? 60_000) });
+    this.log({
+      event: 'build-failed',
+      key: id,
+      image: describeRequest(request),
+      code: error.code,
+      status: error.status,
+      reason: error.message,
+      ms: Date.now() - started,
+    });
+    return error;
   }
 
   /** Blobs first, then platform manifests, then the root bound to the key: never a key to missing content. */

@@ -87,19 +87,16 @@ export function packageSegment(pkg: string): string {
   return pkg.replace(/\+/g, '_');
 }
 
-export function parseImageName(name: string, tag: string, limits: NameLimits): ImageRequest {
-  if (name.length > MAX_NAME_LENGTH) {
-    throw new DistributionError(
-      'NAME_INVALID',
-      `repository name is ${name.length} characters long, the limit is ${MAX_NAME_LENGTH}`,
-      { name },
-    );
-  }
-  const segments = name.split('/');
+/** The path segments sorted into the largest preset named, the variants and the packages. */
+function readSegments(name: string): {
+  preset: ServePreset | undefined;
+  variants: Set<ServeVariant>;
+  packages: Set<string>;
+} {
   let preset: ServePreset | undefined;
   const variants = new Set<ServeVariant>();
   const packages = new Set<string>();
-  for (const segment of segments) {
+  for (const segment of name.split('/')) {
     const meta = Object.hasOwn(META_NAMES, segment) ? META_NAMES[segment] : undefined;
     if (meta && 'preset' in meta) {
       // Presets nest (static < base-nossl < base < cc < python3): naming two means the larger.
@@ -111,17 +108,31 @@ export function parseImageName(name: string, tag: string, limits: NameLimits): I
       continue;
     }
     const pkg = segmentPackage(segment);
-    if (pkg === undefined) {
-      const why =
-        segment === ''
-          ? 'an empty path segment'
-          : /[A-Z]/.test(segment)
-            ? `"${segment}" has uppercase letters (Debian package names are lowercase)`
-            : `"${segment}" is not a Debian package name (lowercase letters, digits, + - . and at least two characters; write + as _)`;
-      throw new DistributionError('NAME_INVALID', `invalid repository name "${name}": ${why}`, { name, segment });
-    }
+    if (pkg === undefined) throw invalidSegment(name, segment);
     packages.add(pkg);
   }
+  return { preset, variants, packages };
+}
+
+function invalidSegment(name: string, segment: string): DistributionError {
+  const why =
+    segment === ''
+      ? 'an empty path segment'
+      : /[A-Z]/.test(segment)
+        ? `"${segment}" has uppercase letters (Debian package names are lowercase)`
+        : `"${segment}" is not a Debian package name (lowercase letters, digits, + - . and at least two characters; write + as _)`;
+  return new DistributionError('NAME_INVALID', `invalid repository name "${name}": ${why}`, { name, segment });
+}
+
+export function parseImageName(name: string, tag: string, limits: NameLimits): ImageRequest {
+  if (name.length > MAX_NAME_LENGTH) {
+    throw new DistributionError(
+      'NAME_INVALID',
+      `repository name is ${name.length} characters long, the limit is ${MAX_NAME_LENGTH}`,
+      { name },
+    );
+  }
+  const { preset, variants, packages } = readSegments(name);
   if (packages.size > limits.maxPackages) {
     throw new DistributionError(
       'DENIED',

@@ -37,14 +37,7 @@ export async function openDockerSave(
 ): Promise<OpenedImage> {
   const said = options.command ? `${options.command}: ` : '';
   const source = context.source ?? dir;
-  let list: SaveEntry[];
-  try {
-    list = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as SaveEntry[];
-  } catch {
-    throw new PithError('input', `${said}${source}: manifest.json is not valid JSON`);
-  }
-  const entry = tag ? list.find((m) => (m.RepoTags ?? []).some((t) => t.endsWith(`:${tag}`))) : list[0];
-  if (!entry) throw new PithError('input', `${said}${source} has no image ${tag ? `tagged "${tag}"` : ''}`.trimEnd());
+  const entry = await readSaveEntry(dir, tag, `${said}${source}`);
   const inside = (p: string) => {
     const full = resolve(dir, p);
     if (!full.startsWith(resolve(dir) + sep))
@@ -53,15 +46,7 @@ export async function openDockerSave(
   };
   const rawConfig = await readFile(inside(entry.Config));
   const config = imageConfigOf(rawConfig, options.where ?? source);
-  const store = new BlobStore(blobsDir);
-  const moved = new Map<string, Layer>();
-  const layers: Layer[] = [];
-  for (const file of entry.Layers) {
-    const path = inside(file);
-    const layer = moved.get(path) ?? (await moveLayer(path, store));
-    moved.set(path, layer);
-    layers.push(layer);
-  }
+  const layers = await moveLayers(entry.Layers, inside, new BlobStore(blobsDir));
   const manifest: Manifest = {
     schemaVersion: 2,
     mediaType: MediaType.dockerManifest,
@@ -92,6 +77,32 @@ export async function openDockerSave(
     synthesized: true,
     close: context.close ?? (async () => undefined),
   };
+}
+
+/** The manifest.json entry for `tag` (the first when none is asked for); `what` starts its errors. */
+async function readSaveEntry(dir: string, tag: string | undefined, what: string): Promise<SaveEntry> {
+  let list: SaveEntry[];
+  try {
+    list = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as SaveEntry[];
+  } catch {
+    throw new PithError('input', `${what}: manifest.json is not valid JSON`);
+  }
+  const entry = tag ? list.find((m) => (m.RepoTags ?? []).some((t) => t.endsWith(`:${tag}`))) : list[0];
+  if (!entry) throw new PithError('input', `${what} has no image ${tag ? `tagged "${tag}"` : ''}`.trimEnd());
+  return entry;
+}
+
+/** The layer files moved into the store in order (each path checked by `inside`); a file named twice moves once. */
+async function moveLayers(files: string[], inside: (p: string) => string, store: BlobStore): Promise<Layer[]> {
+  const moved = new Map<string, Layer>();
+  const layers: Layer[] = [];
+  for (const file of files) {
+    const path = inside(file);
+    const layer = moved.get(path) ?? (await moveLayer(path, store));
+    moved.set(path, layer);
+    layers.push(layer);
+  }
+  return layers;
 }
 
 /** An uncompressed layer tar: its digest is its diff_id. */

@@ -28,18 +28,19 @@ import { buildError, isPithError } from '../../errors.js';
 import { resolveClosure } from '../../elf/closure.js';
 import type { FsView } from '../../elf/fs-view.js';
 import { isElf, parseElf } from '../../elf/parse.js';
-import { lookupPath } from '../../elf/paths.js';
 import { elfImports } from '../../elf/symbols.js';
 import type { TreeEntry } from '../entry.js';
 import type { FsTree } from '../fs-tree.js';
 import { statusPath } from './dpkg-database.js';
-import { ancestorsOf, baseName, resolveLinkTarget, toImagePath } from '../paths.js';
+import { baseName, resolveLinkTarget, toImagePath } from '../paths.js';
+import { closureResult } from './closure-result.js';
 import { compileGlob, isGlob, normalizePattern } from './glob.js';
 import { DEFAULT_RULES, type Rule, type RuleContext } from './rules.js';
 import { shebangOf } from './shebang.js';
 import { fileBehind, readEntryBytes, treeFsView } from './tree-fs-view.js';
+import { isRegularFile, lookupImagePath, readImageText } from './tree-lookup.js';
 
-import type { ClosureTrimOptions, TrimmedPath, TrimResult, Unmet } from './types.js';
+import type { ClosureTrimOptions, TrimResult, Unmet } from './types.js';
 
 export { applyTrim } from './apply.js';
 export { explain, trimTotals } from './explain.js';
@@ -124,7 +125,7 @@ class ClosureTrim {
       const dirs = this.options.path ?? ENV_PATH;
       for (const dir of dirs) {
         const candidate = toImagePath(`${dir}/${root}`) ?? '';
-        if (await this.isRegularFile(candidate)) {
+        if (await isRegularFile(this.view, candidate)) {
           path = candidate;
           break;
         }
@@ -174,7 +175,7 @@ class ClosureTrim {
     reason: string,
     opts: { subtree?: boolean; optional?: boolean } = {},
   ): Promise<string | null> {
-    const found = await this.lookup(path);
+    const found = await lookupImagePath(this.view, path);
     if (!found?.ok) {
       if (opts.optional) return null;
       throw buildError(`trim: /${path} is not in the image (${reason})`);
@@ -257,39 +258,17 @@ class ClosureTrim {
         const match = compileGlob(normalizePattern(glob));
         return this.entries.filter((e) => match(e.path)).map((e) => e.path);
       },
-      readText: (path) => this.readText(path),
+      readText: (path) => readImageText(this.tree, this.view, path),
       control: (pkg) => {
         let text = this.controls.get(pkg);
-        if (!text) this.controls.set(pkg, (text = this.readText(statusPath(pkg))));
+        if (!text) this.controls.set(pkg, (text = readImageText(this.tree, this.view, statusPath(pkg))));
         return text;
       },
       resolvesToKept: async (path) => {
-        const found = await this.lookup(normalizePattern(path));
+        const found = await lookupImagePath(this.view, normalizePattern(path));
         return found?.ok === true && kept.has(toImagePath(found.chain.realPath) ?? '');
       },
     };
-  }
-
-  /** lookupPath on an image path; undefined for a symlink loop (no such file, as the kernel says ELOOP). */
-  private async lookup(path: string) {
-    try {
-      return await lookupPath(`/${path}`, this.view);
-    } catch (error) {
-      if (!isPithError(error)) throw error;
-      return undefined;
-    }
-  }
-
-  private async isRegularFile(path: string): Promise<boolean> {
-    const found = await this.lookup(path);
-    return found?.ok === true && (await this.view.lstat(found.chain.realPath))?.type === 'file';
-  }
-
-  private async readText(path: string): Promise<string | undefined> {
-    const found = await this.lookup(normalizePattern(path));
-    const entry = found?.ok ? this.tree.get(toImagePath(found.chain.realPath) ?? '') : undefined;
-    const file = entry ? fileBehind(this.tree, entry) : undefined;
-    return file ? new TextDecoder().decode(await readEntryBytes(file)) : undefined;
   }
 
   // --- inspecting kept files ----------------------------------------------------------------
@@ -379,7 +358,7 @@ class ClosureTrim {
     const candidates = command.includes('/') ? [command] : ENV_PATH.map((dir) => `${dir}/${command}`);
     for (const candidate of candidates) {
       const image = toImagePath(candidate) ?? '';
-      if (!(await this.isRegularFile(image))) continue;
+      if (!(await isRegularFile(this.view, image))) continue;
       const found = await this.keepPath(image, `interpreter of /${path} (via env)`);
       if (strict && found !== null) this.markStrict(found);
       return;
@@ -394,46 +373,7 @@ class ClosureTrim {
   // --- result -----------------------------------------------------------------------------
 
   private result(): TrimResult {
-    for (const path of [...this.kept]) {
-      for (const dir of ancestorsOf(path)) {
-        if (!this.kept.has(dir) && this.tree.get(dir)?.type === 'dir') {
-          this.kept.add(dir);
-          this.reasons.set(dir, ['directory above kept entries']);
-        }
-      }
-    }
-    const dropped: TrimmedPath[] = [];
-    const keptFiles: TrimmedPath[] = [];
-    for (const entry of this.entries) {
-      const item: TrimmedPath = {
-        path: entry.path,
-        type: entry.type,
-        size: entry.type === 'file' ? entry.size : 0,
-        origin: entry.origin.kind,
-      };
-      if (entry.origin.package) item.package = entry.origin.package;
-      if (!this.kept.has(entry.path)) dropped.push(item);
-      else if (entry.type !== 'dir') keptFiles.push(item);
-    }
-    // A module's DT_NEEDED that a kept object provides is found among the mapped objects at run time.
-    const unmet = this.unmet.filter((u) => u.kind !== 'library' || !this.keptSonames.has(u.needs));
-    return {
-      kept: this.kept,
-      dropped,
-      reasons: this.reasons,
-      keptFiles,
-      packages: [...this.packages].sort(),
-      unmet: dedupe(unmet),
-    };
+    const { tree, entries, kept, reasons, packages, unmet, keptSonames } = this;
+    return closureResult({ tree, entries, kept, reasons, packages, unmet, keptSonames });
   }
-}
-
-function dedupe(list: Unmet[]): Unmet[] {
-  const seen = new Set<string>();
-  return list.filter((u) => {
-    const key = `${u.path}\0${u.kind}\0${u.needs}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
 }
