@@ -6,7 +6,7 @@
  * and fifos are left out. Bounded: file contents are held in memory, up to BASE_TREE_LIMITS.
  */
 import { pipeline } from 'node:stream/promises';
-import { extract } from 'tar-stream';
+import { extract, type Header } from 'tar-stream';
 import { PithError } from '../../errors.js';
 import { layerTarStream, normalizePath } from '../../layers/layer-reader.js';
 import type { BaseImage } from './image.js';
@@ -43,48 +43,56 @@ async function applyLayer(
   fs: Map<string, TreeEntry>,
   file: string,
   origin: Origin,
-  budget: { bytes: number; entries: number },
+  budget: Budget,
   where: string,
 ): Promise<void> {
   const fail = (why: string) =>
     new PithError('input', `${where}: ${why}`, {
       hint: 'trim: closure on a base image holds the base in memory; use trim: docs',
     });
+  const { opaque, whiteouts, entries } = await readLayer(file, origin, budget, fail);
+  // A layer's whiteouts apply to the layers below it, then its own entries go on top.
+  for (const d of opaque) removeUnder(fs, d, false);
+  for (const w of whiteouts) removeUnder(fs, w, true);
+  for (const e of entries) {
+    const previous = fs.get(e.path);
+    if (previous && (previous.type === 'dir') !== (e.type === 'dir')) removeUnder(fs, e.path, false);
+    fs.set(e.path, e);
+  }
+}
+
+/** What the base's layers have used of BASE_TREE_LIMITS so far. */
+interface Budget {
+  bytes: number;
+  entries: number;
+}
+
+/** One layer as it reads: its opaque directories, its whiteouts, and its entries in tar order. */
+interface LayerContents {
+  opaque: string[];
+  whiteouts: string[];
+  entries: TreeEntry[];
+}
+
+async function readLayer(
+  file: string,
+  origin: Origin,
+  budget: Budget,
+  fail: (why: string) => PithError,
+): Promise<LayerContents> {
+  const layer: LayerContents = { opaque: [], whiteouts: [], entries: [] };
   const ex = extract();
-  const opaque: string[] = [];
-  const whiteouts: string[] = [];
-  const entries: TreeEntry[] = [];
   ex.on('entry', (header, stream, next) => {
-    const path = normalizePath(header.name);
-    const slash = path.lastIndexOf('/');
-    const name = path.slice(slash + 1);
-    const dir = slash < 0 ? '' : path.slice(0, slash);
-    const type = TYPES[header.type ?? 'file'];
+    const isFile = TYPES[header.type ?? 'file'] === 'file';
     const chunks: Buffer[] = [];
     stream.on('data', (data: unknown) => {
-      if (type === 'file') chunks.push(data as Buffer);
+      if (isFile) chunks.push(data as Buffer);
     });
     stream.on('end', () => {
       if (++budget.entries > BASE_TREE_LIMITS.entries)
         return next(fail(`more than ${BASE_TREE_LIMITS.entries} entries`));
-      if (name === '.wh..wh..opq') opaque.push(dir);
-      else if (name.startsWith('.wh.')) whiteouts.push(dir ? `${dir}/${name.slice(4)}` : name.slice(4));
-      else if (path !== '' && type) {
-        const common = { path, mode: (header.mode ?? 0) & 0o7777, uid: header.uid ?? 0, gid: header.gid ?? 0, origin };
-        if (type === 'file') {
-          const data = Buffer.concat(chunks);
-          budget.bytes += data.byteLength;
-          if (budget.bytes > BASE_TREE_LIMITS.bytes)
-            return next(fail(`more than ${BASE_TREE_LIMITS.bytes} bytes of files`));
-          entries.push({ ...common, type, size: data.byteLength, source: { kind: 'bytes', data } });
-        } else if (type === 'dir') entries.push({ ...common, type });
-        else if (header.linkname)
-          entries.push({
-            ...common,
-            type,
-            target: type === 'hardlink' ? normalizePath(header.linkname) : header.linkname,
-          });
-      }
+      const err = addMember(layer, header, chunks, { origin, budget, fail });
+      if (err) return next(err);
       next();
     });
   });
@@ -94,12 +102,38 @@ async function applyLayer(
     if (err instanceof PithError) throw err;
     throw fail(`not a readable tar (${(err as Error).message})`);
   }
-  // A layer's whiteouts apply to the layers below it, then its own entries go on top.
-  for (const d of opaque) removeUnder(fs, d, false);
-  for (const w of whiteouts) removeUnder(fs, w, true);
-  for (const e of entries) {
-    const previous = fs.get(e.path);
-    if (previous && (previous.type === 'dir') !== (e.type === 'dir')) removeUnder(fs, e.path, false);
-    fs.set(e.path, e);
+  return layer;
+}
+
+/** Records one tar member in `layer` (whiteout, opaque marker or entry); the limit it breaks, if any. */
+function addMember(
+  layer: LayerContents,
+  header: Header,
+  chunks: Buffer[],
+  ctx: { origin: Origin; budget: Budget; fail: (why: string) => PithError },
+): PithError | undefined {
+  const path = normalizePath(header.name);
+  const slash = path.lastIndexOf('/');
+  const name = path.slice(slash + 1);
+  const dir = slash < 0 ? '' : path.slice(0, slash);
+  const type = TYPES[header.type ?? 'file'];
+  if (name === '.wh..wh..opq') layer.opaque.push(dir);
+  else if (name.startsWith('.wh.')) layer.whiteouts.push(dir ? `${dir}/${name.slice(4)}` : name.slice(4));
+  else if (path !== '' && type) {
+    const { origin, budget } = ctx;
+    const common = { path, mode: (header.mode ?? 0) & 0o7777, uid: header.uid ?? 0, gid: header.gid ?? 0, origin };
+    if (type === 'file') {
+      const data = Buffer.concat(chunks);
+      budget.bytes += data.byteLength;
+      if (budget.bytes > BASE_TREE_LIMITS.bytes) return ctx.fail(`more than ${BASE_TREE_LIMITS.bytes} bytes of files`);
+      layer.entries.push({ ...common, type, size: data.byteLength, source: { kind: 'bytes', data } });
+    } else if (type === 'dir') layer.entries.push({ ...common, type });
+    else if (header.linkname)
+      layer.entries.push({
+        ...common,
+        type,
+        target: type === 'hardlink' ? normalizePath(header.linkname) : header.linkname,
+      });
   }
+  return undefined;
 }

@@ -50,6 +50,24 @@ export async function debianSelection(
     '',
   );
 
+  const { requirements, exclude, defaults } = presetAndVariants(loaded, codename);
+  addSpecPackages(spec.packages, requirements, exclude);
+  return {
+    codename,
+    repos,
+    requirements,
+    exclude: [...exclude].sort(),
+    defaults,
+    busybox: spec.variants.includes('debug'),
+  };
+}
+
+/** What the preset and the variants require and set, in that order; exclusions start from the spec's. */
+function presetAndVariants(
+  loaded: LoadedSpec,
+  codename: string,
+): { requirements: string[]; exclude: Set<string>; defaults: ConfigDefaults } {
+  const { spec } = loaded;
   const requirements: string[] = [];
   const exclude = new Set<string>(spec.exclude);
   const defaults: ConfigDefaults = { env: {} };
@@ -68,8 +86,13 @@ export async function debianSelection(
     if (effect.entrypoint) defaults.entrypoint = effect.entrypoint;
     if (effect.pathSuffix) defaults.pathSuffix = effect.pathSuffix;
   }
+  return { requirements, exclude, defaults };
+}
+
+/** Appends the spec's packages to `requirements`; each is no longer excluded. */
+function addSpecPackages(packages: readonly string[], requirements: string[], exclude: Set<string>): void {
   const names = new Set(requirements.map((r) => r.split(/[\s(=]/)[0]));
-  for (const p of spec.packages) {
+  for (const p of packages) {
     const name = p.split(/[\s(=]/)[0]!;
     // A spec's own requirement (maybe versioned) replaces the preset's plain one.
     if (names.has(name))
@@ -80,14 +103,6 @@ export async function debianSelection(
     requirements.push(p);
     exclude.delete(name);
   }
-  return {
-    codename,
-    repos,
-    requirements,
-    exclude: [...exclude].sort(),
-    defaults,
-    busybox: spec.variants.includes('debug'),
-  };
 }
 
 function explicitRepos(loaded: LoadedSpec): RepositoryConfig[] {

@@ -144,31 +144,38 @@ async function fetchStreaming<T>(
       }
     } catch (err) {
       if (err instanceof PithError) throw err;
-      const timedOut =
-        signal.aborted || (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError'));
-      if (timedOut) {
-        throw new PithError('network', `GET ${url}: no complete answer within ${Math.round(timeoutMs / 1000)} s`, {
-          hint: 'check the network or the mirror',
-          cause: err,
-        });
-      }
-      const code = errorCode(err);
-      // A body that breaks off after a 2xx status is also worth retrying (status is set then).
-      const transient = code !== undefined && TRANSIENT_CODES.has(code);
-      if (!transient || last) {
-        throw new PithError(
-          'network',
-          `GET ${url} failed: ${describe(err)}${status ? ` (after HTTP ${status})` : ''}`,
-          {
-            hint: 'check the network and the mirror URI in the apt sources',
-            cause: err,
-          },
-        );
-      }
+      const failure = attemptFailure(err, { url, signal, timeoutMs, status, last });
+      if (failure) throw failure;
     }
     await sleep(delay);
     delay *= 2;
   }
+}
+
+/** The error a failed request (not a PithError) ends with, or undefined when another attempt is worth it. */
+function attemptFailure(
+  err: unknown,
+  attempt: { url: string; signal: AbortSignal; timeoutMs: number; status: number | undefined; last: boolean },
+): PithError | undefined {
+  const { url, signal, timeoutMs, status, last } = attempt;
+  const timedOut =
+    signal.aborted || (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError'));
+  if (timedOut) {
+    return new PithError('network', `GET ${url}: no complete answer within ${Math.round(timeoutMs / 1000)} s`, {
+      hint: 'check the network or the mirror',
+      cause: err,
+    });
+  }
+  const code = errorCode(err);
+  // A body that breaks off after a 2xx status is also worth retrying (status is set then).
+  const transient = code !== undefined && TRANSIENT_CODES.has(code);
+  if (!transient || last) {
+    return new PithError('network', `GET ${url} failed: ${describe(err)}${status ? ` (after HTTP ${status})` : ''}`, {
+      hint: 'check the network and the mirror URI in the apt sources',
+      cause: err,
+    });
+  }
+  return undefined;
 }
 
 /** The body as it arrives, refused the moment it passes the limit (the rest is never read). */

@@ -45,15 +45,7 @@ export function scanPackagesIndex(bytes: Uint8Array, source: IndexSource): Packa
   const where = `${source.suite}/${source.component}/binary-${source.arch}/Packages`;
   const cache: RelationCache = new Map();
   const starts = lineStarts(buffer, 'Package:');
-  // Every record costs memory while resolving; bookworm main has ~63,000.
-  const maxEntries = limit('indexEntries');
-  if (starts.length > maxEntries) {
-    throw new PithError(
-      'input',
-      `${where} has ${starts.length} stanzas, more than the limit of ${maxEntries}; refused`,
-      { hint: raiseHint('indexEntries') },
-    );
-  }
+  checkStanzaCount(starts.length, where);
   const versions = lineStarts(buffer, 'Version:');
   const archs = lineStarts(buffer, 'Architecture:');
   const provides = lineStarts(buffer, 'Provides:');
@@ -83,13 +75,10 @@ export function scanPackagesIndex(bytes: Uint8Array, source: IndexSource): Packa
           cache,
         })
       : [];
-    // The stanza's bytes run to the next stanza, less the blank line between them.
-    let stanzaEnd = end;
-    while (stanzaEnd > start && buffer[stanzaEnd - 1] === 10) stanzaEnd--;
     out[i] = new LazyRecord(
       buffer,
       start,
-      stanzaEnd,
+      stanzaEnd(buffer, start, end),
       source,
       name,
       version,
@@ -101,6 +90,24 @@ export function scanPackagesIndex(bytes: Uint8Array, source: IndexSource): Packa
     throw new PithError('input', 'no stanza starts with Package:', { where });
   }
   return out;
+}
+
+/** Refuses an index with more stanzas than the indexEntries limit. */
+function checkStanzaCount(count: number, where: string): void {
+  // Every record costs memory while resolving; bookworm main has ~63,000.
+  const maxEntries = limit('indexEntries');
+  if (count > maxEntries) {
+    throw new PithError('input', `${where} has ${count} stanzas, more than the limit of ${maxEntries}; refused`, {
+      hint: raiseHint('indexEntries'),
+    });
+  }
+}
+
+/** The stanza's bytes run to the next stanza, less the blank line between them. */
+function stanzaEnd(buffer: Buffer, start: number, next: number): number {
+  let end = next;
+  while (end > start && buffer[end - 1] === 10) end--;
+  return end;
 }
 
 /**

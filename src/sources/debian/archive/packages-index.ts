@@ -126,15 +126,7 @@ function toRecord(p: Deb822Paragraph, source: IndexSource, indexRelOptions: Rela
     if (!isSha256Hex(sha256)) throw new PithError('input', `bad SHA256 "${sha256}"`);
   }
 
-  let src = name;
-  let srcVersion = version;
-  const sourceField = p.get('Source');
-  if (sourceField !== undefined) {
-    const m = /^(\S+)(?:\s*\(\s*([^\s()]+)\s*\))?$/.exec(sourceField);
-    if (!m) throw new PithError('input', `bad Source "${sourceField}"`);
-    src = m[1]!;
-    if (m[2] !== undefined) srcVersion = m[2];
-  }
+  const { src, srcVersion } = sourcePackage(p.get('Source'), name, version);
 
   const relOptions =
     architecture === 'all' || architecture === indexRelOptions.arch
@@ -168,6 +160,23 @@ function toRecord(p: Deb822Paragraph, source: IndexSource, indexRelOptions: Rela
   const section = p.get('Section');
   if (section !== undefined) record.section = section;
   return record;
+}
+
+/** The source package and its version: the Source field's (`name` or `name (version)`), else the binary's own. */
+function sourcePackage(
+  sourceField: string | undefined,
+  name: string,
+  version: string,
+): { src: string; srcVersion: string } {
+  let src = name;
+  let srcVersion = version;
+  if (sourceField !== undefined) {
+    const m = /^(\S+)(?:\s*\(\s*([^\s()]+)\s*\))?$/.exec(sourceField);
+    if (!m) throw new PithError('input', `bad Source "${sourceField}"`);
+    src = m[1]!;
+    if (m[2] !== undefined) srcVersion = m[2];
+  }
+  return { src, srcVersion };
 }
 
 function startsWith(bytes: Uint8Array, magic: readonly number[]): boolean {

@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { extract } from 'tar-stream';
+import { extract, type ExtractEvents } from 'tar-stream';
 import { PithError } from '../../../errors.js';
 import { digestHex, type Digest } from '../../../image/digest.js';
 import { layerTarStream, normalizePath } from '../../../layers/layer-reader.js';
@@ -103,11 +103,14 @@ const TYPES: Record<string, ScannedEntry['type']> = {
 };
 
 async function readLayer(file: string, where: string): Promise<ScannedLayer> {
-  const out: ScannedLayer = { entries: [], whiteouts: [], opaque: [] };
-  let members = 0;
-  let kept = 0;
+  const scan: LayerScan = {
+    out: { entries: [], whiteouts: [], opaque: [] },
+    members: 0,
+    kept: 0,
+    fail: (why: string) => new PithError('input', `${where}: ${why}`),
+  };
+  const { fail } = scan;
   let tarBytes = 0;
-  const fail = (why: string) => new PithError('input', `${where}: ${why}`);
   const counter = new Transform({
     transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback) {
       tarBytes += chunk.length;
@@ -115,64 +118,89 @@ async function readLayer(file: string, where: string): Promise<ScannedLayer> {
     },
   });
   const ex = extract();
-  ex.on('entry', (header, stream, next) => {
-    if (++members > SCAN_LIMITS.entries) {
-      next(fail(`more than ${SCAN_LIMITS.entries} entries`));
-      return;
-    }
-    const path = normalizePath(header.name);
-    const slash = path.lastIndexOf('/');
-    const base = path.slice(slash + 1);
-    const dir = slash < 0 ? '' : path.slice(0, slash);
-    if (base === '.wh..wh..opq') out.opaque.push(dir);
-    else if (base.startsWith('.wh.')) out.whiteouts.push(dir ? `${dir}/${base.slice(4)}` : base.slice(4));
-    const kind = base.startsWith('.wh.') || path === '' ? undefined : wanted(path);
-    const type = TYPES[header.type ?? 'file'] ?? 'other';
-    const limit =
-      kind === 'status'
-        ? SCAN_LIMITS.status
-        : kind === 'control'
-          ? SCAN_LIMITS.control
-          : kind === 'copyright'
-            ? SCAN_LIMITS.copyright
-            : 0;
-    const chunks: Buffer[] = [];
-    let size = 0;
-    stream.on('data', (data: unknown) => {
-      const chunk = data as Buffer;
-      size += chunk.length;
-      if (type === 'file' && size <= limit) chunks.push(chunk);
-    });
-    stream.on('end', () => {
-      if (kind === undefined || (kind === 'doc-dir' && type !== 'symlink')) return next();
-      const entry: ScannedEntry = {
-        path,
-        type,
-        ...(type === 'symlink' && header.linkname ? { target: header.linkname } : {}),
-      };
-      if (type === 'file' && (kind === 'control' || kind === 'status')) {
-        if (size > limit) return next(fail(`/${path} is ${size} bytes (at most ${limit} are read)`));
-        kept += size;
-        if (kept > SCAN_LIMITS.kept) return next(fail(`more than ${SCAN_LIMITS.kept} bytes of dpkg database`));
-        entry.text = Buffer.concat(chunks).toString('utf8');
-      } else if (kind === 'copyright') {
-        const license =
-          type === 'file' && size <= limit ? licenseFromCopyright(Buffer.concat(chunks).toString('utf8')) : undefined;
-        if (license) entry.license = license;
-        else if (type === 'file') return next(); // no machine-readable licence: nothing to remember
-      }
-      out.entries.push(entry);
-      next();
-    });
-    stream.on('error', (err: Error) => next(err));
-  });
+  ex.on('entry', (header, stream, next) => scanMember(scan, header, stream, next));
   try {
     await pipeline(await layerTarStream(file), counter, ex);
   } catch (err) {
     if (err instanceof PithError) throw err;
     throw fail(`not a readable tar (${(err as Error).message})`);
   }
-  return out;
+  return scan.out;
+}
+
+/** A layer being read: what it keeps, the counts its limits bound, and how it reports a broken one. */
+interface LayerScan {
+  out: ScannedLayer;
+  members: number;
+  kept: number;
+  fail: (why: string) => PithError;
+}
+
+/** What tar-stream hands over for one member: its header, its data, and the callback for the next. */
+type TarMember = ExtractEvents['entry'];
+
+/** One tar member: noted when it is a whiteout, kept (bounded) when the scan wants it. */
+function scanMember(scan: LayerScan, header: TarMember[0], stream: TarMember[1], next: TarMember[2]): void {
+  const { out, fail } = scan;
+  if (++scan.members > SCAN_LIMITS.entries) {
+    next(fail(`more than ${SCAN_LIMITS.entries} entries`));
+    return;
+  }
+  const path = normalizePath(header.name);
+  const isWhiteout = noteWhiteout(path, out);
+  const kind = isWhiteout || path === '' ? undefined : wanted(path);
+  const type = TYPES[header.type ?? 'file'] ?? 'other';
+  const limit = keepLimit(kind);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  stream.on('data', (data: unknown) => {
+    const chunk = data as Buffer;
+    size += chunk.length;
+    if (type === 'file' && size <= limit) chunks.push(chunk);
+  });
+  stream.on('end', () => {
+    if (kind === undefined || (kind === 'doc-dir' && type !== 'symlink')) return next();
+    const entry: ScannedEntry = {
+      path,
+      type,
+      ...(type === 'symlink' && header.linkname ? { target: header.linkname } : {}),
+    };
+    if (type === 'file' && (kind === 'control' || kind === 'status')) {
+      if (size > limit) return next(fail(`/${path} is ${size} bytes (at most ${limit} are read)`));
+      scan.kept += size;
+      if (scan.kept > SCAN_LIMITS.kept) return next(fail(`more than ${SCAN_LIMITS.kept} bytes of dpkg database`));
+      entry.text = Buffer.concat(chunks).toString('utf8');
+    } else if (kind === 'copyright') {
+      const license =
+        type === 'file' && size <= limit ? licenseFromCopyright(Buffer.concat(chunks).toString('utf8')) : undefined;
+      if (license) entry.license = license;
+      else if (type === 'file') return next(); // no machine-readable licence: nothing to remember
+    }
+    out.entries.push(entry);
+    next();
+  });
+  stream.on('error', (err: Error) => next(err));
+}
+
+/** Records `path` in `out` when it is a whiteout (`.wh.NAME`) or an opaque marker; says whether it was. */
+function noteWhiteout(path: string, out: ScannedLayer): boolean {
+  const slash = path.lastIndexOf('/');
+  const base = path.slice(slash + 1);
+  const dir = slash < 0 ? '' : path.slice(0, slash);
+  if (base === '.wh..wh..opq') out.opaque.push(dir);
+  else if (base.startsWith('.wh.')) out.whiteouts.push(dir ? `${dir}/${base.slice(4)}` : base.slice(4));
+  return base.startsWith('.wh.');
+}
+
+/** How many bytes of a member of this kind are kept (read at call time: tests lower the limits). */
+function keepLimit(kind: Wanted): number {
+  return kind === 'status'
+    ? SCAN_LIMITS.status
+    : kind === 'control'
+      ? SCAN_LIMITS.control
+      : kind === 'copyright'
+        ? SCAN_LIMITS.copyright
+        : 0;
 }
 
 /**

@@ -9,7 +9,7 @@ import type { ContainerConfig } from '../../../image/types.js';
 import type { SettledImage, SpecImage } from '../../source.js';
 import type { LocatedPackage } from '../located.js';
 import type { TreeEntry } from '../../../tree/entry.js';
-import { InstallEffects } from './apply.js';
+import { InstallEffects, type EffectsResult } from './apply.js';
 import type { PackageScripts } from './maintainer-scripts.js';
 import type { InstallFacts } from './package-facts.js';
 import { contentKey, effectsView, type ViewPackage } from './view.js';
@@ -61,28 +61,7 @@ export async function installedImage(
   // On a base, the effects of the packages added see the base's files (only when packages are added).
   const base = packages.length && options.base ? await options.base() : undefined;
   for (let attempt = 1; ; attempt++) {
-    const { view, deferred } = effectsView(viewPackages, {
-      mergedUsr: options.mergedUsr,
-      trimDocs: options.trimDocs,
-      loaded,
-      ...(base ? { base } : {}),
-    });
-    const effects = new InstallEffects({
-      view,
-      deferred,
-      packages: scripts,
-      accounts: options.accounts,
-      arch: debArch(options.arch),
-      createdSeconds: options.created,
-      ...(options.trimDocs ? { trimmed: (path: string) => isTrimmed(path, { docs: true }) } : {}),
-    });
-    effects.packagePhase();
-    let image: { tree: FsTree; config: ContainerConfig } | undefined;
-    if (effects.ws.missing.size === 0) {
-      image = await spec(effects.accounts, effects.addedUsers);
-      effects.imagePhase(specEntries(image.tree), envOf(image.config));
-    }
-    const result = effects.result();
+    const { effects, image, result } = await runEffects({ viewPackages, scripts, loaded, base, spec, options });
     const fresh = [...result.missing.values()].filter((m) => !loaded.has(contentKey(m.package, m.debPath)));
     if (fresh.length > 0 && attempt < MAX_ATTEMPTS) {
       // Each attempt reads the .debs of the packages whose files were wanted, keeping their small
@@ -94,25 +73,71 @@ export async function installedImage(
       throw new Error(
         `install effects: package files still missing after ${attempt} attempts: ${[...result.missing.keys()].slice(0, 3).join(', ')}`,
       );
-    const problems = rootProblems(
-      effects.ws,
-      rootsOf(image.config),
-      (envOf(image.config).PATH ?? '').split(':').filter(Boolean),
-      interpreterFromFacts(viewPackages, effects.ws.tree),
-    );
-    for (const entry of result.entries) {
-      const { path, ...rest } = entry;
-      image.tree.add(path, rest);
-    }
-    return {
-      ...image,
-      rootProblems: problems,
-      accounts: effects.accounts,
-      effectUsers: effects.addedUsers,
-      warnings: result.warnings,
-      notes: result.notes,
-    };
+    return settled(effects, image, result, viewPackages);
   }
+}
+
+type SpecTree = { tree: FsTree; config: ContainerConfig };
+
+/** One run of the effects over the package files loaded so far; the image phase runs only when none were missing. */
+async function runEffects(run: {
+  viewPackages: ViewPackage[];
+  scripts: PackageScripts[];
+  loaded: Map<string, Uint8Array>;
+  base: TreeEntry[] | undefined;
+  spec: SpecImage;
+  options: InstallEffectsOptions;
+}): Promise<{ effects: InstallEffects; image: SpecTree | undefined; result: EffectsResult }> {
+  const { options, base } = run;
+  const { view, deferred } = effectsView(run.viewPackages, {
+    mergedUsr: options.mergedUsr,
+    trimDocs: options.trimDocs,
+    loaded: run.loaded,
+    ...(base ? { base } : {}),
+  });
+  const effects = new InstallEffects({
+    view,
+    deferred,
+    packages: run.scripts,
+    accounts: options.accounts,
+    arch: debArch(options.arch),
+    createdSeconds: options.created,
+    ...(options.trimDocs ? { trimmed: (path: string) => isTrimmed(path, { docs: true }) } : {}),
+  });
+  effects.packagePhase();
+  let image: SpecTree | undefined;
+  if (effects.ws.missing.size === 0) {
+    image = await run.spec(effects.accounts, effects.addedUsers);
+    effects.imagePhase(specEntries(image.tree), envOf(image.config));
+  }
+  return { effects, image, result: effects.result() };
+}
+
+/** The spec's tree with the effects' entries joined, and what the effects settled. */
+function settled(
+  effects: InstallEffects,
+  image: SpecTree,
+  result: EffectsResult,
+  viewPackages: readonly ViewPackage[],
+): SettledImage {
+  const problems = rootProblems(
+    effects.ws,
+    rootsOf(image.config),
+    (envOf(image.config).PATH ?? '').split(':').filter(Boolean),
+    interpreterFromFacts(viewPackages, effects.ws.tree),
+  );
+  for (const entry of result.entries) {
+    const { path, ...rest } = entry;
+    image.tree.add(path, rest);
+  }
+  return {
+    ...image,
+    rootProblems: problems,
+    accounts: effects.accounts,
+    effectUsers: effects.addedUsers,
+    warnings: result.warnings,
+    notes: result.notes,
+  };
 }
 
 function rootsOf(config: ContainerConfig): Root[] {

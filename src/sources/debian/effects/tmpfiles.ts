@@ -125,78 +125,97 @@ function applyLine(ws: EffectWorkspace, pkg: string, file: string, l: TmpfilesLi
 
 /** What the line's letter does to its path (systemd-tmpfiles' --create semantics, at build time). */
 function applyLetter(a: LineTarget): void {
-  const { ws, pkg, l, detail, existing, owner, uid, gid, fail } = a;
-  switch (l.letter) {
-    case 'd':
-    case 'D':
-    case 'v':
-    case 'q':
-    case 'Q':
-      if (existing?.type === 'dir')
-        ws.change(l.path, { ...owner, ...(l.mode === undefined ? {} : { mode: l.mode }) }, pkg, detail);
-      else if (!existing) {
-        ws.mkdir(l.path, pkg, detail, { parents: true, mode: l.mode ?? 0o755, ...owner });
-      } else fail(`${l.path} is a ${existing.type}, not a directory`);
-      break;
-    case 'e':
-    case 'z':
-    case 'Z':
-      if (existing) ws.change(l.path, { ...owner, ...(l.mode === undefined ? {} : { mode: l.mode }) }, pkg, detail);
-      break;
-    case 'f':
-    case 'F':
-      if (!existing || l.letter === 'F' || l.plus) {
-        ws.mkdir(l.path.slice(0, l.path.lastIndexOf('/')) || '/', pkg, detail, { parents: true });
-        ws.writeFile(l.path, new TextEncoder().encode(unescape(l.argument ?? '')), pkg, detail, {
-          mode: l.mode ?? 0o644,
-          uid: uid ?? 0,
-          gid: gid ?? 0,
-        });
-      }
-      break;
-    case 'w':
-      if (existing?.type === 'file') {
-        const before = l.plus ? (ws.bytes(l.path) ?? new Uint8Array(0)) : new Uint8Array(0);
-        ws.writeFile(
-          l.path,
-          new Uint8Array(Buffer.concat([before, new TextEncoder().encode(unescape(l.argument ?? ''))])),
-          pkg,
-          detail,
-        );
-      }
-      break;
-    case 'L':
-      if (!existing || l.plus) {
-        ws.mkdir(l.path.slice(0, l.path.lastIndexOf('/')) || '/', pkg, detail, { parents: true });
-        ws.put(
-          l.path,
-          {
-            type: 'symlink',
-            target: l.argument ?? `/usr/share/factory${l.path}`,
-            mode: 0o777,
-            uid: uid ?? 0,
-            gid: gid ?? 0,
-          },
-          pkg,
-          detail,
-        );
-      }
-      break;
-    case 'C': {
-      if (existing && !l.plus) break;
-      const source = l.argument ?? `/usr/share/factory${l.path}`;
-      const data = ws.bytes(source);
-      if (data === undefined) fail(`C copies ${source}, which is not a file of the image`);
-      else
-        ws.writeFile(l.path, data, pkg, detail, {
-          mode: l.mode ?? ws.stat(source)?.mode ?? 0o644,
-          uid: uid ?? 0,
-          gid: gid ?? 0,
-        });
-      break;
-    }
+  LETTERS[a.l.letter]?.(a);
+}
+
+/** d D v q Q: create the directory, or adjust the one there. */
+function createDirectory({ ws, pkg, l, detail, existing, owner, fail }: LineTarget): void {
+  if (existing?.type === 'dir')
+    ws.change(l.path, { ...owner, ...(l.mode === undefined ? {} : { mode: l.mode }) }, pkg, detail);
+  else if (!existing) {
+    ws.mkdir(l.path, pkg, detail, { parents: true, mode: l.mode ?? 0o755, ...owner });
+  } else fail(`${l.path} is a ${existing.type}, not a directory`);
+}
+
+/** e z Z: adjust mode and owner of what is there. */
+function adjustExisting({ ws, pkg, l, detail, existing, owner }: LineTarget): void {
+  if (existing) ws.change(l.path, { ...owner, ...(l.mode === undefined ? {} : { mode: l.mode }) }, pkg, detail);
+}
+
+/** f f+ F: create (or truncate) a file with the argument as content. */
+function createFile({ ws, pkg, l, detail, existing, uid, gid }: LineTarget): void {
+  if (!existing || l.letter === 'F' || l.plus) {
+    ws.mkdir(l.path.slice(0, l.path.lastIndexOf('/')) || '/', pkg, detail, { parents: true });
+    ws.writeFile(l.path, new TextEncoder().encode(unescape(l.argument ?? '')), pkg, detail, {
+      mode: l.mode ?? 0o644,
+      uid: uid ?? 0,
+      gid: gid ?? 0,
+    });
   }
 }
+
+/** w w+: write (append) the argument to an existing file. */
+function writeExisting({ ws, pkg, l, detail, existing }: LineTarget): void {
+  if (existing?.type === 'file') {
+    const before = l.plus ? (ws.bytes(l.path) ?? new Uint8Array(0)) : new Uint8Array(0);
+    ws.writeFile(
+      l.path,
+      new Uint8Array(Buffer.concat([before, new TextEncoder().encode(unescape(l.argument ?? ''))])),
+      pkg,
+      detail,
+    );
+  }
+}
+
+/** L L+: a symlink to the argument. */
+function createSymlink({ ws, pkg, l, detail, existing, uid, gid }: LineTarget): void {
+  if (!existing || l.plus) {
+    ws.mkdir(l.path.slice(0, l.path.lastIndexOf('/')) || '/', pkg, detail, { parents: true });
+    ws.put(
+      l.path,
+      {
+        type: 'symlink',
+        target: l.argument ?? `/usr/share/factory${l.path}`,
+        mode: 0o777,
+        uid: uid ?? 0,
+        gid: gid ?? 0,
+      },
+      pkg,
+      detail,
+    );
+  }
+}
+
+/** C C+: copy the argument (a file of the image) when the path is missing. */
+function copyFile({ ws, pkg, l, detail, existing, uid, gid, fail }: LineTarget): void {
+  if (existing && !l.plus) return;
+  const source = l.argument ?? `/usr/share/factory${l.path}`;
+  const data = ws.bytes(source);
+  if (data === undefined) fail(`C copies ${source}, which is not a file of the image`);
+  else
+    ws.writeFile(l.path, data, pkg, detail, {
+      mode: l.mode ?? ws.stat(source)?.mode ?? 0o644,
+      uid: uid ?? 0,
+      gid: gid ?? 0,
+    });
+}
+
+/** The letters with an effect at build time; the others do nothing here (see applyLine). */
+const LETTERS: Readonly<Record<string, (a: LineTarget) => void>> = {
+  d: createDirectory,
+  D: createDirectory,
+  v: createDirectory,
+  q: createDirectory,
+  Q: createDirectory,
+  e: adjustExisting,
+  z: adjustExisting,
+  Z: adjustExisting,
+  f: createFile,
+  F: createFile,
+  w: writeExisting,
+  L: createSymlink,
+  C: copyFile,
+};
 
 /** A line's user and group as ids (numbers, or accounts of the image); undefined when not given or unknown. */
 function lineOwner(

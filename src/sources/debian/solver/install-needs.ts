@@ -33,13 +33,7 @@ const PATH_DIRS = ['usr/local/sbin', 'usr/local/bin', 'usr/sbin', 'usr/bin', 'sb
 export async function installNeeds(
   resolution: Resolution,
   recordOf: (name: string) => PackageRecord | undefined,
-  options: {
-    cacheDir: string;
-    env: Readonly<Record<string, string>>;
-    scriptOnly: ReadonlyMap<string, string>;
-    exclude?: readonly string[];
-    log?: (m: string) => void;
-  },
+  options: InstallNeedsOptions,
 ): Promise<InstallNeeds> {
   const out: InstallNeeds = { follow: [], extra: [], notes: [] };
   const selected = new Map(resolution.packages.map((p) => [p.name, p]));
@@ -59,6 +53,43 @@ export async function installNeeds(
   if (open.length === 0 && (!shellProvider || requested.length === 0)) return out;
 
   const records = [...resolution.packages, ...open.map((n) => recordOf(n)!), ...(shellProvider ? [shellProvider] : [])];
+  const factsOf = await loadFacts(records, options);
+  const canonical = mergedUsrCanonical(
+    resolution.packages.find((p) => p.name === 'base-files') ? factsOf(selected.get('base-files')!) : undefined,
+  );
+  const { provided, sonames } = imageContents(resolution.packages, factsOf, canonical);
+  const unmet = unmetNeeds(
+    byClosenessToSpec(resolution).map((r) => ({ name: r.name, facts: factsOf(r) })),
+    provided,
+    sonames,
+    canonical,
+  );
+  for (const name of open) followIfNeeded(name, factsOf(recordOf(name)!), unmet, canonical, out);
+  // /bin/sh: every Debian system has it, so no package declares it; a program of a package the
+  // spec names that runs it (git's local transports, initdb's popen) gets the shell Debian ships.
+  const shellUser = requested.flatMap((r) => factsOf(r).needs.shell.map((p) => `/${p}`))[0];
+  if (shellProvider && shellUser && !['bin/sh', 'usr/bin/sh'].some((p) => provided.has(canonical(p)))) {
+    out.extra.push(SHELL_PROVIDER);
+    out.notes.push(
+      `${SHELL_PROVIDER}: brought (essential, but ${shellUser} runs /bin/sh, which it ships; exclude: [${SHELL_PROVIDER}] leaves it out)`,
+    );
+  }
+  return out;
+}
+
+interface InstallNeedsOptions {
+  cacheDir: string;
+  env: Readonly<Record<string, string>>;
+  scriptOnly: ReadonlyMap<string, string>;
+  exclude?: readonly string[];
+  log?: (m: string) => void;
+}
+
+/** Reads (or takes from the cache) the install facts of `records`; returns a lookup by record. */
+async function loadFacts(
+  records: readonly PackageRecord[],
+  options: InstallNeedsOptions,
+): Promise<(r: PackageRecord) => InstallFacts> {
   const facts = await installFacts(
     records.map((r) => ({
       name: r.name,
@@ -73,50 +104,48 @@ export async function installNeeds(
       ...(options.log ? { log: options.log } : {}),
     },
   );
-  const factsOf = (r: PackageRecord) => facts.get(r.sha256)!;
-  const canonical = mergedUsrCanonical(
-    resolution.packages.find((p) => p.name === 'base-files') ? factsOf(selected.get('base-files')!) : undefined,
-  );
+  return (r) => facts.get(r.sha256)!;
+}
+
+/** The (canonical) non-directory paths and the sonames the resolved packages ship. */
+function imageContents(
+  packages: readonly PackageRecord[],
+  factsOf: (r: PackageRecord) => InstallFacts,
+  canonical: (p: string) => string,
+): { provided: Set<string>; sonames: Set<string> } {
   const provided = new Set<string>();
   const sonames = new Set<string>();
-  for (const r of resolution.packages) {
+  for (const r of packages) {
     for (const f of factsOf(r).files) if (f.type !== 'dir') provided.add(canonical(f.path));
     for (const s of factsOf(r).needs.sonames) sonames.add(s);
   }
-  // The needs of packages closest to what the spec asked for come first, so the notes name them.
+  return { provided, sonames };
+}
+
+/** The needs of packages closest to what the spec asked for come first, so the notes name them. */
+function byClosenessToSpec(resolution: Resolution): PackageRecord[] {
   const depth = (name: string) => resolution.reasons.get(name)?.length ?? Infinity;
-  const byDepth = [...resolution.packages].sort(
-    (a, b) => depth(a.name) - depth(b.name) || compareBytes(a.name, b.name),
+  return [...resolution.packages].sort((a, b) => depth(a.name) - depth(b.name) || compareBytes(a.name, b.name));
+}
+
+/** Follows the Essential package `name` when it ships something unmet, and notes why either way. */
+function followIfNeeded(
+  name: string,
+  ships: InstallFacts,
+  unmet: readonly Unmet[],
+  canonical: (p: string) => string,
+  out: InstallNeeds,
+): void {
+  const paths = new Set(ships.files.filter((f) => f.type !== 'dir').map((f) => canonical(f.path)));
+  const hit = unmet.find((u) =>
+    u.kind === 'path' ? u.candidates.some((c) => paths.has(c)) : ships.needs.sonames.includes(u.what),
   );
-  const unmet = unmetNeeds(
-    byDepth.map((r) => ({ name: r.name, facts: factsOf(r) })),
-    provided,
-    sonames,
-    canonical,
-  );
-  for (const name of open) {
-    const ships = factsOf(recordOf(name)!);
-    const paths = new Set(ships.files.filter((f) => f.type !== 'dir').map((f) => canonical(f.path)));
-    const hit = unmet.find((u) =>
-      u.kind === 'path' ? u.candidates.some((c) => paths.has(c)) : ships.needs.sonames.includes(u.what),
-    );
-    if (hit) {
-      out.follow.push(name);
-      out.notes.push(`${name}: brought (essential, but ${hit.by} needs ${hit.what}, which it ships)`);
-    } else {
-      out.notes.push(`${name}: not installed (essential; nothing in the image needs a file it ships)`);
-    }
+  if (hit) {
+    out.follow.push(name);
+    out.notes.push(`${name}: brought (essential, but ${hit.by} needs ${hit.what}, which it ships)`);
+  } else {
+    out.notes.push(`${name}: not installed (essential; nothing in the image needs a file it ships)`);
   }
-  // /bin/sh: every Debian system has it, so no package declares it; a program of a package the
-  // spec names that runs it (git's local transports, initdb's popen) gets the shell Debian ships.
-  const shellUser = requested.flatMap((r) => factsOf(r).needs.shell.map((p) => `/${p}`))[0];
-  if (shellProvider && shellUser && !['bin/sh', 'usr/bin/sh'].some((p) => provided.has(canonical(p)))) {
-    out.extra.push(SHELL_PROVIDER);
-    out.notes.push(
-      `${SHELL_PROVIDER}: brought (essential, but ${shellUser} runs /bin/sh, which it ships; exclude: [${SHELL_PROVIDER}] leaves it out)`,
-    );
-  }
-  return out;
 }
 
 /** The Essential package that ships /bin/sh on Debian. */

@@ -236,42 +236,12 @@ export function evaluateArithmetic(text: string, ctx: ExpansionContext): number 
     const v = ctx.param(name) ?? '0';
     return /^-?\d+$/.test(v.trim()) ? Number(v.trim()) : ctx.fail(`bad number in arithmetic: ${name}=${v}`);
   };
-  const levels = [['||'], ['&&'], ['==', '!='], ['<', '>', '<=', '>='], ['+', '-'], ['*', '/', '%']];
-  const apply = (op: string, a: number, b: number): number => {
-    switch (op) {
-      case '||':
-        return a || b ? 1 : 0;
-      case '&&':
-        return a && b ? 1 : 0;
-      case '==':
-        return a === b ? 1 : 0;
-      case '!=':
-        return a !== b ? 1 : 0;
-      case '<':
-        return a < b ? 1 : 0;
-      case '>':
-        return a > b ? 1 : 0;
-      case '<=':
-        return a <= b ? 1 : 0;
-      case '>=':
-        return a >= b ? 1 : 0;
-      case '+':
-        return a + b;
-      case '-':
-        return a - b;
-      case '*':
-        return a * b;
-      default:
-        if (b === 0) ctx.fail('division by zero');
-        return op === '/' ? Math.trunc(a / b) : a % b;
-    }
-  };
   const binary = (level: number): number => {
-    if (level === levels.length) return unary();
+    if (level === ARITHMETIC_LEVELS.length) return unary();
     let left = binary(level + 1);
-    while (levels[level]!.includes(peek() ?? '')) {
+    while (ARITHMETIC_LEVELS[level]!.includes(peek() ?? '')) {
       const op = tokens[i++]!;
-      left = apply(op, left, binary(level + 1));
+      left = applyOperator(op, left, binary(level + 1), ctx);
     }
     return left;
   };
@@ -291,4 +261,38 @@ export function evaluateArithmetic(text: string, ctx: ExpansionContext): number 
   const result = tokens.length === 0 ? 0 : binary(0);
   if (i !== tokens.length) ctx.fail(`bad arithmetic: ${text}`);
   return result;
+}
+
+/** Binary operators by precedence, loosest first. */
+const ARITHMETIC_LEVELS = [['||'], ['&&'], ['==', '!='], ['<', '>', '<=', '>='], ['+', '-'], ['*', '/', '%']];
+
+/** One binary operator of $((...)); comparisons and logic give 1 or 0, as in sh. */
+function applyOperator(op: string, a: number, b: number, ctx: ExpansionContext): number {
+  switch (op) {
+    case '||':
+      return a || b ? 1 : 0;
+    case '&&':
+      return a && b ? 1 : 0;
+    case '==':
+      return a === b ? 1 : 0;
+    case '!=':
+      return a !== b ? 1 : 0;
+    case '<':
+      return a < b ? 1 : 0;
+    case '>':
+      return a > b ? 1 : 0;
+    case '<=':
+      return a <= b ? 1 : 0;
+    case '>=':
+      return a >= b ? 1 : 0;
+    case '+':
+      return a + b;
+    case '-':
+      return a - b;
+    case '*':
+      return a * b;
+    default:
+      if (b === 0) ctx.fail('division by zero');
+      return op === '/' ? Math.trunc(a / b) : a % b;
+  }
 }
