@@ -5,6 +5,8 @@
  * pith/transports (open, write and push any medium), pith/registry (the distribution client) and
  * pith/server (`pith serve` to embed).
  */
+import type * as Inspect from './inspect/index.js';
+
 export {
   build,
   lockSpec,
@@ -22,4 +24,12 @@ export { PithError, isPithError, type ErrorKind } from './errors.js';
 export { defaultCacheDir } from './store/cache-dir.js';
 export { sinkNames } from './transports/sinks.js';
 export { parseCompression, type Compression } from './image/compression.js';
-export { loadImage, openImage, analyzeImage, diffImages, auditImage } from './inspect/index.js';
+// Reading images back (the layer walker) loads on first call, so a build does not load it.
+export const loadImage: typeof Inspect.loadImage = async (...args) =>
+  (await import('./inspect/index.js')).loadImage(...args);
+export const openImage: typeof Inspect.openImage = async (...args) =>
+  (await import('./inspect/index.js')).openImage(...args);
+export const analyzeImage: typeof Inspect.analyzeImage = async (...args) =>
+  (await import('./inspect/index.js')).analyzeImage(...args);
+export { diffImages } from './inspect/diff.js';
+export { auditImage } from './inspect/audit.js';

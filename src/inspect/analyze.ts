@@ -2,6 +2,7 @@
  * Everything `pith inspect`, `diff` and `audit` say about one image: its config, its layers and
  * what is in each, its merged filesystem, its Debian packages and its os-release.
  */
+import { formatSize } from './format-size.js';
 import { compareBytes } from '../byte-order.js';
 import { formatPlatform } from '../registry-client/manifest.js';
 import { layerPath } from '../image/layer.js';
@@ -177,13 +178,7 @@ export async function analyzeImage(image: OpenedImage): Promise<AnalyzedImage> {
   return { report, fs, packages, walked };
 }
 
-export function formatSize(n: number): string {
-  const sign = n < 0 ? '-' : '';
-  const a = Math.abs(n);
-  if (a < 1024) return `${sign}${a} B`;
-  if (a < 1024 * 1024) return `${sign}${(a / 1024).toFixed(1)} KiB`;
-  return `${sign}${(a / 1024 / 1024).toFixed(1)} MiB`;
-}
+export { formatSize } from './format-size.js';
 
 const list = (v: string[] | null) => (v === null ? '(none)' : JSON.stringify(v));
 

@@ -1,5 +1,6 @@
 /** What changed between two images: packages, files, and size per layer position. */
-import { type AnalyzedImage, formatSize } from './analyze.js';
+import type { AnalyzedImage } from './analyze.js';
+import { formatSize } from './format-size.js';
 import type { LayerEntry } from './walk.js';
 
 export interface PackageChange {

@@ -7,7 +7,7 @@ import { platformFor } from '../../image/platform.js';
 import type { ClientOptions } from '../../registry-client/client.js';
 import type { BaseImage } from './image.js';
 import type { BlobStore } from '../../store/blob-store.js';
-import { baseInventory, type BaseInventory } from '../debian/base/inventory.js';
+import type { BaseInventory } from '../debian/base/inventory.js';
 import type { BaseForLock } from '../debian/resolve.js';
 import { debArch } from '../debian/arch.js';
 
@@ -44,6 +44,8 @@ export function baseLoader(ref: string, resolvedRef: string, options: BaseLoader
           cacheDir,
           ...(pin ? { pin } : {}),
         });
+        // The layer scanner loads only for a build on a base.
+        const { baseInventory } = await import('../debian/base/inventory.js');
         const inventory = await baseInventory(image, { ...client, store, cacheDir, debArch: debArch(arch) });
         const from =
           inventory.from === 'none'
