@@ -12,17 +12,14 @@ export {
   pushReferrers,
   listReferrers,
   fetchReferrerDocument,
-  attachSboms,
-  describeAttached,
   referrersTag,
   SPDX_ARTIFACT_TYPE,
   CYCLONEDX_ARTIFACT_TYPE,
   type ReferrerArtifact,
   type ReferrersOptions,
   type AttachedReferrer,
-  type AttachedSbom,
-  type ImageSbomDocuments,
 } from './referrers.js';
+export { attachSboms, describeAttached, type AttachedSbom, type ImageSbomDocuments } from './sbom-referrers.js';
 export {
   parseManifest,
   selectPlatform,

@@ -19,7 +19,7 @@ import {
   describeAttached,
   type AttachedSbom,
   type ImageSbomDocuments,
-} from '../registry-client/referrers.js';
+} from '../registry-client/sbom-referrers.js';
 import { BlobStore } from '../store/blob-store.js';
 import { imageFromBlobs } from './image-blobs.js';
 import { imageCreated, sbomsBesideLayout } from './sbom-files.js';

@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { digestHex } from '../image/digest.js';
 import { imageDescriptor, type ImageSet } from '../image/image.js';
 import { EPOCH } from '../image/mutate.js';
-import type { ImageSbomDocuments } from '../registry-client/referrers.js';
+import type { ImageSbomDocuments } from '../registry-client/sbom-referrers.js';
 
 const CREATED = 'org.opencontainers.image.created';
 
