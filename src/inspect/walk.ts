@@ -3,6 +3,7 @@
  * and merges them the way a runtime does: later layers win, `.wh.NAME` deletes NAME and
  * `.wh..wh..opq` empties its directory of what earlier layers put there.
  */
+import { mergeLayerChanges, noteWhiteout } from '../layers/layer-changes.js';
 import { createHash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -78,8 +79,6 @@ export async function walkLayer(
   const ex = extract();
   ex.on('entry', (header, stream, next) => {
     const p = normalizePath(header.name);
-    const base = p.slice(p.lastIndexOf('/') + 1);
-    const dir = p.includes('/') ? p.slice(0, p.lastIndexOf('/')) : '';
     const type = TYPES[header.type ?? 'file'] ?? 'other';
     const hash = type === 'file' ? createHash('sha256') : undefined;
     const chunks: Buffer[] | undefined = type === 'file' && keep(p) ? [] : undefined;
@@ -91,9 +90,8 @@ export async function walkLayer(
       chunks?.push(c);
     });
     stream.on('end', () => {
-      if (base === '.wh..wh..opq') opaqueDirs.push(dir);
-      else if (base.startsWith('.wh.')) whiteouts.push(dir ? `${dir}/${base.slice(4)}` : base.slice(4));
-      else if (p !== '') {
+      // A whiteout marker is no entry: what it deletes is applied by mergeLayers.
+      if (!noteWhiteout(p, opaqueDirs, whiteouts) && p !== '') {
         entries.push({
           path: p,
           type,
@@ -122,20 +120,5 @@ export async function walkLayer(
 
 /** The image's filesystem: every path the container sees, with the layer it comes from. */
 export function mergeLayers(layers: WalkedLayer[]): Map<string, LayerEntry> {
-  const fs = new Map<string, LayerEntry>();
-  const removeUnder = (dir: string, includeSelf: boolean) => {
-    const prefix = dir === '' ? '' : `${dir}/`;
-    for (const key of [...fs.keys()]) if ((includeSelf && key === dir) || key.startsWith(prefix)) fs.delete(key);
-  };
-  for (const layer of layers) {
-    for (const dir of layer.opaqueDirs) removeUnder(dir, false);
-    for (const w of layer.whiteouts) removeUnder(w, true);
-    for (const e of layer.entries) {
-      const previous = fs.get(e.path);
-      // A directory replacing a non-directory (or the reverse) hides what was below it.
-      if (previous && (previous.type === 'dir') !== (e.type === 'dir')) removeUnder(e.path, false);
-      fs.set(e.path, e);
-    }
-  }
-  return fs;
+  return mergeLayerChanges(layers);
 }

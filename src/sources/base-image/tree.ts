@@ -8,6 +8,7 @@
 import { pipeline } from 'node:stream/promises';
 import { extract, type Header } from 'tar-stream';
 import { PithError } from '../../errors.js';
+import { applyLayerChanges, noteWhiteout, type LayerChanges } from '../../layers/layer-changes.js';
 import { layerTarStream, normalizePath } from '../../layers/layer-reader.js';
 import type { BaseImage } from './image.js';
 import type { BlobStore } from '../../store/blob-store.js';
@@ -34,11 +35,6 @@ export async function baseTreeEntries(base: BaseImage, store: BlobStore): Promis
   return [...fs.values()].sort((a, b) => compareBytes(a.path, b.path));
 }
 
-function removeUnder(fs: Map<string, TreeEntry>, dir: string, includeSelf: boolean): void {
-  const prefix = dir === '' ? '' : `${dir}/`;
-  for (const key of [...fs.keys()]) if ((includeSelf && key === dir) || key.startsWith(prefix)) fs.delete(key);
-}
-
 async function applyLayer(
   fs: Map<string, TreeEntry>,
   file: string,
@@ -50,15 +46,7 @@ async function applyLayer(
     new PithError('input', `${where}: ${why}`, {
       hint: 'trim: closure on a base image holds the base in memory; use trim: docs',
     });
-  const { opaque, whiteouts, entries } = await readLayer(file, origin, budget, fail);
-  // A layer's whiteouts apply to the layers below it, then its own entries go on top.
-  for (const d of opaque) removeUnder(fs, d, false);
-  for (const w of whiteouts) removeUnder(fs, w, true);
-  for (const e of entries) {
-    const previous = fs.get(e.path);
-    if (previous && (previous.type === 'dir') !== (e.type === 'dir')) removeUnder(fs, e.path, false);
-    fs.set(e.path, e);
-  }
+  applyLayerChanges(fs, await readLayer(file, origin, budget, fail));
 }
 
 /** What the base's layers have used of BASE_TREE_LIMITS so far. */
@@ -68,8 +56,8 @@ interface Budget {
 }
 
 /** One layer as it reads: its opaque directories, its whiteouts, and its entries in tar order. */
-interface LayerContents {
-  opaque: string[];
+interface LayerContents extends LayerChanges<TreeEntry> {
+  opaqueDirs: string[];
   whiteouts: string[];
   entries: TreeEntry[];
 }
@@ -80,7 +68,7 @@ async function readLayer(
   budget: Budget,
   fail: (why: string) => PithError,
 ): Promise<LayerContents> {
-  const layer: LayerContents = { opaque: [], whiteouts: [], entries: [] };
+  const layer: LayerContents = { opaqueDirs: [], whiteouts: [], entries: [] };
   const ex = extract();
   ex.on('entry', (header, stream, next) => {
     const isFile = TYPES[header.type ?? 'file'] === 'file';
@@ -113,13 +101,9 @@ function addMember(
   ctx: { origin: Origin; budget: Budget; fail: (why: string) => PithError },
 ): PithError | undefined {
   const path = normalizePath(header.name);
-  const slash = path.lastIndexOf('/');
-  const name = path.slice(slash + 1);
-  const dir = slash < 0 ? '' : path.slice(0, slash);
   const type = TYPES[header.type ?? 'file'];
-  if (name === '.wh..wh..opq') layer.opaque.push(dir);
-  else if (name.startsWith('.wh.')) layer.whiteouts.push(dir ? `${dir}/${name.slice(4)}` : name.slice(4));
-  else if (path !== '' && type) {
+  if (noteWhiteout(path, layer.opaqueDirs, layer.whiteouts)) return undefined;
+  if (path !== '' && type) {
     const { origin, budget } = ctx;
     const common = { path, mode: (header.mode ?? 0) & 0o7777, uid: header.uid ?? 0, gid: header.gid ?? 0, origin };
     if (type === 'file') {

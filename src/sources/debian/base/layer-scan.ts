@@ -5,6 +5,7 @@
  * layer digest, streaming, with every kept byte bounded, and remembered in the cache as a
  * checksummed entry, so building on the same base again opens no layer.
  */
+import { mergeLayerChanges, noteWhiteout } from '../../../layers/layer-changes.js';
 import { join } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -147,7 +148,7 @@ function scanMember(scan: LayerScan, header: TarMember[0], stream: TarMember[1],
     return;
   }
   const path = normalizePath(header.name);
-  const isWhiteout = noteWhiteout(path, out);
+  const isWhiteout = noteWhiteout(path, out.opaque, out.whiteouts);
   const kind = isWhiteout || path === '' ? undefined : wanted(path);
   const type = TYPES[header.type ?? 'file'] ?? 'other';
   const limit = keepLimit(kind);
@@ -182,16 +183,6 @@ function scanMember(scan: LayerScan, header: TarMember[0], stream: TarMember[1],
   stream.on('error', (err: Error) => next(err));
 }
 
-/** Records `path` in `out` when it is a whiteout (`.wh.NAME`) or an opaque marker; says whether it was. */
-function noteWhiteout(path: string, out: ScannedLayer): boolean {
-  const slash = path.lastIndexOf('/');
-  const base = path.slice(slash + 1);
-  const dir = slash < 0 ? '' : path.slice(0, slash);
-  if (base === '.wh..wh..opq') out.opaque.push(dir);
-  else if (base.startsWith('.wh.')) out.whiteouts.push(dir ? `${dir}/${base.slice(4)}` : base.slice(4));
-  return base.startsWith('.wh.');
-}
-
 /** How many bytes of a member of this kind are kept (read at call time: tests lower the limits). */
 function keepLimit(kind: Wanted): number {
   return kind === 'status'
@@ -209,19 +200,5 @@ function keepLimit(kind: Wanted): number {
  * directory and non-directory hides what was below it (as a runtime applies layers).
  */
 export function mergeScans(layers: readonly ScannedLayer[]): Map<string, ScannedEntry> {
-  const fs = new Map<string, ScannedEntry>();
-  const removeUnder = (dir: string, includeSelf: boolean) => {
-    const prefix = dir === '' ? '' : `${dir}/`;
-    for (const key of [...fs.keys()]) if ((includeSelf && key === dir) || key.startsWith(prefix)) fs.delete(key);
-  };
-  for (const layer of layers) {
-    for (const dir of layer.opaque) removeUnder(dir, false);
-    for (const w of layer.whiteouts) removeUnder(w, true);
-    for (const e of layer.entries) {
-      const previous = fs.get(e.path);
-      if (previous && (previous.type === 'dir') !== (e.type === 'dir')) removeUnder(e.path, false);
-      fs.set(e.path, e);
-    }
-  }
-  return fs;
+  return mergeLayerChanges(layers.map((l) => ({ opaqueDirs: l.opaque, whiteouts: l.whiteouts, entries: l.entries })));
 }
