@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { lastLine, runPith, sh } from '../helpers/cli.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry-server.js';
-import { podmanArgs, runWithRunc } from '../helpers/runtime.js';
+import { podmanArgs, podmanRunArgs, removePodmanCgroups, runWithRunc } from '../helpers/runtime.js';
 
 const MESSAGE = 'compressed hello';
 
@@ -89,10 +89,7 @@ describe('layer compression read back by the real tools', () => {
   });
   after(async () => {
     await registry?.stop();
-    spawnSync('sh', [
-      '-c',
-      `for d in /sys/fs/cgroup/*/${cgroupParent} /sys/fs/cgroup/${cgroupParent}; do [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} \\; ; done; true`,
-    ]);
+    removePodmanCgroups(cgroupParent);
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -130,21 +127,7 @@ describe('layer compression read back by the real tools', () => {
 
   test('zstd: podman runs it; skopeo copies it between layouts keeping tar+zstd', () => {
     const storage = join(dir, 'podman');
-    const out = sh('podman', [
-      ...podmanArgs(storage),
-      'run',
-      '--rm',
-      '--network=none',
-      '--ulimit',
-      'nofile=1024:1024',
-      '--ulimit',
-      'nproc=1024:1024',
-      '--runtime',
-      'runc',
-      '--cgroup-parent',
-      cgroupParent,
-      `oci:${built.zstd.layout}:v1`,
-    ]);
+    const out = sh('podman', podmanRunArgs(storage, cgroupParent, `oci:${built.zstd.layout}:v1`));
     assert.equal(out, `${MESSAGE}\n`);
     const copy = join(dir, 'copied.oci');
     sh('skopeo', ['copy', `oci:${built.zstd.layout}:v1`, `oci:${copy}:v1`]);
@@ -180,21 +163,7 @@ describe('layer compression read back by the real tools', () => {
     for (const layer of manifest.layers) assert.equal(sha256(blob(layer.digest)), layer.digest);
     const storage = join(dir, 'podman');
     sh('podman', [...podmanArgs(storage), 'pull', '--tls-verify=false', ref]);
-    const out = sh('podman', [
-      ...podmanArgs(storage),
-      'run',
-      '--rm',
-      '--network=none',
-      '--ulimit',
-      'nofile=1024:1024',
-      '--ulimit',
-      'nproc=1024:1024',
-      '--runtime',
-      'runc',
-      '--cgroup-parent',
-      cgroupParent,
-      ref,
-    ]);
+    const out = sh('podman', podmanRunArgs(storage, cgroupParent, ref));
     assert.equal(out, `${MESSAGE}\n`);
   });
 

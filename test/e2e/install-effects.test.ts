@@ -3,6 +3,7 @@
  * amd64), built with nothing in the spec beyond what a Dockerfile user would write, run with runc
  * as the user they are meant to run as.
  */
+import { makeTestCa } from '../helpers/test-ca.js';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -185,41 +186,7 @@ describe('install effects with real Debian packages', () => {
   test('Java 17: java -version through /usr/bin/java; an HTTPS client trusts the CA bundle, a CA the spec adds included; UTF-8', async () => {
     const d = join(dir, 'java');
     mkdirSync(d, { recursive: true });
-    const o = (args: string[]) => sh('openssl', args, { cwd: d });
-    o([
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      'ca.key',
-      '-out',
-      'ca.crt',
-      '-days',
-      '2',
-      '-subj',
-      '/CN=pith java test CA',
-    ]);
-    o(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'srv.key', '-out', 'srv.csr', '-subj', '/CN=localhost']);
-    writeFileSync(join(d, 'san.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
-    o([
-      'x509',
-      '-req',
-      '-in',
-      'srv.csr',
-      '-CA',
-      'ca.crt',
-      '-CAkey',
-      'ca.key',
-      '-CAcreateserial',
-      '-out',
-      'srv.crt',
-      '-days',
-      '2',
-      '-extfile',
-      'san.ext',
-    ]);
+    makeTestCa(d, 'pith java test CA');
     writeFileSync(join(d, 'Fetch.java'), JAVA_FETCH);
     sh('javac', ['--release', '17', '-d', join(d, 'classes'), join(d, 'Fetch.java')]);
     const { out, stderr } = build(

@@ -8,6 +8,7 @@
  * alternatives link), `/etc/ssl/certs/java/cacerts` (generated from the image's CA bundle,
  * the spec's CA included) and the C.UTF-8 locale.
  */
+import { makeTestCa } from '../helpers/test-ca.js';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,7 +16,7 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { lastLine, runPith, sh } from '../helpers/cli.js';
+import { lastLine, runPith } from '../helpers/cli.js';
 import { networkTestsSkipped } from '../helpers/debian-mirror.js';
 import { layoutImages } from '../helpers/layout.js';
 import { freePort } from '../helpers/registry-server.js';
@@ -67,41 +68,7 @@ describe('language presets (real mirror)', { skip: networkTestsSkipped() }, () =
     let port: number;
     before(async () => {
       // A CA only the spec knows, and a loopback server with a certificate it signed.
-      const o = (args: string[]) => sh('openssl', args, { cwd: dir });
-      o([
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        'ca.key',
-        '-out',
-        'ca.crt',
-        '-days',
-        '2',
-        '-subj',
-        '/CN=pith java test CA',
-      ]);
-      o(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'srv.key', '-out', 'srv.csr', '-subj', '/CN=localhost']);
-      writeFileSync(join(dir, 'san.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
-      o([
-        'x509',
-        '-req',
-        '-in',
-        'srv.csr',
-        '-CA',
-        'ca.crt',
-        '-CAkey',
-        'ca.key',
-        '-CAcreateserial',
-        '-out',
-        'srv.crt',
-        '-days',
-        '2',
-        '-extfile',
-        'san.ext',
-      ]);
+      makeTestCa(dir, 'pith java test CA');
       server = createServer(
         { key: readFileSync(join(dir, 'srv.key')), cert: readFileSync(join(dir, 'srv.crt')) },
         (_req, res) => res.end('hello over TLS'),

@@ -5,13 +5,12 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lastLine, runPith, sh } from '../helpers/cli.js';
-import { podmanArgs, runWithRunc } from '../helpers/runtime.js';
+import { podmanArgs, podmanRunArgs, removePodmanCgroups, runWithRunc } from '../helpers/runtime.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry-server.js';
 import { buildEcho, buildMultiArch, type BuiltLayout } from '../helpers/registry-images.js';
 
@@ -41,11 +40,7 @@ describe('pith push to a real registry, pulled back by skopeo and podman', () =>
   after(async () => {
     await registry?.stop();
     rmSync(dir, { recursive: true, force: true });
-    // podman leaves the (empty) parent cgroup behind in every hierarchy.
-    spawnSync('sh', [
-      '-c',
-      `for d in /sys/fs/cgroup/*/${cgroupParent} /sys/fs/cgroup/${cgroupParent}; do [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} \\; ; done; true`,
-    ]);
+    removePodmanCgroups(cgroupParent);
   });
 
   // SBOM referrers have their own test (registry-referrers): these count image requests only.
@@ -85,21 +80,7 @@ describe('pith push to a real registry, pulled back by skopeo and podman', () =>
     sh('podman', [...podmanArgs(storage), 'pull', '--tls-verify=false', ref]);
     const id = sh('podman', [...podmanArgs(storage), 'image', 'inspect', '--format', '{{.Digest}}', ref]).trim();
     assert.equal(id, echo.digest);
-    const out = sh('podman', [
-      ...podmanArgs(storage),
-      'run',
-      '--rm',
-      '--network=none',
-      '--ulimit',
-      'nofile=1024:1024',
-      '--ulimit',
-      'nproc=1024:1024',
-      '--runtime',
-      'runc',
-      '--cgroup-parent',
-      cgroupParent,
-      ref,
-    ]);
+    const out = sh('podman', podmanRunArgs(storage, cgroupParent, ref));
     assert.equal(out, `${MESSAGE}\n`);
   });
 

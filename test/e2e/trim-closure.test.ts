@@ -1,4 +1,5 @@
 /** trim: closure: images keep only what the entrypoint reaches, and still work. */
+import { makeTestCa } from '../helpers/test-ca.js';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -266,41 +267,7 @@ describe('trim: closure with a CA the spec adds', () => {
 
   test('curl fetches over HTTPS from a loopback server whose CA only the spec provides', async () => {
     dir = mkdtempSync(join(tmpdir(), 'pith-closure-tls-'));
-    const o = (args: string[]) => sh('openssl', args, { cwd: dir });
-    o([
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      'ca.key',
-      '-out',
-      'ca.crt',
-      '-days',
-      '2',
-      '-subj',
-      '/CN=pith test CA',
-    ]);
-    o(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'srv.key', '-out', 'srv.csr', '-subj', '/CN=localhost']);
-    writeFileSync(join(dir, 'san.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
-    o([
-      'x509',
-      '-req',
-      '-in',
-      'srv.csr',
-      '-CA',
-      'ca.crt',
-      '-CAkey',
-      'ca.key',
-      '-CAcreateserial',
-      '-out',
-      'srv.crt',
-      '-days',
-      '2',
-      '-extfile',
-      'san.ext',
-    ]);
+    makeTestCa(dir, 'pith test CA');
     const port = 20000 + Math.floor(Math.random() * 20000);
     const { spawn } = await import('node:child_process');
     server = spawn(

@@ -164,3 +164,33 @@ export function podmanArgs(storage: string): string[] {
     'none',
   ];
 }
+
+/**
+ * `podman run` of `image` as these machines allow it (no network, low rlimits, runc, a cgroup
+ * parent of the test's own that removePodmanCgroups deletes afterwards).
+ */
+export function podmanRunArgs(storage: string, cgroupParent: string, image: string): string[] {
+  return [
+    ...podmanArgs(storage),
+    'run',
+    '--rm',
+    '--network=none',
+    '--ulimit',
+    'nofile=1024:1024',
+    '--ulimit',
+    'nproc=1024:1024',
+    '--runtime',
+    'runc',
+    '--cgroup-parent',
+    cgroupParent,
+    image,
+  ];
+}
+
+/** podman leaves the (empty) parent cgroup behind in every hierarchy: remove it. */
+export function removePodmanCgroups(cgroupParent: string): void {
+  spawnSync('sh', [
+    '-c',
+    `for d in /sys/fs/cgroup/*/${cgroupParent} /sys/fs/cgroup/${cgroupParent}; do [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} \\; ; done; true`,
+  ]);
+}
