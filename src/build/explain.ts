@@ -7,9 +7,9 @@
  */
 import type { PartSet } from '../sources/source.js';
 import { withSpool } from '../store/spool.js';
-import type { TreeEntry } from '../tree/entry.js';
 import { describe, type FsTree } from '../tree/fs-tree.js';
 import type { TrimmedPath } from '../tree/trim/closure.js';
+import { trimmedPath } from '../tree/trim/closure-result.js';
 import { oneTree, readAllParts } from './one-tree.js';
 
 export async function explainUntrimmed(
@@ -27,7 +27,7 @@ export async function explainUntrimmed(
   const reasons = new Map<string, string[]>();
   for (const entry of tree.list()) {
     if (entry.type === 'dir') continue;
-    keptFiles.push(item(entry));
+    keptFiles.push(trimmedPath(entry));
     reasons.set(entry.path, [
       entry.origin.kind === 'package' ? `installed by ${entry.origin.package} (${mode})` : describe(entry.origin),
     ]);
@@ -43,15 +43,4 @@ export async function explainUntrimmed(
     })),
   );
   return explain({ keptFiles, dropped, reasons });
-}
-
-function item(entry: TreeEntry): TrimmedPath {
-  const out: TrimmedPath = {
-    path: entry.path,
-    type: entry.type,
-    size: entry.type === 'file' ? entry.size : 0,
-    origin: entry.origin.kind,
-  };
-  if (entry.origin.package) out.package = entry.origin.package;
-  return out;
 }

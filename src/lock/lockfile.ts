@@ -198,19 +198,23 @@ function asLockfile(v: unknown): Lockfile | undefined {
   };
 }
 
+/** What the lock pins of a package (from an index record, or a lock read back), keys in the lock's order. */
+export function lockedPackage(p: LockedPackage): LockedPackage {
+  return {
+    name: p.name,
+    version: p.version,
+    architecture: p.architecture,
+    source: p.source,
+    suite: p.suite,
+    filename: p.filename,
+    size: p.size,
+    sha256: p.sha256,
+  };
+}
+
 /** Stable, diff-friendly JSON: keys in a fixed order, one package per line. */
 export function serializeLockfile(lock: Lockfile): string {
-  const pkgLine = (p: LockedPackage) =>
-    JSON.stringify({
-      name: p.name,
-      version: p.version,
-      architecture: p.architecture,
-      source: p.source,
-      suite: p.suite,
-      filename: p.filename,
-      size: p.size,
-      sha256: p.sha256,
-    });
+  const pkgLine = (p: LockedPackage) => JSON.stringify(lockedPackage(p));
   const archs = Object.keys(lock.packages).sort();
   const packages = archs
     .map(

@@ -5,7 +5,7 @@
  * it lacks is resolved, every architecture from the one image the reference named first.
  */
 import type { Digest } from '../../image/digest.js';
-import type { LockedPackage, Lockfile, LockInputs } from '../../lock/lockfile.js';
+import { lockedPackage, type Lockfile, type LockInputs } from '../../lock/lockfile.js';
 import type { LoadedSpec } from '../../spec/load.js';
 import type { PackageRecord } from './archive/packages-index.js';
 import { debArch } from './arch.js';
@@ -153,17 +153,4 @@ async function solveWithNeeds(
     for (const n of needs.follow) follow.add(n);
     for (const n of needs.extra) if (!extra.includes(n)) extra.push(n);
   }
-}
-
-function lockedPackage(p: PackageRecord): LockedPackage {
-  return {
-    name: p.name,
-    version: p.version,
-    architecture: p.architecture,
-    source: p.source,
-    suite: p.suite,
-    filename: p.filename,
-    size: p.size,
-    sha256: p.sha256,
-  };
 }

@@ -29,13 +29,7 @@ export function closureResult(walk: FinishedWalk): TrimResult {
   const dropped: TrimmedPath[] = [];
   const keptFiles: TrimmedPath[] = [];
   for (const entry of walk.entries) {
-    const item: TrimmedPath = {
-      path: entry.path,
-      type: entry.type,
-      size: entry.type === 'file' ? entry.size : 0,
-      origin: entry.origin.kind,
-    };
-    if (entry.origin.package) item.package = entry.origin.package;
+    const item = trimmedPath(entry);
     if (!kept.has(entry.path)) dropped.push(item);
     else if (entry.type !== 'dir') keptFiles.push(item);
   }
@@ -59,4 +53,16 @@ function dedupe(list: Unmet[]): Unmet[] {
     seen.add(key);
     return true;
   });
+}
+
+/** An entry as the kept and dropped lists (and --explain) show it. */
+export function trimmedPath(entry: TreeEntry): TrimmedPath {
+  const out: TrimmedPath = {
+    path: entry.path,
+    type: entry.type,
+    size: entry.type === 'file' ? entry.size : 0,
+    origin: entry.origin.kind,
+  };
+  if (entry.origin.package) out.package = entry.origin.package;
+  return out;
 }

@@ -43,6 +43,7 @@ import { isRegularFile, lookupImagePath, readImageText } from './tree-lookup.js'
 import type { ClosureTrimOptions, TrimResult, Unmet } from './types.js';
 
 export { applyTrim } from './apply.js';
+export { trimmedPath } from './closure-result.js';
 export { explain, trimTotals } from './explain.js';
 export type { ClosureTrimOptions, NamedPath, TrimmedPath, TrimResult, Unmet } from './types.js';
 
