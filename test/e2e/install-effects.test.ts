@@ -3,12 +3,12 @@
  * amd64), built with nothing in the spec beyond what a Dockerfile user would write, run with runc
  * as the user they are meant to run as.
  */
-import { makeTestCa } from '../helpers/test-ca.js';
+import { makeTestCa, startTlsServer } from '../helpers/test-ca.js';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runPith, sh } from '../helpers/cli.js';
@@ -207,21 +207,7 @@ describe('install effects with real Debian packages', () => {
     const port = freePort();
     let server: ChildProcess | undefined;
     try {
-      server = spawn(
-        'openssl',
-        [
-          's_server',
-          '-quiet',
-          '-www',
-          '-accept',
-          String(port),
-          '-cert',
-          join(d, 'srv.crt'),
-          '-key',
-          join(d, 'srv.key'),
-        ],
-        { stdio: 'ignore' },
-      );
+      server = startTlsServer(d, port);
       await new Promise((r) => setTimeout(r, 800));
       const fetch = runWithRunc(out, 'latest', {
         uid: 65532,

@@ -1,5 +1,5 @@
 /** trim: closure: images keep only what the entrypoint reaches, and still work. */
-import { makeTestCa } from '../helpers/test-ca.js';
+import { makeTestCa, startTlsServer } from '../helpers/test-ca.js';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -269,22 +269,7 @@ describe('trim: closure with a CA the spec adds', () => {
     dir = mkdtempSync(join(tmpdir(), 'pith-closure-tls-'));
     makeTestCa(dir, 'pith test CA');
     const port = 20000 + Math.floor(Math.random() * 20000);
-    const { spawn } = await import('node:child_process');
-    server = spawn(
-      'openssl',
-      [
-        's_server',
-        '-quiet',
-        '-www',
-        '-accept',
-        String(port),
-        '-cert',
-        join(dir, 'srv.crt'),
-        '-key',
-        join(dir, 'srv.key'),
-      ],
-      { stdio: 'ignore' },
-    );
+    server = startTlsServer(dir, port);
     await new Promise((r) => setTimeout(r, 800));
     writeFileSync(
       join(dir, 'pith.yaml'),

@@ -1,3 +1,4 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sh } from './cli.js';
@@ -39,4 +40,10 @@ export function makeTestCa(dir: string, caName: string): void {
     'san.ext',
   ];
   openssl(['x509', '-req', '-in', 'srv.csr', ...signing]);
+}
+
+/** `openssl s_server -www` on `port` with makeTestCa's server certificate; give it ~1 s to listen. */
+export function startTlsServer(dir: string, port: number): ChildProcess {
+  const args = ['s_server', '-quiet', '-www', '-accept', String(port)];
+  return spawn('openssl', [...args, '-cert', join(dir, 'srv.crt'), '-key', join(dir, 'srv.key')], { stdio: 'ignore' });
 }
