@@ -74,16 +74,28 @@ describe('the library through its public entry point', () => {
       join(app, 'faces.mjs'),
       `import * as pith from 'pith';
 import * as server from 'pith/server';
+import * as inspect from 'pith/inspect';
+import * as errors from 'pith/errors';
+import * as image from 'pith/image';
+import * as transports from 'pith/transports';
+import * as registry from 'pith/registry';
 let line;
 try {
   pith.specFromObject({ name: 'app', packages: ['curl', 42] }, { name: 'request body' });
 } catch (err) {
   line = err instanceof pith.PithError ? err.oneLine() : 'not a PithError: ' + String(err);
 }
-console.log(JSON.stringify({ line, main: Object.keys(pith).sort(), server: Object.keys(server).sort() }));
+const keys = (m) => Object.keys(m).sort();
+const subpaths = { inspect: keys(inspect), errors: keys(errors), image: keys(image), transports: keys(transports), registry: keys(registry) };
+console.log(JSON.stringify({ line, main: keys(pith), server: keys(server), subpaths }));
 `,
     );
-    const faces = JSON.parse(lastLine(node('faces.mjs'))) as { line: string; main: string[]; server: string[] };
+    const faces = JSON.parse(lastLine(node('faces.mjs'))) as {
+      line: string;
+      main: string[];
+      server: string[];
+      subpaths: Record<string, string[]>;
+    };
     assert.match(faces.line, /^request body: packages\[1\]: expected a package name/);
     for (const name of ['build', 'lockSpec', 'loadSpec', 'specFromObject', 'PithError', 'loadImage']) {
       assert.ok(faces.main.includes(name), `pith exports ${name}`);
@@ -91,6 +103,17 @@ console.log(JSON.stringify({ line, main: Object.keys(pith).sort(), server: Objec
     for (const name of ['startServe', 'serveParts', 'createHandler', 'LibraryBuilder', 'MemoryStorage']) {
       assert.ok(faces.server.includes(name), `pith/server exports ${name}`);
       assert.ok(!faces.main.includes(name), `pith does not export ${name}`);
+    }
+    // The other subpaths the README names resolve through package.json "exports" with what it says.
+    const expected: Record<string, string[]> = {
+      inspect: ['analyzeImage', 'diffImages', 'auditImage', 'loadImage'],
+      errors: ['PithError', 'isPithError'],
+      image: ['emptyImage', 'appendLayers', 'setConfig', 'setCreated', 'setAnnotations'],
+      transports: ['openImage', 'pushImage', 'writeLayout', 'sinks'],
+      registry: ['RegistryClient', 'parseReference', 'pullImage', 'attachSboms'],
+    };
+    for (const [subpath, names] of Object.entries(expected)) {
+      for (const name of names) assert.ok(faces.subpaths[subpath]!.includes(name), `pith/${subpath} exports ${name}`);
     }
   });
 });
