@@ -29,13 +29,33 @@ import type {
   PartSet,
   PlatformContext,
   Source,
+  TreeContext,
 } from '../../src/sources/source.js';
-import { resolveAccounts } from '../../src/sources/system/accounts.js';
-import type { Origin, TreeEntry } from '../../src/tree/entry.js';
+import { resolveAccounts, resolveOwner } from '../../src/sources/system/accounts.js';
+import { PITH_IDENTITY } from '../../src/sources/system/os-release.js';
+import type { FileEntry, Origin, TreeEntry } from '../../src/tree/entry.js';
 import { FsTree } from '../../src/tree/fs-tree.js';
 import { addMergedUsrLinks, type MergedUsrLink } from '../../src/tree/merged-usr.js';
 
 const bytes = (s: string) => new TextEncoder().encode(s);
+
+/** A 0644 root-owned regular file holding `content`, as sources add them to a tree. */
+export function fileEntry(content: string, origin: Origin): Omit<FileEntry, 'path'> {
+  const data = bytes(content);
+  return { type: 'file', mode: 0o644, uid: 0, gid: 0, size: data.byteLength, source: { kind: 'bytes', data }, origin };
+}
+
+/** What writing into the spec's tree is given, for a spec's accounts (no base image, pith's os-release). */
+export function specTreeContext(yaml: string): TreeContext {
+  const accounts = resolveAccounts(loadedSpec(yaml).spec.accounts);
+  return {
+    arch: 'amd64',
+    accounts,
+    effectUsers: new Set(),
+    os: PITH_IDENTITY,
+    owner: (o) => (o ? resolveOwner(o, accounts) : { uid: 0, gid: 0 }),
+  };
+}
 const sha256 = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
 
 /** A fresh directory under /tmp for one test's cache or output. */
@@ -69,16 +89,7 @@ export function entriesSource(
       ...rest,
       entries: async (tree: FsTree) => {
         for (const [path, content] of Object.entries(files)) {
-          const data = bytes(content);
-          tree.add(path, {
-            type: 'file',
-            mode: 0o644,
-            uid: 0,
-            gid: 0,
-            size: data.byteLength,
-            source: { kind: 'bytes', data },
-            origin: { kind, detail: `${name}: ${path}` },
-          });
+          tree.add(path, fileEntry(content, { kind, detail: `${name}: ${path}` }));
         }
       },
     }),
@@ -87,19 +98,10 @@ export function entriesSource(
 
 /** Entries as a base image's tree would list them (origin `base`). */
 function baseEntries(files: Record<string, string>): TreeEntry[] {
-  return Object.entries(files).map(([path, content]) => {
-    const data = bytes(content);
-    return {
-      path: path.replace(/^\//, ''),
-      type: 'file',
-      mode: 0o644,
-      uid: 0,
-      gid: 0,
-      size: data.byteLength,
-      source: { kind: 'bytes', data },
-      origin: { kind: 'base', detail: 'base' },
-    };
-  });
+  return Object.entries(files).map(([path, content]) => ({
+    path: path.replace(/^\//, ''),
+    ...fileEntry(content, { kind: 'base', detail: 'base' }),
+  }));
 }
 
 /**
@@ -187,16 +189,7 @@ export function partsSource(
   const loadedPart = (p: FakePart): LoadedPart => ({
     addTo: (tree) => {
       for (const [path, content] of Object.entries(p.files)) {
-        const data = bytes(content);
-        tree.add(path, {
-          type: 'file',
-          mode: 0o644,
-          uid: 0,
-          gid: 0,
-          size: data.byteLength,
-          source: { kind: 'bytes', data },
-          origin: { kind: 'package', detail: p.name, package: p.name },
-        });
+        tree.add(path, fileEntry(content, { kind: 'package', detail: p.name, package: p.name }));
       }
       return [];
     },

@@ -7,19 +7,10 @@ import { BlobStore } from '../../../src/store/blob-store.js';
 import type { Origin } from '../../../src/tree/entry.js';
 import { FsTree } from '../../../src/tree/fs-tree.js';
 import { addMergedUsrLinks } from '../../../src/tree/merged-usr.js';
-import { layerFiles, layerMembers, tempDir } from '../../helpers/fake-sources.js';
+import { fileEntry, layerFiles, layerMembers, tempDir } from '../../helpers/fake-sources.js';
 
 function file(tree: FsTree, path: string, content: string, origin: Origin): void {
-  const data = new TextEncoder().encode(content);
-  tree.add(path, {
-    type: 'file',
-    mode: 0o644,
-    uid: 0,
-    gid: 0,
-    size: data.byteLength,
-    source: { kind: 'bytes', data },
-    origin,
-  });
+  tree.add(path, fileEntry(content, origin));
 }
 
 test('effects, system, libraries, app in that order; part entries (the merged-/usr links) are left to the part layers', async () => {

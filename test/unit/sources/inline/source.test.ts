@@ -3,24 +3,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { merge } from '../../../../src/build/contributions.js';
 import { inlinePaths } from '../../../../src/sources/inline/source.js';
-import type { PlatformContext, TreeContext } from '../../../../src/sources/source.js';
-import { resolveAccounts, resolveOwner } from '../../../../src/sources/system/accounts.js';
-import { PITH_IDENTITY } from '../../../../src/sources/system/os-release.js';
+import type { PlatformContext } from '../../../../src/sources/source.js';
 import { FsTree } from '../../../../src/tree/fs-tree.js';
-import { loadedSpec } from '../../../helpers/fake-sources.js';
+import { loadedSpec, specTreeContext } from '../../../helpers/fake-sources.js';
 
 const ctx = { arch: 'amd64' } as PlatformContext;
 
-function treeContext(yaml: string): TreeContext {
-  const accounts = resolveAccounts(loadedSpec(yaml).spec.accounts);
-  return {
-    arch: 'amd64',
-    accounts,
-    effectUsers: new Set(),
-    os: PITH_IDENTITY,
-    owner: (o) => (o ? resolveOwner(o, accounts) : { uid: 0, gid: 0 }),
-  };
-}
+const treeContext = specTreeContext;
 
 test('paths: directories, files and symlinks in order, with their modes and owners, origin paths[i]', async () => {
   const yaml = `name: a

@@ -2,25 +2,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { merge } from '../../../../src/build/contributions.js';
-import type { PlatformContext, TreeContext } from '../../../../src/sources/source.js';
-import { resolveAccounts, resolveOwner } from '../../../../src/sources/system/accounts.js';
-import { PITH_IDENTITY } from '../../../../src/sources/system/os-release.js';
+import type { PlatformContext } from '../../../../src/sources/source.js';
 import { systemFiles } from '../../../../src/sources/system/source.js';
 import { FsTree } from '../../../../src/tree/fs-tree.js';
-import { loadedSpec } from '../../../helpers/fake-sources.js';
+import { specTreeContext } from '../../../helpers/fake-sources.js';
 
 const ctx = { arch: 'amd64' } as PlatformContext;
 
-function treeContext(yaml: string): TreeContext {
-  const accounts = resolveAccounts(loadedSpec(yaml).spec.accounts);
-  return {
-    arch: 'amd64',
-    accounts,
-    effectUsers: new Set(),
-    os: PITH_IDENTITY,
-    owner: (o) => (o ? resolveOwner(o, accounts) : { uid: 0, gid: 0 }),
-  };
-}
+const treeContext = specTreeContext;
 
 test('system files: the accounts, nsswitch and os-release of the image', async () => {
   const yaml = 'name: a\n';
